@@ -1,0 +1,70 @@
+"""Plain records that parsers return and the store consumes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
+
+
+@dataclass
+class Item:
+    """One entry of a feed (or one document of an API), as plain text."""
+
+    title: str = ""
+    url: str | None = None
+    guid: str | None = None
+    summary: str = ""
+    body: str = ""
+    author: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    language: str | None = None
+    kind: str = "news"
+    document_number: str | None = None
+    fields: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Stable key: the guid, else the canonical link, else a content hash."""
+        if self.guid and self.guid.strip():
+            return "guid:" + self.guid.strip()
+        if self.url:
+            return "url:" + canonical_url(self.url)
+        return "hash:" + content_hash(self.title, self.body or self.summary)
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.title, self.body or self.summary)
+
+
+@dataclass
+class ParsedFeed:
+    title: str = ""
+    link: str | None = None
+    version: str = ""
+    items: list[Item] = field(default_factory=list)
+    warning: str | None = None  # set when the feed was malformed but readable
+
+
+def content_hash(*parts: str) -> str:
+    """A hash of the normalised text, equal for the same story reworded in whitespace or case."""
+    text = " ".join(re.sub(r"\s+", " ", p or "").strip().lower() for p in parts)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case scheme and host, drop the fragment and common tracking parameters."""
+    parts = urlsplit(url.strip())
+    query = "&".join(p for p in parts.query.split("&") if p and not p.lower().startswith(("utm_", "fbclid=", "gclid=")))
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
+
+
+def safe_link(url: str | None) -> str | None:
+    """The URL if it is absolute http(s), else None (no javascript:, data:, ...)."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None

@@ -1,0 +1,261 @@
+"""The `kb` command line: a thin layer of calls into the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+import click
+
+from kb import index as kb_index
+from kb import settings
+from kb.context import open_kb
+from kb.errors import KBError, UserInputError
+
+
+class DateType(click.ParamType):
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
+
+
+DATE = DateType()
+
+
+def _kb():
+    return open_kb()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli():
+    """AI policy knowledge base: follow export rules and AI provider changes."""
+
+
+@cli.command()
+def init():
+    """Create or upgrade the database and the search index under KB_HOME."""
+    kb = _kb()
+    kb.index  # noqa: B018  (opening creates an empty index)
+    click.echo(f"knowledge base ready in {kb.config.home}")
+
+
+@cli.command("settings")
+def show_settings():
+    """List every setting with its environment variable and current value."""
+    config = settings.load()
+    for env, default, help_ in settings.describe():
+        name = next(s.name for s in settings.SETTINGS if s.env == env)
+        click.echo(f"{env}={getattr(config, name)}\n    {help_} (default: {default or 'derived'})")
+
+
+@cli.group()
+def sources():
+    """Manage subscriptions."""
+
+
+@sources.command("add")
+@click.argument("url")
+@click.option("--title", default="", help="A title; by default the feed's own.")
+@click.option("--kind", default="feed", show_default=True, help="feed, article, federal_register or availability.")
+@click.option("--no-poll", is_flag=True, help="Only subscribe; fetch at the next poll.")
+def sources_add(url, title, kind, no_poll):
+    """Subscribe to URL (and fetch it once)."""
+    from kb.pipeline import poll
+    from kb.store import add_source
+
+    kb = _kb()
+    with kb.session() as session:
+        source = add_source(session, url=url, kind=kind, title=title)
+        session.commit()
+        click.echo(f"added source {source.id}: {source.url}")
+    if not no_poll:
+        summary = poll(kb, [source.id])
+        _echo_outcomes(summary)
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def sources_list(as_json):
+    """List subscriptions with status, last check and last error."""
+    from kb.store import document_counts, list_sources
+
+    kb = _kb()
+    with kb.session() as session:
+        rows, counts = list_sources(session), document_counts(session)
+    if as_json:
+        click.echo(json.dumps([dict(s.model_dump(mode="json"), documents=counts.get(s.id, 0)) for s in rows], indent=2))
+        return
+    if not rows:
+        click.echo("no sources yet: `kb sources add URL` or `kb demo`")
+    for s in rows:
+        checked = s.checked_at.strftime("%Y-%m-%d %H:%M") if s.checked_at else "never"
+        state = s.status if s.enabled else "disabled"
+        click.echo(f"{s.id:>4}  {state:<9} {counts.get(s.id, 0):>6} docs  checked {checked}  {s.title or s.url}")
+        if s.title:
+            click.echo(f"      {s.url}")
+        if s.last_error:
+            click.echo(f"      last error ({s.error_count}x): {s.last_error}")
+        if s.warning:
+            click.echo(f"      warning: {s.warning}")
+
+
+@sources.command("enable")
+@click.argument("source_id", type=int)
+def sources_enable(source_id):
+    """Poll this source again."""
+    _set_enabled(source_id, True)
+
+
+@sources.command("disable")
+@click.argument("source_id", type=int)
+def sources_disable(source_id):
+    """Stop polling this source (its documents stay)."""
+    _set_enabled(source_id, False)
+
+
+def _set_enabled(source_id: int, enabled: bool) -> None:
+    from kb.store import get_source
+
+    kb = _kb()
+    with kb.session() as session:
+        source = get_source(session, source_id)
+        source.enabled = enabled
+        session.commit()
+    click.echo(f"source {source_id} {'enabled' if enabled else 'disabled'}")
+
+
+@cli.command()
+@click.option("--all", "everything", is_flag=True, help="Check every enabled source, due or not.")
+@click.option("--source", "source_ids", type=int, multiple=True, help="Only this source id (repeatable).")
+def poll(everything, source_ids):
+    """Check every due source for new and updated documents."""
+    from kb.pipeline import due_sources, poll as run_poll
+    from kb.store import get_source
+
+    kb = _kb()
+    with kb.session() as session:
+        for source_id in source_ids:
+            get_source(session, source_id)
+        ids = list(source_ids) or due_sources(session, include_all=everything)
+    with click.progressbar(length=len(ids), label="polling", file=sys.stderr) as bar:
+        summary = run_poll(kb, ids, force=False, progress=lambda _o: bar.update(1))
+    _echo_outcomes(summary)
+
+
+def _echo_outcomes(summary) -> None:
+    for o in summary.outcomes:
+        if o.error:
+            click.echo(f"source {o.source_id}: failed: {o.error}")
+        elif o.warning:
+            click.echo(f"source {o.source_id}: warning: {o.warning}")
+    click.echo(summary.line())
+
+
+@cli.command()
+@click.argument("query", required=False, default="")
+@click.option("--since", type=DATE, help="Published on or after (YYYY-MM-DD).")
+@click.option("--until", type=DATE, help="Published on or before (YYYY-MM-DD).")
+@click.option("--source", "sources_", multiple=True, help="Source id (repeatable).")
+@click.option("--kind", "kinds", multiple=True, help="Document kind: news, rule, notice... (repeatable).")
+@click.option("--entity", "entities", multiple=True, help="Entity slug (repeatable).")
+@click.option("--sort", type=click.Choice(["relevance", "date", "oldest"]), default="relevance", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page.")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def search(query, since, until, sources_, kinds, entities, sort, limit, page, as_json):
+    """Search the knowledge base (words, "phrases", OR, -word, entity:, kind:, date:)."""
+    from kb.search import SearchRequest, search as run_search
+
+    if since and until and since > until:
+        raise UserInputError(f"--since {since} is after --until {until}")
+    kb = _kb()
+    request = SearchRequest(query=query, sources=list(sources_), kinds=list(kinds), entities=list(entities),
+                            since=since, until=until, sort=sort, page=page, per_page=limit)
+    with kb.session() as session:
+        result = run_search(kb.index, session, request)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _echo_result(result)
+
+
+def _echo_result(result) -> None:
+    if result.note:
+        click.echo(f"note: {result.note}")
+    click.echo(f"{result.total} results (page {result.request.page} of {result.pages})")
+    if result.suggestion:
+        click.echo(f"did you mean: {result.suggestion}")
+    for hit in result.hits:
+        when = hit.published.strftime("%Y-%m-%d") if hit.published else "undated"
+        click.echo("")
+        click.echo(f"{when}  {click.style(hit.title, bold=True)}  [{hit.source_title}] #{hit.id}")
+        snippet = "".join(click.style(t, fg="yellow", bold=True) if m else t for t, m in hit.snippet)
+        click.echo("    " + " ".join(snippet.split()))
+        if hit.entities:
+            click.echo("    entities: " + ", ".join(hit.entities))
+        if hit.url:
+            click.echo(f"    {hit.url}")
+
+
+@cli.command()
+def reindex():
+    """Rebuild the search index from the database (swapped in atomically)."""
+    kb = _kb()
+    with kb.session() as session:
+        count = kb_index.rebuild(kb.config.index_dir, session)
+    click.echo(f"indexed {count} documents into {kb.config.index_dir}")
+
+
+@cli.command()
+def check():
+    """Compare the search index with the database."""
+    kb = _kb()
+    with kb.session() as session:
+        report = kb_index.check(kb.index, session)
+    click.echo(f"{report.documents} documents in the database, {report.indexed} in the index")
+    if report.consistent:
+        click.echo("index consistent")
+        return
+    for label, ids in (("missing from the index", report.missing), ("stale in the index", report.stale),
+                       ("in the index but not the database", report.orphans)):
+        if ids:
+            click.echo(f"{len(ids)} {label}: {', '.join(map(str, ids[:20]))}{' ...' if len(ids) > 20 else ''}")
+    click.echo("index inconsistent: run `kb reindex`")
+    sys.exit(1)
+
+
+@cli.command()
+def demo():
+    """Load the bundled demo corpus (no network needed)."""
+    from kb.demo import load_demo
+
+    kb = _kb()
+    summary = load_demo(kb)
+    _echo_outcomes(summary)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: user mistakes become one line on stderr and exit code 1 or 2."""
+    try:
+        cli.main(args=argv, prog_name="kb", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        return exc.exit_code
+    except KBError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""The bundled demo corpus, loaded through the same feed ingestor as live feeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kb.context import KB
+from kb.pipeline import PollSummary, poll
+from kb.store import add_source, find_source_by_url
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEMO_DIR = DATA_DIR / "demo"
+DEMO_SUFFIXES = (".xml", ".atom", ".rss", ".json")
+
+
+def demo_files() -> list[Path]:
+    return sorted(p for p in DEMO_DIR.iterdir() if p.suffix in DEMO_SUFFIXES)
+
+
+def load_demo(kb: KB, progress=None) -> PollSummary:
+    """Subscribe to every demo feed (as a local file) and poll them now."""
+    ids = []
+    with kb.session() as session:
+        for path in demo_files():
+            url = path.as_uri()
+            source = find_source_by_url(session, url) or add_source(
+                session, url=url, kind="feed", settings={"local": True, "demo": True}, allow_file=True)
+            ids.append(source.id)
+        session.commit()
+    return poll(kb, ids, force=True, progress=progress)
+
+
+def is_empty(kb: KB) -> bool:
+    from sqlmodel import select
+
+    from kb.models import Source
+
+    with kb.session() as session:
+        return session.exec(select(Source.id).limit(1)).first() is None

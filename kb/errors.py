@@ -1,0 +1,21 @@
+"""Exceptions raised by the knowledge base; the edges turn them into messages."""
+
+
+class KBError(Exception):
+    """Base of every error the knowledge base reports to a user."""
+
+
+class NotFound(KBError):
+    """A source, document or entity that does not exist."""
+
+
+class UserInputError(KBError):
+    """A value given by a user that cannot be used (bad URL, bad date...)."""
+
+
+class IndexBusy(KBError):
+    """Another process holds the search index lock."""
+
+
+class RegistryError(KBError):
+    """The entity registry has a malformed or conflicting entry."""

@@ -1,0 +1,213 @@
+"""The full-text index (Whoosh): schema, writing, rebuilding and checking.
+
+The index is a cache of the database: it stores document ids and the
+columns needed to filter, sort and facet; titles and bodies for display
+are read back from SQLite. It can always be rebuilt from the database
+(into a new directory, swapped in atomically through a symlink).
+Querying lives in `kb.search`; together they are the only modules that
+know about Whoosh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from sqlmodel import Session, select
+from whoosh import analysis, fields, index
+from whoosh.index import LockError
+
+from kb.errors import IndexBusy
+from kb.models import Document, Mention
+
+# CJK characters become one token each, so Chinese text is searchable too.
+_TOKENS = r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\u3400-\u9fff\uf900-\ufaff]+(?:[.'][^\W\u3400-\u9fff\uf900-\ufaff]+)*"
+_STEMMED = analysis.RegexTokenizer(_TOKENS) | analysis.LowercaseFilter() | analysis.StopFilter(minsize=1) | analysis.StemFilter()
+_PLAIN = analysis.RegexTokenizer(_TOKENS) | analysis.LowercaseFilter() | analysis.StopFilter(minsize=3)
+
+SCHEMA = fields.Schema(
+    id=fields.ID(stored=True, unique=True),
+    stamp=fields.STORED(),
+    title=fields.TEXT(analyzer=_STEMMED, field_boost=3.0),
+    body=fields.TEXT(analyzer=_STEMMED),
+    spell=fields.TEXT(analyzer=_PLAIN),
+    published=fields.DATETIME(sortable=True),
+    source=fields.ID(sortable=True),
+    kind=fields.ID(sortable=True),
+    year=fields.ID(sortable=True),
+    entity=fields.KEYWORD(lowercase=True, scorable=False),
+    jurisdiction=fields.KEYWORD(lowercase=True, scorable=False),
+)
+
+
+
+# ---- opening, writing and rebuilding ------------------------------------------------
+
+def open_index(index_dir: Path) -> index.Index:
+    """Open the index at `index_dir`, creating an empty one if there is none."""
+    target = _current_generation(index_dir)
+    if target is None:
+        target = _new_generation(index_dir)
+        index.create_in(str(target), SCHEMA)
+        _point(index_dir, target)
+    return index.open_dir(str(target))
+
+
+def _current_generation(index_dir: Path) -> Path | None:
+    if index_dir.is_symlink() and index_dir.resolve().is_dir():
+        target = index_dir.resolve()
+        return target if index.exists_in(str(target)) else None
+    if index_dir.is_dir() and index.exists_in(str(index_dir)):
+        return index_dir
+    return None
+
+
+def _new_generation(index_dir: Path) -> Path:
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    target = index_dir.parent / f"{index_dir.name}-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
+    target.mkdir()
+    return target
+
+
+def _point(index_dir: Path, target: Path) -> None:
+    """Atomically make `index_dir` a link to `target`; remove the old generation."""
+    old = index_dir.resolve() if index_dir.is_symlink() else None
+    if index_dir.exists() and not index_dir.is_symlink():
+        shutil.rmtree(index_dir)
+    tmp = index_dir.parent / f".{index_dir.name}.link-{os.getpid()}"
+    if tmp.is_symlink():
+        tmp.unlink()
+    tmp.symlink_to(target.name)
+    os.replace(tmp, index_dir)
+    if old and old != target.resolve() and old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def writer(ix: index.Index, timeout: float = 10.0):
+    """A writer, waiting up to `timeout` seconds for the lock."""
+    try:
+        return ix.writer(timeout=timeout)
+    except LockError as exc:
+        raise IndexBusy(f"the search index is locked by another process (waited {timeout:g}s)") from exc
+
+
+def index_documents(ix: index.Index, session: Session, doc_ids: Iterable[int], timeout: float = 10.0) -> int:
+    """Add or replace the given documents in the index."""
+    ids = list(doc_ids)
+    if not ids:
+        return 0
+    w = writer(ix, timeout)
+    try:
+        for chunk in _chunks(ids, 500):
+            for fields_ in _index_fields(session, chunk):
+                w.update_document(**fields_)
+    except BaseException:
+        w.cancel()
+        raise
+    w.commit()
+    return len(ids)
+
+
+def remove_documents(ix: index.Index, doc_ids: Iterable[int], timeout: float = 10.0) -> None:
+    w = writer(ix, timeout)
+    for doc_id in doc_ids:
+        w.delete_by_term("id", str(doc_id))
+    w.commit()
+
+
+def rebuild(index_dir: Path, session: Session) -> int:
+    """Build a fresh index from the database in a new directory, then swap it in."""
+    target = _new_generation(index_dir)
+    ix = index.create_in(str(target), SCHEMA)
+    w = ix.writer(limitmb=256)
+    count = 0
+    try:
+        for chunk in _chunks(list(session.exec(select(Document.id).order_by(Document.id))), 1000):
+            for fields_ in _index_fields(session, chunk):
+                w.add_document(**fields_)
+                count += 1
+    except BaseException:
+        w.cancel()
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    w.commit(optimize=True)
+    ix.close()
+    _point(index_dir, target)
+    return count
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _index_fields(session: Session, ids: list[int]) -> Iterable[dict]:
+    docs = session.exec(select(Document).where(Document.id.in_(ids))).all()
+    entities = _entities_of(session, ids)
+    for doc in docs:
+        slugs = sorted(entities.get(doc.id, ()))
+        jurisdictions = doc.fields.get("jurisdictions") or []
+        yield dict(
+            id=str(doc.id),
+            stamp=stamp(doc, slugs),
+            title=doc.title,
+            body=f"{doc.summary}\n{doc.body}" if doc.summary and doc.summary not in doc.body else doc.body,
+            spell=f"{doc.title}\n{doc.summary}",
+            published=doc.published_at,
+            source=str(doc.source_id),
+            kind=doc.kind,
+            year=str(doc.published_at.year) if doc.published_at else "undated",
+            entity=" ".join(slugs),
+            jurisdiction=" ".join(jurisdictions),
+        )
+
+
+def _entities_of(session: Session, ids: list[int]) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = {}
+    for doc_id, slug in session.exec(select(Mention.document_id, Mention.entity_slug).where(Mention.document_id.in_(ids))):
+        out.setdefault(doc_id, set()).add(slug)
+    return out
+
+
+def stamp(doc: Document, slugs: list[str]) -> str:
+    """A fingerprint of what the index holds for a document, to spot stale entries."""
+    parts = [doc.title, doc.summary, doc.body, str(doc.published_at), doc.kind, str(doc.source_id), " ".join(slugs)]
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+# ---- checking -----------------------------------------------------------------------
+
+@dataclass
+class CheckReport:
+    documents: int = 0
+    indexed: int = 0
+    missing: list[int] = field(default_factory=list)  # in the database, not in the index
+    stale: list[int] = field(default_factory=list)  # indexed from an older version
+    orphans: list[int] = field(default_factory=list)  # in the index, not in the database
+
+    @property
+    def consistent(self) -> bool:
+        return not (self.missing or self.stale or self.orphans)
+
+
+def check(ix: index.Index, session: Session) -> CheckReport:
+    """Compare the index with the database, document by document."""
+    with ix.searcher() as s:
+        indexed = {int(f["id"]): f.get("stamp") for f in s.all_stored_fields()}
+    report = CheckReport(indexed=len(indexed))
+    ids = list(session.exec(select(Document.id)))
+    report.documents = len(ids)
+    for chunk in _chunks(ids, 1000):
+        for fields_ in _index_fields(session, chunk):
+            doc_id = int(fields_["id"])
+            if doc_id not in indexed:
+                report.missing.append(doc_id)
+            elif indexed[doc_id] != fields_["stamp"]:
+                report.stale.append(doc_id)
+    report.orphans = sorted(set(indexed) - set(ids))
+    return report

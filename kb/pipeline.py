@@ -1,0 +1,149 @@
+"""Refreshing sources: one recipe per source, and a poll over every due source."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlmodel import Session, select
+
+from ingest import feeds
+from ingest.errors import HTTPStatusError, IngestError
+from ingest.fetch import FetchResult, fetch
+from kb import index as kb_index
+from kb.context import KB
+from kb.errors import IndexBusy
+from kb.models import Source, utcnow
+from kb.store import get_source, upsert_items
+
+MAX_BACKOFF = timedelta(days=1)
+Hook = Callable[[Session, list[int]], None]
+# Stages that later modules plug in (entity linking, event extraction): each
+# takes the session and the ids of new or changed documents.
+AFTER_UPSERT: list[Hook] = []
+
+
+@dataclass
+class Outcome:
+    source_id: int
+    status: str  # ok, not_modified, failed, skipped
+    new: int = 0
+    updated: int = 0
+    error: str | None = None
+    warning: str | None = None
+
+
+@dataclass
+class PollSummary:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def new(self) -> int:
+        return sum(o.new for o in self.outcomes)
+
+    @property
+    def updated(self) -> int:
+        return sum(o.updated for o in self.outcomes)
+
+    def line(self) -> str:
+        checked = len([o for o in self.outcomes if o.status != "skipped"])
+        return (f"{checked} sources checked, {self.count('not_modified')} not modified, "
+                f"{self.new} new and {self.updated} updated documents, {self.count('failed')} failed")
+
+
+def parse(source: Source, response: FetchResult):
+    """Bytes -> Items for the source's kind."""
+    if source.kind == "feed":
+        return feeds.parse_feed(response.content, response.url, response.headers)
+    raise IngestError(f"sources of kind {source.kind!r} cannot be polled yet")
+
+
+def refresh_source(kb: KB, session: Session, source_id: int, *, force: bool = False) -> Outcome:
+    """Fetch, parse, store, link and index one source; failures are stored on its row."""
+    source = get_source(session, source_id)
+    options = replace(kb.fetch_options, allow_file=bool(source.settings.get("local")))
+    try:
+        response = fetch(source.url, etag=None if force else source.etag,
+                         last_modified=None if force else source.last_modified, options=options)
+        if response.not_modified:
+            _succeeded(kb, source, response)
+            session.commit()
+            return Outcome(source.id, "not_modified")
+        parsed = parse(source, response)
+    except IngestError as exc:
+        _failed(kb, source, exc)
+        session.commit()
+        return Outcome(source.id, "failed", error=source.last_error)
+    stored = upsert_items(session, source=source, items=parsed.items)
+    for hook in AFTER_UPSERT:
+        hook(session, stored.changed)
+    source.title = source.title or parsed.title
+    source.warning = parsed.warning
+    _succeeded(kb, source, response)
+    session.commit()  # the database first: the index can always be rebuilt from it
+    warning = index_changes(kb, session, stored.changed) or parsed.warning
+    return Outcome(source.id, "ok", new=len(stored.new), updated=len(stored.updated), warning=warning)
+
+
+def index_changes(kb: KB, session: Session, doc_ids: list[int]) -> str | None:
+    """Index the changed documents; a busy index is reported, not fatal."""
+    try:
+        kb_index.index_documents(kb.index, session, doc_ids, timeout=kb.config.index_lock_timeout)
+    except IndexBusy as exc:
+        return f"{exc}; the documents are stored and `kb reindex` will index them"
+    return None
+
+
+def _succeeded(kb: KB, source: Source, response: FetchResult) -> None:
+    now = utcnow()
+    source.etag = response.etag or source.etag
+    source.last_modified = response.last_modified or source.last_modified
+    source.checked_at = now
+    source.status, source.error_count, source.last_error = "ok", 0, None
+    wait = max(kb.config.poll_interval, response.max_age or 0)
+    source.next_check_at = now + timedelta(seconds=wait)
+
+
+def _failed(kb: KB, source: Source, exc: IngestError) -> None:
+    now = utcnow()
+    source.checked_at = now
+    source.error_count += 1
+    source.last_error = str(exc)
+    if isinstance(exc, HTTPStatusError) and exc.status == 410:
+        source.status, source.next_check_at = "gone", None  # never polled again
+        return
+    source.status = "failing"
+    backoff = timedelta(seconds=kb.config.poll_interval * 2 ** min(source.error_count - 1, 10))
+    backoff = min(backoff, MAX_BACKOFF) * random.uniform(0.8, 1.2)
+    if isinstance(exc, HTTPStatusError) and exc.retry_after:
+        backoff = max(backoff, timedelta(seconds=exc.retry_after))
+    source.next_check_at = now + backoff
+
+
+def due_sources(session: Session, *, now: datetime | None = None, include_all: bool = False) -> list[int]:
+    """Ids of enabled sources whose next check is due (or all enabled ones)."""
+    now = now or utcnow()
+    query = select(Source.id).where(Source.enabled, Source.status != "gone").order_by(Source.id)
+    if not include_all:
+        query = query.where((Source.next_check_at.is_(None)) | (Source.next_check_at <= now))
+    return list(session.exec(query))
+
+
+def poll(kb: KB, source_ids: list[int] | None = None, *, force: bool = False,
+         progress: Callable[[Outcome], None] | None = None) -> PollSummary:
+    """Refresh the given sources (default: every due one); one failure never stops the rest."""
+    summary = PollSummary()
+    with kb.session() as session:
+        ids = source_ids if source_ids is not None else due_sources(session, include_all=force)
+    for source_id in ids:
+        with kb.session() as session:
+            outcome = refresh_source(kb, session, source_id, force=force)
+        summary.outcomes.append(outcome)
+        if progress:
+            progress(outcome)
+    return summary

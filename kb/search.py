@@ -1,0 +1,232 @@
+"""Answering queries: parse, filter, sort, page, facet, highlight, suggest.
+
+The query language is what people know from feed readers: words (all must
+match), "phrases", OR, -negation, field filters (entity:, source:, kind:,
+title:, date:/published: with ranges such as date:[2024-01-01 to 2024-06-30]
+or date:>2024). A query the parser cannot read is answered for its plain
+words, with a note; never with a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time
+
+from sqlmodel import Session, select
+from whoosh import highlight, query as wq, sorting
+from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser, PlusMinusPlugin
+from whoosh.qparser.dateparse import DateParserPlugin
+
+from kb.index import SCHEMA
+from kb.models import Document, Mention, Source
+
+SORTS = ("relevance", "date", "oldest")
+FACETS = ("source", "kind", "year", "entity")
+_START, _END = "\ue000", "\ue001"
+
+
+@dataclass
+class SearchRequest:
+    query: str = ""
+    sources: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    entities: list[str] = field(default_factory=list)
+    since: date | None = None
+    until: date | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+    facets: bool = True
+
+
+@dataclass
+class Hit:
+    id: int
+    title: str
+    url: str | None
+    source_id: int
+    source_title: str
+    published: datetime | None
+    kind: str
+    snippet: list[tuple[str, bool]]  # (text, is_match) segments; render escaped
+    entities: list[str]
+    score: float | None = None
+
+    @property
+    def snippet_text(self) -> str:
+        return "".join(text for text, _ in self.snippet)
+
+
+@dataclass
+class SearchResult:
+    request: SearchRequest
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    note: str | None = None  # e.g. the query could not be read as written
+    suggestion: str | None = None  # "did you mean"
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.request.per_page))
+
+    def to_dict(self) -> dict:
+        out = {"query": self.request.query, "total": self.total, "page": self.request.page,
+               "pages": self.pages, "note": self.note, "suggestion": self.suggestion,
+               "facets": {k: [{"value": v, "count": c} for v, c in vals] for k, vals in self.facets.items()}}
+        out["hits"] = [dict(asdict(h), snippet=h.snippet_text,
+                            published=h.published.isoformat() if h.published else None) for h in self.hits]
+        return out
+
+
+def make_parser() -> MultifieldParser:
+    parser = MultifieldParser(["title", "body"], SCHEMA)
+    # A minus negates only at the start of a word, so slugs like alibaba-cloud stay whole.
+    parser.remove_plugin_class(PlusMinusPlugin)
+    parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+(?=\S)", minusexpr=r"(?:^|(?<=[\s(]))-(?=\S)"))
+    parser.add_plugin(GtLtPlugin())
+    parser.add_plugin(DateParserPlugin(free=False))
+    parser.add_plugin(FieldAliasPlugin({"published": ["date"], "entity": ["entities"]}))
+    return parser
+
+
+def parse_query(text: str) -> tuple[wq.Query, str | None]:
+    """The query for `text`, and a note when only its plain words could be used."""
+    if not text.strip():
+        return wq.Every(), None
+    parser = make_parser()
+    try:
+        return parser.parse(text), None
+    except Exception:  # Whoosh raises many types (ValueError from dates, ...)
+        words = plain_words(text)
+        note = f"Could not read the query as written; showing results for its words: {' '.join(words) or '(none)'}"
+        if not words:
+            return wq.NullQuery, note
+        return parser.parse(" ".join(words)), note
+
+
+def plain_words(text: str) -> list[str]:
+    """The words of a query without syntax; operator words are lower-cased."""
+    return [w.lower() if w in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE") else w
+            for w in re.findall(r"\w+", text)]
+
+
+def search(ix, session: Session, request: SearchRequest) -> SearchResult:
+    """Run `request` against the index and read the hits back from the database."""
+    result = SearchResult(request=request)
+    q, result.note = parse_query(request.query)
+    if q is wq.NullQuery:
+        result.note = result.note or "The query has no searchable words."
+        return result
+    with ix.searcher() as searcher:
+        kwargs = _search_kwargs(request)
+        page = searcher.search_page(q, max(1, request.page), pagelen=request.per_page, **kwargs)
+        result.total = page.total
+        page.results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=70)
+        page.results.formatter = _Marker()
+        ids_scores = [(int(h["id"]), h.score, h) for h in page]
+        result.hits = _load_hits(session, ids_scores)
+        if request.facets:
+            result.facets = _facets(page.results, session)
+        if result.total == 0 and request.query.strip():
+            result.suggestion = suggest(searcher, request.query)
+    return result
+
+
+def _search_kwargs(request: SearchRequest) -> dict:
+    kwargs: dict = {"filter": _filter(request), "terms": True}
+    if request.sort in ("date", "oldest") or not request.query.strip():
+        kwargs["sortedby"] = sorting.FieldFacet("published", reverse=request.sort != "oldest")
+    if request.facets:
+        kwargs["groupedby"] = {
+            name: sorting.FieldFacet(name, allow_overlap=name == "entity", maptype=sorting.Count)
+            for name in FACETS
+        }
+    return kwargs
+
+
+def _filter(request: SearchRequest) -> wq.Query | None:
+    parts: list[wq.Query] = []
+    for name, values in (("source", request.sources), ("kind", request.kinds), ("entity", request.entities)):
+        if values:
+            parts.append(wq.Or([wq.Term(name, str(v).lower() if name == "entity" else str(v)) for v in values]))
+    if request.since or request.until:
+        start = datetime.combine(request.since, time.min) if request.since else None
+        end = datetime.combine(request.until, time.max) if request.until else None
+        parts.append(wq.DateRange("published", start, end))
+    return wq.And(parts) if parts else None
+
+
+class _Marker(highlight.Formatter):
+    """Wraps matches in private-use marks, split into segments later."""
+
+    between = " … "
+
+    def format_token(self, text, token, replace=False):
+        return _START + highlight.get_text(text, token, replace) + _END
+
+
+def _segments(marked: str) -> list[tuple[str, bool]]:
+    out = []
+    for i, part in enumerate(re.split(f"[{_START}{_END}]", marked)):
+        if part:
+            out.append((part, i % 2 == 1))
+    return out
+
+
+def _load_hits(session: Session, ids_scores: list) -> list[Hit]:
+    ids = [i for i, _, _ in ids_scores]
+    docs = {d.id: d for d in session.exec(select(Document).where(Document.id.in_(ids)))}
+    sources = {s.id: s.title or s.url for s in session.exec(select(Source).where(Source.id.in_({d.source_id for d in docs.values()})))}
+    mentions: dict[int, list[tuple[int, str]]] = {}
+    for doc_id, slug, count in session.exec(select(Mention.document_id, Mention.entity_slug, Mention.count).where(Mention.document_id.in_(ids))):
+        mentions.setdefault(doc_id, []).append((-count, slug))
+    hits = []
+    for doc_id, score, whoosh_hit in ids_scores:
+        doc = docs.get(doc_id)
+        if doc is None:  # indexed but gone from the database: `kb check` reports it
+            continue
+        hits.append(Hit(id=doc.id, title=doc.title, url=doc.url, source_id=doc.source_id,
+                        source_title=sources.get(doc.source_id, ""), published=doc.published_at,
+                        kind=doc.kind, snippet=_snippet(whoosh_hit, doc),
+                        entities=[s for _, s in sorted(mentions.get(doc_id, []))][:8], score=score))
+    return hits
+
+
+def _snippet(whoosh_hit, doc: Document) -> list[tuple[str, bool]]:
+    text = doc.body or doc.summary
+    marked = ""
+    try:
+        marked = whoosh_hit.highlights("body", text=text, top=2)
+    except Exception:  # highlighting is a nicety; a failure must not fail the search
+        marked = ""
+    if not marked:
+        marked = text[:220] + ("…" if len(text) > 220 else "")
+    return _segments(marked)
+
+
+def _facets(results, session: Session) -> dict[str, list[tuple[str, int]]]:
+    out = {}
+    for name in FACETS:
+        try:
+            groups = results.groups(name)
+        except KeyError:
+            continue
+        ranked = sorted(((str(k), v) for k, v in groups.items() if k not in (None, "")), key=lambda kv: (-kv[1], kv[0]))
+        out[name] = ranked[:50]
+    return out
+
+
+def suggest(searcher, text: str) -> str | None:
+    """A respelled query when some of its words are unknown to the index."""
+    reader = searcher.reader()
+    changed, words = False, []
+    for token in re.split(r"(\s+)", text):
+        bare = token.strip()
+        if bare and re.fullmatch(r"[A-Za-z]{3,}", bare) and reader.doc_frequency("spell", bare.lower()) == 0:
+            options = searcher.suggest("spell", bare.lower(), limit=1)
+            if options:
+                token, changed = options[0], True
+        words.append(token)
+    return "".join(words) if changed else None

@@ -1,0 +1,129 @@
+"""Reading and writing sources and documents (keyword-only, session first)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ingest.errors import BadURL
+from ingest.fetch import check_url
+from ingest.records import Item
+from kb.errors import NotFound, UserInputError
+from kb.models import Document, Source, utcnow
+
+SOURCE_KINDS = ("feed", "article", "federal_register", "availability")
+
+
+def add_source(session: Session, *, url: str, kind: str = "feed", title: str = "",
+               settings: dict | None = None, allow_file: bool = False) -> Source:
+    """Subscribe to `url`; a second subscription to the same URL is an error."""
+    if kind not in SOURCE_KINDS:
+        raise UserInputError(f"unknown source kind {kind!r}; expected one of {', '.join(SOURCE_KINDS)}")
+    try:
+        url = check_url(url, allow_file=allow_file)
+    except BadURL as exc:
+        raise UserInputError(str(exc)) from exc
+    existing = session.exec(select(Source).where(Source.url == url)).first()
+    if existing:
+        raise UserInputError(f"already subscribed: source {existing.id} has URL {url}")
+    source = Source(url=url, kind=kind, title=title, settings=dict(settings or {}), next_check_at=utcnow())
+    session.add(source)
+    session.flush()
+    return source
+
+
+def get_source(session: Session, source_id: int) -> Source:
+    source = session.get(Source, source_id)
+    if source is None:
+        raise NotFound(f"no source with id {source_id}")
+    return source
+
+
+def find_source_by_url(session: Session, url: str) -> Source | None:
+    return session.exec(select(Source).where(Source.url == url)).first()
+
+
+def list_sources(session: Session) -> list[Source]:
+    return list(session.exec(select(Source).order_by(Source.id)))
+
+
+def document_counts(session: Session) -> dict[int, int]:
+    """Number of documents per source id."""
+    rows = session.exec(select(Document.source_id, func.count(Document.id)).group_by(Document.source_id))
+    return dict(rows.all())
+
+
+def get_document(session: Session, document_id: int) -> Document:
+    doc = session.get(Document, document_id)
+    if doc is None:
+        raise NotFound(f"no document with id {document_id}")
+    return doc
+
+
+@dataclass
+class UpsertResult:
+    new: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> list[int]:
+        return self.new + self.updated
+
+
+def upsert_items(session: Session, *, source: Source, items: list[Item]) -> UpsertResult:
+    """Insert new items and update changed ones, keyed by (source, stable key)."""
+    result = UpsertResult()
+    latest: dict[str, Item] = {}
+    for item in items:  # a feed may repeat an entry: the last copy wins
+        latest[item.key] = item
+    existing = _existing(session, source.id, list(latest))
+    for key, item in latest.items():
+        doc = existing.get(key)
+        if doc is None:
+            doc = Document(source_id=source.id, key=key)
+            _apply(doc, item)
+            session.add(doc)
+            session.flush()
+            result.new.append(doc.id)
+        elif _differs(doc, item):
+            _apply(doc, item)
+            session.add(doc)
+            result.updated.append(doc.id)
+        else:
+            result.unchanged += 1
+    session.flush()
+    return result
+
+
+def _existing(session: Session, source_id: int, keys: list[str]) -> dict[str, Document]:
+    found: dict[str, Document] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        for doc in session.exec(select(Document).where(Document.source_id == source_id, Document.key.in_(chunk))):
+            found[doc.key] = doc
+    return found
+
+
+def _apply(doc: Document, item: Item) -> None:
+    doc.url = item.url
+    doc.title = item.title
+    doc.summary = item.summary
+    doc.body = item.body
+    doc.author = item.author
+    doc.published_at = item.published or doc.published_at or item.updated
+    doc.updated_at = item.updated
+    doc.kind = item.kind
+    doc.language = item.language
+    doc.content_hash = item.content_hash
+    doc.document_number = item.document_number
+    doc.fields = dict(item.fields)  # a new dict: JSON columns miss in-place changes
+    doc.fetched_at = utcnow()
+
+
+def _differs(doc: Document, item: Item) -> bool:
+    return (doc.content_hash != item.content_hash or doc.url != item.url
+            or (item.published is not None and doc.published_at != item.published)
+            or doc.updated_at != item.updated or doc.fields != item.fields or doc.kind != item.kind)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -12,6 +13,7 @@ from sqlmodel import Session, select
 from ingest import feeds
 from ingest.errors import HTTPStatusError, IngestError
 from ingest.fetch import FetchResult, fetch
+from ingest.records import Item
 from kb import index as kb_index
 from kb.context import KB
 from kb.errors import IndexBusy
@@ -56,37 +58,68 @@ class PollSummary:
                 f"{self.new} new and {self.updated} updated documents, {self.count('failed')} failed")
 
 
-def parse(source: Source, response: FetchResult):
-    """Bytes -> Items for the source's kind."""
-    if source.kind == "feed":
-        return feeds.parse_feed(response.content, response.url, response.headers)
-    raise IngestError(f"sources of kind {source.kind!r} cannot be polled yet")
+@dataclass
+class Collected:
+    """What one check of a source brought: items, or word that nothing changed."""
+
+    response: FetchResult  # the last response, for validators and caching headers
+    items: list[Item] = field(default_factory=list)
+    title: str = ""
+    warning: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.response.not_modified
+
+
+Collector = Callable[[KB, Source, bool], Collected]
+
+
+def collect_feed(kb: KB, source: Source, force: bool) -> Collected:
+    """One conditional GET, then the feed parser."""
+    options = replace(kb.fetch_options, allow_file=bool(source.settings.get("local")))
+    response = fetch(source.url, etag=None if force else source.etag,
+                     last_modified=None if force else source.last_modified, options=options)
+    if response.not_modified:
+        return Collected(response)
+    parsed = feeds.parse_feed(response.content, response.url, response.headers)
+    return Collected(response, parsed.items, parsed.title, parsed.warning)
+
+
+# Source kind -> "module:function" of its collector, imported when first used.
+COLLECTORS: dict[str, str] = {
+    "feed": "kb.pipeline:collect_feed",
+}
+
+
+def collector_for(kind: str) -> Collector:
+    if kind not in COLLECTORS:
+        raise IngestError(f"sources of kind {kind!r} cannot be polled yet")
+    module, _, name = COLLECTORS[kind].partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def refresh_source(kb: KB, session: Session, source_id: int, *, force: bool = False) -> Outcome:
     """Fetch, parse, store, link and index one source; failures are stored on its row."""
     source = get_source(session, source_id)
-    options = replace(kb.fetch_options, allow_file=bool(source.settings.get("local")))
     try:
-        response = fetch(source.url, etag=None if force else source.etag,
-                         last_modified=None if force else source.last_modified, options=options)
-        if response.not_modified:
-            _succeeded(kb, source, response)
-            session.commit()
-            return Outcome(source.id, "not_modified")
-        parsed = parse(source, response)
+        collected = collector_for(source.kind)(kb, source, force)
     except IngestError as exc:
         _failed(kb, source, exc)
         session.commit()
         return Outcome(source.id, "failed", error=source.last_error)
-    stored = upsert_items(session, source=source, items=parsed.items)
+    if collected.not_modified:
+        _succeeded(kb, source, collected.response)
+        session.commit()
+        return Outcome(source.id, "not_modified")
+    stored = upsert_items(session, source=source, items=collected.items)
     for hook in AFTER_UPSERT:
         hook(session, stored.changed)
-    source.title = source.title or parsed.title
-    source.warning = parsed.warning
-    _succeeded(kb, source, response)
+    source.title = source.title or collected.title
+    source.warning = collected.warning
+    _succeeded(kb, source, collected.response)
     session.commit()  # the database first: the index can always be rebuilt from it
-    warning = index_changes(kb, session, stored.changed) or parsed.warning
+    warning = index_changes(kb, session, stored.changed) or collected.warning
     return Outcome(source.id, "ok", new=len(stored.new), updated=len(stored.updated), warning=warning)
 
 

@@ -1,0 +1,110 @@
+"""Test helpers: a real loopback HTTP server whose routes tests define."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = (ROOT.parent / "shared" / "fixtures").resolve()
+
+
+@dataclass
+class Route:
+    """A canned answer: body plus headers, with optional validators and behaviour."""
+
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+    delay: float = 0.0
+    gzip: bool = False
+    handler: Callable | None = None  # (request_handler) -> None, for anything custom
+
+
+class LoopbackServer:
+    """A ThreadingHTTPServer on 127.0.0.1 with a route table and a request log."""
+
+    def __init__(self):
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
+                if route is None:
+                    self.send_error(404)
+                    return
+                server._answer(self, route)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def add(self, path: str, body: bytes | str = b"", **kwargs) -> str:
+        self.routes[path] = Route(body=body.encode() if isinstance(body, str) else body, **kwargs)
+        return self.url(path)
+
+    def hits(self, path: str) -> int:
+        return sum(1 for p, _ in self.requests if p == path)
+
+    def _answer(self, h: BaseHTTPRequestHandler, route: Route) -> None:
+        if route.handler:
+            route.handler(h)
+            return
+        if route.delay:
+            time.sleep(route.delay)
+        inm, ims = h.headers.get("If-None-Match"), h.headers.get("If-Modified-Since")
+        if (route.etag and inm == route.etag) or (route.last_modified and not route.etag and ims == route.last_modified):
+            h.send_response(304)
+            h.end_headers()
+            return
+        body = gzip.compress(route.body) if route.gzip else route.body
+        h.send_response(route.status)
+        for k, v in route.headers.items():
+            h.send_header(k, v)
+        if route.etag:
+            h.send_header("ETag", route.etag)
+        if route.last_modified:
+            h.send_header("Last-Modified", route.last_modified)
+        if route.gzip:
+            h.send_header("Content-Encoding", "gzip")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        try:
+            h.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def rss(*items: tuple[str, str, str], title: str = "Test feed") -> str:
+    """A small RSS 2.0 document from (guid, title, description) triples."""
+    entries = "".join(
+        f"<item><guid isPermaLink='false'>{g}</guid><title>{t}</title><link>https://example.org/{g}</link>"
+        f"<pubDate>Tue, 09 Jul 2024 10:00:00 GMT</pubDate><description>{d}</description></item>"
+        for g, t, d in items)
+    return (f"<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel><title>{title}</title>"
+            f"<link>https://example.org/</link><description>d</description>{entries}</channel></rss>")

@@ -120,8 +120,9 @@ def _item(entry, feed) -> Item:
         summary=summary if summary != body else _first_words(body, 60),
         body=body,
         author=entry.get("author") or None,
-        published=_when(entry.get("published_parsed") or entry.get("updated_parsed")),
-        updated=_when(entry.get("updated_parsed")),
+        # dict.get: FeedParserDict.get maps a missing "updated" to "published", with a warning.
+        published=_when(dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")),
+        updated=_when(dict.get(entry, "updated_parsed")),
         language=_language(entry, feed),
     )
 

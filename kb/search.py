@@ -97,13 +97,23 @@ def parse_query(text: str) -> tuple[wq.Query, str | None]:
         return wq.Every(), None
     parser = make_parser()
     try:
-        return parser.parse(text), None
+        return parser.parse(_compact_dates(text)), None
     except Exception:  # Whoosh raises many types (ValueError from dates, ...)
         words = plain_words(text)
         note = f"Could not read the query as written; showing results for its words: {' '.join(words) or '(none)'}"
         if not words:
             return wq.NullQuery, note
         return parser.parse(" ".join(words)), note
+
+
+_DATE_CLAUSE = re.compile(r"\b(date|published):(\[[^\]]*\]|\S+)", re.I)
+
+
+def _compact_dates(text: str) -> str:
+    """ISO dates inside date clauses as Whoosh reads them: 2024-07-01 -> 20240701."""
+    def compact(match: re.Match) -> str:
+        return match.group(1) + ":" + re.sub(r"(?<=\d)-(?=\d)", "", match.group(2))
+    return _DATE_CLAUSE.sub(compact, text)
 
 
 def plain_words(text: str) -> list[str]:

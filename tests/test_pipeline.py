@@ -1,0 +1,152 @@
+"""Polling sources end to end: fetch, parse, store, index, with failures as data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import func, select
+
+from kb.models import Document, Source, utcnow
+from kb.pipeline import due_sources, poll, refresh_source
+from kb.search import SearchRequest, search
+from kb.store import add_source
+from tests.helpers import rss
+
+
+def _subscribe(kb, *urls) -> list[int]:
+    with kb.session() as session:
+        ids = [add_source(session, url=u).id for u in urls]
+        session.commit()
+    return ids
+
+
+def _doc_count(kb) -> int:
+    with kb.session() as session:
+        return session.exec(select(func.count(Document.id))).one()
+
+
+def test_second_poll_with_etag_parses_nothing(kb, server):
+    url = server.add("/f.xml", rss(("a", "Alpha", "one"), ("b", "Beta", "two")), etag='"v1"')
+    [sid] = _subscribe(kb, url)
+    first = poll(kb, [sid])
+    assert (first.new, first.count("ok")) == (2, 1)
+    second = poll(kb, [sid])
+    assert second.count("not_modified") == 1 and second.new == 0
+    assert server.requests[-1][1].get("if-none-match") == '"v1"'
+    assert _doc_count(kb) == 2
+
+
+def test_second_poll_with_last_modified_parses_nothing(kb, server):
+    url = server.add("/f.xml", rss(("a", "Alpha", "one")), last_modified="Tue, 09 Jul 2024 10:00:00 GMT")
+    [sid] = _subscribe(kb, url)
+    poll(kb, [sid])
+    assert poll(kb, [sid]).count("not_modified") == 1
+
+
+def test_repoll_without_validators_adds_no_duplicates(kb, server):
+    url = server.add("/f.xml", rss(("a", "Alpha", "one"), ("b", "Beta", "two")))
+    [sid] = _subscribe(kb, url)
+    poll(kb, [sid])
+    again = poll(kb, [sid])
+    assert (again.new, again.updated) == (0, 0)
+    assert _doc_count(kb) == 2
+
+
+def test_changed_entry_updates_its_document(kb, server):
+    url = server.add("/f.xml", rss(("a", "Alpha", "old text")))
+    [sid] = _subscribe(kb, url)
+    poll(kb, [sid])
+    server.add("/f.xml", rss(("a", "Alpha revised", "new text about gallium")))
+    summary = poll(kb, [sid])
+    assert (summary.new, summary.updated) == (0, 1)
+    with kb.session() as session:
+        doc = session.exec(select(Document)).one()
+    assert doc.title == "Alpha revised" and "gallium" in doc.body
+    assert search(kb.index, kb.session(), SearchRequest(query="gallium")).total == 1
+    assert search(kb.index, kb.session(), SearchRequest(query="old")).total == 0
+
+
+def test_failures_are_stored_and_poll_goes_on(kb, server):
+    ok = server.add("/ok.xml", rss(("a", "Alpha", "one")))
+    ids = _subscribe(kb, server.url("/missing.xml"), server.add("/boom", status=500),
+                     server.add("/page.html", "<html><body>hello</body></html>"), ok)
+    summary = poll(kb, ids)
+    assert summary.count("failed") == 3 and summary.count("ok") == 1 and summary.new == 1
+    with kb.session() as session:
+        rows = {s.id: s for s in session.exec(select(Source))}
+    assert "HTTP 404" in rows[ids[0]].last_error and rows[ids[0]].status == "failing"
+    assert "HTTP 500" in rows[ids[1]].last_error and rows[ids[1]].error_count == 1
+    assert "not a feed" in rows[ids[2]].last_error
+    assert rows[ids[3]].status == "ok" and rows[ids[3]].last_error is None
+    assert "3 failed" in summary.line()
+
+
+def test_backoff_grows_and_success_resets(kb, server):
+    url = server.add("/flaky", status=503)
+    [sid] = _subscribe(kb, url)
+    waits = []
+    for _ in range(3):
+        with kb.session() as session:
+            refresh_source(kb, session, sid)
+            source = session.get(Source, sid)
+            waits.append(source.next_check_at - source.checked_at)
+    assert waits[0] < waits[1] < waits[2]
+    server.add("/flaky", rss(("a", "Alpha", "one")))
+    with kb.session() as session:
+        refresh_source(kb, session, sid)
+        source = session.get(Source, sid)
+        assert (source.status, source.error_count, source.last_error) == ("ok", 0, None)
+
+
+def test_retry_after_is_honoured(kb, server):
+    [sid] = _subscribe(kb, server.add("/busy", status=429, headers={"Retry-After": "86400"}))
+    with kb.session() as session:
+        refresh_source(kb, session, sid)
+        source = session.get(Source, sid)
+        assert source.next_check_at - source.checked_at >= timedelta(seconds=86400)
+
+
+def test_gone_source_is_not_polled_again(kb, server):
+    [sid] = _subscribe(kb, server.add("/gone", status=410))
+    poll(kb, [sid])
+    with kb.session() as session:
+        assert session.get(Source, sid).status == "gone"
+        assert sid not in due_sources(session, now=utcnow() + timedelta(days=30))
+
+
+def test_cache_control_max_age_delays_next_check(kb, server):
+    url = server.add("/f.xml", rss(("a", "Alpha", "one")), headers={"Cache-Control": "max-age=90000"})
+    [sid] = _subscribe(kb, url)
+    poll(kb, [sid])
+    with kb.session() as session:
+        source = session.get(Source, sid)
+        assert source.next_check_at - source.checked_at >= timedelta(seconds=90000)
+        assert sid not in due_sources(session)
+
+
+def test_malformed_but_readable_feed_is_kept_and_flagged(kb, server):
+    broken = rss(("a", "Fish & Chips", "bare ampersand")).replace("&amp;", "&")
+    [sid] = _subscribe(kb, server.add("/broken.xml", broken))
+    summary = poll(kb, [sid])
+    with kb.session() as session:
+        source = session.get(Source, sid)
+    assert summary.count("ok") == 1
+    assert source.warning and "malformed" in source.warning
+
+
+def test_relative_links_resolve_against_the_feed_url(kb, server):
+    feed = ("<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>t</title>"
+            "<entry><id>urn:x:1</id><title>Rel</title><link href='/posts/1'/><updated>2024-07-09T00:00:00Z</updated></entry></feed>")
+    [sid] = _subscribe(kb, server.add("/atom.xml", feed))
+    poll(kb, [sid])
+    with kb.session() as session:
+        doc = session.exec(select(Document)).one()
+    assert doc.url == server.url("/posts/1")
+
+
+def test_unsafe_links_are_dropped(kb, server):
+    feed = rss(("a", "Bad link", "x")).replace("https://example.org/a", "javascript:alert(1)")
+    [sid] = _subscribe(kb, server.add("/js.xml", feed))
+    poll(kb, [sid])
+    with kb.session() as session:
+        assert session.exec(select(Document)).one().url is None

@@ -1,0 +1,179 @@
+"""Search on a real Whoosh index: query language, filters, facets, paging, repair."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlmodel import select
+
+from kb import index as kb_index
+from kb.models import Document, Mention
+from kb.pipeline import poll
+from kb.search import SearchRequest, search
+from kb.store import add_source
+
+ITEMS = [
+    ("n1", "Mon, 07 Oct 2022 12:00:00 GMT", "BIS issues advanced computing export controls",
+     "The Bureau of Industry and Security published export controls on advanced chips for China."),
+    ("n2", "Tue, 17 Oct 2023 12:00:00 GMT", "Export controls updated for AI chips",
+     "New export controls close gaps; Nvidia A800 and H800 now need a license."),
+    ("n3", "Tue, 25 Jun 2024 12:00:00 GMT", "OpenAI to block API traffic from China",
+     "OpenAI told developers in mainland China that API traffic will be blocked from July 9."),
+    ("n4", "Tue, 09 Jul 2024 12:00:00 GMT", "OpenAI cut-off takes effect",
+     "Developers in China lose access to the OpenAI API as the block takes effect."),
+    ("n5", "Wed, 10 Jul 2024 12:00:00 GMT", "Alibaba Cloud offers free tokens",
+     "Alibaba Cloud offered free Qwen tokens to developers leaving OpenAI."),
+    ("n6", "Tue, 15 Apr 2025 12:00:00 GMT", "Nvidia says H20 needs a license",
+     "Nvidia disclosed that H20 exports to China now require a license."),
+]
+
+
+def _feed(items) -> str:
+    body = "".join(f"<item><guid>{g}</guid><title>{t}</title><link>https://example.org/{g}</link>"
+                   f"<pubDate>{d}</pubDate><description>{b}</description></item>" for g, d, t, b in items)
+    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>Desk</title>{body}</channel></rss>"
+
+
+@pytest.fixture
+def corpus(kb, server):
+    with kb.session() as session:
+        a = add_source(session, url=server.add("/a.xml", _feed(ITEMS[:3])), title="Desk A")
+        b = add_source(session, url=server.add("/b.xml", _feed(ITEMS[3:])), title="Desk B")
+        session.commit()
+        ids = (a.id, b.id)
+    poll(kb, list(ids))
+    return ids
+
+
+def run(kb, **kwargs):
+    with kb.session() as session:
+        return search(kb.index, session, SearchRequest(**kwargs))
+
+
+def titles(result):
+    return [h.title for h in result.hits]
+
+
+def test_words_must_all_match(kb, corpus):
+    result = run(kb, query="OpenAI China")
+    assert set(titles(result)) == {"OpenAI to block API traffic from China", "OpenAI cut-off takes effect"}
+    assert all(h.published and h.url and h.source_title for h in result.hits)
+
+
+def test_stemming_and_snippets(kb, corpus):
+    result = run(kb, query="blocking")
+    assert result.total == 2
+    hit = result.hits[0]
+    assert any(match and text.lower().startswith("block") for text, match in hit.snippet)
+
+
+def test_phrase_or_and_negation(kb, corpus):
+    assert run(kb, query='"export controls"').total == 2
+    assert run(kb, query='"controls export"').total == 0
+    assert run(kb, query="H20 OR Qwen").total == 2
+    assert run(kb, query="OpenAI -Alibaba").total == 2
+
+
+def test_field_filters_in_the_query(kb, corpus):
+    assert titles(run(kb, query="title:H20")) == ["Nvidia says H20 needs a license"]
+    assert run(kb, query="date:[2024-07-01 to 2024-07-31]").total == 2
+    assert run(kb, query=f"source:{corpus[1]}").total == 3
+    assert run(kb, query="kind:news").total == 6
+
+
+def test_filters_sort_and_paging(kb, corpus):
+    from datetime import date
+
+    result = run(kb, query="", since=date(2024, 1, 1), sort="date")
+    assert [h.published.year for h in result.hits] == [2025, 2024, 2024, 2024]
+    assert titles(run(kb, query="", sort="oldest", per_page=1))[0].startswith("BIS issues")
+    page2 = run(kb, query="", sort="date", per_page=4, page=2)
+    assert page2.total == 6 and len(page2.hits) == 2 and page2.pages == 2
+    assert run(kb, query="China", sources=[str(corpus[0])]).total == 2
+    assert run(kb, query="China", until=date(2023, 12, 31)).total == 1
+
+
+def test_facets_count_sources_kinds_and_years(kb, corpus):
+    facets = run(kb, query="China").facets
+    assert dict(facets["year"]) == {"2022": 1, "2024": 2, "2025": 1}
+    assert dict(facets["kind"]) == {"news": 4}
+    assert dict(facets["source"]) == {str(corpus[0]): 2, str(corpus[1]): 2}
+
+
+def test_entity_filter_and_facet(kb, corpus):
+    with kb.session() as session:
+        doc = session.exec(select(Document).where(Document.title.contains("Alibaba"))).one()
+        session.add(Mention(document_id=doc.id, entity_slug="alibaba-cloud", count=2))
+        session.commit()
+        kb_index.index_documents(kb.index, session, [doc.id])
+    result = run(kb, query="entity:alibaba-cloud")
+    assert titles(result) == ["Alibaba Cloud offers free tokens"]
+    assert result.hits[0].entities == ["alibaba-cloud"]
+    assert run(kb, query="tokens", entities=["alibaba-cloud"]).total == 1
+    assert dict(run(kb, query="OpenAI").facets["entity"]) == {"alibaba-cloud": 1}
+
+
+def test_did_you_mean(kb, corpus):
+    result = run(kb, query="Nvidai")
+    assert result.total == 0 and result.suggestion == "nvidia"
+
+
+@pytest.mark.parametrize("query", ['"unclosed', "AND OR (", "published:[last month to now]",
+                                   "date:[garbage to xyz]", "((((", "title:", "-", "*", "entity:"])
+def test_unreadable_queries_never_raise(kb, corpus, query):
+    result = run(kb, query=query)
+    assert result.total >= 0
+    if result.total == 0:
+        assert result.note or result.suggestion is None
+
+
+def test_unreadable_date_range_falls_back_to_words(kb, corpus):
+    result = run(kb, query="published:[last month to now] OpenAI")
+    assert result.note and "words" in result.note
+
+
+def test_json_shape(kb, corpus):
+    data = run(kb, query="H20").to_dict()
+    assert data["total"] == 1 and data["hits"][0]["title"] == "Nvidia says H20 needs a license"
+    assert isinstance(data["hits"][0]["snippet"], str) and data["facets"]["year"][0]["value"] == "2025"
+
+
+def test_check_detects_and_reindex_repairs(kb, corpus):
+    with kb.session() as session:
+        assert kb_index.check(kb.index, session).consistent
+        doc = session.exec(select(Document)).first()
+        doc.title = "Changed behind the index's back"
+        session.add(doc)
+        session.commit()
+        report = kb_index.check(kb.index, session)
+        assert report.stale == [doc.id] and not report.consistent
+    before = [(h.id, h.title) for h in run(kb, query="OpenAI", sort="date").hits]
+    shutil.rmtree(kb.config.index_dir.resolve())
+    kb.config.index_dir.unlink()
+    kb.reopen_index()
+    with kb.session() as session:
+        assert kb_index.rebuild(kb.config.index_dir, session) == 6
+    kb.reopen_index()
+    with kb.session() as session:
+        assert kb_index.check(kb.index, session).consistent
+    assert [(h.id, h.title) for h in run(kb, query="OpenAI", sort="date").hits] == before
+
+
+def test_rebuild_swaps_generations_and_keeps_one(kb, corpus):
+    parent = kb.config.index_dir.parent
+    with kb.session() as session:
+        kb_index.rebuild(kb.config.index_dir, session)
+        kb_index.rebuild(kb.config.index_dir, session)
+    generations = [p for p in parent.iterdir() if p.name.startswith("index-")]
+    assert len(generations) == 1 and kb.config.index_dir.resolve() == generations[0]
+
+
+def test_chinese_text_is_searchable(kb, server):
+    feed = _feed([("z1", "Tue, 09 Jul 2024 12:00:00 GMT", "百度推出迁移计划", "百度为开发者提供免费额度。")])
+    with kb.session() as session:
+        sid = add_source(session, url=server.add("/zh.xml", feed)).id
+        session.commit()
+    poll(kb, [sid])
+    assert run(kb, query="百度").total == 1
+    assert run(kb, query="阿里").total == 0

@@ -192,6 +192,8 @@ def _echo_result(result) -> None:
     click.echo(f"{result.total} results (page {result.request.page} of {result.pages})")
     if result.suggestion:
         click.echo(f"did you mean: {result.suggestion}")
+    if result.entities:
+        click.echo("entity pages: " + ", ".join(f"{name} (kb entity {slug})" for slug, name, _ in result.entities))
     for hit in result.hits:
         when = hit.published.strftime("%Y-%m-%d") if hit.published else "undated"
         click.echo("")
@@ -229,6 +231,92 @@ def check():
             click.echo(f"{len(ids)} {label}: {', '.join(map(str, ids[:20]))}{' ...' if len(ids) > 20 else ''}")
     click.echo("index inconsistent: run `kb reindex`")
     sys.exit(1)
+
+
+@cli.command()
+def link():
+    """Reload the entity registry, relink every document and rebuild the index."""
+    from kb.entities import relink_all
+
+    kb = _kb()
+    with kb.session() as session:
+        entities, mentions = relink_all(session)
+        session.commit()
+        count = kb_index.rebuild(kb.config.index_dir, session)
+    click.echo(f"{entities} entities; {mentions} document-entity links; {count} documents re-indexed")
+
+
+@cli.command("entities")
+@click.argument("query", required=False, default="")
+@click.option("--kind", help="organization, government_body, country, person, ai_model, product, regulation, program")
+@click.option("--all", "include_unmentioned", is_flag=True, help="Include entities no document mentions.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=30, show_default=True)
+def entities_cmd(query, kind, include_unmentioned, limit):
+    """The entity directory, most-mentioned first."""
+    from kb.entities import ensure_registry, list_entities
+
+    kb = _kb()
+    with kb.session() as session:
+        ensure_registry(session)
+        session.commit()
+        rows, total = list_entities(session, query=query, kind=kind, with_documents=not include_unmentioned, limit=limit)
+    click.echo(f"{total} entities")
+    for e in rows:
+        click.echo(f"{e.documents:>6} docs  {e.slug:<32} {e.name} ({e.kind})")
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 200), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def entity(slug, page, limit, as_json):
+    """One entity: profile, its documents, co-mentioned entities, mentions per month."""
+    from kb.entities import ensure_registry, entity_page
+
+    kb = _kb()
+    with kb.session() as session:
+        ensure_registry(session)
+        session.commit()
+        data = entity_page(session, slug, page=page, per_page=limit)
+    if as_json:
+        click.echo(json.dumps(_entity_json(data), indent=2, ensure_ascii=False, default=str))
+        return
+    e = data.entity
+    if e.slug != slug:
+        click.echo(f"({slug} was merged into {e.slug})")
+    click.echo(click.style(f"{e.name}", bold=True) + f"  [{e.kind}{', ' + e.country if e.country else ''}]  {e.slug}")
+    if e.description:
+        click.echo(e.description)
+    if e.aliases:
+        click.echo("aliases: " + ", ".join(e.aliases))
+    for label, value in (("site", e.url), ("wikidata", e.wikidata)):
+        if value:
+            click.echo(f"{label}: {value}")
+    if data.events:
+        click.echo(f"\nevents ({len(data.events)}):")
+        for ev in data.events[:20]:
+            click.echo(f"  {ev.date}  {ev.kind:<18} {ev.title}")
+    click.echo(f"\ndocuments ({data.total_documents}, newest first):")
+    for doc in data.documents:
+        when = doc.published_at.strftime("%Y-%m-%d") if doc.published_at else "undated"
+        click.echo(f"  {when}  {doc.title}  #{doc.id}")
+    if data.co_mentions:
+        click.echo("\nmentioned with: " + ", ".join(f"{o.slug} ({n})" for o, n in data.co_mentions))
+    if data.per_month:
+        click.echo("\nper month: " + ", ".join(f"{m}: {n}" for m, n in data.per_month))
+
+
+def _entity_json(data) -> dict:
+    return {
+        "entity": data.entity.model_dump(mode="json"),
+        "total_documents": data.total_documents,
+        "documents": [{"id": d.id, "title": d.title, "url": d.url, "kind": d.kind,
+                       "published": d.published_at.isoformat() if d.published_at else None} for d in data.documents],
+        "co_mentions": [{"slug": o.slug, "name": o.name, "documents": n} for o, n in data.co_mentions],
+        "per_month": [{"month": m, "documents": n} for m, n in data.per_month],
+        "events": [ev.model_dump(mode="json") for ev in data.events],
+    }
 
 
 @cli.command()

@@ -140,3 +140,10 @@ class Watch(SQLModel, table=True):
     filters: dict = _json()
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     last_seen_at: Optional[NaiveDatetime] = None
+
+
+class Meta(SQLModel, table=True):
+    """Small facts about the store itself (e.g. which registry linked it)."""
+
+    key: str = Field(primary_key=True)
+    value: str = ""

@@ -16,15 +16,14 @@ from ingest.fetch import FetchResult, fetch
 from ingest.records import Item
 from kb import index as kb_index
 from kb.context import KB
-from kb.errors import IndexBusy
+from kb.errors import IndexBusy, KBError
 from kb.models import Source, utcnow
 from kb.store import get_source, upsert_items
 
 MAX_BACKOFF = timedelta(days=1)
-Hook = Callable[[Session, list[int]], None]
-# Stages that later modules plug in (entity linking, event extraction): each
-# takes the session and the ids of new or changed documents.
-AFTER_UPSERT: list[Hook] = []
+# Stages run on the ids of new or changed documents, in order (entity
+# linking, event extraction); each returns the ids whose index entry changed.
+AFTER_UPSERT: list[str] = ["kb.entities:link_hook"]
 
 
 @dataclass
@@ -89,6 +88,7 @@ def collect_feed(kb: KB, source: Source, force: bool) -> Collected:
 # Source kind -> "module:function" of its collector, imported when first used.
 COLLECTORS: dict[str, str] = {
     "feed": "kb.pipeline:collect_feed",
+    "federal_register": "kb.federal_register:collect",
 }
 
 
@@ -113,14 +113,25 @@ def refresh_source(kb: KB, session: Session, source_id: int, *, force: bool = Fa
         session.commit()
         return Outcome(source.id, "not_modified")
     stored = upsert_items(session, source=source, items=collected.items)
-    for hook in AFTER_UPSERT:
-        hook(session, stored.changed)
+    to_index, hook_warning = run_hooks(session, stored.changed)
     source.title = source.title or collected.title
-    source.warning = collected.warning
+    source.warning = collected.warning or hook_warning
     _succeeded(kb, source, collected.response)
     session.commit()  # the database first: the index can always be rebuilt from it
-    warning = index_changes(kb, session, stored.changed) or collected.warning
+    warning = index_changes(kb, session, to_index) or source.warning
     return Outcome(source.id, "ok", new=len(stored.new), updated=len(stored.updated), warning=warning)
+
+
+def run_hooks(session: Session, doc_ids: list[int]) -> tuple[list[int], str | None]:
+    """Run the after-upsert stages; a stage's failure is reported, and the documents stay stored."""
+    to_index, warning = set(doc_ids), None
+    for path in AFTER_UPSERT:
+        module, _, name = path.partition(":")
+        try:
+            to_index.update(getattr(importlib.import_module(module), name)(session, doc_ids) or ())
+        except KBError as exc:
+            warning = f"{name} failed: {exc}"
+    return sorted(to_index), warning
 
 
 def index_changes(kb: KB, session: Session, doc_ids: list[int]) -> str | None:

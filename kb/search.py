@@ -18,6 +18,7 @@ from whoosh import highlight, query as wq, sorting
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser, PlusMinusPlugin
 from whoosh.qparser.dateparse import DateParserPlugin
 
+from kb.errors import KBError
 from kb.index import SCHEMA
 from kb.models import Document, Mention, Source
 
@@ -66,6 +67,7 @@ class SearchResult:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     note: str | None = None  # e.g. the query could not be read as written
     suggestion: str | None = None  # "did you mean"
+    entities: list[tuple[str, str, str]] = field(default_factory=list)  # (slug, name, kind) the query names
 
     @property
     def pages(self) -> int:
@@ -74,7 +76,8 @@ class SearchResult:
     def to_dict(self) -> dict:
         out = {"query": self.request.query, "total": self.total, "page": self.request.page,
                "pages": self.pages, "note": self.note, "suggestion": self.suggestion,
-               "facets": {k: [{"value": v, "count": c} for v, c in vals] for k, vals in self.facets.items()}}
+               "facets": {k: [{"value": v, "count": c} for v, c in vals] for k, vals in self.facets.items()},
+               "entities": [{"slug": s, "name": n, "kind": k} for s, n, k in self.entities]}
         out["hits"] = [dict(asdict(h), snippet=h.snippet_text,
                             published=h.published.isoformat() if h.published else None) for h in self.hits]
         return out
@@ -141,7 +144,21 @@ def search(ix, session: Session, request: SearchRequest) -> SearchResult:
             result.facets = _facets(page.results, session)
         if result.total == 0 and request.query.strip():
             result.suggestion = suggest(searcher, request.query)
+    result.entities = named_entities(session, request.query)
     return result
+
+
+def named_entities(session: Session, text: str) -> list[tuple[str, str, str]]:
+    """Entities whose names the query's free text contains, to offer their pages."""
+    free = re.sub(r"\b\w+:(\[[^\]]*\]|\S+)", " ", text)
+    if not free.strip():
+        return []
+    from kb.entities import entities_named_in
+
+    try:
+        return [(e.slug, e.name, e.kind) for e in entities_named_in(session, free)]
+    except KBError:  # a broken registry must not break search
+        return []
 
 
 def _search_kwargs(request: SearchRequest) -> dict:

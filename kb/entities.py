@@ -1,0 +1,205 @@
+"""Entities in the store: registry sync, linking documents, and entity page data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import delete, func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from kb.errors import NotFound
+from kb.linker import Linker
+from kb.models import Document, Entity, Event, EventEntity, Mention, Meta
+from kb.registry import REGISTRY_DIR, Registry, load_registry
+
+REGISTRY_KEY = "registry_fingerprint"
+
+
+@lru_cache(maxsize=4)
+def _linker_for(directory: str, fingerprint: str) -> Linker:
+    return Linker(load_registry(Path(directory)))
+
+
+def current_linker(directory: Path = REGISTRY_DIR) -> Linker:
+    """The linker for the registry as it is on disk now (rebuilt when a file changes)."""
+    registry = load_registry(directory)
+    return _linker_for(str(directory), registry.fingerprint)
+
+
+def sync_registry(session: Session, registry: Registry) -> int:
+    """Make the Entity table match the registry; return the number of entities."""
+    existing = {e.slug: e for e in session.exec(select(Entity))}
+    for spec in registry.entities.values():
+        row = existing.pop(spec.slug, None) or Entity(slug=spec.slug, name=spec.name, kind=spec.kind)
+        row.name, row.kind, row.aliases = spec.name, spec.kind, list(spec.aliases)
+        row.country, row.description, row.url = spec.country, spec.description, spec.url
+        row.wikidata, row.merged_into = spec.wikidata, spec.merged_into
+        session.add(row)
+    for gone in existing.values():
+        session.delete(gone)
+    _set_meta(session, REGISTRY_KEY, registry.fingerprint)
+    session.flush()
+    return len(registry.entities)
+
+
+def document_text(doc: Document) -> str:
+    parts = [doc.title, doc.body]
+    if doc.summary and doc.summary not in doc.body:
+        parts.insert(1, doc.summary)
+    return "\n".join(p for p in parts if p)
+
+
+def link_documents(session: Session, doc_ids: list[int], linker: Linker | None = None) -> int:
+    """Replace the mentions of the given documents; return how many mentions were stored."""
+    linker = linker or ensure_registry(session)
+    stored = 0
+    for start in range(0, len(doc_ids), 500):
+        chunk = doc_ids[start:start + 500]
+        session.exec(delete(Mention).where(Mention.document_id.in_(chunk)))
+        for doc in session.exec(select(Document).where(Document.id.in_(chunk))):
+            for slug, count in linker.link(document_text(doc)).items():
+                session.add(Mention(document_id=doc.id, entity_slug=slug, count=count))
+                stored += 1
+    session.flush()
+    return stored
+
+
+def ensure_registry(session: Session, directory: Path = REGISTRY_DIR) -> Linker:
+    """The current linker; when the registry changed since the store was linked,
+    sync the Entity table and relink every document."""
+    linker = current_linker(directory)
+    if _get_meta(session, REGISTRY_KEY) != linker.registry.fingerprint:
+        sync_registry(session, linker.registry)
+        link_documents(session, list(session.exec(select(Document.id))), linker)
+    return linker
+
+
+def link_hook(session: Session, doc_ids: list[int]) -> list[int]:
+    """Pipeline stage: link new and changed documents; after a registry change,
+    every document is relinked, and all of them are returned for re-indexing."""
+    relink_everything = _get_meta(session, REGISTRY_KEY) != current_linker().registry.fingerprint
+    linker = ensure_registry(session)
+    if relink_everything:
+        return list(session.exec(select(Document.id)))
+    link_documents(session, doc_ids, linker)
+    return doc_ids
+
+
+def relink_all(session: Session, directory: Path = REGISTRY_DIR) -> tuple[int, int]:
+    """Sync the registry and relink every document: (entities, mentions)."""
+    linker = current_linker(directory)
+    entities = sync_registry(session, linker.registry)
+    mentions = link_documents(session, list(session.exec(select(Document.id))), linker)
+    return entities, mentions
+
+
+def _get_meta(session: Session, key: str) -> str | None:
+    row = session.get(Meta, key)
+    return row.value if row else None
+
+
+def _set_meta(session: Session, key: str, value: str) -> None:
+    row = session.get(Meta, key) or Meta(key=key)
+    row.value = value
+    session.add(row)
+
+
+# ---- entity page data -------------------------------------------------------------
+
+def resolve(session: Session, slug: str) -> Entity:
+    """The entity for `slug`, following merges to the surviving one."""
+    seen: set[str] = set()
+    entity = session.get(Entity, slug)
+    while entity is not None and entity.merged_into and entity.slug not in seen:
+        seen.add(entity.slug)
+        entity = session.get(Entity, entity.merged_into)
+    if entity is None:
+        raise NotFound(f"no entity {slug!r}")
+    return entity
+
+
+@dataclass
+class EntitySummary:
+    slug: str
+    name: str
+    kind: str
+    country: str | None
+    documents: int
+
+
+def list_entities(session: Session, *, query: str = "", kind: str | None = None,
+                  with_documents: bool = False, limit: int = 100, offset: int = 0) -> tuple[list[EntitySummary], int]:
+    """A page of the directory, most-mentioned first, and the total count."""
+    docs = func.count(Mention.document_id)
+    stmt = (select(Entity, docs).join(Mention, Mention.entity_slug == Entity.slug, isouter=not with_documents)
+            .where(Entity.merged_into.is_(None)).group_by(Entity.slug))
+    if kind:
+        stmt = stmt.where(Entity.kind == kind)
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(func.lower(Entity.name).like(like) | func.lower(Entity.slug).like(like))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(stmt.order_by(docs.desc(), Entity.name).offset(offset).limit(limit))
+    return [EntitySummary(e.slug, e.name, e.kind, e.country, n) for e, n in rows], total
+
+
+@dataclass
+class EntityPage:
+    entity: Entity
+    documents: list[Document] = field(default_factory=list)
+    total_documents: int = 0
+    co_mentions: list[tuple[Entity, int]] = field(default_factory=list)
+    per_month: list[tuple[str, int]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+def entity_page(session: Session, slug: str, *, page: int = 1, per_page: int = 20) -> EntityPage:
+    """Profile, newest documents (paged), co-mentioned entities, mentions per month, events."""
+    entity = resolve(session, slug)
+    data = EntityPage(entity=entity)
+    mentions = select(Mention.document_id).where(Mention.entity_slug == entity.slug)
+    data.total_documents = session.exec(select(func.count()).select_from(mentions.subquery())).one()
+    data.documents = list(session.exec(
+        select(Document).where(Document.id.in_(mentions))
+        .order_by(Document.published_at.desc().nulls_last(), Document.id.desc())
+        .offset((max(page, 1) - 1) * per_page).limit(per_page)))
+    data.co_mentions = co_mentioned(session, entity.slug)
+    data.per_month = mentions_per_month(session, entity.slug)
+    data.events = list(session.exec(
+        select(Event).join(EventEntity, EventEntity.event_id == Event.id)
+        .where(EventEntity.entity_slug == entity.slug).order_by(Event.date.desc()).limit(200)))
+    return data
+
+
+def co_mentioned(session: Session, slug: str, limit: int = 15) -> list[tuple[Entity, int]]:
+    """Entities most often named in the same documents, with the number of documents."""
+    other = aliased(Mention)
+    count = func.count(other.document_id)
+    rows = session.exec(
+        select(Entity, count).join(other, other.entity_slug == Entity.slug)
+        .join(Mention, Mention.document_id == other.document_id)
+        .where(Mention.entity_slug == slug, other.entity_slug != slug)
+        .group_by(Entity.slug).order_by(count.desc(), Entity.name).limit(limit))
+    return list(rows)
+
+
+def mentions_per_month(session: Session, slug: str) -> list[tuple[str, int]]:
+    """(YYYY-MM, documents) for the documents that name the entity."""
+    month = func.strftime("%Y-%m", Document.published_at)
+    rows = session.exec(
+        select(month, func.count(Document.id)).join(Mention, Mention.document_id == Document.id)
+        .where(Mention.entity_slug == slug, Document.published_at.is_not(None))
+        .group_by(month).order_by(month))
+    return list(rows)
+
+
+def entities_named_in(session: Session, text: str, linker: Linker | None = None) -> list[Entity]:
+    """Entities a search query names (by alias or slug), to offer their pages."""
+    linker = linker or current_linker()
+    slugs = list(dict.fromkeys(m.slug for m in linker.find(text)))
+    slugs += [w for w in text.lower().split() if w in linker.registry.entities and w not in slugs]
+    found = [session.get(Entity, s) for s in slugs[:5]]
+    return [e for e in found if e is not None]

@@ -1,0 +1,110 @@
+"""Find registry names in text, in one pass of an Aho-Corasick automaton.
+
+Rules: whole words only (Chinese names match anywhere, having no word
+breaks); short all-capital acronyms match case-sensitively; an alias listed
+as ambiguous links only when one of its context words occurs within
+CONTEXT_CHARS of it; overlapping matches keep the longest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import ahocorasick
+
+from kb.registry import ContextRule, Registry, is_acronym
+
+CONTEXT_CHARS = 250
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    slug: str
+    alias: str
+    case_sensitive: bool
+    cjk: bool
+    context: re.Pattern | None  # set for ambiguous aliases
+
+
+@dataclass(frozen=True)
+class Match:
+    slug: str
+    alias: str
+    start: int
+    end: int
+
+
+def _lower(text: str) -> str:
+    """Lower-case without changing the length, so offsets stay valid."""
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def _context_regex(rule: ContextRule) -> re.Pattern:
+    parts = [re.escape(w) if _CJK.search(w) else rf"(?<!\w){re.escape(w)}(?!\w)" for w in rule.context]
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+class Linker:
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self.automaton = ahocorasick.Automaton()
+        table: dict[str, list[Pattern]] = {}
+        for spec in registry.entities.values():
+            slug = registry.resolve(spec.slug)  # a merged entity's names lead to the survivor
+            for alias in spec.names():
+                rule = spec.rule_for(alias)
+                pattern = Pattern(slug, alias, is_acronym(alias), bool(_CJK.search(alias)),
+                                  _context_regex(rule) if rule else None)
+                table.setdefault(_lower(alias), []).append(pattern)
+        for key, patterns in table.items():
+            self.automaton.add_word(key, tuple(patterns))
+        self.automaton.make_automaton()
+
+    def find(self, text: str) -> list[Match]:
+        """Every accepted mention in `text`, longest first where they overlap."""
+        if not text:
+            return []
+        candidates = []
+        for end_index, patterns in self.automaton.iter(_lower(text)):
+            end = end_index + 1
+            for p in patterns:
+                start = end - len(p.alias)
+                if self._accepts(p, text, start, end):
+                    candidates.append(Match(p.slug, p.alias, start, end))
+        return _longest(candidates)
+
+    def link(self, text: str) -> Counter:
+        """Mention counts per entity slug."""
+        return Counter(m.slug for m in self.find(text))
+
+    @staticmethod
+    def _accepts(p: Pattern, text: str, start: int, end: int) -> bool:
+        if p.case_sensitive and text[start:end] != p.alias:
+            return False
+        if not p.cjk and not _is_word_edge(text, start, end):
+            return False
+        if p.context is not None:
+            window = text[max(0, start - CONTEXT_CHARS):start] + " " + text[end:end + CONTEXT_CHARS]
+            return p.context.search(window) is not None
+        return True
+
+
+def _is_word_edge(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_")
+
+
+def _longest(candidates: list[Match]) -> list[Match]:
+    chosen: list[Match] = []
+    taken_until = -1
+    for m in sorted(candidates, key=lambda m: (m.start, -(m.end - m.start))):
+        if m.start >= taken_until:
+            chosen.append(m)
+            taken_until = m.end
+        elif chosen and (m.start, m.end) == (chosen[-1].start, chosen[-1].end) and m.slug != chosen[-1].slug:
+            chosen.append(m)  # one ambiguous name that two entities accept
+    return chosen

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from kb.errors import NotFound
 from kb.linker import Linker
 from kb.models import Document, Entity, Event, EventEntity, Mention, Meta
-from kb.registry import REGISTRY_DIR, Registry, load_registry
+from kb.registry import Registry, fingerprint, load_registry, registry_dir
 
 REGISTRY_KEY = "registry_fingerprint"
 
@@ -23,10 +23,10 @@ def _linker_for(directory: str, fingerprint: str) -> Linker:
     return Linker(load_registry(Path(directory)))
 
 
-def current_linker(directory: Path = REGISTRY_DIR) -> Linker:
+def current_linker(directory: Path | None = None) -> Linker:
     """The linker for the registry as it is on disk now (rebuilt when a file changes)."""
-    registry = load_registry(directory)
-    return _linker_for(str(directory), registry.fingerprint)
+    directory = directory or registry_dir()
+    return _linker_for(str(directory), fingerprint(directory))
 
 
 def sync_registry(session: Session, registry: Registry) -> int:
@@ -67,7 +67,7 @@ def link_documents(session: Session, doc_ids: list[int], linker: Linker | None =
     return stored
 
 
-def ensure_registry(session: Session, directory: Path = REGISTRY_DIR) -> Linker:
+def ensure_registry(session: Session, directory: Path | None = None) -> Linker:
     """The current linker; when the registry changed since the store was linked,
     sync the Entity table and relink every document."""
     linker = current_linker(directory)
@@ -80,7 +80,7 @@ def ensure_registry(session: Session, directory: Path = REGISTRY_DIR) -> Linker:
 def link_hook(session: Session, doc_ids: list[int]) -> list[int]:
     """Pipeline stage: link new and changed documents; after a registry change,
     every document is relinked, and all of them are returned for re-indexing."""
-    relink_everything = _get_meta(session, REGISTRY_KEY) != current_linker().registry.fingerprint
+    relink_everything = _get_meta(session, REGISTRY_KEY) != fingerprint()
     linker = ensure_registry(session)
     if relink_everything:
         return list(session.exec(select(Document.id)))
@@ -88,7 +88,7 @@ def link_hook(session: Session, doc_ids: list[int]) -> list[int]:
     return doc_ids
 
 
-def relink_all(session: Session, directory: Path = REGISTRY_DIR) -> tuple[int, int]:
+def relink_all(session: Session, directory: Path | None = None) -> tuple[int, int]:
     """Sync the registry and relink every document: (entities, mentions)."""
     linker = current_linker(directory)
     entities = sync_registry(session, linker.registry)

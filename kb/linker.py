@@ -39,11 +39,17 @@ class Match:
 
 def _lower(text: str) -> str:
     """Lower-case without changing the length, so offsets stay valid."""
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)  # e.g. "İ" grows
 
 
 def _context_regex(rule: ContextRule) -> re.Pattern:
-    parts = [re.escape(w) if _CJK.search(w) else rf"(?<!\w){re.escape(w)}(?!\w)" for w in rule.context]
+    words = sorted(rule.context, key=len, reverse=True)
+    latin = "|".join(re.escape(w) for w in words if not _CJK.search(w))
+    parts = [rf"(?<!\w)(?:{latin})(?!\w)"] if latin else []
+    parts += [re.escape(w) for w in words if _CJK.search(w)]
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
@@ -93,9 +99,14 @@ class Linker:
 
 
 def _is_word_edge(text: str, start: int, end: int) -> bool:
+    """No letter or digit right before or after; CJK characters count as breaks."""
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
-    return not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_")
+    return not _is_word_char(before) and not _is_word_char(after)
+
+
+def _is_word_char(c: str) -> bool:
+    return (c.isalnum() or c == "_") and not _CJK.match(c)
 
 
 def _longest(candidates: list[Match]) -> list[Match]:

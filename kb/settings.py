@@ -20,6 +20,9 @@ class Setting:
     cast: Callable[[str], object] = str
 
 
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
 def _default_home() -> str:
     return str(Path.home() / ".local" / "share" / "ai-policy-kb")
 
@@ -40,6 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Default seconds between two checks of a source.", int),
     Setting("index_lock_timeout", "KB_INDEX_LOCK_TIMEOUT", lambda: "10",
             "Seconds to wait for the search index write lock.", float),
+    Setting("registry_dir", "KB_REGISTRY_DIR", lambda: str(DATA_DIR / "entities"),
+            "Directory of the entity registry (YAML files).", Path),
 )
 
 
@@ -53,6 +58,7 @@ class Config:
     user_agent: str
     poll_interval: int
     index_lock_timeout: float
+    registry_dir: Path
 
 
 def load(env: dict[str, str] | None = None) -> Config:

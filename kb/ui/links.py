@@ -1,0 +1,58 @@
+"""Links between the app's pages, with escaped labels.
+
+`st.page_link` navigates inside the app (no reload, same tab) but only to a
+page registered in `st.navigation`. When the target is not registered (a
+page file tested on its own with AppTest, or the Entities page before phase
+2 adds it), the link falls back to a relative Markdown link to its URL.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from kb.ui.render import escape_inline, internal_link
+
+# page file (relative to app.py) -> URL path, as app.py registers them
+PAGES = {
+    "search": ("pages/search.py", ""),
+    "document": ("pages/document.py", "document"),
+    "sources": ("pages/sources.py", "sources"),
+    "providers": ("pages/providers.py", "providers"),
+    "entities": ("pages/entities.py", "entities"),
+    "timeline": ("pages/timeline.py", "timeline"),
+}
+
+
+def page_link(page: str, label: object, params: dict[str, str] | None = None, *,
+              icon: str | None = None, limit: int = 200, bold: bool = False) -> None:
+    """A link to one of the app's pages; `label` may be untrusted (it is escaped)."""
+    path, url_path = PAGES[page]
+    text = escape_inline(label, limit) or "(untitled)"
+    text = f"**{text}**" if bold else text
+    try:
+        st.page_link(path, label=text, query_params=params or None, icon=icon, help="")
+    except StreamlitAPIException:
+        st.markdown(internal_link(label if str(label).strip() else "(untitled)", url_path or ".", params))
+
+
+def page_url(page: str, params: dict[str, str] | None = None) -> str:
+    """The relative URL of a page, for Markdown links and tables."""
+    from kb.ui.render import internal_href
+
+    return internal_href(PAGES[page][1] or ".", params)
+
+
+def entity_links(entities: list[tuple[str, str]]) -> None:
+    """A row of links to entity pages, from `(slug, display name)` pairs."""
+    if not entities:
+        return
+    path, url_path = PAGES["entities"]
+    try:
+        with st.container(horizontal=True, gap="small"):
+            for slug, name in entities:
+                st.page_link(path, label=escape_inline(name or slug, 80), query_params={"id": slug},
+                             icon=":material/label:", help="")
+    except StreamlitAPIException:  # no Entities page registered yet: plain relative links
+        parts = [internal_link(name or slug, url_path, {"id": slug}) for slug, name in entities]
+        st.markdown(":material/label: " + " · ".join(parts))

@@ -1,0 +1,92 @@
+"""What the pages share across sessions: the open knowledge base, the demo load, the error edge.
+
+DESIGN.md: the engine and the index are cached resources; a Whoosh
+Searcher is never shared (`kb.search.search` opens one per query).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import streamlit as st
+
+from kb import settings
+from kb.context import KB, open_kb
+from kb.errors import IndexBusy, KBError
+from kb.ui.render import escape_inline
+
+log = logging.getLogger(__name__)
+_REOPEN = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
+def _open(home: str, database_url: str, index_dir: str, _config: settings.Config) -> KB:
+    kb = open_kb(_config)
+    kb.index  # noqa: B018  (open or create the index once, under the cache's lock)
+    return kb
+
+
+def get_kb() -> KB:
+    """The knowledge base under KB_HOME (read from the environment, as the CLI does)."""
+    config = settings.load()
+    return _open(str(config.home), config.database_url, str(config.index_dir), config)
+
+
+def current_index(kb: KB):
+    """The open index, reopened when `kb reindex` has swapped in a new generation."""
+    ix = kb.index
+    opened = Path(getattr(ix.storage, "folder", "")).resolve()
+    if opened != kb.config.index_dir.resolve():
+        with _REOPEN:
+            if Path(getattr(kb.index.storage, "folder", "")).resolve() != kb.config.index_dir.resolve():
+                kb.reopen_index()
+        ix = kb.index
+    return ix
+
+
+def index_version(kb: KB) -> str:
+    """Changes whenever the index does: a cache key for search results."""
+    ix = current_index(kb)
+    return f"{ix.storage.folder}:{ix.latest_generation()}"
+
+
+@st.cache_resource(show_spinner=False)
+def _load_demo_once(home: str, _kb: KB) -> str:
+    from kb.demo import load_demo
+
+    return load_demo(_kb).line()
+
+
+def ensure_demo(kb: KB) -> str | None:
+    """On a first start (no sources at all) load the bundled demo corpus, once per process."""
+    from kb.demo import is_empty
+
+    if not is_empty(kb):
+        return None
+    with st.spinner("First start: loading the bundled demo corpus…"):
+        try:
+            return _load_demo_once(str(kb.config.home), kb)
+        except (OSError, KBError) as exc:
+            log.warning("could not load the demo corpus: %s", exc)
+            st.warning(f"The demo corpus could not be loaded: {escape_inline(exc)}")
+            return None
+
+
+@contextmanager
+def page_edge() -> Iterator[None]:
+    """Turn errors into messages at the edge of a page: never a traceback on screen."""
+    try:
+        yield
+    except IndexBusy as exc:
+        st.error(f"The search index is busy (another process is writing to it): {escape_inline(exc)}. "
+                 "Wait a moment and try again.", icon=":material/hourglass_top:")
+    except KBError as exc:
+        st.error(escape_inline(exc), icon=":material/error:")
+    except Exception:  # a bug: logged in full, shown as one friendly line
+        log.exception("page failed")
+        st.error("Something went wrong while showing this page. The details are in the server log.",
+                 icon=":material/error:")

@@ -1,0 +1,133 @@
+"""Take screenshots of the real app: `python scripts/screenshots.py [--out docs/screenshots]`.
+
+Starts `streamlit run app.py` on a free loopback port with a fresh KB_HOME
+(so the first start loads the demo corpus), drives Debian's Chromium with
+Playwright and saves one PNG per page. `tests/test_browser.py` reuses the
+helpers below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+from urllib.error import URLError
+from urllib.request import urlopen
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1400, "height": 1000}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(base: str, proc: subprocess.Popen, timeout: float = 45.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (URLError, OSError):
+            pass
+        time.sleep(0.25)
+    raise TimeoutError(f"streamlit did not become healthy at {base} within {timeout:g}s")
+
+
+@contextmanager
+def serve(home: Path, *, port: int | None = None, log: Path | None = None) -> Iterator[str]:
+    """Run `streamlit run app.py` with KB_HOME=`home`; yield its base URL; stop it afterwards."""
+    port = port or free_port()
+    env = dict(os.environ, KB_HOME=str(home), PYTHONUNBUFFERED="1", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    for name in ("KB_DATABASE_URL", "KB_INDEX_DIR"):
+        env.pop(name, None)
+    out = open(log, "wb") if log else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, proc)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if log:
+            out.close()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def settle(page, text: str | None = None, timeout: float = 30_000) -> None:
+    """Wait until the app has drawn `text` and finished running the script."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    if text:
+        page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"] [data-testid=\"stSpinner\"],"
+        " [data-testid=\"stStatusWidget\"] button')", timeout=timeout)
+    page.wait_for_timeout(600)  # let fonts and icons land
+
+
+def shoot(page, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def capture(page, base: str, out: Path) -> list[Path]:
+    """Screenshots of the Search (for H20), Document, Sources and Providers pages."""
+    shots = []
+    page.goto(f"{base}/?q=H20")
+    settle(page, "results")
+    shots.append(shoot(page, out / "search.png"))
+    page.locator('[data-testid="stPageLink"] a[href*="document"]').first.click()
+    settle(page, "Text")
+    shots.append(shoot(page, out / "document.png"))
+    for name, title in (("sources", "due for a check"), ("providers", "Providers")):
+        page.goto(f"{base}/{name}")
+        settle(page, title)
+        shots.append(shoot(page, out / f"{name}.png"))
+    return shots
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="where to write the PNGs")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="kb-screenshots-") as tmp:
+        with serve(Path(tmp) / "kbhome", log=Path(tmp) / "streamlit.log") as base, sync_playwright() as pw:
+            browser = launch(pw)
+            page = browser.new_page(viewport=VIEWPORT)
+            for path in capture(page, base, args.out):
+                print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+            browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterable
 
 from sqlmodel import Session, select
-from whoosh import analysis, fields, index
+from whoosh import analysis, columns, fields, index
 from whoosh.index import LockError
 
 from kb.errors import IndexBusy
@@ -41,6 +41,7 @@ SCHEMA = fields.Schema(
     kind=fields.ID(sortable=True),
     year=fields.ID(sortable=True),
     entity=fields.KEYWORD(lowercase=True, scorable=False),
+    entity_list=fields.COLUMN(columns.VarBytesColumn()),  # the same slugs, for fast facet counts
     jurisdiction=fields.KEYWORD(lowercase=True, scorable=False),
 )
 
@@ -163,6 +164,7 @@ def _index_fields(session: Session, ids: list[int]) -> Iterable[dict]:
             kind=doc.kind,
             year=str(doc.published_at.year) if doc.published_at else "undated",
             entity=" ".join(slugs),
+            entity_list=" ".join(slugs).encode("utf-8"),
             jurisdiction=" ".join(jurisdictions),
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -20,10 +21,11 @@ from kb.errors import IndexBusy, KBError
 from kb.models import Source, utcnow
 from kb.store import get_source, upsert_items
 
+log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(days=1)
 # Stages run on the ids of new or changed documents, in order (entity
 # linking, event extraction); each returns the ids whose index entry changed.
-AFTER_UPSERT: list[str] = ["kb.entities:link_hook"]
+AFTER_UPSERT: list[str] = ["kb.entities:link_hook", "kb.events:events_hook"]
 
 
 @dataclass
@@ -128,9 +130,13 @@ def run_hooks(session: Session, doc_ids: list[int]) -> tuple[list[int], str | No
     for path in AFTER_UPSERT:
         module, _, name = path.partition(":")
         try:
-            to_index.update(getattr(importlib.import_module(module), name)(session, doc_ids) or ())
+            with session.begin_nested():  # a failing stage rolls back only its own writes
+                to_index.update(getattr(importlib.import_module(module), name)(session, doc_ids) or ())
         except KBError as exc:
             warning = f"{name} failed: {exc}"
+        except Exception as exc:  # a bug in one stage must not lose the stored documents
+            log.exception("stage %s failed", path)
+            warning = f"{name} failed unexpectedly: {type(exc).__name__}: {exc}"
     return sorted(to_index), warning
 
 

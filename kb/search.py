@@ -133,8 +133,9 @@ def search(ix, session: Session, request: SearchRequest) -> SearchResult:
     if q is wq.NullQuery:
         result.note = result.note or "The query has no searchable words."
         return result
+    q, date_filters = split_date_ranges(q)
     with ix.searcher() as searcher:
-        kwargs = _search_kwargs(request)
+        kwargs = _search_kwargs(request, q, date_filters)
         page = searcher.search_page(q, max(1, request.page), pagelen=request.per_page, **kwargs)
         if request.facets:
             result.facets = count_facets(searcher, q, kwargs["filter"])
@@ -162,15 +163,32 @@ def named_entities(session: Session, text: str) -> list[tuple[str, str, str]]:
         return []
 
 
-def _search_kwargs(request: SearchRequest) -> dict:
-    kwargs: dict = {"filter": _filter(request)}
-    if request.sort in ("date", "oldest") or not request.query.strip():
+def split_date_ranges(q: wq.Query) -> tuple[wq.Query, list[wq.Query]]:
+    """Move date ranges out of the scored query into the filter.
+
+    Whoosh's block-skipping optimisation drops matches when a date range is
+    intersected with scored terms (totals and top hits come out wrong); as a
+    filter the range is exact, and it should not affect scores anyway.
+    """
+    if isinstance(q, wq.DateRange):
+        return wq.Every(), [q]
+    if isinstance(q, wq.And):
+        ranges = [p for p in q.subqueries if isinstance(p, wq.DateRange)]
+        rest = [p for p in q.subqueries if not isinstance(p, wq.DateRange)]
+        if ranges:
+            return (rest[0] if len(rest) == 1 else wq.And(rest)) if rest else wq.Every(), ranges
+    return q, []
+
+
+def _search_kwargs(request: SearchRequest, q: wq.Query, extra_filters: list[wq.Query] = ()) -> dict:
+    kwargs: dict = {"filter": _filter(request, extra_filters)}
+    if request.sort in ("date", "oldest") or not request.query.strip() or isinstance(q, wq.Every):
         kwargs["sortedby"] = sorting.FieldFacet("published", reverse=request.sort != "oldest")
     return kwargs
 
 
-def _filter(request: SearchRequest) -> wq.Query | None:
-    parts: list[wq.Query] = []
+def _filter(request: SearchRequest, extra: list[wq.Query] = ()) -> wq.Query | None:
+    parts: list[wq.Query] = list(extra)
     for name, values in (("source", request.sources), ("kind", request.kinds), ("entity", request.entities)):
         if values:
             parts.append(wq.Or([wq.Term(name, str(v).lower() if name == "entity" else str(v)) for v in values]))

@@ -177,3 +177,13 @@ def test_chinese_text_is_searchable(kb, server):
     poll(kb, [sid])
     assert run(kb, query="百度").total == 1
     assert run(kb, query="阿里").total == 0
+
+
+def test_date_range_in_the_query_agrees_with_the_date_filter(kb, corpus):
+    from datetime import date
+
+    in_query = run(kb, query="China date:[2024-06-01 to 2024-07-31]")
+    as_filter = run(kb, query="China", since=date(2024, 6, 1), until=date(2024, 7, 31))
+    assert in_query.total == as_filter.total == 2
+    assert [h.id for h in in_query.hits] == [h.id for h in as_filter.hits]
+    assert run(kb, query="date:2024-07").total == 2

@@ -22,6 +22,12 @@ from kb.store import add_source
 from tests.helpers import FIXTURES, Route
 
 FIXTURE = FIXTURES / "federal-register" / "fr-toolbelt" / "documents.json"
+
+
+def _fixture_bytes() -> bytes:
+    if not FIXTURE.exists():
+        pytest.skip(f"shared fixture not found at {FIXTURE}")
+    return FIXTURE.read_bytes()
 BIS = "industry-and-security-bureau"
 BIS_NUMBERS = ["2024-00190", "2024-00359", "2024-00422", "2024-00582"]
 API_PATH = "/api/v1/documents.json"
@@ -29,12 +35,12 @@ API_PATH = "/api/v1/documents.json"
 
 @pytest.fixture(scope="module")
 def fixture_data() -> dict:
-    return json.loads(FIXTURE.read_bytes())
+    return json.loads(_fixture_bytes())
 
 
 @pytest.fixture(scope="module")
 def fixture_page():
-    return parse_documents_page(FIXTURE.read_bytes())
+    return parse_documents_page(_fixture_bytes())
 
 
 def _by_number(page, number):

@@ -239,8 +239,11 @@ def link():
     from kb.entities import relink_all
 
     kb = _kb()
+    from kb.events import ensure_events
+
     with kb.session() as session:
         entities, mentions = relink_all(session)
+        ensure_events(session)
         session.commit()
         count = kb_index.rebuild(kb.config.index_dir, session)
     click.echo(f"{entities} entities; {mentions} document-entity links; {count} documents re-indexed")
@@ -327,6 +330,11 @@ def demo():
     kb = _kb()
     summary = load_demo(kb)
     _echo_outcomes(summary)
+
+
+from kb.timeline_cli import timeline  # noqa: E402  (a command of its own module)
+
+cli.add_command(timeline)
 
 
 def main(argv: list[str] | None = None) -> int:

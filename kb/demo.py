@@ -18,7 +18,10 @@ def demo_files() -> list[Path]:
 
 
 def load_demo(kb: KB, progress=None) -> PollSummary:
-    """Subscribe to every demo feed (as a local file) and poll them now."""
+    """Subscribe to every demo feed (as a local file), poll them now, then load the curated
+    timeline (after the reports, so that their events merge into the curated ones)."""
+    from kb.events import load_curated
+
     ids = []
     with kb.session() as session:
         for path in demo_files():
@@ -27,7 +30,11 @@ def load_demo(kb: KB, progress=None) -> PollSummary:
                 session, url=url, kind="feed", settings={"local": True, "demo": True}, allow_file=True)
             ids.append(source.id)
         session.commit()
-    return poll(kb, ids, force=True, progress=progress)
+    summary = poll(kb, ids, force=True, progress=progress)
+    with kb.session() as session:
+        load_curated(session)
+        session.commit()
+    return summary
 
 
 def is_empty(kb: KB) -> bool:

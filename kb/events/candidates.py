@@ -49,6 +49,7 @@ class Candidate:
     precision: str = "day"  # day, month, year
     entities: list[tuple[str, str]] = field(default_factory=list)  # (slug, role), principal first
     principal: str | None = None  # the entity the happening is about, for clustering
+    also: list[str] = field(default_factory=list)  # weaker principals (the report title's), for clustering
     confidence: float = 0.5
     rule: str | None = None  # rule lifecycle id
     status: str | None = None

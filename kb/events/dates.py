@@ -78,7 +78,12 @@ def _calendar_dates(sentence: str, published: date) -> list[FoundDate]:
             continue
         used.add(hint.start())
         found.append(_resolve(text, hint, value.date(), published))
-    return [f for f in found if f is not None]
+    for hint in hints:  # dateparser sometimes reads past a date ("November 11 after a ...") and drops it
+        if hint.start() not in used:
+            alone = _search(hint.group(0), published)
+            if alone:
+                found.append(_resolve(text, hint, alone[0][1].date(), published))
+    return sorted((f for f in found if f is not None), key=lambda f: f.start)
 
 
 def _search(text: str, published: date):

@@ -10,25 +10,31 @@ for service changes). Pure: text in, candidates out; the linker is passed in.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from kb.events.candidates import RULE_KINDS, Candidate
 from kb.events.dates import FoundDate, find_dates, has_date_hint
-from kb.events.lexicon import Lexicon, Trigger, announces, lexicon_for
+from kb.events.lexicon import SENTENCE_WIDE, STARTS, Lexicon, Trigger, announces, lexicon_for
 from kb.linker import Linker, Match
 
 MIN_CONFIDENCE = 0.35
+NEAR = 100  # a trigger farther than this (weighted characters) from its date is a last resort
+DOCUMENT_NUMBER = re.compile(r"\b(?:19|20)\d{2}-\d{5}\b")
+# Where a clause starts: its subject is the one acting ("..., after OpenAI said it would block").
+_CLAUSE = re.compile(r"[,;:，；：]|\b(?:after|before|while|because|when|since|that|which|who|whose|where|although|"
+                     r"though|but)\b", re.IGNORECASE)
+_CJK = re.compile(r"[\u3400-\u9fff]")
 MAX_SENTENCE = 600  # longer "sentences" are tables or lists run together: cut for evidence
 
 # Entity kinds tried, in order, for the principal entity of an event kind.
-_RULE_ORDER = ("regulation", "program", "government_body", "organization", "product", "ai_model", "country")
+_RULE_ORDER = ("regulation", "program", "government_body", "organization", "product", "ai_model")
 _STATE_ORDER = ("government_body", "organization", "regulation", "program", "person", "country")
 _COMPANY_ORDER = ("organization", "product", "ai_model", "government_body", "person", "program", "regulation",
                   "country")
 PRINCIPAL_ORDER = {
     **{kind: _RULE_ORDER for kind in RULE_KINDS},
-    "executive_order": ("regulation", "program", "government_body", "person"),
+    "executive_order": ("person", "government_body", "regulation", "program"),
     "entity_listed": _STATE_ORDER, "guidance_issued": _STATE_ORDER, "investigation": _STATE_ORDER,
     "retaliation": _STATE_ORDER,
 }
@@ -41,7 +47,7 @@ RESTRICTIVE = frozenset({"service_restricted", "license_required", "entity_liste
 _ABBREVIATIONS = frozenset({"u.s", "u.k", "e.u", "no", "inc", "corp", "co", "ltd", "mr", "ms", "mrs", "dr",
                             "st", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
                             "dec", "gov", "dept", "e.g", "i.e", "vs", "fig", "art", "sec"})
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|(?<=[。！？；])|\n+")
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9\u3400-\u9fff])|(?<=[。！？；])|\n+")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -73,85 +79,132 @@ def entity_info(linker: Linker) -> dict[str, EntityInfo]:
 
 
 def extract_events(text: str, published: date, *, linker: Linker, language: str | None = None,
-                   known_rules: frozenset[str] = frozenset(), info: dict[str, EntityInfo] | None = None,
-                   context: list[str] | None = None) -> list[Candidate]:
-    """Candidates for every sentence of `text` that states a dated action."""
-    info = info if info is not None else entity_info(linker)
-    lexicon = lexicon_for(language)
+                   known_rules: frozenset[str] = frozenset(), known_documents: dict[str, str] | None = None,
+                   info: dict[str, EntityInfo] | None = None, title: str = "") -> list[Candidate]:
+    """Candidates for every sentence of `title` and `text` that states a dated action.
+
+    `known_rules` are rule lifecycle ids (an entity of that slug in a rule
+    sentence sets the candidate's rule); `known_documents` maps Federal
+    Register document numbers to their lifecycle ("published ... as document
+    2025-00636"). Entities of the title stand in for a sentence that names none.
+    """
+    reader = _Reader(info if info is not None else entity_info(linker), lexicon_for(language), published,
+                     known_rules, known_documents or {}, title, linker.find(title) if title else [])
+    topic = [m.slug for m in reader.title_matches]
     out: list[Candidate] = []
-    previous: list[str] = list(context or [])  # entities of earlier sentences ("The company said...")
-    for sentence in split_sentences(text):
+    earlier: list[str] = []  # entities of earlier sentences, the latest first ("The measures took effect...")
+    for sentence in split_sentences(text) + ([title] if title else []):
         matches = linker.find(sentence)
         if has_date_hint(sentence):
-            out += sentence_events(sentence, published, matches, lexicon, info, known_rules, previous)
-        previous = [m.slug for m in matches] or previous
+            out += reader.sentence_events(sentence, matches, topic + earlier)
+        earlier = list(dict.fromkeys([m.slug for m in matches] + earlier))
     return out
 
 
-def sentence_events(sentence: str, published: date, matches: list[Match], lexicon: Lexicon,
-                    info: dict[str, EntityInfo], known_rules: frozenset[str],
-                    previous: list[str]) -> list[Candidate]:
-    """One candidate per date in the sentence that a trigger word attaches to."""
-    dates = find_dates(sentence, published)
-    if not dates:
-        return []
-    by_date: dict[int, list[Trigger]] = {}
-    for trigger in lexicon.triggers(sentence):
-        by_date.setdefault(_nearest(trigger, dates, sentence), []).append(trigger)
-    out, seen = [], set()
-    for index, triggers in sorted(by_date.items()):
-        found = dates[index]
-        best = min(triggers, key=lambda t: (t.rank, _distance(t, found, sentence)))
-        if (best.kind, found.value) in seen:
-            continue
-        seen.add((best.kind, found.value))
-        first = min((t for t in triggers if t.kind == best.kind), key=lambda t: t.start)  # the verb, for the subject
-        candidate = _candidate(sentence, found, best, first.start, matches, info, known_rules, previous)
-        if candidate.confidence >= MIN_CONFIDENCE:
-            out.append(candidate)
-    return out
+@dataclass
+class _Reader:
+    """Reads the sentences of one document."""
+
+    info: dict[str, EntityInfo]
+    lexicon: Lexicon
+    published: date
+    known_rules: frozenset[str]
+    known_documents: dict[str, str]
+    title: str = ""
+    title_matches: list[Match] = field(default_factory=list)
+
+    def sentence_events(self, sentence: str, matches: list[Match], context: list[str]) -> list[Candidate]:
+        """One candidate per date in the sentence that a trigger word attaches to."""
+        dates = find_dates(sentence, self.published)
+        if not dates:
+            return []
+        attached: dict[int, list[tuple[Trigger, float]]] = {}
+        for trigger in self.lexicon.triggers(sentence):
+            index = min(range(len(dates)), key=lambda i: _distance(trigger, dates[i], sentence))
+            attached.setdefault(index, []).append((trigger, _distance(trigger, dates[index], sentence, 1.0)))
+        out, seen = [], set()
+        for index, triggers in sorted(attached.items()):
+            found = dates[index]
+            near = [(t, d) for t, d in triggers if d <= NEAR or t.kind in SENTENCE_WIDE] or triggers
+            best = min(near, key=lambda pair: (pair[0].rank, pair[1]))[0]
+            kind = _kind(best.kind, sentence, found)
+            if (kind, found.value) in seen:
+                continue
+            seen.add((kind, found.value))
+            verb_at = min(t.start for t, _ in near if t.kind == best.kind)  # the verb, for its subject
+            candidate = self._candidate(sentence, found, kind, best.strength, verb_at, matches, context)
+            if candidate.confidence >= MIN_CONFIDENCE:
+                out.append(candidate)
+        return out
+
+    def _candidate(self, sentence: str, found: FoundDate, kind: str, strength: float, verb_at: int,
+                   matches: list[Match], context: list[str]) -> Candidate:
+        slugs = list(dict.fromkeys(m.slug for m in matches))
+        principal = (_principal(kind, verb_at, matches, self.info, sentence)
+                     or _principal_from(context, kind, self.info))
+        confidence = strength * found.certainty * (1.0 if slugs else 0.75)
+        return Candidate(
+            kind=kind, date=found.value, precision=found.precision, sentence=_clip(sentence),
+            entities=[(s, _role(s, principal, kind, self.info)) for s in _principal_first(slugs, principal)],
+            principal=principal, also=self._title_principal(kind, principal), confidence=round(confidence, 3),
+            rule=self._rule(kind, sentence, slugs + ([principal] if principal else [])),
+            title=_clip(sentence, 160), jurisdiction=_jurisdiction(principal, kind, slugs, self.info),
+            announces=announces(sentence, found.start, found.end))
+
+    def _title_principal(self, kind: str, principal: str | None) -> list[str]:
+        """The title's own principal for this kind: what the whole report is about ("Baidu offers ...")."""
+        verbs = [t.start for t in self.lexicon.triggers(self.title) if t.kind == kind]
+        found = _principal(kind, min(verbs, default=len(self.title)), self.title_matches, self.info, self.title)
+        return [found] if found and found != principal else []
+
+    def _rule(self, kind: str, sentence: str, slugs: list[str]) -> str | None:
+        if kind not in RULE_KINDS and kind != "executive_order":
+            return None
+        cited = [self.known_documents[n] for n in DOCUMENT_NUMBER.findall(sentence) if n in self.known_documents]
+        return next(iter(cited), None) or next((s for s in slugs if s in self.known_rules), None)
 
 
-def _nearest(trigger: Trigger, dates: list[FoundDate], sentence: str) -> int:
-    return min(range(len(dates)), key=lambda i: _distance(trigger, dates[i], sentence))
+def _kind(kind: str, sentence: str, found: FoundDate) -> str:
+    """"issues rules requiring labels from September 1": a publication verb with a start date is an effective date."""
+    if kind == "rule_published" and STARTS.search(sentence[:found.start]):
+        return "rule_effective"
+    return kind
 
 
-def _distance(trigger: Trigger, found: FoundDate, sentence: str) -> float:
-    """Characters between a trigger and a date; a date after its verb is closer than one
-    before it, and a clause boundary (", but", ";") between them pushes them apart."""
+def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: float = 1.5) -> float:
+    """Characters between a trigger and a date, a clause boundary (", but", ";") counting 20;
+    to choose between two dates, one after the verb is nearer than one before it."""
     if trigger.start < found.end and found.start < trigger.end:
         return 0.0
     if trigger.end <= found.start:
         gap, weight = sentence[trigger.end:found.start], 1.0
+        if STARTS.search(sentence[max(0, found.start - 20):found.start]):
+            weight = 0.2  # "would stop offering ... from October 21": the act's own date
     else:
-        gap, weight = sentence[found.end:trigger.start], 1.5
-    return len(gap) * weight + 20 * len(re.findall(r"[,;:]|\bbut\b|\bwhile\b", gap))
+        gap, weight = sentence[found.end:trigger.start], before_weight
+    return len(gap) * weight + 20 * len(re.findall(r"[,;:，；]|\bbut\b|\bwhile\b", gap))
 
 
-def _candidate(sentence: str, found: FoundDate, trigger: Trigger, verb_at: int, matches: list[Match],
-               info: dict[str, EntityInfo], known_rules: frozenset[str], previous: list[str]) -> Candidate:
-    slugs = list(dict.fromkeys(m.slug for m in matches))
-    principal = _principal(trigger.kind, verb_at, matches, info) or _principal_from(previous, trigger.kind, info)
-    rule = next((s for s in slugs if s in known_rules), None) if trigger.kind in RULE_KINDS else None
-    entities = [(s, _role(s, principal, trigger.kind, info)) for s in _principal_first(slugs, principal)]
-    confidence = trigger.strength * found.certainty * (1.0 if slugs else 0.75)
-    return Candidate(
-        kind=trigger.kind, date=found.value, precision=found.precision, sentence=_clip(sentence),
-        entities=entities, principal=principal, confidence=round(confidence, 3), rule=rule,
-        title=_clip(sentence, 160), jurisdiction=_jurisdiction(principal, trigger.kind, slugs, info),
-        announces=announces(sentence, found.start, found.end))
-
-
-def _principal(kind: str, verb_at: int, matches: list[Match], info: dict[str, EntityInfo]) -> str | None:
-    """The entity of the preferred kind nearest before the trigger (the subject), else the first after it."""
+def _principal(kind: str, verb_at: int, matches: list[Match], info: dict[str, EntityInfo],
+               sentence: str) -> str | None:
+    """The subject of the verb: an entity of the preferred kind, first in the verb's own clause
+    ("after OpenAI said it would block"), else nearest before the verb, else first after it.
+    In Chinese, where modifiers come first ("受 OpenAI 限制影响的开发者"), the first entity of the clause."""
     order = PRINCIPAL_ORDER.get(kind, _COMPANY_ORDER)
+    clause_start = max((m.end() for m in _CLAUSE.finditer(sentence, 0, verb_at)), default=0)
     ranked = []
     for m in matches:
         entity_kind = info[m.slug].kind if m.slug in info else None
         if entity_kind not in order or m.slug in NEVER_PRINCIPAL:
             continue
-        distance = verb_at - m.end if m.end <= verb_at else 10_000 + m.start - verb_at
-        ranked.append((order.index(kind), distance, m.slug))
+        if clause_start <= m.start and m.end <= verb_at:
+            place = (0, m.start)
+        elif m.end <= verb_at:
+            place = (1, -m.end)
+        else:
+            place = (2, m.start)
+        rank = order.index(entity_kind)
+        ranked.append((place, rank, m.slug) if _CJK.search(sentence) else (rank, place, m.slug))
     return min(ranked)[2] if ranked else None
 
 

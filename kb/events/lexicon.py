@@ -24,7 +24,7 @@ def _gap(words: int) -> str:
 ENGLISH: list[tuple[str, str, float]] = [
     ("retaliation", r"\bretaliat\w*|\bcounter-?measures?\b|\bunreliable entit(?:y|ies) list\b", 0.9),
     ("retaliation", r"\bresponse to (?:the )?(?:US|U\.S\.|American|Washington|United States)\b", 0.85),
-    ("rule_rescinded", r"\b(?:rescind\w*|rescission|revok\w*|revocation|repeal\w*)\b", 0.9),
+    ("rule_rescinded", r"\b(?:rescind\w*|revok\w*|repeal(?:s|ed|ing)?)\b", 0.9),
     ("rule_rescinded", r"\bwithdr[ae]w\w*" + _gap(4) + r"(?:rule|regulation|order|framework)\b", 0.8),
     ("rule_delayed", r"\b(?:suspend\w*|suspension|delay\w*|postpon\w*|paus\w*)" + _gap(6)
      + r"(?:rules?|regulations?|requirements?|implementation|compliance|effective date|enforcement)\b", 0.85),
@@ -35,6 +35,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("comment_deadline", r"\b(?:deadline|period) for (?:public )?comments?\b|\bcomment (?:period|deadline)\b", 0.9),
     ("compliance_date", r"\b(?:to|must|will have to|required to|need to) comply\b", 0.85),
     ("compliance_date", r"\bcompliance (?:date|dates|deadline|deadlines|is required|required)\b", 0.9),
+    ("compliance_date", r"\bcompliance (?:is |was )?(?:set|due|begins|starts)\b", 0.8),
     ("entity_listed", r"\b(?:add\w*|plac\w*|put|puts|listed|listing|designat\w*|includ\w*)\b"
      r"(?:\s+[\w'’.,()-]+){0,25}?\s+(?:to|on|onto)\s+(?:the\s+)?(?:U\.S\.\s+|US\s+)?Entity List\b", 0.95),
     ("entity_listed", r"\bEntity List (?:additions?|designations?)\b", 0.8),
@@ -46,8 +47,12 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("license_required", r"\blicen[cs]e requirements?\b|\blicen[cs]ing requirements? (?:for|on)\b", 0.9),
     ("guidance_issued", r"\bguidance\b|\bred flags\b|\bpolicy statement\b|\badvisory opinion\b", 0.85),
     ("guidance_issued", r"\bwarn\w*\b(?:\s+[\w'’.,-]+){0,6}?\s+that (?:using|companies|exporters|firms|anyone)\b", 0.75),
+    # The nouns rank below the verbs of other kinds: "with the rescission, BIS issued guidance".
+    ("rule_rescinded", r"\b(?:rescission|revocation)\b", 0.75),
     ("migration_offer", r"\bfree\s+(?:[\w-]+\s+){0,2}?tokens\b|\bmigration\b|\bmigrat(?:e|ing)\b", 0.9),
     ("migration_offer", r"\b(?:switching|switch|moving|move|migrating) (?:away )?from\b|\bleaving OpenAI\b", 0.75),
+    ("migration_offer", r"\b(?:announc\w*|launch\w*|unveil\w*|made|rolled out) (?:an |a |its |their )?"
+     r"(?:special |new )?(?:offer|promotion)\b", 0.7),
     ("service_restricted", r"\bblock(?:s|ed|ing)?\b|\bcut(?:s|ting)? off\b|\bcut-?off\b", 0.85),
     ("service_restricted", r"\bstop(?:s|ped|ping)?\s+(?:selling|providing|serving|offering|supporting)\b", 0.9),
     ("service_restricted", r"\b(?:bar|bars|barred|barring|ban|bans|banned)\s+(?:[\w'’-]+\s+){0,3}?"
@@ -55,6 +60,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("service_restricted", r"\b(?:lost|lose|loses|losing|restrict\w*|suspend\w*|ended|ends|revok\w*)\s+"
      r"(?:[\w'’-]+\s+){0,2}?access\b|\bno longer (?:be )?(?:available|serve|support|offer)\b", 0.85),
     ("service_restricted", r"\b(?:sales|service|usage|access) restrictions\b|\bunsupported (?:regions|countries)\b", 0.7),
+    ("service_restricted", r"\b(?:halt\w*|suspend\w*|stop\w*|cease\w*)\s+(?:[\w'’-]+\s+){0,2}?(?:shipments|sales|"
+     r"supplies|supply|deliveries|exports)\b|\b(?:removed|pulled)\s+from\s+(?:[\w'’-]+\s+){0,3}?app stores?\b", 0.8),
     ("service_available", r"\b(?:remain\w*|stay\w*|became|become|becomes|made|make|makes|now|is|was)\s+"
      r"(?:[\w'’-]+\s+){0,4}?available\b", 0.85),
     ("service_available", r"\bopen\w*\s+(?:[\w'’-]+\s+){0,5}?to the (?:general )?public\b", 0.9),
@@ -63,8 +70,9 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("rule_effective", r"\beffective (?:on|from|as of|date)\b|\b(?:was|is|be|are|were) effective\b", 0.9),
     ("rule_effective", r"\bappl(?:y|ies) from\b|\beffective\b", 0.6),
     ("rule_published", r"\b(?:published|appear\w*) in the Federal Register\b", 0.95),
+    # The verb and its object within one phrase: no comma between them.
     ("rule_published", r"\b(?:issu\w*|releas\w*|unveil\w*|announc\w*|publish\w*|extend\w*|expand\w*|tighten\w*|"
-     r"impos\w*|introduc\w*|adopt\w*|finaliz\w*|propos\w*|updat\w*|revis\w*)\b(?:\s+[\w'’.,-]+){0,10}?\s+"
+     r"impos\w*|introduc\w*|adopt\w*|finaliz\w*|propos\w*|updat\w*|revis\w*)\b(?:\s+[\w'’.-]+){0,7}?\s+"
      r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions)\b", 0.85),
     ("license_required", r"\brequirements?\b", 0.55),
     ("statement", r"\b(?:said|says|announced|announces|confirmed|confirms|told|warned|warns|emailed|notified|"
@@ -86,6 +94,11 @@ CHINESE: list[tuple[str, str, float]] = [
     ("rule_published", r"发布|出台|公布", 0.75),
     ("statement", r"宣布|表示|称", 0.55),
 ]
+
+# Kinds that qualify the whole sentence, however far from the date ("..., a move seen as retaliation").
+SENTENCE_WIDE = frozenset({"retaliation"})
+# A date after these words is when something starts to apply, not when it was published.
+STARTS = re.compile(r"\b(?:from|starting(?: on| from)?|beginning(?: on)?|as of|effective)\s*$", _I)
 
 # Words that attach a date to an announcement, and words that make what is announced a later act.
 SPEECH = re.compile(r"\b(?:said|says|confirmed|confirms|announced|announces|told|tells|warned|warns|emailed|"

@@ -1,0 +1,182 @@
+"""The events stage of the pipeline: documents in, events out, one recipe.
+
+events_hook (after entity linking) -> curated timeline up to date ->
+for each batch of documents: forget what they said before, read them
+(Federal Register fields, or prose), attach each candidate to its event ->
+rescore -> relink rule lifecycles.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from kb.entities import current_linker
+from kb.errors import RegistryError
+from kb.events import cluster, curated, structured
+from kb.events.candidates import Candidate
+from kb.events.curated import CuratedEventError, LoadReport
+from kb.events.dates import warm_up
+from kb.events.extract import EntityInfo, entity_info, extract_events
+from kb.linker import Linker
+from kb.models import Document, Mention, Meta
+
+log = logging.getLogger(__name__)
+# Bump when the lexicon or the extractor changes: every document is read again.
+EXTRACTOR_VERSION = "1"
+STATE_KEY = "events_extractor"  # extractor version + registry fingerprint the events were made with
+BATCH = 200
+SKIPPED_KINDS = ("page_snapshot",)  # availability snapshots get their events from the diff, not prose
+
+
+def events_hook(session: Session, doc_ids: list[int]) -> list[int]:
+    """Pipeline stage: extract and cluster the events of new and changed documents (all of them
+    after the registry or the extractor changed). Returns no ids: events are not in the index.
+
+    A malformed curated file does not stop the documents' events (the stage's writes would be
+    rolled back with its error); it is logged here and refused loudly by `kb timeline` and `kb demo`.
+    """
+    linker = current_linker()
+    try:
+        ensure_curated(session, linker=linker)
+    except CuratedEventError as exc:
+        log.warning("curated events not loaded: %s", exc)
+    if not _refresh_if_stale(session, linker):
+        extract_documents(session, doc_ids, linker=linker)
+    return []
+
+
+def ensure_events(session: Session, *, linker: Linker | None = None) -> bool:
+    """Bring the events up to date with the curated files, the registry and the extractor
+    (as `kb timeline` does before answering); True when something was redone."""
+    linker = linker or current_linker()
+    loaded = ensure_curated(session, linker=linker) is not None
+    return _refresh_if_stale(session, linker) or loaded
+
+
+def _refresh_if_stale(session: Session, linker: Linker) -> bool:
+    """Read every document again when the events were made with another registry or extractor."""
+    state = f"{EXTRACTOR_VERSION}:{linker.registry.fingerprint}"
+    if _meta(session, STATE_KEY) == state:
+        return False
+    extract_documents(session, list(session.exec(select(Document.id))), linker=linker)
+    _set_meta(session, STATE_KEY, state)
+    return True
+
+
+def load_curated(session: Session, directory: Path | None = None, *, linker: Linker | None = None) -> LoadReport:
+    """Load data/events/*.yaml (or `directory`) into the store, idempotently, and merge the events
+    already extracted from reports into it. Raises CuratedEventError naming the file and entry
+    of a malformed event."""
+    directory = directory or curated.CURATED_DIR
+    if linker is None:
+        try:
+            linker = current_linker()
+        except RegistryError:
+            linker = None  # slugs are then stored as written, unchecked
+    registry = linker.registry if linker else None
+    report = curated.upsert_curated(session, directory, known_slugs=registry.entities if registry else None,
+                                    resolve=registry.resolve if registry else None)
+    if report.reread and linker is not None:  # without a registry they are read at the next poll
+        extract_documents(session, report.reread, linker=linker)
+    return report
+
+
+def ensure_curated(session: Session, directory: Path | None = None, *,
+                   linker: Linker | None = None) -> LoadReport | None:
+    """Load the curated timeline when its files changed since the last load; None when current."""
+    directory = directory or curated.CURATED_DIR
+    if curated.is_current(session, directory):
+        return None
+    return load_curated(session, directory, linker=linker)
+
+
+def extract_documents(session: Session, doc_ids: list[int], *, linker: Linker | None = None) -> int:
+    """Read the documents again and attach their events; return the number of candidates."""
+    if not doc_ids:
+        return 0
+    linker = linker or current_linker()
+    info = entity_info(linker)
+    warm_up()
+    lifecycles = structured.assign_lifecycles(session) if _has_federal_register(session, doc_ids) else {}
+    rules, documents = cluster.known_rules(session), structured.known_documents(session)
+    total, touched = 0, set()
+    for start in range(0, len(doc_ids), BATCH):
+        batch = sorted(doc_ids[start:start + BATCH])
+        touched |= cluster.detach_documents(session, batch)
+        pairs = list(_read(session, batch, linker, info, lifecycles, rules, documents))
+        attacher = cluster.Attacher(session, cluster.EventIndex.around(session, [c for _, c in pairs]))
+        for doc_id, cand in pairs:
+            attacher.attach(cand, doc_id)
+        touched |= attacher.finish()
+        total += len(pairs)
+    cluster.rescore(session, touched)
+    if lifecycles:
+        structured.update_lifecycle_rules(session, lifecycles)
+    session.flush()
+    return total
+
+
+def _read(session: Session, batch: list[int], linker: Linker, info: dict[str, EntityInfo],
+          lifecycles: dict[str, str | None], rules: frozenset[str], documents: dict[str, str]):
+    docs = list(session.exec(select(Document).where(Document.id.in_(batch)).order_by(Document.id)))
+    mentions = _mentions(session, [d.id for d in docs if structured.is_federal_register(d)])
+    for doc in docs:
+        for cand in candidates_of(doc, linker=linker, info=info, lifecycles=lifecycles, rules=rules,
+                                  documents=documents, mentions=mentions.get(doc.id, [])):
+            yield doc.id, cand
+
+
+def candidates_of(doc: Document, *, linker: Linker, info: dict[str, EntityInfo] | None = None,
+                  lifecycles: dict[str, str | None] | None = None, rules: frozenset[str] = frozenset(),
+                  documents: dict[str, str] | None = None, mentions: list[str] | None = None) -> list[Candidate]:
+    """The dated events one document states: from its Federal Register fields, or from its prose."""
+    info = info if info is not None else entity_info(linker)
+    if doc.kind in SKIPPED_KINDS:
+        return []
+    if structured.is_federal_register(doc):
+        return structured.fr_candidates(doc, rule=(lifecycles or {}).get(doc.document_number),
+                                        mentions=mentions or [], linker=linker, info=info)
+    published = (doc.published_at or doc.fetched_at).date()
+    return extract_events(prose(doc), published, linker=linker, language=doc.language, known_rules=rules,
+                          known_documents=documents, info=info, title=doc.title)
+
+
+def prose(doc: Document) -> str:
+    """Summary and body, without reading twice a summary that is the body's opening ("first words ...")."""
+    body, summary = doc.body or "", doc.summary or ""
+    opening = " ".join(summary.split()).removesuffix("...").removesuffix("…").strip()
+    if not body or not opening or opening in " ".join(body.split()):
+        return body or summary
+    return f"{summary}\n{body}"
+
+
+def _mentions(session: Session, doc_ids: list[int]) -> dict[int, list[str]]:
+    """Entity slugs each document names, most mentioned first (from entity linking)."""
+    out: dict[int, list[tuple[int, str]]] = {}
+    if doc_ids:
+        for row in session.exec(select(Mention).where(Mention.document_id.in_(doc_ids))):
+            out.setdefault(row.document_id, []).append((-row.count, row.entity_slug))
+    return {doc_id: [slug for _, slug in sorted(rows)] for doc_id, rows in out.items()}
+
+
+def _has_federal_register(session: Session, doc_ids: list[int]) -> bool:
+    for start in range(0, len(doc_ids), 500):
+        chunk = doc_ids[start:start + 500]
+        if session.exec(select(Document.id).where(Document.id.in_(chunk), Document.kind.in_(structured.FR_KINDS),
+                                                  Document.document_number.is_not(None)).limit(1)).first():
+            return True
+    return False
+
+
+def _meta(session: Session, key: str) -> str | None:
+    row = session.get(Meta, key)
+    return row.value if row else None
+
+
+def _set_meta(session: Session, key: str, value: str) -> None:
+    row = session.get(Meta, key) or Meta(key=key)
+    row.value = value
+    session.add(row)

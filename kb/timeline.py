@@ -1,0 +1,422 @@
+"""Timeline queries: events by entity, kind, jurisdiction, status and date; rules as of a day;
+upcoming deadlines; CSV and iCalendar exports.
+
+Every event comes with its entities (and roles), its reports (documents and the
+sentence each one supports it with) and its primary sources. A rule's status
+on a day is the status of its latest event with a status on or before that
+day; on one day, the later stage of the lifecycle wins (released and
+effective the same day: in force).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from kb.errors import NotFound, UserInputError
+from kb.events.candidates import DEADLINE_KINDS, IN_FORCE, KIND_GROUPS, KINDS, STATUS_LABELS, STATUSES, origin_rank
+from kb.models import Document, Entity, Event, EventDocument, EventEntity, Source
+
+ORDERS = ("newest", "oldest")
+MAX_LIMIT = 1000
+EXPORT_LIMIT = 20_000  # events in one CSV or iCalendar export
+MAX_REPORTS = 50  # reports listed per event
+CALENDAR_PRODID = "-//ai-policy-kb//timeline//EN"
+
+
+@dataclass
+class TimelineQuery:
+    entities: tuple[str, ...] = ()  # any of them (an entity slug, or a rule lifecycle id)
+    kinds: tuple[str, ...] = ()  # any of them; "rule", "deadline" and "service" name groups
+    jurisdiction: str | None = None
+    status: str | None = None  # "in_force" also matches "pending_compliance"
+    since: date | None = None
+    until: date | None = None
+    order: str = "newest"
+    limit: int = 20
+    page: int = 1
+    exclude_rules: tuple[str, ...] = ()  # e.g. deadlines of rules already rescinded
+
+    def checked(self) -> "TimelineQuery":
+        """The query with kinds expanded; UserInputError for a value that cannot be used."""
+        if self.order not in ORDERS:
+            raise UserInputError(f"order must be newest or oldest, not {self.order!r}")
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise UserInputError(f"limit must be between 1 and {MAX_LIMIT}")
+        if self.page < 1:
+            raise UserInputError("page must be 1 or more")
+        if self.since and self.until and self.since > self.until:
+            raise UserInputError(f"since {self.since} is after until {self.until}")
+        if self.status and self.status not in STATUSES:
+            raise UserInputError(f"unknown status {self.status!r}; expected one of {', '.join(STATUSES)}")
+        return TimelineQuery(tuple(self.entities), expand_kinds(self.kinds),
+                             self.jurisdiction.upper() if self.jurisdiction else None, self.status,
+                             self.since, self.until, self.order, self.limit, self.page, tuple(self.exclude_rules))
+
+
+def expand_kinds(kinds) -> tuple[str, ...]:
+    out: list[str] = []
+    for kind in kinds or ():
+        if kind in KIND_GROUPS:
+            out += KIND_GROUPS[kind]
+        elif kind in KINDS:
+            out.append(kind)
+        else:
+            names = ", ".join([*KIND_GROUPS, *KINDS])
+            raise UserInputError(f"unknown event kind {kind!r}; expected one of {names}")
+    return tuple(dict.fromkeys(out))
+
+
+@dataclass
+class Report:
+    document_id: int
+    title: str
+    url: str | None
+    published: datetime | None
+    source: str
+    sentence: str
+
+
+@dataclass
+class EntityRole:
+    slug: str
+    name: str
+    role: str
+
+
+@dataclass
+class TimelineEvent:
+    id: int
+    key: str
+    date: date
+    precision: str
+    kind: str
+    title: str
+    summary: str
+    status: str | None
+    origin: str
+    confidence: float
+    jurisdiction: str | None
+    rule: str | None
+    sources: list[str]
+    updated_at: datetime
+    entities: list[EntityRole] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
+    report_count: int = 0
+
+    @property
+    def status_label(self) -> str | None:
+        return STATUS_LABELS.get(self.status) if self.status else None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["date"] = self.date.isoformat()
+        data["updated_at"] = self.updated_at.isoformat()
+        data["status_label"] = self.status_label
+        for report in data["reports"]:
+            report["published"] = report["published"].isoformat() if report["published"] else None
+        return data
+
+
+@dataclass
+class TimelinePage:
+    query: TimelineQuery
+    events: list[TimelineEvent]
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.limit))
+
+    def to_dict(self) -> dict:
+        return {"total": self.total, "page": self.query.page, "pages": self.pages,
+                "events": [e.to_dict() for e in self.events]}
+
+
+def timeline(session: Session, query: TimelineQuery) -> TimelinePage:
+    """One page of events matching the query, newest or oldest first."""
+    query = query.checked()
+    stmt = _filtered(session, query)
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(_ordered(stmt, query.order).offset((query.page - 1) * query.limit).limit(query.limit))
+    return TimelinePage(query, hydrate(session, list(rows)), total)
+
+
+def all_events(session: Session, query: TimelineQuery, *, limit: int = EXPORT_LIMIT) -> list[TimelineEvent]:
+    """Every event matching the query (up to `limit`), for exports."""
+    query = query.checked()
+    return hydrate(session, list(session.exec(_ordered(_filtered(session, query), query.order).limit(limit))))
+
+
+def _filtered(session: Session, query: TimelineQuery):
+    stmt = select(Event)
+    if query.entities:
+        slugs = resolve_entities(session, query.entities)
+        tagged = select(EventEntity.event_id).where(EventEntity.entity_slug.in_(slugs))
+        stmt = stmt.where(or_(Event.id.in_(tagged), Event.rule.in_(slugs)))
+    if query.kinds:
+        stmt = stmt.where(Event.kind.in_(query.kinds))
+    if query.jurisdiction:
+        stmt = stmt.where(Event.jurisdiction == query.jurisdiction)
+    if query.status:
+        stmt = stmt.where(Event.status.in_(IN_FORCE if query.status == "in_force" else (query.status,)))
+    if query.since:
+        stmt = stmt.where(Event.date >= query.since)
+    if query.until:
+        stmt = stmt.where(Event.date <= query.until)
+    if query.exclude_rules:
+        stmt = stmt.where(or_(Event.rule.is_(None), Event.rule.not_in(query.exclude_rules)))
+    return stmt
+
+
+def _ordered(stmt, order: str):
+    if order == "oldest":
+        return stmt.order_by(Event.date, Event.id)
+    return stmt.order_by(Event.date.desc(), Event.id.desc())
+
+
+def resolve_entities(session: Session, slugs) -> list[str]:
+    """Entity slugs (following merges) or rule lifecycle ids; NotFound for anything else."""
+    out = []
+    for slug in slugs:
+        entity = session.get(Entity, slug)
+        seen = set()
+        while entity is not None and entity.merged_into and entity.slug not in seen:
+            seen.add(entity.slug)
+            entity = session.get(Entity, entity.merged_into)
+        if entity is not None:
+            out.append(entity.slug)
+        elif session.exec(select(Event.id).where(Event.rule == slug).limit(1)).first() is not None:
+            out.append(slug)
+        elif session.exec(select(EventEntity.event_id).where(EventEntity.entity_slug == slug).limit(1)).first():
+            out.append(slug)  # named by events, not (yet) in the registry
+        else:
+            raise NotFound(f"no entity or rule lifecycle {slug!r} (see `kb entities`)")
+    return out
+
+
+def hydrate(session: Session, events: list[Event]) -> list[TimelineEvent]:
+    """Events with their entities (and names), reports (documents and sentences) and sources."""
+    ids = [e.id for e in events]
+    entities: dict[int, list[EntityRole]] = defaultdict(list)
+    reports: dict[int, list[Report]] = defaultdict(list)
+    counts: dict[int, int] = defaultdict(int)
+    for chunk in _chunks(ids):
+        for row, name in session.exec(select(EventEntity, Entity.name)
+                                      .join(Entity, Entity.slug == EventEntity.entity_slug, isouter=True)
+                                      .where(EventEntity.event_id.in_(chunk))):
+            entities[row.event_id].append(EntityRole(row.entity_slug, name or row.entity_slug, row.role))
+        for link, doc, source_title, source_url in session.exec(
+                select(EventDocument, Document, Source.title, Source.url)
+                .join(Document, Document.id == EventDocument.document_id)
+                .join(Source, Source.id == Document.source_id)
+                .where(EventDocument.event_id.in_(chunk))
+                .order_by(Document.published_at.nulls_last(), Document.id)):
+            counts[link.event_id] += 1
+            if len(reports[link.event_id]) < MAX_REPORTS:
+                reports[link.event_id].append(Report(doc.id, doc.title, doc.url, doc.published_at,
+                                                     source_title or source_url, link.sentence))
+    order = {"actor": 0, "subject": 1, "target": 2, "beneficiary": 3}
+    return [TimelineEvent(
+        id=e.id, key=e.key, date=e.date, precision=e.precision, kind=e.kind, title=e.title, summary=e.summary,
+        status=e.status, origin=e.origin, confidence=e.confidence, jurisdiction=e.jurisdiction, rule=e.rule,
+        sources=list(e.sources or []), updated_at=e.updated_at,
+        entities=sorted(entities[e.id], key=lambda r: (order.get(r.role, 9), r.slug)),
+        reports=reports[e.id], report_count=counts[e.id]) for e in events]
+
+
+# ---- rules as of a day ------------------------------------------------------------------
+
+@dataclass
+class RuleState:
+    """A rule lifecycle's state on a day."""
+
+    rule: str
+    name: str
+    status: str
+    since: date  # the day of the event that set the status
+    event: TimelineEvent  # that event
+    jurisdiction: str | None
+    next_deadline: TimelineEvent | None = None
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    def to_dict(self) -> dict:
+        return {"rule": self.rule, "name": self.name, "status": self.status, "label": self.label,
+                "since": self.since.isoformat(), "jurisdiction": self.jurisdiction, "event": self.event.to_dict(),
+                "next_deadline": self.next_deadline.to_dict() if self.next_deadline else None}
+
+
+def rules_as_of(session: Session, day: date, *, kinds=(), entities=(), jurisdiction: str | None = None,
+                status: str | None = None) -> list[RuleState]:
+    """Each rule lifecycle's status on `day`, from its latest event with a status on or before it.
+
+    `kinds` keeps the lifecycles with an event of those kinds by then ("rule": any rule event);
+    `status` "in_force" also matches "pending_compliance"."""
+    query = TimelineQuery(entities=tuple(entities), kinds=tuple(kinds), jurisdiction=jurisdiction,
+                          status=status).checked()
+    stmt = select(Event).where(Event.rule.is_not(None), Event.status.is_not(None), Event.date <= day)
+    latest: dict[str, Event] = {}
+    for event in session.exec(stmt):
+        current = latest.get(event.rule)
+        if current is None or _lifecycle_order(event) > _lifecycle_order(current):
+            latest[event.rule] = event
+    rules = set(latest)
+    if query.kinds:
+        rules &= set(session.exec(select(Event.rule).where(Event.kind.in_(query.kinds), Event.date <= day)))
+    if query.entities:
+        slugs = resolve_entities(session, query.entities)
+        tagged = select(EventEntity.event_id).where(EventEntity.entity_slug.in_(slugs))
+        rules &= set(session.exec(select(Event.rule).where(or_(Event.id.in_(tagged), Event.rule.in_(slugs)))))
+    if query.jurisdiction:
+        rules = {r for r in rules if latest[r].jurisdiction == query.jurisdiction}
+    if query.status:
+        wanted = IN_FORCE if query.status == "in_force" else (query.status,)
+        rules = {r for r in rules if latest[r].status in wanted}
+    chosen = sorted(rules)
+    hydrated = {e.id: e for e in hydrate(session, [latest[r] for r in chosen])}
+    names = _rule_names(session, chosen)
+    states = [RuleState(r, names.get(r, r), latest[r].status, latest[r].date, hydrated[latest[r].id],
+                        latest[r].jurisdiction) for r in chosen]
+    for state in states:
+        state.next_deadline = _next_deadline(session, state.rule, day)
+    return sorted(states, key=lambda s: (-s.since.toordinal(), s.rule))
+
+
+def _lifecycle_order(event: Event) -> tuple:
+    """Later day first; on one day, the later stage; then the more authoritative origin."""
+    stage = STATUSES.index(event.status) if event.status in STATUSES else -1
+    return event.date, stage, origin_rank(event.origin), event.id or 0
+
+
+def _rule_names(session: Session, rules: list[str]) -> dict[str, str]:
+    names = dict(session.exec(select(Entity.slug, Entity.name).where(Entity.slug.in_(rules))).all()) if rules else {}
+    for rule in rules:
+        if rule not in names:
+            first = session.exec(select(Event.title).where(Event.rule == rule).order_by(Event.date, Event.id)).first()
+            names[rule] = first or rule
+    return names
+
+
+def _next_deadline(session: Session, rule: str, day: date) -> TimelineEvent | None:
+    event = session.exec(select(Event).where(Event.rule == rule, Event.kind.in_(DEADLINE_KINDS), Event.date > day)
+                         .order_by(Event.date, Event.id).limit(1)).first()
+    return hydrate(session, [event])[0] if event else None
+
+
+# ---- upcoming deadlines ---------------------------------------------------------------
+
+def upcoming_deadlines(session: Session, after: date, *, until: date | None = None, entities=(),
+                       jurisdiction: str | None = None, limit: int = 100,
+                       include_moot: bool = False) -> list[TimelineEvent]:
+    """Comment deadlines, compliance dates and effective dates on or after `after`, soonest first.
+    Deadlines of a rule already rescinded by then are left out unless `include_moot`."""
+    return all_events(session, deadlines_query(session, after, until=until, entities=entities,
+                                               jurisdiction=jurisdiction, include_moot=include_moot), limit=limit)
+
+
+def deadlines_query(session: Session, after: date, *, until: date | None = None, entities=(),
+                    jurisdiction: str | None = None, include_moot: bool = False, limit: int = 20,
+                    page: int = 1) -> TimelineQuery:
+    moot = () if include_moot else tuple(s.rule for s in rules_as_of(session, after, status="rescinded"))
+    return TimelineQuery(entities=tuple(entities), kinds=DEADLINE_KINDS, jurisdiction=jurisdiction, since=after,
+                         until=until, order="oldest", limit=limit, page=page, exclude_rules=moot)
+
+
+# ---- exports ------------------------------------------------------------------------
+
+CSV_COLUMNS = ("date", "precision", "kind", "title", "status", "rule", "jurisdiction", "origin", "confidence",
+               "entities", "sources", "reports", "report_urls", "key", "id")
+RULE_CSV_COLUMNS = ("rule", "name", "status", "label", "since", "jurisdiction", "event", "next_deadline",
+                    "next_deadline_kind", "sources")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run these as formulas
+
+
+def events_csv(events: list[TimelineEvent]) -> str:
+    """One row per event; entities as slug:role, sources and report URLs space-separated."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for e in events:
+        row = {"date": e.date.isoformat(), "precision": e.precision, "kind": e.kind, "title": e.title,
+               "status": e.status or "", "rule": e.rule or "", "jurisdiction": e.jurisdiction or "",
+               "origin": e.origin, "confidence": f"{e.confidence:.2f}",
+               "entities": "; ".join(f"{r.slug}:{r.role}" for r in e.entities), "sources": " ".join(e.sources),
+               "reports": e.report_count, "report_urls": " ".join(r.url for r in e.reports if r.url),
+               "key": e.key, "id": e.id}
+        writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def rules_csv(states: list[RuleState]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(RULE_CSV_COLUMNS)
+    for s in states:
+        nxt = s.next_deadline
+        row = {"rule": s.rule, "name": s.name, "status": s.status, "label": s.label, "since": s.since.isoformat(),
+               "jurisdiction": s.jurisdiction or "", "event": s.event.title,
+               "next_deadline": nxt.date.isoformat() if nxt else "", "next_deadline_kind": nxt.kind if nxt else "",
+               "sources": " ".join(s.event.sources)}
+        writer.writerow([_cell(row[c]) for c in RULE_CSV_COLUMNS])
+    return out.getvalue()
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def deadlines_ics(events: list[TimelineEvent], *, name: str = "AI policy deadlines") -> bytes:
+    """An iCalendar file with one all-day event per deadline (other kinds are left out).
+    UIDs are the event keys, so a calendar that imports it again updates rather than duplicates."""
+    calendar = Calendar()
+    calendar.add("prodid", CALENDAR_PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    for e in events:
+        if e.kind not in DEADLINE_KINDS:
+            continue
+        item = CalendarEvent()
+        item.add("uid", f"{e.key}@ai-policy-kb")
+        item.add("summary", f"{_KIND_TITLES.get(e.kind, e.kind)}: {e.title}")
+        item.add("dtstart", e.date)
+        item.add("dtend", e.date + timedelta(days=1))
+        item.add("dtstamp", e.updated_at.replace(tzinfo=timezone.utc))
+        item.add("last-modified", e.updated_at.replace(tzinfo=timezone.utc))
+        item.add("description", _description(e))
+        item.add("categories", [e.kind])
+        if e.sources:
+            item.add("url", e.sources[0])
+        calendar.add_component(item)
+    return calendar.to_ical()
+
+
+_KIND_TITLES = {"comment_deadline": "Comments due", "compliance_date": "Compliance date",
+                "rule_effective": "Takes effect"}
+
+
+def _description(e: TimelineEvent) -> str:
+    parts = [e.summary] if e.summary else []
+    if e.precision != "day":
+        parts.append(f"Date known to the {e.precision} only.")
+    if e.rule:
+        parts.append(f"Rule: {e.rule}" + (f" ({e.status_label})" if e.status_label else ""))
+    if e.sources:
+        parts.append("Sources: " + " ".join(e.sources))
+    return "\n".join(parts)
+
+
+def _chunks(ids: list[int], size: int = 500):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]

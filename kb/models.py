@@ -116,7 +116,7 @@ class EventEntity(SQLModel, table=True):
 
 class EventDocument(SQLModel, table=True):
     event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
-    document_id: int = Field(foreign_key="document.id", primary_key=True, ondelete="CASCADE")
+    document_id: int = Field(foreign_key="document.id", primary_key=True, ondelete="CASCADE", index=True)
     sentence: str = ""
 
 

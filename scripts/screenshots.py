@@ -85,10 +85,8 @@ def settle(page, text: str | None = None, timeout: float = 30_000) -> None:
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     if text:
         page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"] [data-testid=\"stSpinner\"],"
-        " [data-testid=\"stStatusWidget\"] button')", timeout=timeout)
-    page.wait_for_timeout(600)  # let fonts and icons land
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+    page.wait_for_timeout(600)  # let fonts, icons and data grids land
 
 
 def shoot(page, path: Path) -> Path:

@@ -13,7 +13,8 @@ from streamlit.errors import StreamlitAPIException
 
 from kb.ui.render import escape_inline, internal_link
 
-# page file (relative to app.py) -> URL path, as app.py registers them
+# name -> (page file relative to app.py, URL path); keep in step with PAGES in app.py
+# (timeline and entities arrive in phase 2; until then their links fall back).
 PAGES = {
     "search": ("pages/search.py", ""),
     "document": ("pages/document.py", "document"),
@@ -33,26 +34,22 @@ def page_link(page: str, label: object, params: dict[str, str] | None = None, *,
     try:
         st.page_link(path, label=text, query_params=params or None, icon=icon, help="")
     except StreamlitAPIException:
-        st.markdown(internal_link(label if str(label).strip() else "(untitled)", url_path or ".", params))
+        st.markdown(internal_link(label or "(untitled)", url_path or ".", params))
 
 
-def page_url(page: str, params: dict[str, str] | None = None) -> str:
-    """The relative URL of a page, for Markdown links and tables."""
-    from kb.ui.render import internal_href
-
-    return internal_href(PAGES[page][1] or ".", params)
-
-
-def entity_links(entities: list[tuple[str, str]]) -> None:
-    """A row of links to entity pages, from `(slug, display name)` pairs."""
+def entity_links(entities: list[tuple[str, str]], label: str | None = None) -> None:
+    """A row of links to entity pages, from `(slug, display name)` pairs, after an optional label."""
     if not entities:
         return
     path, url_path = PAGES["entities"]
+    slot = st.empty()
     try:
-        with st.container(horizontal=True, gap="small"):
+        with slot.container(horizontal=True, gap="small", vertical_alignment="center"):
+            if label:
+                st.caption(label)
             for slug, name in entities:
                 st.page_link(path, label=escape_inline(name or slug, 80), query_params={"id": slug},
                              icon=":material/label:", help="")
     except StreamlitAPIException:  # no Entities page registered yet: plain relative links
         parts = [internal_link(name or slug, url_path, {"id": slug}) for slug, name in entities]
-        st.markdown(":material/label: " + " · ".join(parts))
+        slot.markdown(f"{label or ':material/label:'} " + " · ".join(parts))

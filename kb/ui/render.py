@@ -25,6 +25,13 @@ _ZERO_WIDTH = "\u200b"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"\s+")
 _URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f<>\"\\^`{|}]")
+KIND_LABELS = {"news": "News", "rule": "Rule", "proposed_rule": "Proposed rule", "notice": "Notice",
+               "page_snapshot": "Page snapshot"}
+
+
+def kind_label(kind: str) -> str:
+    """How a document kind reads on screen."""
+    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 
 def escape_inline(text: object, limit: int | None = None) -> str:

@@ -14,6 +14,7 @@ from typing import Iterator
 
 import streamlit as st
 
+from kb import index as kb_index
 from kb import settings
 from kb.context import KB, open_kb
 from kb.errors import IndexBusy, KBError
@@ -45,6 +46,9 @@ def current_index(kb: KB):
             if Path(getattr(kb.index.storage, "folder", "")).resolve() != kb.config.index_dir.resolve():
                 kb.reopen_index()
         ix = kb.index
+    if set(ix.schema.names()) != set(kb_index.SCHEMA.names()):
+        raise KBError("the search index was built by an older version of the knowledge base; "
+                      "rebuild it with `kb reindex`")
     return ix
 
 
@@ -55,10 +59,15 @@ def index_version(kb: KB) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _load_demo_once(home: str, _kb: KB) -> str:
+def _load_demo_once(home: str, _kb: KB) -> tuple[str | None, str | None]:
+    """(summary line, error): tried once per KB_HOME and process, failure included."""
     from kb.demo import load_demo
 
-    return load_demo(_kb).line()
+    try:
+        return load_demo(_kb).line(), None
+    except (OSError, KBError) as exc:
+        log.warning("could not load the demo corpus: %s", exc)
+        return None, str(exc)
 
 
 def ensure_demo(kb: KB) -> str | None:
@@ -68,12 +77,16 @@ def ensure_demo(kb: KB) -> str | None:
     if not is_empty(kb):
         return None
     with st.spinner("First start: loading the bundled demo corpus…"):
-        try:
-            return _load_demo_once(str(kb.config.home), kb)
-        except (OSError, KBError) as exc:
-            log.warning("could not load the demo corpus: %s", exc)
-            st.warning(f"The demo corpus could not be loaded: {escape_inline(exc)}")
-            return None
+        line, error = _load_demo_once(str(kb.config.home), kb)
+    if error:
+        st.warning(f"The demo corpus could not be loaded: {escape_inline(error)}", icon=":material/warning:")
+    return line
+
+
+def sentence(message: object) -> str:
+    """A message from the library (lower-case, like the CLI's) as an escaped sentence."""
+    text = escape_inline(message)
+    return text[:1].upper() + text[1:]
 
 
 @contextmanager
@@ -85,7 +98,7 @@ def page_edge() -> Iterator[None]:
         st.error(f"The search index is busy (another process is writing to it): {escape_inline(exc)}. "
                  "Wait a moment and try again.", icon=":material/hourglass_top:")
     except KBError as exc:
-        st.error(escape_inline(exc), icon=":material/error:")
+        st.error(sentence(exc), icon=":material/error:")
     except Exception:  # a bug: logged in full, shown as one friendly line
         log.exception("page failed")
         st.error("Something went wrong while showing this page. The details are in the server log.",

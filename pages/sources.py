@@ -1,0 +1,164 @@
+"""Sources page: the subscriptions, their health, and the actions the CLI offers (add, enable, poll)."""
+
+import streamlit as st
+
+from kb.errors import IndexBusy, KBError
+from kb.pipeline import COLLECTORS, PollSummary, due_sources, poll
+from kb.store import SOURCE_KINDS, add_source, get_source
+from kb.ui import queries
+from kb.ui.render import escape_inline
+from kb.ui.resources import get_kb, page_edge, sentence
+
+PER_PAGE = 50
+KIND_HELP = (f"Kinds that can be polled now: {', '.join(sorted(COLLECTORS))}. A feed is RSS, Atom, RDF or "
+             "JSON Feed; the other kinds arrive with their ingestors.")
+
+
+def when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "never"
+
+
+def table(sources, per_source) -> None:
+    rows = [{"id": s.id, "title": s.title or "(untitled)",
+             "status": s.status if s.enabled else f"{s.status} (disabled)", "enabled": s.enabled,
+             "documents": per_source.get(s.id, 0), "last check": when(s.checked_at),
+             "next check": when(s.next_check_at) if s.enabled and s.status != "gone" else "—",
+             "errors": s.error_count, "last error": s.last_error or "", "warning": s.warning or "",
+             "kind": s.kind, "url": s.url}
+            for s in sources]
+    st.dataframe(rows, hide_index=True, width="stretch", column_config={
+        "enabled": st.column_config.CheckboxColumn("enabled"),
+        "title": st.column_config.TextColumn("title", width="medium"),
+        "url": st.column_config.TextColumn("url", width="medium")})
+
+
+def report(summary: PollSummary) -> None:
+    """What a poll did: one line, then each failure or warning."""
+    failed = summary.count("failed")
+    (st.warning if failed else st.success)(escape_inline(summary.line()))
+    for outcome in summary.outcomes:
+        if outcome.error:
+            st.error(f"Source {outcome.source_id}: {escape_inline(outcome.error, 500)}")
+        elif outcome.warning:
+            st.warning(f"Source {outcome.source_id}: {escape_inline(outcome.warning, 500)}")
+
+
+def run_poll(kb, ids: list[int], label: str) -> None:
+    if not ids:
+        st.info("No source is due for a check.", icon=":material/schedule:")
+        return
+    with st.status(f"{label}: checking {len(ids)} source{'s' if len(ids) != 1 else ''}…", expanded=True) as box:
+        bar = st.progress(0.0)
+        done: list[int] = []
+
+        def progress(outcome) -> None:
+            done.append(outcome.source_id)
+            bar.progress(len(done) / len(ids), text=f"source {outcome.source_id}: {outcome.status}")
+
+        summary = poll(kb, ids, progress=progress)
+        box.update(label=f"{label}: done", state="error" if summary.count("failed") else "complete")
+    report(summary)
+
+
+def add_form(expanded: bool) -> None:
+    with st.expander("Add a source", expanded=expanded, icon=":material/add:"):
+        with st.form("add_source"):
+            st.text_input("Feed URL", key="new_url", placeholder="https://example.org/feed.xml")
+            st.selectbox("Kind", SOURCE_KINDS, key="new_kind", help=KIND_HELP)
+            st.text_input("Title (optional)", key="new_title", help="By default the feed's own title.")
+            st.checkbox("Fetch it now", value=True, key="new_fetch")
+            st.form_submit_button("Add source", type="primary", icon=":material/add:", on_click=queue, args=("add",))
+
+
+def queue(action: str, source_id: int | None = None) -> None:
+    """Callback: remember what to do; `main` does it before drawing the table, so the table is fresh."""
+    st.session_state["sources_action"] = (action, source_id)
+
+
+def perform(kb, action: str, source_id: int | None) -> None:
+    if action == "add":
+        add(kb)
+    elif action in ("poll_due", "poll_all"):
+        with kb.session() as session:
+            ids = due_sources(session, include_all=action == "poll_all")
+        run_poll(kb, ids, "Poll")
+    elif action == "poll":
+        run_poll(kb, [source_id], f"Source {source_id}")
+    elif action in ("enable", "disable"):
+        set_enabled(kb, source_id, action == "enable")
+
+
+def add(kb) -> None:
+    with kb.session() as session:
+        source = add_source(session, url=st.session_state.get("new_url", ""), kind=st.session_state.get("new_kind", "feed"),
+                            title=(st.session_state.get("new_title") or "").strip())
+        session.commit()
+        source_id = source.id
+    st.success(f"Added source {source_id}.", icon=":material/check:")
+    if st.session_state.get("new_fetch", True):
+        run_poll(kb, [source_id], "New source")
+
+
+def set_enabled(kb, source_id: int, enabled: bool) -> None:
+    with kb.session() as session:
+        source = get_source(session, source_id)
+        source.enabled = enabled
+        session.commit()
+    st.success(f"Source {source_id} {'enabled' if enabled else 'disabled'}.", icon=":material/check:")
+
+
+def actions(kb, sources) -> None:
+    st.subheader("One source")
+    labels = {s.id: f"{s.id}: {s.title or s.url}" for s in sources}
+    choice = st.selectbox("Source", list(labels), key="source_choice", format_func=labels.get)
+    if choice is None:
+        return
+    source = next(s for s in sources if s.id == choice)
+    with st.container(horizontal=True):
+        st.button("Poll now", icon=":material/sync:", on_click=queue, args=("poll", source.id))
+        if source.enabled:
+            st.button("Disable", icon=":material/pause:", on_click=queue, args=("disable", source.id))
+        else:
+            st.button("Enable", icon=":material/play_arrow:", on_click=queue, args=("enable", source.id))
+    if source.last_error:
+        st.error(f"Last error ({source.error_count}×): {escape_inline(source.last_error, 500)}")
+    if source.warning:
+        st.warning(f"Warning from the last parse: {escape_inline(source.warning, 500)}")
+
+
+def main() -> None:
+    kb = get_kb()
+    st.title("Sources")
+    st.caption("Each source is a subscription that is polled for new and changed documents. "
+               "From a shell: `kb sources add URL`, `kb sources list`, `kb poll`.")
+    pending = st.session_state.pop("sources_action", None)
+    if pending:
+        try:
+            perform(kb, *pending)
+        except IndexBusy as exc:
+            st.error(f"The search index is busy (another process is writing to it): {escape_inline(exc)}. "
+                     "Try again in a moment.", icon=":material/hourglass_top:")
+        except KBError as exc:
+            st.error(sentence(exc), icon=":material/error:")
+    page = st.session_state.get("sources_page", 1)
+    with kb.session() as session:
+        sources, per_source, total = queries.source_page(session, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
+        due = len(due_sources(session))
+    add_form(expanded=total == 0)
+    if total == 0:
+        st.info("No sources yet. Add a feed above, or load the demo corpus with `kb demo`.", icon=":material/inbox:")
+        return
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.markdown(f"**{total}** source{'s' if total != 1 else ''} · **{due}** due for a check")
+        st.button("Poll all due sources", icon=":material/sync:", on_click=queue, args=("poll_due",), disabled=not due)
+        st.button("Check every source now", type="tertiary", on_click=queue, args=("poll_all",),
+                  help="Also the sources that are not due yet (like `kb poll --all`).")
+    table(sources, per_source)
+    if total > PER_PAGE:
+        st.pagination(-(-total // PER_PAGE), key="sources_page")
+    if sources:
+        actions(kb, sources)
+
+
+with page_edge():
+    main()

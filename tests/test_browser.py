@@ -1,0 +1,199 @@
+"""End to end in a real headless Chromium: `streamlit run app.py`, search, open a result, hostile feeds.
+
+Needs Debian's Chromium at /usr/bin/chromium (CI installs it; Playwright's
+own browsers are never downloaded) and the playwright package. Without them
+the tests skip, unless KB_REQUIRE_BROWSER=1 (set by .ci/run): then they fail.
+Screenshots of each page land in test-artifacts/screenshots/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import json
+import os
+from pathlib import Path
+from urllib.request import urlopen
+
+import pytest
+
+from kb import settings
+from kb.context import open_kb
+from kb.pipeline import poll
+from kb.store import add_source
+from tests.helpers import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+REQUIRED = os.environ.get("KB_REQUIRE_BROWSER") == "1"
+
+try:
+    from playwright import sync_api
+except ImportError:
+    sync_api = None
+
+if not CHROMIUM.exists():
+    MISSING = "needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)"
+elif sync_api is None:
+    MISSING = 'needs the playwright package (pip install -e ".[test]")'
+else:
+    MISSING = ""
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.timeout(120),
+    pytest.mark.skipif(bool(MISSING) and not REQUIRED, reason=MISSING),
+]
+
+
+def _load_screenshots_script():
+    spec = importlib.util.spec_from_file_location("kb_screenshots", ROOT / "scripts" / "screenshots.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+shots = _load_screenshots_script()
+
+
+@pytest.fixture
+def browser():
+    if MISSING:
+        pytest.fail(f"KB_REQUIRE_BROWSER=1 but the browser test cannot run: {MISSING}")
+    with sync_api.sync_playwright() as playwright:
+        instance = shots.launch(playwright)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def watched(browser):
+    """A page that records script errors, dialogs and every request it makes."""
+    page = browser.new_page(viewport=shots.VIEWPORT)
+    page.errors, page.dialogs, page.requests = [], [], []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("request", lambda request: page.requests.append(request.url))
+    yield page
+    page.close()
+
+
+def search_for(page, text: str) -> None:
+    box = page.get_by_role("textbox", name="Search")
+    box.fill(text)
+    box.press("Enter")
+    page.wait_for_url(f"**q={text}**")
+    shots.settle(page)
+
+
+def test_search_open_a_result_and_visit_every_page(tmp_path, watched):
+    page = watched
+    with shots.serve(tmp_path / "kbhome", log=tmp_path / "streamlit.log") as base:
+        page.goto(base + "/sources")  # a deep link as the very first request still goes through app.py
+        shots.settle(page, "due for a check")
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Search" in nav and "Providers" in nav and "document" not in nav.lower(), nav
+        page.goto(base + "/")
+        shots.settle(page, "bundled demo corpus")  # a fresh KB_HOME loaded the demo on first start
+        search_for(page, "H20")
+        links = page.locator('[data-testid="stPageLink"] a[href*="document"]')
+        assert links.count() >= 3
+        shots.shoot(page, ARTIFACTS / "search.png")
+        title = links.first.inner_text().strip().splitlines()[-1]  # after the icon's name
+        links.first.click()
+        page.wait_for_url("**/document?id=*")
+        shots.settle(page, "Text")
+        assert page.locator("h2").first.inner_text().strip() == title
+        shots.shoot(page, ARTIFACTS / "document.png")
+
+        page.goto(base + "/?q=H20&sort=oldest&page=1")  # a shared link restores the search
+        shots.settle(page, "results")
+        assert page.get_by_role("textbox", name="Search").input_value() == "H20"
+        sort = page.locator('[data-testid="stSelectbox"]').filter(has_text="Sort")
+        shown = sort.inner_text() + " ".join(i.input_value() for i in sort.locator("input").all())
+        assert "Oldest first" in shown, shown
+        assert "sort=oldest" in page.url
+        for name, text in (("sources", "due for a check"), ("providers", "Providers")):
+            page.goto(f"{base}/{name}")
+            shots.settle(page, text)
+            shots.shoot(page, ARTIFACTS / f"{name}.png")
+
+        with urlopen(base + "/api/health-kb", timeout=5) as response:  # our route on Streamlit's server
+            health = json.load(response)
+    assert health["status"] == "ok" and health["documents"] > 0 and health["sources"] > 0
+    assert not page.errors and not page.dialogs
+
+
+HOSTILE = ('<script>window.__xss=1</script> <img src=x onerror="window.__xss=2"> '
+           '[click me](javascript:window.__xss=3) ![x]({pixel}) xsscanary')
+
+
+def write_hostile_feed(path: Path, pixel: str) -> str:
+    text = HOSTILE.format(pixel=pixel)
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": f"Hostile feed {html.escape(text)}",
+            "items": [{"id": "hostile-1", "url": "javascript:window.__xss=4", "title": html.escape(text),
+                       "content_text": f"{text}\nThe end.", "date_published": "2025-01-02T00:00:00Z"}]}
+    path.write_text(json.dumps(feed), encoding="utf-8")
+    return text
+
+
+def subscribe_local(path: Path) -> None:
+    kb = open_kb(settings.load())
+    with kb.session() as session:
+        source = add_source(session, url=path.as_uri(), settings={"local": True}, allow_file=True)
+        session.commit()
+        source_id = source.id
+    summary = poll(kb, [source_id])
+    assert summary.new == 1, summary.line()
+    kb.reopen_index()
+    kb.engine.dispose()
+
+
+def assert_inert(page, server, pixel: str) -> None:
+    page.wait_for_timeout(500)
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert not page.dialogs and not page.errors
+    assert server.hits("/pixel.png") == 0 and not any(pixel in url for url in page.requests)
+    assert page.locator('a[href^="javascript:"], img[src*="pixel"], img[src="x"]').count() == 0
+
+
+def open_dropdown(page, testid: str, label: str) -> None:
+    """Open a select widget and check that the hostile feed title is among its options, as text."""
+    page.locator(f'[data-testid="{testid}"]').filter(has_text=label).first.click()
+    options = page.get_by_role("option").filter(has_text="Hostile feed")
+    options.first.wait_for(timeout=10_000)
+    assert "<script>window.__xss=1</script>" in options.first.inner_text()
+
+
+def test_a_hostile_feed_item_renders_as_inert_text(tmp_path, kb_env, server, watched):
+    page = watched
+    pixel = server.add("/pixel.png", b"\x89PNG\r\n\x1a\n", headers={"Content-Type": "image/png"})
+    text = write_hostile_feed(tmp_path / "hostile.json", pixel)
+    subscribe_local(tmp_path / "hostile.json")
+    with shots.serve(kb_env, log=tmp_path / "streamlit.log") as base:
+        page.goto(base + "/")
+        shots.settle(page)
+        search_for(page, "xsscanary")
+        result = page.locator('[data-testid="stPageLink"] a[href*="document"]').first
+        assert "<script>window.__xss=1</script>" in result.inner_text()
+        assert '<img src=x onerror="window.__xss=2">' in result.inner_text()
+        shots.shoot(page, ARTIFACTS / "xss-search.png")
+        assert_inert(page, server, pixel)
+        open_dropdown(page, "stMultiSelect", "Source")  # facet options show the feed's own title
+        assert_inert(page, server, pixel)
+        page.keyboard.press("Escape")
+
+        result.click()
+        page.wait_for_url("**/document?id=*")
+        shots.settle(page, "The end.")
+        body = page.locator('[data-testid="stText"]').filter(has_text="xsscanary").last
+        assert body.inner_text().strip() == f"{text}\nThe end."
+        assert page.get_by_text("Open the original").count() == 0  # its link was javascript:
+        shots.shoot(page, ARTIFACTS / "xss-document.png")
+        assert_inert(page, server, pixel)
+
+        page.goto(base + "/sources")
+        shots.settle(page, "due for a check")
+        open_dropdown(page, "stSelectbox", "Source")
+        shots.shoot(page, ARTIFACTS / "xss-sources.png")
+        assert_inert(page, server, pixel)

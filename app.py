@@ -12,14 +12,14 @@ from kb.ui.server import ROUTES
 
 # (page file, title, Material icon, URL path); the first one is the default page.
 PAGES = [
-    ("pages/search.py", "Search", ":material/search:", "search"),
-    # phase 2: ("pages/timeline.py", "Timeline", ":material/timeline:", "timeline"),
-    # phase 2: ("pages/entities.py", "Entities", ":material/label:", "entities"),
-    ("pages/providers.py", "Providers", ":material/public:", "providers"),
-    ("pages/sources.py", "Sources", ":material/rss_feed:", "sources"),
-    ("pages/document.py", "Document", ":material/article:", "document"),
+    ("views/search.py", "Search", ":material/search:", "search"),
+    # phase 2: ("views/timeline.py", "Timeline", ":material/timeline:", "timeline"),
+    # phase 2: ("views/entities.py", "Entities", ":material/label:", "entities"),
+    ("views/providers.py", "Providers", ":material/public:", "providers"),
+    ("views/sources.py", "Sources", ":material/rss_feed:", "sources"),
+    ("views/document.py", "Document", ":material/article:", "document"),
 ]
-HIDDEN = {"pages/document.py"}  # reached through links, not from the menu
+HIDDEN = {"views/document.py"}  # reached through links, not from the menu
 
 if __name__ == "__main__":
     from kb.ui.resources import ensure_demo, get_kb, page_edge
@@ -32,10 +32,6 @@ if __name__ == "__main__":
         ensure_demo(get_kb())
     st.navigation(pages).run()
 else:
-    from streamlit.runtime.pages_manager import PagesManager
-
-    # With a pages/ directory beside app.py, Streamlit runs pages/x.py on its own
-    # (old "pages directory" mode, no router) for a deep link such as /document?id=3
-    # until some session has called st.navigation. Our pages are always routed.
-    PagesManager.uses_pages_directory = False
+    # Page files live in views/, not pages/: a pages/ folder would switch
+    # Streamlit to its old page-directory mode for deep links.
     app = st.App("app.py", routes=ROUTES)

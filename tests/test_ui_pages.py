@@ -23,7 +23,7 @@ from kb.pipeline import poll
 from kb.store import add_source
 from tests.helpers import ROOT, rss
 
-PAGES = ["pages/search.py", "pages/document.py", "pages/sources.py", "pages/providers.py"]
+PAGES = ["views/search.py", "views/document.py", "views/sources.py", "views/providers.py"]
 FAILURE = "Something went wrong"
 
 H20_ITEMS = [
@@ -104,7 +104,7 @@ def test_page_renders_on_an_empty_store(kb_env, page):
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_the_demo_store(demo_kb, page):
     doc = first_document(demo_kb)
-    at = app(page, id=str(doc.id)) if page == "pages/document.py" else app(page)
+    at = app(page, id=str(doc.id)) if page == "views/document.py" else app(page)
     assert_clean(at)
 
 
@@ -133,7 +133,7 @@ def result_titles(at: AppTest) -> list[str]:
 
 
 def test_search_with_a_query_a_filter_and_a_sort(demo_kb):
-    at = app("pages/search.py")
+    at = app("views/search.py")
     at.text_input(key="q").input("H20").run()
     assert_clean(at)
     assert any("H20" in t for t in result_titles(at))
@@ -148,7 +148,7 @@ def test_search_with_a_query_a_filter_and_a_sort(demo_kb):
 
 
 def test_search_state_is_read_from_the_url(demo_kb):
-    at = app("pages/search.py", q="H20", sort="date", kind="news", page="1")
+    at = app("views/search.py", q="H20", sort="date", kind="news", page="1")
     assert_clean(at)
     assert at.text_input(key="q").value == "H20"
     assert at.selectbox(key="sort").value == "date"
@@ -158,7 +158,7 @@ def test_search_state_is_read_from_the_url(demo_kb):
 
 
 def test_paging_moves_through_the_results(demo_kb):
-    at = app("pages/search.py")
+    at = app("views/search.py")
     first = result_titles(at)
     if not at.pagination:
         pytest.skip("the corpus fits on one page")
@@ -171,13 +171,13 @@ def test_paging_moves_through_the_results(demo_kb):
 
 
 def test_a_page_past_the_end_falls_back_to_the_first(demo_kb):
-    at = app("pages/search.py", q="H20", page="99")
+    at = app("views/search.py", q="H20", page="99")
     assert_clean(at)
     assert result_titles(at)
 
 
 def test_did_you_mean_is_clickable(demo_kb):
-    at = app("pages/search.py", q="nvidai")
+    at = app("views/search.py", q="nvidai")
     assert_clean(at)
     suggestion = [b for b in at.button if "nvidia" in b.label.lower()]
     assert suggestion, shown(at)
@@ -188,25 +188,25 @@ def test_did_you_mean_is_clickable(demo_kb):
 
 
 def test_an_unreadable_query_gets_a_note_not_a_traceback(demo_kb):
-    at = app("pages/search.py", q="date:>notadate")
+    at = app("views/search.py", q="date:>notadate")
     assert_clean(at)
     assert any("Could not read the query" in w.value for w in at.warning)
 
 
 def test_nothing_found_says_so(demo_kb):
-    at = app("pages/search.py", q="zzzqqqxxx")
+    at = app("views/search.py", q="zzzqqqxxx")
     assert_clean(at)
     assert any("Nothing matches" in i.value for i in at.info)
 
 
 def test_downloads_are_offered_for_the_current_results(demo_kb):
-    at = app("pages/search.py", q="H20")
+    at = app("views/search.py", q="H20")
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["CSV", "JSON"]
 
 
 def test_clear_filters_keeps_the_query(demo_kb):
-    at = app("pages/search.py", q="H20", kind="rule")
+    at = app("views/search.py", q="H20", kind="rule")
     [b for b in at.button if b.label == "Clear filters"][0].click().run()
     assert_clean(at)
     assert at.multiselect(key="kind").value == [] and at.text_input(key="q").value == "H20"
@@ -220,9 +220,9 @@ def test_entity_links_point_to_entity_pages(demo_kb):
     from kb import index as kb_index
     with demo_kb.session() as session:
         kb_index.index_documents(demo_kb.index, session, [doc.id])
-    at = app("pages/search.py", q="H20")
+    at = app("views/search.py", q="H20")
     assert "(entities?id=test-entity)" in shown(at)
-    at = app("pages/document.py", id=str(doc.id))
+    at = app("views/document.py", id=str(doc.id))
     assert "(entities?id=test-entity)" in shown(at)
 
 
@@ -230,7 +230,7 @@ def test_entity_links_point_to_entity_pages(demo_kb):
 
 def test_document_page_shows_one_document(demo_kb):
     doc = first_document(demo_kb)
-    at = app("pages/document.py", id=str(doc.id))
+    at = app("views/document.py", id=str(doc.id))
     assert_clean(at)
     assert doc.body in [t.value for t in at.text]
     assert at.get("link_button") and at.get("link_button")[0].proto.url == doc.url
@@ -238,7 +238,7 @@ def test_document_page_shows_one_document(demo_kb):
 
 @pytest.mark.parametrize("raw", ["999999", "abc", ""])
 def test_document_page_for_a_missing_or_bad_id(demo_kb, raw):
-    at = app("pages/document.py", id=raw)
+    at = app("views/document.py", id=raw)
     assert_clean(at)
     assert at.info
 
@@ -251,7 +251,7 @@ def test_document_page_lists_the_events_it_supports(demo_kb):
         session.flush()
         session.add(EventDocument(event_id=event.id, document_id=doc.id, sentence="A license is now required."))
         session.commit()
-    at = app("pages/document.py", id=str(doc.id))
+    at = app("views/document.py", id=str(doc.id))
     assert_clean(at)
     assert any("License required for H20" in list(df.value.get("event", [])) for df in at.dataframe)
 
@@ -265,7 +265,7 @@ def test_document_with_an_unsafe_link_and_markup_stays_inert(kb, tmp_path):
                        body="![x](http://127.0.0.1:9/p.png) <img src=x onerror=alert(2)>")
         session.add(doc)
         session.commit()
-    at = app("pages/document.py", id=str(doc.id))
+    at = app("views/document.py", id=str(doc.id))
     assert_clean(at)
     assert not at.get("link_button")
     assert doc.body in [t.value for t in at.text]
@@ -284,7 +284,7 @@ def add_through_form(at: AppTest, url: str, title: str = "") -> AppTest:
 
 def test_add_a_source_and_fetch_it(kb_env, server):
     url = server.add("/feed.xml", rss(*H20_ITEMS, title="Loopback feed"), headers={"Content-Type": "application/rss+xml"})
-    at = add_through_form(app("pages/sources.py"), url)
+    at = add_through_form(app("views/sources.py"), url)
     assert_clean(at)
     assert any("Added source" in s.value for s in at.success)
     assert any("3 new" in s.value for s in at.success), [s.value for s in at.success]
@@ -296,14 +296,14 @@ def test_add_a_source_and_fetch_it(kb_env, server):
 @pytest.mark.parametrize("url, message", [("ftp://example.org/feed", "not an http(s) URL"),
                                           ("", "not an http(s) URL")])
 def test_adding_a_bad_url_shows_why(kb_env, url, message):
-    at = add_through_form(app("pages/sources.py"), url)
+    at = add_through_form(app("views/sources.py"), url)
     assert_clean(at)
     assert any(message.lower() in plain(e.value) for e in at.error), [e.value for e in at.error]
 
 
 def test_adding_the_same_url_twice_is_refused(kb_env, server):
     url = server.add("/feed.xml", rss(*H20_ITEMS))
-    at = add_through_form(app("pages/sources.py"), url)
+    at = add_through_form(app("views/sources.py"), url)
     at = add_through_form(at, url)
     assert any("already subscribed" in plain(e.value) for e in at.error)
 
@@ -313,7 +313,7 @@ def test_disable_enable_and_poll_now(kb, server):
     with kb.session() as session:
         source_id = add_source(session, url=url).id
         session.commit()
-    at = app("pages/sources.py")
+    at = app("views/sources.py")
     [b for b in at.button if b.label == "Poll now"][0].click().run()
     assert_clean(at)
     assert any("3 new" in s.value for s in at.success)
@@ -331,7 +331,7 @@ def test_poll_all_due_reports_a_failing_source(kb, server):
     with kb.session() as session:
         add_source(session, url=server.url("/gone.xml"))
         session.commit()
-    at = app("pages/sources.py")
+    at = app("views/sources.py")
     [b for b in at.button if b.label == "Poll all due sources"][0].click().run()
     assert_clean(at)
     assert any("410" in e.value for e in at.error), [e.value for e in at.error]
@@ -346,7 +346,7 @@ def test_a_locked_index_is_reported_clearly(kb, server, monkeypatch):
         session.commit()
     writer = kb.index.writer()  # another writer holds the lock
     try:
-        at = app("pages/sources.py")
+        at = app("views/sources.py")
         [b for b in at.button if b.label == "Poll now"][0].click().run()
     finally:
         writer.cancel()
@@ -371,16 +371,16 @@ def test_providers_matrix_as_of_a_date(kb):
         add_service_event(session, "b", date(2024, 7, 9), "service_restricted", "openai", "cn")
         add_service_event(session, "c", date(2024, 7, 10), "service_available", "baidu", "cn")
         session.commit()
-    at = app("pages/providers.py", on="2024-08-01")
+    at = app("views/providers.py", on="2024-08-01")
     assert_clean(at)
     matrix = at.dataframe[0].value.set_index("country")
     assert matrix.loc["cn", "openai"] == "restricted since 2024-07-09"
     assert matrix.loc["us", "openai"] == "available since 2023-03-01"
     assert matrix.loc["cn", "baidu"] == "available since 2024-07-10"
-    at = app("pages/providers.py", on="2024-01-01")
+    at = app("views/providers.py", on="2024-01-01")
     matrix = at.dataframe[0].value.set_index("country")
     assert matrix.loc["cn", "openai"] == "available since 2023-03-01" and "baidu" not in matrix.columns
-    at = app("pages/providers.py", on="2020-01-01")
+    at = app("views/providers.py", on="2020-01-01")
     assert_clean(at)
     assert any("Pick a later date" in i.value for i in at.info)
 
@@ -398,7 +398,7 @@ def test_pages_do_not_load_whole_tables(kb):
     with kb.session() as session:
         kb_index.rebuild(kb.config.index_dir, session)
     kb.reopen_index()
-    at = app("pages/search.py", q="H20")
+    at = app("views/search.py", q="H20")
     assert_clean(at)
     assert len(result_titles(at)) == 20 and at.pagination
 
@@ -408,7 +408,7 @@ def test_an_index_from_an_older_schema_asks_for_a_reindex(kb):
 
     kb.index  # noqa: B018  (creates the current generation)
     whoosh_index.create_in(str(kb.config.index_dir.resolve()), fields.Schema(id=fields.ID(stored=True)))
-    at = app("pages/search.py", q="H20")
+    at = app("views/search.py", q="H20")
     assert not at.exception
     assert any("kb reindex" in plain(e.value) for e in at.error)
 
@@ -420,6 +420,6 @@ def test_entities_named_in_the_query_get_links(demo_kb):
         named = search(demo_kb.index, session, SearchRequest(query="Nvidia")).entities
     if not named:
         pytest.skip("the entity registry names nothing in the demo corpus yet")
-    at = app("pages/search.py", q="Nvidia")
+    at = app("views/search.py", q="Nvidia")
     assert_clean(at)
     assert f"entities?id={named[0][0]}" in shown(at)

@@ -1,4 +1,4 @@
-"""The Streamlit user interface: shared helpers for the page files in `pages/`.
+"""The Streamlit user interface: shared helpers for the page files in `views/`.
 
 `render` turns untrusted text into inert Markdown, `resources` holds the
 cached knowledge base, `state` keeps the search in the URL, `queries` reads

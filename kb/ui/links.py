@@ -16,12 +16,12 @@ from kb.ui.render import escape_inline, internal_link
 # name -> (page file relative to app.py, URL path); keep in step with PAGES in app.py
 # (timeline and entities arrive in phase 2; until then their links fall back).
 PAGES = {
-    "search": ("pages/search.py", ""),
-    "document": ("pages/document.py", "document"),
-    "sources": ("pages/sources.py", "sources"),
-    "providers": ("pages/providers.py", "providers"),
-    "entities": ("pages/entities.py", "entities"),
-    "timeline": ("pages/timeline.py", "timeline"),
+    "search": ("views/search.py", ""),
+    "document": ("views/document.py", "document"),
+    "sources": ("views/sources.py", "sources"),
+    "providers": ("views/providers.py", "providers"),
+    "entities": ("views/entities.py", "entities"),
+    "timeline": ("views/timeline.py", "timeline"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kb.context import KB
+from kb.errors import KBError
 from kb.pipeline import PollSummary, poll
 from kb.store import add_source, find_source_by_url
 
@@ -14,6 +15,8 @@ DEMO_SUFFIXES = (".xml", ".atom", ".rss", ".json")
 
 
 def demo_files() -> list[Path]:
+    if not DEMO_DIR.is_dir():
+        raise KBError(f"the demo corpus is missing: {DEMO_DIR} (run from a checkout of the project)")
     return sorted(p for p in DEMO_DIR.iterdir() if p.suffix in DEMO_SUFFIXES)
 
 

@@ -19,3 +19,7 @@ class IndexBusy(KBError):
 
 class RegistryError(KBError):
     """The entity registry has a malformed or conflicting entry."""
+
+
+class IndexOutdated(KBError):
+    """The search index was built with another schema and must be rebuilt."""

@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from whoosh import analysis, columns, fields, index
 from whoosh.index import LockError
 
-from kb.errors import IndexBusy
+from kb.errors import IndexBusy, IndexOutdated
 from kb.models import Document, Mention
 
 # CJK characters become one token each, so Chinese text is searchable too.
@@ -56,7 +56,11 @@ def open_index(index_dir: Path) -> index.Index:
         target = _new_generation(index_dir)
         index.create_in(str(target), SCHEMA)
         _point(index_dir, target)
-    return index.open_dir(str(target))
+    ix = index.open_dir(str(target))
+    if set(ix.schema.names()) != set(SCHEMA.names()):
+        ix.close()
+        raise IndexOutdated(f"the search index in {index_dir} was built by an older version: run `kb reindex`")
+    return ix
 
 
 def _current_generation(index_dir: Path) -> Path | None:

@@ -17,7 +17,7 @@ from ingest.fetch import FetchResult, fetch
 from ingest.records import Item
 from kb import index as kb_index
 from kb.context import KB
-from kb.errors import IndexBusy, KBError
+from kb.errors import KBError
 from kb.models import Source, utcnow
 from kb.store import get_source, upsert_items
 
@@ -144,7 +144,7 @@ def index_changes(kb: KB, session: Session, doc_ids: list[int]) -> str | None:
     """Index the changed documents; a busy index is reported, not fatal."""
     try:
         kb_index.index_documents(kb.index, session, doc_ids, timeout=kb.config.index_lock_timeout)
-    except IndexBusy as exc:
+    except KBError as exc:  # busy or outdated: the documents are safe in the database
         return f"{exc}; the documents are stored and `kb reindex` will index them"
     return None
 

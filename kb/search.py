@@ -101,7 +101,10 @@ def parse_query(text: str) -> tuple[wq.Query, str | None]:
         return wq.Every(), None
     parser = make_parser()
     try:
-        return parser.parse(_compact_dates(text)), None
+        q = parser.parse(_compact_dates(text))
+        if _DATE_CLAUSE.search(text) and _has_null(q):  # Whoosh drops dates it cannot read
+            return _without_dates(parser, text)
+        return q, None
     except Exception:  # Whoosh raises many types (ValueError from dates, ...)
         words = plain_words(text)
         note = f"Could not read the query as written; showing results for its words: {' '.join(words) or '(none)'}"
@@ -111,6 +114,24 @@ def parse_query(text: str) -> tuple[wq.Query, str | None]:
 
 
 _DATE_CLAUSE = re.compile(r"\b(date|published):(\[[^\]]*\]|\S+)", re.I)
+
+
+def _has_null(q: wq.Query) -> bool:
+    return isinstance(q, type(wq.NullQuery)) or any(_has_null(child) for child in q.children())
+
+
+def _without_dates(parser, text: str) -> tuple[wq.Query, str]:
+    clauses = ", ".join(m.group(0) for m in _DATE_CLAUSE.finditer(text))
+    note = (f"Could not read the date in {clauses}; it was left out. "
+            "Dates look like date:2024, date:2024-07, date:2024-07-09 or date:[2024-06-01 to 2024-07-31].")
+    rest = _DATE_CLAUSE.sub(" ", text).strip()
+    if not rest:
+        return wq.Every(), note
+    try:
+        return parser.parse(rest), note
+    except Exception:
+        words = plain_words(rest)
+        return (parser.parse(" ".join(words)) if words else wq.NullQuery), note
 
 
 def _compact_dates(text: str) -> str:
@@ -130,7 +151,7 @@ def search(ix, session: Session, request: SearchRequest) -> SearchResult:
     """Run `request` against the index and read the hits back from the database."""
     result = SearchResult(request=request)
     q, result.note = parse_query(request.query)
-    if q is wq.NullQuery:
+    if isinstance(q, type(wq.NullQuery)):
         result.note = result.note or "The query has no searchable words."
         return result
     q, date_filters = split_date_ranges(q)
@@ -255,6 +276,8 @@ def count_facets(searcher, q: wq.Query, filter_q: wq.Query | None, top: int = 50
     several times faster on large result sets.
     """
     docnums = list(searcher.docs_for_query(wq.And([q, filter_q]) if filter_q is not None else q))
+    if not docnums:
+        return {name: [] for name in FACETS}
     reader = searcher.reader()
     out: dict[str, list[tuple[str, int]]] = {}
     for name in ("source", "kind", "year"):

@@ -187,3 +187,35 @@ def test_date_range_in_the_query_agrees_with_the_date_filter(kb, corpus):
     assert in_query.total == as_filter.total == 2
     assert [h.id for h in in_query.hits] == [h.id for h in as_filter.hits]
     assert run(kb, query="date:2024-07").total == 2
+
+
+@pytest.mark.parametrize("query", ["H20 date:2024-99-99", "date:[2024 to"])
+def test_unreadable_dates_are_left_out_with_a_note(kb, corpus, query):
+    result = run(kb, query=query)
+    assert result.note and "Could not read the date" in result.note
+    if query.startswith("H20"):
+        assert result.total == 1
+
+
+def test_empty_index_searches_and_facets(kb):
+    result = run(kb, query="anything")
+    assert result.total == 0 and all(v == [] for v in result.facets.values())
+    assert run(kb, query="").total == 0
+
+
+def test_index_from_another_schema_asks_for_a_rebuild(kb, corpus):
+    from whoosh import fields, index as whoosh_index
+
+    from kb.errors import IndexOutdated
+
+    target = kb.config.index_dir.resolve()
+    kb.reopen_index()
+    shutil.rmtree(target)
+    target.mkdir()
+    whoosh_index.create_in(str(target), fields.Schema(id=fields.ID(stored=True)))
+    with pytest.raises(IndexOutdated, match="kb reindex"):
+        kb.index  # noqa: B018
+    with kb.session() as session:
+        kb_index.rebuild(kb.config.index_dir, session)
+    kb.reopen_index()
+    assert run(kb, query="OpenAI").total == 3

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import re
+import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import httpcore
 import httpx
 
 from ingest.errors import (BadURL, ConnectionFailed, FetchTimeout, HTTPStatusError,
@@ -23,6 +26,7 @@ class FetchOptions:
     max_bytes: int = 10 * 1024 * 1024
     user_agent: str = "ai-policy-kb/0.1"
     allow_file: bool = False  # file:// URLs, for the bundled demo corpus only
+    allow_private: bool = True  # False: refuse loopback, private and link-local addresses
 
 
 @dataclass
@@ -74,8 +78,8 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     try:
-        with httpx.Client(timeout=options.timeout, follow_redirects=True,
-                          max_redirects=MAX_REDIRECTS, headers=headers) as client:
+        with httpx.Client(timeout=options.timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS,
+                          headers=headers, transport=_transport(options)) as client:
             with client.stream("GET", url) as response:
                 return _read_response(response, options)
     except httpx.TimeoutException as exc:
@@ -84,6 +88,34 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
         raise TooManyRedirects(f"more than {MAX_REDIRECTS} redirects: {url}") from exc
     except (httpx.TransportError, httpx.InvalidURL) as exc:
         raise ConnectionFailed(f"could not connect to {url}: {exc}") from exc
+
+
+class _PublicOnlyBackend(httpcore.SyncBackend):
+    """Resolves the host itself and connects only to a public address.
+
+    The check happens at connect time, for every hop of a redirect chain, on
+    the very address connected to, so DNS answers cannot swap in an internal
+    address between a check and the connection.
+    """
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        for *_, sockaddr in infos:
+            address = ipaddress.ip_address(sockaddr[0].split("%")[0])
+            if not address.is_global:
+                raise httpcore.ConnectError(f"refused to connect to {host} ({address}): not a public address")
+        return super().connect_tcp(infos[0][4][0], port, timeout, local_address, socket_options)
+
+
+def _transport(options: FetchOptions) -> httpx.HTTPTransport | None:
+    if options.allow_private:
+        return None
+    transport = httpx.HTTPTransport()
+    transport._pool._network_backend = _PublicOnlyBackend()  # httpx has no public hook for this
+    return transport
 
 
 def _read_response(response: httpx.Response, options: FetchOptions) -> FetchResult:

@@ -43,6 +43,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Default seconds between two checks of a source.", int),
     Setting("index_lock_timeout", "KB_INDEX_LOCK_TIMEOUT", lambda: "10",
             "Seconds to wait for the search index write lock.", float),
+    Setting("allow_private_addresses", "KB_ALLOW_PRIVATE_ADDRESSES", lambda: "1",
+            "1: sources may live on loopback or private networks; 0: fetch only public addresses "
+            "(set 0 when the app is reachable by others, so added sources cannot probe internal hosts).",
+            lambda v: v.strip().lower() in ("1", "true", "yes")),
     Setting("registry_dir", "KB_REGISTRY_DIR", lambda: str(DATA_DIR / "entities"),
             "Directory of the entity registry (YAML files).", Path),
 )
@@ -58,6 +62,7 @@ class Config:
     user_agent: str
     poll_interval: int
     index_lock_timeout: float
+    allow_private_addresses: bool
     registry_dir: Path
 
 

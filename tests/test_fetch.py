@@ -95,3 +95,13 @@ def test_only_http_urls(url):
 def test_connection_refused():
     with pytest.raises(errors.ConnectionFailed):
         fetch("http://127.0.0.1:9/feed.xml", options=FetchOptions(timeout=1))
+
+
+def test_private_addresses_can_be_refused_at_connect_time(server):
+    url = server.add("/f.xml", FEED)
+    assert b"First" in fetch(url, options=FetchOptions(allow_private=True)).content
+    with pytest.raises(errors.ConnectionFailed, match="not a public address"):
+        fetch(url, options=FetchOptions(allow_private=False))
+    with pytest.raises(errors.ConnectionFailed, match="not a public address"):
+        fetch(url.replace("127.0.0.1", "localhost"), options=FetchOptions(allow_private=False))
+

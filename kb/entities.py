@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 
 from kb.errors import NotFound
 from kb.linker import Linker
-from kb.models import Document, Entity, Event, EventEntity, Mention, Meta
+from kb.models import Document, Entity, Event, EventEntity, Mention
+from kb.store import get_meta, set_meta
 from kb.registry import Registry, fingerprint, load_registry, registry_dir
 
 REGISTRY_KEY = "registry_fingerprint"
@@ -40,7 +41,7 @@ def sync_registry(session: Session, registry: Registry) -> int:
         session.add(row)
     for gone in existing.values():
         session.delete(gone)
-    _set_meta(session, REGISTRY_KEY, registry.fingerprint)
+    set_meta(session, REGISTRY_KEY, registry.fingerprint)
     session.flush()
     return len(registry.entities)
 
@@ -71,7 +72,7 @@ def ensure_registry(session: Session, directory: Path | None = None) -> Linker:
     """The current linker; when the registry changed since the store was linked,
     sync the Entity table and relink every document."""
     linker = current_linker(directory)
-    if _get_meta(session, REGISTRY_KEY) != linker.registry.fingerprint:
+    if get_meta(session, REGISTRY_KEY) != linker.registry.fingerprint:
         sync_registry(session, linker.registry)
         link_documents(session, list(session.exec(select(Document.id))), linker)
     return linker
@@ -80,7 +81,7 @@ def ensure_registry(session: Session, directory: Path | None = None) -> Linker:
 def link_hook(session: Session, doc_ids: list[int]) -> list[int]:
     """Pipeline stage: link new and changed documents; after a registry change,
     every document is relinked, and all of them are returned for re-indexing."""
-    relink_everything = _get_meta(session, REGISTRY_KEY) != fingerprint()
+    relink_everything = get_meta(session, REGISTRY_KEY) != fingerprint()
     linker = ensure_registry(session)
     if relink_everything:
         return list(session.exec(select(Document.id)))
@@ -96,15 +97,6 @@ def relink_all(session: Session, directory: Path | None = None) -> tuple[int, in
     return entities, mentions
 
 
-def _get_meta(session: Session, key: str) -> str | None:
-    row = session.get(Meta, key)
-    return row.value if row else None
-
-
-def _set_meta(session: Session, key: str, value: str) -> None:
-    row = session.get(Meta, key) or Meta(key=key)
-    row.value = value
-    session.add(row)
 
 
 # ---- entity page data -------------------------------------------------------------

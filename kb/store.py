@@ -11,7 +11,7 @@ from ingest.errors import BadURL
 from ingest.fetch import check_url
 from ingest.records import Item
 from kb.errors import NotFound, UserInputError
-from kb.models import Document, Source, utcnow
+from kb.models import Document, Meta, Source, utcnow
 
 SOURCE_KINDS = ("feed", "article", "federal_register", "availability")
 
@@ -127,3 +127,15 @@ def _differs(doc: Document, item: Item) -> bool:
     return (doc.content_hash != item.content_hash or doc.url != item.url
             or (item.published is not None and doc.published_at != item.published)
             or doc.updated_at != item.updated or doc.fields != item.fields or doc.kind != item.kind)
+
+
+def get_meta(session: Session, key: str) -> str | None:
+    """A small fact about the store itself (see Meta)."""
+    row = session.get(Meta, key)
+    return row.value if row else None
+
+
+def set_meta(session: Session, key: str, value: str) -> None:
+    row = session.get(Meta, key) or Meta(key=key)
+    row.value = value
+    session.add(row)

@@ -21,7 +21,8 @@ from kb.events.curated import CuratedEventError, LoadReport
 from kb.events.dates import warm_up
 from kb.events.extract import EntityInfo, entity_info, extract_events
 from kb.linker import Linker
-from kb.models import Document, Mention, Meta
+from kb.models import Document, Mention
+from kb.store import get_meta, set_meta
 
 log = logging.getLogger(__name__)
 # Bump when the lexicon or the extractor changes: every document is read again.
@@ -59,10 +60,10 @@ def ensure_events(session: Session, *, linker: Linker | None = None) -> bool:
 def _refresh_if_stale(session: Session, linker: Linker) -> bool:
     """Read every document again when the events were made with another registry or extractor."""
     state = f"{EXTRACTOR_VERSION}:{linker.registry.fingerprint}"
-    if _meta(session, STATE_KEY) == state:
+    if get_meta(session, STATE_KEY) == state:
         return False
     extract_documents(session, list(session.exec(select(Document.id))), linker=linker)
-    _set_meta(session, STATE_KEY, state)
+    set_meta(session, STATE_KEY, state)
     return True
 
 
@@ -171,12 +172,3 @@ def _has_federal_register(session: Session, doc_ids: list[int]) -> bool:
     return False
 
 
-def _meta(session: Session, key: str) -> str | None:
-    row = session.get(Meta, key)
-    return row.value if row else None
-
-
-def _set_meta(session: Session, key: str, value: str) -> None:
-    row = session.get(Meta, key) or Meta(key=key)
-    row.value = value
-    session.add(row)

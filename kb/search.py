@@ -104,7 +104,7 @@ def parse_query(text: str) -> tuple[wq.Query, str | None]:
         q = parser.parse(_compact_dates(text))
         if _DATE_CLAUSE.search(text) and _has_null(q):  # Whoosh drops dates it cannot read
             return _without_dates(parser, text)
-        return q, None
+        return _prefer_phrase(parser, text, q), None
     except Exception:  # Whoosh raises many types (ValueError from dates, ...)
         words = plain_words(text)
         note = f"Could not read the query as written; showing results for its words: {' '.join(words) or '(none)'}"
@@ -114,6 +114,18 @@ def parse_query(text: str) -> tuple[wq.Query, str | None]:
 
 
 _DATE_CLAUSE = re.compile(r"\b(date|published):(\[[^\]]*\]|\S+)", re.I)
+
+
+def _prefer_phrase(parser, text: str, q: wq.Query) -> wq.Query:
+    """For a few plain words, rank documents where they stand together first."""
+    words = text.split()
+    if not 2 <= len(words) <= 5 or not re.fullmatch(r"[\w\s]+", text) or any(w in plain_ops for w in words):
+        return q
+    phrase = parser.parse('"' + " ".join(words) + '"')
+    return wq.AndMaybe(q, phrase) if not isinstance(phrase, type(wq.NullQuery)) else q
+
+
+plain_ops = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE")
 
 
 def _has_null(q: wq.Query) -> bool:
@@ -143,8 +155,7 @@ def _compact_dates(text: str) -> str:
 
 def plain_words(text: str) -> list[str]:
     """The words of a query without syntax; operator words are lower-cased."""
-    return [w.lower() if w in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE") else w
-            for w in re.findall(r"\w+", text)]
+    return [w.lower() if w in plain_ops else w for w in re.findall(r"\w+", text)]
 
 
 def search(ix, session: Session, request: SearchRequest) -> SearchResult:

@@ -219,3 +219,14 @@ def test_index_from_another_schema_asks_for_a_rebuild(kb, corpus):
         kb_index.rebuild(kb.config.index_dir, session)
     kb.reopen_index()
     assert run(kb, query="OpenAI").total == 3
+
+
+def test_words_standing_together_rank_first(kb, server):
+    items = [("p1", "Mon, 01 Jan 2024 12:00:00 GMT", "Licence talk",
+              "The export of servers grew while talks on chip controls went on and on and on."),
+             ("p2", "Mon, 01 Jan 2024 12:00:00 GMT", "Rules", "Firms studied new chip export controls.")]
+    with kb.session() as session:
+        sid = add_source(session, url=server.add("/p.xml", _feed(items))).id
+        session.commit()
+    poll(kb, [sid])
+    assert titles(run(kb, query="export controls")) == ["Rules", "Licence talk"]

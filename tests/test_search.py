@@ -222,9 +222,9 @@ def test_index_from_another_schema_asks_for_a_rebuild(kb, corpus):
 
 
 def test_words_standing_together_rank_first(kb, server):
-    items = [("p1", "Mon, 01 Jan 2024 12:00:00 GMT", "Licence talk",
-              "The export of servers grew while talks on chip controls went on and on and on."),
-             ("p2", "Mon, 01 Jan 2024 12:00:00 GMT", "Rules", "Firms studied new chip export controls.")]
+    filler = " ".join(["Analysts met suppliers in several cities to compare notes on demand."] * 6)
+    items = [("p1", "Mon, 01 Jan 2024 12:00:00 GMT", "Licence talk", "Export grew; controls followed."),
+             ("p2", "Mon, 01 Jan 2024 12:00:00 GMT", "Rules", f"Firms studied new chip export controls. {filler}")]
     with kb.session() as session:
         sid = add_source(session, url=server.add("/p.xml", _feed(items))).id
         session.commit()

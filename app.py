@@ -13,8 +13,8 @@ from kb.ui.server import ROUTES
 # (page file, title, Material icon, URL path); the first one is the default page.
 PAGES = [
     ("views/search.py", "Search", ":material/search:", "search"),
-    # phase 2: ("views/timeline.py", "Timeline", ":material/timeline:", "timeline"),
-    # phase 2: ("views/entities.py", "Entities", ":material/label:", "entities"),
+    ("views/timeline.py", "Timeline", ":material/timeline:", "timeline"),
+    ("views/entities.py", "Entities", ":material/label:", "entities"),
     ("views/providers.py", "Providers", ":material/public:", "providers"),
     ("views/sources.py", "Sources", ":material/rss_feed:", "sources"),
     ("views/document.py", "Document", ":material/article:", "document"),

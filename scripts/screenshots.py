@@ -1,9 +1,11 @@
-"""Take screenshots of the real app: `python scripts/screenshots.py [--out docs/screenshots]`.
+"""Take screenshots of the real app: `python scripts/screenshots.py [--out docs/screenshots] [--full-page]`.
 
 Starts `streamlit run app.py` on a free loopback port with a fresh KB_HOME
 (so the first start loads the demo corpus), drives Debian's Chromium with
-Playwright and saves one PNG per page. `tests/test_browser.py` reuses the
-helpers below.
+Playwright and saves one PNG per page: search, document, entities, entity,
+timeline, providers, sources. By default each shot is the 1400x1000
+viewport (what a README needs, and small files); `--full-page` takes whole
+pages. `tests/test_browser.py` reuses the helpers below.
 """
 
 from __future__ import annotations
@@ -26,6 +28,15 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1400, "height": 1000}
+ENTITY = "nvidia"  # the entity page shown in the README
+# (file name, path and query, a text the page shows once drawn), after search and document
+PAGES = [
+    ("entities", "/entities", "named in documents"),
+    ("entity", f"/entities?id={ENTITY}", "Named together with"),
+    ("timeline", "/timeline", "As of a date"),
+    ("providers", "/providers", "Providers"),
+    ("sources", "/sources", "due for a check"),
+]
 
 
 def free_port() -> int:
@@ -59,7 +70,8 @@ def serve(home: Path, *, port: int | None = None, log: Path | None = None) -> It
     out = open(log, "wb") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
+         "--client.toolbarMode", "minimal"],  # no "Deploy" button in the screenshots
         cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -89,31 +101,33 @@ def settle(page, text: str | None = None, timeout: float = 30_000) -> None:
     page.wait_for_timeout(600)  # let fonts, icons and data grids land
 
 
-def shoot(page, path: Path) -> Path:
+def shoot(page, path: Path, full_page: bool = True) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
+    page.mouse.move(0, 0)  # no hover effect or tooltip in the picture
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
-def capture(page, base: str, out: Path) -> list[Path]:
-    """Screenshots of the Search (for H20), Document, Sources and Providers pages."""
+def capture(page, base: str, out: Path, full_page: bool = False) -> list[Path]:
+    """Screenshots of every page: Search (for H20), a Document from its results, then `PAGES`."""
     shots = []
     page.goto(f"{base}/?q=H20")
     settle(page, "results")
-    shots.append(shoot(page, out / "search.png"))
+    shots.append(shoot(page, out / "search.png", full_page))
     page.locator('[data-testid="stPageLink"] a[href*="document"]').first.click()
     settle(page, "Text")
-    shots.append(shoot(page, out / "document.png"))
-    for name, title in (("sources", "due for a check"), ("providers", "Providers")):
-        page.goto(f"{base}/{name}")
-        settle(page, title)
-        shots.append(shoot(page, out / f"{name}.png"))
+    shots.append(shoot(page, out / "document.png", full_page))
+    for name, path, text in PAGES:
+        page.goto(base + path)
+        settle(page, text)
+        shots.append(shoot(page, out / f"{name}.png", full_page))
     return shots
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="where to write the PNGs")
+    parser.add_argument("--full-page", action="store_true", help="whole pages instead of the first screen")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -121,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         with serve(Path(tmp) / "kbhome", log=Path(tmp) / "streamlit.log") as base, sync_playwright() as pw:
             browser = launch(pw)
             page = browser.new_page(viewport=VIEWPORT)
-            for path in capture(page, base, args.out):
+            for path in capture(page, base, args.out, full_page=args.full_page):
                 print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
             browser.close()
     return 0

@@ -13,6 +13,7 @@ import importlib.util
 import json
 import os
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 from urllib.request import urlopen
 
 import pytest
@@ -86,13 +87,41 @@ def search_for(page, text: str) -> None:
     shots.settle(page)
 
 
+def newest_event_title(home: Path, slug: str) -> str | None:
+    """The title of the newest event on an entity's timeline, read from the store the app uses."""
+    from kb import timeline as tl
+
+    kb = open_kb(settings.load({"KB_HOME": str(home)}))
+    try:
+        with kb.session() as session:
+            events = tl.timeline(session, tl.TimelineQuery(entities=(slug,), limit=1)).events
+    finally:
+        kb.engine.dispose()
+    return events[0].title if events else None
+
+
+def follow_an_entity_with_events(page, home: Path) -> tuple[str, str]:
+    """Click the first entity link on the page whose entity has events; (slug, newest event title)."""
+    links = page.locator('[data-testid="stPageLink"] a[href*="entities?id="]')
+    assert links.count() >= 1, "the document links its entities"
+    for i in range(links.count()):
+        slug = parse_qs(urlsplit(links.nth(i).get_attribute("href")).query)["id"][0]
+        title = newest_event_title(home, slug)
+        if title:
+            links.nth(i).click()
+            return slug, title
+    raise AssertionError("no entity of this document has events")
+
+
 def test_search_open_a_result_and_visit_every_page(tmp_path, watched):
     page = watched
-    with shots.serve(tmp_path / "kbhome", log=tmp_path / "streamlit.log") as base:
+    home = tmp_path / "kbhome"
+    with shots.serve(home, log=tmp_path / "streamlit.log") as base:
         page.goto(base + "/sources")  # a deep link as the very first request still goes through app.py
         shots.settle(page, "due for a check")
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
-        assert "Search" in nav and "Providers" in nav and "document" not in nav.lower(), nav
+        assert all(name in nav for name in ("Search", "Timeline", "Entities", "Providers", "Sources")), nav
+        assert "document" not in nav.lower(), nav
         page.goto(base + "/")
         shots.settle(page, "bundled demo corpus")  # a fresh KB_HOME loaded the demo on first start
         search_for(page, "H20")
@@ -106,6 +135,13 @@ def test_search_open_a_result_and_visit_every_page(tmp_path, watched):
         assert page.locator("h2").first.inner_text().strip() == title
         shots.shoot(page, ARTIFACTS / "document.png")
 
+        slug, event = follow_an_entity_with_events(page, home)  # in-app link to the Entities page
+        page.wait_for_url(f"**/entities?id={slug}")
+        shots.settle(page, "Named together with")
+        assert page.get_by_role("heading", name="Timeline").first.is_visible()
+        assert page.get_by_text(event[:60]).first.is_visible(), f"{slug}'s newest event: {event}"
+        shots.shoot(page, ARTIFACTS / "entity.png")
+
         page.goto(base + "/?q=H20&sort=oldest&page=1")  # a shared link restores the search
         shots.settle(page, "results")
         assert page.get_by_role("textbox", name="Search").input_value() == "H20"
@@ -113,10 +149,11 @@ def test_search_open_a_result_and_visit_every_page(tmp_path, watched):
         shown = sort.inner_text() + " ".join(i.input_value() for i in sort.locator("input").all())
         assert "Oldest first" in shown, shown
         assert "sort=oldest" in page.url
-        for name, text in (("sources", "due for a check"), ("providers", "Providers")):
-            page.goto(f"{base}/{name}")
-            shots.settle(page, text)
-            shots.shoot(page, ARTIFACTS / f"{name}.png")
+        for name, path, text in shots.PAGES:
+            if name != "entity":  # the entity page was reached by a link above
+                page.goto(base + path)
+                shots.settle(page, text)
+                shots.shoot(page, ARTIFACTS / f"{name}.png")
 
         with urlopen(base + "/api/health-kb", timeout=5) as response:  # our route on Streamlit's server
             health = json.load(response)
@@ -196,4 +233,63 @@ def test_a_hostile_feed_item_renders_as_inert_text(tmp_path, kb_env, server, wat
         shots.settle(page, "due for a check")
         open_dropdown(page, "stSelectbox", "Source")
         shots.shoot(page, ARTIFACTS / "xss-sources.png")
+        assert_inert(page, server, pixel)
+
+
+def add_hostile_event(text: str, javascript: str) -> str:
+    """An event about OpenAI whose title, summary, sources and evidence are hostile; its title."""
+    from sqlmodel import select
+
+    from kb.models import Document, Event, EventDocument, EventEntity
+
+    kb = open_kb(settings.load())
+    title = f"Hostile event {text}"
+    with kb.session() as session:
+        doc = session.exec(select(Document)).first()
+        event = Event(key="hostile-event", date=doc.published_at.date(), kind="retaliation", title=title,
+                      summary=f"Summary {text}", origin="extracted", confidence=0.5,
+                      sources=[javascript, "https://example.org/primary"])
+        session.add(event)
+        session.flush()
+        session.add(EventEntity(event_id=event.id, entity_slug="openai", role="actor"))
+        session.add(EventDocument(event_id=event.id, document_id=doc.id, sentence=f"Evidence {text}"))
+        session.commit()
+    kb.engine.dispose()
+    return title
+
+
+def chart_tooltip(page) -> str:
+    """Hover over the chart until Vega shows a tooltip; its text."""
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    tooltip = page.locator("#vg-tooltip-element.visible")
+    for y in range(int(box["y"]) + 2, int(box["y"] + box["height"]), 4):
+        for x in range(int(box["x"] + 100), int(box["x"] + box["width"]), 6):
+            page.mouse.move(x, y)
+            if tooltip.count():
+                return tooltip.inner_text()
+    raise AssertionError("no tooltip appeared over the chart")
+
+
+def test_a_hostile_event_renders_as_inert_text(tmp_path, kb_env, server, watched):
+    page = watched
+    pixel = server.add("/pixel.png", b"\x89PNG\r\n\x1a\n", headers={"Content-Type": "image/png"})
+    text = write_hostile_feed(tmp_path / "hostile.json", pixel)
+    subscribe_local(tmp_path / "hostile.json")
+    title = add_hostile_event(text, "javascript:window.__xss=5")
+    with shots.serve(kb_env, log=tmp_path / "streamlit.log") as base:
+        page.goto(base + "/timeline?entity=openai&kind=retaliation")  # only that event
+        shots.settle(page, "Hostile event")
+        assert page.get_by_text(title).first.is_visible()
+        assert page.get_by_role("link", name="example.org/primary").count() == 1
+        assert "<script>window.__xss=1</script>" in chart_tooltip(page)
+        shots.shoot(page, ARTIFACTS / "xss-timeline.png")
+        assert_inert(page, server, pixel)
+
+        page.goto(base + "/entities?id=openai")
+        shots.settle(page, "Hostile event")
+        assert page.get_by_text(title).first.is_visible()
+        assert page.get_by_text(f"Evidence {text}"[:40]).count() >= 1
+        shots.shoot(page, ARTIFACTS / "xss-entity.png")
         assert_inert(page, server, pixel)

@@ -21,9 +21,11 @@ from kb.context import open_kb
 from kb.models import Document, Event, EventDocument, EventEntity, Mention, Source
 from kb.pipeline import poll
 from kb.store import add_source
+from kb.ui import queries
 from tests.helpers import ROOT, rss
 
-PAGES = ["views/search.py", "views/document.py", "views/sources.py", "views/providers.py"]
+PAGES = ["views/search.py", "views/document.py", "views/sources.py", "views/providers.py", "views/timeline.py",
+         "views/entities.py"]
 FAILURE = "Something went wrong"
 
 H20_ITEMS = [
@@ -356,13 +358,16 @@ def test_a_locked_index_is_reported_clearly(kb, server, monkeypatch):
 
 # ---- providers --------------------------------------------------------------------
 
-def add_service_event(session, key: str, when: date, kind: str, provider: str, *countries: str) -> None:
+def add_service_event(session, key: str, when: date, kind: str, provider: str, *countries: str,
+                      provider_role: str = "subject", country_role: str = "target", product: str | None = None) -> None:
     event = Event(key=key, date=when, kind=kind, title=f"{provider} {kind} {' '.join(countries)}", origin="curated")
     session.add(event)
     session.flush()
-    session.add(EventEntity(event_id=event.id, entity_slug=provider, role="subject"))
+    session.add(EventEntity(event_id=event.id, entity_slug=provider, role=provider_role))
+    if product:
+        session.add(EventEntity(event_id=event.id, entity_slug=product, role="subject"))
     for country in countries:
-        session.add(EventEntity(event_id=event.id, entity_slug=country, role="target"))
+        session.add(EventEntity(event_id=event.id, entity_slug=country, role=country_role))
 
 
 def test_providers_matrix_as_of_a_date(kb):
@@ -383,6 +388,20 @@ def test_providers_matrix_as_of_a_date(kb):
     at = app("views/providers.py", on="2020-01-01")
     assert_clean(at)
     assert any("Pick a later date" in i.value for i in at.info)
+
+
+def test_a_beneficiary_country_counts_and_a_product_beside_its_maker_is_no_provider(kb):
+    """Curated events name countries as target or beneficiary; the actor is the provider."""
+    with kb.session() as session:
+        add_service_event(session, "a", date(2023, 8, 31), "service_available", "baidu", "cn",
+                          provider_role="actor", country_role="beneficiary", product="ernie")
+        add_service_event(session, "b", date(2024, 7, 9), "service_restricted", "openai", "cn", "ru",
+                          provider_role="actor", product="openai-api")
+        session.commit()
+        result = queries.availability(session, date(2024, 8, 1))
+    assert result.status[("baidu", "cn")][0] == "available"
+    assert result.status[("openai", "cn")][0] == "restricted" and result.status[("openai", "ru")][0] == "restricted"
+    assert result.providers == ["baidu", "openai"] and result.countries == ["cn", "ru"]
 
 
 def test_pages_do_not_load_whole_tables(kb):
@@ -423,3 +442,296 @@ def test_entities_named_in_the_query_get_links(demo_kb):
     at = app("views/search.py", q="Nvidia")
     assert_clean(at)
     assert f"entities?id={named[0][0]}" in shown(at)
+
+
+# ---- timeline ---------------------------------------------------------------------
+
+needs_demo = pytest.mark.skipif(not (demo.DEMO_DIR.is_dir() and demo.demo_files()),
+                                reason="needs the bundled demo corpus (data/demo/) and its curated timeline")
+DIFFUSION = "ai-diffusion-framework"
+
+
+def event_titles(at) -> list[str]:
+    """The titles of the event cards on screen (the bold second line of each card's first Markdown), as `plain`."""
+    return [plain(m.value.split("  \n**", 1)[1].rstrip("*")) for m in at.markdown if "  \n**" in m.value]
+
+
+def event_count(at: AppTest) -> int:
+    line = next(m.value for m in at.markdown if re.fullmatch(r"\*\*[\d,]+\*\* events?( · page .*)?", m.value))
+    return int(line.split("**")[1].replace(",", ""))
+
+
+def rule_status(at: AppTest, rule: str) -> str:
+    rules = next(df.value for df in at.dataframe if "lifecycle id" in df.value.columns or "id" in df.value.columns)
+    return rules.set_index("id").loc[rule, "status"]
+
+
+@needs_demo
+def test_timeline_shows_events_a_chart_and_downloads(demo_kb):
+    at = app("views/timeline.py")
+    assert_clean(at)
+    assert event_count(at) > 20 and len(event_titles(at)) == 20 and at.pagination
+    assert at.get("vega_lite_chart"), "the chart of events over time"
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["CSV", "iCalendar", "Rules CSV", "iCalendar"]
+    assert "(document?id=" in shown(at), "events link their reports"
+    assert "(entities?id=bis)" in shown(at), "events link their entities"
+
+
+@needs_demo
+def test_changing_the_date_range_changes_the_list(demo_kb):
+    at = app("views/timeline.py")
+    everything = event_count(at)
+    at.date_input(key="tl_since").set_value(date(2024, 7, 1))
+    at.date_input(key="tl_until").set_value(date(2024, 7, 31)).run()
+    assert_clean(at)
+    titles = event_titles(at)
+    assert "openai starts blocking api access from unsupported regions" in titles, titles
+    assert not any("rescinds the ai diffusion rule" in t for t in titles)
+    assert event_count(at) < everything
+    assert at.query_params["since"] == "2024-07-01" and at.query_params["until"] == "2024-07-31"
+
+
+@needs_demo
+def test_timeline_filters_are_read_from_the_url(demo_kb):
+    at = app("views/timeline.py", entity="openai", kind="service", order="oldest")
+    assert_clean(at)
+    assert at.multiselect(key="tl_entity").value == ["openai"]
+    assert at.multiselect(key="tl_kind").value == ["service"]
+    titles = event_titles(at)
+    assert titles and all("openai" in t for t in titles), titles
+    cards = [m.value for m in at.markdown if "  \n**" in m.value]
+    assert all("Service" in c for c in cards), cards
+    dates = [c.split("**")[1] for c in cards]
+    assert dates == sorted(dates)
+
+
+@needs_demo
+def test_an_unknown_entity_or_kind_in_the_url_is_left_out(demo_kb):
+    at = app("views/timeline.py", entity="no-such-thing", kind="not-a-kind")
+    assert_clean(at)
+    assert any("no-such-thing" in plain(w.value) for w in at.warning)
+    assert at.multiselect(key="tl_kind").value == [] and event_count(at) > 20
+
+
+@needs_demo
+def test_rules_as_of_a_date(demo_kb):
+    at = app("views/timeline.py", as_of="2025-03-01", kind="rule")
+    assert_clean(at)
+    assert rule_status(at, DIFFUSION) == "in force, pending compliance"
+    at.date_input(key="tl_as_of").set_value(date(2025, 6, 1)).run()
+    assert_clean(at)
+    assert rule_status(at, DIFFUSION) == "rescinded"
+    assert at.query_params["as_of"] == "2025-06-01"
+    at = app("views/timeline.py", as_of="2024-01-01")
+    assert DIFFUSION not in list(next(df.value for df in at.dataframe)["id"]), "not yet released"
+
+
+@needs_demo
+def test_upcoming_deadlines_from_the_as_of_date(demo_kb):
+    at = app("views/timeline.py", as_of="2025-03-01")
+    deadlines = event_titles(at.tabs[1])  # the tab "As of a date"
+    assert "comment deadline for the ai diffusion rule" in deadlines, deadlines
+    at = app("views/timeline.py", as_of="2025-06-01")  # rescinded by then: its deadlines are moot
+    deadlines = event_titles(at.tabs[1])
+    assert deadlines and not any("ai diffusion rule" in t for t in deadlines), deadlines
+
+
+def test_timeline_exports(demo_kb):
+    from kb import timeline as tl
+    from kb.ui import exports
+
+    csv_bytes = exports.timeline_events(demo_kb, tl.TimelineQuery(kinds=("deadline",)), "csv")()
+    assert csv_bytes.decode("utf-8-sig").startswith("date,precision,kind,title")
+    ics = exports.timeline_events(demo_kb, tl.TimelineQuery(kinds=("deadline",)), "ics")()
+    assert ics.startswith(b"BEGIN:VCALENDAR")
+    upcoming = exports.upcoming_deadlines(demo_kb, date(2020, 1, 1), (), None)()
+    assert upcoming.startswith(b"BEGIN:VCALENDAR")
+
+
+def test_the_timeline_pages_and_caps_its_chart(kb):
+    """Many events: the list shows one page, the chart query stops at its cap."""
+    from kb import timeline as tl
+
+    with kb.session() as session:
+        session.add_all([Event(key=f"e{i}", date=date(2024, 1, 1 + i % 28), kind="statement", title=f"Statement {i}")
+                         for i in range(130)])
+        session.commit()
+        assert len(queries.timeline_points(session, tl.TimelineQuery(), cap=50)) == 51
+    at = app("views/timeline.py")
+    assert_clean(at)
+    assert len(event_titles(at)) == 20 and event_count(at) == 130 and at.pagination
+    at.pagination[0].select(7).run()
+    assert_clean(at)
+    assert len(event_titles(at)) == 10 and at.query_params["page"] == "7"
+
+
+HOSTILE = "<img src=x onerror=alert(1)> ![x](http://127.0.0.1:9/p.png) [a](javascript:alert(2)) :red[x] $x$"
+
+
+def add_hostile_event(kb) -> int:
+    with kb.session() as session:
+        source = Source(url="https://example.org/feed", title="<b>src</b>")
+        session.add(source)
+        session.flush()
+        doc = Document(source_id=source.id, key="k", title=f"Report {HOSTILE}", body="b",
+                       published_at=datetime(2025, 1, 2))
+        event = Event(key="hostile", date=date(2025, 1, 2), kind="statement", title=f"Title {HOSTILE}",
+                      summary=f"Summary {HOSTILE}", origin="extracted", confidence=0.5,
+                      sources=["javascript:alert(3)", "https://example.org/ok", "data:text/html,<b>x</b>"])
+        session.add_all([doc, event])
+        session.flush()
+        session.add(EventEntity(event_id=event.id, entity_slug="openai", role="actor"))
+        session.add(EventDocument(event_id=event.id, document_id=doc.id, sentence=f"Sentence {HOSTILE}"))
+        session.add(Mention(document_id=doc.id, entity_slug="openai", count=1))
+        session.commit()
+        return doc.id
+
+
+def assert_inert_markup(at: AppTest) -> None:
+    markup = "\n".join(str(el.value) for kind in ("title", "header", "subheader", "markdown", "caption", "info",
+                                                   "warning") for el in getattr(at, kind))
+    markup += "\n".join(el.proto.label for el in at.get("page_link"))
+    live = re.sub(r"\\.", "", markup)  # what is not backslash-escaped: markup of our own
+    assert "<" not in live and "![" not in live
+    targets = re.findall(r"\]\(([^)\s]*)", live)
+    assert targets and all(re.match(r"(https?://|document\?|entities|timeline\?|providers)", t) for t in targets), \
+        targets
+    assert "onerror" in markup, "the hostile text is shown, as text"
+
+
+def test_hostile_event_text_stays_inert_on_the_timeline(kb):
+    add_hostile_event(kb)
+    at = app("views/timeline.py")
+    assert_clean(at)
+    assert_inert_markup(at)
+    assert "(https://example.org/ok)" in shown(at), "the http(s) source is a link"
+    spec = at.get("vega_lite_chart")[0].proto.spec
+    assert '"image"' not in spec and '"href"' not in spec
+
+
+def test_hostile_event_text_stays_inert_on_an_entity_page(kb):
+    from kb.models import Entity
+
+    add_hostile_event(kb)
+    with kb.session() as session:
+        session.add(Entity(slug="openai", name="Open<b>AI</b> ![x](http://127.0.0.1:9/e.png)", kind="organization",
+                           url="javascript:alert(4)", wikidata="Q1\"><script>", aliases=["<i>alias</i>"],
+                           description="[click](javascript:alert(5))"))
+        session.commit()
+    at = app("views/entities.py", id="openai")
+    assert_clean(at)
+    assert_inert_markup(at)
+    assert "Official site" not in shown(at) and "Wikidata" not in shown(at)
+
+
+# ---- entities ---------------------------------------------------------------------
+
+@needs_demo
+def test_entity_page_by_query_parameter(demo_kb):
+    at = app("views/entities.py", id="openai")
+    assert_clean(at)
+    assert at.title[0].value == "OpenAI"
+    text = shown(at)
+    assert "(entities?id=china)" in text and "China \\(" in text, "co-mentioned with China, with a count"
+    assert "(document?id=" in text and any(s.value.startswith("Documents (") for s in at.subheader)
+    assert "openai starts blocking api access from unsupported regions" in event_titles(at)
+    assert "(https://openai.com)" in text and "wikidata.org/wiki/Q21708200" in text
+    assert at.get("vega_lite_chart"), "mentions per month"
+    history = at.dataframe[0].value
+    assert "restricted" in list(history["state"]) and any("China" in c for c in history["countries"])
+    assert at.query_params == {"id": "openai"}
+
+
+@needs_demo
+def test_a_country_page_shows_its_availability_history(demo_kb):
+    at = app("views/entities.py", id="china")
+    assert_clean(at)
+    history = at.dataframe[0].value
+    assert set(history["state"]) == {"available", "restricted"}
+    assert any("OpenAI" in p for p in history["provider"]) and any("Baidu" in p for p in history["provider"])
+
+
+@needs_demo
+def test_entity_documents_are_paged(demo_kb):
+    at = app("views/entities.py", id="china")
+    first = [m.value for m in at.markdown if "(document?id=" in m.value and "**" not in m.value]
+    at.pagination[0].select(2).run()
+    assert_clean(at)
+    second = [m.value for m in at.markdown if "(document?id=" in m.value and "**" not in m.value]
+    assert second and second[-1] not in first
+    assert at.query_params["page"] == "2" and at.query_params["id"] == "china"
+
+
+@needs_demo
+def test_a_merged_slug_leads_to_the_survivor(demo_kb):
+    at = app("views/entities.py", id="us-ai-safety-institute")
+    assert_clean(at)
+    assert at.title[0].value == "Center for AI Standards and Innovation"
+    assert at.query_params["id"] == "caisi"
+    assert any("merged into" in i.value for i in at.info)
+
+
+def test_an_unknown_entity_gets_a_message_and_the_directory(demo_kb):
+    at = app("views/entities.py", id="no-such-entity")
+    assert_clean(at)
+    assert any("no-such-entity" in plain(w.value) for w in at.warning)
+    assert at.text_input(key="entdir_q") is not None and "(entities?id=" in shown(at)
+
+
+@needs_demo
+def test_entity_directory_search_kind_and_paging(demo_kb):
+    at = app("views/entities.py")
+    assert_clean(at)
+    assert "(entities?id=china)" in shown(at) and at.pagination
+    at.text_input(key="entdir_q").input("nvid").run()
+    assert_clean(at)
+    assert "(entities?id=nvidia)" in shown(at) and "(entities?id=china)" not in shown(at)
+    assert at.query_params["q"] == "nvid"
+    at.text_input(key="entdir_q").input("").run()
+    at.selectbox(key="entdir_kind").select("country").run()
+    assert_clean(at)
+    assert "(entities?id=china)" in shown(at) and "(entities?id=nvidia)" not in shown(at)
+    assert any("documents" in c.value for c in at.caption)
+    at = app("views/entities.py")
+    at.pagination[0].select(2).run()
+    assert_clean(at)
+    assert at.query_params["page"] == "2" and "(entities?id=china)" not in shown(at)
+
+
+@needs_demo
+def test_entity_directory_can_include_entities_no_document_names(demo_kb):
+    at = app("views/entities.py", q="zimbabwe")
+    assert any("No entity matches" in i.value for i in at.info)
+    at.checkbox(key="entdir_all").check().run()
+    assert_clean(at)
+    assert "(entities?id=zimbabwe)" in shown(at) and at.query_params["all"] == "1"
+
+
+# ---- URL state ----------------------------------------------------------------------
+
+class FakeParams(dict):
+    """What Param.read needs of st.query_params: get and get_all."""
+
+    def get_all(self, key):
+        value = self.get(key)
+        return [] if value is None else value if isinstance(value, list) else [value]
+
+
+def test_url_parameters_are_checked_and_defaults_left_out():
+    from kb.ui.url_state import Param
+
+    kind = Param("kind", "list", default=(), choices=("rule", "service"))
+    assert kind.read(FakeParams(kind=["rule", "bogus", "rule", " "])) == ["rule"]
+    assert kind.dump([]) is None and kind.dump(["rule"]) == ["rule"]
+    since = Param("since", "date")
+    assert since.read(FakeParams(since="2025-03-01")) == date(2025, 3, 1)
+    assert since.read(FakeParams(since="1066-10-14")) is None and since.read(FakeParams(since="soon")) is None
+    as_of = Param("as_of", "date", default=date.today)
+    assert as_of.read(FakeParams()) == date.today() and as_of.dump(date.today()) is None
+    flag = Param("all", "flag", default=False)
+    assert flag.read(FakeParams(all="1")) is True and flag.dump(True) == "1" and flag.dump(False) is None
+    page = Param("page", "page", default=1)
+    assert page.read(FakeParams(page="99999")) == 500 and page.read(FakeParams(page="x")) == 1
+    status = Param("status", choices=("proposed",))
+    assert status.read(FakeParams(status="<script>")) is None

@@ -2,8 +2,8 @@
 
 `st.page_link` navigates inside the app (no reload, same tab) but only to a
 page registered in `st.navigation`. When the target is not registered (a
-page file tested on its own with AppTest, or the Entities page before phase
-2 adds it), the link falls back to a relative Markdown link to its URL.
+page file tested on its own with AppTest), the link falls back to a relative
+Markdown link to its URL.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from streamlit.errors import StreamlitAPIException
 
 from kb.ui.render import escape_inline, internal_link
 
-# name -> (page file relative to app.py, URL path); keep in step with PAGES in app.py
-# (timeline and entities arrive in phase 2; until then their links fall back).
+# name -> (page file relative to app.py, URL path); keep in step with PAGES in app.py.
 PAGES = {
     "search": ("views/search.py", ""),
     "document": ("views/document.py", "document"),
@@ -27,12 +26,16 @@ PAGES = {
 
 def page_link(page: str, label: object, params: dict[str, str] | None = None, *,
               icon: str | None = None, limit: int = 200, bold: bool = False) -> None:
-    """A link to one of the app's pages; `label` may be untrusted (it is escaped)."""
+    """A link to one of the app's pages; `label` may be untrusted (it is escaped).
+
+    A page link does not wrap, so a label longer than `limit` characters is
+    shortened, and then shown whole in the link's tooltip."""
     path, url_path = PAGES[page]
     text = escape_inline(label, limit) or "(untitled)"
+    whole = escape_inline(label, 500) if text.endswith("…") else ""
     text = f"**{text}**" if bold else text
     try:
-        st.page_link(path, label=text, query_params=params or None, icon=icon, help="")
+        st.page_link(path, label=text, query_params=params or None, icon=icon, help=whole)
     except StreamlitAPIException:
         st.markdown(internal_link(label or "(untitled)", url_path or ".", params))
 
@@ -46,10 +49,10 @@ def entity_links(entities: list[tuple[str, str]], label: str | None = None) -> N
     try:
         with slot.container(horizontal=True, gap="small", vertical_alignment="center"):
             if label:
-                st.caption(label)
+                st.caption(label, width="content")
             for slug, name in entities:
                 st.page_link(path, label=escape_inline(name or slug, 80), query_params={"id": slug},
                              icon=":material/label:", help="")
-    except StreamlitAPIException:  # no Entities page registered yet: plain relative links
+    except StreamlitAPIException:  # the Entities page is not registered (AppTest): plain relative links
         parts = [internal_link(name or slug, url_path, {"id": slug}) for slug, name in entities]
         slot.markdown(f"{label or ':material/label:'} " + " · ".join(parts))

@@ -8,9 +8,13 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from kb import timeline as tl
+from kb.errors import NotFound
 from kb.models import Document, Entity, Event, EventDocument, EventEntity, Mention, Source
+from kb.timeline import TimelineQuery
 
 SERVICE_KINDS = {"service_restricted": "restricted", "service_available": "available"}
+COUNTRY_ROLES = ("target", "beneficiary")  # the country side of a service event
 MAX_EVENT_ROWS = 20_000
 
 
@@ -111,11 +115,120 @@ def availability(session: Session, on: date) -> Availability:
     result.truncated = len(rows) > MAX_EVENT_ROWS
     events: dict[int, dict] = {}
     for event_id, when, kind, title, slug, role in rows[:MAX_EVENT_ROWS]:
-        event = events.setdefault(event_id, {"date": when, "kind": kind, "title": title, "targets": [], "providers": []})
-        event["targets" if role == "target" else "providers"].append(slug)
+        event = events.setdefault(event_id, {"date": when, "kind": kind, "title": title, "links": []})
+        event["links"].append((slug, role))
     for event in events.values():  # in date order: a later event overrides an earlier one
-        for provider in event["providers"]:
-            for country in event["targets"]:
+        providers, countries = service_sides(event["links"])
+        for provider in providers:
+            for country in countries:
                 result.status[(provider, country)] = (SERVICE_KINDS[event["kind"]], event["date"], event["title"])
     result.names = entity_names(session, [s for pair in result.status for s in pair])
     return result
+
+
+def service_sides(links: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """(providers, countries) of a service event from its (slug, role) links.
+
+    Curated events name the countries served or cut off as `target` or
+    `beneficiary`; the provider is the `actor` (OpenAI), and only when there is
+    no actor the `subject`, so that a product named beside its maker
+    (openai-api) is not counted as a provider of its own."""
+    countries = sorted({slug for slug, role in links if role in COUNTRY_ROLES})
+    actors = sorted({slug for slug, role in links if role == "actor"})
+    subjects = sorted({slug for slug, role in links if role not in COUNTRY_ROLES and role != "actor"})
+    return actors or subjects, countries
+
+
+@dataclass
+class ServiceChange:
+    """One service event from the point of view of one entity (its availability history)."""
+
+    date: date
+    state: str  # available or restricted
+    title: str
+    providers: list[tuple[str, str]]  # (slug, name)
+    countries: list[tuple[str, str]]
+
+
+def availability_history(session: Session, slug: str, limit: int = 200) -> list[ServiceChange]:
+    """The service_restricted/service_available events that name `slug`, newest first."""
+    events = session.exec(
+        select(Event.id, Event.date, Event.kind, Event.title).join(EventEntity, EventEntity.event_id == Event.id)
+        .where(EventEntity.entity_slug == slug, Event.kind.in_(SERVICE_KINDS))
+        .order_by(Event.date.desc(), Event.id.desc()).limit(limit)).all()
+    links: dict[int, list[tuple[str, str]]] = {event_id: [] for event_id, *_ in events}
+    if links:
+        for event_id, other, role in session.exec(
+                select(EventEntity.event_id, EventEntity.entity_slug, EventEntity.role)
+                .where(EventEntity.event_id.in_(list(links)))):
+            links[event_id].append((other, role))
+    names = entity_names(session, sorted({s for pairs in links.values() for s, _ in pairs}))
+    changes = []
+    for event_id, when, kind, title in events:
+        providers, countries = service_sides(links[event_id])
+        changes.append(ServiceChange(when, SERVICE_KINDS[kind], title, [(p, names.get(p, p)) for p in providers],
+                                     [(c, names.get(c, c)) for c in countries]))
+    return changes
+
+
+# ---- timeline ----------------------------------------------------------------------
+
+def timeline_points(session: Session, query: TimelineQuery, cap: int) -> list[dict]:
+    """Date, kind, title and status of the newest `cap` + 1 events matching `query` (for the chart)."""
+    query = query.checked()
+    # kb.timeline's own filter, so that the chart and the list always agree on what matches.
+    stmt = (tl._filtered(session, query)  # noqa: SLF001
+            .with_only_columns(Event.date, Event.kind, Event.title, Event.status)
+            .order_by(Event.date.desc(), Event.id.desc()).limit(cap + 1))
+    rows = session.execute(stmt).all()  # rows, not scalars: SQLModel's exec would keep only the first column
+    return [{"date": d, "kind": k, "title": t, "status": s or ""} for d, k, t, s in rows]
+
+
+def event_count(session: Session) -> int:
+    return int(session.exec(select(func.count()).select_from(Event)).one())
+
+
+def event_entities(session: Session, limit: int = 300) -> list[tuple[str, str, int]]:
+    """(slug, name, events) of the entities named by most events, for the timeline's entity filter."""
+    count = func.count(EventEntity.event_id)
+    rows = session.exec(select(EventEntity.entity_slug, Entity.name, count)
+                        .join(Entity, Entity.slug == EventEntity.entity_slug, isouter=True)
+                        .group_by(EventEntity.entity_slug).order_by(count.desc(), EventEntity.entity_slug)
+                        .limit(limit))
+    return [(slug, name or slug, int(n)) for slug, name, n in rows]
+
+
+def jurisdictions(session: Session, limit: int = 100) -> list[str]:
+    """The jurisdictions events are recorded under (ISO codes, GLOBAL)."""
+    rows = session.exec(select(Event.jurisdiction).where(Event.jurisdiction.is_not(None))
+                        .distinct().order_by(Event.jurisdiction).limit(limit))
+    return [j for j in rows if j]
+
+
+def known_timeline_entities(session: Session, slugs: list[str]) -> tuple[list[str], list[str]]:
+    """(usable, unknown): slugs the timeline can filter by (entities, merged ones, rule ids), and the rest."""
+    usable, unknown = [], []
+    for slug in slugs:
+        try:
+            tl.resolve_entities(session, [slug])
+            usable.append(slug)
+        except NotFound:
+            unknown.append(slug)
+    return usable, unknown
+
+
+def country_pages(session: Session, codes: list[str]) -> dict[str, tuple[str, str]]:
+    """ISO code -> (slug, name) of the country entities, for linking codes such as "US"."""
+    wanted = {c.upper() for c in codes if c}
+    if not wanted:
+        return {}
+    rows = session.exec(select(Entity.country, Entity.slug, Entity.name)
+                        .where(Entity.kind == "country", Entity.country.in_(wanted), Entity.merged_into.is_(None)))
+    return {code: (slug, name) for code, slug, name in rows}
+
+
+# ---- entities ----------------------------------------------------------------------
+
+def has_entities(session: Session) -> bool:
+    """True once the registry has been loaded into the store."""
+    return session.exec(select(Entity.slug).limit(1)).first() is not None

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import delete, func
+from sqlalchemy import String, cast, delete, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -132,7 +132,8 @@ def list_entities(session: Session, *, query: str = "", kind: str | None = None,
         stmt = stmt.where(Entity.kind == kind)
     if query:
         like = f"%{query.lower()}%"
-        stmt = stmt.where(func.lower(Entity.name).like(like) | func.lower(Entity.slug).like(like))
+        stmt = stmt.where(func.lower(Entity.name).like(like) | func.lower(Entity.slug).like(like)
+                          | func.lower(cast(Entity.aliases, String)).like(like))
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(stmt.order_by(docs.desc(), Entity.name).offset(offset).limit(limit))
     return [EntitySummary(e.slug, e.name, e.kind, e.country, n) for e, n in rows], total
@@ -162,7 +163,7 @@ def entity_page(session: Session, slug: str, *, page: int = 1, per_page: int = 2
     data.per_month = mentions_per_month(session, entity.slug)
     data.events = list(session.exec(
         select(Event).join(EventEntity, EventEntity.event_id == Event.id)
-        .where(EventEntity.entity_slug == entity.slug).order_by(Event.date.desc()).limit(200)))
+        .where(EventEntity.entity_slug == entity.slug).order_by(Event.date.desc(), Event.id.desc()).limit(200)))
     return data
 
 
@@ -178,9 +179,16 @@ def co_mentioned(session: Session, slug: str, limit: int = 15) -> list[tuple[Ent
     return list(rows)
 
 
+def _month(session: Session, column):
+    """YYYY-MM of a datetime column, in the database's own dialect."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.strftime("%Y-%m", column)
+    return func.to_char(column, "YYYY-MM")  # PostgreSQL
+
+
 def mentions_per_month(session: Session, slug: str) -> list[tuple[str, int]]:
     """(YYYY-MM, documents) for the documents that name the entity."""
-    month = func.strftime("%Y-%m", Document.published_at)
+    month = _month(session, Document.published_at)
     rows = session.exec(
         select(month, func.count(Document.id)).join(Mention, Mention.document_id == Document.id)
         .where(Mention.entity_slug == slug, Document.published_at.is_not(None))

@@ -144,7 +144,7 @@ class TimelinePage:
 def timeline(session: Session, query: TimelineQuery) -> TimelinePage:
     """One page of events matching the query, newest or oldest first."""
     query = query.checked()
-    stmt = _filtered(session, query)
+    stmt = filtered_events(session, query)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(_ordered(stmt, query.order).offset((query.page - 1) * query.limit).limit(query.limit))
     return TimelinePage(query, hydrate(session, list(rows)), total)
@@ -153,10 +153,10 @@ def timeline(session: Session, query: TimelineQuery) -> TimelinePage:
 def all_events(session: Session, query: TimelineQuery, *, limit: int = EXPORT_LIMIT) -> list[TimelineEvent]:
     """Every event matching the query (up to `limit`), for exports."""
     query = query.checked()
-    return hydrate(session, list(session.exec(_ordered(_filtered(session, query), query.order).limit(limit))))
+    return hydrate(session, list(session.exec(_ordered(filtered_events(session, query), query.order).limit(limit))))
 
 
-def _filtered(session: Session, query: TimelineQuery):
+def filtered_events(session: Session, query: TimelineQuery):
     stmt = select(Event)
     if query.entities:
         slugs = resolve_entities(session, query.entities)

@@ -119,3 +119,9 @@ def test_registry_change_relinks_and_bad_registry_is_rejected(demo, capsys, tmp_
     code, _, err = cli(capsys, "link")
     assert code == 1 and "models_products.yaml: entry" in err and "duplicate slug 'gallium'" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_directory_search_matches_aliases_in_any_script(demo):
+    with demo.session() as session:
+        assert "nvidia" in {e.slug for e in list_entities(session, query="英伟达")[0]}
+        assert "nvidia" in {e.slug for e in list_entities(session, query="NVIDIA Corporation")[0]}

@@ -177,7 +177,7 @@ def timeline_points(session: Session, query: TimelineQuery, cap: int) -> list[di
     """Date, kind, title and status of the newest `cap` + 1 events matching `query` (for the chart)."""
     query = query.checked()
     # kb.timeline's own filter, so that the chart and the list always agree on what matches.
-    stmt = (tl._filtered(session, query)  # noqa: SLF001
+    stmt = (tl.filtered_events(session, query)
             .with_only_columns(Event.date, Event.kind, Event.title, Event.status)
             .order_by(Event.date.desc(), Event.id.desc()).limit(cap + 1))
     rows = session.execute(stmt).all()  # rows, not scalars: SQLModel's exec would keep only the first column

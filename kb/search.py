@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 
 from sqlmodel import Session, select
-from whoosh import highlight, query as wq, sorting
+from whoosh import highlight, query as wq
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser, PlusMinusPlugin
 from whoosh.qparser.dateparse import DateParserPlugin
 
@@ -26,6 +26,7 @@ from kb.models import Document, Mention, Source
 SORTS = ("relevance", "date", "oldest")
 FACETS = ("source", "kind", "year", "entity")
 _START, _END = "\ue000", "\ue001"
+_UNDATED = 2**64 - 1
 
 
 @dataclass
@@ -166,16 +167,23 @@ def search(ix, session: Session, request: SearchRequest) -> SearchResult:
         result.note = result.note or "The query has no searchable words."
         return result
     q, date_filters = split_date_ranges(q)
+    filter_q = _filter(request, date_filters)
+    by_date = request.sort in ("date", "oldest") or not request.query.strip() or isinstance(q, wq.Every)
     with ix.searcher() as searcher:
-        kwargs = _search_kwargs(request, q, date_filters)
-        page = searcher.search_page(q, max(1, request.page), pagelen=request.per_page, **kwargs)
+        matches = None  # every matching docnum, read once when sorting by date or counting facets
+        if by_date or request.facets:
+            matches = list(searcher.docs_for_query(wq.And([q, filter_q]) if filter_q is not None else q))
+        if by_date:
+            result.total = len(matches)
+            page = _page_by_date(searcher, matches, request)
+        else:
+            found = searcher.search_page(q, max(1, request.page), pagelen=request.per_page, filter=filter_q)
+            result.total = len(matches) if matches is not None else found.total
+            page = [(h.docnum, h.score) for h in found]
         if request.facets:
-            result.facets = count_facets(searcher, q, kwargs["filter"])
-        result.total = page.total
-        page.results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=70)
-        page.results.formatter = _Marker()
-        ids_scores = [(int(h["id"]), h.score, h) for h in page]
-        result.hits = _load_hits(session, ids_scores)
+            result.facets = count_facets(searcher, matches)
+        ids_scores = [(int(searcher.stored_fields(docnum)["id"]), score) for docnum, score in page]
+        result.hits = _load_hits(session, ids_scores, _body_terms(q))
         if result.total == 0 and request.query.strip():
             result.suggestion = suggest(searcher, request.query)
     result.entities = named_entities(session, request.query)
@@ -212,11 +220,26 @@ def split_date_ranges(q: wq.Query) -> tuple[wq.Query, list[wq.Query]]:
     return q, []
 
 
-def _search_kwargs(request: SearchRequest, q: wq.Query, extra_filters: list[wq.Query] = ()) -> dict:
-    kwargs: dict = {"filter": _filter(request, extra_filters)}
-    if request.sort in ("date", "oldest") or not request.query.strip() or isinstance(q, wq.Every):
-        kwargs["sortedby"] = sorting.FieldFacet("published", reverse=request.sort != "oldest")
-    return kwargs
+def _page_by_date(searcher, matches: list[int], request: SearchRequest) -> list[tuple[int, None]]:
+    """One page of `matches` by publication date (newest or oldest first; undated last)."""
+    if not matches:
+        return []
+    column = searcher.reader().column_reader("published", translate=False)
+    newest = request.sort != "oldest"
+    dated = [(column[d] or 0, d) for d in matches]
+    # An undated document holds the column's "no value" (the largest 64-bit number): put it last.
+    ordered = sorted(dated, key=lambda vd: (vd[0] >= _UNDATED, -vd[0] if newest else vd[0], vd[1]))
+    start = (max(1, request.page) - 1) * request.per_page
+    return [(d, None) for _, d in ordered[start:start + request.per_page]]
+
+
+def _body_terms(q: wq.Query) -> frozenset[str]:
+    """The (analysed) words a query looks for, for highlighting."""
+    try:
+        return frozenset(text if isinstance(text, str) else text.decode("utf-8")
+                         for field, text in q.iter_all_terms() if field in ("title", "body"))
+    except Exception:  # some query types cannot list their terms
+        return frozenset()
 
 
 def _filter(request: SearchRequest, extra: list[wq.Query] = ()) -> wq.Query | None:
@@ -248,45 +271,47 @@ def _segments(marked: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _load_hits(session: Session, ids_scores: list) -> list[Hit]:
-    ids = [i for i, _, _ in ids_scores]
+def _load_hits(session: Session, ids_scores: list, terms: frozenset[str]) -> list[Hit]:
+    ids = [i for i, _ in ids_scores]
     docs = {d.id: d for d in session.exec(select(Document).where(Document.id.in_(ids)))}
     sources = {s.id: s.title or s.url for s in session.exec(select(Source).where(Source.id.in_({d.source_id for d in docs.values()})))}
     mentions: dict[int, list[tuple[int, str]]] = {}
     for doc_id, slug, count in session.exec(select(Mention.document_id, Mention.entity_slug, Mention.count).where(Mention.document_id.in_(ids))):
         mentions.setdefault(doc_id, []).append((-count, slug))
     hits = []
-    for doc_id, score, whoosh_hit in ids_scores:
+    for doc_id, score in ids_scores:
         doc = docs.get(doc_id)
         if doc is None:  # indexed but gone from the database: `kb check` reports it
             continue
         hits.append(Hit(id=doc.id, title=doc.title, url=doc.url, source_id=doc.source_id,
                         source_title=sources.get(doc.source_id, ""), published=doc.published_at,
-                        kind=doc.kind, snippet=_snippet(whoosh_hit, doc),
+                        kind=doc.kind, snippet=_snippet(doc, terms),
                         entities=[s for _, s in sorted(mentions.get(doc_id, []))][:8], score=score))
     return hits
 
 
-def _snippet(whoosh_hit, doc: Document) -> list[tuple[str, bool]]:
+def _snippet(doc: Document, terms: frozenset[str]) -> list[tuple[str, bool]]:
     text = doc.body or doc.summary
     marked = ""
-    try:
-        marked = whoosh_hit.highlights("body", text=text, top=2)
-    except Exception:  # highlighting is a nicety; a failure must not fail the search
-        marked = ""
+    if terms:
+        try:
+            marked = highlight.highlight(text, terms, SCHEMA["body"].analyzer,
+                                         highlight.ContextFragmenter(maxchars=220, surround=70), _Marker(), top=2)
+        except Exception:  # highlighting is a nicety; a failure must not fail the search
+            marked = ""
     if not marked:
         marked = text[:220] + ("…" if len(text) > 220 else "")
     return _segments(marked)
 
 
-def count_facets(searcher, q: wq.Query, filter_q: wq.Query | None, top: int = 50) -> dict[str, list[tuple[str, int]]]:
+def count_facets(searcher, matches: list[int], top: int = 50) -> dict[str, list[tuple[str, int]]]:
     """Counts per source, kind, year and entity over every match, read from columns.
 
     Whoosh's own grouping scores and sorts the whole result set once per
-    facet; reading the match set once and the column values directly is
-    several times faster on large result sets.
+    facet; reading the column values of the match set directly is several
+    times faster on large result sets.
     """
-    docnums = list(searcher.docs_for_query(wq.And([q, filter_q]) if filter_q is not None else q))
+    docnums = matches
     if not docnums:
         return {name: [] for name in FACETS}
     reader = searcher.reader()

@@ -230,3 +230,17 @@ def test_words_standing_together_rank_first(kb, server):
         session.commit()
     poll(kb, [sid])
     assert titles(run(kb, query="export controls")) == ["Rules", "Licence talk"]
+
+
+def test_undated_documents_sort_last_both_ways(kb, corpus, server):
+    feed = ("<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>"
+            "<item><guid>u1</guid><title>Undated China note</title><description>China</description></item>"
+            "</channel></rss>")
+    with kb.session() as session:
+        sid = add_source(session, url=server.add("/undated.xml", feed)).id
+        session.commit()
+    poll(kb, [sid])
+    newest = titles(run(kb, query="China", sort="date"))
+    oldest = titles(run(kb, query="China", sort="oldest"))
+    assert newest[-1] == oldest[-1] == "Undated China note"
+    assert newest[0] == "Nvidia says H20 needs a license" and oldest[0].startswith("BIS issues")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+
 
 # Event kinds (data/events/README.md), plus `notice_published` and
 # `presidential_document` for Federal Register documents that are not rules.

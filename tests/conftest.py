@@ -17,6 +17,7 @@ def kb_env(tmp_path, monkeypatch):
     for name in ("KB_DATABASE_URL", "KB_INDEX_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KB_HTTP_TIMEOUT", "2")
+    monkeypatch.setenv("KB_INDEX_LOCK_TIMEOUT", "0.5")
     return home
 
 

@@ -150,3 +150,51 @@ def test_unsafe_links_are_dropped(kb, server):
     poll(kb, [sid])
     with kb.session() as session:
         assert session.exec(select(Document)).one().url is None
+
+
+def test_locked_index_keeps_documents_and_reindex_catches_up(kb, server, monkeypatch):
+    from kb import index as kb_index
+
+    url = server.add("/f.xml", rss(("a", "Alpha", "gallium one"), ("b", "Beta", "two")))
+    [sid] = _subscribe(kb, url)
+    holder = kb.index.writer()  # another process holds the write lock
+    try:
+        summary = poll(kb, [sid])
+    finally:
+        holder.cancel()
+    outcome = summary.outcomes[0]
+    assert outcome.status == "ok" and outcome.new == 2 and "locked" in outcome.warning
+    assert _doc_count(kb) == 2
+    with kb.session() as session:
+        report = kb_index.check(kb.index, session)
+        assert sorted(report.missing) and not report.consistent
+        kb_index.rebuild(kb.config.index_dir, session)
+    kb.reopen_index()
+    with kb.session() as session:
+        assert kb_index.check(kb.index, session).consistent
+        assert search(kb.index, session, SearchRequest(query="gallium")).total == 1
+
+
+def boom(session, doc_ids):
+    """A pipeline stage with a bug, for the test below."""
+    from kb.models import Mention
+
+    session.add(Mention(document_id=doc_ids[0], entity_slug="half-written", count=1))
+    session.flush()
+    raise RuntimeError("stage bug")
+
+
+def test_a_failing_stage_keeps_the_documents_and_rolls_back_its_own_writes(kb, server, monkeypatch):
+    from kb import pipeline
+    from kb.models import Mention
+
+    monkeypatch.setattr(pipeline, "AFTER_UPSERT", [*pipeline.AFTER_UPSERT, "tests.test_pipeline:boom"])
+    [sid] = _subscribe(kb, server.add("/f.xml", rss(("a", "OpenAI in China", "one"))))
+    outcome = poll(kb, [sid]).outcomes[0]
+    assert outcome.status == "ok" and outcome.new == 1
+    assert "boom failed unexpectedly: RuntimeError: stage bug" in outcome.warning
+    with kb.session() as session:
+        assert _doc_count(kb) == 1
+        slugs = set(session.exec(select(Mention.entity_slug)))
+        assert "half-written" not in slugs and {"openai", "china"} <= slugs
+        assert session.get(Source, sid).warning.startswith("boom failed")

@@ -12,6 +12,8 @@ from kb import index as kb_index
 from kb import settings
 from kb.context import open_kb
 from kb.errors import KBError, UserInputError
+from kb.pipeline import INDEX_PENDING
+from kb.store import set_meta
 
 
 class DateType(click.ParamType):
@@ -212,6 +214,8 @@ def reindex():
     kb = _kb()
     with kb.session() as session:
         count = kb_index.rebuild(kb.config.index_dir, session)
+        set_meta(session, INDEX_PENDING, "0")
+        session.commit()
     click.echo(f"indexed {count} documents into {kb.config.index_dir}")
 
 

@@ -19,7 +19,7 @@ from kb import index as kb_index
 from kb.context import KB
 from kb.errors import KBError
 from kb.models import Source, utcnow
-from kb.store import get_source, upsert_items
+from kb.store import get_meta, get_source, set_meta, upsert_items
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(days=1)
@@ -140,13 +140,41 @@ def run_hooks(session: Session, doc_ids: list[int]) -> tuple[list[int], str | No
     return sorted(to_index), warning
 
 
+INDEX_PENDING = "index_pending"  # Meta key: some stored documents may be missing from the index
+
+
 def index_changes(kb: KB, session: Session, doc_ids: list[int]) -> str | None:
-    """Index the changed documents; a busy index is reported, not fatal."""
+    """Index the changed documents; a busy index is reported, not fatal, and the next poll catches up."""
     try:
         kb_index.index_documents(kb.index, session, doc_ids, timeout=kb.config.index_lock_timeout)
     except KBError as exc:  # busy or outdated: the documents are safe in the database
-        return f"{exc}; the documents are stored and `kb reindex` will index them"
+        set_meta(session, INDEX_PENDING, "1")
+        session.commit()
+        return f"{exc}; the documents are stored and the next poll (or `kb reindex`) will index them"
     return None
+
+
+def catch_up_index(kb: KB) -> int | None:
+    """After an indexing failure, index what the database has and the index lacks.
+
+    Returns the number of documents re-indexed, or None when nothing was pending
+    or the index is still unavailable (the flag then stays for the next poll).
+    """
+    with kb.session() as session:
+        if get_meta(session, INDEX_PENDING) != "1":
+            return None
+        try:
+            report = kb_index.check(kb.index, session)
+            kb_index.index_documents(kb.index, session, report.missing + report.stale,
+                                     timeout=kb.config.index_lock_timeout)
+            if report.orphans:
+                kb_index.remove_documents(kb.index, report.orphans, timeout=kb.config.index_lock_timeout)
+        except KBError as exc:
+            log.warning("index still unavailable: %s", exc)
+            return None
+        set_meta(session, INDEX_PENDING, "0")
+        session.commit()
+        return len(report.missing) + len(report.stale)
 
 
 def _succeeded(kb: KB, source: Source, response: FetchResult) -> None:
@@ -188,6 +216,7 @@ def poll(kb: KB, source_ids: list[int] | None = None, *, force: bool = False,
          progress: Callable[[Outcome], None] | None = None) -> PollSummary:
     """Refresh the given sources (default: every due one); one failure never stops the rest."""
     summary = PollSummary()
+    catch_up_index(kb)
     with kb.session() as session:
         ids = source_ids if source_ids is not None else due_sources(session, include_all=force)
     for source_id in ids:

@@ -161,9 +161,10 @@ def entity_page(session: Session, slug: str, *, page: int = 1, per_page: int = 2
         .offset((max(page, 1) - 1) * per_page).limit(per_page)))
     data.co_mentions = co_mentioned(session, entity.slug)
     data.per_month = mentions_per_month(session, entity.slug)
-    data.events = list(session.exec(
-        select(Event).join(EventEntity, EventEntity.event_id == Event.id)
-        .where(EventEntity.entity_slug == entity.slug).order_by(Event.date.desc(), Event.id.desc()).limit(200)))
+    tagged = select(EventEntity.event_id).where(EventEntity.entity_slug == entity.slug)
+    data.events = list(session.exec(  # events naming the entity, and a rule's own lifecycle
+        select(Event).where(Event.id.in_(tagged) | (Event.rule == entity.slug))
+        .order_by(Event.date.desc(), Event.id.desc()).limit(200)))
     return data
 
 

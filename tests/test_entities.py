@@ -125,3 +125,17 @@ def test_directory_search_matches_aliases_in_any_script(demo):
     with demo.session() as session:
         assert "nvidia" in {e.slug for e in list_entities(session, query="英伟达")[0]}
         assert "nvidia" in {e.slug for e in list_entities(session, query="NVIDIA Corporation")[0]}
+
+
+def test_a_rule_page_lists_its_lifecycle(demo):
+    from datetime import date
+
+    from kb.models import Event
+
+    with demo.session() as session:
+        # A lifecycle event that names no entities (as Federal Register corrections can be).
+        session.add(Event(key="t-untagged", date=date(2025, 2, 1), kind="rule_published", origin="federal_register",
+                          title="Correction to the AI Diffusion rule", rule="ai-diffusion-framework"))
+        session.commit()
+        titles = {e.title for e in entity_page(session, "ai-diffusion-framework").events}
+    assert "Correction to the AI Diffusion rule" in titles

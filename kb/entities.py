@@ -72,19 +72,27 @@ def ensure_registry(session: Session, directory: Path | None = None) -> Linker:
     """The current linker; when the registry changed since the store was linked,
     sync the Entity table and relink every document."""
     linker = current_linker(directory)
-    if get_meta(session, REGISTRY_KEY) != linker.registry.fingerprint:
-        sync_registry(session, linker.registry)
-        link_documents(session, list(session.exec(select(Document.id))), linker)
+    _relink_if_changed(session, linker)
     return linker
+
+
+def _relink_if_changed(session: Session, linker: Linker) -> list[int] | None:
+    """Relink every document when the store was linked with another registry; their ids, or None."""
+    if get_meta(session, REGISTRY_KEY) == linker.registry.fingerprint:
+        return None
+    sync_registry(session, linker.registry)
+    every = list(session.exec(select(Document.id)))
+    link_documents(session, every, linker)
+    return every
 
 
 def link_hook(session: Session, doc_ids: list[int]) -> list[int]:
     """Pipeline stage: link new and changed documents; after a registry change,
     every document is relinked, and all of them are returned for re-indexing."""
-    relink_everything = get_meta(session, REGISTRY_KEY) != fingerprint()
-    linker = ensure_registry(session)
-    if relink_everything:
-        return list(session.exec(select(Document.id)))
+    linker = current_linker()
+    relinked = _relink_if_changed(session, linker)
+    if relinked is not None:
+        return relinked
     link_documents(session, doc_ids, linker)
     return doc_ids
 

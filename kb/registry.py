@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pycountry
@@ -106,11 +107,18 @@ def _files(directory: Path) -> list[Path]:
 
 
 def fingerprint(directory: Path | None = None) -> str:
-    """A hash of the registry files, cheap enough to compute before every use."""
+    """A hash of the registry files, computed before every use (each search, each poll):
+    the files are read again only when their names, sizes or modification times change."""
     directory = directory or registry_dir()
+    stats = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in _files(directory))
+    return _content_hash(str(directory), stats)
+
+
+@lru_cache(maxsize=8)
+def _content_hash(directory: str, stats: tuple) -> str:
     digest = hashlib.sha256()
-    for path in _files(directory):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for name, _size, _mtime in stats:
+        digest.update(name.encode() + b"\0" + (Path(directory) / name).read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -25,9 +25,17 @@ if __name__ == "__main__":
     from kb.ui.resources import ensure_demo, get_kb, page_edge
 
     st.set_page_config(page_title="AI policy KB", page_icon=":material/policy:", layout="wide")
-    pages = [st.Page(path, title=title, icon=icon, url_path=url_path, default=(i == 0),
-                     visibility="hidden" if path in HIDDEN else "visible")
-             for i, (path, title, icon, url_path) in enumerate(PAGES)]
+    pages = [
+        st.Page(
+            path,
+            title=title,
+            icon=icon,
+            url_path=url_path,
+            default=(i == 0),
+            visibility="hidden" if path in HIDDEN else "visible",
+        )
+        for i, (path, title, icon, url_path) in enumerate(PAGES)
+    ]
     with page_edge():
         ensure_demo(get_kb())
     st.navigation(pages).run()

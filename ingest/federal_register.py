@@ -24,30 +24,92 @@ RESULT_CAP = 10_000  # the API silently starts over past this many results of on
 
 # Document fields asked for with fields[]: what the timeline needs, and no more.
 FIELDS = (
-    "abstract", "action", "agencies", "agency_names", "body_html_url", "cfr_references", "citation",
-    "comment_url", "comments_close_on", "correction_of", "corrections", "dates", "disposition_notes",
-    "docket_ids", "document_number", "effective_on", "end_page", "executive_order_notes",
-    "executive_order_number", "full_text_xml_url", "html_url", "json_url", "page_length", "pdf_url",
-    "president", "presidential_document_number", "proclamation_number", "public_inspection_pdf_url",
-    "publication_date", "raw_text_url", "regulation_id_number_info", "regulation_id_numbers",
-    "regulations_dot_gov_url", "significant", "signing_date", "start_page", "subtype", "title",
-    "topics", "type", "volume",
+    "abstract",
+    "action",
+    "agencies",
+    "agency_names",
+    "body_html_url",
+    "cfr_references",
+    "citation",
+    "comment_url",
+    "comments_close_on",
+    "correction_of",
+    "corrections",
+    "dates",
+    "disposition_notes",
+    "docket_ids",
+    "document_number",
+    "effective_on",
+    "end_page",
+    "executive_order_notes",
+    "executive_order_number",
+    "full_text_xml_url",
+    "html_url",
+    "json_url",
+    "page_length",
+    "pdf_url",
+    "president",
+    "presidential_document_number",
+    "proclamation_number",
+    "public_inspection_pdf_url",
+    "publication_date",
+    "raw_text_url",
+    "regulation_id_number_info",
+    "regulation_id_numbers",
+    "regulations_dot_gov_url",
+    "significant",
+    "signing_date",
+    "start_page",
+    "subtype",
+    "title",
+    "topics",
+    "type",
+    "volume",
 )
 
 # Known fields that are deliberately dropped: volatile counters (they would make every
 # poll an update), duplicates of mapped fields, images and table-of-contents headings.
-IGNORED = frozenset({
-    "page_views", "regulations_dot_gov_info", "dockets", "docket_id", "excerpts", "images",
-    "images_metadata", "mods_url", "toc_doc", "toc_subject",
-})
+IGNORED = frozenset(
+    {
+        "page_views",
+        "regulations_dot_gov_info",
+        "dockets",
+        "docket_id",
+        "excerpts",
+        "images",
+        "images_metadata",
+        "mods_url",
+        "toc_doc",
+        "toc_subject",
+    }
+)
 
-KINDS = {"Rule": "rule", "Proposed Rule": "proposed_rule", "Notice": "notice",
-         "Presidential Document": "presidential_document"}
+KINDS = {
+    "Rule": "rule",
+    "Proposed Rule": "proposed_rule",
+    "Notice": "notice",
+    "Presidential Document": "presidential_document",
+}
 
-_URL_FIELDS = ("pdf_url", "raw_text_url", "full_text_xml_url", "body_html_url", "json_url",
-               "public_inspection_pdf_url", "comment_url", "regulations_dot_gov_url")
-_TEXT_FIELDS = ("subtype", "citation", "executive_order_number", "presidential_document_number",
-                "proclamation_number", "disposition_notes", "executive_order_notes")
+_URL_FIELDS = (
+    "pdf_url",
+    "raw_text_url",
+    "full_text_xml_url",
+    "body_html_url",
+    "json_url",
+    "public_inspection_pdf_url",
+    "comment_url",
+    "regulations_dot_gov_url",
+)
+_TEXT_FIELDS = (
+    "subtype",
+    "citation",
+    "executive_order_number",
+    "presidential_document_number",
+    "proclamation_number",
+    "disposition_notes",
+    "executive_order_notes",
+)
 _INT_FIELDS = ("volume", "start_page", "end_page", "page_length")
 _DATE_FIELDS = ("effective_on", "comments_close_on", "signing_date")
 _PUBLISHED = "conditions[publication_date]"
@@ -83,6 +145,7 @@ class FRPage:
 
 # ---- parsing ------------------------------------------------------------------------
 
+
 def parse_documents_page(content: bytes) -> FRPage:
     """Parse one documents.json page; raise MalformedResponse when it is not one."""
     data = _load(content)
@@ -91,9 +154,12 @@ def parse_documents_page(content: bytes) -> FRPage:
         results = []  # the API leaves `results` out when nothing matched
     if not isinstance(results, list):
         raise MalformedResponse("Federal Register answer has no list of results")
-    page = FRPage(count=_int(data.get("count")), total_pages=_int(data.get("total_pages")),
-                  next_page_url=safe_link(_str(data.get("next_page_url"))),
-                  description=_str(data.get("description")) or "")
+    page = FRPage(
+        count=_int(data.get("count")),
+        total_pages=_int(data.get("total_pages")),
+        next_page_url=safe_link(_str(data.get("next_page_url"))),
+        description=_str(data.get("description")) or "",
+    )
     for position, raw in enumerate(results, start=1):
         _add_document(page, position, raw)
     return page
@@ -224,8 +290,7 @@ def _cfr_references(value: object) -> list[str]:
 def _rin_titles(value: object) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
-    return {str(rin): str(info["title"]) for rin, info in value.items()
-            if isinstance(info, dict) and info.get("title")}
+    return {str(rin): str(info["title"]) for rin, info in value.items() if isinstance(info, dict) and info.get("title")}
 
 
 def _president(value: object) -> str | None:
@@ -289,10 +354,17 @@ def _bool(value: object) -> bool | None:
 
 # ---- query URLs -----------------------------------------------------------------------
 
-def build_query_url(*, agencies: tuple[str, ...] | list[str] = (DEFAULT_AGENCY,), term: str | None = None,
-                    types: tuple[str, ...] | list[str] = (), since: date | str | None = None,
-                    until: date | str | None = None, per_page: int = MAX_PER_PAGE,
-                    base: str = API_URL) -> str:
+
+def build_query_url(
+    *,
+    agencies: tuple[str, ...] | list[str] = (DEFAULT_AGENCY,),
+    term: str | None = None,
+    types: tuple[str, ...] | list[str] = (),
+    since: date | str | None = None,
+    until: date | str | None = None,
+    per_page: int = MAX_PER_PAGE,
+    base: str = API_URL,
+) -> str:
     """The documents.json URL for a query, asking for FIELDS, oldest first."""
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise BadQuery(f"per_page must be between 1 and {MAX_PER_PAGE}, not {per_page}")
@@ -315,9 +387,12 @@ def window_url(url: str, since: date | None, until: date | None) -> str:
     Other conditions are kept; fields[] and per_page are added when the query lacks them.
     """
     parts = urlsplit(url)
-    params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-              if not k.startswith(_PUBLISHED) and k not in ("page", "order")]
-    params += _window_params(since, until) + [("order", "oldest")]
+    params = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.startswith(_PUBLISHED) and k not in ("page", "order")
+    ]
+    params += [*_window_params(since, until), ("order", "oldest")]
     if not any(k == "fields[]" for k, _ in params):
         params += [("fields[]", f) for f in FIELDS]
     if not any(k == "per_page" for k, _ in params):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import feedparser
 
@@ -14,8 +14,7 @@ from ingest.records import Item, ParsedFeed, safe_link
 from ingest.text import html_to_text
 
 # feedparser resolves relative links against the content-location header.
-_FEED_LINK = re.compile(
-    rb"""<link[^>]+type=["']application/(?:rss|atom|feed)\+(?:xml|json)["'][^>]*>""", re.I)
+_FEED_LINK = re.compile(rb"""<link[^>]+type=["']application/(?:rss|atom|feed)\+(?:xml|json)["'][^>]*>""", re.I)
 
 _FEED_ROOT = re.compile(rb"<(?:[\w-]+:)?(?:rss|feed|RDF)[\s>]")
 
@@ -58,9 +57,12 @@ def parse_json_feed(content: bytes) -> ParsedFeed:
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise NotAFeed("not a feed: JSON without an items list")
     items = [_json_item(entry) for entry in data["items"] if isinstance(entry, dict)]
-    return ParsedFeed(title=html_to_text(str(data.get("title", ""))), link=safe_link(data.get("home_page_url")),
-                      version="json" + str(data.get("version", "")).rsplit("/", 1)[-1].replace(".", ""),
-                      items=items)
+    return ParsedFeed(
+        title=html_to_text(str(data.get("title", ""))),
+        link=safe_link(data.get("home_page_url")),
+        version="json" + str(data.get("version", "")).rsplit("/", 1)[-1].replace(".", ""),
+        items=items,
+    )
 
 
 def _json_item(entry: dict) -> Item:
@@ -89,7 +91,7 @@ def _iso(value) -> datetime | None:
     except ValueError:
         return None
     if when.tzinfo:
-        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+        when = when.astimezone(UTC).replace(tzinfo=None)
     return when
 
 
@@ -131,7 +133,7 @@ def _when(struct) -> datetime | None:
     if not struct:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(struct), tz=timezone.utc).replace(tzinfo=None)
+        return datetime.fromtimestamp(calendar.timegm(struct), tz=UTC).replace(tzinfo=None)
     except (OverflowError, ValueError, OSError):
         return None
 

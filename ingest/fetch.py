@@ -14,8 +14,7 @@ from urllib.parse import unquote, urlsplit
 import httpcore
 import httpx
 
-from ingest.errors import (BadURL, ConnectionFailed, FetchTimeout, HTTPStatusError,
-                           TooLarge, TooManyRedirects)
+from ingest.errors import BadURL, ConnectionFailed, FetchTimeout, HTTPStatusError, TooLarge, TooManyRedirects
 
 MAX_REDIRECTS = 5
 
@@ -65,8 +64,9 @@ def check_url(url: str, *, allow_file: bool = False) -> str:
     return url.strip()
 
 
-def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None,
-          options: FetchOptions | None = None) -> FetchResult:
+def fetch(
+    url: str, *, etag: str | None = None, last_modified: str | None = None, options: FetchOptions | None = None
+) -> FetchResult:
     """GET `url`, conditionally when validators are given."""
     options = options or FetchOptions()
     url = check_url(url, allow_file=options.allow_file)
@@ -78,10 +78,17 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     try:
-        with httpx.Client(timeout=options.timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS,
-                          headers=headers, transport=_transport(options)) as client:
-            with client.stream("GET", url) as response:
-                return _read_response(response, options)
+        with (
+            httpx.Client(
+                timeout=options.timeout,
+                follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
+                headers=headers,
+                transport=_transport(options),
+            ) as client,
+            client.stream("GET", url) as response,
+        ):
+            return _read_response(response, options)
     except httpx.TimeoutException as exc:
         raise FetchTimeout(f"timed out after {options.timeout:g}s: {url}") from exc
     except httpx.TooManyRedirects as exc:
@@ -124,8 +131,7 @@ def _read_response(response: httpx.Response, options: FetchOptions) -> FetchResu
     if response.status_code == 304:
         return FetchResult(final_url, 304, b"", headers)
     if response.status_code >= 400:
-        raise HTTPStatusError(response.status_code, final_url,
-                              parse_retry_after(headers.get("retry-after")))
+        raise HTTPStatusError(response.status_code, final_url, parse_retry_after(headers.get("retry-after")))
     declared = headers.get("content-length", "")
     if declared.isdigit() and "content-encoding" not in headers and int(declared) > options.max_bytes:
         raise TooLarge(f"body of {declared} bytes exceeds the cap of {options.max_bytes}: {final_url}")

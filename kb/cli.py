@@ -138,7 +138,8 @@ def _set_enabled(source_id: int, enabled: bool) -> None:
 @click.option("--source", "source_ids", type=int, multiple=True, help="Only this source id (repeatable).")
 def poll(everything, source_ids):
     """Check every due source for new and updated documents."""
-    from kb.pipeline import due_sources, poll as run_poll
+    from kb.pipeline import due_sources
+    from kb.pipeline import poll as run_poll
     from kb.store import get_source
 
     kb = _kb()
@@ -173,13 +174,23 @@ def _echo_outcomes(summary) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def search(query, since, until, sources_, kinds, entities, sort, limit, page, as_json):
     """Search the knowledge base (words, "phrases", OR, -word, entity:, kind:, date:)."""
-    from kb.search import SearchRequest, search as run_search
+    from kb.search import SearchRequest
+    from kb.search import search as run_search
 
     if since and until and since > until:
         raise UserInputError(f"--since {since} is after --until {until}")
     kb = _kb()
-    request = SearchRequest(query=query, sources=list(sources_), kinds=list(kinds), entities=list(entities),
-                            since=since, until=until, sort=sort, page=page, per_page=limit)
+    request = SearchRequest(
+        query=query,
+        sources=list(sources_),
+        kinds=list(kinds),
+        entities=list(entities),
+        since=since,
+        until=until,
+        sort=sort,
+        page=page,
+        per_page=limit,
+    )
     with kb.session() as session:
         result = run_search(kb.index, session, request)
     if as_json:
@@ -229,8 +240,11 @@ def check():
     if report.consistent:
         click.echo("index consistent")
         return
-    for label, ids in (("missing from the index", report.missing), ("stale in the index", report.stale),
-                       ("in the index but not the database", report.orphans)):
+    for label, ids in (
+        ("missing from the index", report.missing),
+        ("stale in the index", report.stale),
+        ("in the index but not the database", report.orphans),
+    ):
         if ids:
             click.echo(f"{len(ids)} {label}: {', '.join(map(str, ids[:20]))}{' ...' if len(ids) > 20 else ''}")
     click.echo("index inconsistent: run `kb reindex`")
@@ -266,7 +280,9 @@ def entities_cmd(query, kind, include_unmentioned, limit):
     with kb.session() as session:
         ensure_registry(session)
         session.commit()
-        rows, total = list_entities(session, query=query, kind=kind, with_documents=not include_unmentioned, limit=limit)
+        rows, total = list_entities(
+            session, query=query, kind=kind, with_documents=not include_unmentioned, limit=limit
+        )
     click.echo(f"{total} entities")
     for e in rows:
         click.echo(f"{e.documents:>6} docs  {e.slug:<32} {e.name} ({e.kind})")
@@ -318,8 +334,16 @@ def _entity_json(data) -> dict:
     return {
         "entity": data.entity.model_dump(mode="json"),
         "total_documents": data.total_documents,
-        "documents": [{"id": d.id, "title": d.title, "url": d.url, "kind": d.kind,
-                       "published": d.published_at.isoformat() if d.published_at else None} for d in data.documents],
+        "documents": [
+            {
+                "id": d.id,
+                "title": d.title,
+                "url": d.url,
+                "kind": d.kind,
+                "published": d.published_at.isoformat() if d.published_at else None,
+            }
+            for d in data.documents
+        ],
         "co_mentions": [{"slug": o.slug, "name": o.name, "documents": n} for o, n in data.co_mentions],
         "per_month": [{"month": m, "documents": n} for m, n in data.per_month],
         "events": [ev.model_dump(mode="json") for ev in data.events],

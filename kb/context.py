@@ -36,8 +36,12 @@ class KB:
 
     @cached_property
     def fetch_options(self) -> FetchOptions:
-        return FetchOptions(timeout=self.config.http_timeout, max_bytes=self.config.max_response_bytes,
-                            user_agent=self.config.user_agent, allow_private=self.config.allow_private_addresses)
+        return FetchOptions(
+            timeout=self.config.http_timeout,
+            max_bytes=self.config.max_response_bytes,
+            user_agent=self.config.user_agent,
+            allow_private=self.config.allow_private_addresses,
+        )
 
 
 def open_kb(config: settings.Config | None = None, *, migrate: bool = True) -> KB:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -34,8 +34,9 @@ def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, busy_timeout and foreign keys."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10},
-                               json_serializer=_json_text)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 10}, json_serializer=_json_text
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, json_serializer=_json_text)

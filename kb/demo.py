@@ -30,7 +30,8 @@ def load_demo(kb: KB, progress=None) -> PollSummary:
         for path in demo_files():
             url = path.as_uri()
             source = find_source_by_url(session, url) or add_source(
-                session, url=url, kind="feed", settings={"local": True, "demo": True}, allow_file=True)
+                session, url=url, kind="feed", settings={"local": True, "demo": True}, allow_file=True
+            )
             ids.append(source.id)
         session.commit()
     summary = poll(kb, ids, force=True, progress=progress)

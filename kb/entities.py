@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 from kb.errors import NotFound
 from kb.linker import Linker
 from kb.models import Document, Entity, Event, EventEntity, Mention
-from kb.store import get_meta, set_meta
 from kb.registry import Registry, fingerprint, load_registry, registry_dir
+from kb.store import get_meta, set_meta
 
 REGISTRY_KEY = "registry_fingerprint"
 
@@ -58,7 +58,7 @@ def link_documents(session: Session, doc_ids: list[int], linker: Linker | None =
     linker = linker or ensure_registry(session)
     stored = 0
     for start in range(0, len(doc_ids), 500):
-        chunk = doc_ids[start:start + 500]
+        chunk = doc_ids[start : start + 500]
         session.exec(delete(Mention).where(Mention.document_id.in_(chunk)))
         for doc in session.exec(select(Document).where(Document.id.in_(chunk))):
             for slug, count in linker.link(document_text(doc)).items():
@@ -105,9 +105,8 @@ def relink_all(session: Session, directory: Path | None = None) -> tuple[int, in
     return entities, mentions
 
 
-
-
 # ---- entity page data -------------------------------------------------------------
+
 
 def resolve(session: Session, slug: str) -> Entity:
     """The entity for `slug`, following merges to the surviving one."""
@@ -130,18 +129,32 @@ class EntitySummary:
     documents: int
 
 
-def list_entities(session: Session, *, query: str = "", kind: str | None = None,
-                  with_documents: bool = False, limit: int = 100, offset: int = 0) -> tuple[list[EntitySummary], int]:
+def list_entities(
+    session: Session,
+    *,
+    query: str = "",
+    kind: str | None = None,
+    with_documents: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[EntitySummary], int]:
     """A page of the directory, most-mentioned first, and the total count."""
     docs = func.count(Mention.document_id)
-    stmt = (select(Entity, docs).join(Mention, Mention.entity_slug == Entity.slug, isouter=not with_documents)
-            .where(Entity.merged_into.is_(None)).group_by(Entity.slug))
+    stmt = (
+        select(Entity, docs)
+        .join(Mention, Mention.entity_slug == Entity.slug, isouter=not with_documents)
+        .where(Entity.merged_into.is_(None))
+        .group_by(Entity.slug)
+    )
     if kind:
         stmt = stmt.where(Entity.kind == kind)
     if query:
         like = f"%{query.lower()}%"
-        stmt = stmt.where(func.lower(Entity.name).like(like) | func.lower(Entity.slug).like(like)
-                          | func.lower(cast(Entity.aliases, String)).like(like))
+        stmt = stmt.where(
+            func.lower(Entity.name).like(like)
+            | func.lower(Entity.slug).like(like)
+            | func.lower(cast(Entity.aliases, String)).like(like)
+        )
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(stmt.order_by(docs.desc(), Entity.name).offset(offset).limit(limit))
     return [EntitySummary(e.slug, e.name, e.kind, e.country, n) for e, n in rows], total
@@ -163,16 +176,26 @@ def entity_page(session: Session, slug: str, *, page: int = 1, per_page: int = 2
     data = EntityPage(entity=entity)
     mentions = select(Mention.document_id).where(Mention.entity_slug == entity.slug)
     data.total_documents = session.exec(select(func.count()).select_from(mentions.subquery())).one()
-    data.documents = list(session.exec(
-        select(Document).where(Document.id.in_(mentions))
-        .order_by(Document.published_at.desc().nulls_last(), Document.id.desc())
-        .offset((max(page, 1) - 1) * per_page).limit(per_page)))
+    data.documents = list(
+        session.exec(
+            select(Document)
+            .where(Document.id.in_(mentions))
+            .order_by(Document.published_at.desc().nulls_last(), Document.id.desc())
+            .offset((max(page, 1) - 1) * per_page)
+            .limit(per_page)
+        )
+    )
     data.co_mentions = co_mentioned(session, entity.slug)
     data.per_month = mentions_per_month(session, entity.slug)
     tagged = select(EventEntity.event_id).where(EventEntity.entity_slug == entity.slug)
-    data.events = list(session.exec(  # events naming the entity, and a rule's own lifecycle
-        select(Event).where(Event.id.in_(tagged) | (Event.rule == entity.slug))
-        .order_by(Event.date.desc(), Event.id.desc()).limit(200)))
+    data.events = list(
+        session.exec(  # events naming the entity, and a rule's own lifecycle
+            select(Event)
+            .where(Event.id.in_(tagged) | (Event.rule == entity.slug))
+            .order_by(Event.date.desc(), Event.id.desc())
+            .limit(200)
+        )
+    )
     return data
 
 
@@ -181,10 +204,14 @@ def co_mentioned(session: Session, slug: str, limit: int = 15) -> list[tuple[Ent
     other = aliased(Mention)
     count = func.count(other.document_id)
     rows = session.exec(
-        select(Entity, count).join(other, other.entity_slug == Entity.slug)
+        select(Entity, count)
+        .join(other, other.entity_slug == Entity.slug)
         .join(Mention, Mention.document_id == other.document_id)
         .where(Mention.entity_slug == slug, other.entity_slug != slug)
-        .group_by(Entity.slug).order_by(count.desc(), Entity.name).limit(limit))
+        .group_by(Entity.slug)
+        .order_by(count.desc(), Entity.name)
+        .limit(limit)
+    )
     return list(rows)
 
 
@@ -199,9 +226,12 @@ def mentions_per_month(session: Session, slug: str) -> list[tuple[str, int]]:
     """(YYYY-MM, documents) for the documents that name the entity."""
     month = _month(session, Document.published_at)
     rows = session.exec(
-        select(month, func.count(Document.id)).join(Mention, Mention.document_id == Document.id)
+        select(month, func.count(Document.id))
+        .join(Mention, Mention.document_id == Document.id)
         .where(Mention.entity_slug == slug, Document.published_at.is_not(None))
-        .group_by(month).order_by(month))
+        .group_by(month)
+        .order_by(month)
+    )
     return list(rows)
 
 

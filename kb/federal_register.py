@@ -10,14 +10,23 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Callable
 from urllib.parse import parse_qsl, urlsplit
 
 from ingest.errors import HTTPStatusError, IngestError
-from ingest.federal_register import (RESULT_CAP, BadQuery, FRPage, MalformedResponse, parse_date,
-                                     parse_documents_page, query_agencies, query_window, window_url)
+from ingest.federal_register import (
+    RESULT_CAP,
+    BadQuery,
+    FRPage,
+    MalformedResponse,
+    parse_date,
+    parse_documents_page,
+    query_agencies,
+    query_window,
+    window_url,
+)
 from ingest.fetch import FetchOptions, FetchResult, fetch
 from ingest.records import Item
 from kb.context import KB
@@ -77,8 +86,9 @@ def collect(kb: KB, source: Source, force: bool, *, pacing: Pacing | None = None
             raise  # nothing to keep: the pipeline stores the failure and backs off
         run.stop_on(exc)
     source.settings = remember(settings, run, windows)  # a new dict: JSON columns miss mutation
-    return Collected(run.response(source.url), list(run.items.values()), _title(source.url),
-                     run.warning(source.settings))
+    return Collected(
+        run.response(source.url), list(run.items.values()), _title(source.url), run.warning(source.settings)
+    )
 
 
 def plan_windows(url: str, settings: dict, *, force: bool = False) -> list[tuple[date, date]] | None:
@@ -103,7 +113,7 @@ def date_windows(since: date, until: date, days: int) -> list[tuple[date, date]]
     return windows
 
 
-def remember(settings: dict, run: "Run", windows: list[tuple[date, date]] | None) -> dict:
+def remember(settings: dict, run: Run, windows: list[tuple[date, date]] | None) -> dict:
     """Settings with the newest date seen and where the next poll starts."""
     out = dict(settings)
     newest = max((item.published.date() for item in run.items.values() if item.published), default=None)
@@ -226,8 +236,10 @@ class Run:
         parts = []
         if self.stopped:
             resume = settings.get("resume_from") or "the start"
-            parts.append(f"Stopped early: {self.stopped}. Kept {len(self.items)} documents "
-                         f"from {self.pages} pages; the next poll continues from {resume}")
+            parts.append(
+                f"Stopped early: {self.stopped}. Kept {len(self.items)} documents "
+                f"from {self.pages} pages; the next poll continues from {resume}"
+            )
         if self.unmapped:
             parts.append("Fields not mapped (API schema changed?): " + ", ".join(sorted(self.unmapped)))
         if self.skipped:

@@ -14,9 +14,9 @@ import hashlib
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from sqlmodel import Session, select
 from whoosh import analysis, columns, fields, index
@@ -27,7 +27,12 @@ from kb.models import Document, Mention
 
 # CJK characters become one token each, so Chinese text is searchable too.
 _TOKENS = r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\u3400-\u9fff\uf900-\ufaff]+(?:[.'][^\W\u3400-\u9fff\uf900-\ufaff]+)*"
-_STEMMED = analysis.RegexTokenizer(_TOKENS) | analysis.LowercaseFilter() | analysis.StopFilter(minsize=1) | analysis.StemFilter()
+_STEMMED = (
+    analysis.RegexTokenizer(_TOKENS)
+    | analysis.LowercaseFilter()
+    | analysis.StopFilter(minsize=1)
+    | analysis.StemFilter()
+)
 _PLAIN = analysis.RegexTokenizer(_TOKENS) | analysis.LowercaseFilter() | analysis.StopFilter(minsize=3)
 
 SCHEMA = fields.Schema(
@@ -46,8 +51,8 @@ SCHEMA = fields.Schema(
 )
 
 
-
 # ---- opening, writing and rebuilding ------------------------------------------------
+
 
 def open_index(index_dir: Path) -> index.Index:
     """Open the index at `index_dir`, creating an empty one if there is none."""
@@ -148,7 +153,7 @@ def rebuild(index_dir: Path, session: Session) -> int:
 
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _index_fields(session: Session, ids: list[int]) -> Iterable[dict]:
@@ -157,25 +162,27 @@ def _index_fields(session: Session, ids: list[int]) -> Iterable[dict]:
     for doc in docs:
         slugs = sorted(entities.get(doc.id, ()))
         jurisdictions = doc.fields.get("jurisdictions") or []
-        yield dict(
-            id=str(doc.id),
-            stamp=stamp(doc, slugs),
-            title=doc.title,
-            body=f"{doc.summary}\n{doc.body}" if doc.summary and doc.summary not in doc.body else doc.body,
-            spell=f"{doc.title}\n{doc.summary}",
-            published=doc.published_at,
-            source=str(doc.source_id),
-            kind=doc.kind,
-            year=str(doc.published_at.year) if doc.published_at else "undated",
-            entity=" ".join(slugs),
-            entity_list=" ".join(slugs).encode("utf-8"),
-            jurisdiction=" ".join(jurisdictions),
-        )
+        yield {
+            "id": str(doc.id),
+            "stamp": stamp(doc, slugs),
+            "title": doc.title,
+            "body": f"{doc.summary}\n{doc.body}" if doc.summary and doc.summary not in doc.body else doc.body,
+            "spell": f"{doc.title}\n{doc.summary}",
+            "published": doc.published_at,
+            "source": str(doc.source_id),
+            "kind": doc.kind,
+            "year": str(doc.published_at.year) if doc.published_at else "undated",
+            "entity": " ".join(slugs),
+            "entity_list": " ".join(slugs).encode("utf-8"),
+            "jurisdiction": " ".join(jurisdictions),
+        }
 
 
 def _entities_of(session: Session, ids: list[int]) -> dict[int, set[str]]:
     out: dict[int, set[str]] = {}
-    for doc_id, slug in session.exec(select(Mention.document_id, Mention.entity_slug).where(Mention.document_id.in_(ids))):
+    for doc_id, slug in session.exec(
+        select(Mention.document_id, Mention.entity_slug).where(Mention.document_id.in_(ids))
+    ):
         out.setdefault(doc_id, set()).add(slug)
     return out
 
@@ -187,6 +194,7 @@ def stamp(doc: Document, slugs: list[str]) -> str:
 
 
 # ---- checking -----------------------------------------------------------------------
+
 
 @dataclass
 class CheckReport:

@@ -62,8 +62,9 @@ class Linker:
             slug = registry.resolve(spec.slug)  # a merged entity's names lead to the survivor
             for alias in spec.names():
                 rule = spec.rule_for(alias)
-                pattern = Pattern(slug, alias, is_acronym(alias), bool(_CJK.search(alias)),
-                                  _context_regex(rule) if rule else None)
+                pattern = Pattern(
+                    slug, alias, is_acronym(alias), bool(_CJK.search(alias)), _context_regex(rule) if rule else None
+                )
                 table.setdefault(_lower(alias), []).append(pattern)
         for key, patterns in table.items():
             self.automaton.add_word(key, tuple(patterns))
@@ -93,7 +94,7 @@ class Linker:
         if not p.cjk and not _is_word_edge(text, start, end):
             return False
         if p.context is not None:
-            window = text[max(0, start - CONTEXT_CHARS):start] + " " + text[end:end + CONTEXT_CHARS]
+            window = text[max(0, start - CONTEXT_CHARS) : start] + " " + text[end : end + CONTEXT_CHARS]
             return p.context.search(window) is not None
         return True
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from pydantic import NaiveDatetime
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _json(default: Any = None) -> Any:
@@ -23,21 +23,21 @@ def _json(default: Any = None) -> Any:
 class Source(SQLModel, table=True):
     """A subscription: something polled for documents."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(default="feed", index=True)  # feed, article, federal_register, availability
     url: str = Field(unique=True)
     title: str = ""
     enabled: bool = True
     settings: dict = _json()
-    etag: Optional[str] = None
-    last_modified: Optional[str] = None
+    etag: str | None = None
+    last_modified: str | None = None
     created_at: NaiveDatetime = Field(default_factory=utcnow)
-    checked_at: Optional[NaiveDatetime] = None
-    next_check_at: Optional[NaiveDatetime] = Field(default=None, index=True)
+    checked_at: NaiveDatetime | None = None
+    next_check_at: NaiveDatetime | None = Field(default=None, index=True)
     status: str = "new"  # new, ok, failing, gone
     error_count: int = 0
-    last_error: Optional[str] = None
-    warning: Optional[str] = None  # a recoverable problem in the last parse
+    last_error: str | None = None
+    warning: str | None = None  # a recoverable problem in the last parse
 
 
 class Document(SQLModel, table=True):
@@ -48,21 +48,21 @@ class Document(SQLModel, table=True):
         Index("ix_document_published", "published_at"),
     )
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     source_id: int = Field(foreign_key="source.id", index=True)
     key: str
-    url: Optional[str] = None
+    url: str | None = None
     title: str = ""
     summary: str = ""
     body: str = ""
-    author: Optional[str] = None
-    published_at: Optional[NaiveDatetime] = None
-    updated_at: Optional[NaiveDatetime] = None
+    author: str | None = None
+    published_at: NaiveDatetime | None = None
+    updated_at: NaiveDatetime | None = None
     fetched_at: NaiveDatetime = Field(default_factory=utcnow)
     kind: str = Field(default="news", index=True)
-    language: Optional[str] = None
+    language: str | None = None
     content_hash: str = Field(default="", index=True)
-    document_number: Optional[str] = Field(default=None, index=True)
+    document_number: str | None = Field(default=None, index=True)
     fields: dict = _json()  # structured fields (Federal Register and others)
 
 
@@ -73,11 +73,11 @@ class Entity(SQLModel, table=True):
     name: str
     kind: str = Field(index=True)
     aliases: list = _json(list)
-    country: Optional[str] = None
+    country: str | None = None
     description: str = ""
-    url: Optional[str] = None
-    wikidata: Optional[str] = None
-    merged_into: Optional[str] = None
+    url: str | None = None
+    wikidata: str | None = None
+    merged_into: str | None = None
 
 
 class Mention(SQLModel, table=True):
@@ -91,18 +91,18 @@ class Mention(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """A dated happening, with the reports that support it."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True)
     date: dt.date = Field(index=True)
     precision: str = "day"  # day, month, year
     kind: str = Field(index=True)
     title: str
     summary: str = ""
-    status: Optional[str] = None
+    status: str | None = None
     origin: str = "extracted"  # federal_register, availability_diff, extracted, curated
     confidence: float = 1.0
-    jurisdiction: Optional[str] = None
-    rule: Optional[str] = Field(default=None, index=True)  # rule lifecycle id
+    jurisdiction: str | None = None
+    rule: str | None = Field(default=None, index=True)  # rule lifecycle id
     sources: list = _json(list)  # primary source URLs
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     updated_at: NaiveDatetime = Field(default_factory=utcnow)
@@ -123,7 +123,7 @@ class EventDocument(SQLModel, table=True):
 class Snapshot(SQLModel, table=True):
     """What a watched page said when it was fetched (e.g. a country set)."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     source_id: int = Field(foreign_key="source.id", index=True)
     fetched_at: NaiveDatetime = Field(default_factory=utcnow)
     content_hash: str
@@ -134,12 +134,12 @@ class Snapshot(SQLModel, table=True):
 class Watch(SQLModel, table=True):
     """A saved search or followed entity; each one is an Atom feed."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str
     query: str = ""
     filters: dict = _json()
     created_at: NaiveDatetime = Field(default_factory=utcnow)
-    last_seen_at: Optional[NaiveDatetime] = None
+    last_seen_at: NaiveDatetime | None = None
 
 
 class Meta(SQLModel, table=True):

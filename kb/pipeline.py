@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Callable
 
 from sqlmodel import Session, select
 
@@ -55,8 +55,10 @@ class PollSummary:
 
     def line(self) -> str:
         checked = len([o for o in self.outcomes if o.status != "skipped"])
-        return (f"{checked} sources checked, {self.count('not_modified')} not modified, "
-                f"{self.new} new and {self.updated} updated documents, {self.count('failed')} failed")
+        return (
+            f"{checked} sources checked, {self.count('not_modified')} not modified, "
+            f"{self.new} new and {self.updated} updated documents, {self.count('failed')} failed"
+        )
 
 
 @dataclass
@@ -79,8 +81,12 @@ Collector = Callable[[KB, Source, bool], Collected]
 def collect_feed(kb: KB, source: Source, force: bool) -> Collected:
     """One conditional GET, then the feed parser."""
     options = replace(kb.fetch_options, allow_file=bool(source.settings.get("local")))
-    response = fetch(source.url, etag=None if force else source.etag,
-                     last_modified=None if force else source.last_modified, options=options)
+    response = fetch(
+        source.url,
+        etag=None if force else source.etag,
+        last_modified=None if force else source.last_modified,
+        options=options,
+    )
     if response.not_modified:
         return Collected(response)
     parsed = feeds.parse_feed(response.content, response.url, response.headers)
@@ -165,8 +171,9 @@ def catch_up_index(kb: KB) -> int | None:
             return None
         try:
             report = kb_index.check(kb.index, session)
-            kb_index.index_documents(kb.index, session, report.missing + report.stale,
-                                     timeout=kb.config.index_lock_timeout)
+            kb_index.index_documents(
+                kb.index, session, report.missing + report.stale, timeout=kb.config.index_lock_timeout
+            )
             if report.orphans:
                 kb_index.remove_documents(kb.index, report.orphans, timeout=kb.config.index_lock_timeout)
         except KBError as exc:
@@ -212,8 +219,13 @@ def due_sources(session: Session, *, now: datetime | None = None, include_all: b
     return list(session.exec(query))
 
 
-def poll(kb: KB, source_ids: list[int] | None = None, *, force: bool = False,
-         progress: Callable[[Outcome], None] | None = None) -> PollSummary:
+def poll(
+    kb: KB,
+    source_ids: list[int] | None = None,
+    *,
+    force: bool = False,
+    progress: Callable[[Outcome], None] | None = None,
+) -> PollSummary:
     """Refresh the given sources (default: every due one); one failure never stops the rest."""
     summary = PollSummary()
     catch_up_index(kb)

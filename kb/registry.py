@@ -150,10 +150,18 @@ def _spec(entry, origin: str) -> EntitySpec:
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
         raise RegistryError(f"{origin}: 'aliases' must be a list of non-empty strings")
     return EntitySpec(
-        slug=entry["slug"], name=entry["name"].strip(), kind=entry["kind"], aliases=[a.strip() for a in aliases],
-        country=entry.get("country"), description=str(entry.get("description") or ""), url=entry.get("url"),
-        wikidata=entry.get("wikidata"), merged_into=entry.get("merged_into"),
-        ambiguous=_rules(entry.get("ambiguous") or [], origin), origin=origin)
+        slug=entry["slug"],
+        name=entry["name"].strip(),
+        kind=entry["kind"],
+        aliases=[a.strip() for a in aliases],
+        country=entry.get("country"),
+        description=str(entry.get("description") or ""),
+        url=entry.get("url"),
+        wikidata=entry.get("wikidata"),
+        merged_into=entry.get("merged_into"),
+        ambiguous=_rules(entry.get("ambiguous") or [], origin),
+        origin=origin,
+    )
 
 
 def _rules(raw, origin: str) -> list[ContextRule]:
@@ -169,7 +177,9 @@ def _rules(raw, origin: str) -> list[ContextRule]:
 
 def _add(entities: dict[str, EntitySpec], spec: EntitySpec) -> None:
     if spec.slug in entities:
-        raise RegistryError(f"{spec.origin}: duplicate slug {spec.slug!r}, already defined by {entities[spec.slug].origin}")
+        raise RegistryError(
+            f"{spec.origin}: duplicate slug {spec.slug!r}, already defined by {entities[spec.slug].origin}"
+        )
     entities[spec.slug] = spec
 
 
@@ -190,7 +200,9 @@ def _check(entities: dict[str, EntitySpec]) -> None:
         specs = list(by_slug.values())
         if len(specs) > 1 and not all(s.rule_for(n) for s in specs for n in s.names() if match_key(n) == key):
             slugs = ", ".join(s.slug for s in specs)
-            raise RegistryError(f"{specs[-1].origin}: alias {key!r} is claimed by {slugs} without a context rule on each")
+            raise RegistryError(
+                f"{specs[-1].origin}: alias {key!r} is claimed by {slugs} without a context rule on each"
+            )
 
 
 def is_acronym(alias: str) -> bool:
@@ -212,7 +224,9 @@ def countries(overrides: list[dict]) -> list[EntitySpec]:
     by_iso = {}
     for entry in overrides:
         if not isinstance(entry, dict) or not entry.get("iso"):
-            raise RegistryError(f"{COUNTRY_FILE}: {entry.get('_origin') if isinstance(entry, dict) else entry}: needs 'iso'")
+            raise RegistryError(
+                f"{COUNTRY_FILE}: {entry.get('_origin') if isinstance(entry, dict) else entry}: needs 'iso'"
+            )
         by_iso[str(entry["iso"]).upper()] = entry
     specs = []
     for c in pycountry.countries:
@@ -231,7 +245,14 @@ def _country(c, extra: dict) -> EntitySpec:
     origin = f"{extra.get('_origin', 'pycountry')} ({c.alpha_2})"
     aliases = [a for a in dict.fromkeys([*names, *(extra.get("aliases") or [])]) if a != name]
     return EntitySpec(
-        slug=extra.get("slug") or slugify(name), name=name, kind="country", aliases=aliases, country=c.alpha_2,
+        slug=extra.get("slug") or slugify(name),
+        name=name,
+        kind="country",
+        aliases=aliases,
+        country=c.alpha_2,
         description=extra.get("description") or f"Country (ISO 3166-1 {c.alpha_2}).",
-        url=extra.get("url"), wikidata=extra.get("wikidata"),
-        ambiguous=_rules(extra.get("ambiguous") or [], origin), origin=origin)
+        url=extra.get("url"),
+        wikidata=extra.get("wikidata"),
+        ambiguous=_rules(extra.get("ambiguous") or [], origin),
+        origin=origin,
+    )

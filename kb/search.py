@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 
 from sqlmodel import Session, select
-from whoosh import highlight, query as wq
+from whoosh import highlight
+from whoosh import query as wq
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser, PlusMinusPlugin
 from whoosh.qparser.dateparse import DateParserPlugin
 
@@ -76,12 +77,20 @@ class SearchResult:
         return max(1, -(-self.total // self.request.per_page))
 
     def to_dict(self) -> dict:
-        out = {"query": self.request.query, "total": self.total, "page": self.request.page,
-               "pages": self.pages, "note": self.note, "suggestion": self.suggestion,
-               "facets": {k: [{"value": v, "count": c} for v, c in vals] for k, vals in self.facets.items()},
-               "entities": [{"slug": s, "name": n, "kind": k} for s, n, k in self.entities]}
-        out["hits"] = [dict(asdict(h), snippet=h.snippet_text,
-                            published=h.published.isoformat() if h.published else None) for h in self.hits]
+        out = {
+            "query": self.request.query,
+            "total": self.total,
+            "page": self.request.page,
+            "pages": self.pages,
+            "note": self.note,
+            "suggestion": self.suggestion,
+            "facets": {k: [{"value": v, "count": c} for v, c in vals] for k, vals in self.facets.items()},
+            "entities": [{"slug": s, "name": n, "kind": k} for s, n, k in self.entities],
+        }
+        out["hits"] = [
+            dict(asdict(h), snippet=h.snippet_text, published=h.published.isoformat() if h.published else None)
+            for h in self.hits
+        ]
         return out
 
 
@@ -135,8 +144,10 @@ def _has_null(q: wq.Query) -> bool:
 
 def _without_dates(parser, text: str) -> tuple[wq.Query, str]:
     clauses = ", ".join(m.group(0) for m in _DATE_CLAUSE.finditer(text))
-    note = (f"Could not read the date in {clauses}; it was left out. "
-            "Dates look like date:2024, date:2024-07, date:2024-07-09 or date:[2024-06-01 to 2024-07-31].")
+    note = (
+        f"Could not read the date in {clauses}; it was left out. "
+        "Dates look like date:2024, date:2024-07, date:2024-07-09 or date:[2024-06-01 to 2024-07-31]."
+    )
     rest = _DATE_CLAUSE.sub(" ", text).strip()
     if not rest:
         return wq.Every(), note
@@ -149,8 +160,10 @@ def _without_dates(parser, text: str) -> tuple[wq.Query, str]:
 
 def _compact_dates(text: str) -> str:
     """ISO dates inside date clauses as Whoosh reads them: 2024-07-01 -> 20240701."""
+
     def compact(match: re.Match) -> str:
         return match.group(1) + ":" + re.sub(r"(?<=\d)-(?=\d)", "", match.group(2))
+
     return _DATE_CLAUSE.sub(compact, text)
 
 
@@ -230,14 +243,17 @@ def _page_by_date(searcher, matches: list[int], request: SearchRequest) -> list[
     # An undated document holds the column's "no value" (the largest 64-bit number): put it last.
     ordered = sorted(dated, key=lambda vd: (vd[0] >= _UNDATED, -vd[0] if newest else vd[0], vd[1]))
     start = (max(1, request.page) - 1) * request.per_page
-    return [(d, None) for _, d in ordered[start:start + request.per_page]]
+    return [(d, None) for _, d in ordered[start : start + request.per_page]]
 
 
 def _body_terms(q: wq.Query) -> frozenset[str]:
     """The (analysed) words a query looks for, for highlighting."""
     try:
-        return frozenset(text if isinstance(text, str) else text.decode("utf-8")
-                         for field, text in q.iter_all_terms() if field in ("title", "body"))
+        return frozenset(
+            text if isinstance(text, str) else text.decode("utf-8")
+            for field, text in q.iter_all_terms()
+            if field in ("title", "body")
+        )
     except Exception:  # some query types cannot list their terms
         return frozenset()
 
@@ -274,19 +290,34 @@ def _segments(marked: str) -> list[tuple[str, bool]]:
 def _load_hits(session: Session, ids_scores: list, terms: frozenset[str]) -> list[Hit]:
     ids = [i for i, _ in ids_scores]
     docs = {d.id: d for d in session.exec(select(Document).where(Document.id.in_(ids)))}
-    sources = {s.id: s.title or s.url for s in session.exec(select(Source).where(Source.id.in_({d.source_id for d in docs.values()})))}
+    sources = {
+        s.id: s.title or s.url
+        for s in session.exec(select(Source).where(Source.id.in_({d.source_id for d in docs.values()})))
+    }
     mentions: dict[int, list[tuple[int, str]]] = {}
-    for doc_id, slug, count in session.exec(select(Mention.document_id, Mention.entity_slug, Mention.count).where(Mention.document_id.in_(ids))):
+    for doc_id, slug, count in session.exec(
+        select(Mention.document_id, Mention.entity_slug, Mention.count).where(Mention.document_id.in_(ids))
+    ):
         mentions.setdefault(doc_id, []).append((-count, slug))
     hits = []
     for doc_id, score in ids_scores:
         doc = docs.get(doc_id)
         if doc is None:  # indexed but gone from the database: `kb check` reports it
             continue
-        hits.append(Hit(id=doc.id, title=doc.title, url=doc.url, source_id=doc.source_id,
-                        source_title=sources.get(doc.source_id, ""), published=doc.published_at,
-                        kind=doc.kind, snippet=_snippet(doc, terms),
-                        entities=[s for _, s in sorted(mentions.get(doc_id, []))][:8], score=score))
+        hits.append(
+            Hit(
+                id=doc.id,
+                title=doc.title,
+                url=doc.url,
+                source_id=doc.source_id,
+                source_title=sources.get(doc.source_id, ""),
+                published=doc.published_at,
+                kind=doc.kind,
+                snippet=_snippet(doc, terms),
+                entities=[s for _, s in sorted(mentions.get(doc_id, []))][:8],
+                score=score,
+            )
+        )
     return hits
 
 
@@ -295,8 +326,14 @@ def _snippet(doc: Document, terms: frozenset[str]) -> list[tuple[str, bool]]:
     marked = ""
     if terms:
         try:
-            marked = highlight.highlight(text, terms, SCHEMA["body"].analyzer,
-                                         highlight.ContextFragmenter(maxchars=220, surround=70), _Marker(), top=2)
+            marked = highlight.highlight(
+                text,
+                terms,
+                SCHEMA["body"].analyzer,
+                highlight.ContextFragmenter(maxchars=220, surround=70),
+                _Marker(),
+                top=2,
+            )
         except Exception:  # highlighting is a nicety; a failure must not fail the search
             marked = ""
     if not marked:

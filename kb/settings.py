@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -28,27 +28,55 @@ def _default_home() -> str:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("home", "KB_HOME", _default_home,
-            "Directory holding all runtime state: the SQLite file and the search index."),
-    Setting("database_url", "KB_DATABASE_URL", lambda: "",
-            "SQLAlchemy URL of the store; empty means sqlite:///$KB_HOME/kb.sqlite3."),
-    Setting("index_dir", "KB_INDEX_DIR", lambda: "",
-            "Directory of the Whoosh index; empty means $KB_HOME/index."),
+    Setting(
+        "home", "KB_HOME", _default_home, "Directory holding all runtime state: the SQLite file and the search index."
+    ),
+    Setting(
+        "database_url",
+        "KB_DATABASE_URL",
+        lambda: "",
+        "SQLAlchemy URL of the store; empty means sqlite:///$KB_HOME/kb.sqlite3.",
+    ),
+    Setting("index_dir", "KB_INDEX_DIR", lambda: "", "Directory of the Whoosh index; empty means $KB_HOME/index."),
     Setting("http_timeout", "KB_HTTP_TIMEOUT", lambda: "20", "Seconds allowed for each HTTP connect and read.", float),
-    Setting("max_response_bytes", "KB_MAX_RESPONSE_BYTES", lambda: str(10 * 1024 * 1024),
-            "Largest decoded HTTP body accepted, in bytes.", int),
-    Setting("user_agent", "KB_USER_AGENT", lambda: "ai-policy-kb/0.1 (+https://github.com/ai-policy-kb)",
-            "User-Agent header sent with every request."),
-    Setting("poll_interval", "KB_POLL_INTERVAL", lambda: "3600",
-            "Default seconds between two checks of a source.", int),
-    Setting("index_lock_timeout", "KB_INDEX_LOCK_TIMEOUT", lambda: "10",
-            "Seconds to wait for the search index write lock.", float),
-    Setting("allow_private_addresses", "KB_ALLOW_PRIVATE_ADDRESSES", lambda: "1",
-            "1: sources may live on loopback or private networks; 0: fetch only public addresses "
-            "(set 0 when the app is reachable by others, so added sources cannot probe internal hosts).",
-            lambda v: v.strip().lower() in ("1", "true", "yes")),
-    Setting("registry_dir", "KB_REGISTRY_DIR", lambda: str(DATA_DIR / "entities"),
-            "Directory of the entity registry (YAML files).", Path),
+    Setting(
+        "max_response_bytes",
+        "KB_MAX_RESPONSE_BYTES",
+        lambda: str(10 * 1024 * 1024),
+        "Largest decoded HTTP body accepted, in bytes.",
+        int,
+    ),
+    Setting(
+        "user_agent",
+        "KB_USER_AGENT",
+        lambda: "ai-policy-kb/0.1 (+https://github.com/ai-policy-kb)",
+        "User-Agent header sent with every request.",
+    ),
+    Setting(
+        "poll_interval", "KB_POLL_INTERVAL", lambda: "3600", "Default seconds between two checks of a source.", int
+    ),
+    Setting(
+        "index_lock_timeout",
+        "KB_INDEX_LOCK_TIMEOUT",
+        lambda: "10",
+        "Seconds to wait for the search index write lock.",
+        float,
+    ),
+    Setting(
+        "allow_private_addresses",
+        "KB_ALLOW_PRIVATE_ADDRESSES",
+        lambda: "1",
+        "1: sources may live on loopback or private networks; 0: fetch only public addresses "
+        "(set 0 when the app is reachable by others, so added sources cannot probe internal hosts).",
+        lambda v: v.strip().lower() in ("1", "true", "yes"),
+    ),
+    Setting(
+        "registry_dir",
+        "KB_REGISTRY_DIR",
+        lambda: str(DATA_DIR / "entities"),
+        "Directory of the entity registry (YAML files).",
+        Path,
+    ),
 )
 
 

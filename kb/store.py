@@ -16,8 +16,15 @@ from kb.models import Document, Meta, Source, utcnow
 SOURCE_KINDS = ("feed", "article", "federal_register", "availability")
 
 
-def add_source(session: Session, *, url: str, kind: str = "feed", title: str = "",
-               settings: dict | None = None, allow_file: bool = False) -> Source:
+def add_source(
+    session: Session,
+    *,
+    url: str,
+    kind: str = "feed",
+    title: str = "",
+    settings: dict | None = None,
+    allow_file: bool = False,
+) -> Source:
     """Subscribe to `url`; a second subscription to the same URL is an error."""
     if kind not in SOURCE_KINDS:
         raise UserInputError(f"unknown source kind {kind!r}; expected one of {', '.join(SOURCE_KINDS)}")
@@ -101,7 +108,7 @@ def upsert_items(session: Session, *, source: Source, items: list[Item]) -> Upse
 def _existing(session: Session, source_id: int, keys: list[str]) -> dict[str, Document]:
     found: dict[str, Document] = {}
     for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
+        chunk = keys[start : start + 500]
         for doc in session.exec(select(Document).where(Document.source_id == source_id, Document.key.in_(chunk))):
             found[doc.key] = doc
     return found
@@ -124,9 +131,14 @@ def _apply(doc: Document, item: Item) -> None:
 
 
 def _differs(doc: Document, item: Item) -> bool:
-    return (doc.content_hash != item.content_hash or doc.url != item.url
-            or (item.published is not None and doc.published_at != item.published)
-            or doc.updated_at != item.updated or doc.fields != item.fields or doc.kind != item.kind)
+    return (
+        doc.content_hash != item.content_hash
+        or doc.url != item.url
+        or (item.published is not None and doc.published_at != item.published)
+        or doc.updated_at != item.updated
+        or doc.fields != item.fields
+        or doc.kind != item.kind
+    )
 
 
 def get_meta(session: Session, key: str) -> str | None:

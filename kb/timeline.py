@@ -14,7 +14,7 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
@@ -45,7 +45,7 @@ class TimelineQuery:
     page: int = 1
     exclude_rules: tuple[str, ...] = ()  # e.g. deadlines of rules already rescinded
 
-    def checked(self) -> "TimelineQuery":
+    def checked(self) -> TimelineQuery:
         """The query with kinds expanded; UserInputError for a value that cannot be used."""
         if self.order not in ORDERS:
             raise UserInputError(f"order must be newest or oldest, not {self.order!r}")
@@ -57,9 +57,18 @@ class TimelineQuery:
             raise UserInputError(f"since {self.since} is after until {self.until}")
         if self.status and self.status not in STATUSES:
             raise UserInputError(f"unknown status {self.status!r}; expected one of {', '.join(STATUSES)}")
-        return TimelineQuery(tuple(self.entities), expand_kinds(self.kinds),
-                             self.jurisdiction.upper() if self.jurisdiction else None, self.status,
-                             self.since, self.until, self.order, self.limit, self.page, tuple(self.exclude_rules))
+        return TimelineQuery(
+            tuple(self.entities),
+            expand_kinds(self.kinds),
+            self.jurisdiction.upper() if self.jurisdiction else None,
+            self.status,
+            self.since,
+            self.until,
+            self.order,
+            self.limit,
+            self.page,
+            tuple(self.exclude_rules),
+        )
 
 
 def expand_kinds(kinds) -> tuple[str, ...]:
@@ -137,8 +146,12 @@ class TimelinePage:
         return max(1, -(-self.total // self.query.limit))
 
     def to_dict(self) -> dict:
-        return {"total": self.total, "page": self.query.page, "pages": self.pages,
-                "events": [e.to_dict() for e in self.events]}
+        return {
+            "total": self.total,
+            "page": self.query.page,
+            "pages": self.pages,
+            "events": [e.to_dict() for e in self.events],
+        }
 
 
 def timeline(session: Session, query: TimelineQuery) -> TimelinePage:
@@ -210,30 +223,51 @@ def hydrate(session: Session, events: list[Event]) -> list[TimelineEvent]:
     reports: dict[int, list[Report]] = defaultdict(list)
     counts: dict[int, int] = defaultdict(int)
     for chunk in _chunks(ids):
-        for row, name in session.exec(select(EventEntity, Entity.name)
-                                      .join(Entity, Entity.slug == EventEntity.entity_slug, isouter=True)
-                                      .where(EventEntity.event_id.in_(chunk))):
+        for row, name in session.exec(
+            select(EventEntity, Entity.name)
+            .join(Entity, Entity.slug == EventEntity.entity_slug, isouter=True)
+            .where(EventEntity.event_id.in_(chunk))
+        ):
             entities[row.event_id].append(EntityRole(row.entity_slug, name or row.entity_slug, row.role))
         for link, doc, source_title, source_url in session.exec(
-                select(EventDocument, Document, Source.title, Source.url)
-                .join(Document, Document.id == EventDocument.document_id)
-                .join(Source, Source.id == Document.source_id)
-                .where(EventDocument.event_id.in_(chunk))
-                .order_by(Document.published_at.nulls_last(), Document.id)):
+            select(EventDocument, Document, Source.title, Source.url)
+            .join(Document, Document.id == EventDocument.document_id)
+            .join(Source, Source.id == Document.source_id)
+            .where(EventDocument.event_id.in_(chunk))
+            .order_by(Document.published_at.nulls_last(), Document.id)
+        ):
             counts[link.event_id] += 1
             if len(reports[link.event_id]) < MAX_REPORTS:
-                reports[link.event_id].append(Report(doc.id, doc.title, doc.url, doc.published_at,
-                                                     source_title or source_url, link.sentence))
+                reports[link.event_id].append(
+                    Report(doc.id, doc.title, doc.url, doc.published_at, source_title or source_url, link.sentence)
+                )
     order = {"actor": 0, "subject": 1, "target": 2, "beneficiary": 3}
-    return [TimelineEvent(
-        id=e.id, key=e.key, date=e.date, precision=e.precision, kind=e.kind, title=e.title, summary=e.summary,
-        status=e.status, origin=e.origin, confidence=e.confidence, jurisdiction=e.jurisdiction, rule=e.rule,
-        sources=list(e.sources or []), updated_at=e.updated_at,
-        entities=sorted(entities[e.id], key=lambda r: (order.get(r.role, 9), r.slug)),
-        reports=reports[e.id], report_count=counts[e.id]) for e in events]
+    return [
+        TimelineEvent(
+            id=e.id,
+            key=e.key,
+            date=e.date,
+            precision=e.precision,
+            kind=e.kind,
+            title=e.title,
+            summary=e.summary,
+            status=e.status,
+            origin=e.origin,
+            confidence=e.confidence,
+            jurisdiction=e.jurisdiction,
+            rule=e.rule,
+            sources=list(e.sources or []),
+            updated_at=e.updated_at,
+            entities=sorted(entities[e.id], key=lambda r: (order.get(r.role, 9), r.slug)),
+            reports=reports[e.id],
+            report_count=counts[e.id],
+        )
+        for e in events
+    ]
 
 
 # ---- rules as of a day ------------------------------------------------------------------
+
 
 @dataclass
 class RuleState:
@@ -252,19 +286,28 @@ class RuleState:
         return STATUS_LABELS.get(self.status, self.status)
 
     def to_dict(self) -> dict:
-        return {"rule": self.rule, "name": self.name, "status": self.status, "label": self.label,
-                "since": self.since.isoformat(), "jurisdiction": self.jurisdiction, "event": self.event.to_dict(),
-                "next_deadline": self.next_deadline.to_dict() if self.next_deadline else None}
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "status": self.status,
+            "label": self.label,
+            "since": self.since.isoformat(),
+            "jurisdiction": self.jurisdiction,
+            "event": self.event.to_dict(),
+            "next_deadline": self.next_deadline.to_dict() if self.next_deadline else None,
+        }
 
 
-def rules_as_of(session: Session, day: date, *, kinds=(), entities=(), jurisdiction: str | None = None,
-                status: str | None = None) -> list[RuleState]:
+def rules_as_of(
+    session: Session, day: date, *, kinds=(), entities=(), jurisdiction: str | None = None, status: str | None = None
+) -> list[RuleState]:
     """Each rule lifecycle's status on `day`, from its latest event with a status on or before it.
 
     `kinds` keeps the lifecycles with an event of those kinds by then ("rule": any rule event);
     `status` "in_force" also matches "pending_compliance"."""
-    query = TimelineQuery(entities=tuple(entities), kinds=tuple(kinds), jurisdiction=jurisdiction,
-                          status=status).checked()
+    query = TimelineQuery(
+        entities=tuple(entities), kinds=tuple(kinds), jurisdiction=jurisdiction, status=status
+    ).checked()
     stmt = select(Event).where(Event.rule.is_not(None), Event.status.is_not(None), Event.date <= day)
     latest: dict[str, Event] = {}
     for event in session.exec(stmt):
@@ -286,8 +329,10 @@ def rules_as_of(session: Session, day: date, *, kinds=(), entities=(), jurisdict
     chosen = sorted(rules)
     hydrated = {e.id: e for e in hydrate(session, [latest[r] for r in chosen])}
     names = _rule_names(session, chosen)
-    states = [RuleState(r, names.get(r, r), latest[r].status, latest[r].date, hydrated[latest[r].id],
-                        latest[r].jurisdiction) for r in chosen]
+    states = [
+        RuleState(r, names.get(r, r), latest[r].status, latest[r].date, hydrated[latest[r].id], latest[r].jurisdiction)
+        for r in chosen
+    ]
     for state in states:
         state.next_deadline = _next_deadline(session, state.rule, day)
     return sorted(states, key=lambda s: (-s.since.toordinal(), s.rule))
@@ -309,36 +354,95 @@ def _rule_names(session: Session, rules: list[str]) -> dict[str, str]:
 
 
 def _next_deadline(session: Session, rule: str, day: date) -> TimelineEvent | None:
-    event = session.exec(select(Event).where(Event.rule == rule, Event.kind.in_(DEADLINE_KINDS), Event.date > day)
-                         .order_by(Event.date, Event.id).limit(1)).first()
+    event = session.exec(
+        select(Event)
+        .where(Event.rule == rule, Event.kind.in_(DEADLINE_KINDS), Event.date > day)
+        .order_by(Event.date, Event.id)
+        .limit(1)
+    ).first()
     return hydrate(session, [event])[0] if event else None
 
 
 # ---- upcoming deadlines ---------------------------------------------------------------
 
-def upcoming_deadlines(session: Session, after: date, *, until: date | None = None, entities=(),
-                       jurisdiction: str | None = None, limit: int = 100,
-                       include_moot: bool = False) -> list[TimelineEvent]:
+
+def upcoming_deadlines(
+    session: Session,
+    after: date,
+    *,
+    until: date | None = None,
+    entities=(),
+    jurisdiction: str | None = None,
+    limit: int = 100,
+    include_moot: bool = False,
+) -> list[TimelineEvent]:
     """Comment deadlines, compliance dates and effective dates on or after `after`, soonest first.
     Deadlines of a rule already rescinded by then are left out unless `include_moot`."""
-    return all_events(session, deadlines_query(session, after, until=until, entities=entities,
-                                               jurisdiction=jurisdiction, include_moot=include_moot), limit=limit)
+    return all_events(
+        session,
+        deadlines_query(
+            session, after, until=until, entities=entities, jurisdiction=jurisdiction, include_moot=include_moot
+        ),
+        limit=limit,
+    )
 
 
-def deadlines_query(session: Session, after: date, *, until: date | None = None, entities=(),
-                    jurisdiction: str | None = None, include_moot: bool = False, limit: int = 20,
-                    page: int = 1) -> TimelineQuery:
+def deadlines_query(
+    session: Session,
+    after: date,
+    *,
+    until: date | None = None,
+    entities=(),
+    jurisdiction: str | None = None,
+    include_moot: bool = False,
+    limit: int = 20,
+    page: int = 1,
+) -> TimelineQuery:
     moot = () if include_moot else tuple(s.rule for s in rules_as_of(session, after, status="rescinded"))
-    return TimelineQuery(entities=tuple(entities), kinds=DEADLINE_KINDS, jurisdiction=jurisdiction, since=after,
-                         until=until, order="oldest", limit=limit, page=page, exclude_rules=moot)
+    return TimelineQuery(
+        entities=tuple(entities),
+        kinds=DEADLINE_KINDS,
+        jurisdiction=jurisdiction,
+        since=after,
+        until=until,
+        order="oldest",
+        limit=limit,
+        page=page,
+        exclude_rules=moot,
+    )
 
 
 # ---- exports ------------------------------------------------------------------------
 
-CSV_COLUMNS = ("date", "precision", "kind", "title", "status", "rule", "jurisdiction", "origin", "confidence",
-               "entities", "sources", "reports", "report_urls", "key", "id")
-RULE_CSV_COLUMNS = ("rule", "name", "status", "label", "since", "jurisdiction", "event", "next_deadline",
-                    "next_deadline_kind", "sources")
+CSV_COLUMNS = (
+    "date",
+    "precision",
+    "kind",
+    "title",
+    "status",
+    "rule",
+    "jurisdiction",
+    "origin",
+    "confidence",
+    "entities",
+    "sources",
+    "reports",
+    "report_urls",
+    "key",
+    "id",
+)
+RULE_CSV_COLUMNS = (
+    "rule",
+    "name",
+    "status",
+    "label",
+    "since",
+    "jurisdiction",
+    "event",
+    "next_deadline",
+    "next_deadline_kind",
+    "sources",
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run these as formulas
 
 
@@ -348,12 +452,23 @@ def events_csv(events: list[TimelineEvent]) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for e in events:
-        row = {"date": e.date.isoformat(), "precision": e.precision, "kind": e.kind, "title": e.title,
-               "status": e.status or "", "rule": e.rule or "", "jurisdiction": e.jurisdiction or "",
-               "origin": e.origin, "confidence": f"{e.confidence:.2f}",
-               "entities": "; ".join(f"{r.slug}:{r.role}" for r in e.entities), "sources": " ".join(e.sources),
-               "reports": e.report_count, "report_urls": " ".join(r.url for r in e.reports if r.url),
-               "key": e.key, "id": e.id}
+        row = {
+            "date": e.date.isoformat(),
+            "precision": e.precision,
+            "kind": e.kind,
+            "title": e.title,
+            "status": e.status or "",
+            "rule": e.rule or "",
+            "jurisdiction": e.jurisdiction or "",
+            "origin": e.origin,
+            "confidence": f"{e.confidence:.2f}",
+            "entities": "; ".join(f"{r.slug}:{r.role}" for r in e.entities),
+            "sources": " ".join(e.sources),
+            "reports": e.report_count,
+            "report_urls": " ".join(r.url for r in e.reports if r.url),
+            "key": e.key,
+            "id": e.id,
+        }
         writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
     return out.getvalue()
 
@@ -364,10 +479,18 @@ def rules_csv(states: list[RuleState]) -> str:
     writer.writerow(RULE_CSV_COLUMNS)
     for s in states:
         nxt = s.next_deadline
-        row = {"rule": s.rule, "name": s.name, "status": s.status, "label": s.label, "since": s.since.isoformat(),
-               "jurisdiction": s.jurisdiction or "", "event": s.event.title,
-               "next_deadline": nxt.date.isoformat() if nxt else "", "next_deadline_kind": nxt.kind if nxt else "",
-               "sources": " ".join(s.event.sources)}
+        row = {
+            "rule": s.rule,
+            "name": s.name,
+            "status": s.status,
+            "label": s.label,
+            "since": s.since.isoformat(),
+            "jurisdiction": s.jurisdiction or "",
+            "event": s.event.title,
+            "next_deadline": nxt.date.isoformat() if nxt else "",
+            "next_deadline_kind": nxt.kind if nxt else "",
+            "sources": " ".join(s.event.sources),
+        }
         writer.writerow([_cell(row[c]) for c in RULE_CSV_COLUMNS])
     return out.getvalue()
 
@@ -392,8 +515,8 @@ def deadlines_ics(events: list[TimelineEvent], *, name: str = "AI policy deadlin
         item.add("summary", f"{_KIND_TITLES.get(e.kind, e.kind)}: {e.title}")
         item.add("dtstart", e.date)
         item.add("dtend", e.date + timedelta(days=1))
-        item.add("dtstamp", e.updated_at.replace(tzinfo=timezone.utc))
-        item.add("last-modified", e.updated_at.replace(tzinfo=timezone.utc))
+        item.add("dtstamp", e.updated_at.replace(tzinfo=UTC))
+        item.add("last-modified", e.updated_at.replace(tzinfo=UTC))
         item.add("description", _description(e))
         item.add("categories", [e.kind])
         if e.sources:
@@ -402,8 +525,11 @@ def deadlines_ics(events: list[TimelineEvent], *, name: str = "AI policy deadlin
     return calendar.to_ical()
 
 
-_KIND_TITLES = {"comment_deadline": "Comments due", "compliance_date": "Compliance date",
-                "rule_effective": "Takes effect"}
+_KIND_TITLES = {
+    "comment_deadline": "Comments due",
+    "compliance_date": "Compliance date",
+    "rule_effective": "Takes effect",
+}
 
 
 def _description(e: TimelineEvent) -> str:
@@ -419,4 +545,4 @@ def _description(e: TimelineEvent) -> str:
 
 def _chunks(ids: list[int], size: int = 500):
     for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+        yield ids[start : start + size]

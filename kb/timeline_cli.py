@@ -32,26 +32,56 @@ DATE = _Date()
 
 @click.command("timeline")
 @click.option("--entity", "entities", multiple=True, help="Entity slug or rule lifecycle id (repeatable: any of them).")
-@click.option("--kind", "kinds", multiple=True,
-              help="Event kind, or a group: rule, deadline, service (repeatable: any of them).")
+@click.option(
+    "--kind", "kinds", multiple=True, help="Event kind, or a group: rule, deadline, service (repeatable: any of them)."
+)
 @click.option("--jurisdiction", help="ISO country code of the acting government (US, CN...) or GLOBAL.")
-@click.option("--status", help="Rule status: proposed, interim_final, final, pending_compliance, in_force "
-                               "(also matches pending_compliance), delayed, rescinded.")
+@click.option(
+    "--status",
+    help="Rule status: proposed, interim_final, final, pending_compliance, in_force "
+    "(also matches pending_compliance), delayed, rescinded.",
+)
 @click.option("--since", type=DATE, help="Events on or after this day (YYYY-MM-DD).")
 @click.option("--until", type=DATE, help="Events on or before this day (YYYY-MM-DD).")
 @click.option("--as-of", "as_of", type=DATE, help="Show each rule lifecycle's status on this day instead.")
-@click.option("--upcoming", is_flag=True, help="Only deadlines (comments, compliance, effective dates) from "
-                                               "--since, or today, on; rescinded rules' deadlines left out.")
+@click.option(
+    "--upcoming",
+    is_flag=True,
+    help="Only deadlines (comments, compliance, effective dates) from "
+    "--since, or today, on; rescinded rules' deadlines left out.",
+)
 @click.option("--order", type=click.Choice(["newest", "oldest"]), default="newest", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Events per page.")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write every matching event (or rule, with --as-of) to this CSV file.")
-@click.option("--ics", "ics_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the matching deadlines (after --as-of, with it) to this iCalendar file.")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write every matching event (or rule, with --as-of) to this CSV file.",
+)
+@click.option(
+    "--ics",
+    "ics_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the matching deadlines (after --as-of, with it) to this iCalendar file.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def timeline(entities, kinds, jurisdiction, status, since, until, as_of, upcoming, order, limit, page,
-             csv_path, ics_path, as_json):
+def timeline(
+    entities,
+    kinds,
+    jurisdiction,
+    status,
+    since,
+    until,
+    as_of,
+    upcoming,
+    order,
+    limit,
+    page,
+    csv_path,
+    ics_path,
+    as_json,
+):
     """Dated events with their reports and sources; or, with --as-of, the rules in force and their status."""
     from kb import timeline as tl
     from kb.context import open_kb
@@ -75,15 +105,35 @@ def timeline(entities, kinds, jurisdiction, status, since, until, as_of, upcomin
             _as_of(session, as_of, kinds, entities, jurisdiction, status, csv_path, ics_path, as_json)
             return
         if upcoming:
-            query = tl.deadlines_query(session, since or date.today(), until=until, entities=entities,
-                                       jurisdiction=jurisdiction, limit=limit, page=page)
+            query = tl.deadlines_query(
+                session,
+                since or date.today(),
+                until=until,
+                entities=entities,
+                jurisdiction=jurisdiction,
+                limit=limit,
+                page=page,
+            )
         else:
-            query = tl.TimelineQuery(entities=entities, kinds=kinds, jurisdiction=jurisdiction, status=status,
-                                     since=since, until=until, order=order, limit=limit, page=page)
+            query = tl.TimelineQuery(
+                entities=entities,
+                kinds=kinds,
+                jurisdiction=jurisdiction,
+                status=status,
+                since=since,
+                until=until,
+                order=order,
+                limit=limit,
+                page=page,
+            )
         result = tl.timeline(session, query)
         exported = tl.all_events(session, query) if (csv_path or ics_path) else []
-    _export(csv_path, tl.events_csv(exported) if csv_path else None, ics_path,
-            tl.deadlines_ics(exported) if ics_path else None)
+    _export(
+        csv_path,
+        tl.events_csv(exported) if csv_path else None,
+        ics_path,
+        tl.deadlines_ics(exported) if ics_path else None,
+    )
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -94,13 +144,21 @@ def _as_of(session, day, kinds, entities, jurisdiction, status, csv_path, ics_pa
     from kb import timeline as tl
 
     states = tl.rules_as_of(session, day, kinds=kinds, entities=entities, jurisdiction=jurisdiction, status=status)
-    deadlines = tl.upcoming_deadlines(session, day, entities=entities, jurisdiction=jurisdiction, limit=1000) \
-        if ics_path else []
-    _export(csv_path, tl.rules_csv(states) if csv_path else None, ics_path,
-            tl.deadlines_ics(deadlines) if ics_path else None)
+    deadlines = (
+        tl.upcoming_deadlines(session, day, entities=entities, jurisdiction=jurisdiction, limit=1000)
+        if ics_path
+        else []
+    )
+    _export(
+        csv_path,
+        tl.rules_csv(states) if csv_path else None,
+        ics_path,
+        tl.deadlines_ics(deadlines) if ics_path else None,
+    )
     if as_json:
-        click.echo(json.dumps({"as_of": day.isoformat(), "rules": [s.to_dict() for s in states]},
-                              indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps({"as_of": day.isoformat(), "rules": [s.to_dict() for s in states]}, indent=2, ensure_ascii=False)
+        )
         return
     click.echo(f"{len(states)} rules as of {day.isoformat()}")
     for s in states:
@@ -132,7 +190,7 @@ def _echo_page(result, upcoming: bool) -> None:
     click.echo(f"{result.total} {what} (page {result.query.page} of {result.pages}, {order})")
     for e in result.events:
         click.echo("")
-        when = e.date.isoformat() if e.precision == "day" else e.date.isoformat()[:7 if e.precision == "month" else 4]
+        when = e.date.isoformat() if e.precision == "day" else e.date.isoformat()[: 7 if e.precision == "month" else 4]
         status = f"  [{e.status_label}]" if e.status_label else ""
         click.echo(f"{when}  {e.kind:<18} {click.style(e.title, bold=True)}{status}")
         confidence = f"confidence {e.confidence:.2f}" if e.origin != "curated" else ""
@@ -147,9 +205,9 @@ def _echo_page(result, upcoming: bool) -> None:
         for r in e.reports[:10]:
             published = r.published.strftime("%Y-%m-%d") if r.published else "undated"
             click.echo(f"      {published}  {r.title}  #{r.document_id}")
-            click.echo(f"          \"{_short(r.sentence)}\"")
+            click.echo(f'          "{_short(r.sentence)}"')
 
 
 def _short(text: str, limit: int = 220) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"

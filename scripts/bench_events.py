@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ingest.feeds import parse_feed  # noqa: E402
-from kb.demo import demo_files  # noqa: E402
+from ingest.feeds import parse_feed
+from kb.demo import demo_files
 
 
 def corpus(count: int) -> list:
@@ -83,12 +83,16 @@ def main() -> None:
     print(f"corpus: {len(items)} documents (the demo corpus repeated)")
     for run in ("first", "second"):  # dateparser fills internal caches during the first pass
         elapsed, found = bench_extraction(items)
-        print(f"extraction alone, {run} pass: {elapsed:.2f} s, {len(items) / elapsed:,.0f} documents/s, "
-              f"{found} candidate events ({found / len(items):.2f} per document)")
+        print(
+            f"extraction alone, {run} pass: {elapsed:.2f} s, {len(items) / elapsed:,.0f} documents/s, "
+            f"{found} candidate events ({found / len(items):.2f} per document)"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         elapsed, found, events = bench_stage(items, args.home or Path(tmp) / "kbhome")
-    print(f"pipeline stage (extract + cluster + store): {elapsed:.2f} s, {len(items) / elapsed:,.0f} documents/s, "
-          f"{found} candidates onto {events} events")
+    print(
+        f"pipeline stage (extract + cluster + store): {elapsed:.2f} s, {len(items) / elapsed:,.0f} documents/s, "
+        f"{found} candidates onto {events} events"
+    )
 
 
 if __name__ == "__main__":

@@ -20,10 +20,10 @@ import feedparser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ingest.text import html_to_text  # noqa: E402
-from kb.demo import demo_files  # noqa: E402
-from kb.linker import Linker  # noqa: E402
-from kb.registry import load_registry  # noqa: E402
+from ingest.text import html_to_text
+from kb.demo import demo_files
+from kb.linker import Linker
+from kb.registry import load_registry
 
 
 def sentences() -> list[str]:

@@ -22,12 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.bench_linking import sentences  # noqa: E402
-from kb import index as kb_index, settings  # noqa: E402
-from kb.context import open_kb  # noqa: E402
-from kb.models import Document, Mention, Source  # noqa: E402
-from kb.search import SearchRequest, search  # noqa: E402
-from sqlmodel import func, select  # noqa: E402
+from sqlmodel import func, select
+
+from kb import index as kb_index
+from kb import settings
+from kb.context import open_kb
+from kb.models import Document, Mention, Source
+from kb.search import SearchRequest, search
+from scripts.bench_linking import sentences
 
 QUERIES = {
     "common word": SearchRequest(query="China", facets=False),
@@ -55,12 +57,22 @@ def fill(kb, count: int, seed: int = 7) -> None:
             docs = []
             for i in range(first, min(count, first + 5000)):
                 body = " ".join(rng.choices(pool, k=rng.randint(4, 12)))
-                docs.append(Document(source_id=source.id, key=f"k{i}", title=rng.choice(pool)[:120], body=body,
-                                     summary=body[:200], published_at=start + timedelta(hours=rng.randint(0, 4 * 365 * 24)),
-                                     content_hash=str(i)))
+                docs.append(
+                    Document(
+                        source_id=source.id,
+                        key=f"k{i}",
+                        title=rng.choice(pool)[:120],
+                        body=body,
+                        summary=body[:200],
+                        published_at=start + timedelta(hours=rng.randint(0, 4 * 365 * 24)),
+                        content_hash=str(i),
+                    )
+                )
             session.add_all(docs)
             session.flush()
-            session.add_all(Mention(document_id=d.id, entity_slug=s, count=1) for d in docs for s in rng.sample(SLUGS, 3))
+            session.add_all(
+                Mention(document_id=d.id, entity_slug=s, count=1) for d in docs for s in rng.sample(SLUGS, 3)
+            )
             session.commit()
 
 
@@ -91,7 +103,9 @@ def main() -> None:
                 t = time.perf_counter()
                 total = search(kb.index, session, request).total
                 times.append(time.perf_counter() - t)
-            print(f"{name:<32} {statistics.median(times) * 1000:8.0f} ms median   {max(times) * 1000:8.0f} ms max   {total} hits")
+            print(
+                f"{name:<32} {statistics.median(times) * 1000:8.0f} ms median   {max(times) * 1000:8.0f} ms max   {total} hits"
+            )
 
 
 if __name__ == "__main__":

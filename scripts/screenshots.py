@@ -17,16 +17,24 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 from urllib.error import URLError
 from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1400, "height": 1000}
 ENTITY = "nvidia"  # the entity page shown in the README
 # (file name, path and query, a text the page shows once drawn), after search and document
@@ -67,12 +75,30 @@ def serve(home: Path, *, port: int | None = None, log: Path | None = None) -> It
     env = dict(os.environ, KB_HOME=str(home), PYTHONUNBUFFERED="1", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     for name in ("KB_DATABASE_URL", "KB_INDEX_DIR"):
         env.pop(name, None)
-    out = open(log, "wb") if log else subprocess.DEVNULL
+    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115  (closed in the finally below)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-         "--client.toolbarMode", "minimal"],  # no "Deploy" button in the screenshots
-        cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.fileWatcherType",
+            "none",
+            "--client.toolbarMode",
+            "minimal",
+        ],  # no "Deploy" button in the screenshots
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, proc)
@@ -131,12 +157,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory(prefix="kb-screenshots-") as tmp:
-        with serve(Path(tmp) / "kbhome", log=Path(tmp) / "streamlit.log") as base, sync_playwright() as pw:
-            browser = launch(pw)
-            page = browser.new_page(viewport=VIEWPORT)
-            for path in capture(page, base, args.out, full_page=args.full_page):
-                print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    with (
+        tempfile.TemporaryDirectory(prefix="kb-screenshots-") as tmp,
+        serve(Path(tmp) / "kbhome", log=Path(tmp) / "streamlit.log") as base,
+        sync_playwright() as pw,
+    ):
+        browser = launch(pw)
+        page = browser.new_page(viewport=VIEWPORT)
+        for path in capture(page, base, args.out, full_page=args.full_page):
+            print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
             browser.close()
     return 0
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = (ROOT.parent / "shared" / "fixtures").resolve()
@@ -74,7 +75,9 @@ class LoopbackServer:
         if route.delay:
             time.sleep(route.delay)
         inm, ims = h.headers.get("If-None-Match"), h.headers.get("If-Modified-Since")
-        if (route.etag and inm == route.etag) or (route.last_modified and not route.etag and ims == route.last_modified):
+        if (route.etag and inm == route.etag) or (
+            route.last_modified and not route.etag and ims == route.last_modified
+        ):
             h.send_response(304)
             h.end_headers()
             return
@@ -90,10 +93,8 @@ class LoopbackServer:
             h.send_header("Content-Encoding", "gzip")
         h.send_header("Content-Length", str(len(body)))
         h.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             h.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
     def close(self) -> None:
         self.httpd.shutdown()
@@ -105,6 +106,9 @@ def rss(*items: tuple[str, str, str], title: str = "Test feed") -> str:
     entries = "".join(
         f"<item><guid isPermaLink='false'>{g}</guid><title>{t}</title><link>https://example.org/{g}</link>"
         f"<pubDate>Tue, 09 Jul 2024 10:00:00 GMT</pubDate><description>{d}</description></item>"
-        for g, t, d in items)
-    return (f"<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel><title>{title}</title>"
-            f"<link>https://example.org/</link><description>d</description>{entries}</channel></rss>")
+        for g, t, d in items
+    )
+    return (
+        f"<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel><title>{title}</title>"
+        f"<link>https://example.org/</link><description>d</description>{entries}</channel></rss>"
+    )

@@ -161,15 +161,27 @@ def test_search_open_a_result_and_visit_every_page(tmp_path, watched):
     assert not page.errors and not page.dialogs
 
 
-HOSTILE = ('<script>window.__xss=1</script> <img src=x onerror="window.__xss=2"> '
-           '[click me](javascript:window.__xss=3) ![x]({pixel}) xsscanary')
+HOSTILE = (
+    '<script>window.__xss=1</script> <img src=x onerror="window.__xss=2"> '
+    "[click me](javascript:window.__xss=3) ![x]({pixel}) xsscanary"
+)
 
 
 def write_hostile_feed(path: Path, pixel: str) -> str:
     text = HOSTILE.format(pixel=pixel)
-    feed = {"version": "https://jsonfeed.org/version/1.1", "title": f"Hostile feed {html.escape(text)}",
-            "items": [{"id": "hostile-1", "url": "javascript:window.__xss=4", "title": html.escape(text),
-                       "content_text": f"{text}\nThe end.", "date_published": "2025-01-02T00:00:00Z"}]}
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": f"Hostile feed {html.escape(text)}",
+        "items": [
+            {
+                "id": "hostile-1",
+                "url": "javascript:window.__xss=4",
+                "title": html.escape(text),
+                "content_text": f"{text}\nThe end.",
+                "date_published": "2025-01-02T00:00:00Z",
+            }
+        ],
+    }
     path.write_text(json.dumps(feed), encoding="utf-8")
     return text
 
@@ -246,9 +258,16 @@ def add_hostile_event(text: str, javascript: str) -> str:
     title = f"Hostile event {text}"
     with kb.session() as session:
         doc = session.exec(select(Document)).first()
-        event = Event(key="hostile-event", date=doc.published_at.date(), kind="retaliation", title=title,
-                      summary=f"Summary {text}", origin="extracted", confidence=0.5,
-                      sources=[javascript, "https://example.org/primary"])
+        event = Event(
+            key="hostile-event",
+            date=doc.published_at.date(),
+            kind="retaliation",
+            title=title,
+            summary=f"Summary {text}",
+            origin="extracted",
+            confidence=0.5,
+            sources=[javascript, "https://example.org/primary"],
+        )
         session.add(event)
         session.flush()
         session.add(EventEntity(event_id=event.id, entity_slug="openai", role="actor"))

@@ -54,7 +54,7 @@ def test_reindex_restores_identical_results(kb_env, capsys):
     shutil.rmtree(index_dir.resolve())
     index_dir.unlink()
     code, out, _ = kb(capsys, "reindex")
-    assert code == 0 and "indexed 61 documents" in out or "indexed" in out
+    assert (code == 0 and "indexed 61 documents" in out) or "indexed" in out
     _, after, _ = kb(capsys, "search", "H20", "--json", "--sort", "date")
     assert json.loads(after)["hits"] == json.loads(before)["hits"]
     assert kb(capsys, "check")[0] == 0
@@ -64,7 +64,7 @@ def test_sources_add_list_and_poll(kb_env, capsys, server):
     url = server.add("/f.xml", rss(("a", "Alpha", "one")), etag='"1"')
     code, out, _ = kb(capsys, "sources", "add", url, "--title", "Desk")
     assert code == 0 and "added source 1" in out and "1 new" in out
-    code, out, err = kb(capsys, "poll", "--all")
+    code, out, _err = kb(capsys, "poll", "--all")
     assert "1 not modified" in out
     code, out, _ = kb(capsys, "sources", "list")
     assert "Desk" in out and "ok" in out and "1 docs" in out
@@ -74,19 +74,22 @@ def test_sources_add_list_and_poll(kb_env, capsys, server):
 
 def test_failing_source_shows_its_error(kb_env, capsys, server):
     kb(capsys, "sources", "add", server.url("/missing.xml"))
-    code, out, _ = kb(capsys, "sources", "list")
+    _code, out, _ = kb(capsys, "sources", "list")
     assert "failing" in out and "HTTP 404" in out
 
 
-@pytest.mark.parametrize("args, message", [
-    (("sources", "enable", "42"), "no source with id 42"),
-    (("sources", "add", "not a url"), "not an http(s) URL"),
-    (("sources", "add", "javascript:alert(1)"), "not an http(s) URL"),
-    (("search", "x", "--since", "2024-13-01"), "is not a date"),
-    (("search", "x", "--since", "2025-01-01", "--until", "2024-01-01"), "is after"),
-    (("poll", "--source", "7"), "no source with id 7"),
-    (("nosuchcommand",), "No such command"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("sources", "enable", "42"), "no source with id 42"),
+        (("sources", "add", "not a url"), "not an http(s) URL"),
+        (("sources", "add", "javascript:alert(1)"), "not an http(s) URL"),
+        (("search", "x", "--since", "2024-13-01"), "is not a date"),
+        (("search", "x", "--since", "2025-01-01", "--until", "2024-01-01"), "is after"),
+        (("poll", "--source", "7"), "no source with id 7"),
+        (("nosuchcommand",), "No such command"),
+    ],
+)
 def test_user_mistakes_are_one_line(kb_env, capsys, args, message):
     code, out, err = kb(capsys, *args)
     assert code != 0

@@ -33,13 +33,25 @@ def test_upgrade_from_the_first_revision_keeps_rows(tmp_path):
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
-        conn.execute(text("INSERT INTO source (kind, url, title, enabled, settings, created_at, status, error_count) "
-                          "VALUES ('feed', 'https://example.org/f', 't', 1, '{}', '2024-01-01', 'ok', 0)"))
-        conn.execute(text("INSERT INTO event (key, date, precision, kind, title, summary, origin, confidence, sources, "
-                          "created_at, updated_at) VALUES ('e', '2024-07-09', 'day', 'statement', 'T', '', 'curated', 1, "
-                          "'[]', '2024-01-01', '2024-01-01')"))
-        conn.execute(text("INSERT INTO document (source_id, key, title, summary, body, fetched_at, kind, content_hash, fields) "
-                          "VALUES (1, 'k', 't', '', '', '2024-01-01', 'news', '', '{}')"))
+        conn.execute(
+            text(
+                "INSERT INTO source (kind, url, title, enabled, settings, created_at, status, error_count) "
+                "VALUES ('feed', 'https://example.org/f', 't', 1, '{}', '2024-01-01', 'ok', 0)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO event (key, date, precision, kind, title, summary, origin, confidence, sources, "
+                "created_at, updated_at) VALUES ('e', '2024-07-09', 'day', 'statement', 'T', '', 'curated', 1, "
+                "'[]', '2024-01-01', '2024-01-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO document (source_id, key, title, summary, body, fetched_at, kind, content_hash, fields) "
+                "VALUES (1, 'k', 't', '', '', '2024-01-01', 'news', '', '{}')"
+            )
+        )
         conn.execute(text("INSERT INTO eventdocument (event_id, document_id, sentence) VALUES (1, 1, 's')"))
     migrate(engine)
     with engine.connect() as conn:

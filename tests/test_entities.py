@@ -134,8 +134,16 @@ def test_a_rule_page_lists_its_lifecycle(demo):
 
     with demo.session() as session:
         # A lifecycle event that names no entities (as Federal Register corrections can be).
-        session.add(Event(key="t-untagged", date=date(2025, 2, 1), kind="rule_published", origin="federal_register",
-                          title="Correction to the AI Diffusion rule", rule="ai-diffusion-framework"))
+        session.add(
+            Event(
+                key="t-untagged",
+                date=date(2025, 2, 1),
+                kind="rule_published",
+                origin="federal_register",
+                title="Correction to the AI Diffusion rule",
+                rule="ai-diffusion-framework",
+            )
+        )
         session.commit()
         titles = {e.title for e in entity_page(session, "ai-diffusion-framework").events}
     assert "Correction to the AI Diffusion rule" in titles

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -13,8 +14,16 @@ from sqlmodel import func, select
 
 import kb.federal_register as collector
 from ingest.errors import IngestError
-from ingest.federal_register import (FIELDS, IGNORED, BadQuery, MalformedResponse, build_query_url,
-                                     parse_documents_page, query_window, window_url)
+from ingest.federal_register import (
+    FIELDS,
+    IGNORED,
+    BadQuery,
+    MalformedResponse,
+    build_query_url,
+    parse_documents_page,
+    query_window,
+    window_url,
+)
 from kb.models import Document, Source, utcnow
 from kb.pipeline import refresh_source
 from kb.search import SearchRequest, search
@@ -28,6 +37,8 @@ def _fixture_bytes() -> bytes:
     if not FIXTURE.exists():
         pytest.skip(f"shared fixture not found at {FIXTURE}")
     return FIXTURE.read_bytes()
+
+
 BIS = "industry-and-security-bureau"
 BIS_NUMBERS = ["2024-00190", "2024-00359", "2024-00422", "2024-00582"]
 API_PATH = "/api/v1/documents.json"
@@ -53,13 +64,18 @@ def _page_bytes(data: dict, **changes) -> bytes:
 
 # ---- the parser, on the real response ---------------------------------------------------
 
+
 def test_fixture_page_is_read_whole(fixture_page):
     assert len(fixture_page.items) == 1000
     assert (fixture_page.count, fixture_page.total_pages) == (1893, 2)
     assert fixture_page.next_page_url.startswith("https://www.federalregister.gov/api/v1/documents?")
     assert fixture_page.unmapped == set() and fixture_page.skipped == [] and fixture_page.notes == []
     assert Counter(i.kind for i in fixture_page.items) == {
-        "notice": 814, "rule": 120, "proposed_rule": 58, "presidential_document": 8}
+        "notice": 814,
+        "rule": 120,
+        "proposed_rule": 58,
+        "presidential_document": 8,
+    }
     assert len({i.key for i in fixture_page.items}) == 1000
 
 
@@ -126,15 +142,18 @@ def test_unmapped_fields_are_reported(fixture_data):
     assert page.unmapped == {"ai_diffusion_tier", "agency_slugs"} and len(page.items) == 1000
 
 
-@pytest.mark.parametrize("content, message", [
-    (b'{"count": 3, "results": [', "not valid JSON"),
-    (b"", "not valid JSON"),
-    (b"<html>Service Unavailable</html>", "not valid JSON"),
-    (b"[1, 2]", "JSON list, not an object"),
-    (b'{"count": 2, "results": {"a": 1}}', "no list of results"),
-    (b'{"count": 2}', "no list of results"),
-    (b'{"errors": {"per_page": "is invalid"}}', "API reported errors"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b'{"count": 3, "results": [', "not valid JSON"),
+        (b"", "not valid JSON"),
+        (b"<html>Service Unavailable</html>", "not valid JSON"),
+        (b"[1, 2]", "JSON list, not an object"),
+        (b'{"count": 2, "results": {"a": 1}}', "no list of results"),
+        (b'{"count": 2}', "no list of results"),
+        (b'{"errors": {"per_page": "is invalid"}}', "API reported errors"),
+    ],
+)
 def test_malformed_pages_raise_a_clear_error(content, message):
     with pytest.raises(MalformedResponse, match=message) as caught:
         parse_documents_page(content)
@@ -160,8 +179,13 @@ def test_documents_missing_required_fields_are_skipped(fixture_data):
 
 
 def test_odd_values_are_read_leniently(fixture_data):
-    doc = dict(fixture_data["results"][0], type="Sunshine Act Document", effective_on="soon",
-               html_url="javascript:alert(1)", title="<b>Bold</b> &amp; title")
+    doc = dict(
+        fixture_data["results"][0],
+        type="Sunshine Act Document",
+        effective_on="soon",
+        html_url="javascript:alert(1)",
+        title="<b>Bold</b> &amp; title",
+    )
     page = parse_documents_page(_page_bytes({"count": 1, "results": [doc]}))
     [item] = page.items
     assert item.kind == "notice" and item.fields["type"] == "Sunshine Act Document"
@@ -171,9 +195,11 @@ def test_odd_values_are_read_leniently(fixture_data):
 
 # ---- query URLs ------------------------------------------------------------------------
 
+
 def test_build_query_url():
-    url = build_query_url(term="artificial intelligence", types=["rule", "PRORULE"],
-                          since=date(2024, 1, 1), until="2025-01-31")
+    url = build_query_url(
+        term="artificial intelligence", types=["rule", "PRORULE"], since=date(2024, 1, 1), until="2025-01-31"
+    )
     params = parse_qs(urlsplit(url).query)
     assert url.startswith("https://www.federalregister.gov/api/v1/documents.json?")
     assert params["conditions[agencies][]"] == [BIS] and params["conditions[term]"] == ["artificial intelligence"]
@@ -191,8 +217,10 @@ def test_build_query_url_refuses_what_the_api_would_not_take(kwargs):
 
 
 def test_window_url_replaces_the_date_conditions_only():
-    url = ("https://www.federalregister.gov/api/v1/documents.json?conditions[agencies][]=x"
-           "&conditions[publication_date][year]=2023&order=newest&page=3")
+    url = (
+        "https://www.federalregister.gov/api/v1/documents.json?conditions[agencies][]=x"
+        "&conditions[publication_date][year]=2023&order=newest&page=3"
+    )
     assert query_window(url) == (date(2023, 1, 1), date(2023, 12, 31))
     params = parse_qs(urlsplit(window_url(url, date(2023, 2, 1), date(2023, 2, 28))).query)
     assert params["conditions[agencies][]"] == ["x"] and "conditions[publication_date][year]" not in params
@@ -203,7 +231,7 @@ def test_window_url_replaces_the_date_conditions_only():
 def test_date_windows_cover_the_range_without_gaps():
     windows = collector.date_windows(date(2022, 6, 1), date(2024, 1, 31), 365)
     assert windows[0] == (date(2022, 6, 1), date(2023, 5, 31)) and windows[-1][1] == date(2024, 1, 31)
-    assert all(b[0] - a[1] == timedelta(days=1) for a, b in zip(windows, windows[1:]))
+    assert all(b[0] - a[1] == timedelta(days=1) for a, b in itertools.pairwise(windows))
 
 
 class FakeTime:
@@ -229,6 +257,7 @@ def test_pacing_stays_under_five_requests_per_second():
 
 # ---- the collector, through the pipeline, on a loopback server ---------------------------
 
+
 @pytest.fixture
 def fake_time(monkeypatch):
     """Real pacing rules on a fake clock, so that tests do not sleep."""
@@ -237,14 +266,16 @@ def fake_time(monkeypatch):
     return clock
 
 
-def _serve_two_pages(server, data: dict, results: list | None = None, split: int = 600,
-                     overlap: int = 50, page2: Route | None = None) -> str:
+def _serve_two_pages(
+    server, data: dict, results: list | None = None, split: int = 600, overlap: int = 50, page2: Route | None = None
+) -> str:
     """Page 1 at the query URL, page 2 at another URL; `overlap` documents appear on both."""
     results = data["results"] if results is None else results
     page2_url = server.url("/page2.json?page=2")
     server.add(API_PATH, _page_bytes(data, results=results[:split], next_page_url=page2_url))
     server.routes["/page2.json"] = page2 or Route(
-        body=_page_bytes(data, results=results[split - overlap:], next_page_url=None))
+        body=_page_bytes(data, results=results[split - overlap :], next_page_url=None)
+    )
     return server.url(API_PATH + f"?conditions[agencies][]={BIS}")
 
 
@@ -444,7 +475,7 @@ def test_long_ranges_are_read_in_windows_under_the_result_cap(kb, server, fixtur
     assert api.windows[:2] == [(date(2022, 6, 1), date(2023, 5, 31)), (date(2023, 6, 1), date(2024, 1, 31))]
     read = api.answered
     assert read[0][0] == date(2022, 6, 1) and read[-1][1] == date(2024, 1, 31)
-    assert all(b[0] - a[1] == timedelta(days=1) for a, b in zip(read, read[1:]))  # no gap, in order
+    assert all(b[0] - a[1] == timedelta(days=1) for a, b in itertools.pairwise(read))  # no gap, in order
     days = {date.fromisoformat(d["publication_date"]) for d in fixture_data["results"]}
     assert all((w[1] - w[0]).days < 7 for w in read if any(w[0] <= d <= w[1] for d in days))
     assert _source(kb, sid).settings["resume_from"] == "2024-01-10"
@@ -460,8 +491,9 @@ def test_local_file_is_read_once_without_windows(kb, tmp_path, fixture_data, fak
     path = tmp_path / "documents.json"
     path.write_bytes(_page_bytes(fixture_data, results=fixture_data["results"][:30]))
     with kb.session() as session:
-        sid = add_source(session, url=path.as_uri(), kind="federal_register", settings={"local": True},
-                         allow_file=True).id
+        sid = add_source(
+            session, url=path.as_uri(), kind="federal_register", settings={"local": True}, allow_file=True
+        ).id
         session.commit()
     outcome = _refresh(kb, sid)
     assert (outcome.status, outcome.new) == ("ok", 30) and _quiet(outcome.warning)

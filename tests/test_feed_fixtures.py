@@ -16,9 +16,14 @@ from kb.store import add_source
 from tests.helpers import FIXTURES
 
 FEEDS = FIXTURES / "feeds"
-ALL = sorted(p for p in FEEDS.rglob("*") if p.is_file() and p.name != "LICENSE"
-             and not (p.suffix == ".json" and p.with_suffix(".xml").exists())  # gofeed's expected results
-             and not p.name.endswith("_expected.json"))
+ALL = sorted(
+    p
+    for p in FEEDS.rglob("*")
+    if p.is_file()
+    and p.name != "LICENSE"
+    and not (p.suffix == ".json" and p.with_suffix(".xml").exists())  # gofeed's expected results
+    and not p.name.endswith("_expected.json")
+)
 
 pytestmark = pytest.mark.skipif(not FEEDS.is_dir(), reason=f"fixtures not found at {FEEDS}")
 

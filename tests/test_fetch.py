@@ -86,7 +86,9 @@ def test_retry_after_http_date():
     assert parse_retry_after("soon") is None
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://example.org/f", "file:///etc/passwd", "example.org/feed", ""])
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "ftp://example.org/f", "file:///etc/passwd", "example.org/feed", ""]
+)
 def test_only_http_urls(url):
     with pytest.raises(errors.BadURL):
         fetch(url)
@@ -104,4 +106,3 @@ def test_private_addresses_can_be_refused_at_connect_time(server):
         fetch(url, options=FetchOptions(allow_private=False))
     with pytest.raises(errors.ConnectionFailed, match="not a public address"):
         fetch(url.replace("127.0.0.1", "localhost"), options=FetchOptions(allow_private=False))
-

@@ -58,7 +58,9 @@ SMALL = """
 
 @pytest.fixture
 def small(tmp_path):
-    return Linker(load_registry(write_registry(tmp_path, SMALL, "- iso: CN\n  slug: china\n  aliases: [mainland China, 中国]\n")))
+    return Linker(
+        load_registry(write_registry(tmp_path, SMALL, "- iso: CN\n  slug: china\n  aliases: [mainland China, 中国]\n"))
+    )
 
 
 def test_acronyms_are_case_sensitive(small):
@@ -98,19 +100,26 @@ def test_countries_come_from_iso_3166(small):
     assert "france" in small.link("Firms in mainland China and France")
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("- slug: a\n  name: A\n  kind: organization\n- slug: a\n  name: B\n  kind: organization\n",
-     "things.yaml: entry 2 (a): duplicate slug 'a'"),
-    ("- slug: a\n  name: Apex\n  kind: organization\n- slug: b\n  name: Beta\n  kind: organization\n  aliases: [Apex]\n",
-     "alias 'apex' is claimed by a, b"),
-    ("- slug: a\n  kind: organization\n", "things.yaml: entry 1 (a): missing or empty 'name'"),
-    ("- slug: a\n  name: A\n  kind: spaceship\n", "unknown kind 'spaceship'"),
-    ("- slug: A B\n  name: A\n  kind: organization\n", "slug must be lowercase"),
-    ("- slug: a\n  name: A\n  kind: organization\n  merged_into: nowhere\n", "merged_into 'nowhere'"),
-    ("- slug: a\n  name: A\n  kind: organization\n  colour: red\n", "unknown fields colour"),
-    ("- slug: a\n  name: [unclosed\n", "things.yaml: not valid YAML"),
-    ("- just a string\n", "things.yaml: entry 1: expected a mapping"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        (
+            "- slug: a\n  name: A\n  kind: organization\n- slug: a\n  name: B\n  kind: organization\n",
+            "things.yaml: entry 2 (a): duplicate slug 'a'",
+        ),
+        (
+            "- slug: a\n  name: Apex\n  kind: organization\n- slug: b\n  name: Beta\n  kind: organization\n  aliases: [Apex]\n",
+            "alias 'apex' is claimed by a, b",
+        ),
+        ("- slug: a\n  kind: organization\n", "things.yaml: entry 1 (a): missing or empty 'name'"),
+        ("- slug: a\n  name: A\n  kind: spaceship\n", "unknown kind 'spaceship'"),
+        ("- slug: A B\n  name: A\n  kind: organization\n", "slug must be lowercase"),
+        ("- slug: a\n  name: A\n  kind: organization\n  merged_into: nowhere\n", "merged_into 'nowhere'"),
+        ("- slug: a\n  name: A\n  kind: organization\n  colour: red\n", "unknown fields colour"),
+        ("- slug: a\n  name: [unclosed\n", "things.yaml: not valid YAML"),
+        ("- just a string\n", "things.yaml: entry 1: expected a mapping"),
+    ],
+)
 def test_bad_registries_are_rejected_with_file_and_entry(tmp_path, text, fragment):
     with pytest.raises(RegistryError) as info:
         load_registry(write_registry(tmp_path, text))
@@ -136,6 +145,7 @@ def test_shared_alias_with_rules_on_both_is_allowed(tmp_path):
 
 # ---- the project's registry and gold corpus ------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def linker():
     return Linker(load_registry())
@@ -144,7 +154,17 @@ def linker():
 def test_registry_size(linker):
     specs = linker.registry.entities.values()
     assert sum(1 for e in specs if e.kind != "country") >= 120
-    for slug in ("bis", "openai", "alibaba-cloud", "baidu", "nvidia", "h20", "china", "entity-list", "ai-diffusion-framework"):
+    for slug in (
+        "bis",
+        "openai",
+        "alibaba-cloud",
+        "baidu",
+        "nvidia",
+        "h20",
+        "china",
+        "entity-list",
+        "ai-diffusion-framework",
+    ):
         assert slug in linker.registry.entities, slug
 
 

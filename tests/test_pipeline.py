@@ -68,8 +68,13 @@ def test_changed_entry_updates_its_document(kb, server):
 
 def test_failures_are_stored_and_poll_goes_on(kb, server):
     ok = server.add("/ok.xml", rss(("a", "Alpha", "one")))
-    ids = _subscribe(kb, server.url("/missing.xml"), server.add("/boom", status=500),
-                     server.add("/page.html", "<html><body>hello</body></html>"), ok)
+    ids = _subscribe(
+        kb,
+        server.url("/missing.xml"),
+        server.add("/boom", status=500),
+        server.add("/page.html", "<html><body>hello</body></html>"),
+        ok,
+    )
     summary = poll(kb, ids)
     assert summary.count("failed") == 3 and summary.count("ok") == 1 and summary.new == 1
     with kb.session() as session:
@@ -135,8 +140,10 @@ def test_malformed_but_readable_feed_is_kept_and_flagged(kb, server):
 
 
 def test_relative_links_resolve_against_the_feed_url(kb, server):
-    feed = ("<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>t</title>"
-            "<entry><id>urn:x:1</id><title>Rel</title><link href='/posts/1'/><updated>2024-07-09T00:00:00Z</updated></entry></feed>")
+    feed = (
+        "<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>t</title>"
+        "<entry><id>urn:x:1</id><title>Rel</title><link href='/posts/1'/><updated>2024-07-09T00:00:00Z</updated></entry></feed>"
+    )
     [sid] = _subscribe(kb, server.add("/atom.xml", feed))
     poll(kb, [sid])
     with kb.session() as session:

@@ -14,24 +14,51 @@ from kb.search import SearchRequest, search
 from kb.store import add_source
 
 ITEMS = [
-    ("n1", "Mon, 07 Oct 2022 12:00:00 GMT", "BIS issues advanced computing export controls",
-     "The Bureau of Industry and Security published export controls on advanced chips for China."),
-    ("n2", "Tue, 17 Oct 2023 12:00:00 GMT", "Export controls updated for AI chips",
-     "New export controls close gaps; Nvidia A800 and H800 now need a license."),
-    ("n3", "Tue, 25 Jun 2024 12:00:00 GMT", "OpenAI to block API traffic from China",
-     "OpenAI told developers in mainland China that API traffic will be blocked from July 9."),
-    ("n4", "Tue, 09 Jul 2024 12:00:00 GMT", "OpenAI cut-off takes effect",
-     "Developers in China lose access to the OpenAI API as the block takes effect."),
-    ("n5", "Wed, 10 Jul 2024 12:00:00 GMT", "Alibaba Cloud offers free tokens",
-     "Alibaba Cloud offered free Qwen tokens to developers leaving OpenAI."),
-    ("n6", "Tue, 15 Apr 2025 12:00:00 GMT", "Nvidia says H20 needs a license",
-     "Nvidia disclosed that H20 exports to China now require a license."),
+    (
+        "n1",
+        "Mon, 07 Oct 2022 12:00:00 GMT",
+        "BIS issues advanced computing export controls",
+        "The Bureau of Industry and Security published export controls on advanced chips for China.",
+    ),
+    (
+        "n2",
+        "Tue, 17 Oct 2023 12:00:00 GMT",
+        "Export controls updated for AI chips",
+        "New export controls close gaps; Nvidia A800 and H800 now need a license.",
+    ),
+    (
+        "n3",
+        "Tue, 25 Jun 2024 12:00:00 GMT",
+        "OpenAI to block API traffic from China",
+        "OpenAI told developers in mainland China that API traffic will be blocked from July 9.",
+    ),
+    (
+        "n4",
+        "Tue, 09 Jul 2024 12:00:00 GMT",
+        "OpenAI cut-off takes effect",
+        "Developers in China lose access to the OpenAI API as the block takes effect.",
+    ),
+    (
+        "n5",
+        "Wed, 10 Jul 2024 12:00:00 GMT",
+        "Alibaba Cloud offers free tokens",
+        "Alibaba Cloud offered free Qwen tokens to developers leaving OpenAI.",
+    ),
+    (
+        "n6",
+        "Tue, 15 Apr 2025 12:00:00 GMT",
+        "Nvidia says H20 needs a license",
+        "Nvidia disclosed that H20 exports to China now require a license.",
+    ),
 ]
 
 
 def _feed(items) -> str:
-    body = "".join(f"<item><guid>{g}</guid><title>{t}</title><link>https://example.org/{g}</link>"
-                   f"<pubDate>{d}</pubDate><description>{b}</description></item>" for g, d, t, b in items)
+    body = "".join(
+        f"<item><guid>{g}</guid><title>{t}</title><link>https://example.org/{g}</link>"
+        f"<pubDate>{d}</pubDate><description>{b}</description></item>"
+        for g, d, t, b in items
+    )
     return f"<?xml version='1.0'?><rss version='2.0'><channel><title>Desk</title>{body}</channel></rss>"
 
 
@@ -119,8 +146,20 @@ def test_did_you_mean(kb, corpus):
     assert result.total == 0 and result.suggestion == "nvidia"
 
 
-@pytest.mark.parametrize("query", ['"unclosed', "AND OR (", "published:[last month to now]",
-                                   "date:[garbage to xyz]", "((((", "title:", "-", "*", "entity:"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"unclosed',
+        "AND OR (",
+        "published:[last month to now]",
+        "date:[garbage to xyz]",
+        "((((",
+        "title:",
+        "-",
+        "*",
+        "entity:",
+    ],
+)
 def test_unreadable_queries_never_raise(kb, corpus, query):
     result = run(kb, query=query)
     assert result.total >= 0
@@ -204,7 +243,8 @@ def test_empty_index_searches_and_facets(kb):
 
 
 def test_index_from_another_schema_asks_for_a_rebuild(kb, corpus):
-    from whoosh import fields, index as whoosh_index
+    from whoosh import fields
+    from whoosh import index as whoosh_index
 
     from kb.errors import IndexOutdated
 
@@ -223,8 +263,10 @@ def test_index_from_another_schema_asks_for_a_rebuild(kb, corpus):
 
 def test_words_standing_together_rank_first(kb, server):
     filler = " ".join(["Analysts met suppliers in several cities to compare notes on demand."] * 6)
-    items = [("p1", "Mon, 01 Jan 2024 12:00:00 GMT", "Licence talk", "Export grew; controls followed."),
-             ("p2", "Mon, 01 Jan 2024 12:00:00 GMT", "Rules", f"Firms studied new chip export controls. {filler}")]
+    items = [
+        ("p1", "Mon, 01 Jan 2024 12:00:00 GMT", "Licence talk", "Export grew; controls followed."),
+        ("p2", "Mon, 01 Jan 2024 12:00:00 GMT", "Rules", f"Firms studied new chip export controls. {filler}"),
+    ]
     with kb.session() as session:
         sid = add_source(session, url=server.add("/p.xml", _feed(items))).id
         session.commit()
@@ -233,9 +275,11 @@ def test_words_standing_together_rank_first(kb, server):
 
 
 def test_undated_documents_sort_last_both_ways(kb, corpus, server):
-    feed = ("<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>"
-            "<item><guid>u1</guid><title>Undated China note</title><description>China</description></item>"
-            "</channel></rss>")
+    feed = (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>"
+        "<item><guid>u1</guid><title>Undated China note</title><description>China</description></item>"
+        "</channel></rss>"
+    )
     with kb.session() as session:
         sid = add_source(session, url=server.add("/undated.xml", feed)).id
         session.commit()

@@ -15,8 +15,16 @@ from kb import settings
 from kb.context import open_kb
 from kb.demo import load_demo
 from kb.errors import NotFound, UserInputError
-from kb.timeline import (TimelineQuery, all_events, deadlines_ics, events_csv, rules_as_of, rules_csv, timeline,
-                         upcoming_deadlines)
+from kb.timeline import (
+    TimelineQuery,
+    all_events,
+    deadlines_ics,
+    events_csv,
+    rules_as_of,
+    rules_csv,
+    timeline,
+    upcoming_deadlines,
+)
 from kb.timeline_cli import timeline as timeline_command
 
 
@@ -54,6 +62,7 @@ def _run(*args: str):
 
 # ---- the issue's acceptance checks ---------------------------------------------------------
 
+
 def test_openai_timeline_shows_the_notice_and_the_cut_off_with_their_reports(demo):
     page = timeline(demo, TimelineQuery(entities=("openai",), limit=50))
     by_key = {e.key: e for e in page.events}
@@ -67,7 +76,8 @@ def test_openai_timeline_shows_the_notice_and_the_cut_off_with_their_reports(dem
         assert ("openai", "actor") in {(r.slug, r.role) for r in event.entities}
     assert any("July 9" in r.sentence or "7月9日" in r.sentence for r in cut_off.reports)
     assert {r.title for r in notice.reports} >= {
-        "OpenAI confirms plan to block API traffic from countries it does not support"}
+        "OpenAI confirms plan to block API traffic from countries it does not support"
+    }
     # newest first, and the cut-off is not duplicated by its reports
     assert [e.date for e in page.events] == sorted((e.date for e in page.events), reverse=True)
     assert sum(e.kind == "service_restricted" and e.date == date(2024, 7, 9) for e in page.events) == 1
@@ -102,15 +112,35 @@ def test_cli_as_of(demo, day, label):
 
 # ---- queries ---------------------------------------------------------------------------------
 
+
 def test_filters_order_and_paging(demo):
-    oldest = timeline(demo, TimelineQuery(kinds=("rule",), jurisdiction="us", since=date(2024, 1, 1),
-                                          until=date(2025, 12, 31), order="oldest", limit=5))
+    oldest = timeline(
+        demo,
+        TimelineQuery(
+            kinds=("rule",),
+            jurisdiction="us",
+            since=date(2024, 1, 1),
+            until=date(2025, 12, 31),
+            order="oldest",
+            limit=5,
+        ),
+    )
     assert oldest.total > 5 and oldest.pages == -(-oldest.total // 5)
     assert all(e.kind.startswith(("rule_", "comment_", "compliance_")) for e in oldest.events)
     assert all(e.jurisdiction == "US" and date(2024, 1, 1) <= e.date <= date(2025, 12, 31) for e in oldest.events)
     assert [e.date for e in oldest.events] == sorted(e.date for e in oldest.events)
-    second = timeline(demo, TimelineQuery(kinds=("rule",), jurisdiction="US", since=date(2024, 1, 1),
-                                          until=date(2025, 12, 31), order="oldest", limit=5, page=2))
+    second = timeline(
+        demo,
+        TimelineQuery(
+            kinds=("rule",),
+            jurisdiction="US",
+            since=date(2024, 1, 1),
+            until=date(2025, 12, 31),
+            order="oldest",
+            limit=5,
+            page=2,
+        ),
+    )
     assert not {e.id for e in second.events} & {e.id for e in oldest.events}
     rescinded = timeline(demo, TimelineQuery(status="rescinded", limit=50)).events
     assert {e.rule for e in rescinded} >= {"ai-diffusion-framework", "eo-14110"}
@@ -121,18 +151,22 @@ def test_filters_order_and_paging(demo):
 def test_entity_filter_follows_rule_ids_and_refuses_unknown_names(demo):
     events = timeline(demo, TimelineQuery(entities=("ai-diffusion-framework",), order="oldest", limit=50)).events
     assert [e.kind for e in events][:2] == ["rule_published", "rule_effective"]
-    assert all(e.rule == "ai-diffusion-framework" or "ai-diffusion-framework" in {r.slug for r in e.entities}
-               for e in events)
+    assert all(
+        e.rule == "ai-diffusion-framework" or "ai-diffusion-framework" in {r.slug for r in e.entities} for e in events
+    )
     with pytest.raises(NotFound):
         timeline(demo, TimelineQuery(entities=("no-such-thing",)))
 
 
-@pytest.mark.parametrize("query, message", [
-    (TimelineQuery(kinds=("bogus",)), "unknown event kind 'bogus'"),
-    (TimelineQuery(since=date(2025, 1, 2), until=date(2025, 1, 1)), "is after until"),
-    (TimelineQuery(status="alive"), "unknown status 'alive'"),
-    (TimelineQuery(order="random"), "order must be"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        (TimelineQuery(kinds=("bogus",)), "unknown event kind 'bogus'"),
+        (TimelineQuery(since=date(2025, 1, 2), until=date(2025, 1, 1)), "is after until"),
+        (TimelineQuery(status="alive"), "unknown status 'alive'"),
+        (TimelineQuery(order="random"), "order must be"),
+    ],
+)
 def test_bad_queries_are_user_errors(demo, query, message):
     with pytest.raises(UserInputError, match=message):
         timeline(demo, query)
@@ -151,6 +185,7 @@ def test_upcoming_deadlines_leave_out_rescinded_rules(demo):
 
 # ---- exports ---------------------------------------------------------------------------------
 
+
 def test_csv_export_parses_back(demo):
     events = all_events(demo, TimelineQuery(entities=("openai",)))
     rows = list(csv.DictReader(io.StringIO(events_csv(events))))
@@ -164,7 +199,7 @@ def test_csv_export_parses_back(demo):
 
 def test_csv_cells_cannot_run_as_formulas(demo):
     [event] = all_events(demo, TimelineQuery(entities=("openai",), limit=1))[:1]
-    event.title = "=HYPERLINK(\"http://evil\")"
+    event.title = '=HYPERLINK("http://evil")'
     assert "'=HYPERLINK" in events_csv([event])
 
 
@@ -203,12 +238,15 @@ def test_cli_upcoming(demo):
     assert "upcoming deadlines" in result.output and "Comment deadline for the AI Diffusion rule" not in result.output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--since", "yesterday"], "is not a date in the form YYYY-MM-DD"),
-    (["--kind", "nonsense"], "unknown event kind"),
-    (["--as-of", "2025-01-01", "--upcoming"], "do not go together"),
-    (["--entity", "nobody-at-all"], "no entity or rule lifecycle"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--since", "yesterday"], "is not a date in the form YYYY-MM-DD"),
+        (["--kind", "nonsense"], "unknown event kind"),
+        (["--as-of", "2025-01-01", "--upcoming"], "do not go together"),
+        (["--entity", "nobody-at-all"], "no entity or rule lifecycle"),
+    ],
+)
 def test_cli_user_mistakes_are_clear(demo, args, message):
     result = _run(*args)
     assert result.exit_code != 0

@@ -24,8 +24,14 @@ from kb.store import add_source
 from kb.ui import queries
 from tests.helpers import ROOT, rss
 
-PAGES = ["views/search.py", "views/document.py", "views/sources.py", "views/providers.py", "views/timeline.py",
-         "views/entities.py"]
+PAGES = [
+    "views/search.py",
+    "views/document.py",
+    "views/sources.py",
+    "views/providers.py",
+    "views/timeline.py",
+    "views/entities.py",
+]
 FAILURE = "Something went wrong"
 
 H20_ITEMS = [
@@ -45,8 +51,19 @@ def app(script: str, **params: str) -> AppTest:
 def shown(at: AppTest) -> str:
     """Every text the page put on screen, one per line."""
     parts = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "info", "warning", "error",
-                 "success", "exception"):
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "text",
+        "info",
+        "warning",
+        "error",
+        "success",
+        "exception",
+    ):
         parts += [str(el.value) for el in getattr(at, kind)]
     parts += [el.proto.label for el in at.get("page_link")]
     return "\n".join(parts)
@@ -96,6 +113,7 @@ def first_document(kb, word: str = "H20") -> Document:
 
 # ---- every page renders -----------------------------------------------------------
 
+
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_an_empty_store(kb_env, page):
     at = app(page)
@@ -129,6 +147,7 @@ def test_router_explains_a_missing_demo_corpus(kb_env, tmp_path, monkeypatch):
 
 
 # ---- search -----------------------------------------------------------------------
+
 
 def result_titles(at: AppTest) -> list[str]:
     return [el.value for el in at.markdown if "document?id=" in el.value]
@@ -209,7 +228,7 @@ def test_downloads_are_offered_for_the_current_results(demo_kb):
 
 def test_clear_filters_keeps_the_query(demo_kb):
     at = app("views/search.py", q="H20", kind="rule")
-    [b for b in at.button if b.label == "Clear filters"][0].click().run()
+    next(b for b in at.button if b.label == "Clear filters").click().run()
     assert_clean(at)
     assert at.multiselect(key="kind").value == [] and at.text_input(key="q").value == "H20"
 
@@ -220,6 +239,7 @@ def test_entity_links_point_to_entity_pages(demo_kb):
         session.add(Mention(document_id=doc.id, entity_slug="test-entity", count=1000))
         session.commit()
     from kb import index as kb_index
+
     with demo_kb.session() as session:
         kb_index.index_documents(demo_kb.index, session, [doc.id])
     at = app("views/search.py", q="H20")
@@ -229,6 +249,7 @@ def test_entity_links_point_to_entity_pages(demo_kb):
 
 
 # ---- document ---------------------------------------------------------------------
+
 
 def test_document_page_shows_one_document(demo_kb):
     doc = first_document(demo_kb)
@@ -263,8 +284,13 @@ def test_document_with_an_unsafe_link_and_markup_stays_inert(kb, tmp_path):
         source = Source(url="https://example.org/feed", title="<b>Bad</b> ![x](http://127.0.0.1:9/s.png)")
         session.add(source)
         session.flush()
-        doc = Document(source_id=source.id, key="k", url="javascript:alert(1)", title="<script>alert(1)</script>",
-                       body="![x](http://127.0.0.1:9/p.png) <img src=x onerror=alert(2)>")
+        doc = Document(
+            source_id=source.id,
+            key="k",
+            url="javascript:alert(1)",
+            title="<script>alert(1)</script>",
+            body="![x](http://127.0.0.1:9/p.png) <img src=x onerror=alert(2)>",
+        )
         session.add(doc)
         session.commit()
     at = app("views/document.py", id=str(doc.id))
@@ -278,14 +304,17 @@ def test_document_with_an_unsafe_link_and_markup_stays_inert(kb, tmp_path):
 
 # ---- sources ----------------------------------------------------------------------
 
+
 def add_through_form(at: AppTest, url: str, title: str = "") -> AppTest:
     at.text_input(key="new_url").input(url)
     at.text_input(key="new_title").input(title)
-    return [b for b in at.button if b.label == "Add source"][0].click().run()
+    return next(b for b in at.button if b.label == "Add source").click().run()
 
 
 def test_add_a_source_and_fetch_it(kb_env, server):
-    url = server.add("/feed.xml", rss(*H20_ITEMS, title="Loopback feed"), headers={"Content-Type": "application/rss+xml"})
+    url = server.add(
+        "/feed.xml", rss(*H20_ITEMS, title="Loopback feed"), headers={"Content-Type": "application/rss+xml"}
+    )
     at = add_through_form(app("views/sources.py"), url)
     assert_clean(at)
     assert any("Added source" in s.value for s in at.success)
@@ -295,8 +324,7 @@ def test_add_a_source_and_fetch_it(kb_env, server):
     assert list(rows["title"]) == ["Loopback feed"] and list(rows["documents"]) == [3]
 
 
-@pytest.mark.parametrize("url, message", [("ftp://example.org/feed", "not an http(s) URL"),
-                                          ("", "not an http(s) URL")])
+@pytest.mark.parametrize("url, message", [("ftp://example.org/feed", "not an http(s) URL"), ("", "not an http(s) URL")])
 def test_adding_a_bad_url_shows_why(kb_env, url, message):
     at = add_through_form(app("views/sources.py"), url)
     assert_clean(at)
@@ -316,14 +344,14 @@ def test_disable_enable_and_poll_now(kb, server):
         source_id = add_source(session, url=url).id
         session.commit()
     at = app("views/sources.py")
-    [b for b in at.button if b.label == "Poll now"][0].click().run()
+    next(b for b in at.button if b.label == "Poll now").click().run()
     assert_clean(at)
     assert any("3 new" in s.value for s in at.success)
-    [b for b in at.button if b.label == "Disable"][0].click().run()
+    next(b for b in at.button if b.label == "Disable").click().run()
     with kb.session() as session:
         assert session.get(Source, source_id).enabled is False
     assert "ok (disabled)" in list(at.dataframe[0].value["status"])
-    [b for b in at.button if b.label == "Enable"][0].click().run()
+    next(b for b in at.button if b.label == "Enable").click().run()
     with kb.session() as session:
         assert session.get(Source, source_id).enabled is True
 
@@ -334,7 +362,7 @@ def test_poll_all_due_reports_a_failing_source(kb, server):
         add_source(session, url=server.url("/gone.xml"))
         session.commit()
     at = app("views/sources.py")
-    [b for b in at.button if b.label == "Poll all due sources"][0].click().run()
+    next(b for b in at.button if b.label == "Poll all due sources").click().run()
     assert_clean(at)
     assert any("410" in e.value for e in at.error), [e.value for e in at.error]
     assert list(at.dataframe[0].value["status"]) == ["gone"]
@@ -349,7 +377,7 @@ def test_a_locked_index_is_reported_clearly(kb, server, monkeypatch):
     writer = kb.index.writer()  # another writer holds the lock
     try:
         at = app("views/sources.py")
-        [b for b in at.button if b.label == "Poll now"][0].click().run()
+        next(b for b in at.button if b.label == "Poll now").click().run()
     finally:
         writer.cancel()
     assert_clean(at)
@@ -358,8 +386,18 @@ def test_a_locked_index_is_reported_clearly(kb, server, monkeypatch):
 
 # ---- providers --------------------------------------------------------------------
 
-def add_service_event(session, key: str, when: date, kind: str, provider: str, *countries: str,
-                      provider_role: str = "subject", country_role: str = "target", product: str | None = None) -> None:
+
+def add_service_event(
+    session,
+    key: str,
+    when: date,
+    kind: str,
+    provider: str,
+    *countries: str,
+    provider_role: str = "subject",
+    country_role: str = "target",
+    product: str | None = None,
+) -> None:
     event = Event(key=key, date=when, kind=kind, title=f"{provider} {kind} {' '.join(countries)}", origin="curated")
     session.add(event)
     session.flush()
@@ -393,10 +431,28 @@ def test_providers_matrix_as_of_a_date(kb):
 def test_a_beneficiary_country_counts_and_a_product_beside_its_maker_is_no_provider(kb):
     """Curated events name countries as target or beneficiary; the actor is the provider."""
     with kb.session() as session:
-        add_service_event(session, "a", date(2023, 8, 31), "service_available", "baidu", "cn",
-                          provider_role="actor", country_role="beneficiary", product="ernie")
-        add_service_event(session, "b", date(2024, 7, 9), "service_restricted", "openai", "cn", "ru",
-                          provider_role="actor", product="openai-api")
+        add_service_event(
+            session,
+            "a",
+            date(2023, 8, 31),
+            "service_available",
+            "baidu",
+            "cn",
+            provider_role="actor",
+            country_role="beneficiary",
+            product="ernie",
+        )
+        add_service_event(
+            session,
+            "b",
+            date(2024, 7, 9),
+            "service_restricted",
+            "openai",
+            "cn",
+            "ru",
+            provider_role="actor",
+            product="openai-api",
+        )
         session.commit()
         result = queries.availability(session, date(2024, 8, 1))
     assert result.status[("baidu", "cn")][0] == "available"
@@ -410,10 +466,21 @@ def test_pages_do_not_load_whole_tables(kb):
         source = Source(url="https://example.org/many")
         session.add(source)
         session.flush()
-        session.add_all([Document(source_id=source.id, key=f"k{i}", title=f"Report {i} on H20", body="H20 chips",
-                                  published_at=datetime(2024, 1, 1 + i % 28)) for i in range(120)])
+        session.add_all(
+            [
+                Document(
+                    source_id=source.id,
+                    key=f"k{i}",
+                    title=f"Report {i} on H20",
+                    body="H20 chips",
+                    published_at=datetime(2024, 1, 1 + i % 28),
+                )
+                for i in range(120)
+            ]
+        )
         session.commit()
     from kb import index as kb_index
+
     with kb.session() as session:
         kb_index.rebuild(kb.config.index_dir, session)
     kb.reopen_index()
@@ -423,7 +490,8 @@ def test_pages_do_not_load_whole_tables(kb):
 
 
 def test_an_index_from_an_older_schema_asks_for_a_reindex(kb):
-    from whoosh import fields, index as whoosh_index
+    from whoosh import fields
+    from whoosh import index as whoosh_index
 
     kb.index  # noqa: B018  (creates the current generation)
     whoosh_index.create_in(str(kb.config.index_dir.resolve()), fields.Schema(id=fields.ID(stored=True)))
@@ -446,8 +514,10 @@ def test_entities_named_in_the_query_get_links(demo_kb):
 
 # ---- timeline ---------------------------------------------------------------------
 
-needs_demo = pytest.mark.skipif(not (demo.DEMO_DIR.is_dir() and demo.demo_files()),
-                                reason="needs the bundled demo corpus (data/demo/) and its curated timeline")
+needs_demo = pytest.mark.skipif(
+    not (demo.DEMO_DIR.is_dir() and demo.demo_files()),
+    reason="needs the bundled demo corpus (data/demo/) and its curated timeline",
+)
 DIFFUSION = "ai-diffusion-framework"
 
 
@@ -554,8 +624,12 @@ def test_the_timeline_pages_and_caps_its_chart(kb):
     from kb import timeline as tl
 
     with kb.session() as session:
-        session.add_all([Event(key=f"e{i}", date=date(2024, 1, 1 + i % 28), kind="statement", title=f"Statement {i}")
-                         for i in range(130)])
+        session.add_all(
+            [
+                Event(key=f"e{i}", date=date(2024, 1, 1 + i % 28), kind="statement", title=f"Statement {i}")
+                for i in range(130)
+            ]
+        )
         session.commit()
         assert len(queries.timeline_points(session, tl.TimelineQuery(), cap=50)) == 51
     at = app("views/timeline.py")
@@ -574,11 +648,19 @@ def add_hostile_event(kb) -> int:
         source = Source(url="https://example.org/feed", title="<b>src</b>")
         session.add(source)
         session.flush()
-        doc = Document(source_id=source.id, key="k", title=f"Report {HOSTILE}", body="b",
-                       published_at=datetime(2025, 1, 2))
-        event = Event(key="hostile", date=date(2025, 1, 2), kind="statement", title=f"Title {HOSTILE}",
-                      summary=f"Summary {HOSTILE}", origin="extracted", confidence=0.5,
-                      sources=["javascript:alert(3)", "https://example.org/ok", "data:text/html,<b>x</b>"])
+        doc = Document(
+            source_id=source.id, key="k", title=f"Report {HOSTILE}", body="b", published_at=datetime(2025, 1, 2)
+        )
+        event = Event(
+            key="hostile",
+            date=date(2025, 1, 2),
+            kind="statement",
+            title=f"Title {HOSTILE}",
+            summary=f"Summary {HOSTILE}",
+            origin="extracted",
+            confidence=0.5,
+            sources=["javascript:alert(3)", "https://example.org/ok", "data:text/html,<b>x</b>"],
+        )
         session.add_all([doc, event])
         session.flush()
         session.add(EventEntity(event_id=event.id, entity_slug="openai", role="actor"))
@@ -589,14 +671,18 @@ def add_hostile_event(kb) -> int:
 
 
 def assert_inert_markup(at: AppTest) -> None:
-    markup = "\n".join(str(el.value) for kind in ("title", "header", "subheader", "markdown", "caption", "info",
-                                                   "warning") for el in getattr(at, kind))
+    markup = "\n".join(
+        str(el.value)
+        for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning")
+        for el in getattr(at, kind)
+    )
     markup += "\n".join(el.proto.label for el in at.get("page_link"))
     live = re.sub(r"\\.", "", markup)  # what is not backslash-escaped: markup of our own
     assert "<" not in live and "![" not in live
     targets = re.findall(r"\]\(([^)\s]*)", live)
-    assert targets and all(re.match(r"(https?://|document\?|entities|timeline\?|providers)", t) for t in targets), \
+    assert targets and all(re.match(r"(https?://|document\?|entities|timeline\?|providers)", t) for t in targets), (
         targets
+    )
     assert "onerror" in markup, "the hostile text is shown, as text"
 
 
@@ -615,9 +701,17 @@ def test_hostile_event_text_stays_inert_on_an_entity_page(kb):
 
     add_hostile_event(kb)
     with kb.session() as session:
-        session.add(Entity(slug="openai", name="Open<b>AI</b> ![x](http://127.0.0.1:9/e.png)", kind="organization",
-                           url="javascript:alert(4)", wikidata="Q1\"><script>", aliases=["<i>alias</i>"],
-                           description="[click](javascript:alert(5))"))
+        session.add(
+            Entity(
+                slug="openai",
+                name="Open<b>AI</b> ![x](http://127.0.0.1:9/e.png)",
+                kind="organization",
+                url="javascript:alert(4)",
+                wikidata='Q1"><script>',
+                aliases=["<i>alias</i>"],
+                description="[click](javascript:alert(5))",
+            )
+        )
         session.commit()
     at = app("views/entities.py", id="openai")
     assert_clean(at)
@@ -626,6 +720,7 @@ def test_hostile_event_text_stays_inert_on_an_entity_page(kb):
 
 
 # ---- entities ---------------------------------------------------------------------
+
 
 @needs_demo
 def test_entity_page_by_query_parameter(demo_kb):
@@ -709,6 +804,7 @@ def test_entity_directory_can_include_entities_no_document_names(demo_kb):
 
 
 # ---- URL state ----------------------------------------------------------------------
+
 
 class FakeParams(dict):
     """What Param.read needs of st.query_params: get and get_all."""

@@ -12,8 +12,7 @@ import pytest
 
 from kb.search import Hit, SearchRequest, SearchResult
 from kb.ui import exports
-from kb.ui.render import (escape_inline, escape_md, highlight_snippet, internal_href, internal_link, md_link,
-                          safe_url)
+from kb.ui.render import escape_inline, escape_md, highlight_snippet, internal_href, internal_link, md_link, safe_url
 
 ZW = "\u200b"
 PAYLOADS = [
@@ -69,22 +68,25 @@ def test_control_and_bidi_characters_are_dropped():
     assert escape_inline("a\x00b\x1bc\u202ed") == "abcd"
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("https://example.org/a?b=c", "https://example.org/a?b=c"),
-    ("  http://example.org/  ", "http://example.org/"),
-    ("HTTPS://EXAMPLE.ORG", "HTTPS://EXAMPLE.ORG"),
-    ("javascript:alert(1)", None),
-    ("JaVaScRiPt:alert(1)", None),
-    ("data:text/html,<script>alert(1)</script>", None),
-    ("file:///etc/passwd", None),
-    ("//example.org/x", None),
-    ("http://", None),
-    ("http://exa mple.org", None),
-    ("http://example.org/\"onmouseover=", None),
-    ("http://example.org/\nx", None),
-    ("", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("https://example.org/a?b=c", "https://example.org/a?b=c"),
+        ("  http://example.org/  ", "http://example.org/"),
+        ("HTTPS://EXAMPLE.ORG", "HTTPS://EXAMPLE.ORG"),
+        ("javascript:alert(1)", None),
+        ("JaVaScRiPt:alert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("file:///etc/passwd", None),
+        ("//example.org/x", None),
+        ("http://", None),
+        ("http://exa mple.org", None),
+        ('http://example.org/"onmouseover=', None),
+        ("http://example.org/\nx", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_safe_url_accepts_only_http_and_https(url, expected):
     assert safe_url(url) == expected
 
@@ -98,7 +100,9 @@ def test_md_link_only_links_safe_urls_and_escapes_the_label():
 def test_internal_links_encode_their_parameters():
     assert internal_href("document", {"id": "5"}) == "document?id=5"
     assert internal_href("entities", {"id": "a b)&c"}) == "entities?id=a+b%29%26c"
-    assert internal_link("<b>Nvidia</b>", "entities", {"id": "nvidia"}) == "[\\<b\\>Nvidia\\<\\/b\\>](entities?id=nvidia)"
+    assert (
+        internal_link("<b>Nvidia</b>", "entities", {"id": "nvidia"}) == "[\\<b\\>Nvidia\\<\\/b\\>](entities?id=nvidia)"
+    )
 
 
 def test_highlight_snippet_marks_matches_around_escaped_text():
@@ -109,7 +113,7 @@ def test_highlight_snippet_marks_matches_around_escaped_text():
 def test_highlight_snippet_cannot_be_closed_early_by_its_text():
     out = highlight_snippet([("x] ![y](http://h/p.png) [", True)])
     assert out.startswith(":orange-background[**") and out.endswith("**]")
-    assert "]" not in unescaped(out[len(":orange-background[**"):-3])
+    assert "]" not in unescaped(out[len(":orange-background[**") : -3])
 
 
 def test_highlight_snippet_is_bounded():
@@ -118,16 +122,27 @@ def test_highlight_snippet_is_bounded():
 
 
 def _result(*titles: str) -> SearchResult:
-    hits = [Hit(id=i, title=t, url="https://example.org", source_id=1, source_title="S", kind="news",
-                published=datetime(2025, 1, 2), snippet=[("a ", False), ("b", True)], entities=["nvidia", "bis"])
-            for i, t in enumerate(titles, 1)]
+    hits = [
+        Hit(
+            id=i,
+            title=t,
+            url="https://example.org",
+            source_id=1,
+            source_title="S",
+            kind="news",
+            published=datetime(2025, 1, 2),
+            snippet=[("a ", False), ("b", True)],
+            entities=["nvidia", "bis"],
+        )
+        for i, t in enumerate(titles, 1)
+    ]
     return SearchResult(request=SearchRequest(query="b"), hits=hits, total=len(hits))
 
 
 def test_csv_export_neutralises_spreadsheet_formulas():
-    data = exports.result_csv(_result("=HYPERLINK(\"http://x\")", "+1", "plain")).decode("utf-8-sig")
+    data = exports.result_csv(_result('=HYPERLINK("http://x")', "+1", "plain")).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(data)))
-    assert [r["title"] for r in rows] == ["'=HYPERLINK(\"http://x\")", "'+1", "plain"]
+    assert [r["title"] for r in rows] == ['\'=HYPERLINK("http://x")', "'+1", "plain"]
     assert rows[0]["entities"] == "nvidia; bis" and rows[0]["snippet"] == "a b"
     assert rows[0]["published"] == "2025-01-02T00:00:00"
 

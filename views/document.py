@@ -10,7 +10,6 @@ from kb.ui.render import escape_inline, kind_label, safe_url
 from kb.ui.resources import get_kb, page_edge
 
 
-
 def requested_id() -> int | None:
     raw = st.query_params.get("id", "")
     return int(raw) if raw.isdigit() else None
@@ -28,8 +27,10 @@ def when(value) -> str:
 
 def header(doc, source) -> None:
     st.header(escape_inline(doc.title or "(untitled)", 400))
-    st.caption(f"{escape_inline(source.title or source.url, 160)} · {when(doc.published_at)[:10]} · "
-               f"{escape_inline(kind_label(doc.kind))} · document {doc.id}")
+    st.caption(
+        f"{escape_inline(source.title or source.url, 160)} · {when(doc.published_at)[:10]} · "
+        f"{escape_inline(kind_label(doc.kind))} · document {doc.id}"
+    )
     original = safe_url(doc.url)
     if original:
         st.link_button("Open the original", original, icon=":material/open_in_new:")
@@ -38,12 +39,20 @@ def header(doc, source) -> None:
 
 
 def facts(doc) -> None:
-    rows = {"Published": when(doc.published_at), "Updated": when(doc.updated_at), "Fetched": when(doc.fetched_at),
-            "Kind": kind_label(doc.kind), "Language": doc.language, "Author": doc.author,
-            "Document number": doc.document_number, "Original address": doc.url}
+    rows = {
+        "Published": when(doc.published_at),
+        "Updated": when(doc.updated_at),
+        "Fetched": when(doc.fetched_at),
+        "Kind": kind_label(doc.kind),
+        "Language": doc.language,
+        "Author": doc.author,
+        "Document number": doc.document_number,
+        "Original address": doc.url,
+    }
     st.subheader("Details")
-    st.dataframe([{"field": k, "value": v} for k, v in rows.items() if v and v != "—"],
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        [{"field": k, "value": v} for k, v in rows.items() if v and v != "—"], hide_index=True, width="stretch"
+    )
 
 
 def body(doc) -> None:
@@ -70,8 +79,12 @@ def entities(linked: list[tuple[str, str, int]]) -> None:
 def events(supported: list[dict]) -> None:
     if supported:
         st.subheader("Events it supports")
-        st.dataframe(supported, hide_index=True, width="stretch",
-                     column_config={"event": st.column_config.TextColumn(width="large")})
+        st.dataframe(
+            supported,
+            hide_index=True,
+            width="stretch",
+            column_config={"event": st.column_config.TextColumn(width="large")},
+        )
 
 
 def structured(doc) -> None:

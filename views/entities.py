@@ -28,12 +28,26 @@ DOCUMENTS_PER_PAGE = 10
 EVENTS_SHOWN = 8
 WIKIDATA_ID = re.compile(r"^Q[1-9][0-9]{0,11}$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
-KIND_NAMES = {"organization": "Organization", "government_body": "Government body", "country": "Country",
-              "person": "Person", "ai_model": "AI model", "product": "Product", "regulation": "Rule or law",
-              "program": "Programme or list"}
-KIND_PLURALS = {"organization": "Organizations", "government_body": "Government bodies", "country": "Countries",
-                "person": "People", "ai_model": "AI models", "product": "Products", "regulation": "Rules and laws",
-                "program": "Programmes and lists"}
+KIND_NAMES = {
+    "organization": "Organization",
+    "government_body": "Government body",
+    "country": "Country",
+    "person": "Person",
+    "ai_model": "AI model",
+    "product": "Product",
+    "regulation": "Rule or law",
+    "program": "Programme or list",
+}
+KIND_PLURALS = {
+    "organization": "Organizations",
+    "government_body": "Government bodies",
+    "country": "Countries",
+    "person": "People",
+    "ai_model": "AI models",
+    "product": "Products",
+    "regulation": "Rules and laws",
+    "program": "Programmes and lists",
+}
 
 directory = UrlState(
     "entdir",
@@ -47,22 +61,40 @@ one = UrlState("ent", Param("id", limit=120), Param("page", "page", default=1))
 
 # ---- the directory ------------------------------------------------------------------
 
+
 @st.cache_data(ttl=120, max_entries=256, show_spinner=False)
 def directory_page(home: str, query: str, kind: str | None, everything: bool, page: int) -> tuple[list, int]:
     """One page of the directory (most-mentioned first) and the number of entities that match."""
     with get_kb().session() as session:
-        rows, total = list_entities(session, query=query, kind=kind, with_documents=not everything,
-                                    limit=DIRECTORY_PER_PAGE, offset=(page - 1) * DIRECTORY_PER_PAGE)
+        rows, total = list_entities(
+            session,
+            query=query,
+            kind=kind,
+            with_documents=not everything,
+            limit=DIRECTORY_PER_PAGE,
+            offset=(page - 1) * DIRECTORY_PER_PAGE,
+        )
     return rows, int(total)
 
 
 def directory_filters() -> None:
     with st.container(horizontal=True, vertical_alignment="bottom"):
-        st.text_input("Find an entity", key=directory.key("q"), on_change=directory.first_page,
-                      placeholder="Name or slug: nvidia, entity list, china…", icon=":material/search:")
-        st.selectbox("Kind", [None, *KINDS], key=directory.key("kind"),
-                     on_change=directory.first_page, width=240, placeholder="Any kind",
-                     format_func=lambda k: "Any kind" if k is None else KIND_PLURALS.get(k, k))
+        st.text_input(
+            "Find an entity",
+            key=directory.key("q"),
+            on_change=directory.first_page,
+            placeholder="Name or slug: nvidia, entity list, china…",
+            icon=":material/search:",
+        )
+        st.selectbox(
+            "Kind",
+            [None, *KINDS],
+            key=directory.key("kind"),
+            on_change=directory.first_page,
+            width=240,
+            placeholder="Any kind",
+            format_func=lambda k: "Any kind" if k is None else KIND_PLURALS.get(k, k),
+        )
     st.checkbox("Also entities that no document names yet", key=directory.key("all"), on_change=directory.first_page)
 
 
@@ -71,8 +103,11 @@ def show_directory(kb) -> None:
     with kb.session() as session:
         any_entity = queries.has_entities(session)
     if not any_entity:
-        st.info("No entities yet: the registry is loaded when the first documents are linked "
-                "(`kb demo`, `kb poll` or `kb link`).", icon=":material/label:")
+        st.info(
+            "No entities yet: the registry is loaded when the first documents are linked "
+            "(`kb demo`, `kb poll` or `kb link`).",
+            icon=":material/label:",
+        )
         return
     directory_filters()
     query, kind = (directory.value("q") or "").strip(), directory.value("kind")
@@ -83,11 +118,15 @@ def show_directory(kb) -> None:
         directory.first_page()
         rows, total = directory_page(str(kb.config.home), query, kind, everything, 1)
     named = "" if everything else " named in documents"
-    st.markdown(f"**{total:,}** entit{'y' if total == 1 else 'ies'}{named}"
-                + (f" · page {directory.value('page')} of {pages}" if pages > 1 else ""))
+    st.markdown(
+        f"**{total:,}** entit{'y' if total == 1 else 'ies'}{named}"
+        + (f" · page {directory.value('page')} of {pages}" if pages > 1 else "")
+    )
     if not rows:
-        st.info("No entity matches. Try part of the name, another kind, or include entities no document "
-                "names yet.", icon=":material/search_off:")
+        st.info(
+            "No entity matches. Try part of the name, another kind, or include entities no document names yet.",
+            icon=":material/search_off:",
+        )
     grid(rows)
     directory.pager(pages)
     directory.save()
@@ -96,16 +135,18 @@ def show_directory(kb) -> None:
 def grid(rows) -> None:
     columns = st.columns(3, gap="medium")
     for i, row in enumerate(rows):
-        with columns[i % 3]:
-            with st.container(border=True):
-                # a page link does not wrap: a long name is shortened (the entity page has it whole)
-                page_link("entities", row.name, {"id": row.slug}, icon=":material/label:", bold=True, limit=34)
-                place = f" · {escape_inline(row.country)}" if row.country else ""
-                st.caption(f"{escape_inline(KIND_NAMES.get(row.kind, kind_label(row.kind)))}{place} · "
-                           f"{row.documents:,} document{'s' if row.documents != 1 else ''}")
+        with columns[i % 3], st.container(border=True):
+            # a page link does not wrap: a long name is shortened (the entity page has it whole)
+            page_link("entities", row.name, {"id": row.slug}, icon=":material/label:", bold=True, limit=34)
+            place = f" · {escape_inline(row.country)}" if row.country else ""
+            st.caption(
+                f"{escape_inline(KIND_NAMES.get(row.kind, kind_label(row.kind)))}{place} · "
+                f"{row.documents:,} document{'s' if row.documents != 1 else ''}"
+            )
 
 
 # ---- one entity -----------------------------------------------------------------------
+
 
 def open_entity(kb, slug: str):
     """The entity for `slug` (after merges), or None when there is none; a merge rewrites the URL."""
@@ -124,8 +165,10 @@ def open_entity(kb, slug: str):
 def merged_note(entity) -> None:
     old, new = st.session_state.get("ent_merged") or (None, None)
     if new == entity.slug:
-        st.info(f"“{escape_inline(old, 120)}” was merged into {escape_inline(entity.name)}: this is its page now.",
-                icon=":material/merge:")
+        st.info(
+            f"“{escape_inline(old, 120)}” was merged into {escape_inline(entity.name)}: this is its page now.",
+            icon=":material/merge:",
+        )
 
 
 def profile(entity, countries: dict[str, tuple[str, str]], events_total: int) -> None:
@@ -146,14 +189,20 @@ def profile(entity, countries: dict[str, tuple[str, str]], events_total: int) ->
     if safe_url(entity.url):
         links.append(":material/open_in_new: " + md_link("Official site", entity.url))
     if entity.wikidata and WIKIDATA_ID.match(entity.wikidata):
-        links.append(":material/database: " + md_link(f"Wikidata {entity.wikidata}",
-                                                       f"https://www.wikidata.org/wiki/{entity.wikidata}"))
+        links.append(
+            ":material/database: "
+            + md_link(f"Wikidata {entity.wikidata}", f"https://www.wikidata.org/wiki/{entity.wikidata}")
+        )
     with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
         if links:
             st.markdown(" · ".join(links))
         if events_total:
-            page_link("timeline", f"Timeline of {entity.name} ({events_total})", {"entity": entity.slug},
-                      icon=":material/timeline:")
+            page_link(
+                "timeline",
+                f"Timeline of {entity.name} ({events_total})",
+                {"entity": entity.slug},
+                icon=":material/timeline:",
+            )
         if entity.country and entity.kind != "country" and entity.country.upper() in countries:
             slug, name = countries[entity.country.upper()]
             page_link("entities", name, {"id": slug}, icon=":material/flag:")
@@ -164,14 +213,20 @@ def timeline_section(entity, result: tl.TimelinePage) -> None:
     if not result.events:
         st.caption("No dated event names this entity yet.")
         return
-    st.caption(f"The {len(result.events)} newest of {result.total} events, each with its reports and primary "
-               "sources." if result.total > len(result.events) else "Newest first, each with its reports and "
-               "primary sources.")
+    st.caption(
+        f"The {len(result.events)} newest of {result.total} events, each with its reports and primary sources."
+        if result.total > len(result.events)
+        else "Newest first, each with its reports and primary sources."
+    )
     for event in result.events:
         event_card(event, skip_entity=entity.slug)
     if result.total > len(result.events):
-        page_link("timeline", f"All {result.total} events on the Timeline", {"entity": entity.slug},
-                  icon=":material/timeline:")
+        page_link(
+            "timeline",
+            f"All {result.total} events on the Timeline",
+            {"entity": entity.slug},
+            icon=":material/timeline:",
+        )
 
 
 def documents_section(data, sources: dict[str, str]) -> None:
@@ -182,8 +237,9 @@ def documents_section(data, sources: dict[str, str]) -> None:
     for doc in data.documents:
         page_link("document", doc.title or "(untitled)", {"id": str(doc.id)}, icon=":material/article:", limit=46)
         when = doc.published_at.strftime("%Y-%m-%d") if doc.published_at else "undated"
-        st.caption(f"{escape_inline(sources.get(str(doc.source_id), ''), 80)} · {when} · "
-                   f"{escape_inline(kind_label(doc.kind))}")
+        st.caption(
+            f"{escape_inline(sources.get(str(doc.source_id), ''), 80)} · {when} · {escape_inline(kind_label(doc.kind))}"
+        )
     one.pager(-(-data.total_documents // DOCUMENTS_PER_PAGE))
 
 
@@ -207,15 +263,28 @@ def availability_section(history: list[queries.ServiceChange], slug: str) -> Non
     for change in history:
         providers = ", ".join(name for s, name in change.providers if s != slug) or "—"
         countries = ", ".join(name for s, name in change.countries if s != slug) or "—"
-        rows.append({"date": change.date, "state": change.state, "provider": providers, "countries": countries,
-                     "event": change.title})
+        rows.append(
+            {
+                "date": change.date,
+                "state": change.state,
+                "provider": providers,
+                "countries": countries,
+                "event": change.title,
+            }
+        )
     if all(r["provider"] == "—" for r in rows):  # this is a provider's page
         rows = [{k: v for k, v in r.items() if k != "provider"} for r in rows]
     elif all(r["countries"] == "—" for r in rows):  # a country's page
         rows = [{k: v for k, v in r.items() if k != "countries"} for r in rows]
-    st.dataframe(rows, hide_index=True, width="stretch", column_config={
-        "date": st.column_config.DateColumn("date", format="YYYY-MM-DD"),
-        "event": st.column_config.TextColumn("event", width="large")})
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "date": st.column_config.DateColumn("date", format="YYYY-MM-DD"),
+            "event": st.column_config.TextColumn("event", width="large"),
+        },
+    )
     st.caption("Service restricted or available, from dated events; the Providers page shows the matrix on any day.")
     page_link("providers", "Providers", icon=":material/public:")
 
@@ -253,12 +322,17 @@ def main() -> None:
             one.save()
             return
         st.title("Entities")
-        st.warning(f"There is no entity “{escape_inline(slug, 120)}”. It may have been renamed or removed, or the "
-                   "link is wrong. Find it in the directory below.", icon=":material/label_off:")
+        st.warning(
+            f"There is no entity “{escape_inline(slug, 120)}”. It may have been renamed or removed, or the "
+            "link is wrong. Find it in the directory below.",
+            icon=":material/label_off:",
+        )
     else:
         st.title("Entities")
-    st.caption("Organizations, government bodies, countries, people, AI models, products, rules and programmes "
-               "the reports name. Open one for its timeline, documents and the entities named with it.")
+    st.caption(
+        "Organizations, government bodies, countries, people, AI models, products, rules and programmes "
+        "the reports name. Open one for its timeline, documents and the entities named with it."
+    )
     show_directory(kb)
 
 

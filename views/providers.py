@@ -20,7 +20,8 @@ def empty_state() -> None:
         "- **service restricted**, such as OpenAI blocking API traffic from unsupported regions from 2024-07-09;\n"
         "- **service available**, such as a provider adding a country to its supported list.\n\n"
         "They come from watched *supported countries* pages (sources of kind `availability`, compared "
-        "snapshot by snapshot) and from curated events.")
+        "snapshot by snapshot) and from curated events."
+    )
 
 
 def matrix(result: queries.Availability) -> None:
@@ -37,9 +38,10 @@ def matrix(result: queries.Availability) -> None:
 
 
 def changes(result: queries.Availability) -> None:
-    rows = [{"provider": result.name(p), "country": result.name(c), "state": s,
-             "since": since, "event": title}
-            for (p, c), (s, since, title) in sorted(result.status.items(), key=lambda kv: kv[1][1], reverse=True)]
+    rows = [
+        {"provider": result.name(p), "country": result.name(c), "state": s, "since": since, "event": title}
+        for (p, c), (s, since, title) in sorted(result.status.items(), key=lambda kv: kv[1][1], reverse=True)
+    ]
     with st.expander(f"The {len(rows)} latest changes behind the matrix"):
         st.dataframe(rows, hide_index=True, width="stretch")
 
@@ -55,13 +57,18 @@ def main() -> None:
         on = st.date_input("As of", value=date.today(), key="on", bind="query-params", max_value=date(2100, 1, 1))
         result = queries.availability(session, on or date.today())
     if not result.status:
-        st.info(f"No provider served or left any country on or before {result.on:%Y-%m-%d}, as far as the "
-                "knowledge base knows. Pick a later date.", icon=":material/event_busy:")
+        st.info(
+            f"No provider served or left any country on or before {result.on:%Y-%m-%d}, as far as the "
+            "knowledge base knows. Pick a later date.",
+            icon=":material/event_busy:",
+        )
         return
     if result.truncated:
         st.warning("There are more service events than this page reads at once; the matrix may be incomplete.")
-    st.markdown(f"As of **{result.on:%Y-%m-%d}**: {len(result.providers)} providers, {len(result.countries)} countries. "
-                "An empty cell means that nothing is recorded for that pair.")
+    st.markdown(
+        f"As of **{result.on:%Y-%m-%d}**: {len(result.providers)} providers, {len(result.countries)} countries. "
+        "An empty cell means that nothing is recorded for that pair."
+    )
     matrix(result)
     changes(result)
 

@@ -32,9 +32,11 @@ def demo_note(kb) -> None:
         demo = queries.is_demo_only(session)
     if demo:
         with st.container(border=True):
-            st.markdown(":material/info: **You are looking at the bundled demo corpus**: a few dozen reports "
-                        "written for this project. Add real sources on the Sources page, or from a shell with "
-                        "`kb sources add URL`.")
+            st.markdown(
+                ":material/info: **You are looking at the bundled demo corpus**: a few dozen reports "
+                "written for this project. Add real sources on the Sources page, or from a shell with "
+                "`kb sources add URL`."
+            )
             page_link("sources", "Add a source", icon=":material/rss_feed:")
 
 
@@ -56,9 +58,15 @@ def facet_filter(label: str, key: str, counts: list[tuple[str, int]], name, acce
     """A multiselect whose options are the facet values (plus what is selected), with counts."""
     by_value = dict(counts)
     options = [v for v, _ in counts] + [v for v in state.value(key) if v not in by_value]
-    st.multiselect(label, options, key=key, on_change=state.first_page,
-                   format_func=lambda v: f"{name(v)} ({by_value.get(v, 0)})",
-                   accept_new_options=accept_new, placeholder="Any, or type a slug" if accept_new else "Any")
+    st.multiselect(
+        label,
+        options,
+        key=key,
+        on_change=state.first_page,
+        format_func=lambda v: f"{name(v)} ({by_value.get(v, 0)})",
+        accept_new_options=accept_new,
+        placeholder="Any, or type a slug" if accept_new else "Any",
+    )
 
 
 def messages(result: SearchResult) -> None:
@@ -69,23 +77,43 @@ def messages(result: SearchResult) -> None:
     if result.suggestion:
         with st.container(horizontal=True, vertical_alignment="center"):
             st.markdown("Did you mean")
-            st.button(escape_inline(result.suggestion, 120), on_click=state.use_query, args=(result.suggestion,),
-                      type="tertiary", icon=":material/spellcheck:")
+            st.button(
+                escape_inline(result.suggestion, 120),
+                on_click=state.use_query,
+                args=(result.suggestion,),
+                type="tertiary",
+                icon=":material/spellcheck:",
+            )
 
 
 def toolbar(result: SearchResult) -> None:
     request = result.request
     with st.container(horizontal=True, vertical_alignment="bottom"):
-        st.markdown(f"**{result.total:,}** {'result' if result.total == 1 else 'results'}"
-                    + (f" · page {request.page} of {result.pages}" if result.pages > 1 else ""))
+        st.markdown(
+            f"**{result.total:,}** {'result' if result.total == 1 else 'results'}"
+            + (f" · page {request.page} of {result.pages}" if result.pages > 1 else "")
+        )
         st.space("stretch")
-        st.selectbox("Sort", list(SORT_LABELS), format_func=SORT_LABELS.get, key="sort",
-                     on_change=state.first_page, width=170)
+        st.selectbox(
+            "Sort", list(SORT_LABELS), format_func=SORT_LABELS.get, key="sort", on_change=state.first_page, width=170
+        )
         if result.hits:
-            st.download_button("CSV", exports.result_csv(result), "search-results.csv", "text/csv",
-                               on_click="ignore", icon=":material/download:")
-            st.download_button("JSON", exports.result_json(result), "search-results.json", "application/json",
-                               on_click="ignore", icon=":material/download:")
+            st.download_button(
+                "CSV",
+                exports.result_csv(result),
+                "search-results.csv",
+                "text/csv",
+                on_click="ignore",
+                icon=":material/download:",
+            )
+            st.download_button(
+                "JSON",
+                exports.result_json(result),
+                "search-results.json",
+                "application/json",
+                on_click="ignore",
+                icon=":material/download:",
+            )
 
 
 def hit_card(hit, names: dict[str, str]) -> None:
@@ -106,8 +134,9 @@ def results(result: SearchResult, names: dict[str, str]) -> None:
         hit_card(hit, names)
     if result.pages > 1:
         pages = min(result.pages, state.MAX_PAGE)
-        st.pagination(pages, default=min(result.request.page, pages), key=state.pager_key(),
-                      on_change=state.take_pager_page)
+        st.pagination(
+            pages, default=min(result.request.page, pages), key=state.pager_key(), on_change=state.take_pager_page
+        )
 
 
 def empty_state(result: SearchResult) -> None:
@@ -115,11 +144,16 @@ def empty_state(result: SearchResult) -> None:
     if result.total and request.page > 1:
         st.info("This page is past the last result.", icon=":material/info:")
     elif request.query or request.sources or request.kinds or request.entities or request.since or request.until:
-        st.info("Nothing matches this search. Try fewer words, another spelling or fewer filters.",
-                icon=":material/search_off:")
+        st.info(
+            "Nothing matches this search. Try fewer words, another spelling or fewer filters.",
+            icon=":material/search_off:",
+        )
     else:
-        st.info("The knowledge base has no documents yet. Add a source on the Sources page, "
-                "or load the demo corpus with `kb demo`.", icon=":material/inbox:")
+        st.info(
+            "The knowledge base has no documents yet. Add a source on the Sources page, "
+            "or load the demo corpus with `kb demo`.",
+            icon=":material/inbox:",
+        )
 
 
 def main() -> None:
@@ -127,8 +161,14 @@ def main() -> None:
     st.title("Search")
     demo_note(kb)
     state.restore()
-    st.text_input("Search", key="q", on_change=state.first_page, placeholder=EXAMPLES,
-                  icon=":material/search:", label_visibility="collapsed")
+    st.text_input(
+        "Search",
+        key="q",
+        on_change=state.first_page,
+        placeholder=EXAMPLES,
+        icon=":material/search:",
+        label_visibility="collapsed",
+    )
     request = state.request()
     result = run_search(request, str(kb.config.home), index_version(kb))
     if result.total and request.page > result.pages:  # a URL with a page past the end

@@ -10,8 +10,10 @@ from kb.ui.render import escape_inline
 from kb.ui.resources import get_kb, page_edge, sentence
 
 PER_PAGE = 50
-KIND_HELP = (f"Kinds that can be polled now: {', '.join(sorted(COLLECTORS))}. A feed is RSS, Atom, RDF or "
-             "JSON Feed; the other kinds arrive with their ingestors.")
+KIND_HELP = (
+    f"Kinds that can be polled now: {', '.join(sorted(COLLECTORS))}. A feed is RSS, Atom, RDF or "
+    "JSON Feed; the other kinds arrive with their ingestors."
+)
 
 
 def when(value) -> str:
@@ -19,17 +21,33 @@ def when(value) -> str:
 
 
 def table(sources, per_source) -> None:
-    rows = [{"id": s.id, "title": s.title or "(untitled)",
-             "status": s.status if s.enabled else f"{s.status} (disabled)", "enabled": s.enabled,
-             "documents": per_source.get(s.id, 0), "last check": when(s.checked_at),
-             "next check": when(s.next_check_at) if s.enabled and s.status != "gone" else "—",
-             "errors": s.error_count, "last error": s.last_error or "", "warning": s.warning or "",
-             "kind": s.kind, "url": s.url}
-            for s in sources]
-    st.dataframe(rows, hide_index=True, width="stretch", column_config={
-        "enabled": st.column_config.CheckboxColumn("enabled"),
-        "title": st.column_config.TextColumn("title", width="medium"),
-        "url": st.column_config.TextColumn("url", width="medium")})
+    rows = [
+        {
+            "id": s.id,
+            "title": s.title or "(untitled)",
+            "status": s.status if s.enabled else f"{s.status} (disabled)",
+            "enabled": s.enabled,
+            "documents": per_source.get(s.id, 0),
+            "last check": when(s.checked_at),
+            "next check": when(s.next_check_at) if s.enabled and s.status != "gone" else "—",
+            "errors": s.error_count,
+            "last error": s.last_error or "",
+            "warning": s.warning or "",
+            "kind": s.kind,
+            "url": s.url,
+        }
+        for s in sources
+    ]
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "enabled": st.column_config.CheckboxColumn("enabled"),
+            "title": st.column_config.TextColumn("title", width="medium"),
+            "url": st.column_config.TextColumn("url", width="medium"),
+        },
+    )
 
 
 def report(summary: PollSummary) -> None:
@@ -61,13 +79,12 @@ def run_poll(kb, ids: list[int], label: str) -> None:
 
 
 def add_form(expanded: bool) -> None:
-    with st.expander("Add a source", expanded=expanded, icon=":material/add:"):
-        with st.form("add_source"):
-            st.text_input("Feed URL", key="new_url", placeholder="https://example.org/feed.xml")
-            st.selectbox("Kind", SOURCE_KINDS, key="new_kind", help=KIND_HELP)
-            st.text_input("Title (optional)", key="new_title", help="By default the feed's own title.")
-            st.checkbox("Fetch it now", value=True, key="new_fetch")
-            st.form_submit_button("Add source", type="primary", icon=":material/add:", on_click=queue, args=("add",))
+    with st.expander("Add a source", expanded=expanded, icon=":material/add:"), st.form("add_source"):
+        st.text_input("Feed URL", key="new_url", placeholder="https://example.org/feed.xml")
+        st.selectbox("Kind", SOURCE_KINDS, key="new_kind", help=KIND_HELP)
+        st.text_input("Title (optional)", key="new_title", help="By default the feed's own title.")
+        st.checkbox("Fetch it now", value=True, key="new_fetch")
+        st.form_submit_button("Add source", type="primary", icon=":material/add:", on_click=queue, args=("add",))
 
 
 def queue(action: str, source_id: int | None = None) -> None:
@@ -90,8 +107,12 @@ def perform(kb, action: str, source_id: int | None) -> None:
 
 def add(kb) -> None:
     with kb.session() as session:
-        source = add_source(session, url=st.session_state.get("new_url", ""), kind=st.session_state.get("new_kind", "feed"),
-                            title=(st.session_state.get("new_title") or "").strip())
+        source = add_source(
+            session,
+            url=st.session_state.get("new_url", ""),
+            kind=st.session_state.get("new_kind", "feed"),
+            title=(st.session_state.get("new_title") or "").strip(),
+        )
         session.commit()
         source_id = source.id
     st.success(f"Added source {source_id}.", icon=":material/check:")
@@ -129,15 +150,20 @@ def actions(kb, sources) -> None:
 def main() -> None:
     kb = get_kb()
     st.title("Sources")
-    st.caption("Each source is a subscription that is polled for new and changed documents. "
-               "From a shell: `kb sources add URL`, `kb sources list`, `kb poll`.")
+    st.caption(
+        "Each source is a subscription that is polled for new and changed documents. "
+        "From a shell: `kb sources add URL`, `kb sources list`, `kb poll`."
+    )
     pending = st.session_state.pop("sources_action", None)
     if pending:
         try:
             perform(kb, *pending)
         except IndexBusy as exc:
-            st.error(f"The search index is busy (another process is writing to it): {escape_inline(exc)}. "
-                     "Try again in a moment.", icon=":material/hourglass_top:")
+            st.error(
+                f"The search index is busy (another process is writing to it): {escape_inline(exc)}. "
+                "Try again in a moment.",
+                icon=":material/hourglass_top:",
+            )
         except KBError as exc:
             st.error(sentence(exc), icon=":material/error:")
     page = st.session_state.get("sources_page", 1)
@@ -151,8 +177,13 @@ def main() -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
         st.markdown(f"**{total}** source{'s' if total != 1 else ''} · **{due}** due for a check")
         st.button("Poll all due sources", icon=":material/sync:", on_click=queue, args=("poll_due",), disabled=not due)
-        st.button("Check every source now", type="tertiary", on_click=queue, args=("poll_all",),
-                  help="Also the sources that are not due yet (like `kb poll --all`).")
+        st.button(
+            "Check every source now",
+            type="tertiary",
+            on_click=queue,
+            args=("poll_all",),
+            help="Also the sources that are not due yet (like `kb poll --all`).",
+        )
     table(sources, per_source)
     if total > PER_PAGE:
         st.pagination(-(-total // PER_PAGE), key="sources_page")

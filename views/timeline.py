@@ -64,24 +64,60 @@ def sidebar(entity_options: list[tuple[str, str, int]], places: list[str]) -> No
     with st.sidebar:
         st.header("Filters")
         options = list(names) + [s for s in state.value("entity") if s not in names]
-        st.multiselect("Entity", options, key=state.key("entity"), on_change=state.first_page,
-                       format_func=lambda s: f"{names[s][0]} ({names[s][1]})" if s in names else s,
-                       accept_new_options=True, placeholder="Any, or type a slug",
-                       help="Events that name any of these entities, or belong to that rule's lifecycle.")
-        st.multiselect("Kind", list(KIND_GROUPS) + list(KINDS), key=state.key("kind"),
-                       on_change=state.first_page, format_func=event_kind_label, placeholder="Any",
-                       help=group_help())
+        st.multiselect(
+            "Entity",
+            options,
+            key=state.key("entity"),
+            on_change=state.first_page,
+            format_func=lambda s: f"{names[s][0]} ({names[s][1]})" if s in names else s,
+            accept_new_options=True,
+            placeholder="Any, or type a slug",
+            help="Events that name any of these entities, or belong to that rule's lifecycle.",
+        )
+        st.multiselect(
+            "Kind",
+            list(KIND_GROUPS) + list(KINDS),
+            key=state.key("kind"),
+            on_change=state.first_page,
+            format_func=event_kind_label,
+            placeholder="Any",
+            help=group_help(),
+        )
         place_options = [None] + places + [p for p in [state.value("jurisdiction")] if p and p not in places]
-        st.selectbox("Jurisdiction", place_options, key=state.key("jurisdiction"), on_change=state.first_page,
-                     format_func=lambda p: "Any" if p is None else p, placeholder="Any",
-                     help="The acting government (ISO code), or GLOBAL for a company's own worldwide step.")
-        st.selectbox("Rule status", [None, *STATUSES], key=state.key("status"), on_change=state.first_page,
-                     format_func=lambda s: "Any" if s is None else STATUS_LABELS.get(s, s), placeholder="Any",
-                     help="Events that set a rule to this status (“in force” includes “pending compliance”).")
-        st.date_input("From", value=None, key=state.key("since"), on_change=state.first_page,
-                      min_value=MIN_DATE, max_value=MAX_DATE)
-        st.date_input("Until", value=None, key=state.key("until"), on_change=state.first_page,
-                      min_value=MIN_DATE, max_value=MAX_DATE)
+        st.selectbox(
+            "Jurisdiction",
+            place_options,
+            key=state.key("jurisdiction"),
+            on_change=state.first_page,
+            format_func=lambda p: "Any" if p is None else p,
+            placeholder="Any",
+            help="The acting government (ISO code), or GLOBAL for a company's own worldwide step.",
+        )
+        st.selectbox(
+            "Rule status",
+            [None, *STATUSES],
+            key=state.key("status"),
+            on_change=state.first_page,
+            format_func=lambda s: "Any" if s is None else STATUS_LABELS.get(s, s),
+            placeholder="Any",
+            help="Events that set a rule to this status (“in force” includes “pending compliance”).",
+        )
+        st.date_input(
+            "From",
+            value=None,
+            key=state.key("since"),
+            on_change=state.first_page,
+            min_value=MIN_DATE,
+            max_value=MAX_DATE,
+        )
+        st.date_input(
+            "Until",
+            value=None,
+            key=state.key("until"),
+            on_change=state.first_page,
+            min_value=MIN_DATE,
+            max_value=MAX_DATE,
+        )
         st.button("Clear filters", on_click=state.reset, args=FILTERS, icon=":material/filter_alt_off:")
 
 
@@ -90,10 +126,17 @@ def events_query(page: int | None = None, limit: int = PER_PAGE) -> tl.TimelineQ
     if since and until and since > until:
         since, until = until, since
     status = state.value("status")
-    return tl.TimelineQuery(entities=tuple(state.value("entity")), kinds=tuple(state.value("kind")),
-                            jurisdiction=state.value("jurisdiction") or None, status=status or None,
-                            since=since, until=until, order=state.value("order"), limit=limit,
-                            page=page or state.value("page"))
+    return tl.TimelineQuery(
+        entities=tuple(state.value("entity")),
+        kinds=tuple(state.value("kind")),
+        jurisdiction=state.value("jurisdiction") or None,
+        status=status or None,
+        since=since,
+        until=until,
+        order=state.value("order"),
+        limit=limit,
+        page=page or state.value("page"),
+    )
 
 
 def chart(points: list[dict], total: int) -> None:
@@ -101,8 +144,10 @@ def chart(points: list[dict], total: int) -> None:
         return
     st.altair_chart(charts.events_chart(points[:CHART_CAP]), width="stretch")
     if total > CHART_CAP:
-        st.caption(f"The chart shows the {CHART_CAP:,} newest of the {total:,} matching events; "
-                   "narrow the dates or the filters to see the others. The list below has them all.")
+        st.caption(
+            f"The chart shows the {CHART_CAP:,} newest of the {total:,} matching events; "
+            "narrow the dates or the filters to see the others. The list below has them all."
+        )
 
 
 def events_tab(kb, result: tl.TimelinePage) -> None:
@@ -110,69 +155,135 @@ def events_tab(kb, result: tl.TimelinePage) -> None:
         pages = f" · page {result.query.page} of {result.pages}" if result.pages > 1 else ""
         st.markdown(f"**{result.total:,}** event{'s' if result.total != 1 else ''}{pages}")
         st.space("stretch")
-        st.selectbox("Order", list(ORDERS), format_func=ORDERS.get, key=state.key("order"),
-                     on_change=state.first_page, width=160)
+        st.selectbox(
+            "Order", list(ORDERS), format_func=ORDERS.get, key=state.key("order"), on_change=state.first_page, width=160
+        )
         downloads(kb, bool(result.total))
     if not result.events:
-        st.info("No event matches these filters. Try a wider date range or fewer filters."
-                if result.total == 0 else "This page is past the last event.", icon=":material/event_busy:")
+        st.info(
+            "No event matches these filters. Try a wider date range or fewer filters."
+            if result.total == 0
+            else "This page is past the last event.",
+            icon=":material/event_busy:",
+        )
     for event in result.events:
         event_card(event)
     state.pager(result.pages)
     if result.pages > MAX_PAGE:
-        st.caption(f"The pager stops at page {MAX_PAGE}: narrow the dates or the filters, change the order, "
-                   "or download the CSV to see the rest.")
+        st.caption(
+            f"The pager stops at page {MAX_PAGE}: narrow the dates or the filters, change the order, "
+            "or download the CSV to see the rest."
+        )
 
 
 def downloads(kb, any_events: bool) -> None:
     """Every matching event as CSV; the deadlines among them as iCalendar (built when clicked)."""
     query = events_query(page=1, limit=tl.MAX_LIMIT)
-    st.download_button("CSV", exports.timeline_events(kb, query, "csv"), "timeline.csv", "text/csv",
-                       on_click="ignore", icon=":material/download:", disabled=not any_events, key="tl_dl_csv",
-                       help=f"Every matching event (up to {tl.EXPORT_LIMIT:,}) with its entities, sources and "
-                            "reports.")
-    st.download_button("iCalendar", exports.timeline_events(kb, query, "ics"), "timeline-deadlines.ics",
-                       "text/calendar", on_click="ignore", icon=":material/event:", disabled=not any_events,
-                       key="tl_dl_ics", help="The deadlines among the matching events (comments due, compliance "
-                                             "and effective dates), for a calendar.")
+    st.download_button(
+        "CSV",
+        exports.timeline_events(kb, query, "csv"),
+        "timeline.csv",
+        "text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        disabled=not any_events,
+        key="tl_dl_csv",
+        help=f"Every matching event (up to {tl.EXPORT_LIMIT:,}) with its entities, sources and reports.",
+    )
+    st.download_button(
+        "iCalendar",
+        exports.timeline_events(kb, query, "ics"),
+        "timeline-deadlines.ics",
+        "text/calendar",
+        on_click="ignore",
+        icon=":material/event:",
+        disabled=not any_events,
+        key="tl_dl_ics",
+        help="The deadlines among the matching events (comments due, compliance and effective dates), for a calendar.",
+    )
 
 
-STATUS_SHADES = {"in force": "#d8f0dc", "in force, pending compliance": "#e6f4d7", "rescinded": "#f8d7d3",
-                 "delayed": "#fbe8c8", "interim final rule": "#dbe8f8", "final rule": "#dbe8f8", "proposed": "#ececec"}
+STATUS_SHADES = {
+    "in force": "#d8f0dc",
+    "in force, pending compliance": "#e6f4d7",
+    "rescinded": "#f8d7d3",
+    "delayed": "#fbe8c8",
+    "interim final rule": "#dbe8f8",
+    "final rule": "#dbe8f8",
+    "proposed": "#ececec",
+}
 
 
 def rules_table(states: list[tl.RuleState]) -> None:
-    rows = [{"rule": s.name, "status": s.label, "since": s.since.isoformat(), "set by": s.event.title,
-             "next deadline": (f"{s.next_deadline.date:%Y-%m-%d} · {event_kind_label(s.next_deadline.kind)}"
-                               if s.next_deadline else ""),
-             "source": next((u for u in s.event.sources if safe_url(u)), None), "id": s.rule}
-            for s in states]
-    table = pd.DataFrame(rows).style.map(lambda v: f"background-color: {STATUS_SHADES[v]}" if v in STATUS_SHADES
-                                         else "", subset=["status"])
-    st.dataframe(table, hide_index=True, width="stretch", height=min(560, 38 + 35 * len(rows)), column_config={
-        "rule": st.column_config.TextColumn("rule", width="large"),
-        "status": st.column_config.TextColumn("status", width="medium"),
-        "since": st.column_config.TextColumn("since", width="small"),
-        "set by": st.column_config.TextColumn("set by (event)", width="large"),
-        "next deadline": st.column_config.TextColumn("next deadline", width="medium"),
-        "source": st.column_config.LinkColumn("source", display_text="open", width="small"),
-        "id": st.column_config.TextColumn("lifecycle id", width="small",
-                                          help="Use it as an entity filter here or with `kb timeline --entity`.")})
+    rows = [
+        {
+            "rule": s.name,
+            "status": s.label,
+            "since": s.since.isoformat(),
+            "set by": s.event.title,
+            "next deadline": (
+                f"{s.next_deadline.date:%Y-%m-%d} · {event_kind_label(s.next_deadline.kind)}" if s.next_deadline else ""
+            ),
+            "source": next((u for u in s.event.sources if safe_url(u)), None),
+            "id": s.rule,
+        }
+        for s in states
+    ]
+    table = pd.DataFrame(rows).style.map(
+        lambda v: f"background-color: {STATUS_SHADES[v]}" if v in STATUS_SHADES else "", subset=["status"]
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=min(560, 38 + 35 * len(rows)),
+        column_config={
+            "rule": st.column_config.TextColumn("rule", width="large"),
+            "status": st.column_config.TextColumn("status", width="medium"),
+            "since": st.column_config.TextColumn("since", width="small"),
+            "set by": st.column_config.TextColumn("set by (event)", width="large"),
+            "next deadline": st.column_config.TextColumn("next deadline", width="medium"),
+            "source": st.column_config.LinkColumn("source", display_text="open", width="small"),
+            "id": st.column_config.TextColumn(
+                "lifecycle id", width="small", help="Use it as an entity filter here or with `kb timeline --entity`."
+            ),
+        },
+    )
 
 
 def as_of_tab(kb, session) -> None:
-    st.date_input("As of", key=state.key("as_of"), value=None, min_value=MIN_DATE, max_value=MAX_DATE, width=220,
-                  help="Each rule's status on this day, from its latest event on or before it.")
+    st.date_input(
+        "As of",
+        key=state.key("as_of"),
+        value=None,
+        min_value=MIN_DATE,
+        max_value=MAX_DATE,
+        width=220,
+        help="Each rule's status on this day, from its latest event on or before it.",
+    )
     day = state.value("as_of") or date.today()
     entities, place = tuple(state.value("entity")), state.value("jurisdiction") or None
-    states = tl.rules_as_of(session, day, kinds=tuple(state.value("kind")), entities=entities,
-                            jurisdiction=place, status=state.value("status") or None)
+    states = tl.rules_as_of(
+        session,
+        day,
+        kinds=tuple(state.value("kind")),
+        entities=entities,
+        jurisdiction=place,
+        status=state.value("status") or None,
+    )
     with st.container(horizontal=True, vertical_alignment="bottom"):
         st.markdown(f"**{len(states)}** rule{'s' if len(states) != 1 else ''} as of **{day:%Y-%m-%d}**")
         st.space("stretch")
-        st.download_button("Rules CSV", exports.rules_csv(states), f"rules-{day}.csv", "text/csv",
-                           on_click="ignore", icon=":material/download:", disabled=not states,
-                           key="tl_dl_rules")
+        st.download_button(
+            "Rules CSV",
+            exports.rules_csv(states),
+            f"rules-{day}.csv",
+            "text/csv",
+            on_click="ignore",
+            icon=":material/download:",
+            disabled=not states,
+            key="tl_dl_rules",
+        )
     if states:
         rules_table(states)
         pages = queries.entity_names(session, [s.rule for s in states])
@@ -188,15 +299,25 @@ def upcoming(kb, session, day: date, entities: tuple, place: str | None) -> None
     with st.container(horizontal=True, vertical_alignment="bottom"):
         st.subheader(f"Upcoming deadlines from {day:%Y-%m-%d}")
         st.space("stretch")
-        st.download_button("iCalendar", exports.upcoming_deadlines(kb, day, entities, place),
-                           f"deadlines-from-{day}.ics", "text/calendar", on_click="ignore", icon=":material/event:",
-                           disabled=not result.total, key="tl_dl_deadlines",
-                           help="Comment deadlines, compliance and effective dates, for a calendar.")
-    st.caption("Comment deadlines, compliance dates and effective dates, soonest first; those of a rule "
-               "already rescinded on that day are left out.")
+        st.download_button(
+            "iCalendar",
+            exports.upcoming_deadlines(kb, day, entities, place),
+            f"deadlines-from-{day}.ics",
+            "text/calendar",
+            on_click="ignore",
+            icon=":material/event:",
+            disabled=not result.total,
+            key="tl_dl_deadlines",
+            help="Comment deadlines, compliance and effective dates, for a calendar.",
+        )
+    st.caption(
+        "Comment deadlines, compliance dates and effective dates, soonest first; those of a rule "
+        "already rescinded on that day are left out."
+    )
     if not result.events:
-        st.info(f"No deadline on or after {day:%Y-%m-%d} is recorded with these filters.",
-                icon=":material/event_available:")
+        st.info(
+            f"No deadline on or after {day:%Y-%m-%d} is recorded with these filters.", icon=":material/event_available:"
+        )
     for event in result.events:
         event_card(event)
     if result.total > len(result.events):
@@ -205,18 +326,22 @@ def upcoming(kb, session, day: date, entities: tuple, place: str | None) -> None
 
 def empty_state() -> None:
     st.info("No events are recorded yet.", icon=":material/timeline:")
-    st.markdown("This page will show **dated events**: rules published, taking effect, delayed or rescinded; "
-                "comment deadlines; Entity List additions; AI providers restricting or opening service. Each "
-                "event comes with the reports that support it and its primary sources. Events come from Federal "
-                "Register documents, from the reports of your sources, and from the curated timeline in "
-                "`data/events/` (loaded with the demo corpus: `kb demo`).")
+    st.markdown(
+        "This page will show **dated events**: rules published, taking effect, delayed or rescinded; "
+        "comment deadlines; Entity List additions; AI providers restricting or opening service. Each "
+        "event comes with the reports that support it and its primary sources. Events come from Federal "
+        "Register documents, from the reports of your sources, and from the curated timeline in "
+        "`data/events/` (loaded with the demo corpus: `kb demo`)."
+    )
 
 
 def main() -> None:
     kb = get_kb()
     st.title("Timeline")
-    st.caption("What changed and when in US AI export rules and AI provider services, with the reports behind "
-               "each event and its primary sources.")
+    st.caption(
+        "What changed and when in US AI export rules and AI provider services, with the reports behind "
+        "each event and its primary sources."
+    )
     if state.restore():
         st.session_state["tl_tab"] = TABS[1] if "as_of" in st.query_params else TABS[0]
     with kb.session() as session:

@@ -7,15 +7,41 @@ documents -> candidates, rule lifecycles), `curated` (data/events/*.yaml),
 pipeline hook that runs them). Queries over events live in `kb.timeline`.
 """
 
-from kb.events.candidates import (DEADLINE_KINDS, IN_FORCE, KIND_GROUPS, KINDS, ROLES, RULE_KINDS, STATUS_LABELS,
-                                  STATUSES, Candidate)
+from kb.events.candidates import (
+    DEADLINE_KINDS,
+    IN_FORCE,
+    KIND_GROUPS,
+    KINDS,
+    ROLES,
+    RULE_KINDS,
+    STATUS_LABELS,
+    STATUSES,
+    Candidate,
+)
 from kb.events.curated import CURATED_DIR, CuratedEventError, LoadReport, read_curated
 from kb.events.extract import extract_events, split_sentences
-from kb.events.stage import (candidates_of, ensure_curated, ensure_events, events_hook, extract_documents,
-                             load_curated)
+from kb.events.stage import candidates_of, ensure_curated, ensure_events, events_hook, extract_documents, load_curated
 
 __all__ = [
-    "CURATED_DIR", "Candidate", "CuratedEventError", "DEADLINE_KINDS", "IN_FORCE", "KINDS", "KIND_GROUPS",
-    "LoadReport", "ROLES", "RULE_KINDS", "STATUSES", "STATUS_LABELS", "candidates_of", "ensure_curated",
-    "ensure_events", "events_hook", "extract_documents", "extract_events", "load_curated", "read_curated", "split_sentences",
+    "CURATED_DIR",
+    "DEADLINE_KINDS",
+    "IN_FORCE",
+    "KINDS",
+    "KIND_GROUPS",
+    "ROLES",
+    "RULE_KINDS",
+    "STATUSES",
+    "STATUS_LABELS",
+    "Candidate",
+    "CuratedEventError",
+    "LoadReport",
+    "candidates_of",
+    "ensure_curated",
+    "ensure_events",
+    "events_hook",
+    "extract_documents",
+    "extract_events",
+    "load_curated",
+    "read_curated",
+    "split_sentences",
 ]

@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
+from datetime import date
 
 # Event kinds (data/events/README.md), plus `notice_published` and
 # `presidential_document` for Federal Register documents that are not rules.
 KINDS = (
-    "rule_published", "rule_effective", "comment_deadline", "compliance_date", "rule_rescinded",
-    "rule_delayed", "entity_listed", "license_required", "guidance_issued", "service_restricted",
-    "service_available", "migration_offer", "statement", "executive_order", "investigation",
-    "retaliation", "notice_published", "presidential_document",
+    "rule_published",
+    "rule_effective",
+    "comment_deadline",
+    "compliance_date",
+    "rule_rescinded",
+    "rule_delayed",
+    "entity_listed",
+    "license_required",
+    "guidance_issued",
+    "service_restricted",
+    "service_available",
+    "migration_offer",
+    "statement",
+    "executive_order",
+    "investigation",
+    "retaliation",
+    "notice_published",
+    "presidential_document",
 )
-RULE_KINDS = ("rule_published", "rule_effective", "comment_deadline", "compliance_date", "rule_rescinded",
-              "rule_delayed")
+RULE_KINDS = (
+    "rule_published",
+    "rule_effective",
+    "comment_deadline",
+    "compliance_date",
+    "rule_rescinded",
+    "rule_delayed",
+)
 DEADLINE_KINDS = ("comment_deadline", "compliance_date", "rule_effective")
 SERVICE_KINDS = ("service_restricted", "service_available", "migration_offer")
 # A name for several kinds at once, accepted wherever kinds are filtered.
@@ -24,8 +44,12 @@ KIND_GROUPS = {"rule": RULE_KINDS, "deadline": DEADLINE_KINDS, "service": SERVIC
 # day, the later state wins (a rule released and effective the same day is in force).
 STATUSES = ("proposed", "interim_final", "final", "pending_compliance", "in_force", "delayed", "rescinded")
 STATUS_LABELS = {
-    "proposed": "proposed", "interim_final": "interim final rule", "final": "final rule",
-    "pending_compliance": "in force, pending compliance", "in_force": "in force", "delayed": "delayed",
+    "proposed": "proposed",
+    "interim_final": "interim final rule",
+    "final": "final rule",
+    "pending_compliance": "in force, pending compliance",
+    "in_force": "in force",
+    "delayed": "delayed",
     "rescinded": "rescinded",
 }
 IN_FORCE = ("in_force", "pending_compliance")

@@ -69,8 +69,15 @@ class EventIndex:
     """Events near some dates, in memory, so that one run matches without a query per candidate.
     Slots are found by key, by (kind, date) bucket and by date."""
 
-    def __init__(self, session: Session, start: date | None = None, end: date | None = None, *,
-                 curated_only: bool = False, events: list[Event] | None = None):
+    def __init__(
+        self,
+        session: Session,
+        start: date | None = None,
+        end: date | None = None,
+        *,
+        curated_only: bool = False,
+        events: list[Event] | None = None,
+    ):
         self.session = session
         self.keys: dict[str, Slot] = {}
         self.buckets: dict[tuple[str, date], list[Slot]] = defaultdict(list)
@@ -84,7 +91,7 @@ class EventIndex:
         self._load(events)
 
     @classmethod
-    def around(cls, session: Session, candidates: list[Candidate], **kwargs) -> "EventIndex":
+    def around(cls, session: Session, candidates: list[Candidate], **kwargs) -> EventIndex:
         days = [c.date for c in candidates] or [date.today()]
         index = cls(session, min(days), max(days), **kwargs)
         index.preload([c.key for c in candidates if c.key])
@@ -208,6 +215,7 @@ def entity_rank(slot: Slot, cand: Candidate) -> int | None:
 
 # ---- writing --------------------------------------------------------------------------
 
+
 class Attacher:
     """Attaches the candidates of some documents to events, creating events where none matches.
     Rows are written in one flush at the end (`finish`), not one per event."""
@@ -245,10 +253,20 @@ class Attacher:
         return touched
 
     def _create(self, cand: Candidate) -> Slot:
-        event = Event(key=cand.key or self._new_key(cand), date=cand.date, precision=cand.precision,
-                      kind=cand.kind, title=cand.title or cand.sentence[:160], summary=cand.summary,
-                      status=cand.status, origin=cand.origin, confidence=cand.confidence,
-                      jurisdiction=cand.jurisdiction, rule=cand.rule, sources=list(cand.sources))
+        event = Event(
+            key=cand.key or self._new_key(cand),
+            date=cand.date,
+            precision=cand.precision,
+            kind=cand.kind,
+            title=cand.title or cand.sentence[:160],
+            summary=cand.summary,
+            status=cand.status,
+            origin=cand.origin,
+            confidence=cand.confidence,
+            jurisdiction=cand.jurisdiction,
+            rule=cand.rule,
+            sources=list(cand.sources),
+        )
         self.session.add(event)
         slot = self.index._add(Slot(event))
         for slug, role in cand.entities:
@@ -261,7 +279,12 @@ class Attacher:
         if event.origin == "curated":
             return
         if origin_rank(cand.origin) > origin_rank(event.origin):
-            event.date, event.precision, event.title, event.summary = cand.date, cand.precision, cand.title, cand.summary
+            event.date, event.precision, event.title, event.summary = (
+                cand.date,
+                cand.precision,
+                cand.title,
+                cand.summary,
+            )
             event.status, event.rule, event.origin = cand.status, cand.rule, cand.origin
             event.confidence, event.jurisdiction, event.sources = cand.confidence, cand.jurisdiction, list(cand.sources)
         else:
@@ -321,13 +344,16 @@ def rescore(session: Session, event_ids: set[int]) -> None:
     sentences: dict[int, list[str]] = defaultdict(list)
     for chunk in _chunks(sorted(event_ids)):
         for event_id, sentence in session.exec(
-                select(EventDocument.event_id, EventDocument.sentence).where(EventDocument.event_id.in_(chunk))):
+            select(EventDocument.event_id, EventDocument.sentence).where(EventDocument.event_id.in_(chunk))
+        ):
             sentences[event_id].append(sentence)
         for event in session.exec(select(Event).where(Event.id.in_(chunk), Event.origin == "extracted")):
             doubt = 1.0
             for sentence in sentences.get(event.id, []):
-                strength = max(ENGLISH_LEXICON.strength(sentence, event.kind),
-                               CHINESE_LEXICON.strength(sentence, event.kind)) or 0.3
+                strength = (
+                    max(ENGLISH_LEXICON.strength(sentence, event.kind), CHINESE_LEXICON.strength(sentence, event.kind))
+                    or 0.3
+                )
                 doubt *= 1 - strength
             event.confidence = round(min(MAX_CONFIDENCE, 1 - doubt), 3)
             session.add(event)
@@ -355,9 +381,17 @@ def absorb_into_curated(session: Session) -> int:
 def _as_candidate(session: Session, slot: Slot) -> Candidate:
     event = slot.event
     sentences = list(session.exec(select(EventDocument.sentence).where(EventDocument.event_id == event.id)))
-    return Candidate(kind=event.kind, date=event.date, sentence="", precision=event.precision,
-                     entities=list(slot.roles.items()), principal=slot.principal, rule=event.rule,
-                     origin=event.origin, announces=bool(sentences) and all(map(sentence_announces, sentences)))
+    return Candidate(
+        kind=event.kind,
+        date=event.date,
+        sentence="",
+        precision=event.precision,
+        entities=list(slot.roles.items()),
+        principal=slot.principal,
+        rule=event.rule,
+        origin=event.origin,
+        announces=bool(sentences) and all(map(sentence_announces, sentences)),
+    )
 
 
 def _move(session: Session, source_id: int, target_id: int) -> None:
@@ -378,4 +412,4 @@ def known_rules(session: Session) -> frozenset[str]:
 def _chunks(ids: list[int], size: int = 500):
     ids = list(ids)
     for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+        yield ids[start : start + size]

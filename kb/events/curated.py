@@ -64,8 +64,10 @@ class LoadReport:
     unknown_slugs: dict[str, list[str]] = field(default_factory=dict)  # slug -> event ids
 
     def line(self) -> str:
-        text = (f"{self.loaded} curated events ({self.created} new, {self.updated} updated, {self.removed} removed); "
-                f"{self.merged} events from reports merged into them")
+        text = (
+            f"{self.loaded} curated events ({self.created} new, {self.updated} updated, {self.removed} removed); "
+            f"{self.merged} events from reports merged into them"
+        )
         if self.unknown_slugs:
             text += f"; entity slugs not in the registry: {', '.join(sorted(self.unknown_slugs))}"
         return text
@@ -109,24 +111,39 @@ def _check(entry, where: str) -> CuratedEvent:
     if unknown:
         raise CuratedEventError(f"{where}: unknown fields {', '.join(sorted(unknown))}")
     when = _date(entry["date"], where)
-    _expect(isinstance(entry["id"], str) and _ID.match(entry["id"]), where,
-            "id must be the date (YYYY-MM-DD or YYYY-MM) and a lowercase slug")
+    _expect(
+        isinstance(entry["id"], str) and _ID.match(entry["id"]),
+        where,
+        "id must be the date (YYYY-MM-DD or YYYY-MM) and a lowercase slug",
+    )
     prefix = when.isoformat() if entry["precision"] == "day" else when.isoformat()[:7]
     _expect(entry["id"].startswith(prefix), where, f"id does not start with its date {prefix}")
     _expect(entry["precision"] in PRECISIONS, where, f"precision must be one of {', '.join(PRECISIONS)}")
     _expect(entry["precision"] == "day" or when.day == 1, where, "a month or year date must be the 1st")
     _expect(entry["kind"] in KINDS, where, f"unknown kind {entry['kind']!r}")
     _expect(entry.get("status") in (None, *STATUSES), where, f"unknown status {entry.get('status')!r}")
-    _expect(isinstance(entry["jurisdiction"], str) and _JURISDICTION.match(entry["jurisdiction"]), where,
-            "jurisdiction must be an ISO 3166-1 alpha-2 code or GLOBAL")
+    _expect(
+        isinstance(entry["jurisdiction"], str) and _JURISDICTION.match(entry["jurisdiction"]),
+        where,
+        "jurisdiction must be an ISO 3166-1 alpha-2 code or GLOBAL",
+    )
     for name in ("title", "summary"):
         _expect(isinstance(entry[name], str), where, f"{name} must be text")
     _expect(entry.get("rule") is None or isinstance(entry["rule"], str), where, "rule must be a lifecycle id")
     return CuratedEvent(
-        id=entry["id"], date=when, precision=entry["precision"], kind=entry["kind"],
-        title=" ".join(entry["title"].split()), summary=" ".join(entry["summary"].split()),
-        jurisdiction=entry["jurisdiction"], entities=_entities(entry["entities"], where),
-        sources=_sources(entry["sources"], where), rule=entry.get("rule"), status=entry.get("status"), origin=where)
+        id=entry["id"],
+        date=when,
+        precision=entry["precision"],
+        kind=entry["kind"],
+        title=" ".join(entry["title"].split()),
+        summary=" ".join(entry["summary"].split()),
+        jurisdiction=entry["jurisdiction"],
+        entities=_entities(entry["entities"], where),
+        sources=_sources(entry["sources"], where),
+        rule=entry.get("rule"),
+        status=entry.get("status"),
+        origin=where,
+    )
 
 
 def _date(value, where: str) -> date:
@@ -142,8 +159,11 @@ def _entities(value, where: str) -> list[tuple[str, str]]:
     _expect(isinstance(value, list), where, "entities must be a list of {slug, role}")
     out: list[tuple[str, str]] = []
     for item in value:
-        _expect(isinstance(item, dict) and isinstance(item.get("slug"), str) and item.get("slug"), where,
-                f"each entity needs a slug: {item!r}")
+        _expect(
+            isinstance(item, dict) and isinstance(item.get("slug"), str) and item.get("slug"),
+            where,
+            f"each entity needs a slug: {item!r}",
+        )
         _expect(item.get("role") in ROLES, where, f"entity {item.get('slug')}: role must be one of {', '.join(ROLES)}")
         _expect(set(item) <= {"slug", "role"}, where, f"entity {item['slug']}: only slug and role are allowed")
         if item["slug"] not in dict(out):
@@ -154,8 +174,11 @@ def _entities(value, where: str) -> list[tuple[str, str]]:
 def _sources(value, where: str) -> list[str]:
     _expect(isinstance(value, list), where, "sources must be a list of URLs")
     for url in value:
-        _expect(isinstance(url, str) and url.startswith(("https://", "http://")), where,
-                f"source {url!r} is not an http(s) URL")
+        _expect(
+            isinstance(url, str) and url.startswith(("https://", "http://")),
+            where,
+            f"source {url!r} is not an http(s) URL",
+        )
     return list(value)
 
 
@@ -166,8 +189,8 @@ def _expect(condition, where: str, message: str) -> None:
 
 # ---- loading into the store --------------------------------------------------------------
 
-def upsert_curated(session: Session, directory: Path = CURATED_DIR, *, known_slugs=None,
-                   resolve=None) -> LoadReport:
+
+def upsert_curated(session: Session, directory: Path = CURATED_DIR, *, known_slugs=None, resolve=None) -> LoadReport:
     """Upsert the curated events (key = id, origin curated, confidence 1); remove ones no longer
     in the files; merge events from reports into them; relink rule lifecycles. Idempotent."""
     entries = read_curated(directory)
@@ -194,7 +217,12 @@ def _upsert(session: Session, event: Event | None, entry: CuratedEvent, resolve)
     event = event or Event(key=entry.id, date=entry.date, kind=entry.kind, title=entry.title)
     changed = event.id is None or _differs(event, entry)
     event.date, event.precision, event.kind, event.title = entry.date, entry.precision, entry.kind, entry.title
-    event.summary, event.status, event.rule, event.jurisdiction = entry.summary, entry.status, entry.rule, entry.jurisdiction
+    event.summary, event.status, event.rule, event.jurisdiction = (
+        entry.summary,
+        entry.status,
+        entry.rule,
+        entry.jurisdiction,
+    )
     event.origin, event.confidence, event.sources = "curated", 1.0, list(entry.sources)
     if changed:
         event.updated_at = utcnow()
@@ -210,10 +238,29 @@ def _upsert(session: Session, event: Event | None, entry: CuratedEvent, resolve)
 
 
 def _differs(event: Event, entry: CuratedEvent) -> bool:
-    return (event.date, event.precision, event.kind, event.title, event.summary, event.status, event.rule,
-            event.jurisdiction, list(event.sources or []), event.origin) != (
-        entry.date, entry.precision, entry.kind, entry.title, entry.summary, entry.status, entry.rule,
-        entry.jurisdiction, entry.sources, "curated")
+    return (
+        event.date,
+        event.precision,
+        event.kind,
+        event.title,
+        event.summary,
+        event.status,
+        event.rule,
+        event.jurisdiction,
+        list(event.sources or []),
+        event.origin,
+    ) != (
+        entry.date,
+        entry.precision,
+        entry.kind,
+        entry.title,
+        entry.summary,
+        entry.status,
+        entry.rule,
+        entry.jurisdiction,
+        entry.sources,
+        "curated",
+    )
 
 
 def _remove(session: Session, gone: list[Event]) -> tuple[int, list[int]]:

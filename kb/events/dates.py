@@ -20,19 +20,26 @@ from functools import lru_cache
 
 from dateparser.search import search_dates
 
-MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
-          "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
+MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 # A calendar date worth asking dateparser about (month names are capitalised: "may" is a verb).
-CALENDAR_HINT = re.compile(rf"\b(?:{MONTHS})\.?\s+{_DAY}\b|\b{_DAY}\s+(?:of\s+)?(?:{MONTHS})\b"
-                           r"|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b")
+CALENDAR_HINT = re.compile(
+    rf"\b(?:{MONTHS})\.?\s+{_DAY}\b|\b{_DAY}\s+(?:of\s+)?(?:{MONTHS})\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+)
 _ABBREVIATED_MONTH = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # ", 2025" after "May 13", or after a range: "August 10 and 11, 2025".
 _TRAILING_YEAR = re.compile(r"(?:\s*(?:and|to|-|–)\s*\d{1,2}\b)?,?\s*((?:19|20)\d{2})\b")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY = re.compile(r"\b(?:(next|last|this|by|until|before|coming)\s+)?"
-                      r"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b", re.IGNORECASE)
+_WEEKDAY = re.compile(
+    r"\b(?:(next|last|this|by|until|before|coming)\s+)?"
+    r"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
+    re.IGNORECASE,
+)
 _RELATIVE = re.compile(r"\b(yesterday|today|tomorrow|(?:next|last|this) month)\b", re.IGNORECASE)
 _CHINESE_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
@@ -58,8 +65,12 @@ def find_dates(sentence: str, published: date) -> list[FoundDate]:
 
 def has_date_hint(sentence: str) -> bool:
     """A cheap test before the slower resolution."""
-    return bool(CALENDAR_HINT.search(sentence) or _WEEKDAY.search(sentence) or _RELATIVE.search(sentence)
-                or _CHINESE_DATE.search(sentence))
+    return bool(
+        CALENDAR_HINT.search(sentence)
+        or _WEEKDAY.search(sentence)
+        or _RELATIVE.search(sentence)
+        or _CHINESE_DATE.search(sentence)
+    )
 
 
 def _calendar_dates(sentence: str, published: date) -> list[FoundDate]:
@@ -72,8 +83,9 @@ def _calendar_dates(sentence: str, published: date) -> list[FoundDate]:
         span = _locate(text, matched)
         # dateparser's match may reach into a neighbour ("2025 and on Jan 13"), or be no
         # calendar date at all ("now", "one year"): anchor each one on a date-looking hint.
-        hint = next((h for h in hints if span and h.start() < span[1] and span[0] < h.end()
-                     and h.start() not in used), None)
+        hint = next(
+            (h for h in hints if span and h.start() < span[1] and span[0] < h.end() and h.start() not in used), None
+        )
         if hint is None:
             continue
         used.add(hint.start())
@@ -87,8 +99,11 @@ def _calendar_dates(sentence: str, published: date) -> list[FoundDate]:
 
 
 def _search(text: str, published: date):
-    settings = {"REQUIRE_PARTS": ["day", "month"], "PREFER_DATES_FROM": "current_period",
-                "RELATIVE_BASE": datetime.combine(published, datetime.min.time())}
+    settings = {
+        "REQUIRE_PARTS": ["day", "month"],
+        "PREFER_DATES_FROM": "current_period",
+        "RELATIVE_BASE": datetime.combine(published, datetime.min.time()),
+    }
     return search_dates(text, languages=["en"], settings=settings)
 
 

@@ -22,31 +22,87 @@ MIN_CONFIDENCE = 0.35
 NEAR = 100  # a trigger farther than this (weighted characters) from its date is a last resort
 DOCUMENT_NUMBER = re.compile(r"\b(?:19|20)\d{2}-\d{5}\b")
 # Where a clause starts: its subject is the one acting ("..., after OpenAI said it would block").
-_CLAUSE = re.compile(r"[,;:，；：]|\b(?:after|before|while|because|when|since|that|which|who|whose|where|although|"
-                     r"though|but)\b", re.IGNORECASE)
+_CLAUSE = re.compile(
+    r"[,;:，；：]|\b(?:after|before|while|because|when|since|that|which|who|whose|where|although|"
+    r"though|but)\b",
+    re.IGNORECASE,
+)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 MAX_SENTENCE = 600  # longer "sentences" are tables or lists run together: cut for evidence
 
 # Entity kinds tried, in order, for the principal entity of an event kind.
 _RULE_ORDER = ("regulation", "program", "government_body", "organization", "product", "ai_model")
 _STATE_ORDER = ("government_body", "organization", "regulation", "program", "person", "country")
-_COMPANY_ORDER = ("organization", "product", "ai_model", "government_body", "person", "program", "regulation",
-                  "country")
+_COMPANY_ORDER = (
+    "organization",
+    "product",
+    "ai_model",
+    "government_body",
+    "person",
+    "program",
+    "regulation",
+    "country",
+)
 PRINCIPAL_ORDER = {
-    **{kind: _RULE_ORDER for kind in RULE_KINDS},
+    **dict.fromkeys(RULE_KINDS, _RULE_ORDER),
     "executive_order": ("person", "government_body", "regulation", "program"),
-    "entity_listed": _STATE_ORDER, "guidance_issued": _STATE_ORDER, "investigation": _STATE_ORDER,
+    "entity_listed": _STATE_ORDER,
+    "guidance_issued": _STATE_ORDER,
+    "investigation": _STATE_ORDER,
     "retaliation": _STATE_ORDER,
 }
 # Named in reports but never the one acting: the journal that prints the rule.
 NEVER_PRINCIPAL = frozenset({"federal-register"})
 # Kinds in which a country named is on the receiving end.
-RESTRICTIVE = frozenset({"service_restricted", "license_required", "entity_listed", "retaliation",
-                         "rule_published", "rule_effective", "investigation"})
+RESTRICTIVE = frozenset(
+    {
+        "service_restricted",
+        "license_required",
+        "entity_listed",
+        "retaliation",
+        "rule_published",
+        "rule_effective",
+        "investigation",
+    }
+)
 
-_ABBREVIATIONS = frozenset({"u.s", "u.k", "e.u", "no", "inc", "corp", "co", "ltd", "mr", "ms", "mrs", "dr",
-                            "st", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
-                            "dec", "gov", "dept", "e.g", "i.e", "vs", "fig", "art", "sec"})
+_ABBREVIATIONS = frozenset(
+    {
+        "u.s",
+        "u.k",
+        "e.u",
+        "no",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "mr",
+        "ms",
+        "mrs",
+        "dr",
+        "st",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "gov",
+        "dept",
+        "e.g",
+        "i.e",
+        "vs",
+        "fig",
+        "art",
+        "sec",
+    }
+)
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9\u3400-\u9fff])|(?<=[。！？；])|\n+")
 
 
@@ -54,7 +110,7 @@ def split_sentences(text: str) -> list[str]:
     """Sentences of English or Chinese text; "U.S." and "No." do not end one."""
     sentences, start = [], 0
     for m in _BOUNDARY.finditer(text):
-        head = text[start:m.start()].rstrip()
+        head = text[start : m.start()].rstrip()
         last_word = re.search(r"([\w.]+)\.$", head)
         if last_word and last_word.group(1).lower() in _ABBREVIATIONS and m.group(0) != "\n":
             continue
@@ -78,9 +134,17 @@ def entity_info(linker: Linker) -> dict[str, EntityInfo]:
     return {slug: EntityInfo(spec.kind, spec.country) for slug, spec in linker.registry.entities.items()}
 
 
-def extract_events(text: str, published: date, *, linker: Linker, language: str | None = None,
-                   known_rules: frozenset[str] = frozenset(), known_documents: dict[str, str] | None = None,
-                   info: dict[str, EntityInfo] | None = None, title: str = "") -> list[Candidate]:
+def extract_events(
+    text: str,
+    published: date,
+    *,
+    linker: Linker,
+    language: str | None = None,
+    known_rules: frozenset[str] = frozenset(),
+    known_documents: dict[str, str] | None = None,
+    info: dict[str, EntityInfo] | None = None,
+    title: str = "",
+) -> list[Candidate]:
     """Candidates for every sentence of `title` and `text` that states a dated action.
 
     `known_rules` are rule lifecycle ids (an entity of that slug in a rule
@@ -88,8 +152,15 @@ def extract_events(text: str, published: date, *, linker: Linker, language: str 
     Register document numbers to their lifecycle ("published ... as document
     2025-00636"). Entities of the title stand in for a sentence that names none.
     """
-    reader = _Reader(info if info is not None else entity_info(linker), lexicon_for(language), published,
-                     known_rules, known_documents or {}, title, linker.find(title) if title else [])
+    reader = _Reader(
+        info if info is not None else entity_info(linker),
+        lexicon_for(language),
+        published,
+        known_rules,
+        known_documents or {},
+        title,
+        linker.find(title) if title else [],
+    )
     topic = [m.slug for m in reader.title_matches]
     out: list[Candidate] = []
     earlier: list[str] = []  # entities of earlier sentences, the latest first ("The measures took effect...")
@@ -137,19 +208,33 @@ class _Reader:
                 out.append(candidate)
         return out
 
-    def _candidate(self, sentence: str, found: FoundDate, kind: str, strength: float, verb_at: int,
-                   matches: list[Match], context: list[str]) -> Candidate:
+    def _candidate(
+        self,
+        sentence: str,
+        found: FoundDate,
+        kind: str,
+        strength: float,
+        verb_at: int,
+        matches: list[Match],
+        context: list[str],
+    ) -> Candidate:
         slugs = list(dict.fromkeys(m.slug for m in matches))
-        principal = (_principal(kind, verb_at, matches, self.info, sentence)
-                     or _principal_from(context, kind, self.info))
+        principal = _principal(kind, verb_at, matches, self.info, sentence) or _principal_from(context, kind, self.info)
         confidence = strength * found.certainty * (1.0 if slugs else 0.75)
         return Candidate(
-            kind=kind, date=found.value, precision=found.precision, sentence=_clip(sentence),
+            kind=kind,
+            date=found.value,
+            precision=found.precision,
+            sentence=_clip(sentence),
             entities=[(s, _role(s, principal, kind, self.info)) for s in _principal_first(slugs, principal)],
-            principal=principal, also=self._title_principal(kind, principal), confidence=round(confidence, 3),
+            principal=principal,
+            also=self._title_principal(kind, principal),
+            confidence=round(confidence, 3),
             rule=self._rule(kind, sentence, slugs + ([principal] if principal else [])),
-            title=_clip(sentence, 160), jurisdiction=_jurisdiction(principal, kind, slugs, self.info),
-            announces=announces(sentence, found.start, found.end))
+            title=_clip(sentence, 160),
+            jurisdiction=_jurisdiction(principal, kind, slugs, self.info),
+            announces=announces(sentence, found.start, found.end),
+        )
 
     def _title_principal(self, kind: str, principal: str | None) -> list[str]:
         """The title's own principal for this kind: what the whole report is about ("Baidu offers ...")."""
@@ -165,8 +250,8 @@ class _Reader:
 
 
 def _kind(kind: str, sentence: str, found: FoundDate) -> str:
-    """"issues rules requiring labels from September 1": a publication verb with a start date is an effective date."""
-    if kind == "rule_published" and STARTS.search(sentence[:found.start]):
+    """ "issues rules requiring labels from September 1": a publication verb with a start date is an effective date."""
+    if kind == "rule_published" and STARTS.search(sentence[: found.start]):
         return "rule_effective"
     return kind
 
@@ -177,16 +262,15 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
     if trigger.start < found.end and found.start < trigger.end:
         return 0.0
     if trigger.end <= found.start:
-        gap, weight = sentence[trigger.end:found.start], 1.0
-        if STARTS.search(sentence[max(0, found.start - 20):found.start]):
+        gap, weight = sentence[trigger.end : found.start], 1.0
+        if STARTS.search(sentence[max(0, found.start - 20) : found.start]):
             weight = 0.2  # "would stop offering ... from October 21": the act's own date
     else:
-        gap, weight = sentence[found.end:trigger.start], before_weight
+        gap, weight = sentence[found.end : trigger.start], before_weight
     return len(gap) * weight + 20 * len(re.findall(r"[,;:，；]|\bbut\b|\bwhile\b", gap))
 
 
-def _principal(kind: str, verb_at: int, matches: list[Match], info: dict[str, EntityInfo],
-               sentence: str) -> str | None:
+def _principal(kind: str, verb_at: int, matches: list[Match], info: dict[str, EntityInfo], sentence: str) -> str | None:
     """The subject of the verb: an entity of the preferred kind, first in the verb's own clause
     ("after OpenAI said it would block"), else nearest before the verb, else first after it.
     In Chinese, where modifiers come first ("受 OpenAI 限制影响的开发者"), the first entity of the clause."""
@@ -210,8 +294,11 @@ def _principal(kind: str, verb_at: int, matches: list[Match], info: dict[str, En
 
 def _principal_from(slugs: list[str], kind: str, info: dict[str, EntityInfo]) -> str | None:
     order = PRINCIPAL_ORDER.get(kind, _COMPANY_ORDER)
-    ranked = [(order.index(info[s].kind), i, s) for i, s in enumerate(slugs)
-              if s in info and info[s].kind in order and s not in NEVER_PRINCIPAL]
+    ranked = [
+        (order.index(info[s].kind), i, s)
+        for i, s in enumerate(slugs)
+        if s in info and info[s].kind in order and s not in NEVER_PRINCIPAL
+    ]
     return min(ranked)[2] if ranked else None
 
 
@@ -221,8 +308,11 @@ def _principal_first(slugs: list[str], principal: str | None) -> list[str]:
 
 def _role(slug: str, principal: str | None, kind: str, info: dict[str, EntityInfo]) -> str:
     if slug == principal:
-        return "actor" if info.get(slug, EntityInfo("")).kind in ("organization", "government_body", "person") \
+        return (
+            "actor"
+            if info.get(slug, EntityInfo("")).kind in ("organization", "government_body", "person")
             else "subject"
+        )
     entity_kind = info.get(slug, EntityInfo("")).kind
     if entity_kind == "country":
         return "beneficiary" if kind == "service_available" else "target" if kind in RESTRICTIVE else "subject"
@@ -233,8 +323,11 @@ def _role(slug: str, principal: str | None, kind: str, info: dict[str, EntityInf
 
 def _jurisdiction(principal: str | None, kind: str, slugs: list[str], info: dict[str, EntityInfo]) -> str | None:
     """A government's own country; a company's own action is GLOBAL (data/events/README.md)."""
-    governments = [s for s in ([principal] if principal else []) + slugs
-                   if s in info and info[s].kind == "government_body" and info[s].country]
+    governments = [
+        s
+        for s in ([principal] if principal else []) + slugs
+        if s in info and info[s].kind == "government_body" and info[s].country
+    ]
     if governments:
         return info[governments[0]].country
     if principal and principal in info and info[principal].kind == "organization":
@@ -244,4 +337,4 @@ def _jurisdiction(principal: str | None, kind: str, slugs: list[str], info: dict
 
 def _clip(text: str, limit: int = MAX_SENTENCE) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1].rsplit(" ", 1)[0] + "…"
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -26,58 +26,123 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("retaliation", r"\bresponse to (?:the )?(?:US|U\.S\.|American|Washington|United States)\b", 0.85),
     ("rule_rescinded", r"\b(?:rescind\w*|revok\w*|repeal(?:s|ed|ing)?)\b", 0.9),
     ("rule_rescinded", r"\bwithdr[ae]w\w*" + _gap(4) + r"(?:rule|regulation|order|framework)\b", 0.8),
-    ("rule_delayed", r"\b(?:suspend\w*|suspension|delay\w*|postpon\w*|paus\w*)" + _gap(6)
-     + r"(?:rules?|regulations?|requirements?|implementation|compliance|effective date|enforcement)\b", 0.85),
-    ("rule_delayed", r"\b(?:rules?|regulations?)" + _gap(3) + r"(?:was|were|is|are|has been|have been) "
-     r"(?:suspended|delayed|postponed|paused)\b", 0.85),
-    ("comment_deadline", r"\bcomments?\b(?:\s+[\w'’.,-]+){0,8}?\s+(?:are |is |were )?(?:now )?"
-     r"(?:due|deadline|close[sd]?|period)\b", 0.9),
+    (
+        "rule_delayed",
+        r"\b(?:suspend\w*|suspension|delay\w*|postpon\w*|paus\w*)"
+        + _gap(6)
+        + r"(?:rules?|regulations?|requirements?|implementation|compliance|effective date|enforcement)\b",
+        0.85,
+    ),
+    (
+        "rule_delayed",
+        r"\b(?:rules?|regulations?)" + _gap(3) + r"(?:was|were|is|are|has been|have been) "
+        r"(?:suspended|delayed|postponed|paused)\b",
+        0.85,
+    ),
+    (
+        "comment_deadline",
+        r"\bcomments?\b(?:\s+[\w'’.,-]+){0,8}?\s+(?:are |is |were )?(?:now )?"
+        r"(?:due|deadline|close[sd]?|period)\b",
+        0.9,
+    ),
     ("comment_deadline", r"\b(?:deadline|period) for (?:public )?comments?\b|\bcomment (?:period|deadline)\b", 0.9),
     ("compliance_date", r"\b(?:to|must|will have to|required to|need to) comply\b", 0.85),
     ("compliance_date", r"\bcompliance (?:date|dates|deadline|deadlines|is required|required)\b", 0.9),
     ("compliance_date", r"\bcompliance (?:is |was )?(?:set|due|begins|starts)\b", 0.8),
-    ("entity_listed", r"\b(?:add\w*|plac\w*|put|puts|listed|listing|designat\w*|includ\w*)\b"
-     r"(?:\s+[\w'’.,()-]+){0,25}?\s+(?:to|on|onto)\s+(?:the\s+)?(?:U\.S\.\s+|US\s+)?Entity List\b", 0.95),
+    (
+        "entity_listed",
+        r"\b(?:add\w*|plac\w*|put|puts|listed|listing|designat\w*|includ\w*)\b"
+        r"(?:\s+[\w'’.,()-]+){0,25}?\s+(?:to|on|onto)\s+(?:the\s+)?(?:U\.S\.\s+|US\s+)?Entity List\b",
+        0.95,
+    ),
     ("entity_listed", r"\bEntity List (?:additions?|designations?)\b", 0.8),
-    ("executive_order", r"\bsign\w*" + _gap(5) + r"executive order\b|\bexecutive order\b"
-     r"(?:\s+[\w'’.,-]+){0,12}?\s+signed\b", 0.95),
+    (
+        "executive_order",
+        r"\bsign\w*" + _gap(5) + r"executive order\b|\bexecutive order\b"
+        r"(?:\s+[\w'’.,-]+){0,12}?\s+signed\b",
+        0.95,
+    ),
     ("investigation", r"\b(?:investigat\w*|probe[sd]?|summon\w*|antitrust|anti-monopoly|inquiry|raid\w*)\b", 0.85),
-    ("license_required", r"\b(?:need|needs|needed|require|requires|required|requiring)\s+(?:a\s+|an\s+)?"
-     r"(?:export\s+)?licen[cs]es?\b", 0.9),
+    (
+        "license_required",
+        r"\b(?:need|needs|needed|require|requires|required|requiring)\s+(?:a\s+|an\s+)?"
+        r"(?:export\s+)?licen[cs]es?\b",
+        0.9,
+    ),
     ("license_required", r"\blicen[cs]e requirements?\b|\blicen[cs]ing requirements? (?:for|on)\b", 0.9),
     ("guidance_issued", r"\bguidance\b|\bred flags\b|\bpolicy statement\b|\badvisory opinion\b", 0.85),
-    ("guidance_issued", r"\bwarn\w*\b(?:\s+[\w'’.,-]+){0,6}?\s+that (?:using|companies|exporters|firms|anyone)\b", 0.75),
+    (
+        "guidance_issued",
+        r"\bwarn\w*\b(?:\s+[\w'’.,-]+){0,6}?\s+that (?:using|companies|exporters|firms|anyone)\b",
+        0.75,
+    ),
     # The nouns rank below the verbs of other kinds: "with the rescission, BIS issued guidance".
     ("rule_rescinded", r"\b(?:rescission|revocation)\b", 0.75),
     ("migration_offer", r"\bfree\s+(?:[\w-]+\s+){0,2}?tokens\b|\bmigration\b|\bmigrat(?:e|ing)\b", 0.9),
     ("migration_offer", r"\b(?:switching|switch|moving|move|migrating) (?:away )?from\b|\bleaving OpenAI\b", 0.75),
-    ("migration_offer", r"\b(?:announc\w*|launch\w*|unveil\w*|made|rolled out) (?:an |a |its |their )?"
-     r"(?:special |new )?(?:offer|promotion)\b", 0.7),
+    (
+        "migration_offer",
+        r"\b(?:announc\w*|launch\w*|unveil\w*|made|rolled out) (?:an |a |its |their )?"
+        r"(?:special |new )?(?:offer|promotion)\b",
+        0.7,
+    ),
     ("service_restricted", r"\bblock(?:s|ed|ing)?\b|\bcut(?:s|ting)? off\b|\bcut-?off\b", 0.85),
     ("service_restricted", r"\bstop(?:s|ped|ping)?\s+(?:selling|providing|serving|offering|supporting)\b", 0.9),
-    ("service_restricted", r"\b(?:bar|bars|barred|barring|ban|bans|banned)\s+(?:[\w'’-]+\s+){0,3}?"
-     r"(?:companies|users|developers|access|customers|entities|firms|use)\b", 0.85),
-    ("service_restricted", r"\b(?:lost|lose|loses|losing|restrict\w*|suspend\w*|ended|ends|revok\w*)\s+"
-     r"(?:[\w'’-]+\s+){0,2}?access\b|\bno longer (?:be )?(?:available|serve|support|offer)\b", 0.85),
-    ("service_restricted", r"\b(?:sales|service|usage|access) restrictions\b|\bunsupported (?:regions|countries)\b", 0.7),
-    ("service_restricted", r"\b(?:halt\w*|suspend\w*|stop\w*|cease\w*)\s+(?:[\w'’-]+\s+){0,2}?(?:shipments|sales|"
-     r"supplies|supply|deliveries|exports)\b|\b(?:removed|pulled)\s+from\s+(?:[\w'’-]+\s+){0,3}?app stores?\b", 0.8),
-    ("service_available", r"\b(?:remain\w*|stay\w*|became|become|becomes|made|make|makes|now|is|was)\s+"
-     r"(?:[\w'’-]+\s+){0,4}?available\b", 0.85),
+    (
+        "service_restricted",
+        r"\b(?:bar|bars|barred|barring|ban|bans|banned)\s+(?:[\w'’-]+\s+){0,3}?"
+        r"(?:companies|users|developers|access|customers|entities|firms|use)\b",
+        0.85,
+    ),
+    (
+        "service_restricted",
+        r"\b(?:lost|lose|loses|losing|restrict\w*|suspend\w*|ended|ends|revok\w*)\s+"
+        r"(?:[\w'’-]+\s+){0,2}?access\b|\bno longer (?:be )?(?:available|serve|support|offer)\b",
+        0.85,
+    ),
+    (
+        "service_restricted",
+        r"\b(?:sales|service|usage|access) restrictions\b|\bunsupported (?:regions|countries)\b",
+        0.7,
+    ),
+    (
+        "service_restricted",
+        r"\b(?:halt\w*|suspend\w*|stop\w*|cease\w*)\s+(?:[\w'’-]+\s+){0,2}?(?:shipments|sales|"
+        r"supplies|supply|deliveries|exports)\b|\b(?:removed|pulled)\s+from\s+(?:[\w'’-]+\s+){0,3}?app stores?\b",
+        0.8,
+    ),
+    (
+        "service_available",
+        r"\b(?:remain\w*|stay\w*|became|become|becomes|made|make|makes|now|is|was)\s+"
+        r"(?:[\w'’-]+\s+){0,4}?available\b",
+        0.85,
+    ),
     ("service_available", r"\bopen\w*\s+(?:[\w'’-]+\s+){0,5}?to the (?:general )?public\b", 0.9),
-    ("rule_effective", r"\b(?:take|takes|took|taking|taken) effect\b|\b(?:came|come|comes|enter\w*) into "
-     r"(?:force|effect)\b|\b(?:became|becomes|become) effective\b", 0.95),
+    (
+        "rule_effective",
+        r"\b(?:take|takes|took|taking|taken) effect\b|\b(?:came|come|comes|enter\w*) into "
+        r"(?:force|effect)\b|\b(?:became|becomes|become) effective\b",
+        0.95,
+    ),
     ("rule_effective", r"\beffective (?:on|from|as of|date)\b|\b(?:was|is|be|are|were) effective\b", 0.9),
     ("rule_effective", r"\bappl(?:y|ies) from\b|\beffective\b", 0.6),
     ("rule_published", r"\b(?:published|appear\w*) in the Federal Register\b", 0.95),
     # The verb and its object within one phrase: no comma between them.
-    ("rule_published", r"\b(?:issu\w*|releas\w*|unveil\w*|announc\w*|publish\w*|extend\w*|expand\w*|tighten\w*|"
-     r"impos\w*|introduc\w*|adopt\w*|finaliz\w*|propos\w*|updat\w*|revis\w*)\b(?:\s+[\w'’.-]+){0,7}?\s+"
-     r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions)\b", 0.85),
+    (
+        "rule_published",
+        r"\b(?:issu\w*|releas\w*|unveil\w*|announc\w*|publish\w*|extend\w*|expand\w*|tighten\w*|"
+        r"impos\w*|introduc\w*|adopt\w*|finaliz\w*|propos\w*|updat\w*|revis\w*)\b(?:\s+[\w'’.-]+){0,7}?\s+"
+        r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions)\b",
+        0.85,
+    ),
     ("license_required", r"\brequirements?\b", 0.55),
-    ("statement", r"\b(?:said|says|announced|announces|confirmed|confirms|told|warned|warns|emailed|notified|"
-     r"informed|disclosed|discloses|reported|released|agreed|agrees|stated|unveiled|declared|pledged|"
-     r"promised|urged)\b", 0.55),
+    (
+        "statement",
+        r"\b(?:said|says|announced|announces|confirmed|confirms|told|warned|warns|emailed|notified|"
+        r"informed|disclosed|discloses|reported|released|agreed|agrees|stated|unveiled|declared|pledged|"
+        r"promised|urged)\b",
+        0.55,
+    ),
 ]
 
 # Chinese reports: the same kinds, triggered by the words Chinese reports use.
@@ -101,10 +166,16 @@ SENTENCE_WIDE = frozenset({"retaliation"})
 STARTS = re.compile(r"\b(?:from|starting(?: on| from)?|beginning(?: on)?|as of|effective)\s*$", _I)
 
 # Words that attach a date to an announcement, and words that make what is announced a later act.
-SPEECH = re.compile(r"\b(?:said|says|confirmed|confirms|announced|announces|told|tells|warned|warns|emailed|"
-                    r"notified|informed|wrote)\b", _I)
-PROSPECTIVE = re.compile(r"\b(?:would|will|was taking|is taking|plans? to|planned to|intends? to|to begin|"
-                         r"going to|steps to)\b", _I)
+SPEECH = re.compile(
+    r"\b(?:said|says|confirmed|confirms|announced|announces|told|tells|warned|warns|emailed|"
+    r"notified|informed|wrote)\b",
+    _I,
+)
+PROSPECTIVE = re.compile(
+    r"\b(?:would|will|was taking|is taking|plans? to|planned to|intends? to|to begin|"
+    r"going to|steps to)\b",
+    _I,
+)
 
 
 @dataclass(frozen=True)
@@ -147,8 +218,8 @@ def lexicon_for(language: str | None) -> Lexicon:
 
 def announces(sentence: str, date_start: int, date_end: int) -> bool:
     """True for "X said on <date> that it would ...": the date is the announcement's, the act comes later."""
-    before = sentence[max(0, date_start - 40):date_start]
-    after = sentence[date_end:date_end + 80]
+    before = sentence[max(0, date_start - 40) : date_start]
+    after = sentence[date_end : date_end + 80]
     return bool(SPEECH.search(before)) and bool(PROSPECTIVE.search(after))
 
 

@@ -78,15 +78,20 @@ def load_curated(session: Session, directory: Path | None = None, *, linker: Lin
         except RegistryError:
             linker = None  # slugs are then stored as written, unchecked
     registry = linker.registry if linker else None
-    report = curated.upsert_curated(session, directory, known_slugs=registry.entities if registry else None,
-                                    resolve=registry.resolve if registry else None)
+    report = curated.upsert_curated(
+        session,
+        directory,
+        known_slugs=registry.entities if registry else None,
+        resolve=registry.resolve if registry else None,
+    )
     if report.reread and linker is not None:  # without a registry they are read at the next poll
         extract_documents(session, report.reread, linker=linker)
     return report
 
 
-def ensure_curated(session: Session, directory: Path | None = None, *,
-                   linker: Linker | None = None) -> LoadReport | None:
+def ensure_curated(
+    session: Session, directory: Path | None = None, *, linker: Linker | None = None
+) -> LoadReport | None:
     """Load the curated timeline when its files changed since the last load; None when current."""
     directory = directory or curated.CURATED_DIR
     if curated.is_current(session, directory):
@@ -105,7 +110,7 @@ def extract_documents(session: Session, doc_ids: list[int], *, linker: Linker | 
     rules, documents = cluster.known_rules(session), structured.known_documents(session)
     total, touched = 0, set()
     for start in range(0, len(doc_ids), BATCH):
-        batch = sorted(doc_ids[start:start + BATCH])
+        batch = sorted(doc_ids[start : start + BATCH])
         touched |= cluster.detach_documents(session, batch)
         pairs = list(_read(session, batch, linker, info, lifecycles, rules, documents))
         attacher = cluster.Attacher(session, cluster.EventIndex.around(session, [c for _, c in pairs]))
@@ -120,29 +125,59 @@ def extract_documents(session: Session, doc_ids: list[int], *, linker: Linker | 
     return total
 
 
-def _read(session: Session, batch: list[int], linker: Linker, info: dict[str, EntityInfo],
-          lifecycles: dict[str, str | None], rules: frozenset[str], documents: dict[str, str]):
+def _read(
+    session: Session,
+    batch: list[int],
+    linker: Linker,
+    info: dict[str, EntityInfo],
+    lifecycles: dict[str, str | None],
+    rules: frozenset[str],
+    documents: dict[str, str],
+):
     docs = list(session.exec(select(Document).where(Document.id.in_(batch)).order_by(Document.id)))
     mentions = _mentions(session, [d.id for d in docs if structured.is_federal_register(d)])
     for doc in docs:
-        for cand in candidates_of(doc, linker=linker, info=info, lifecycles=lifecycles, rules=rules,
-                                  documents=documents, mentions=mentions.get(doc.id, [])):
+        for cand in candidates_of(
+            doc,
+            linker=linker,
+            info=info,
+            lifecycles=lifecycles,
+            rules=rules,
+            documents=documents,
+            mentions=mentions.get(doc.id, []),
+        ):
             yield doc.id, cand
 
 
-def candidates_of(doc: Document, *, linker: Linker, info: dict[str, EntityInfo] | None = None,
-                  lifecycles: dict[str, str | None] | None = None, rules: frozenset[str] = frozenset(),
-                  documents: dict[str, str] | None = None, mentions: list[str] | None = None) -> list[Candidate]:
+def candidates_of(
+    doc: Document,
+    *,
+    linker: Linker,
+    info: dict[str, EntityInfo] | None = None,
+    lifecycles: dict[str, str | None] | None = None,
+    rules: frozenset[str] = frozenset(),
+    documents: dict[str, str] | None = None,
+    mentions: list[str] | None = None,
+) -> list[Candidate]:
     """The dated events one document states: from its Federal Register fields, or from its prose."""
     info = info if info is not None else entity_info(linker)
     if doc.kind in SKIPPED_KINDS:
         return []
     if structured.is_federal_register(doc):
-        return structured.fr_candidates(doc, rule=(lifecycles or {}).get(doc.document_number),
-                                        mentions=mentions or [], linker=linker, info=info)
+        return structured.fr_candidates(
+            doc, rule=(lifecycles or {}).get(doc.document_number), mentions=mentions or [], linker=linker, info=info
+        )
     published = (doc.published_at or doc.fetched_at).date()
-    return extract_events(prose(doc), published, linker=linker, language=doc.language, known_rules=rules,
-                          known_documents=documents, info=info, title=doc.title)
+    return extract_events(
+        prose(doc),
+        published,
+        linker=linker,
+        language=doc.language,
+        known_rules=rules,
+        known_documents=documents,
+        info=info,
+        title=doc.title,
+    )
 
 
 def prose(doc: Document) -> str:
@@ -165,10 +200,13 @@ def _mentions(session: Session, doc_ids: list[int]) -> dict[int, list[str]]:
 
 def _has_federal_register(session: Session, doc_ids: list[int]) -> bool:
     for start in range(0, len(doc_ids), 500):
-        chunk = doc_ids[start:start + 500]
-        if session.exec(select(Document.id).where(Document.id.in_(chunk), Document.kind.in_(structured.FR_KINDS),
-                                                  Document.document_number.is_not(None)).limit(1)).first():
+        chunk = doc_ids[start : start + 500]
+        if session.exec(
+            select(Document.id)
+            .where(
+                Document.id.in_(chunk), Document.kind.in_(structured.FR_KINDS), Document.document_number.is_not(None)
+            )
+            .limit(1)
+        ).first():
             return True
     return False
-
-

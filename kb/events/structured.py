@@ -34,16 +34,24 @@ FR_LINK = re.compile(r"federalregister\.gov/(?:d|documents/\d{4}/\d{2}/\d{2}|api
 CITATION = re.compile(r"\b(\d{1,3}) FR (\d{1,6})\b")
 # Federal Register agency slugs -> registry slugs; agencies not listed are looked up by name.
 AGENCY_ENTITIES = {
-    "industry-and-security-bureau": "bis", "commerce-department": "department-of-commerce",
-    "treasury-department": "treasury", "foreign-assets-control-office": "ofac",
-    "state-department": "state-department", "executive-office-of-the-president": "white-house",
-    "science-and-technology-policy-office": "ostp", "national-institute-of-standards-and-technology": "nist",
-    "trade-representative-office-of-united-states": "ustr", "defense-department": "department-of-defense",
+    "industry-and-security-bureau": "bis",
+    "commerce-department": "department-of-commerce",
+    "treasury-department": "treasury",
+    "foreign-assets-control-office": "ofac",
+    "state-department": "state-department",
+    "executive-office-of-the-president": "white-house",
+    "science-and-technology-policy-office": "ostp",
+    "national-institute-of-standards-and-technology": "nist",
+    "trade-representative-office-of-united-states": "ustr",
+    "defense-department": "department-of-defense",
     "justice-department": "doj",
 }
 _RESCINDS = re.compile(r"\b(?:rescission|rescind\w*|revocation|revok\w*|removal of|withdrawal|withdrawn)\b", re.I)
-_DELAYS = re.compile(r"\b(?:delay(?:ed|s)? of (?:the )?(?:effective|compliance)|postpone\w*|suspension|suspend\w*|"
-                     r"stay of|extension of (?:the )?(?:effective|compliance) date)\b", re.I)
+_DELAYS = re.compile(
+    r"\b(?:delay(?:ed|s)? of (?:the )?(?:effective|compliance)|postpone\w*|suspension|suspend\w*|"
+    r"stay of|extension of (?:the )?(?:effective|compliance) date)\b",
+    re.I,
+)
 _CORRECTS = re.compile(r"\bcorrect\w*\b", re.I)
 _COMMENT_ONLY = re.compile(r"\b(?:extension of (?:the )?comment period|reopening of (?:the )?comment period)\b", re.I)
 
@@ -70,8 +78,9 @@ def classify(doc: Document) -> Classified:
     words = f"{action} {doc.title}"
     if doc.kind == "presidential_document":
         subtype = str(fields.get("subtype") or "")
-        return Classified("executive_order" if "executive order" in subtype.lower() else "presidential_document",
-                          None, None)
+        return Classified(
+            "executive_order" if "executive order" in subtype.lower() else "presidential_document", None, None
+        )
     if doc.kind not in RULE_DOCUMENTS:
         return Classified("notice_published", None, None)
     if fields.get("correction_of") or _CORRECTS.search(action):
@@ -89,8 +98,9 @@ def classify(doc: Document) -> Classified:
     return Classified("rule_published", "final", "in_force")
 
 
-def fr_candidates(doc: Document, *, rule: str | None, mentions: list[str], linker: Linker | None,
-                  info: dict[str, EntityInfo]) -> list[Candidate]:
+def fr_candidates(
+    doc: Document, *, rule: str | None, mentions: list[str], linker: Linker | None, info: dict[str, EntityInfo]
+) -> list[Candidate]:
     """The dated events of one Federal Register document."""
     fields = doc.fields or {}
     number = doc.document_number
@@ -100,34 +110,75 @@ def fr_candidates(doc: Document, *, rule: str | None, mentions: list[str], linke
     named = [s for s in mentions if s not in agencies and s != rule][:MAX_SUBJECTS]
     entities += [(slug, "subject") for slug in ([rule] if rule and rule in info else []) + named]
     # The API lists the department before its bureau: the bureau is the one acting.
-    common = dict(entities=entities, principal=agencies[-1] if agencies else None, confidence=1.0, rule=rule,
-                  origin="federal_register", jurisdiction=_jurisdiction(fields), sources=[fr_link(number)])
+    common = {
+        "entities": entities,
+        "principal": agencies[-1] if agencies else None,
+        "confidence": 1.0,
+        "rule": rule,
+        "origin": "federal_register",
+        "jurisdiction": _jurisdiction(fields),
+        "sources": [fr_link(number)],
+    }
     summary = " ".join(p for p in (fields.get("action"), fields.get("dates")) if p)
     out = []
-    published = (doc.published_at.date() if doc.published_at else None)
+    published = doc.published_at.date() if doc.published_at else None
     signed = _day(fields.get("signing_date")) if doc.kind == "presidential_document" else None
     if signed:  # an executive order happens when it is signed; the Federal Register prints it later
-        out.append(Candidate(kind=what.kind, date=signed, key=f"fr:{number}:signed", status=what.status,
-                             title=f"{doc.title} (FR doc {number})", summary=summary,
-                             sentence=f"Signed on {signed.isoformat()}; published in the Federal Register as "
-                                      f"document {number} on {published.isoformat() if published else 'an unknown day'}.",
-                             **common))
+        out.append(
+            Candidate(
+                kind=what.kind,
+                date=signed,
+                key=f"fr:{number}:signed",
+                status=what.status,
+                title=f"{doc.title} (FR doc {number})",
+                summary=summary,
+                sentence=f"Signed on {signed.isoformat()}; published in the Federal Register as "
+                f"document {number} on {published.isoformat() if published else 'an unknown day'}.",
+                **common,
+            )
+        )
     elif published:
-        out.append(Candidate(kind=what.kind, date=published, key=f"fr:{number}:published", status=what.status,
-                             title=f"{doc.title} (FR doc {number})", summary=summary,
-                             sentence=f"{fields.get('type') or 'Document'} {number} published in the Federal "
-                                      f"Register on {published.isoformat()}. {fields.get('action') or ''}".strip(),
-                             **common))
+        out.append(
+            Candidate(
+                kind=what.kind,
+                date=published,
+                key=f"fr:{number}:published",
+                status=what.status,
+                title=f"{doc.title} (FR doc {number})",
+                summary=summary,
+                sentence=f"{fields.get('type') or 'Document'} {number} published in the Federal "
+                f"Register on {published.isoformat()}. {fields.get('action') or ''}".strip(),
+                **common,
+            )
+        )
     effective = _day(fields.get("effective_on"))
     if effective and what.kind not in ("notice_published", "presidential_document"):
-        out.append(Candidate(kind="rule_effective", date=effective, key=f"fr:{number}:effective",
-                             status=what.effective_status, title=f"Takes effect: {doc.title}", summary=summary,
-                             sentence=_dates_sentence(fields, f"Effective on {effective.isoformat()}."), **common))
+        out.append(
+            Candidate(
+                kind="rule_effective",
+                date=effective,
+                key=f"fr:{number}:effective",
+                status=what.effective_status,
+                title=f"Takes effect: {doc.title}",
+                summary=summary,
+                sentence=_dates_sentence(fields, f"Effective on {effective.isoformat()}."),
+                **common,
+            )
+        )
     closes = _day(fields.get("comments_close_on"))
     if closes:
-        out.append(Candidate(kind="comment_deadline", date=closes, key=f"fr:{number}:comments", status=None,
-                             title=f"Comments due: {doc.title}", summary=summary,
-                             sentence=_dates_sentence(fields, f"Comments close on {closes.isoformat()}."), **common))
+        out.append(
+            Candidate(
+                kind="comment_deadline",
+                date=closes,
+                key=f"fr:{number}:comments",
+                status=None,
+                title=f"Comments due: {doc.title}",
+                summary=summary,
+                sentence=_dates_sentence(fields, f"Comments close on {closes.isoformat()}."),
+                **common,
+            )
+        )
     return out
 
 
@@ -161,6 +212,7 @@ def _day(value) -> date | None:
 
 
 # ---- rule lifecycles ------------------------------------------------------------------
+
 
 class _Groups:
     """Union-find over document numbers."""
@@ -221,7 +273,7 @@ def assign_lifecycles(session: Session) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for members in groups.members().values():
         rule = _lifecycle_id([docs[m] for m in members], cited, umbrellas)
-        out.update({m: rule for m in members})
+        out.update(dict.fromkeys(members, rule))
     return out
 
 
@@ -243,11 +295,20 @@ def _lifecycle_id(members: list[_FRDoc], cited: dict[str, str], umbrellas: set[s
 
 
 def _fr_documents(session: Session) -> list[_FRDoc]:
-    rows = session.exec(select(Document.document_number, Document.kind, Document.fields, Document.summary,
-                               Document.body, Document.published_at)
-                        .where(Document.document_number.is_not(None), Document.kind.in_(FR_KINDS)))
-    return [_FRDoc(n, k, f or {}, f"{s or ''} {b or ''}" if k in RULE_DOCUMENTS else "", p.date() if p else None)
-            for n, k, f, s, b, p in rows]
+    rows = session.exec(
+        select(
+            Document.document_number,
+            Document.kind,
+            Document.fields,
+            Document.summary,
+            Document.body,
+            Document.published_at,
+        ).where(Document.document_number.is_not(None), Document.kind.in_(FR_KINDS))
+    )
+    return [
+        _FRDoc(n, k, f or {}, f"{s or ''} {b or ''}" if k in RULE_DOCUMENTS else "", p.date() if p else None)
+        for n, k, f, s, b, p in rows
+    ]
 
 
 def _page_index(docs) -> dict[int, list[tuple[int, int, str]]]:
@@ -276,8 +337,9 @@ def curated_citations(session: Session) -> dict[str, str]:
     A document cited by two lifecycles (the foundry rule also moved the December 2024 rule's
     comment deadline) belongs to the one whose publication event cites it first."""
     ranked: dict[str, tuple[tuple[int, int], str]] = {}
-    for rule, kind, sources in session.exec(select(Event.rule, Event.kind, Event.sources)
-                                            .where(Event.origin == "curated", Event.rule.is_not(None))):
+    for rule, kind, sources in session.exec(
+        select(Event.rule, Event.kind, Event.sources).where(Event.origin == "curated", Event.rule.is_not(None))
+    ):
         for position, url in enumerate(sources or []):
             m = FR_LINK.search(str(url))
             if m:
@@ -289,11 +351,14 @@ def curated_citations(session: Session) -> dict[str, str]:
 
 def known_documents(session: Session) -> dict[str, str]:
     """Document number -> rule id, for documents that prose may cite ("as document 2025-00636")."""
-    found = dict(session.exec(
-        select(Document.document_number, Event.rule)
-        .join(EventDocument, EventDocument.document_id == Document.id)
-        .join(Event, Event.id == EventDocument.event_id)
-        .where(Document.document_number.is_not(None), Event.rule.is_not(None))).all())
+    found = dict(
+        session.exec(
+            select(Document.document_number, Event.rule)
+            .join(EventDocument, EventDocument.document_id == Document.id)
+            .join(Event, Event.id == EventDocument.event_id)
+            .where(Document.document_number.is_not(None), Event.rule.is_not(None))
+        ).all()
+    )
     found.update(curated_citations(session))
     return found
 
@@ -302,10 +367,12 @@ def update_lifecycle_rules(session: Session, lifecycles: dict[str, str | None]) 
     """Give Federal Register events the rule id of their document's lifecycle (it changes when a
     new document joins two lifecycles); return how many events changed."""
     changed = 0
-    rows = session.exec(select(Event, Document.document_number)
-                        .join(EventDocument, EventDocument.event_id == Event.id)
-                        .join(Document, Document.id == EventDocument.document_id)
-                        .where(Event.origin == "federal_register", Document.document_number.is_not(None)))
+    rows = session.exec(
+        select(Event, Document.document_number)
+        .join(EventDocument, EventDocument.event_id == Event.id)
+        .join(Document, Document.id == EventDocument.document_id)
+        .where(Event.origin == "federal_register", Document.document_number.is_not(None))
+    )
     for event, number in rows.all():
         if number in lifecycles and event.rule != lifecycles[number] and event.key.startswith(f"fr:{number}:"):
             event.rule = lifecycles[number]

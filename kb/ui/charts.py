@@ -30,20 +30,34 @@ def plain(text: object, limit: int = 160) -> str:
 
 def events_chart(points: list[dict]) -> alt.Chart:
     """Events as dots over time, one row and one colour per kind."""
-    frame = pd.DataFrame([{"date": pd.Timestamp(p["date"]), "kind": plain(kind_label(p["kind"])),
-                           "event": plain(p["title"]), "status": plain(p.get("status", "")).replace("_", " ")}
-                          for p in points])
+    frame = pd.DataFrame(
+        [
+            {
+                "date": pd.Timestamp(p["date"]),
+                "kind": plain(kind_label(p["kind"])),
+                "event": plain(p["title"]),
+                "status": plain(p.get("status", "")).replace("_", " "),
+            }
+            for p in points
+        ]
+    )
     kinds = sorted(frame["kind"].unique())
-    return (alt.Chart(frame)
-            .mark_circle(size=80, opacity=0.75)
-            .encode(x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y-%m", labelOverlap=True)),
-                    y=alt.Y("kind:N", title=None, sort=kinds, axis=alt.Axis(labelLimit=180)),
-                    color=alt.Color("kind:N", legend=None, sort=kinds, scale=alt.Scale(scheme="tableau20")),
-                    tooltip=[alt.Tooltip("event:N", title="Event"),
-                             alt.Tooltip("date:T", title="Date", format="%Y-%m-%d"),
-                             alt.Tooltip("kind:N", title="Kind"),
-                             alt.Tooltip("status:N", title="Rule status")])
-            .properties(height=ROW_HEIGHT * len(kinds) + 40))
+    return (
+        alt.Chart(frame)
+        .mark_circle(size=80, opacity=0.75)
+        .encode(
+            x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y-%m", labelOverlap=True)),
+            y=alt.Y("kind:N", title=None, sort=kinds, axis=alt.Axis(labelLimit=180)),
+            color=alt.Color("kind:N", legend=None, sort=kinds, scale=alt.Scale(scheme="tableau20")),
+            tooltip=[
+                alt.Tooltip("event:N", title="Event"),
+                alt.Tooltip("date:T", title="Date", format="%Y-%m-%d"),
+                alt.Tooltip("kind:N", title="Kind"),
+                alt.Tooltip("status:N", title="Rule status"),
+            ],
+        )
+        .properties(height=ROW_HEIGHT * len(kinds) + 40)
+    )
 
 
 def mentions_chart(per_month: list[tuple[str, int]]) -> alt.Chart:
@@ -53,11 +67,15 @@ def mentions_chart(per_month: list[tuple[str, int]]) -> alt.Chart:
         start = date.fromisoformat(f"{month}-01")
         end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
         rows.append({"month": pd.Timestamp(start), "end": pd.Timestamp(end), "label": month, "documents": int(n)})
-    return (alt.Chart(pd.DataFrame(rows))
-            .mark_rect(x2Offset=-1, cornerRadiusTopLeft=2, cornerRadiusTopRight=2)
-            .encode(x=alt.X("month:T", title=None, axis=alt.Axis(format="%Y-%m", labelOverlap=True)),
-                    x2="end:T",
-                    y=alt.Y("documents:Q", title="documents", axis=alt.Axis(tickMinStep=1, format="d")),
-                    y2=alt.datum(0),
-                    tooltip=[alt.Tooltip("label:N", title="Month"), alt.Tooltip("documents:Q", title="Documents")])
-            .properties(height=200))
+    return (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_rect(x2Offset=-1, cornerRadiusTopLeft=2, cornerRadiusTopRight=2)
+        .encode(
+            x=alt.X("month:T", title=None, axis=alt.Axis(format="%Y-%m", labelOverlap=True)),
+            x2="end:T",
+            y=alt.Y("documents:Q", title="documents", axis=alt.Axis(tickMinStep=1, format="d")),
+            y2=alt.datum(0),
+            tooltip=[alt.Tooltip("label:N", title="Month"), alt.Tooltip("documents:Q", title="Documents")],
+        )
+        .properties(height=200)
+    )

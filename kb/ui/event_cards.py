@@ -20,10 +20,21 @@ from kb.ui.links import entity_links, page_link
 from kb.ui.render import escape_inline, kind_label, md_link, safe_url
 
 GROUP_LABELS = {"rule": "Any rule event", "deadline": "Any deadline", "service": "Any service change"}
-ORIGIN_LABELS = {"curated": "curated", "federal_register": "Federal Register", "availability_diff": "page watch",
-                 "extracted": "extracted from reports"}
-STATUS_COLORS = {"proposed": "gray", "interim_final": "blue", "final": "blue", "pending_compliance": "green",
-                 "in_force": "green", "delayed": "orange", "rescinded": "red"}
+ORIGIN_LABELS = {
+    "curated": "curated",
+    "federal_register": "Federal Register",
+    "availability_diff": "page watch",
+    "extracted": "extracted from reports",
+}
+STATUS_COLORS = {
+    "proposed": "gray",
+    "interim_final": "blue",
+    "final": "blue",
+    "pending_compliance": "green",
+    "in_force": "green",
+    "delayed": "orange",
+    "rescinded": "red",
+}
 REPORTS_SHOWN = 3  # on the card; the rest in an expander, up to kb.timeline.MAX_REPORTS
 REPORT_TITLE = 72  # characters: a page link does not wrap, and cards can be narrow (the Entities page)
 
@@ -34,8 +45,9 @@ def event_kind_label(kind: str) -> str:
 
 
 def group_help() -> str:
-    return " ".join(f"{GROUP_LABELS[g]}: {', '.join(kind_label(k).lower() for k in kinds)}."
-                    for g, kinds in KIND_GROUPS.items())
+    return " ".join(
+        f"{GROUP_LABELS[g]}: {', '.join(kind_label(k).lower() for k in kinds)}." for g, kinds in KIND_GROUPS.items()
+    )
 
 
 def when(event: TimelineEvent) -> str:
@@ -80,8 +92,13 @@ def sources_line(urls: list[str]) -> str | None:
 
 
 def report_line(report: Report, title: str) -> None:
-    page_link("document", report.title or "(untitled)", {"id": str(report.document_id)}, icon=":material/article:",
-              limit=REPORT_TITLE)
+    page_link(
+        "document",
+        report.title or "(untitled)",
+        {"id": str(report.document_id)},
+        icon=":material/article:",
+        limit=REPORT_TITLE,
+    )
     published = report.published.strftime("%Y-%m-%d") if report.published else "undated"
     said = report.sentence.strip()
     # An event extracted from prose is titled with its sentence: no need to quote it twice.
@@ -97,8 +114,9 @@ def reports(event: TimelineEvent) -> None:
         report_line(report, event.title)
     rest = event.reports[REPORTS_SHOWN:]
     if rest:
-        with st.expander(f"{event.report_count - REPORTS_SHOWN} more report"
-                         f"{'s' if event.report_count - REPORTS_SHOWN != 1 else ''}"):
+        with st.expander(
+            f"{event.report_count - REPORTS_SHOWN} more report{'s' if event.report_count - REPORTS_SHOWN != 1 else ''}"
+        ):
             for report in rest:
                 report_line(report, event.title)
             if event.report_count > len(event.reports):

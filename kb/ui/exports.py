@@ -11,8 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 from kb import timeline as tl
 from kb.search import SearchResult
@@ -51,15 +51,18 @@ def timeline_events(kb, query: tl.TimelineQuery, what: str) -> Callable[[], byte
         with kb.session() as session:
             events = tl.all_events(session, query)
         return tl.events_csv(events).encode("utf-8-sig") if what == "csv" else tl.deadlines_ics(events)
+
     return build
 
 
 def upcoming_deadlines(kb, after: date, entities: tuple[str, ...], jurisdiction: str | None) -> Callable[[], bytes]:
     """A download of the deadlines on or after `after` as iCalendar (rescinded rules' left out)."""
+
     def build() -> bytes:
         with kb.session() as session:
             events = tl.upcoming_deadlines(session, after, entities=entities, jurisdiction=jurisdiction, limit=1000)
         return tl.deadlines_ics(events, name=f"AI policy deadlines from {after.isoformat()}")
+
     return build
 
 

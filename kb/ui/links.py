@@ -24,8 +24,15 @@ PAGES = {
 }
 
 
-def page_link(page: str, label: object, params: dict[str, str] | None = None, *,
-              icon: str | None = None, limit: int = 200, bold: bool = False) -> None:
+def page_link(
+    page: str,
+    label: object,
+    params: dict[str, str] | None = None,
+    *,
+    icon: str | None = None,
+    limit: int = 200,
+    bold: bool = False,
+) -> None:
     """A link to one of the app's pages; `label` may be untrusted (it is escaped).
 
     A page link does not wrap, so a label longer than `limit` characters is
@@ -51,8 +58,13 @@ def entity_links(entities: list[tuple[str, str]], label: str | None = None) -> N
             if label:
                 st.caption(label, width="content")
             for slug, name in entities:
-                st.page_link(path, label=escape_inline(name or slug, 80), query_params={"id": slug},
-                             icon=":material/label:", help="")
+                st.page_link(
+                    path,
+                    label=escape_inline(name or slug, 80),
+                    query_params={"id": slug},
+                    icon=":material/label:",
+                    help="",
+                )
     except StreamlitAPIException:  # the Entities page is not registered (AppTest): plain relative links
         parts = [internal_link(name or slug, url_path, {"id": slug}) for slug, name in entities]
         slot.markdown(f"{label or ':material/label:'} " + " · ".join(parts))

@@ -53,7 +53,9 @@ def document_entities(session: Session, document_id: int, limit: int = 60) -> li
         select(Mention.entity_slug, Entity.name, Mention.count)
         .join(Entity, Entity.slug == Mention.entity_slug, isouter=True)
         .where(Mention.document_id == document_id)
-        .order_by(Mention.count.desc(), Mention.entity_slug).limit(limit))
+        .order_by(Mention.count.desc(), Mention.entity_slug)
+        .limit(limit)
+    )
     return [(slug, name or slug, n) for slug, name, n in rows]
 
 
@@ -63,9 +65,13 @@ def document_events(session: Session, document_id: int, limit: int = 50) -> list
         select(Event.date, Event.kind, Event.title, Event.status, EventDocument.sentence)
         .join(EventDocument, EventDocument.event_id == Event.id)
         .where(EventDocument.document_id == document_id)
-        .order_by(Event.date.desc(), Event.id).limit(limit))
-    return [{"date": d, "kind": k, "event": t, "status": s or "", "supporting sentence": sentence}
-            for d, k, t, s, sentence in rows]
+        .order_by(Event.date.desc(), Event.id)
+        .limit(limit)
+    )
+    return [
+        {"date": d, "kind": k, "event": t, "status": s or "", "supporting sentence": sentence}
+        for d, k, t, s, sentence in rows
+    ]
 
 
 def source_page(session: Session, *, offset: int = 0, limit: int = 50) -> tuple[list[Source], dict[int, int], int]:
@@ -73,9 +79,17 @@ def source_page(session: Session, *, offset: int = 0, limit: int = 50) -> tuple[
     total = session.exec(select(func.count()).select_from(Source)).one()
     sources = list(session.exec(select(Source).order_by(Source.id).offset(offset).limit(limit)))
     ids = [s.id for s in sources]
-    per_source = dict(session.exec(
-        select(Document.source_id, func.count(Document.id)).where(Document.source_id.in_(ids))
-        .group_by(Document.source_id)).all()) if ids else {}
+    per_source = (
+        dict(
+            session.exec(
+                select(Document.source_id, func.count(Document.id))
+                .where(Document.source_id.in_(ids))
+                .group_by(Document.source_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
     return sources, per_source, int(total)
 
 
@@ -111,7 +125,9 @@ def availability(session: Session, on: date) -> Availability:
         select(Event.id, Event.date, Event.kind, Event.title, EventEntity.entity_slug, EventEntity.role)
         .join(EventEntity, EventEntity.event_id == Event.id)
         .where(Event.kind.in_(SERVICE_KINDS), Event.date <= on)
-        .order_by(Event.date, Event.id).limit(MAX_EVENT_ROWS + 1)).all()
+        .order_by(Event.date, Event.id)
+        .limit(MAX_EVENT_ROWS + 1)
+    ).all()
     result.truncated = len(rows) > MAX_EVENT_ROWS
     events: dict[int, dict] = {}
     for event_id, when, kind, title, slug, role in rows[:MAX_EVENT_ROWS]:
@@ -153,33 +169,49 @@ class ServiceChange:
 def availability_history(session: Session, slug: str, limit: int = 200) -> list[ServiceChange]:
     """The service_restricted/service_available events that name `slug`, newest first."""
     events = session.exec(
-        select(Event.id, Event.date, Event.kind, Event.title).join(EventEntity, EventEntity.event_id == Event.id)
+        select(Event.id, Event.date, Event.kind, Event.title)
+        .join(EventEntity, EventEntity.event_id == Event.id)
         .where(EventEntity.entity_slug == slug, Event.kind.in_(SERVICE_KINDS))
-        .order_by(Event.date.desc(), Event.id.desc()).limit(limit)).all()
+        .order_by(Event.date.desc(), Event.id.desc())
+        .limit(limit)
+    ).all()
     links: dict[int, list[tuple[str, str]]] = {event_id: [] for event_id, *_ in events}
     if links:
         for event_id, other, role in session.exec(
-                select(EventEntity.event_id, EventEntity.entity_slug, EventEntity.role)
-                .where(EventEntity.event_id.in_(list(links)))):
+            select(EventEntity.event_id, EventEntity.entity_slug, EventEntity.role).where(
+                EventEntity.event_id.in_(list(links))
+            )
+        ):
             links[event_id].append((other, role))
     names = entity_names(session, sorted({s for pairs in links.values() for s, _ in pairs}))
     changes = []
     for event_id, when, kind, title in events:
         providers, countries = service_sides(links[event_id])
-        changes.append(ServiceChange(when, SERVICE_KINDS[kind], title, [(p, names.get(p, p)) for p in providers],
-                                     [(c, names.get(c, c)) for c in countries]))
+        changes.append(
+            ServiceChange(
+                when,
+                SERVICE_KINDS[kind],
+                title,
+                [(p, names.get(p, p)) for p in providers],
+                [(c, names.get(c, c)) for c in countries],
+            )
+        )
     return changes
 
 
 # ---- timeline ----------------------------------------------------------------------
 
+
 def timeline_points(session: Session, query: TimelineQuery, cap: int) -> list[dict]:
     """Date, kind, title and status of the newest `cap` + 1 events matching `query` (for the chart)."""
     query = query.checked()
     # kb.timeline's own filter, so that the chart and the list always agree on what matches.
-    stmt = (tl.filtered_events(session, query)
-            .with_only_columns(Event.date, Event.kind, Event.title, Event.status)
-            .order_by(Event.date.desc(), Event.id.desc()).limit(cap + 1))
+    stmt = (
+        tl.filtered_events(session, query)
+        .with_only_columns(Event.date, Event.kind, Event.title, Event.status)
+        .order_by(Event.date.desc(), Event.id.desc())
+        .limit(cap + 1)
+    )
     rows = session.execute(stmt).all()  # rows, not scalars: SQLModel's exec would keep only the first column
     return [{"date": d, "kind": k, "title": t, "status": s or ""} for d, k, t, s in rows]
 
@@ -191,17 +223,25 @@ def event_count(session: Session) -> int:
 def event_entities(session: Session, limit: int = 300) -> list[tuple[str, str, int]]:
     """(slug, name, events) of the entities named by most events, for the timeline's entity filter."""
     count = func.count(EventEntity.event_id)
-    rows = session.exec(select(EventEntity.entity_slug, Entity.name, count)
-                        .join(Entity, Entity.slug == EventEntity.entity_slug, isouter=True)
-                        .group_by(EventEntity.entity_slug).order_by(count.desc(), EventEntity.entity_slug)
-                        .limit(limit))
+    rows = session.exec(
+        select(EventEntity.entity_slug, Entity.name, count)
+        .join(Entity, Entity.slug == EventEntity.entity_slug, isouter=True)
+        .group_by(EventEntity.entity_slug)
+        .order_by(count.desc(), EventEntity.entity_slug)
+        .limit(limit)
+    )
     return [(slug, name or slug, int(n)) for slug, name, n in rows]
 
 
 def jurisdictions(session: Session, limit: int = 100) -> list[str]:
     """The jurisdictions events are recorded under (ISO codes, GLOBAL)."""
-    rows = session.exec(select(Event.jurisdiction).where(Event.jurisdiction.is_not(None))
-                        .distinct().order_by(Event.jurisdiction).limit(limit))
+    rows = session.exec(
+        select(Event.jurisdiction)
+        .where(Event.jurisdiction.is_not(None))
+        .distinct()
+        .order_by(Event.jurisdiction)
+        .limit(limit)
+    )
     return [j for j in rows if j]
 
 
@@ -222,12 +262,16 @@ def country_pages(session: Session, codes: list[str]) -> dict[str, tuple[str, st
     wanted = {c.upper() for c in codes if c}
     if not wanted:
         return {}
-    rows = session.exec(select(Entity.country, Entity.slug, Entity.name)
-                        .where(Entity.kind == "country", Entity.country.in_(wanted), Entity.merged_into.is_(None)))
+    rows = session.exec(
+        select(Entity.country, Entity.slug, Entity.name).where(
+            Entity.kind == "country", Entity.country.in_(wanted), Entity.merged_into.is_(None)
+        )
+    )
     return {code: (slug, name) for code, slug, name in rows}
 
 
 # ---- entities ----------------------------------------------------------------------
+
 
 def has_entities(session: Session) -> bool:
     """True once the registry has been loaded into the store."""

@@ -25,8 +25,13 @@ _ZERO_WIDTH = "\u200b"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"\s+")
 _URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f<>\"\\^`{|}]")
-KIND_LABELS = {"news": "News", "rule": "Rule", "proposed_rule": "Proposed rule", "notice": "Notice",
-               "page_snapshot": "Page snapshot"}
+KIND_LABELS = {
+    "news": "News",
+    "rule": "Rule",
+    "proposed_rule": "Proposed rule",
+    "notice": "Notice",
+    "page_snapshot": "Page snapshot",
+}
 
 
 def kind_label(kind: str) -> str:
@@ -116,4 +121,4 @@ def highlight_snippet(segments: list[tuple[str, bool]], limit: int = 600) -> str
 def _split_spaces(text: str) -> tuple[str, str, str]:
     core = text.strip()
     start = text.index(core)
-    return text[:start], core, text[start + len(core):]
+    return text[:start], core, text[start + len(core) :]

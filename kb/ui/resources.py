@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import streamlit as st
 
@@ -91,11 +91,15 @@ def page_edge() -> Iterator[None]:
     try:
         yield
     except IndexBusy as exc:
-        st.error(f"The search index is busy (another process is writing to it): {escape_inline(exc)}. "
-                 "Wait a moment and try again.", icon=":material/hourglass_top:")
+        st.error(
+            f"The search index is busy (another process is writing to it): {escape_inline(exc)}. "
+            "Wait a moment and try again.",
+            icon=":material/hourglass_top:",
+        )
     except KBError as exc:
         st.error(sentence(exc), icon=":material/error:")
     except Exception:  # a bug: logged in full, shown as one friendly line
         log.exception("page failed")
-        st.error("Something went wrong while showing this page. The details are in the server log.",
-                 icon=":material/error:")
+        st.error(
+            "Something went wrong while showing this page. The details are in the server log.", icon=":material/error:"
+        )

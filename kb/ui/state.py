@@ -23,8 +23,16 @@ from kb.search import SORTS, SearchRequest
 PER_PAGE = 20
 MAX_PAGE = 500  # Whoosh scores every page before the one asked for; nobody reads page 500
 LIST_KEYS = ("source", "kind", "entity")
-DEFAULTS: dict[str, object] = {"q": "", "source": [], "kind": [], "entity": [], "since": None,
-                               "until": None, "sort": "relevance", "page": 1}
+DEFAULTS: dict[str, object] = {
+    "q": "",
+    "source": [],
+    "kind": [],
+    "entity": [],
+    "since": None,
+    "until": None,
+    "sort": "relevance",
+    "page": 1,
+}
 _WRITTEN = "_search_url"  # the URL state this session last wrote
 
 
@@ -89,10 +97,17 @@ def request() -> SearchRequest:
     since, until = parse_date(value("since")), parse_date(value("until"))
     if since and until and since > until:
         since, until = until, since
-    return SearchRequest(query=(value("q") or "").strip(), sources=list(value("source")), kinds=list(value("kind")),
-                         entities=[e.strip().lower() for e in value("entity") if e.strip()],
-                         since=since, until=until, sort=value("sort") or "relevance",
-                         page=parse_page(value("page")), per_page=PER_PAGE)
+    return SearchRequest(
+        query=(value("q") or "").strip(),
+        sources=list(value("source")),
+        kinds=list(value("kind")),
+        entities=[e.strip().lower() for e in value("entity") if e.strip()],
+        since=since,
+        until=until,
+        sort=value("sort") or "relevance",
+        page=parse_page(value("page")),
+        per_page=PER_PAGE,
+    )
 
 
 def first_page() -> None:

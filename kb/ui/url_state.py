@@ -106,8 +106,9 @@ class UrlState:
         url = self.from_url()
         written = st.session_state.get(self.key("_written"))
         # Streamlit drops a widget's state when a run does not draw it (another page was open).
-        widgets_gone = any(self.key(name) not in st.session_state for name, p in self.params.items()
-                           if p.kind != "page")
+        widgets_gone = any(
+            self.key(name) not in st.session_state for name, p in self.params.items() if p.kind != "page"
+        )
         if written == url and not widgets_gone:
             return False
         for name, value in url.items():
@@ -152,8 +153,9 @@ class UrlState:
         """A pager over `pages` pages, bound to the `page` parameter."""
         pages = min(pages, MAX_PAGE)
         if pages > 1:
-            st.pagination(pages, default=min(self.value("page"), pages), key=self._pager_key(),
-                          on_change=self._take_pager_page)
+            st.pagination(
+                pages, default=min(self.value("page"), pages), key=self._pager_key(), on_change=self._take_pager_page
+            )
 
     def _pager_key(self) -> str:
         return self.key(f"pager_{st.session_state.get(self.key('_pager'), 0)}")

@@ -7,16 +7,16 @@ from pathlib import Path
 from kb.context import KB
 from kb.errors import KBError
 from kb.pipeline import PollSummary, poll
+from kb.settings import DATA_DIR
 from kb.store import add_source, find_source_by_url
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEMO_DIR = DATA_DIR / "demo"
 DEMO_SUFFIXES = (".xml", ".atom", ".rss", ".json")
 
 
 def demo_files() -> list[Path]:
     if not DEMO_DIR.is_dir():
-        raise KBError(f"the demo corpus is missing: {DEMO_DIR} (run from a checkout of the project)")
+        raise KBError(f"the demo corpus is missing: {DEMO_DIR} (reinstall the package)")
     return sorted(p for p in DEMO_DIR.iterdir() if p.suffix in DEMO_SUFFIXES)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 
@@ -20,7 +21,10 @@ class Setting:
     cast: Callable[[str], object] = str
 
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# Seed data written by the project (entity registry, curated timeline, demo
+# corpus) ships inside the package, so an installed wheel has it too; the
+# checkout's top-level `data` is a link to the same folder.
+DATA_DIR = Path(str(resources.files("kb") / "data"))
 
 
 def _default_home() -> str:

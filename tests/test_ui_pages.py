@@ -25,12 +25,12 @@ from kb.ui import queries
 from tests.helpers import ROOT, rss
 
 PAGES = [
-    "views/search.py",
-    "views/document.py",
-    "views/sources.py",
-    "views/providers.py",
-    "views/timeline.py",
-    "views/entities.py",
+    "kb/views/search.py",
+    "kb/views/document.py",
+    "kb/views/sources.py",
+    "kb/views/providers.py",
+    "kb/views/timeline.py",
+    "kb/views/entities.py",
 ]
 FAILURE = "Something went wrong"
 
@@ -124,7 +124,7 @@ def test_page_renders_on_an_empty_store(kb_env, page):
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_the_demo_store(demo_kb, page):
     doc = first_document(demo_kb)
-    at = app(page, id=str(doc.id)) if page == "views/document.py" else app(page)
+    at = app(page, id=str(doc.id)) if page == "kb/views/document.py" else app(page)
     assert_clean(at)
 
 
@@ -154,7 +154,7 @@ def result_titles(at: AppTest) -> list[str]:
 
 
 def test_search_with_a_query_a_filter_and_a_sort(demo_kb):
-    at = app("views/search.py")
+    at = app("kb/views/search.py")
     at.text_input(key="q").input("H20").run()
     assert_clean(at)
     assert any("H20" in t for t in result_titles(at))
@@ -169,7 +169,7 @@ def test_search_with_a_query_a_filter_and_a_sort(demo_kb):
 
 
 def test_search_state_is_read_from_the_url(demo_kb):
-    at = app("views/search.py", q="H20", sort="date", kind="news", page="1")
+    at = app("kb/views/search.py", q="H20", sort="date", kind="news", page="1")
     assert_clean(at)
     assert at.text_input(key="q").value == "H20"
     assert at.selectbox(key="sort").value == "date"
@@ -179,7 +179,7 @@ def test_search_state_is_read_from_the_url(demo_kb):
 
 
 def test_paging_moves_through_the_results(demo_kb):
-    at = app("views/search.py")
+    at = app("kb/views/search.py")
     first = result_titles(at)
     if not at.pagination:
         pytest.skip("the corpus fits on one page")
@@ -192,13 +192,13 @@ def test_paging_moves_through_the_results(demo_kb):
 
 
 def test_a_page_past_the_end_falls_back_to_the_first(demo_kb):
-    at = app("views/search.py", q="H20", page="99")
+    at = app("kb/views/search.py", q="H20", page="99")
     assert_clean(at)
     assert result_titles(at)
 
 
 def test_did_you_mean_is_clickable(demo_kb):
-    at = app("views/search.py", q="nvidai")
+    at = app("kb/views/search.py", q="nvidai")
     assert_clean(at)
     suggestion = [b for b in at.button if "nvidia" in b.label.lower()]
     assert suggestion, shown(at)
@@ -209,25 +209,25 @@ def test_did_you_mean_is_clickable(demo_kb):
 
 
 def test_an_unreadable_query_gets_a_note_not_a_traceback(demo_kb):
-    at = app("views/search.py", q="date:>notadate")
+    at = app("kb/views/search.py", q="date:>notadate")
     assert_clean(at)
     assert any("Could not read the query" in w.value for w in at.warning)
 
 
 def test_nothing_found_says_so(demo_kb):
-    at = app("views/search.py", q="zzzqqqxxx")
+    at = app("kb/views/search.py", q="zzzqqqxxx")
     assert_clean(at)
     assert any("Nothing matches" in i.value for i in at.info)
 
 
 def test_downloads_are_offered_for_the_current_results(demo_kb):
-    at = app("views/search.py", q="H20")
+    at = app("kb/views/search.py", q="H20")
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["CSV", "JSON"]
 
 
 def test_clear_filters_keeps_the_query(demo_kb):
-    at = app("views/search.py", q="H20", kind="rule")
+    at = app("kb/views/search.py", q="H20", kind="rule")
     next(b for b in at.button if b.label == "Clear filters").click().run()
     assert_clean(at)
     assert at.multiselect(key="kind").value == [] and at.text_input(key="q").value == "H20"
@@ -242,9 +242,9 @@ def test_entity_links_point_to_entity_pages(demo_kb):
 
     with demo_kb.session() as session:
         kb_index.index_documents(demo_kb.index, session, [doc.id])
-    at = app("views/search.py", q="H20")
+    at = app("kb/views/search.py", q="H20")
     assert "(entities?id=test-entity)" in shown(at)
-    at = app("views/document.py", id=str(doc.id))
+    at = app("kb/views/document.py", id=str(doc.id))
     assert "(entities?id=test-entity)" in shown(at)
 
 
@@ -253,7 +253,7 @@ def test_entity_links_point_to_entity_pages(demo_kb):
 
 def test_document_page_shows_one_document(demo_kb):
     doc = first_document(demo_kb)
-    at = app("views/document.py", id=str(doc.id))
+    at = app("kb/views/document.py", id=str(doc.id))
     assert_clean(at)
     assert doc.body in [t.value for t in at.text]
     assert at.get("link_button") and at.get("link_button")[0].proto.url == doc.url
@@ -261,7 +261,7 @@ def test_document_page_shows_one_document(demo_kb):
 
 @pytest.mark.parametrize("raw", ["999999", "abc", ""])
 def test_document_page_for_a_missing_or_bad_id(demo_kb, raw):
-    at = app("views/document.py", id=raw)
+    at = app("kb/views/document.py", id=raw)
     assert_clean(at)
     assert at.info
 
@@ -274,7 +274,7 @@ def test_document_page_lists_the_events_it_supports(demo_kb):
         session.flush()
         session.add(EventDocument(event_id=event.id, document_id=doc.id, sentence="A license is now required."))
         session.commit()
-    at = app("views/document.py", id=str(doc.id))
+    at = app("kb/views/document.py", id=str(doc.id))
     assert_clean(at)
     assert any("License required for H20" in list(df.value.get("event", [])) for df in at.dataframe)
 
@@ -293,7 +293,7 @@ def test_document_with_an_unsafe_link_and_markup_stays_inert(kb, tmp_path):
         )
         session.add(doc)
         session.commit()
-    at = app("views/document.py", id=str(doc.id))
+    at = app("kb/views/document.py", id=str(doc.id))
     assert_clean(at)
     assert not at.get("link_button")
     assert doc.body in [t.value for t in at.text]
@@ -315,7 +315,7 @@ def test_add_a_source_and_fetch_it(kb_env, server):
     url = server.add(
         "/feed.xml", rss(*H20_ITEMS, title="Loopback feed"), headers={"Content-Type": "application/rss+xml"}
     )
-    at = add_through_form(app("views/sources.py"), url)
+    at = add_through_form(app("kb/views/sources.py"), url)
     assert_clean(at)
     assert any("Added source" in s.value for s in at.success)
     assert any("3 new" in s.value for s in at.success), [s.value for s in at.success]
@@ -326,14 +326,14 @@ def test_add_a_source_and_fetch_it(kb_env, server):
 
 @pytest.mark.parametrize("url, message", [("ftp://example.org/feed", "not an http(s) URL"), ("", "not an http(s) URL")])
 def test_adding_a_bad_url_shows_why(kb_env, url, message):
-    at = add_through_form(app("views/sources.py"), url)
+    at = add_through_form(app("kb/views/sources.py"), url)
     assert_clean(at)
     assert any(message.lower() in plain(e.value) for e in at.error), [e.value for e in at.error]
 
 
 def test_adding_the_same_url_twice_is_refused(kb_env, server):
     url = server.add("/feed.xml", rss(*H20_ITEMS))
-    at = add_through_form(app("views/sources.py"), url)
+    at = add_through_form(app("kb/views/sources.py"), url)
     at = add_through_form(at, url)
     assert any("already subscribed" in plain(e.value) for e in at.error)
 
@@ -343,7 +343,7 @@ def test_disable_enable_and_poll_now(kb, server):
     with kb.session() as session:
         source_id = add_source(session, url=url).id
         session.commit()
-    at = app("views/sources.py")
+    at = app("kb/views/sources.py")
     next(b for b in at.button if b.label == "Poll now").click().run()
     assert_clean(at)
     assert any("3 new" in s.value for s in at.success)
@@ -361,7 +361,7 @@ def test_poll_all_due_reports_a_failing_source(kb, server):
     with kb.session() as session:
         add_source(session, url=server.url("/gone.xml"))
         session.commit()
-    at = app("views/sources.py")
+    at = app("kb/views/sources.py")
     next(b for b in at.button if b.label == "Poll all due sources").click().run()
     assert_clean(at)
     assert any("410" in e.value for e in at.error), [e.value for e in at.error]
@@ -376,7 +376,7 @@ def test_a_locked_index_is_reported_clearly(kb, server, monkeypatch):
         session.commit()
     writer = kb.index.writer()  # another writer holds the lock
     try:
-        at = app("views/sources.py")
+        at = app("kb/views/sources.py")
         next(b for b in at.button if b.label == "Poll now").click().run()
     finally:
         writer.cancel()
@@ -414,16 +414,16 @@ def test_providers_matrix_as_of_a_date(kb):
         add_service_event(session, "b", date(2024, 7, 9), "service_restricted", "openai", "cn")
         add_service_event(session, "c", date(2024, 7, 10), "service_available", "baidu", "cn")
         session.commit()
-    at = app("views/providers.py", on="2024-08-01")
+    at = app("kb/views/providers.py", on="2024-08-01")
     assert_clean(at)
     matrix = at.dataframe[0].value.set_index("country")
     assert matrix.loc["cn", "openai"] == "restricted since 2024-07-09"
     assert matrix.loc["us", "openai"] == "available since 2023-03-01"
     assert matrix.loc["cn", "baidu"] == "available since 2024-07-10"
-    at = app("views/providers.py", on="2024-01-01")
+    at = app("kb/views/providers.py", on="2024-01-01")
     matrix = at.dataframe[0].value.set_index("country")
     assert matrix.loc["cn", "openai"] == "available since 2023-03-01" and "baidu" not in matrix.columns
-    at = app("views/providers.py", on="2020-01-01")
+    at = app("kb/views/providers.py", on="2020-01-01")
     assert_clean(at)
     assert any("Pick a later date" in i.value for i in at.info)
 
@@ -484,7 +484,7 @@ def test_pages_do_not_load_whole_tables(kb):
     with kb.session() as session:
         kb_index.rebuild(kb.config.index_dir, session)
     kb.reopen_index()
-    at = app("views/search.py", q="H20")
+    at = app("kb/views/search.py", q="H20")
     assert_clean(at)
     assert len(result_titles(at)) == 20 and at.pagination
 
@@ -495,7 +495,7 @@ def test_an_index_from_an_older_schema_asks_for_a_reindex(kb):
 
     kb.index  # noqa: B018  (creates the current generation)
     whoosh_index.create_in(str(kb.config.index_dir.resolve()), fields.Schema(id=fields.ID(stored=True)))
-    at = app("views/search.py", q="H20")
+    at = app("kb/views/search.py", q="H20")
     assert not at.exception
     assert any("kb reindex" in plain(e.value) for e in at.error)
 
@@ -507,7 +507,7 @@ def test_entities_named_in_the_query_get_links(demo_kb):
         named = search(demo_kb.index, session, SearchRequest(query="Nvidia")).entities
     if not named:
         pytest.skip("the entity registry names nothing in the demo corpus yet")
-    at = app("views/search.py", q="Nvidia")
+    at = app("kb/views/search.py", q="Nvidia")
     assert_clean(at)
     assert f"entities?id={named[0][0]}" in shown(at)
 
@@ -538,7 +538,7 @@ def rule_status(at: AppTest, rule: str) -> str:
 
 @needs_demo
 def test_timeline_shows_events_a_chart_and_downloads(demo_kb):
-    at = app("views/timeline.py")
+    at = app("kb/views/timeline.py")
     assert_clean(at)
     assert event_count(at) > 20 and len(event_titles(at)) == 20 and at.pagination
     assert at.get("vega_lite_chart"), "the chart of events over time"
@@ -550,7 +550,7 @@ def test_timeline_shows_events_a_chart_and_downloads(demo_kb):
 
 @needs_demo
 def test_changing_the_date_range_changes_the_list(demo_kb):
-    at = app("views/timeline.py")
+    at = app("kb/views/timeline.py")
     everything = event_count(at)
     at.date_input(key="tl_since").set_value(date(2024, 7, 1))
     at.date_input(key="tl_until").set_value(date(2024, 7, 31)).run()
@@ -564,7 +564,7 @@ def test_changing_the_date_range_changes_the_list(demo_kb):
 
 @needs_demo
 def test_timeline_filters_are_read_from_the_url(demo_kb):
-    at = app("views/timeline.py", entity="openai", kind="service", order="oldest")
+    at = app("kb/views/timeline.py", entity="openai", kind="service", order="oldest")
     assert_clean(at)
     assert at.multiselect(key="tl_entity").value == ["openai"]
     assert at.multiselect(key="tl_kind").value == ["service"]
@@ -578,7 +578,7 @@ def test_timeline_filters_are_read_from_the_url(demo_kb):
 
 @needs_demo
 def test_an_unknown_entity_or_kind_in_the_url_is_left_out(demo_kb):
-    at = app("views/timeline.py", entity="no-such-thing", kind="not-a-kind")
+    at = app("kb/views/timeline.py", entity="no-such-thing", kind="not-a-kind")
     assert_clean(at)
     assert any("no-such-thing" in plain(w.value) for w in at.warning)
     assert at.multiselect(key="tl_kind").value == [] and event_count(at) > 20
@@ -586,23 +586,23 @@ def test_an_unknown_entity_or_kind_in_the_url_is_left_out(demo_kb):
 
 @needs_demo
 def test_rules_as_of_a_date(demo_kb):
-    at = app("views/timeline.py", as_of="2025-03-01", kind="rule")
+    at = app("kb/views/timeline.py", as_of="2025-03-01", kind="rule")
     assert_clean(at)
     assert rule_status(at, DIFFUSION) == "in force, pending compliance"
     at.date_input(key="tl_as_of").set_value(date(2025, 6, 1)).run()
     assert_clean(at)
     assert rule_status(at, DIFFUSION) == "rescinded"
     assert at.query_params["as_of"] == "2025-06-01"
-    at = app("views/timeline.py", as_of="2024-01-01")
+    at = app("kb/views/timeline.py", as_of="2024-01-01")
     assert DIFFUSION not in list(next(df.value for df in at.dataframe)["id"]), "not yet released"
 
 
 @needs_demo
 def test_upcoming_deadlines_from_the_as_of_date(demo_kb):
-    at = app("views/timeline.py", as_of="2025-03-01")
+    at = app("kb/views/timeline.py", as_of="2025-03-01")
     deadlines = event_titles(at.tabs[1])  # the tab "As of a date"
     assert "comment deadline for the ai diffusion rule" in deadlines, deadlines
-    at = app("views/timeline.py", as_of="2025-06-01")  # rescinded by then: its deadlines are moot
+    at = app("kb/views/timeline.py", as_of="2025-06-01")  # rescinded by then: its deadlines are moot
     deadlines = event_titles(at.tabs[1])
     assert deadlines and not any("ai diffusion rule" in t for t in deadlines), deadlines
 
@@ -632,7 +632,7 @@ def test_the_timeline_pages_and_caps_its_chart(kb):
         )
         session.commit()
         assert len(queries.timeline_points(session, tl.TimelineQuery(), cap=50)) == 51
-    at = app("views/timeline.py")
+    at = app("kb/views/timeline.py")
     assert_clean(at)
     assert len(event_titles(at)) == 20 and event_count(at) == 130 and at.pagination
     at.pagination[0].select(7).run()
@@ -688,7 +688,7 @@ def assert_inert_markup(at: AppTest) -> None:
 
 def test_hostile_event_text_stays_inert_on_the_timeline(kb):
     add_hostile_event(kb)
-    at = app("views/timeline.py")
+    at = app("kb/views/timeline.py")
     assert_clean(at)
     assert_inert_markup(at)
     assert "(https://example.org/ok)" in shown(at), "the http(s) source is a link"
@@ -713,7 +713,7 @@ def test_hostile_event_text_stays_inert_on_an_entity_page(kb):
             )
         )
         session.commit()
-    at = app("views/entities.py", id="openai")
+    at = app("kb/views/entities.py", id="openai")
     assert_clean(at)
     assert_inert_markup(at)
     assert "Official site" not in shown(at) and "Wikidata" not in shown(at)
@@ -724,7 +724,7 @@ def test_hostile_event_text_stays_inert_on_an_entity_page(kb):
 
 @needs_demo
 def test_entity_page_by_query_parameter(demo_kb):
-    at = app("views/entities.py", id="openai")
+    at = app("kb/views/entities.py", id="openai")
     assert_clean(at)
     assert at.title[0].value == "OpenAI"
     text = shown(at)
@@ -740,7 +740,7 @@ def test_entity_page_by_query_parameter(demo_kb):
 
 @needs_demo
 def test_a_country_page_shows_its_availability_history(demo_kb):
-    at = app("views/entities.py", id="china")
+    at = app("kb/views/entities.py", id="china")
     assert_clean(at)
     history = at.dataframe[0].value
     assert set(history["state"]) == {"available", "restricted"}
@@ -749,7 +749,7 @@ def test_a_country_page_shows_its_availability_history(demo_kb):
 
 @needs_demo
 def test_entity_documents_are_paged(demo_kb):
-    at = app("views/entities.py", id="china")
+    at = app("kb/views/entities.py", id="china")
     first = [m.value for m in at.markdown if "(document?id=" in m.value and "**" not in m.value]
     at.pagination[0].select(2).run()
     assert_clean(at)
@@ -760,7 +760,7 @@ def test_entity_documents_are_paged(demo_kb):
 
 @needs_demo
 def test_a_merged_slug_leads_to_the_survivor(demo_kb):
-    at = app("views/entities.py", id="us-ai-safety-institute")
+    at = app("kb/views/entities.py", id="us-ai-safety-institute")
     assert_clean(at)
     assert at.title[0].value == "Center for AI Standards and Innovation"
     assert at.query_params["id"] == "caisi"
@@ -768,7 +768,7 @@ def test_a_merged_slug_leads_to_the_survivor(demo_kb):
 
 
 def test_an_unknown_entity_gets_a_message_and_the_directory(demo_kb):
-    at = app("views/entities.py", id="no-such-entity")
+    at = app("kb/views/entities.py", id="no-such-entity")
     assert_clean(at)
     assert any("no-such-entity" in plain(w.value) for w in at.warning)
     assert at.text_input(key="entdir_q") is not None and "(entities?id=" in shown(at)
@@ -776,7 +776,7 @@ def test_an_unknown_entity_gets_a_message_and_the_directory(demo_kb):
 
 @needs_demo
 def test_entity_directory_search_kind_and_paging(demo_kb):
-    at = app("views/entities.py")
+    at = app("kb/views/entities.py")
     assert_clean(at)
     assert "(entities?id=china)" in shown(at) and at.pagination
     at.text_input(key="entdir_q").input("nvid").run()
@@ -788,7 +788,7 @@ def test_entity_directory_search_kind_and_paging(demo_kb):
     assert_clean(at)
     assert "(entities?id=china)" in shown(at) and "(entities?id=nvidia)" not in shown(at)
     assert any("documents" in c.value for c in at.caption)
-    at = app("views/entities.py")
+    at = app("kb/views/entities.py")
     at.pagination[0].select(2).run()
     assert_clean(at)
     assert at.query_params["page"] == "2" and "(entities?id=china)" not in shown(at)
@@ -796,7 +796,7 @@ def test_entity_directory_search_kind_and_paging(demo_kb):
 
 @needs_demo
 def test_entity_directory_can_include_entities_no_document_names(demo_kb):
-    at = app("views/entities.py", q="zimbabwe")
+    at = app("kb/views/entities.py", q="zimbabwe")
     assert any("No entity matches" in i.value for i in at.info)
     at.checkbox(key="entdir_all").check().run()
     assert_clean(at)

@@ -23,8 +23,9 @@ from kb.events.candidates import KINDS, ROLES, STATUSES
 from kb.events.cluster import absorb_into_curated
 from kb.events.structured import assign_lifecycles, update_lifecycle_rules
 from kb.models import Event, EventDocument, EventEntity, Meta, utcnow
+from kb.settings import DATA_DIR
 
-CURATED_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "events"
+CURATED_DIR = DATA_DIR / "events"
 FINGERPRINT_KEY = "curated_events_fingerprint"
 REQUIRED = ("id", "date", "precision", "kind", "title", "summary", "jurisdiction", "entities", "sources")
 OPTIONAL = ("rule", "status")

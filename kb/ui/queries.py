@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from kb import timeline as tl
 from kb.errors import NotFound
@@ -36,7 +37,7 @@ def source_titles(session: Session, ids: list[str | int]) -> dict[str, str]:
     wanted = {int(i) for i in ids if str(i).isdigit()}
     if not wanted:
         return {}
-    rows = session.exec(select(Source.id, Source.title, Source.url).where(Source.id.in_(wanted)))
+    rows = session.exec(select(Source.id, Source.title, Source.url).where(col(Source.id).in_(wanted)))
     return {str(i): title or url for i, title, url in rows}
 
 
@@ -44,16 +45,16 @@ def entity_names(session: Session, slugs: list[str]) -> dict[str, str]:
     """Registry names of the given slugs (an unknown slug is simply absent)."""
     if not slugs:
         return {}
-    return dict(session.exec(select(Entity.slug, Entity.name).where(Entity.slug.in_(set(slugs)))).all())
+    return dict(session.exec(select(Entity.slug, Entity.name).where(col(Entity.slug).in_(set(slugs)))).all())
 
 
 def document_entities(session: Session, document_id: int, limit: int = 60) -> list[tuple[str, str, int]]:
     """(slug, name, count) of the entities a document mentions, most mentioned first."""
     rows = session.exec(
         select(Mention.entity_slug, Entity.name, Mention.count)
-        .join(Entity, Entity.slug == Mention.entity_slug, isouter=True)
+        .join(Entity, col(Entity.slug) == Mention.entity_slug, isouter=True)
         .where(Mention.document_id == document_id)
-        .order_by(Mention.count.desc(), Mention.entity_slug)
+        .order_by(col(Mention.count).desc(), col(Mention.entity_slug))
         .limit(limit)
     )
     return [(slug, name or slug, n) for slug, name, n in rows]
@@ -61,11 +62,12 @@ def document_entities(session: Session, document_id: int, limit: int = 60) -> li
 
 def document_events(session: Session, document_id: int, limit: int = 50) -> list[dict]:
     """The events a document is evidence for, newest first."""
-    rows = session.exec(
-        select(Event.date, Event.kind, Event.title, Event.status, EventDocument.sentence)
-        .join(EventDocument, EventDocument.event_id == Event.id)
-        .where(EventDocument.document_id == document_id)
-        .order_by(Event.date.desc(), Event.id)
+    # SQLAlchemy's select: SQLModel's is typed for at most four columns.
+    rows = session.execute(
+        sa_select(col(Event.date), col(Event.kind), col(Event.title), col(Event.status), col(EventDocument.sentence))
+        .join(EventDocument, col(EventDocument.event_id) == Event.id)
+        .where(col(EventDocument.document_id) == document_id)
+        .order_by(col(Event.date).desc(), col(Event.id))
         .limit(limit)
     )
     return [
@@ -77,14 +79,14 @@ def document_events(session: Session, document_id: int, limit: int = 50) -> list
 def source_page(session: Session, *, offset: int = 0, limit: int = 50) -> tuple[list[Source], dict[int, int], int]:
     """One page of sources, their document counts, and the number of sources."""
     total = session.exec(select(func.count()).select_from(Source)).one()
-    sources = list(session.exec(select(Source).order_by(Source.id).offset(offset).limit(limit)))
+    sources = list(session.exec(select(Source).order_by(col(Source.id)).offset(offset).limit(limit)))
     ids = [s.id for s in sources]
     per_source = (
         dict(
             session.exec(
-                select(Document.source_id, func.count(Document.id))
-                .where(Document.source_id.in_(ids))
-                .group_by(Document.source_id)
+                select(Document.source_id, func.count(col(Document.id)))
+                .where(col(Document.source_id).in_(ids))
+                .group_by(col(Document.source_id))
             ).all()
         )
         if ids
@@ -115,17 +117,25 @@ class Availability:
 
 
 def service_event_count(session: Session) -> int:
-    return int(session.exec(select(func.count()).select_from(Event).where(Event.kind.in_(SERVICE_KINDS))).one())
+    return int(session.exec(select(func.count()).select_from(Event).where(col(Event.kind).in_(SERVICE_KINDS))).one())
 
 
 def availability(session: Session, on: date) -> Availability:
     """The provider x country matrix as of `on`, from service_restricted/service_available events."""
     result = Availability(on=on)
-    rows = session.exec(
-        select(Event.id, Event.date, Event.kind, Event.title, EventEntity.entity_slug, EventEntity.role)
-        .join(EventEntity, EventEntity.event_id == Event.id)
-        .where(Event.kind.in_(SERVICE_KINDS), Event.date <= on)
-        .order_by(Event.date, Event.id)
+    # SQLAlchemy's select: SQLModel's is typed for at most four columns.
+    rows = session.execute(
+        sa_select(
+            col(Event.id),
+            col(Event.date),
+            col(Event.kind),
+            col(Event.title),
+            col(EventEntity.entity_slug),
+            col(EventEntity.role),
+        )
+        .join(EventEntity, col(EventEntity.event_id) == Event.id)
+        .where(col(Event.kind).in_(SERVICE_KINDS), col(Event.date) <= on)
+        .order_by(col(Event.date), col(Event.id))
         .limit(MAX_EVENT_ROWS + 1)
     ).all()
     result.truncated = len(rows) > MAX_EVENT_ROWS
@@ -168,18 +178,19 @@ class ServiceChange:
 
 def availability_history(session: Session, slug: str, limit: int = 200) -> list[ServiceChange]:
     """The service_restricted/service_available events that name `slug`, newest first."""
-    events = session.exec(
-        select(Event.id, Event.date, Event.kind, Event.title)
-        .join(EventEntity, EventEntity.event_id == Event.id)
-        .where(EventEntity.entity_slug == slug, Event.kind.in_(SERVICE_KINDS))
-        .order_by(Event.date.desc(), Event.id.desc())
+    rows = session.exec(
+        select(col(Event.id), col(Event.date), col(Event.kind), col(Event.title))
+        .join(EventEntity, col(EventEntity.event_id) == Event.id)
+        .where(EventEntity.entity_slug == slug, col(Event.kind).in_(SERVICE_KINDS))
+        .order_by(col(Event.date).desc(), col(Event.id).desc())
         .limit(limit)
     ).all()
+    events = [(i, when, kind, title) for i, when, kind, title in rows if i is not None]  # a stored event has an id
     links: dict[int, list[tuple[str, str]]] = {event_id: [] for event_id, *_ in events}
     if links:
         for event_id, other, role in session.exec(
             select(EventEntity.event_id, EventEntity.entity_slug, EventEntity.role).where(
-                EventEntity.event_id.in_(list(links))
+                col(EventEntity.event_id).in_(list(links))
             )
         ):
             links[event_id].append((other, role))
@@ -209,7 +220,7 @@ def timeline_points(session: Session, query: TimelineQuery, cap: int) -> list[di
     stmt = (
         tl.filtered_events(session, query)
         .with_only_columns(Event.date, Event.kind, Event.title, Event.status)
-        .order_by(Event.date.desc(), Event.id.desc())
+        .order_by(col(Event.date).desc(), col(Event.id).desc())
         .limit(cap + 1)
     )
     rows = session.execute(stmt).all()  # rows, not scalars: SQLModel's exec would keep only the first column
@@ -222,12 +233,12 @@ def event_count(session: Session) -> int:
 
 def event_entities(session: Session, limit: int = 300) -> list[tuple[str, str, int]]:
     """(slug, name, events) of the entities named by most events, for the timeline's entity filter."""
-    count = func.count(EventEntity.event_id)
+    count = func.count(col(EventEntity.event_id))
     rows = session.exec(
         select(EventEntity.entity_slug, Entity.name, count)
-        .join(Entity, Entity.slug == EventEntity.entity_slug, isouter=True)
-        .group_by(EventEntity.entity_slug)
-        .order_by(count.desc(), EventEntity.entity_slug)
+        .join(Entity, col(Entity.slug) == EventEntity.entity_slug, isouter=True)
+        .group_by(col(EventEntity.entity_slug))
+        .order_by(count.desc(), col(EventEntity.entity_slug))
         .limit(limit)
     )
     return [(slug, name or slug, int(n)) for slug, name, n in rows]
@@ -237,9 +248,9 @@ def jurisdictions(session: Session, limit: int = 100) -> list[str]:
     """The jurisdictions events are recorded under (ISO codes, GLOBAL)."""
     rows = session.exec(
         select(Event.jurisdiction)
-        .where(Event.jurisdiction.is_not(None))
+        .where(col(Event.jurisdiction).is_not(None))
         .distinct()
-        .order_by(Event.jurisdiction)
+        .order_by(col(Event.jurisdiction))
         .limit(limit)
     )
     return [j for j in rows if j]
@@ -264,10 +275,10 @@ def country_pages(session: Session, codes: list[str]) -> dict[str, tuple[str, st
         return {}
     rows = session.exec(
         select(Entity.country, Entity.slug, Entity.name).where(
-            Entity.kind == "country", Entity.country.in_(wanted), Entity.merged_into.is_(None)
+            Entity.kind == "country", col(Entity.country).in_(wanted), col(Entity.merged_into).is_(None)
         )
     )
-    return {code: (slug, name) for code, slug, name in rows}
+    return {code: (slug, name) for code, slug, name in rows if code is not None}  # never None: matched `wanted`
 
 
 # ---- entities ----------------------------------------------------------------------

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from whoosh import highlight
 from whoosh import query as wq
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser, PlusMinusPlugin
@@ -23,6 +25,11 @@ from whoosh.qparser.dateparse import DateParserPlugin
 from kb.errors import KBError
 from kb.index import SCHEMA
 from kb.models import Document, Mention, Source
+
+if TYPE_CHECKING:  # whoosh ships no type information: these are documentation for the reader
+    from whoosh.analysis import Token
+    from whoosh.index import Index
+    from whoosh.searching import Searcher
 
 SORTS = ("relevance", "date", "oldest")
 FACETS = ("source", "kind", "year", "entity")
@@ -126,7 +133,7 @@ def parse_query(text: str) -> tuple[wq.Query, str | None]:
 _DATE_CLAUSE = re.compile(r"\b(date|published):(\[[^\]]*\]|\S+)", re.I)
 
 
-def _prefer_phrase(parser, text: str, q: wq.Query) -> wq.Query:
+def _prefer_phrase(parser: MultifieldParser, text: str, q: wq.Query) -> wq.Query:
     """For a few plain words, rank documents where they stand together first."""
     words = text.split()
     if not 2 <= len(words) <= 5 or not re.fullmatch(r"[\w\s]+", text) or any(w in plain_ops for w in words):
@@ -142,7 +149,7 @@ def _has_null(q: wq.Query) -> bool:
     return isinstance(q, type(wq.NullQuery)) or any(_has_null(child) for child in q.children())
 
 
-def _without_dates(parser, text: str) -> tuple[wq.Query, str]:
+def _without_dates(parser: MultifieldParser, text: str) -> tuple[wq.Query, str]:
     clauses = ", ".join(m.group(0) for m in _DATE_CLAUSE.finditer(text))
     note = (
         f"Could not read the date in {clauses}; it was left out. "
@@ -172,7 +179,7 @@ def plain_words(text: str) -> list[str]:
     return [w.lower() if w in plain_ops else w for w in re.findall(r"\w+", text)]
 
 
-def search(ix, session: Session, request: SearchRequest) -> SearchResult:
+def search(ix: Index, session: Session, request: SearchRequest) -> SearchResult:
     """Run `request` against the index and read the hits back from the database."""
     result = SearchResult(request=request)
     q, result.note = parse_query(request.query)
@@ -183,10 +190,11 @@ def search(ix, session: Session, request: SearchRequest) -> SearchResult:
     filter_q = _filter(request, date_filters)
     by_date = request.sort in ("date", "oldest") or not request.query.strip() or isinstance(q, wq.Every)
     with ix.searcher() as searcher:
-        matches = None  # every matching docnum, read once when sorting by date or counting facets
+        matches: list[int] | None = None  # every matching docnum, read once when sorting by date or counting facets
         if by_date or request.facets:
             matches = list(searcher.docs_for_query(wq.And([q, filter_q]) if filter_q is not None else q))
         if by_date:
+            assert matches is not None  # read above
             result.total = len(matches)
             page = _page_by_date(searcher, matches, request)
         else:
@@ -194,6 +202,7 @@ def search(ix, session: Session, request: SearchRequest) -> SearchResult:
             result.total = len(matches) if matches is not None else found.total
             page = [(h.docnum, h.score) for h in found]
         if request.facets:
+            assert matches is not None  # read above
             result.facets = count_facets(searcher, matches)
         ids_scores = [(int(searcher.stored_fields(docnum)["id"]), score) for docnum, score in page]
         result.hits = _load_hits(session, ids_scores, _body_terms(q))
@@ -233,7 +242,7 @@ def split_date_ranges(q: wq.Query) -> tuple[wq.Query, list[wq.Query]]:
     return q, []
 
 
-def _page_by_date(searcher, matches: list[int], request: SearchRequest) -> list[tuple[int, None]]:
+def _page_by_date(searcher: Searcher, matches: list[int], request: SearchRequest) -> list[tuple[int, None]]:
     """One page of `matches` by publication date (newest or oldest first; undated last)."""
     if not matches:
         return []
@@ -258,7 +267,7 @@ def _body_terms(q: wq.Query) -> frozenset[str]:
         return frozenset()
 
 
-def _filter(request: SearchRequest, extra: list[wq.Query] = ()) -> wq.Query | None:
+def _filter(request: SearchRequest, extra: Sequence[wq.Query] = ()) -> wq.Query | None:
     parts: list[wq.Query] = list(extra)
     for name, values in (("source", request.sources), ("kind", request.kinds), ("entity", request.entities)):
         if values:
@@ -275,7 +284,7 @@ class _Marker(highlight.Formatter):
 
     between = " … "
 
-    def format_token(self, text, token, replace=False):
+    def format_token(self, text: str, token: Token, replace: bool = False) -> str:
         return _START + highlight.get_text(text, token, replace) + _END
 
 
@@ -287,16 +296,16 @@ def _segments(marked: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _load_hits(session: Session, ids_scores: list, terms: frozenset[str]) -> list[Hit]:
+def _load_hits(session: Session, ids_scores: Sequence[tuple[int, float | None]], terms: frozenset[str]) -> list[Hit]:
     ids = [i for i, _ in ids_scores]
-    docs = {d.id: d for d in session.exec(select(Document).where(Document.id.in_(ids)))}
+    docs = {d.id: d for d in session.exec(select(Document).where(col(Document.id).in_(ids)))}
     sources = {
         s.id: s.title or s.url
-        for s in session.exec(select(Source).where(Source.id.in_({d.source_id for d in docs.values()})))
+        for s in session.exec(select(Source).where(col(Source.id).in_({d.source_id for d in docs.values()})))
     }
     mentions: dict[int, list[tuple[int, str]]] = {}
     for doc_id, slug, count in session.exec(
-        select(Mention.document_id, Mention.entity_slug, Mention.count).where(Mention.document_id.in_(ids))
+        select(Mention.document_id, Mention.entity_slug, Mention.count).where(col(Mention.document_id).in_(ids))
     ):
         mentions.setdefault(doc_id, []).append((-count, slug))
     hits = []
@@ -306,7 +315,7 @@ def _load_hits(session: Session, ids_scores: list, terms: frozenset[str]) -> lis
             continue
         hits.append(
             Hit(
-                id=doc.id,
+                id=doc_id,  # the key doc was found under
                 title=doc.title,
                 url=doc.url,
                 source_id=doc.source_id,
@@ -341,7 +350,7 @@ def _snippet(doc: Document, terms: frozenset[str]) -> list[tuple[str, bool]]:
     return _segments(marked)
 
 
-def count_facets(searcher, matches: list[int], top: int = 50) -> dict[str, list[tuple[str, int]]]:
+def count_facets(searcher: Searcher, matches: list[int], top: int = 50) -> dict[str, list[tuple[str, int]]]:
     """Counts per source, kind, year and entity over every match, read from columns.
 
     Whoosh's own grouping scores and sorts the whole result set once per
@@ -371,7 +380,7 @@ def _ranked(counts: Counter, top: int) -> list[tuple[str, int]]:
     return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))[:top]
 
 
-def suggest(searcher, text: str) -> str | None:
+def suggest(searcher: Searcher, text: str) -> str | None:
     """A respelled query when some of its words are unknown to the index."""
     reader = searcher.reader()
     changed, words = False, []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ingest.errors import BadURL
 from ingest.fetch import check_url
@@ -53,12 +53,12 @@ def find_source_by_url(session: Session, url: str) -> Source | None:
 
 
 def list_sources(session: Session) -> list[Source]:
-    return list(session.exec(select(Source).order_by(Source.id)))
+    return list(session.exec(select(Source).order_by(col(Source.id))))
 
 
 def document_counts(session: Session) -> dict[int, int]:
     """Number of documents per source id."""
-    rows = session.exec(select(Document.source_id, func.count(Document.id)).group_by(Document.source_id))
+    rows = session.exec(select(Document.source_id, func.count(col(Document.id))).group_by(col(Document.source_id)))
     return dict(rows.all())
 
 
@@ -82,6 +82,7 @@ class UpsertResult:
 
 def upsert_items(session: Session, *, source: Source, items: list[Item]) -> UpsertResult:
     """Insert new items and update changed ones, keyed by (source, stable key)."""
+    assert source.id is not None, "upsert_items needs a saved source"
     result = UpsertResult()
     latest: dict[str, Item] = {}
     for item in items:  # a feed may repeat an entry: the last copy wins
@@ -94,10 +95,12 @@ def upsert_items(session: Session, *, source: Source, items: list[Item]) -> Upse
             _apply(doc, item)
             session.add(doc)
             session.flush()
+            assert doc.id is not None  # the flush assigned it
             result.new.append(doc.id)
         elif _differs(doc, item):
             _apply(doc, item)
             session.add(doc)
+            assert doc.id is not None  # read from the database
             result.updated.append(doc.id)
         else:
             result.unchanged += 1
@@ -109,7 +112,7 @@ def _existing(session: Session, source_id: int, keys: list[str]) -> dict[str, Do
     found: dict[str, Document] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
-        for doc in session.exec(select(Document).where(Document.source_id == source_id, Document.key.in_(chunk))):
+        for doc in session.exec(select(Document).where(Document.source_id == source_id, col(Document.key).in_(chunk))):
             found[doc.key] = doc
     return found
 

@@ -340,11 +340,11 @@ def _strings(value: object) -> list[str]:
 
 
 def _int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or value == "":
+        return None  # JSON null, true/false, objects and arrays are not counts
     try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
+        return int(value)
+    except ValueError:
         return None
 
 
@@ -418,8 +418,10 @@ def query_agencies(url: str) -> list[str]:
 
 def parse_date(value: date | str | None) -> date | None:
     """A date from a date or "YYYY-MM-DD"; BadQuery for anything else."""
-    if value is None or value == "" or isinstance(value, date):
-        return value or None
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
     try:
         return date.fromisoformat(str(value))
     except ValueError as exc:

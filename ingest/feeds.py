@@ -5,9 +5,11 @@ from __future__ import annotations
 import calendar
 import json
 import re
+import time
 from datetime import UTC, datetime
 
 import feedparser
+from feedparser import FeedParserDict
 
 from ingest.errors import NotAFeed
 from ingest.records import Item, ParsedFeed, safe_link
@@ -83,7 +85,7 @@ def _json_item(entry: dict) -> Item:
     )
 
 
-def _iso(value) -> datetime | None:
+def _iso(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
@@ -109,7 +111,7 @@ def _to_utf8(content: bytes) -> bytes:
     return text.encode("utf-8")
 
 
-def _item(entry, feed) -> Item:
+def _item(entry: FeedParserDict, feed: FeedParserDict) -> Item:
     body_html = ""
     if entry.get("content"):
         body_html = "\n".join(c.get("value", "") for c in entry.content)
@@ -129,7 +131,7 @@ def _item(entry, feed) -> Item:
     )
 
 
-def _when(struct) -> datetime | None:
+def _when(struct: time.struct_time | None) -> datetime | None:
     if not struct:
         return None
     try:
@@ -138,7 +140,7 @@ def _when(struct) -> datetime | None:
         return None
 
 
-def _language(entry, feed) -> str | None:
+def _language(entry: FeedParserDict, feed: FeedParserDict) -> str | None:
     for detail in ("title_detail", "summary_detail"):
         lang = (entry.get(detail) or {}).get("language")
         if lang:
@@ -151,11 +153,11 @@ def _first_words(text: str, count: int = 12) -> str:
     return " ".join(words[:count]) + (" ..." if len(words) > count else "")
 
 
-def _describe(exc) -> str:
+def _describe(exc: BaseException | None) -> str:
     return str(exc).strip() or type(exc).__name__ if exc else "unknown problem"
 
 
-def _not_a_feed_message(content: bytes, parsed) -> str:
+def _not_a_feed_message(content: bytes, parsed: FeedParserDict) -> str:
     head = content[:65536]
     if b"<html" in head.lower():
         link = _FEED_LINK.search(head)

@@ -7,6 +7,7 @@ import ipaddress
 import re
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -105,16 +106,28 @@ class _PublicOnlyBackend(httpcore.SyncBackend):
     address between a check and the connection.
     """
 
-    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as exc:
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        hosts: list[str] = []
         for *_, sockaddr in infos:
-            address = ipaddress.ip_address(sockaddr[0].split("%")[0])
+            ip = sockaddr[0]
+            if not isinstance(ip, str):  # IPv4 and IPv6 addresses are strings; nothing else is connectable here
+                raise httpcore.ConnectError(f"refused to connect to {host}: not an IP address ({ip!r})")
+            address = ipaddress.ip_address(ip.split("%")[0])
             if not address.is_global:
                 raise httpcore.ConnectError(f"refused to connect to {host} ({address}): not a public address")
-        return super().connect_tcp(infos[0][4][0], port, timeout, local_address, socket_options)
+            hosts.append(ip)
+        return super().connect_tcp(hosts[0], port, timeout, local_address, socket_options)
 
 
 def _transport(options: FetchOptions) -> httpx.HTTPTransport | None:

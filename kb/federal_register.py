@@ -211,6 +211,7 @@ class Run:
 
     def keep(self, page: FRPage) -> None:
         for item in page.items:
+            assert item.document_number, "a page keeps only documents that have a number"
             self.items[item.document_number] = item  # one document per number across pages
         self.unmapped |= page.unmapped
         self.skipped += page.skipped

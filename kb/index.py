@@ -18,10 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from whoosh import analysis, columns, fields, index
 from whoosh.index import LockError
 
+from kb.batches import chunked
 from kb.errors import IndexBusy, IndexOutdated
 from kb.models import Document, Mention
 
@@ -113,7 +114,7 @@ def index_documents(ix: index.Index, session: Session, doc_ids: Iterable[int], t
         return 0
     w = writer(ix, timeout)
     try:
-        for chunk in _chunks(ids, 500):
+        for chunk in chunked(ids, 500):
             for fields_ in _index_fields(session, chunk):
                 w.update_document(**fields_)
     except BaseException:
@@ -137,7 +138,7 @@ def rebuild(index_dir: Path, session: Session) -> int:
     w = ix.writer(limitmb=256)
     count = 0
     try:
-        for chunk in _chunks(list(session.exec(select(Document.id).order_by(Document.id))), 1000):
+        for chunk in chunked(_document_ids(session, in_order=True), 1000):
             for fields_ in _index_fields(session, chunk):
                 w.add_document(**fields_)
                 count += 1
@@ -151,15 +152,16 @@ def rebuild(index_dir: Path, session: Session) -> int:
     return count
 
 
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _document_ids(session: Session, *, in_order: bool = False) -> list[int]:
+    stmt = select(Document.id).order_by(col(Document.id)) if in_order else select(Document.id)
+    return [doc_id for doc_id in session.exec(stmt) if doc_id is not None]  # a stored row always has one
 
 
 def _index_fields(session: Session, ids: list[int]) -> Iterable[dict]:
-    docs = session.exec(select(Document).where(Document.id.in_(ids))).all()
+    docs = session.exec(select(Document).where(col(Document.id).in_(ids))).all()
     entities = _entities_of(session, ids)
     for doc in docs:
+        assert doc.id is not None  # read from the store
         slugs = sorted(entities.get(doc.id, ()))
         jurisdictions = doc.fields.get("jurisdictions") or []
         yield {
@@ -181,7 +183,7 @@ def _index_fields(session: Session, ids: list[int]) -> Iterable[dict]:
 def _entities_of(session: Session, ids: list[int]) -> dict[int, set[str]]:
     out: dict[int, set[str]] = {}
     for doc_id, slug in session.exec(
-        select(Mention.document_id, Mention.entity_slug).where(Mention.document_id.in_(ids))
+        select(Mention.document_id, Mention.entity_slug).where(col(Mention.document_id).in_(ids))
     ):
         out.setdefault(doc_id, set()).add(slug)
     return out
@@ -214,9 +216,9 @@ def check(ix: index.Index, session: Session) -> CheckReport:
     with ix.searcher() as s:
         indexed = {int(f["id"]): f.get("stamp") for f in s.all_stored_fields()}
     report = CheckReport(indexed=len(indexed))
-    ids = list(session.exec(select(Document.id)))
+    ids = _document_ids(session)
     report.documents = len(ids)
-    for chunk in _chunks(ids, 1000):
+    for chunk in chunked(ids, 1000):
         for fields_ in _index_fields(session, chunk):
             doc_id = int(fields_["id"])
             if doc_id not in indexed:

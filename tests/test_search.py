@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from kb import index as kb_index
+from kb.batches import chunked
 from kb.models import Document, Mention
 from kb.pipeline import poll
 from kb.search import SearchRequest, search
@@ -234,6 +235,11 @@ def test_unreadable_dates_are_left_out_with_a_note(kb, corpus, query):
     assert result.note and "Could not read the date" in result.note
     if query.startswith("H20"):
         assert result.total == 1
+
+
+def test_batches_keep_order_and_size():
+    assert list(chunked(range(5), 2)) == [[0, 1], [2, 3], [4]]
+    assert list(chunked([], 3)) == []
 
 
 def test_empty_index_searches_and_facets(kb):

@@ -15,11 +15,10 @@ from collections.abc import Callable
 from datetime import date
 
 from kb import timeline as tl
+from kb.csv_safe import safe_cell
 from kb.search import SearchResult
 
 CSV_COLUMNS = ("id", "title", "published", "kind", "source_id", "source_title", "url", "entities", "snippet", "score")
-# A cell starting with one of these is a formula to spreadsheet programs.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def result_json(result: SearchResult) -> bytes:
@@ -33,13 +32,8 @@ def result_csv(result: SearchResult) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for hit in result.to_dict()["hits"]:
         row = dict(hit, entities="; ".join(hit["entities"]), snippet=" ".join(hit["snippet"].split()))
-        writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
+        writer.writerow([safe_cell(row.get(column)) for column in CSV_COLUMNS])
     return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def timeline_events(kb, query: tl.TimelineQuery, what: str) -> Callable[[], bytes]:

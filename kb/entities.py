@@ -8,12 +8,13 @@ from pathlib import Path
 
 from sqlalchemy import String, cast, delete, func
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from kb.batches import chunked
 from kb.errors import NotFound
 from kb.linker import Linker
 from kb.models import Document, Entity, Event, EventEntity, Mention
-from kb.registry import Registry, fingerprint, load_registry, registry_dir
+from kb.registry import Registry, fingerprint, follow_merges, load_registry, registry_dir
 from kb.store import get_meta, set_meta
 
 REGISTRY_KEY = "registry_fingerprint"
@@ -57,10 +58,10 @@ def link_documents(session: Session, doc_ids: list[int], linker: Linker | None =
     """Replace the mentions of the given documents; return how many mentions were stored."""
     linker = linker or ensure_registry(session)
     stored = 0
-    for start in range(0, len(doc_ids), 500):
-        chunk = doc_ids[start : start + 500]
-        session.exec(delete(Mention).where(Mention.document_id.in_(chunk)))
-        for doc in session.exec(select(Document).where(Document.id.in_(chunk))):
+    for chunk in chunked(doc_ids):
+        session.exec(delete(Mention).where(col(Mention.document_id).in_(chunk)))
+        for doc in session.exec(select(Document).where(col(Document.id).in_(chunk))):
+            assert doc.id is not None  # read from the store
             for slug, count in linker.link(document_text(doc)).items():
                 session.add(Mention(document_id=doc.id, entity_slug=slug, count=count))
                 stored += 1
@@ -81,9 +82,14 @@ def _relink_if_changed(session: Session, linker: Linker) -> list[int] | None:
     if get_meta(session, REGISTRY_KEY) == linker.registry.fingerprint:
         return None
     sync_registry(session, linker.registry)
-    every = list(session.exec(select(Document.id)))
+    every = _every_document(session)
     link_documents(session, every, linker)
     return every
+
+
+def _every_document(session: Session) -> list[int]:
+    """The ids of all stored documents (a stored row always has one)."""
+    return [doc_id for doc_id in session.exec(select(Document.id)) if doc_id is not None]
 
 
 def link_hook(session: Session, doc_ids: list[int]) -> list[int]:
@@ -101,7 +107,7 @@ def relink_all(session: Session, directory: Path | None = None) -> tuple[int, in
     """Sync the registry and relink every document: (entities, mentions)."""
     linker = current_linker(directory)
     entities = sync_registry(session, linker.registry)
-    mentions = link_documents(session, list(session.exec(select(Document.id))), linker)
+    mentions = link_documents(session, _every_document(session), linker)
     return entities, mentions
 
 
@@ -110,14 +116,20 @@ def relink_all(session: Session, directory: Path | None = None) -> tuple[int, in
 
 def resolve(session: Session, slug: str) -> Entity:
     """The entity for `slug`, following merges to the surviving one."""
-    seen: set[str] = set()
-    entity = session.get(Entity, slug)
-    while entity is not None and entity.merged_into and entity.slug not in seen:
-        seen.add(entity.slug)
-        entity = session.get(Entity, entity.merged_into)
+    entity = surviving_entity(session, slug)
     if entity is None:
         raise NotFound(f"no entity {slug!r}")
     return entity
+
+
+def surviving_entity(session: Session, slug: str) -> Entity | None:
+    """The stored entity `slug` leads to through merges; None when the chain ends at no entity."""
+
+    def merged_into(step: str) -> str | None:
+        entity = session.get(Entity, step)
+        return entity.merged_into if entity is not None else None
+
+    return session.get(Entity, follow_merges(slug, merged_into))
 
 
 @dataclass
@@ -139,11 +151,11 @@ def list_entities(
     offset: int = 0,
 ) -> tuple[list[EntitySummary], int]:
     """A page of the directory, most-mentioned first, and the total count."""
-    docs = func.count(Mention.document_id)
+    docs = func.count(col(Mention.document_id))
     stmt = (
         select(Entity, docs)
-        .join(Mention, Mention.entity_slug == Entity.slug, isouter=not with_documents)
-        .where(Entity.merged_into.is_(None))
+        .join(Mention, col(Mention.entity_slug) == col(Entity.slug), isouter=not with_documents)
+        .where(col(Entity.merged_into).is_(None))
         .group_by(Entity.slug)
     )
     if kind:
@@ -179,8 +191,8 @@ def entity_page(session: Session, slug: str, *, page: int = 1, per_page: int = 2
     data.documents = list(
         session.exec(
             select(Document)
-            .where(Document.id.in_(mentions))
-            .order_by(Document.published_at.desc().nulls_last(), Document.id.desc())
+            .where(col(Document.id).in_(mentions))
+            .order_by(col(Document.published_at).desc().nulls_last(), col(Document.id).desc())
             .offset((max(page, 1) - 1) * per_page)
             .limit(per_page)
         )
@@ -191,8 +203,8 @@ def entity_page(session: Session, slug: str, *, page: int = 1, per_page: int = 2
     data.events = list(
         session.exec(  # events naming the entity, and a rule's own lifecycle
             select(Event)
-            .where(Event.id.in_(tagged) | (Event.rule == entity.slug))
-            .order_by(Event.date.desc(), Event.id.desc())
+            .where(col(Event.id).in_(tagged) | (col(Event.rule) == entity.slug))
+            .order_by(col(Event.date).desc(), col(Event.id).desc())
             .limit(200)
         )
     )
@@ -202,11 +214,11 @@ def entity_page(session: Session, slug: str, *, page: int = 1, per_page: int = 2
 def co_mentioned(session: Session, slug: str, limit: int = 15) -> list[tuple[Entity, int]]:
     """Entities most often named in the same documents, with the number of documents."""
     other = aliased(Mention)
-    count = func.count(other.document_id)
+    count = func.count(col(other.document_id))
     rows = session.exec(
         select(Entity, count)
-        .join(other, other.entity_slug == Entity.slug)
-        .join(Mention, Mention.document_id == other.document_id)
+        .join(other, col(other.entity_slug) == col(Entity.slug))
+        .join(Mention, col(Mention.document_id) == col(other.document_id))
         .where(Mention.entity_slug == slug, other.entity_slug != slug)
         .group_by(Entity.slug)
         .order_by(count.desc(), Entity.name)
@@ -226,9 +238,9 @@ def mentions_per_month(session: Session, slug: str) -> list[tuple[str, int]]:
     """(YYYY-MM, documents) for the documents that name the entity."""
     month = _month(session, Document.published_at)
     rows = session.exec(
-        select(month, func.count(Document.id))
-        .join(Mention, Mention.document_id == Document.id)
-        .where(Mention.entity_slug == slug, Document.published_at.is_not(None))
+        select(month, func.count(col(Document.id)))
+        .join(Mention, col(Mention.document_id) == col(Document.id))
+        .where(Mention.entity_slug == slug, col(Document.published_at).is_not(None))
         .group_by(month)
         .order_by(month)
     )

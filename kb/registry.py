@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -67,11 +68,21 @@ class Registry:
 
     def resolve(self, slug: str) -> str:
         """Follow merged_into to the surviving slug."""
-        seen = set()
-        while slug in self.entities and self.entities[slug].merged_into and slug not in seen:
-            seen.add(slug)
-            slug = self.entities[slug].merged_into
-        return slug
+        return follow_merges(slug, self._merged_into)
+
+    def _merged_into(self, slug: str) -> str | None:
+        spec = self.entities.get(slug)
+        return spec.merged_into if spec is not None else None
+
+
+def follow_merges(slug: str, merged_into: Callable[[str], str | None]) -> str:
+    """The end of the chain of merges that starts at `slug` (`merged_into` gives each step).
+    A registry edited by hand can merge in a circle: the walk stops where it comes back."""
+    seen: set[str] = set()
+    while slug not in seen and (target := merged_into(slug)):
+        seen.add(slug)
+        slug = target
+    return slug
 
 
 def registry_dir() -> Path:

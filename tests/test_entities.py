@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from kb.cli import main
 from kb.demo import load_demo
-from kb.entities import entity_page, list_entities, resolve
+from kb.entities import entity_page, list_entities, resolve, surviving_entity
+from kb.errors import NotFound
 from kb.models import Entity, Mention
 from kb.registry import load_registry
 from kb.search import SearchRequest, search
@@ -86,6 +87,19 @@ def test_merged_slug_leads_to_the_survivor(demo):
     assert merged
     with demo.session() as session:
         assert resolve(session, merged[0].slug).slug == merged[0].merged_into
+
+
+def test_merges_in_the_store_are_followed_and_a_circle_ends(kb):
+    rows = {"old": "middle", "middle": "new", "new": None, "ping": "pong", "pong": "ping", "lost": "nowhere"}
+    with kb.session() as session:
+        for slug, target in rows.items():
+            session.add(Entity(slug=slug, name=slug.title(), kind="organization", merged_into=target))
+        session.flush()
+        assert resolve(session, "old").slug == "new"
+        assert resolve(session, "ping").slug == "ping"
+        assert surviving_entity(session, "lost") is None
+        with pytest.raises(NotFound):
+            resolve(session, "lost")
 
 
 def test_cli_entity_commands(demo, capsys):

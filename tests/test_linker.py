@@ -93,6 +93,25 @@ def test_merged_entity_names_lead_to_the_survivor(small):
     assert small.link("Zhipu released a model") == {"zhipu-ai": 1}
 
 
+def test_merge_chains_end_at_the_survivor_and_circles_end(tmp_path):
+    registry = load_registry(
+        write_registry(
+            tmp_path,
+            """
+            - {slug: old, name: Old Name, kind: organization, merged_into: middle}
+            - {slug: middle, name: Middle Name, kind: organization, merged_into: new}
+            - {slug: new, name: New Name, kind: organization}
+            - {slug: ping, name: Ping, kind: organization, merged_into: pong}
+            - {slug: pong, name: Pong, kind: organization, merged_into: ping}
+            """,
+        )
+    )
+    assert registry.resolve("old") == "new"
+    assert registry.resolve("new") == "new"
+    assert registry.resolve("unknown") == "unknown"
+    assert registry.resolve("ping") == "ping"  # around the circle once, then it stops
+
+
 def test_countries_come_from_iso_3166(small):
     registry = small.registry
     assert sum(1 for e in registry.entities.values() if e.kind == "country") == 249

@@ -18,9 +18,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
-from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, func, or_
+from sqlmodel import Session, col, select
 
+from kb.batches import chunked
+from kb.csv_safe import safe_cell
+from kb.entities import surviving_entity
 from kb.errors import NotFound, UserInputError
 from kb.events.candidates import DEADLINE_KINDS, IN_FORCE, KIND_GROUPS, KINDS, STATUS_LABELS, STATUSES, origin_rank
 from kb.models import Document, Entity, Event, EventDocument, EventEntity, Source
@@ -173,38 +176,42 @@ def filtered_events(session: Session, query: TimelineQuery):
     stmt = select(Event)
     if query.entities:
         slugs = resolve_entities(session, query.entities)
-        tagged = select(EventEntity.event_id).where(EventEntity.entity_slug.in_(slugs))
-        stmt = stmt.where(or_(Event.id.in_(tagged), Event.rule.in_(slugs)))
+        stmt = stmt.where(_about(slugs))
     if query.kinds:
-        stmt = stmt.where(Event.kind.in_(query.kinds))
+        stmt = stmt.where(col(Event.kind).in_(query.kinds))
     if query.jurisdiction:
         stmt = stmt.where(Event.jurisdiction == query.jurisdiction)
     if query.status:
-        stmt = stmt.where(Event.status.in_(IN_FORCE if query.status == "in_force" else (query.status,)))
+        stmt = stmt.where(col(Event.status).in_(IN_FORCE if query.status == "in_force" else (query.status,)))
     if query.since:
         stmt = stmt.where(Event.date >= query.since)
     if query.until:
         stmt = stmt.where(Event.date <= query.until)
     if query.exclude_rules:
-        stmt = stmt.where(or_(Event.rule.is_(None), Event.rule.not_in(query.exclude_rules)))
+        stmt = stmt.where(or_(col(Event.rule).is_(None), col(Event.rule).not_in(query.exclude_rules)))
     return stmt
+
+
+def _about(slugs: list[str]) -> ColumnElement[bool]:
+    """Events naming one of the entities, or in the lifecycle of one of the rules."""
+    tagged = select(EventEntity.event_id).where(col(EventEntity.entity_slug).in_(slugs))
+    return or_(col(Event.id).in_(tagged), col(Event.rule).in_(slugs))
+
+
+_OLDEST_FIRST = (col(Event.date), col(Event.id))
 
 
 def _ordered(stmt, order: str):
     if order == "oldest":
-        return stmt.order_by(Event.date, Event.id)
-    return stmt.order_by(Event.date.desc(), Event.id.desc())
+        return stmt.order_by(*_OLDEST_FIRST)
+    return stmt.order_by(col(Event.date).desc(), col(Event.id).desc())
 
 
 def resolve_entities(session: Session, slugs) -> list[str]:
     """Entity slugs (following merges) or rule lifecycle ids; NotFound for anything else."""
     out = []
     for slug in slugs:
-        entity = session.get(Entity, slug)
-        seen = set()
-        while entity is not None and entity.merged_into and entity.slug not in seen:
-            seen.add(entity.slug)
-            entity = session.get(Entity, entity.merged_into)
+        entity = surviving_entity(session, slug)
         if entity is not None:
             out.append(entity.slug)
         elif session.exec(select(Event.id).where(Event.rule == slug).limit(1)).first() is not None:
@@ -218,52 +225,70 @@ def resolve_entities(session: Session, slugs) -> list[str]:
 
 def hydrate(session: Session, events: list[Event]) -> list[TimelineEvent]:
     """Events with their entities (and names), reports (documents and sentences) and sources."""
-    ids = [e.id for e in events]
-    entities: dict[int, list[EntityRole]] = defaultdict(list)
-    reports: dict[int, list[Report]] = defaultdict(list)
-    counts: dict[int, int] = defaultdict(int)
-    for chunk in _chunks(ids):
+    ids = [e.id for e in events if e.id is not None]  # every one: the events come from the store
+    entities = _entity_roles(session, ids)
+    reports, counts = _reports(session, ids)
+    return [_timeline_event(e, entities, reports, counts) for e in events]
+
+
+_ROLE_ORDER = {"actor": 0, "subject": 1, "target": 2, "beneficiary": 3}
+
+
+def _entity_roles(session: Session, ids: list[int]) -> dict[int, list[EntityRole]]:
+    roles: dict[int, list[EntityRole]] = defaultdict(list)
+    for chunk in chunked(ids):
         for row, name in session.exec(
             select(EventEntity, Entity.name)
-            .join(Entity, Entity.slug == EventEntity.entity_slug, isouter=True)
-            .where(EventEntity.event_id.in_(chunk))
+            .join(Entity, col(Entity.slug) == col(EventEntity.entity_slug), isouter=True)
+            .where(col(EventEntity.event_id).in_(chunk))
         ):
-            entities[row.event_id].append(EntityRole(row.entity_slug, name or row.entity_slug, row.role))
+            roles[row.event_id].append(EntityRole(row.entity_slug, name or row.entity_slug, row.role))
+    return roles
+
+
+def _reports(session: Session, ids: list[int]) -> tuple[dict[int, list[Report]], dict[int, int]]:
+    """The first MAX_REPORTS reports of each event, oldest first, and how many it has in all."""
+    reports: dict[int, list[Report]] = defaultdict(list)
+    counts: dict[int, int] = defaultdict(int)
+    for chunk in chunked(ids):
         for link, doc, source_title, source_url in session.exec(
             select(EventDocument, Document, Source.title, Source.url)
-            .join(Document, Document.id == EventDocument.document_id)
-            .join(Source, Source.id == Document.source_id)
-            .where(EventDocument.event_id.in_(chunk))
-            .order_by(Document.published_at.nulls_last(), Document.id)
+            .join(Document, col(Document.id) == col(EventDocument.document_id))
+            .join(Source, col(Source.id) == col(Document.source_id))
+            .where(col(EventDocument.event_id).in_(chunk))
+            .order_by(col(Document.published_at).nulls_last(), col(Document.id))
         ):
             counts[link.event_id] += 1
-            if len(reports[link.event_id]) < MAX_REPORTS:
-                reports[link.event_id].append(
-                    Report(doc.id, doc.title, doc.url, doc.published_at, source_title or source_url, link.sentence)
-                )
-    order = {"actor": 0, "subject": 1, "target": 2, "beneficiary": 3}
-    return [
-        TimelineEvent(
-            id=e.id,
-            key=e.key,
-            date=e.date,
-            precision=e.precision,
-            kind=e.kind,
-            title=e.title,
-            summary=e.summary,
-            status=e.status,
-            origin=e.origin,
-            confidence=e.confidence,
-            jurisdiction=e.jurisdiction,
-            rule=e.rule,
-            sources=list(e.sources or []),
-            updated_at=e.updated_at,
-            entities=sorted(entities[e.id], key=lambda r: (order.get(r.role, 9), r.slug)),
-            reports=reports[e.id],
-            report_count=counts[e.id],
-        )
-        for e in events
-    ]
+            shown = reports[link.event_id]
+            if len(shown) < MAX_REPORTS:
+                source = source_title or source_url
+                shown.append(Report(link.document_id, doc.title, doc.url, doc.published_at, source, link.sentence))
+    return reports, counts
+
+
+def _timeline_event(
+    e: Event, entities: dict[int, list[EntityRole]], reports: dict[int, list[Report]], counts: dict[int, int]
+) -> TimelineEvent:
+    assert e.id is not None, "only stored events are hydrated"
+    return TimelineEvent(
+        id=e.id,
+        key=e.key,
+        date=e.date,
+        precision=e.precision,
+        kind=e.kind,
+        title=e.title,
+        summary=e.summary,
+        status=e.status,
+        origin=e.origin,
+        confidence=e.confidence,
+        jurisdiction=e.jurisdiction,
+        rule=e.rule,
+        sources=list(e.sources or []),
+        updated_at=e.updated_at,
+        entities=sorted(entities[e.id], key=lambda r: (_ROLE_ORDER.get(r.role, 9), r.slug)),
+        reports=reports[e.id],
+        report_count=counts[e.id],
+    )
 
 
 # ---- rules as of a day ------------------------------------------------------------------
@@ -308,34 +333,46 @@ def rules_as_of(
     query = TimelineQuery(
         entities=tuple(entities), kinds=tuple(kinds), jurisdiction=jurisdiction, status=status
     ).checked()
-    stmt = select(Event).where(Event.rule.is_not(None), Event.status.is_not(None), Event.date <= day)
+    latest = _latest_with_status(session, day)
+    chosen = sorted(_rules_matching(session, query, day, latest))
+    shown = hydrate(session, [latest[r] for r in chosen])
+    names = _rule_names(session, chosen)
+    states = [_rule_state(r, names.get(r, r), latest[r], e) for r, e in zip(chosen, shown, strict=True)]
+    for state in states:
+        state.next_deadline = _next_deadline(session, state.rule, day)
+    return sorted(states, key=lambda s: (-s.since.toordinal(), s.rule))
+
+
+def _latest_with_status(session: Session, day: date) -> dict[str, Event]:
+    """Each rule lifecycle's event that sets its status on `day`."""
     latest: dict[str, Event] = {}
+    stmt = select(Event).where(col(Event.rule).is_not(None), col(Event.status).is_not(None), Event.date <= day)
     for event in session.exec(stmt):
-        current = latest.get(event.rule)
+        rule = event.rule
+        assert rule is not None  # the query asks for events of a rule
+        current = latest.get(rule)
         if current is None or _lifecycle_order(event) > _lifecycle_order(current):
-            latest[event.rule] = event
+            latest[rule] = event
+    return latest
+
+
+def _rules_matching(session: Session, query: TimelineQuery, day: date, latest: dict[str, Event]) -> set[str]:
     rules = set(latest)
     if query.kinds:
-        rules &= set(session.exec(select(Event.rule).where(Event.kind.in_(query.kinds), Event.date <= day)))
+        rules &= set(session.exec(select(Event.rule).where(col(Event.kind).in_(query.kinds), Event.date <= day)))
     if query.entities:
-        slugs = resolve_entities(session, query.entities)
-        tagged = select(EventEntity.event_id).where(EventEntity.entity_slug.in_(slugs))
-        rules &= set(session.exec(select(Event.rule).where(or_(Event.id.in_(tagged), Event.rule.in_(slugs)))))
+        rules &= set(session.exec(select(Event.rule).where(_about(resolve_entities(session, query.entities)))))
     if query.jurisdiction:
         rules = {r for r in rules if latest[r].jurisdiction == query.jurisdiction}
     if query.status:
         wanted = IN_FORCE if query.status == "in_force" else (query.status,)
         rules = {r for r in rules if latest[r].status in wanted}
-    chosen = sorted(rules)
-    hydrated = {e.id: e for e in hydrate(session, [latest[r] for r in chosen])}
-    names = _rule_names(session, chosen)
-    states = [
-        RuleState(r, names.get(r, r), latest[r].status, latest[r].date, hydrated[latest[r].id], latest[r].jurisdiction)
-        for r in chosen
-    ]
-    for state in states:
-        state.next_deadline = _next_deadline(session, state.rule, day)
-    return sorted(states, key=lambda s: (-s.since.toordinal(), s.rule))
+    return rules
+
+
+def _rule_state(rule: str, name: str, event: Event, shown: TimelineEvent) -> RuleState:
+    assert event.status is not None  # only an event with a status sets a rule's state
+    return RuleState(rule, name, event.status, event.date, shown, event.jurisdiction)
 
 
 def _lifecycle_order(event: Event) -> tuple:
@@ -345,10 +382,11 @@ def _lifecycle_order(event: Event) -> tuple:
 
 
 def _rule_names(session: Session, rules: list[str]) -> dict[str, str]:
-    names = dict(session.exec(select(Entity.slug, Entity.name).where(Entity.slug.in_(rules))).all()) if rules else {}
+    found = select(Entity.slug, Entity.name).where(col(Entity.slug).in_(rules))
+    names = dict(session.exec(found).all()) if rules else {}
     for rule in rules:
         if rule not in names:
-            first = session.exec(select(Event.title).where(Event.rule == rule).order_by(Event.date, Event.id)).first()
+            first = session.exec(select(Event.title).where(Event.rule == rule).order_by(*_OLDEST_FIRST)).first()
             names[rule] = first or rule
     return names
 
@@ -356,8 +394,8 @@ def _rule_names(session: Session, rules: list[str]) -> dict[str, str]:
 def _next_deadline(session: Session, rule: str, day: date) -> TimelineEvent | None:
     event = session.exec(
         select(Event)
-        .where(Event.rule == rule, Event.kind.in_(DEADLINE_KINDS), Event.date > day)
-        .order_by(Event.date, Event.id)
+        .where(Event.rule == rule, col(Event.kind).in_(DEADLINE_KINDS), Event.date > day)
+        .order_by(*_OLDEST_FIRST)
         .limit(1)
     ).first()
     return hydrate(session, [event])[0] if event else None
@@ -443,7 +481,6 @@ RULE_CSV_COLUMNS = (
     "next_deadline_kind",
     "sources",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run these as formulas
 
 
 def events_csv(events: list[TimelineEvent]) -> str:
@@ -469,7 +506,7 @@ def events_csv(events: list[TimelineEvent]) -> str:
             "key": e.key,
             "id": e.id,
         }
-        writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
+        writer.writerow([safe_cell(row[c]) for c in CSV_COLUMNS])
     return out.getvalue()
 
 
@@ -491,13 +528,8 @@ def rules_csv(states: list[RuleState]) -> str:
             "next_deadline_kind": nxt.kind if nxt else "",
             "sources": " ".join(s.event.sources),
         }
-        writer.writerow([_cell(row[c]) for c in RULE_CSV_COLUMNS])
+        writer.writerow([safe_cell(row[c]) for c in RULE_CSV_COLUMNS])
     return out.getvalue()
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def deadlines_ics(events: list[TimelineEvent], *, name: str = "AI policy deadlines") -> bytes:
@@ -541,8 +573,3 @@ def _description(e: TimelineEvent) -> str:
     if e.sources:
         parts.append("Sources: " + " ".join(e.sources))
     return "\n".join(parts)
-
-
-def _chunks(ids: list[int], size: int = 500):
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]

@@ -13,6 +13,7 @@ from icalendar import Calendar
 
 from kb import settings
 from kb.context import open_kb
+from kb.csv_safe import safe_cell
 from kb.demo import load_demo
 from kb.errors import NotFound, UserInputError
 from kb.timeline import (
@@ -201,6 +202,14 @@ def test_csv_cells_cannot_run_as_formulas(demo):
     [event] = all_events(demo, TimelineQuery(entities=("openai",), limit=1))[:1]
     event.title = '=HYPERLINK("http://evil")'
     assert "'=HYPERLINK" in events_csv([event])
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [(None, ""), (3, "3"), (-1, "'-1"), ("=1+1", "'=1+1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("a=b", "a=b")],
+)
+def test_safe_cell_quotes_what_a_spreadsheet_would_run(value, cell):
+    assert safe_cell(value) == cell
 
 
 def test_ics_export_of_deadlines_parses_back(demo):

@@ -19,10 +19,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import overload
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from kb.batches import chunked
 from kb.events.candidates import Candidate, origin_rank
 from kb.events.dates import month_span
 from kb.events.lexicon import CHINESE_LEXICON, ENGLISH_LEXICON, sentence_announces
@@ -36,6 +38,10 @@ SAME_ACTOR = {"department-of-commerce": "bis", "donald-trump": "white-house", "j
 MAX_CONFIDENCE = 0.99  # for events from prose, however many reports
 
 
+@overload
+def same_actor(slug: str) -> str: ...
+@overload
+def same_actor(slug: None) -> None: ...
 def same_actor(slug: str | None) -> str | None:
     return SAME_ACTOR.get(slug, slug) if slug else slug
 
@@ -46,6 +52,12 @@ class Slot:
 
     event: Event
     roles: dict[str, str] = field(default_factory=dict)  # slug -> role
+
+    @property
+    def event_id(self) -> int:
+        """The event's id, which a new event has once the session is flushed."""
+        assert self.event.id is not None, "the event is not flushed yet"
+        return self.event.id
 
     @property
     def actors(self) -> set[str]:
@@ -84,10 +96,8 @@ class EventIndex:
         self.by_date: dict[date, list[Slot]] = defaultdict(list)
         self.missing: set[str] = set()  # keys known not to be in the store
         if events is None:
-            query = select(Event).where(Event.date >= start - MARGIN, Event.date <= end + MARGIN)
-            if curated_only:
-                query = query.where(Event.origin == "curated")
-            events = list(session.exec(query))
+            assert start is not None and end is not None, "an index is given its events, or the dates to load"
+            events = _events_near(session, start, end, curated_only=curated_only)
         self._load(events)
 
     @classmethod
@@ -98,9 +108,13 @@ class EventIndex:
         return index
 
     def _load(self, events: list[Event]) -> list[Slot]:
-        slots = {e.id: self._add(Slot(e)) for e in events if e.key not in self.keys}
-        for chunk in _chunks(list(slots)):
-            for row in self.session.exec(select(EventEntity).where(EventEntity.event_id.in_(chunk))):
+        slots: dict[int, Slot] = {}
+        for event in events:
+            if event.key not in self.keys:
+                slot = self._add(Slot(event))
+                slots[slot.event_id] = slot
+        for chunk in chunked(slots):
+            for row in self.session.exec(select(EventEntity).where(col(EventEntity.event_id).in_(chunk))):
                 slots[row.event_id].roles[row.entity_slug] = row.role
         return list(slots.values())
 
@@ -120,8 +134,8 @@ class EventIndex:
     def preload(self, keys: list[str]) -> None:
         """Fetch the events with these keys in one query (Federal Register events are found by key)."""
         wanted = [k for k in keys if k not in self.keys]
-        for chunk in _chunks(wanted):
-            self._load(list(self.session.exec(select(Event).where(Event.key.in_(chunk)))))
+        for chunk in chunked(wanted):
+            self._load(list(self.session.exec(select(Event).where(col(Event.key).in_(chunk)))))
         self.missing.update(k for k in wanted if k not in self.keys)
 
     def by_key(self, key: str) -> Slot | None:
@@ -179,6 +193,13 @@ class EventIndex:
             return None
         same = [s for s in self.by_date.get(cand.date, ()) if s.event.kind == cand.kind and s.event.precision == "day"]
         return same[0] if len(same) == 1 else None
+
+
+def _events_near(session: Session, start: date, end: date, *, curated_only: bool) -> list[Event]:
+    query = select(Event).where(Event.date >= start - MARGIN, Event.date <= end + MARGIN)
+    if curated_only:
+        query = query.where(Event.origin == "curated")
+    return list(session.exec(query))
 
 
 def day_gap(event: Event, cand: Candidate) -> int | None:
@@ -244,11 +265,11 @@ class Attacher:
         """Write the new events, entities and evidence; return the ids of the events touched."""
         self.session.flush()  # new events get their ids
         for slot, slug, role in self.new_roles:
-            self.session.add(EventEntity(event_id=slot.event.id, entity_slug=slug, role=role))
+            self.session.add(EventEntity(event_id=slot.event_id, entity_slug=slug, role=role))
         for (_, document_id), (slot, sentence) in self.evidence.items():
-            self.session.add(EventDocument(event_id=slot.event.id, document_id=document_id, sentence=sentence))
+            self.session.add(EventDocument(event_id=slot.event_id, document_id=document_id, sentence=sentence))
         self.session.flush()
-        touched = {slot.event.id for slot in self.slots.values()}
+        touched = {slot.event_id for slot in self.slots.values()}
         self.new_roles, self.evidence, self.slots = [], {}, {}
         return touched
 
@@ -314,10 +335,10 @@ def detach_documents(session: Session, doc_ids: list[int]) -> set[int]:
     the events only they supported (unless curated), so that those are rebuilt from scratch;
     return the ids of the surviving events that lost evidence."""
     touched: set[int] = set()
-    for chunk in _chunks(doc_ids):
-        rows = session.exec(select(EventDocument.event_id).where(EventDocument.document_id.in_(chunk))).all()
+    for chunk in chunked(doc_ids):
+        rows = session.exec(select(EventDocument.event_id).where(col(EventDocument.document_id).in_(chunk))).all()
         touched.update(rows)
-        session.exec(delete(EventDocument).where(EventDocument.document_id.in_(chunk)))
+        session.exec(delete(EventDocument).where(col(EventDocument.document_id).in_(chunk)))
     session.flush()
     removed = remove_unsupported(session, touched)
     return touched - removed
@@ -326,13 +347,13 @@ def detach_documents(session: Session, doc_ids: list[int]) -> set[int]:
 def remove_unsupported(session: Session, event_ids: set[int]) -> set[int]:
     """Delete the events among `event_ids` left without evidence (curated ones stay); return their ids."""
     removed: set[int] = set()
-    for chunk in _chunks(sorted(event_ids)):
-        supported = set(session.exec(select(EventDocument.event_id).where(EventDocument.event_id.in_(chunk))))
-        orphans = list(session.exec(select(Event.id).where(Event.id.in_(chunk), Event.origin != "curated")))
-        orphans = [i for i in orphans if i not in supported]
+    for chunk in chunked(sorted(event_ids)):
+        supported = set(session.exec(select(EventDocument.event_id).where(col(EventDocument.event_id).in_(chunk))))
+        removable = session.exec(select(Event.id).where(col(Event.id).in_(chunk), Event.origin != "curated"))
+        orphans = [i for i in removable if i is not None and i not in supported]
         if orphans:
-            session.exec(delete(EventEntity).where(EventEntity.event_id.in_(orphans)))
-            session.exec(delete(Event).where(Event.id.in_(orphans)))
+            session.exec(delete(EventEntity).where(col(EventEntity.event_id).in_(orphans)))
+            session.exec(delete(Event).where(col(Event.id).in_(orphans)))
             removed.update(orphans)
     session.flush()
     return removed
@@ -342,12 +363,13 @@ def rescore(session: Session, event_ids: set[int]) -> None:
     """Confidence of events from prose: 1 - product(1 - s) over their reports' sentences, where
     s is the strength of the kind's trigger in the sentence (order-independent, recomputable)."""
     sentences: dict[int, list[str]] = defaultdict(list)
-    for chunk in _chunks(sorted(event_ids)):
+    for chunk in chunked(sorted(event_ids)):
         for event_id, sentence in session.exec(
-            select(EventDocument.event_id, EventDocument.sentence).where(EventDocument.event_id.in_(chunk))
+            select(EventDocument.event_id, EventDocument.sentence).where(col(EventDocument.event_id).in_(chunk))
         ):
             sentences[event_id].append(sentence)
-        for event in session.exec(select(Event).where(Event.id.in_(chunk), Event.origin == "extracted")):
+        for event in session.exec(select(Event).where(col(Event.id).in_(chunk), Event.origin == "extracted")):
+            assert event.id is not None  # read from the store
             doubt = 1.0
             for sentence in sentences.get(event.id, []):
                 strength = (
@@ -372,7 +394,7 @@ def absorb_into_curated(session: Session) -> int:
     for slot in EventIndex(session, events=others).keys.values():
         target = index.match(_as_candidate(session, slot))
         if target is not None:
-            _move(session, slot.event.id, target.event.id)
+            _move(session, slot.event_id, target.event_id)
             merged += 1
     session.flush()
     return merged
@@ -400,16 +422,10 @@ def _move(session: Session, source_id: int, target_id: int) -> None:
     for row in session.exec(select(EventDocument).where(EventDocument.event_id == source_id)).all():
         if row.document_id not in taken:
             session.add(EventDocument(event_id=target_id, document_id=row.document_id, sentence=row.sentence))
-    session.exec(delete(EventDocument).where(EventDocument.event_id == source_id))
-    session.exec(delete(EventEntity).where(EventEntity.event_id == source_id))
-    session.exec(delete(Event).where(Event.id == source_id))
+    session.exec(delete(EventDocument).where(col(EventDocument.event_id) == source_id))
+    session.exec(delete(EventEntity).where(col(EventEntity.event_id) == source_id))
+    session.exec(delete(Event).where(col(Event.id) == source_id))
 
 
 def known_rules(session: Session) -> frozenset[str]:
-    return frozenset(r for r in session.exec(select(Event.rule).where(Event.rule.is_not(None)).distinct()) if r)
-
-
-def _chunks(ids: list[int], size: int = 500):
-    ids = list(ids)
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+    return frozenset(r for r in session.exec(select(Event.rule).where(col(Event.rule).is_not(None)).distinct()) if r)

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kb.errors import KBError
 from kb.events.candidates import KINDS, ROLES, STATUSES
 from kb.events.cluster import absorb_into_curated
+from kb.events.dates import as_date
 from kb.events.structured import assign_lifecycles, update_lifecycle_rules
 from kb.models import Event, EventDocument, EventEntity, Meta, utcnow
 from kb.settings import DATA_DIR
@@ -148,12 +149,10 @@ def _check(entry, where: str) -> CuratedEvent:
 
 
 def _date(value, where: str) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise CuratedEventError(f"{where}: date {value!r} is not an ISO date (YYYY-MM-DD)") from None
+    day = as_date(value)
+    if day is None:
+        raise CuratedEventError(f"{where}: date {value!r} is not an ISO date (YYYY-MM-DD)")
+    return day
 
 
 def _entities(value, where: str) -> list[tuple[str, str]]:
@@ -229,8 +228,9 @@ def _upsert(session: Session, event: Event | None, entry: CuratedEvent, resolve)
         event.updated_at = utcnow()
     session.add(event)
     session.flush()
-    session.exec(delete(EventEntity).where(EventEntity.event_id == event.id))
-    roles = {}
+    assert event.id is not None  # the flush gave it one
+    session.exec(delete(EventEntity).where(col(EventEntity.event_id) == event.id))
+    roles: dict[str, str] = {}
     for slug, role in entry.entities:
         roles.setdefault(resolve(slug) if resolve else slug, role)  # a merged slug leads to the survivor
     for slug, role in roles.items():
@@ -270,10 +270,11 @@ def _remove(session: Session, gone: list[Event]) -> tuple[int, list[int]]:
     if not gone:
         return 0, []
     ids = [e.id for e in gone]
-    orphaned = sorted(set(session.exec(select(EventDocument.document_id).where(EventDocument.event_id.in_(ids)))))
-    session.exec(delete(EventDocument).where(EventDocument.event_id.in_(ids)))
-    session.exec(delete(EventEntity).where(EventEntity.event_id.in_(ids)))
-    session.exec(delete(Event).where(Event.id.in_(ids)))
+    evidence = select(EventDocument.document_id).where(col(EventDocument.event_id).in_(ids))
+    orphaned = sorted(set(session.exec(evidence)))
+    session.exec(delete(EventDocument).where(col(EventDocument.event_id).in_(ids)))
+    session.exec(delete(EventEntity).where(col(EventEntity.event_id).in_(ids)))
+    session.exec(delete(Event).where(col(Event.id).in_(ids)))
     return len(ids), orphaned
 
 

@@ -179,6 +179,16 @@ def _chinese_dates(sentence: str) -> list[FoundDate]:
     return found
 
 
+def as_date(value: object) -> date | None:
+    """A date stored as a date or as ISO text (YYYY-MM-DD); None for anything else."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
 def month_span(day: date) -> tuple[date, date]:
     """The first and last day of `day`'s month."""
     return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])

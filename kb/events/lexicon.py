@@ -226,4 +226,4 @@ def announces(sentence: str, date_start: int, date_end: int) -> bool:
 def sentence_announces(sentence: str) -> bool:
     """`announces` for a stored evidence sentence, whose date position is no longer known."""
     speech = SPEECH.search(sentence)
-    return bool(speech) and bool(PROSPECTIVE.search(sentence, speech.end()))
+    return speech is not None and bool(PROSPECTIVE.search(sentence, speech.end()))

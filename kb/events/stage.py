@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from kb.batches import chunked
 from kb.entities import current_linker
 from kb.errors import RegistryError
 from kb.events import cluster, curated, structured
@@ -62,7 +63,8 @@ def _refresh_if_stale(session: Session, linker: Linker) -> bool:
     state = f"{EXTRACTOR_VERSION}:{linker.registry.fingerprint}"
     if get_meta(session, STATE_KEY) == state:
         return False
-    extract_documents(session, list(session.exec(select(Document.id))), linker=linker)
+    every = [doc_id for doc_id in session.exec(select(Document.id)) if doc_id is not None]  # stored rows have ids
+    extract_documents(session, every, linker=linker)
     set_meta(session, STATE_KEY, state)
     return True
 
@@ -109,8 +111,8 @@ def extract_documents(session: Session, doc_ids: list[int], *, linker: Linker | 
     lifecycles = structured.assign_lifecycles(session) if _has_federal_register(session, doc_ids) else {}
     rules, documents = cluster.known_rules(session), structured.known_documents(session)
     total, touched = 0, set()
-    for start in range(0, len(doc_ids), BATCH):
-        batch = sorted(doc_ids[start : start + BATCH])
+    for chunk in chunked(doc_ids, BATCH):
+        batch = sorted(chunk)
         touched |= cluster.detach_documents(session, batch)
         pairs = list(_read(session, batch, linker, info, lifecycles, rules, documents))
         attacher = cluster.Attacher(session, cluster.EventIndex.around(session, [c for _, c in pairs]))
@@ -134,9 +136,10 @@ def _read(
     rules: frozenset[str],
     documents: dict[str, str],
 ):
-    docs = list(session.exec(select(Document).where(Document.id.in_(batch)).order_by(Document.id)))
-    mentions = _mentions(session, [d.id for d in docs if structured.is_federal_register(d)])
-    for doc in docs:
+    stmt = select(Document).where(col(Document.id).in_(batch)).order_by(col(Document.id))
+    docs = [(d.id, d) for d in session.exec(stmt) if d.id is not None]  # a stored row always has an id
+    mentions = _mentions(session, [i for i, d in docs if structured.is_federal_register(d)])
+    for doc_id, doc in docs:
         for cand in candidates_of(
             doc,
             linker=linker,
@@ -144,9 +147,9 @@ def _read(
             lifecycles=lifecycles,
             rules=rules,
             documents=documents,
-            mentions=mentions.get(doc.id, []),
+            mentions=mentions.get(doc_id, []),
         ):
-            yield doc.id, cand
+            yield doc_id, cand
 
 
 def candidates_of(
@@ -164,6 +167,7 @@ def candidates_of(
     if doc.kind in SKIPPED_KINDS:
         return []
     if structured.is_federal_register(doc):
+        assert doc.document_number is not None  # is_federal_register makes sure of it
         return structured.fr_candidates(
             doc, rule=(lifecycles or {}).get(doc.document_number), mentions=mentions or [], linker=linker, info=info
         )
@@ -193,20 +197,18 @@ def _mentions(session: Session, doc_ids: list[int]) -> dict[int, list[str]]:
     """Entity slugs each document names, most mentioned first (from entity linking)."""
     out: dict[int, list[tuple[int, str]]] = {}
     if doc_ids:
-        for row in session.exec(select(Mention).where(Mention.document_id.in_(doc_ids))):
+        for row in session.exec(select(Mention).where(col(Mention.document_id).in_(doc_ids))):
             out.setdefault(row.document_id, []).append((-row.count, row.entity_slug))
     return {doc_id: [slug for _, slug in sorted(rows)] for doc_id, rows in out.items()}
 
 
 def _has_federal_register(session: Session, doc_ids: list[int]) -> bool:
-    for start in range(0, len(doc_ids), 500):
-        chunk = doc_ids[start : start + 500]
-        if session.exec(
-            select(Document.id)
-            .where(
-                Document.id.in_(chunk), Document.kind.in_(structured.FR_KINDS), Document.document_number.is_not(None)
-            )
-            .limit(1)
-        ).first():
+    for chunk in chunked(doc_ids):
+        found = select(Document.id).where(
+            col(Document.id).in_(chunk),
+            col(Document.kind).in_(structured.FR_KINDS),
+            col(Document.document_number).is_not(None),
+        )
+        if session.exec(found.limit(1)).first():
             return True
     return False

@@ -18,10 +18,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from kb.events.candidates import Candidate
+from kb.events.dates import as_date
 from kb.events.extract import DOCUMENT_NUMBER, EntityInfo
 from kb.linker import Linker
 from kb.models import Document, Event, EventDocument
@@ -104,79 +107,74 @@ def fr_candidates(
     """The dated events of one Federal Register document."""
     fields = doc.fields or {}
     number = doc.document_number
+    assert number is not None, "only Federal Register documents (see is_federal_register) have these events"
     what = classify(doc)
     agencies = _agencies(fields, linker, info)
     entities = [(slug, "actor") for slug in agencies]
     named = [s for s in mentions if s not in agencies and s != rule][:MAX_SUBJECTS]
     entities += [(slug, "subject") for slug in ([rule] if rule and rule in info else []) + named]
-    # The API lists the department before its bureau: the bureau is the one acting.
-    common = {
-        "entities": entities,
-        "principal": agencies[-1] if agencies else None,
-        "confidence": 1.0,
-        "rule": rule,
-        "origin": "federal_register",
-        "jurisdiction": _jurisdiction(fields),
-        "sources": [fr_link(number)],
-    }
     summary = " ".join(p for p in (fields.get("action"), fields.get("dates")) if p)
+    candidate = partial(
+        Candidate,
+        entities=entities,
+        # The API lists the department before its bureau: the bureau is the one acting.
+        principal=agencies[-1] if agencies else None,
+        confidence=1.0,
+        rule=rule,
+        origin="federal_register",
+        jurisdiction=_jurisdiction(fields),
+        sources=[fr_link(number)],
+        summary=summary,
+    )
     out = []
     published = doc.published_at.date() if doc.published_at else None
     signed = _day(fields.get("signing_date")) if doc.kind == "presidential_document" else None
     if signed:  # an executive order happens when it is signed; the Federal Register prints it later
         out.append(
-            Candidate(
+            candidate(
                 kind=what.kind,
                 date=signed,
                 key=f"fr:{number}:signed",
                 status=what.status,
                 title=f"{doc.title} (FR doc {number})",
-                summary=summary,
                 sentence=f"Signed on {signed.isoformat()}; published in the Federal Register as "
                 f"document {number} on {published.isoformat() if published else 'an unknown day'}.",
-                **common,
             )
         )
     elif published:
         out.append(
-            Candidate(
+            candidate(
                 kind=what.kind,
                 date=published,
                 key=f"fr:{number}:published",
                 status=what.status,
                 title=f"{doc.title} (FR doc {number})",
-                summary=summary,
                 sentence=f"{fields.get('type') or 'Document'} {number} published in the Federal "
                 f"Register on {published.isoformat()}. {fields.get('action') or ''}".strip(),
-                **common,
             )
         )
     effective = _day(fields.get("effective_on"))
     if effective and what.kind not in ("notice_published", "presidential_document"):
         out.append(
-            Candidate(
+            candidate(
                 kind="rule_effective",
                 date=effective,
                 key=f"fr:{number}:effective",
                 status=what.effective_status,
                 title=f"Takes effect: {doc.title}",
-                summary=summary,
                 sentence=_dates_sentence(fields, f"Effective on {effective.isoformat()}."),
-                **common,
             )
         )
     closes = _day(fields.get("comments_close_on"))
     if closes:
         out.append(
-            Candidate(
+            candidate(
                 kind="comment_deadline",
                 date=closes,
                 key=f"fr:{number}:comments",
                 status=None,
                 title=f"Comments due: {doc.title}",
-                summary=summary,
                 sentence=_dates_sentence(fields, f"Comments close on {closes.isoformat()}."),
-                **common,
             )
         )
     return out
@@ -202,13 +200,11 @@ def _dates_sentence(fields: dict, fallback: str) -> str:
     return text[:600] if text else fallback
 
 
-def _day(value) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
+def _day(value: object) -> date | None:
+    """A date field of the Federal Register API; the text may carry a time after the day."""
+    if not value:
         return None
+    return as_date(value if isinstance(value, date) else str(value)[:10])
 
 
 # ---- rule lifecycles ------------------------------------------------------------------
@@ -261,9 +257,9 @@ def assign_lifecycles(session: Session) -> dict[str, str | None]:
                 shared["docket:" + docket].add(doc.number)
             for other in _cited_documents(doc, docs, pages):
                 groups.join(doc.number, other)
-        for other in [doc.fields.get("correction_of"), *_list(doc.fields, "corrections")]:
-            if other:
-                groups.join(doc.number, str(other))
+        for fixed in [doc.fields.get("correction_of"), *_list(doc.fields, "corrections")]:
+            if fixed:
+                groups.join(doc.number, str(fixed))
     umbrellas = {key[4:] for key, members in shared.items() if key.startswith("rin:") and len(members) > UMBRELLA}
     for members in shared.values():
         if 1 < len(members) <= UMBRELLA:
@@ -271,9 +267,9 @@ def assign_lifecycles(session: Session) -> dict[str, str | None]:
             for other in rest:
                 groups.join(first, other)
     out: dict[str, str | None] = {}
-    for members in groups.members().values():
-        rule = _lifecycle_id([docs[m] for m in members], cited, umbrellas)
-        out.update(dict.fromkeys(members, rule))
+    for group in groups.members().values():
+        rule = _lifecycle_id([docs[m] for m in group], cited, umbrellas)
+        out.update(dict.fromkeys(group, rule))
     return out
 
 
@@ -295,19 +291,21 @@ def _lifecycle_id(members: list[_FRDoc], cited: dict[str, str], umbrellas: set[s
 
 
 def _fr_documents(session: Session) -> list[_FRDoc]:
-    rows = session.exec(
-        select(
-            Document.document_number,
-            Document.kind,
-            Document.fields,
-            Document.summary,
-            Document.body,
-            Document.published_at,
-        ).where(Document.document_number.is_not(None), Document.kind.in_(FR_KINDS))
+    # SQLModel's select() is typed for up to four columns; SQLAlchemy's types all six.
+    rows = session.execute(
+        sa_select(
+            col(Document.document_number),
+            col(Document.kind),
+            col(Document.fields),
+            col(Document.summary),
+            col(Document.body),
+            col(Document.published_at),
+        ).where(col(Document.document_number).is_not(None), col(Document.kind).in_(FR_KINDS))
     )
     return [
         _FRDoc(n, k, f or {}, f"{s or ''} {b or ''}" if k in RULE_DOCUMENTS else "", p.date() if p else None)
         for n, k, f, s, b, p in rows
+        if n is not None  # the query asks for numbered documents
     ]
 
 
@@ -338,8 +336,9 @@ def curated_citations(session: Session) -> dict[str, str]:
     comment deadline) belongs to the one whose publication event cites it first."""
     ranked: dict[str, tuple[tuple[int, int], str]] = {}
     for rule, kind, sources in session.exec(
-        select(Event.rule, Event.kind, Event.sources).where(Event.origin == "curated", Event.rule.is_not(None))
+        select(Event.rule, Event.kind, Event.sources).where(Event.origin == "curated", col(Event.rule).is_not(None))
     ):
+        assert rule is not None  # the query asks for events of a rule
         for position, url in enumerate(sources or []):
             m = FR_LINK.search(str(url))
             if m:
@@ -351,14 +350,13 @@ def curated_citations(session: Session) -> dict[str, str]:
 
 def known_documents(session: Session) -> dict[str, str]:
     """Document number -> rule id, for documents that prose may cite ("as document 2025-00636")."""
-    found = dict(
-        session.exec(
-            select(Document.document_number, Event.rule)
-            .join(EventDocument, EventDocument.document_id == Document.id)
-            .join(Event, Event.id == EventDocument.event_id)
-            .where(Document.document_number.is_not(None), Event.rule.is_not(None))
-        ).all()
+    rows = session.exec(
+        select(Document.document_number, Event.rule)
+        .join(EventDocument, col(EventDocument.document_id) == col(Document.id))
+        .join(Event, col(Event.id) == col(EventDocument.event_id))
+        .where(col(Document.document_number).is_not(None), col(Event.rule).is_not(None))
     )
+    found = {number: rule for number, rule in rows if number is not None and rule is not None}
     found.update(curated_citations(session))
     return found
 
@@ -369,9 +367,9 @@ def update_lifecycle_rules(session: Session, lifecycles: dict[str, str | None]) 
     changed = 0
     rows = session.exec(
         select(Event, Document.document_number)
-        .join(EventDocument, EventDocument.event_id == Event.id)
-        .join(Document, Document.id == EventDocument.document_id)
-        .where(Event.origin == "federal_register", Document.document_number.is_not(None))
+        .join(EventDocument, col(EventDocument.event_id) == col(Event.id))
+        .join(Document, col(Document.id) == col(EventDocument.document_id))
+        .where(Event.origin == "federal_register", col(Document.document_number).is_not(None))
     )
     for event, number in rows.all():
         if number in lifecycles and event.rule != lifecycles[number] and event.key.startswith(f"fr:{number}:"):

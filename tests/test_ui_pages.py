@@ -65,8 +65,21 @@ def shown(at: AppTest) -> str:
         "exception",
     ):
         parts += [str(el.value) for el in getattr(at, kind)]
-    parts += [el.proto.label for el in at.get("page_link")]
+    parts += page_links(at)
     return "\n".join(parts)
+
+
+def page_links(at: AppTest) -> list[str]:
+    """Each `st.page_link` as a Markdown link, `[label](path?query)`.
+
+    A page file run on its own registers only itself, and AppTest gives it no
+    URL path: a link to it gets the file's name (`entities`) instead."""
+    own = Path(at._script_path).stem
+    links = []
+    for el in at.get("page_link"):
+        query = f"?{el.proto.query_string}" if el.proto.query_string else ""
+        links.append(f"[{el.proto.label}]({el.proto.page or own}{query})")
+    return links
 
 
 def plain(markdown: str) -> str:

@@ -11,16 +11,16 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from kb.ui import router
 from kb.ui.render import escape_inline, internal_link
 
-# name -> (page file relative to app.py, URL path); keep in step with PAGES in app.py.
+# name ("search") -> (page file, URL path), from the router's list. The file
+# is given as an absolute path: Streamlit reads a relative one from the entry
+# script's folder, which is the checkout for app.py but kb/ for kb/webapp.py.
+# The default (first) page is served at the app's root URL.
 PAGES = {
-    "search": ("views/search.py", ""),
-    "document": ("views/document.py", "document"),
-    "sources": ("views/sources.py", "sources"),
-    "providers": ("views/providers.py", "providers"),
-    "entities": ("views/entities.py", "entities"),
-    "timeline": ("views/timeline.py", "timeline"),
+    name.removesuffix(".py"): (str(router.VIEWS / name), "" if i == 0 else url_path)
+    for i, (name, _title, _icon, url_path) in enumerate(router.PAGES)
 }
 
 

@@ -147,7 +147,7 @@ def test_router_loads_the_demo_corpus_on_first_start(kb_env):
     with open_kb(settings.load()).session() as session:
         assert session.exec(select(Source)).first() is not None
     assert "bundled demo corpus" in shown(at)
-    assert at.text_input(key="q").value == ""
+    assert at.text_input(key="search_q").value == ""
     assert len(at.get("page_link")) >= 5, "results link to their documents"
 
 
@@ -168,15 +168,15 @@ def result_titles(at: AppTest) -> list[str]:
 
 def test_search_with_a_query_a_filter_and_a_sort(demo_kb):
     at = app("kb/views/search.py")
-    at.text_input(key="q").input("H20").run()
+    at.text_input(key="search_q").input("H20").run()
     assert_clean(at)
     assert any("H20" in t for t in result_titles(at))
-    at.multiselect(key="kind").select("news").run()
-    at.selectbox(key="sort").select("oldest").run()
+    at.multiselect(key="search_kind").select("news").run()
+    at.selectbox(key="search_sort").select("oldest").run()
     assert_clean(at)
     dates = [c.value.split(" · ")[1] for c in at.caption if c.value.count(" · ") == 2]
     assert dates and dates == sorted(dates)
-    assert at.multiselect(key="kind").value == ["news"]
+    assert at.multiselect(key="search_kind").value == ["news"]
     assert ":orange-background[**H20**]" in shown(at)
     assert at.query_params == {"q": "H20", "kind": "news", "sort": "oldest"}, "the URL holds the search"
 
@@ -184,11 +184,20 @@ def test_search_with_a_query_a_filter_and_a_sort(demo_kb):
 def test_search_state_is_read_from_the_url(demo_kb):
     at = app("kb/views/search.py", q="H20", sort="date", kind="news", page="1")
     assert_clean(at)
-    assert at.text_input(key="q").value == "H20"
-    assert at.selectbox(key="sort").value == "date"
-    assert at.multiselect(key="kind").value == ["news"]
+    assert at.text_input(key="search_q").value == "H20"
+    assert at.selectbox(key="search_sort").value == "date"
+    assert at.multiselect(key="search_kind").value == ["news"]
     dates = [c.value.split(" · ")[1] for c in at.caption if c.value.count(" · ") == 2]
     assert dates == sorted(dates, reverse=True)
+
+
+def test_unreadable_search_parameters_are_dropped(demo_kb):
+    at = app("kb/views/search.py", q="H20", sort="sideways", since="soon", until="2025-13-01", page="100000")
+    assert_clean(at)
+    assert at.selectbox(key="search_sort").value == "relevance"
+    assert at.date_input(key="search_since").value is None and at.date_input(key="search_until").value is None
+    assert result_titles(at), "a page past the end falls back to the first"
+    assert at.query_params == {"q": "H20"}, "the URL keeps only what was understood"
 
 
 def test_paging_moves_through_the_results(demo_kb):
@@ -200,7 +209,7 @@ def test_paging_moves_through_the_results(demo_kb):
     assert_clean(at)
     assert result_titles(at) and result_titles(at)[0] not in first
     assert at.query_params["page"] == "2"
-    at.selectbox(key="sort").select("oldest").run()  # a new sort starts again at page 1
+    at.selectbox(key="search_sort").select("oldest").run()  # a new sort starts again at page 1
     assert "page" not in at.query_params and at.pagination[0].value == 1
 
 
@@ -217,7 +226,7 @@ def test_did_you_mean_is_clickable(demo_kb):
     assert suggestion, shown(at)
     suggestion[0].click().run()
     assert_clean(at)
-    assert at.text_input(key="q").value.lower() == "nvidia"
+    assert at.text_input(key="search_q").value.lower() == "nvidia"
     assert result_titles(at)
 
 
@@ -243,7 +252,7 @@ def test_clear_filters_keeps_the_query(demo_kb):
     at = app("kb/views/search.py", q="H20", kind="rule")
     next(b for b in at.button if b.label == "Clear filters").click().run()
     assert_clean(at)
-    assert at.multiselect(key="kind").value == [] and at.text_input(key="q").value == "H20"
+    assert at.multiselect(key="search_kind").value == [] and at.text_input(key="search_q").value == "H20"
 
 
 def test_entity_links_point_to_entity_pages(demo_kb):
@@ -439,6 +448,23 @@ def test_providers_matrix_as_of_a_date(kb):
     at = app("kb/views/providers.py", on="2020-01-01")
     assert_clean(at)
     assert any("Pick a later date" in i.value for i in at.info)
+
+
+def test_the_providers_date_is_kept_in_the_url(kb):
+    with kb.session() as session:
+        add_service_event(session, "a", date(2023, 3, 1), "service_available", "openai", "cn")
+        add_service_event(session, "b", date(2024, 7, 9), "service_restricted", "openai", "cn")
+        session.commit()
+    at = app("kb/views/providers.py")
+    assert_clean(at)
+    assert at.date_input(key="prov_on").value == date.today() and "on" not in at.query_params, "today is left out"
+    at.date_input(key="prov_on").set_value(date(2024, 1, 1)).run()
+    assert_clean(at)
+    assert at.query_params["on"] == "2024-01-01"
+    assert at.dataframe[0].value.set_index("country").loc["cn", "openai"] == "available since 2023-03-01"
+    at = app("kb/views/providers.py", on="not-a-date")
+    assert_clean(at)
+    assert at.date_input(key="prov_on").value == date.today() and "on" not in at.query_params
 
 
 def test_a_beneficiary_country_counts_and_a_product_beside_its_maker_is_no_provider(kb):

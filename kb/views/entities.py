@@ -110,17 +110,17 @@ def show_directory(kb) -> None:
         )
         return
     directory_filters()
-    query, kind = (directory.value("q") or "").strip(), directory.value("kind")
-    everything = bool(directory.value("all"))
-    rows, total = directory_page(str(kb.config.home), query, kind, everything, directory.value("page"))
+    query, kind = (directory.text("q") or "").strip(), directory.text("kind")
+    everything = directory.flag("all")
+    rows, total = directory_page(str(kb.config.home), query, kind, everything, directory.page())
     pages = max(1, -(-total // DIRECTORY_PER_PAGE))
-    if total and directory.value("page") > pages:
+    if total and directory.page() > pages:
         directory.first_page()
         rows, total = directory_page(str(kb.config.home), query, kind, everything, 1)
     named = "" if everything else " named in documents"
     st.markdown(
         f"**{total:,}** entit{'y' if total == 1 else 'ies'}{named}"
-        + (f" · page {directory.value('page')} of {pages}" if pages > 1 else "")
+        + (f" · page {directory.page()} of {pages}" if pages > 1 else "")
     )
     if not rows:
         st.info(
@@ -292,9 +292,9 @@ def availability_section(history: list[queries.ServiceChange], slug: str) -> Non
 def show_entity(kb, entity) -> None:
     merged_note(entity)
     with kb.session() as session:
-        data = entity_page(session, entity.slug, page=one.value("page"), per_page=DOCUMENTS_PER_PAGE)
+        data = entity_page(session, entity.slug, page=one.page(), per_page=DOCUMENTS_PER_PAGE)
         pages = max(1, -(-data.total_documents // DOCUMENTS_PER_PAGE))
-        if one.value("page") > pages:
+        if one.page() > pages:
             one.first_page()
             data = entity_page(session, entity.slug, page=1, per_page=DOCUMENTS_PER_PAGE)
         events = tl.timeline(session, tl.TimelineQuery(entities=(entity.slug,), limit=EVENTS_SHOWN))

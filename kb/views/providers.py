@@ -1,4 +1,7 @@
-"""Providers page: which AI provider serves which country on a chosen date."""
+"""Providers page: which AI provider serves which country on a chosen date.
+
+The date lives in the URL (`kb.ui.url_state`): `providers?on=2024-08-01`.
+"""
 
 from datetime import date
 
@@ -7,8 +10,11 @@ import streamlit as st
 
 from kb.ui import queries
 from kb.ui.resources import get_kb, page_edge
+from kb.ui.url_state import MAX_DATE, MIN_DATE, Param, UrlState
 
 COLORS = {"available": "background-color: #d8f0dc", "restricted": "background-color: #f8d7d3"}
+
+state = UrlState("prov", Param("on", "date", default=date.today))
 
 
 def empty_state() -> None:
@@ -30,8 +36,8 @@ def matrix(result: queries.Availability) -> None:
     for country in result.countries:
         row = {"country": result.name(country)}
         for provider in providers:
-            state = result.status.get((provider, country))
-            row[result.name(provider)] = f"{state[0]} since {state[1]:%Y-%m-%d}" if state else ""
+            known = result.status.get((provider, country))
+            row[result.name(provider)] = f"{known[0]} since {known[1]:%Y-%m-%d}" if known else ""
         rows.append(row)
     table = pd.DataFrame(rows).style.map(lambda cell: COLORS.get(str(cell).split(" ")[0], ""))
     st.dataframe(table, hide_index=True, width="stretch", height=min(640, 38 + 35 * len(rows)))
@@ -46,6 +52,14 @@ def changes(result: queries.Availability) -> None:
         st.dataframe(rows, hide_index=True, width="stretch")
 
 
+def as_of_date() -> date:
+    """The "as of" picker, kept in the URL; today when it is cleared."""
+    state.restore()
+    st.date_input("As of", value=None, key=state.key("on"), min_value=MIN_DATE, max_value=MAX_DATE)
+    state.save()  # now: the page may stop early below, with a message about this date
+    return state.day("on") or date.today()
+
+
 def main() -> None:
     kb = get_kb()
     st.title("Providers")
@@ -54,8 +68,7 @@ def main() -> None:
         if not queries.service_event_count(session):
             empty_state()
             return
-        on = st.date_input("As of", value=date.today(), key="on", bind="query-params", max_value=date(2100, 1, 1))
-        result = queries.availability(session, on or date.today())
+        result = queries.availability(session, as_of_date())
     if not result.status:
         st.info(
             f"No provider served or left any country on or before {result.on:%Y-%m-%d}, as far as the "

@@ -1,19 +1,37 @@
 """Search page: query, filters with facet counts, sorted and paged hits, downloads.
 
-The whole state lives in the URL (see `kb.ui.state`), so a reload or a
-shared link shows the same search.
+The whole search lives in the URL (`kb.ui.url_state`), so a reload or a
+shared link shows the same one: `?q=H20&kind=news&sort=oldest&page=2`.
 """
+
+from collections.abc import Callable
 
 import streamlit as st
 
-from kb.search import SearchRequest, SearchResult, search
-from kb.ui import exports, queries, state
+from kb.context import KB
+from kb.search import SORTS, Hit, SearchRequest, SearchResult, search
+from kb.ui import exports, queries
 from kb.ui.links import entity_links, page_link
 from kb.ui.render import escape_inline, highlight_snippet, kind_label
 from kb.ui.resources import current_index, get_kb, index_version, page_edge
+from kb.ui.url_state import MAX_DATE, MIN_DATE, Param, UrlState
 
+PER_PAGE = 20
 SORT_LABELS = {"relevance": "Relevance", "date": "Newest first", "oldest": "Oldest first"}
 EXAMPLES = 'Try H20, "entity list", diffusion OR rescission, -china, kind:rule, date:2025'
+FILTERS = ("source", "kind", "entity", "since", "until")
+
+state = UrlState(
+    "search",
+    Param("q", default="", limit=1000),
+    Param("source", "list", default=()),
+    Param("kind", "list", default=()),
+    Param("entity", "list", default=()),
+    Param("since", "date"),
+    Param("until", "date"),
+    Param("sort", default="relevance", choices=SORTS),
+    Param("page", "page", default=1),
+)
 
 
 @st.cache_data(ttl=120, max_entries=256, show_spinner=False)
@@ -27,7 +45,31 @@ def run_search(request: SearchRequest, home: str, version: str) -> SearchResult:
         return search(ix, session, request)
 
 
-def demo_note(kb) -> None:
+def search_request() -> SearchRequest:
+    """The search the widgets describe."""
+    since, until = state.day("since"), state.day("until")
+    if since and until and since > until:
+        since, until = until, since
+    return SearchRequest(
+        query=(state.text("q") or "").strip(),
+        sources=state.items("source"),
+        kinds=state.items("kind"),
+        entities=[e.strip().lower() for e in state.items("entity") if e.strip()],
+        since=since,
+        until=until,
+        sort=state.text("sort") or "relevance",
+        page=state.page(),
+        per_page=PER_PAGE,
+    )
+
+
+def use_query(text: str) -> None:
+    """Callback: search for `text` (the "did you mean" suggestion)."""
+    state.set("q", text)
+    state.first_page()
+
+
+def demo_note(kb: KB) -> None:
     with kb.session() as session:
         demo = queries.is_demo_only(session)
     if demo:
@@ -44,26 +86,35 @@ def sidebar(result: SearchResult, titles: dict[str, str], names: dict[str, str])
     facets = result.facets
     with st.sidebar:
         st.header("Filters")
-        st.date_input("Published from", value=None, key="since", on_change=state.first_page)
-        st.date_input("Published until", value=None, key="until", on_change=state.first_page)
+        for name, label in (("since", "Published from"), ("until", "Published until")):
+            st.date_input(
+                label,
+                value=None,
+                key=state.key(name),
+                on_change=state.first_page,
+                min_value=MIN_DATE,
+                max_value=MAX_DATE,
+            )
         if facets.get("year"):
             st.caption("By year: " + " · ".join(f"{escape_inline(y)} ({n})" for y, n in facets["year"][:12]))
         facet_filter("Source", "source", facets.get("source", []), lambda v: titles.get(v, f"source {v}"))
         facet_filter("Kind", "kind", facets.get("kind", []), kind_label)
         facet_filter("Entity", "entity", facets.get("entity", []), lambda v: names.get(v, v), accept_new=True)
-        st.button("Clear filters", on_click=state.clear_filters, icon=":material/filter_alt_off:")
+        st.button("Clear filters", on_click=state.reset, args=FILTERS, icon=":material/filter_alt_off:")
 
 
-def facet_filter(label: str, key: str, counts: list[tuple[str, int]], name, accept_new: bool = False) -> None:
+def facet_filter(
+    label: str, name: str, counts: list[tuple[str, int]], title: Callable[[str], str], accept_new: bool = False
+) -> None:
     """A multiselect whose options are the facet values (plus what is selected), with counts."""
     by_value = dict(counts)
-    options = [v for v, _ in counts] + [v for v in state.value(key) if v not in by_value]
+    options = [v for v, _ in counts] + [v for v in state.items(name) if v not in by_value]
     st.multiselect(
         label,
         options,
-        key=key,
+        key=state.key(name),
         on_change=state.first_page,
-        format_func=lambda v: f"{name(v)} ({by_value.get(v, 0)})",
+        format_func=lambda v: f"{title(v)} ({by_value.get(v, 0)})",
         accept_new_options=accept_new,
         placeholder="Any, or type a slug" if accept_new else "Any",
     )
@@ -79,7 +130,7 @@ def messages(result: SearchResult) -> None:
             st.markdown("Did you mean")
             st.button(
                 escape_inline(result.suggestion, 120),
-                on_click=state.use_query,
+                on_click=use_query,
                 args=(result.suggestion,),
                 type="tertiary",
                 icon=":material/spellcheck:",
@@ -95,28 +146,37 @@ def toolbar(result: SearchResult) -> None:
         )
         st.space("stretch")
         st.selectbox(
-            "Sort", list(SORT_LABELS), format_func=SORT_LABELS.get, key="sort", on_change=state.first_page, width=170
+            "Sort",
+            list(SORT_LABELS),
+            format_func=lambda s: SORT_LABELS[s],
+            key=state.key("sort"),
+            on_change=state.first_page,
+            width=170,
         )
         if result.hits:
-            st.download_button(
-                "CSV",
-                exports.result_csv(result),
-                "search-results.csv",
-                "text/csv",
-                on_click="ignore",
-                icon=":material/download:",
-            )
-            st.download_button(
-                "JSON",
-                exports.result_json(result),
-                "search-results.json",
-                "application/json",
-                on_click="ignore",
-                icon=":material/download:",
-            )
+            downloads(result)
 
 
-def hit_card(hit, names: dict[str, str]) -> None:
+def downloads(result: SearchResult) -> None:
+    st.download_button(
+        "CSV",
+        exports.result_csv(result),
+        "search-results.csv",
+        "text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    st.download_button(
+        "JSON",
+        exports.result_json(result),
+        "search-results.json",
+        "application/json",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def hit_card(hit: Hit, names: dict[str, str]) -> None:
     with st.container(border=True):
         page_link("document", hit.title or "(untitled)", {"id": str(hit.id)}, icon=":material/article:", bold=True)
         when = hit.published.strftime("%Y-%m-%d") if hit.published else "undated"
@@ -132,11 +192,7 @@ def results(result: SearchResult, names: dict[str, str]) -> None:
         return
     for hit in result.hits:
         hit_card(hit, names)
-    if result.pages > 1:
-        pages = min(result.pages, state.MAX_PAGE)
-        st.pagination(
-            pages, default=min(result.request.page, pages), key=state.pager_key(), on_change=state.take_pager_page
-        )
+    state.pager(result.pages)
 
 
 def empty_state(result: SearchResult) -> None:
@@ -156,6 +212,27 @@ def empty_state(result: SearchResult) -> None:
         )
 
 
+def current_result(kb: KB) -> SearchResult:
+    """The results of the widgets' search; a page past the end (from a URL) falls back to the first."""
+    result = run_search(search_request(), str(kb.config.home), index_version(kb))
+    if result.total and result.request.page > result.pages:
+        state.first_page()
+        result = run_search(search_request(), str(kb.config.home), index_version(kb))
+    return result
+
+
+def display_names(kb: KB, result: SearchResult) -> tuple[dict[str, str], dict[str, str]]:
+    """Source titles and entity names for the facets, the selected filters and the hits."""
+    # source_titles takes ids as str or int; a list is invariant, hence the annotation
+    sources: list[str | int] = [v for v, _ in result.facets.get("source", [])]
+    sources += state.items("source")
+    slugs = {s for h in result.hits for s in h.entities} | {v for v, _ in result.facets.get("entity", [])}
+    with kb.session() as session:
+        titles = queries.source_titles(session, sources)
+        names = queries.entity_names(session, sorted(slugs | set(state.items("entity"))))
+    return titles, names
+
+
 def main() -> None:
     kb = get_kb()
     st.title("Search")
@@ -163,22 +240,14 @@ def main() -> None:
     state.restore()
     st.text_input(
         "Search",
-        key="q",
+        key=state.key("q"),
         on_change=state.first_page,
         placeholder=EXAMPLES,
         icon=":material/search:",
         label_visibility="collapsed",
     )
-    request = state.request()
-    result = run_search(request, str(kb.config.home), index_version(kb))
-    if result.total and request.page > result.pages:  # a URL with a page past the end
-        state.first_page()
-        request = state.request()
-        result = run_search(request, str(kb.config.home), index_version(kb))
-    with kb.session() as session:
-        titles = queries.source_titles(session, [v for v, _ in result.facets.get("source", [])] + state.value("source"))
-        slugs = {s for h in result.hits for s in h.entities} | {v for v, _ in result.facets.get("entity", [])}
-        names = queries.entity_names(session, sorted(slugs | set(state.value("entity"))))
+    result = current_result(kb)
+    titles, names = display_names(kb, result)
     sidebar(result, titles, names)
     messages(result)
     toolbar(result)

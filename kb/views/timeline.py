@@ -51,7 +51,7 @@ def filter_options(home: str) -> tuple[list[tuple[str, str, int]], list[str]]:
 
 def check_entities(session) -> list[str]:
     """Drop entity slugs that name nothing (a mistyped URL) and say so."""
-    usable, unknown = queries.known_timeline_entities(session, list(state.value("entity")))
+    usable, unknown = queries.known_timeline_entities(session, state.items("entity"))
     if unknown:
         state.set("entity", usable)
         names = ", ".join(f"“{escape_inline(u, 60)}”" for u in unknown)
@@ -63,7 +63,7 @@ def sidebar(entity_options: list[tuple[str, str, int]], places: list[str]) -> No
     names = {slug: (name, n) for slug, name, n in entity_options}
     with st.sidebar:
         st.header("Filters")
-        options = list(names) + [s for s in state.value("entity") if s not in names]
+        options = list(names) + [s for s in state.items("entity") if s not in names]
         st.multiselect(
             "Entity",
             options,
@@ -83,7 +83,7 @@ def sidebar(entity_options: list[tuple[str, str, int]], places: list[str]) -> No
             placeholder="Any",
             help=group_help(),
         )
-        place_options = [None] + places + [p for p in [state.value("jurisdiction")] if p and p not in places]
+        place_options = [None] + places + [p for p in [state.text("jurisdiction")] if p and p not in places]
         st.selectbox(
             "Jurisdiction",
             place_options,
@@ -122,20 +122,19 @@ def sidebar(entity_options: list[tuple[str, str, int]], places: list[str]) -> No
 
 
 def events_query(page: int | None = None, limit: int = PER_PAGE) -> tl.TimelineQuery:
-    since, until = state.value("since"), state.value("until")
+    since, until = state.day("since"), state.day("until")
     if since and until and since > until:
         since, until = until, since
-    status = state.value("status")
     return tl.TimelineQuery(
-        entities=tuple(state.value("entity")),
-        kinds=tuple(state.value("kind")),
-        jurisdiction=state.value("jurisdiction") or None,
-        status=status or None,
+        entities=tuple(state.items("entity")),
+        kinds=tuple(state.items("kind")),
+        jurisdiction=state.text("jurisdiction"),
+        status=state.text("status"),
         since=since,
         until=until,
-        order=state.value("order"),
+        order=state.text("order") or "newest",
         limit=limit,
-        page=page or state.value("page"),
+        page=page or state.page(),
     )
 
 
@@ -261,15 +260,15 @@ def as_of_tab(kb, session) -> None:
         width=220,
         help="Each rule's status on this day, from its latest event on or before it.",
     )
-    day = state.value("as_of") or date.today()
-    entities, place = tuple(state.value("entity")), state.value("jurisdiction") or None
+    day = state.day("as_of") or date.today()
+    entities, place = tuple(state.items("entity")), state.text("jurisdiction")
     states = tl.rules_as_of(
         session,
         day,
-        kinds=tuple(state.value("kind")),
+        kinds=tuple(state.items("kind")),
         entities=entities,
         jurisdiction=place,
-        status=state.value("status") or None,
+        status=state.text("status"),
     )
     with st.container(horizontal=True, vertical_alignment="bottom"):
         st.markdown(f"**{len(states)}** rule{'s' if len(states) != 1 else ''} as of **{day:%Y-%m-%d}**")

@@ -14,7 +14,7 @@ import re
 from datetime import date
 
 import altair as alt
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # pandas ships no types; pandas-stubs is not a dependency
 
 from kb.ui.render import kind_label
 

@@ -106,8 +106,8 @@ def main() -> None:
             no_document(f"There is no document {doc_id}. It may have been removed, or the link is wrong.")
             return
         source = get_source(session, doc.source_id)
-        linked = queries.document_entities(session, doc.id)
-        supported = queries.document_events(session, doc.id)
+        linked = queries.document_entities(session, doc_id)
+        supported = queries.document_events(session, doc_id)
     header(doc, source)
     text, side = st.columns([3, 2], gap="large")
     with text:

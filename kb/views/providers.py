@@ -5,7 +5,7 @@ The date lives in the URL (`kb.ui.url_state`): `providers?on=2024-08-01`.
 
 from datetime import date
 
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # pandas ships no types; pandas-stubs is not a dependency
 import streamlit as st
 
 from kb.ui import queries

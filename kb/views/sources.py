@@ -99,6 +99,8 @@ def perform(kb, action: str, source_id: int | None) -> None:
         with kb.session() as session:
             ids = due_sources(session, include_all=action == "poll_all")
         run_poll(kb, ids, "Poll")
+    elif source_id is None:  # the actions below are queued with the id of the source they act on
+        return
     elif action == "poll":
         run_poll(kb, [source_id], f"Source {source_id}")
     elif action in ("enable", "disable"):
@@ -115,6 +117,7 @@ def add(kb) -> None:
         )
         session.commit()
         source_id = source.id
+    assert source_id is not None  # the commit gave it one
     st.success(f"Added source {source_id}.", icon=":material/check:")
     if st.session_state.get("new_fetch", True):
         run_poll(kb, [source_id], "New source")
@@ -131,7 +134,7 @@ def set_enabled(kb, source_id: int, enabled: bool) -> None:
 def actions(kb, sources) -> None:
     st.subheader("One source")
     labels = {s.id: f"{s.id}: {s.title or s.url}" for s in sources}
-    choice = st.selectbox("Source", list(labels), key="source_choice", format_func=labels.get)
+    choice = st.selectbox("Source", list(labels), key="source_choice", format_func=lambda i: labels[i])
     if choice is None:
         return
     source = next(s for s in sources if s.id == choice)

@@ -9,7 +9,7 @@ iCalendar exports, generated only when the button is clicked.
 
 from datetime import date
 
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # pandas ships no types; pandas-stubs is not a dependency
 import streamlit as st
 
 from kb import timeline as tl
@@ -155,7 +155,12 @@ def events_tab(kb, result: tl.TimelinePage) -> None:
         st.markdown(f"**{result.total:,}** event{'s' if result.total != 1 else ''}{pages}")
         st.space("stretch")
         st.selectbox(
-            "Order", list(ORDERS), format_func=ORDERS.get, key=state.key("order"), on_change=state.first_page, width=160
+            "Order",
+            list(ORDERS),
+            format_func=lambda order: ORDERS[order],
+            key=state.key("order"),
+            on_change=state.first_page,
+            width=160,
         )
         downloads(kb, bool(result.total))
     if not result.events:

@@ -4,31 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 
 import click
 
 from kb import index as kb_index
 from kb import settings
+from kb.cli_params import DATE
 from kb.context import open_kb
 from kb.errors import KBError, UserInputError
 from kb.pipeline import INDEX_PENDING
 from kb.store import set_meta
-
-
-class DateType(click.ParamType):
-    name = "date"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
-
-
-DATE = DateType()
+from kb.timeline_cli import timeline
 
 
 def _kb():
@@ -49,8 +35,12 @@ def init():
 
 
 @cli.command("settings")
-def show_settings():
+@click.option("--markdown", is_flag=True, help="The README's table of settings and their defaults.")
+def show_settings(markdown):
     """List every setting with its environment variable and current value."""
+    if markdown:
+        click.echo(settings.markdown_table())
+        return
     config = settings.load()
     for env, default, help_ in settings.describe():
         name = next(s.name for s in settings.SETTINGS if s.env == env)
@@ -77,7 +67,7 @@ def sources_add(url, title, kind, no_poll):
         source = add_source(session, url=url, kind=kind, title=title)
         session.commit()
         click.echo(f"added source {source.id}: {source.url}")
-    if not no_poll:
+    if not no_poll and source.id is not None:
         summary = poll(kb, [source.id])
         _echo_outcomes(summary)
 
@@ -92,14 +82,16 @@ def sources_list(as_json):
     with kb.session() as session:
         rows, counts = list_sources(session), document_counts(session)
     if as_json:
-        click.echo(json.dumps([dict(s.model_dump(mode="json"), documents=counts.get(s.id, 0)) for s in rows], indent=2))
+        click.echo(
+            json.dumps([dict(s.model_dump(mode="json"), documents=counts.get(s.id or 0, 0)) for s in rows], indent=2)
+        )
         return
     if not rows:
         click.echo("no sources yet: `kb sources add URL` or `kb demo`")
     for s in rows:
         checked = s.checked_at.strftime("%Y-%m-%d %H:%M") if s.checked_at else "never"
         state = s.status if s.enabled else "disabled"
-        click.echo(f"{s.id:>4}  {state:<9} {counts.get(s.id, 0):>6} docs  checked {checked}  {s.title or s.url}")
+        click.echo(f"{s.id:>4}  {state:<9} {counts.get(s.id or 0, 0):>6} docs  checked {checked}  {s.title or s.url}")
         if s.title:
             click.echo(f"      {s.url}")
         if s.last_error:
@@ -260,8 +252,8 @@ def link():
     from kb.events import ensure_events
 
     with kb.session() as session:
-        entities, mentions = relink_all(session)
-        ensure_events(session)
+        entities, mentions = relink_all(session, kb.config.registry_dir)
+        ensure_events(session, linker=kb.linker)
         session.commit()
         count = kb_index.rebuild(kb.config.index_dir, session)
     click.echo(f"{entities} entities; {mentions} document-entity links; {count} documents re-indexed")
@@ -278,7 +270,7 @@ def entities_cmd(query, kind, include_unmentioned, limit):
 
     kb = _kb()
     with kb.session() as session:
-        ensure_registry(session)
+        ensure_registry(session, kb.config.registry_dir)
         session.commit()
         rows, total = list_entities(
             session, query=query, kind=kind, with_documents=not include_unmentioned, limit=limit
@@ -299,7 +291,7 @@ def entity(slug, page, limit, as_json):
 
     kb = _kb()
     with kb.session() as session:
-        ensure_registry(session)
+        ensure_registry(session, kb.config.registry_dir)
         session.commit()
         data = entity_page(session, slug, page=page, per_page=limit)
     if as_json:
@@ -360,9 +352,32 @@ def demo():
     _echo_outcomes(summary)
 
 
-from kb.timeline_cli import timeline  # noqa: E402  (a command of its own module)
-
 cli.add_command(timeline)
+
+
+# The checkout's .streamlit/config.toml, as flags: an installed package has no such file.
+APP_FLAGS = (
+    "--server.headless=true",
+    "--server.fileWatcherType=none",
+    "--browser.gatherUsageStats=false",
+    "--client.toolbarMode=viewer",
+    "--client.showErrorDetails=none",
+)
+
+
+@cli.command("app")
+@click.option("--address", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True)
+def app_cmd(address, port):
+    """Start the web app (the same one as `streamlit run app.py` in a checkout)."""
+    import os
+    from importlib import resources
+
+    script = str(resources.files("kb") / "webapp.py")
+    argv = [sys.executable, "-m", "streamlit", "run", script, f"--server.address={address}", f"--server.port={port}"]
+    click.echo(f"starting the app at http://{address}:{port}", err=True)
+    sys.stderr.flush()
+    os.execv(sys.executable, [*argv, *APP_FLAGS])  # streamlit takes over this process and its signals
 
 
 def main(argv: list[str] | None = None) -> int:

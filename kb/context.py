@@ -7,22 +7,24 @@ from functools import cached_property
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from whoosh.index import Index as WhooshIndex
 
 from ingest.fetch import FetchOptions
 from kb import db, index, settings
+from kb.linker import Linker, current_linker
 
 
 @dataclass
 class KB:
     config: settings.Config
     engine: Engine
-    _index: object = field(default=None, repr=False)
+    _index: WhooshIndex | None = field(default=None, repr=False)
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
     @property
-    def index(self):
+    def index(self) -> WhooshIndex:
         """The Whoosh index, opened (or created) on first use."""
         if self._index is None:
             self._index = index.open_index(self.config.index_dir)
@@ -33,6 +35,11 @@ class KB:
         if self._index is not None:
             self._index.close()
         self._index = None
+
+    @property
+    def linker(self) -> Linker:
+        """The entity linker for this KB's registry (KB_REGISTRY_DIR), rebuilt when a file changes."""
+        return current_linker(self.config.registry_dir)
 
     @cached_property
     def fetch_options(self) -> FetchOptions:

@@ -25,18 +25,19 @@ def load_demo(kb: KB, progress=None) -> PollSummary:
     timeline (after the reports, so that their events merge into the curated ones)."""
     from kb.events import load_curated
 
-    ids = []
+    ids: list[int] = []
     with kb.session() as session:
         for path in demo_files():
             url = path.as_uri()
             source = find_source_by_url(session, url) or add_source(
                 session, url=url, kind="feed", settings={"local": True, "demo": True}, allow_file=True
             )
-            ids.append(source.id)
+            if source.id is not None:
+                ids.append(source.id)
         session.commit()
     summary = poll(kb, ids, force=True, progress=progress)
     with kb.session() as session:
-        load_curated(session)
+        load_curated(session, linker=kb.linker)
         session.commit()
     return summary
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import String, cast, delete, func
@@ -11,24 +10,14 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from kb.batches import chunked
+from kb.context import KB
 from kb.errors import NotFound
-from kb.linker import Linker
+from kb.linker import Linker, current_linker
 from kb.models import Document, Entity, Event, EventEntity, Mention
-from kb.registry import Registry, fingerprint, follow_merges, load_registry, registry_dir
+from kb.registry import Registry, follow_merges
 from kb.store import get_meta, set_meta
 
 REGISTRY_KEY = "registry_fingerprint"
-
-
-@lru_cache(maxsize=4)
-def _linker_for(directory: str, fingerprint: str) -> Linker:
-    return Linker(load_registry(Path(directory)))
-
-
-def current_linker(directory: Path | None = None) -> Linker:
-    """The linker for the registry as it is on disk now (rebuilt when a file changes)."""
-    directory = directory or registry_dir()
-    return _linker_for(str(directory), fingerprint(directory))
 
 
 def sync_registry(session: Session, registry: Registry) -> int:
@@ -92,10 +81,10 @@ def _every_document(session: Session) -> list[int]:
     return [doc_id for doc_id in session.exec(select(Document.id)) if doc_id is not None]
 
 
-def link_hook(session: Session, doc_ids: list[int]) -> list[int]:
-    """Pipeline stage: link new and changed documents; after a registry change,
-    every document is relinked, and all of them are returned for re-indexing."""
-    linker = current_linker()
+def link_hook(kb: KB, session: Session, doc_ids: list[int]) -> list[int]:
+    """Pipeline stage: link new and changed documents with the KB's registry; after a registry
+    change, every document is relinked, and all of them are returned for re-indexing."""
+    linker = kb.linker
     relinked = _relink_if_changed(session, linker)
     if relinked is not None:
         return relinked

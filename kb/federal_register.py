@@ -29,9 +29,9 @@ from ingest.federal_register import (
 )
 from ingest.fetch import FetchOptions, FetchResult, fetch
 from ingest.records import Item
+from kb.collect import Collected
 from kb.context import KB
 from kb.models import Source, utcnow
-from kb.pipeline import Collected
 
 FIRST_DAY = date(1994, 1, 1)  # the API covers the Federal Register from 1994 on
 OVERLAP = timedelta(days=7)  # re-read a week: documents indexed late, weekends, holidays

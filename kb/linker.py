@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import ahocorasick
 
-from kb.registry import ContextRule, Registry, is_acronym
+from kb.registry import ContextRule, Registry, fingerprint, is_acronym, load_registry, registry_dir
 
 CONTEXT_CHARS = 250
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
@@ -120,3 +122,14 @@ def _longest(candidates: list[Match]) -> list[Match]:
         elif chosen and (m.start, m.end) == (chosen[-1].start, chosen[-1].end) and m.slug != chosen[-1].slug:
             chosen.append(m)  # one ambiguous name that two entities accept
     return chosen
+
+
+@lru_cache(maxsize=4)
+def _linker_for(directory: str, fingerprint: str) -> Linker:
+    return Linker(load_registry(Path(directory)))
+
+
+def current_linker(directory: Path | None = None) -> Linker:
+    """The linker for the registry as it is on disk now (rebuilt when a file changes)."""
+    directory = directory or registry_dir()
+    return _linker_for(str(directory), fingerprint(directory))

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import random
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from ingest import feeds
 from ingest.errors import HTTPStatusError, IngestError
-from ingest.fetch import FetchResult, fetch
-from ingest.records import Item
+from ingest.fetch import FetchResult
+from kb import federal_register
 from kb import index as kb_index
+from kb.collect import Collector, collect_feed
 from kb.context import KB
+from kb.entities import link_hook
 from kb.errors import KBError
+from kb.events.stage import events_hook
 from kb.models import Source, utcnow
 from kb.store import get_meta, get_source, set_meta, upsert_items
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(days=1)
-# Stages run on the ids of new or changed documents, in order (entity
-# linking, event extraction); each returns the ids whose index entry changed.
-AFTER_UPSERT: list[str] = ["kb.entities:link_hook", "kb.events:events_hook"]
 
 
 @dataclass
@@ -61,50 +59,22 @@ class PollSummary:
         )
 
 
-@dataclass
-class Collected:
-    """What one check of a source brought: items, or word that nothing changed."""
-
-    response: FetchResult  # the last response, for validators and caching headers
-    items: list[Item] = field(default_factory=list)
-    title: str = ""
-    warning: str | None = None
-
-    @property
-    def not_modified(self) -> bool:
-        return self.response.not_modified
-
-
-Collector = Callable[[KB, Source, bool], Collected]
-
-
-def collect_feed(kb: KB, source: Source, force: bool) -> Collected:
-    """One conditional GET, then the feed parser."""
-    options = replace(kb.fetch_options, allow_file=bool(source.settings.get("local")))
-    response = fetch(
-        source.url,
-        etag=None if force else source.etag,
-        last_modified=None if force else source.last_modified,
-        options=options,
-    )
-    if response.not_modified:
-        return Collected(response)
-    parsed = feeds.parse_feed(response.content, response.url, response.headers)
-    return Collected(response, parsed.items, parsed.title, parsed.warning)
-
-
-# Source kind -> "module:function" of its collector, imported when first used.
-COLLECTORS: dict[str, str] = {
-    "feed": "kb.pipeline:collect_feed",
-    "federal_register": "kb.federal_register:collect",
+# Source kind -> its collector.
+COLLECTORS: dict[str, Collector] = {
+    "feed": collect_feed,
+    "federal_register": federal_register.collect,
 }
+
+Stage = Callable[[KB, Session, list[int]], Iterable[int]]
+# Stages run in this order on the ids of new or changed documents (entity
+# linking, then event extraction); each returns the ids whose index entry changed.
+AFTER_UPSERT: list[Stage] = [link_hook, events_hook]
 
 
 def collector_for(kind: str) -> Collector:
     if kind not in COLLECTORS:
         raise IngestError(f"sources of kind {kind!r} cannot be polled yet")
-    module, _, name = COLLECTORS[kind].partition(":")
-    return getattr(importlib.import_module(module), name)
+    return COLLECTORS[kind]
 
 
 def refresh_source(kb: KB, session: Session, source_id: int, *, force: bool = False) -> Outcome:
@@ -115,33 +85,33 @@ def refresh_source(kb: KB, session: Session, source_id: int, *, force: bool = Fa
     except IngestError as exc:
         _failed(kb, source, exc)
         session.commit()
-        return Outcome(source.id, "failed", error=source.last_error)
+        return Outcome(source_id, "failed", error=source.last_error)
     if collected.not_modified:
         _succeeded(kb, source, collected.response)
         session.commit()
-        return Outcome(source.id, "not_modified")
+        return Outcome(source_id, "not_modified")
     stored = upsert_items(session, source=source, items=collected.items)
-    to_index, hook_warning = run_hooks(session, stored.changed)
+    to_index, hook_warning = run_stages(kb, session, stored.changed)
     source.title = source.title or collected.title
     source.warning = collected.warning or hook_warning
     _succeeded(kb, source, collected.response)
     session.commit()  # the database first: the index can always be rebuilt from it
     warning = index_changes(kb, session, to_index) or source.warning
-    return Outcome(source.id, "ok", new=len(stored.new), updated=len(stored.updated), warning=warning)
+    return Outcome(source_id, "ok", new=len(stored.new), updated=len(stored.updated), warning=warning)
 
 
-def run_hooks(session: Session, doc_ids: list[int]) -> tuple[list[int], str | None]:
+def run_stages(kb: KB, session: Session, doc_ids: list[int]) -> tuple[list[int], str | None]:
     """Run the after-upsert stages; a stage's failure is reported, and the documents stay stored."""
     to_index, warning = set(doc_ids), None
-    for path in AFTER_UPSERT:
-        module, _, name = path.partition(":")
+    for stage in AFTER_UPSERT:
+        name = stage.__name__
         try:
             with session.begin_nested():  # a failing stage rolls back only its own writes
-                to_index.update(getattr(importlib.import_module(module), name)(session, doc_ids) or ())
+                to_index.update(stage(kb, session, doc_ids) or ())
         except KBError as exc:
             warning = f"{name} failed: {exc}"
         except Exception as exc:  # a bug in one stage must not lose the stored documents
-            log.exception("stage %s failed", path)
+            log.exception("stage %s failed", name)
             warning = f"{name} failed unexpectedly: {type(exc).__name__}: {exc}"
     return sorted(to_index), warning
 
@@ -213,10 +183,10 @@ def _failed(kb: KB, source: Source, exc: IngestError) -> None:
 def due_sources(session: Session, *, now: datetime | None = None, include_all: bool = False) -> list[int]:
     """Ids of enabled sources whose next check is due (or all enabled ones)."""
     now = now or utcnow()
-    query = select(Source.id).where(Source.enabled, Source.status != "gone").order_by(Source.id)
+    query = select(col(Source.id)).where(Source.enabled, Source.status != "gone").order_by(col(Source.id))
     if not include_all:
-        query = query.where((Source.next_check_at.is_(None)) | (Source.next_check_at <= now))
-    return list(session.exec(query))
+        query = query.where(col(Source.next_check_at).is_(None) | (col(Source.next_check_at) <= now))
+    return [source_id for source_id in session.exec(query) if source_id is not None]
 
 
 def poll(

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -18,7 +18,10 @@ class Setting:
     env: str
     default: Callable[[], str]
     help: str
-    cast: Callable[[str], object] = str
+    shown: str = ""  # the default as the documentation writes it, when it is derived or machine-specific
+
+    def documented_default(self) -> str:
+        return self.shown or self.default()
 
 
 # Seed data written by the project (entity registry, curated timeline, demo
@@ -31,55 +34,51 @@ def _default_home() -> str:
     return str(Path.home() / ".local" / "share" / "ai-policy-kb")
 
 
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes")
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
-        "home", "KB_HOME", _default_home, "Directory holding all runtime state: the SQLite file and the search index."
+        "home",
+        "KB_HOME",
+        _default_home,
+        "Directory holding all runtime state: the SQLite file and the search index.",
+        shown="~/.local/share/ai-policy-kb",
     ),
     Setting(
         "database_url",
         "KB_DATABASE_URL",
         lambda: "",
-        "SQLAlchemy URL of the store; empty means sqlite:///$KB_HOME/kb.sqlite3.",
+        "SQLAlchemy URL of the store.",
+        shown="sqlite:///$KB_HOME/kb.sqlite3",
     ),
-    Setting("index_dir", "KB_INDEX_DIR", lambda: "", "Directory of the Whoosh index; empty means $KB_HOME/index."),
-    Setting("http_timeout", "KB_HTTP_TIMEOUT", lambda: "20", "Seconds allowed for each HTTP connect and read.", float),
+    Setting("index_dir", "KB_INDEX_DIR", lambda: "", "Directory of the Whoosh index.", shown="$KB_HOME/index"),
+    Setting("http_timeout", "KB_HTTP_TIMEOUT", lambda: "20", "Seconds allowed for each HTTP connect and read."),
     Setting(
         "max_response_bytes",
         "KB_MAX_RESPONSE_BYTES",
         lambda: str(10 * 1024 * 1024),
         "Largest decoded HTTP body accepted, in bytes.",
-        int,
     ),
+    Setting("user_agent", "KB_USER_AGENT", lambda: "ai-policy-kb/0.1", "User-Agent header sent with every request."),
+    Setting("poll_interval", "KB_POLL_INTERVAL", lambda: "3600", "Default seconds between two checks of a source."),
     Setting(
-        "user_agent",
-        "KB_USER_AGENT",
-        lambda: "ai-policy-kb/0.1 (+https://github.com/ai-policy-kb)",
-        "User-Agent header sent with every request.",
-    ),
-    Setting(
-        "poll_interval", "KB_POLL_INTERVAL", lambda: "3600", "Default seconds between two checks of a source.", int
-    ),
-    Setting(
-        "index_lock_timeout",
-        "KB_INDEX_LOCK_TIMEOUT",
-        lambda: "10",
-        "Seconds to wait for the search index write lock.",
-        float,
+        "index_lock_timeout", "KB_INDEX_LOCK_TIMEOUT", lambda: "10", "Seconds to wait for the search index write lock."
     ),
     Setting(
         "allow_private_addresses",
         "KB_ALLOW_PRIVATE_ADDRESSES",
         lambda: "1",
-        "1: sources may live on loopback or private networks; 0: fetch only public addresses "
-        "(set 0 when the app is reachable by others, so added sources cannot probe internal hosts).",
-        lambda v: v.strip().lower() in ("1", "true", "yes"),
+        "`1`: sources may live on loopback or private networks; `0`: fetch only public addresses "
+        "(set `0` when the app is reachable by others, so that added sources cannot probe internal hosts).",
     ),
     Setting(
         "registry_dir",
         "KB_REGISTRY_DIR",
         lambda: str(DATA_DIR / "entities"),
         "Directory of the entity registry (YAML files).",
-        Path,
+        shown="data/entities (in the package)",
     ),
 )
 
@@ -98,17 +97,32 @@ class Config:
     registry_dir: Path
 
 
-def load(env: dict[str, str] | None = None) -> Config:
+def load(env: Mapping[str, str] | None = None) -> Config:
     """Read every setting from the environment, falling back to defaults."""
-    env = os.environ if env is None else env
-    raw = {s.name: s.cast(env.get(s.env) or s.default()) for s in SETTINGS}
+    source = os.environ if env is None else env
+    raw = {s.name: source.get(s.env) or s.default() for s in SETTINGS}
     home = Path(raw["home"]).expanduser()
-    raw["home"] = home
-    raw["database_url"] = raw["database_url"] or f"sqlite:///{home / 'kb.sqlite3'}"
-    raw["index_dir"] = Path(raw["index_dir"]) if raw["index_dir"] else home / "index"
-    return Config(**raw)
+    return Config(
+        home=home,
+        database_url=raw["database_url"] or f"sqlite:///{home / 'kb.sqlite3'}",
+        index_dir=Path(raw["index_dir"]) if raw["index_dir"] else home / "index",
+        http_timeout=float(raw["http_timeout"]),
+        max_response_bytes=int(raw["max_response_bytes"]),
+        user_agent=raw["user_agent"],
+        poll_interval=int(raw["poll_interval"]),
+        index_lock_timeout=float(raw["index_lock_timeout"]),
+        allow_private_addresses=_flag(raw["allow_private_addresses"]),
+        registry_dir=Path(raw["registry_dir"]),
+    )
 
 
 def describe() -> list[tuple[str, str, str]]:
     """(environment variable, default, help) for every setting."""
-    return [(s.env, s.default(), s.help) for s in SETTINGS]
+    return [(s.env, s.documented_default(), s.help) for s in SETTINGS]
+
+
+def markdown_table() -> str:
+    """The README's table of settings, written from the declarations above (`kb settings --markdown`)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    rows += [f"| `{env}` | `{default}` | {help_} |" for env, default, help_ in describe()]
+    return "\n".join(rows)

@@ -1,8 +1,6 @@
 """`kb timeline`: the event timeline, rules as of a day, upcoming deadlines; CSV and iCalendar exports.
 
-Registered in kb/cli.py with `cli.add_command(timeline)`. Date options use
-kb.cli.DATE, looked up when a value is converted, so that this module can be
-imported before or after kb.cli without an import cycle.
+Registered in kb/cli.py with `cli.add_command(timeline)`.
 """
 
 from __future__ import annotations
@@ -13,21 +11,8 @@ from pathlib import Path
 
 import click
 
+from kb.cli_params import DATE
 from kb.errors import RegistryError, UserInputError
-
-
-class _Date(click.ParamType):
-    """kb.cli.DATE, resolved at conversion time."""
-
-    name = "date"
-
-    def convert(self, value, param, ctx):
-        from kb.cli import DATE
-
-        return DATE.convert(value, param, ctx)
-
-
-DATE = _Date()
 
 
 @click.command("timeline")
@@ -95,8 +80,8 @@ def timeline(
     kb = open_kb()
     with kb.session() as session:
         try:  # entity links and events made with today's registry and curated files
-            ensure_registry(session)
-            ensure_events(session)
+            ensure_registry(session, kb.config.registry_dir)
+            ensure_events(session, linker=kb.linker)
             session.commit()
         except RegistryError as exc:  # answer from the events as they are, and say why
             session.rollback()

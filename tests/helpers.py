@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -11,8 +12,27 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = (ROOT.parent / "shared" / "fixtures").resolve()
+# CI sets KB_REQUIRE_FIXTURES=1: there a missing shared fixture fails its tests instead of skipping them.
+REQUIRE_FIXTURES = os.environ.get("KB_REQUIRE_FIXTURES") == "1"
+
+
+def fixture_file(path: Path) -> Path:
+    """`path` among the shared fixtures; when it is missing the test skips, or fails under KB_REQUIRE_FIXTURES=1."""
+    if not path.exists():
+        message = f"shared fixture not found at {path}"
+        if REQUIRE_FIXTURES:
+            pytest.fail(f"{message} (KB_REQUIRE_FIXTURES=1)")
+        pytest.skip(message)
+    return path
+
+
+def needs_fixtures(path: Path) -> pytest.MarkDecorator:
+    """A mark that skips tests when `path` is missing, unless KB_REQUIRE_FIXTURES=1 makes them run (and fail)."""
+    return pytest.mark.skipif(not path.exists() and not REQUIRE_FIXTURES, reason=f"fixtures not found at {path}")
 
 
 @dataclass

@@ -17,7 +17,7 @@ from kb.events import CuratedEventError, events_hook, extract_events, load_curat
 from kb.events import curated as curated_module
 from kb.events.dates import find_dates
 from kb.models import Document, Event, EventDocument, EventEntity, Source
-from kb.pipeline import refresh_source, run_hooks
+from kb.pipeline import refresh_source, run_stages
 from kb.store import add_source, upsert_items
 from kb.timeline import rules_as_of
 from tests.helpers import FIXTURES, ROOT
@@ -50,7 +50,7 @@ def _ingest(kb, items: list[Item], url: str = "https://example.org/feed.xml", ki
         source = session.exec(select(Source).where(Source.url == url)).first()
         source = source or add_source(session, url=url, kind=kind)
         stored = upsert_items(session, source=source, items=items)
-        _, warning = run_hooks(session, stored.changed)
+        _, warning = run_stages(kb, session, stored.changed)
         assert warning is None, warning
         session.commit()
         return stored.changed
@@ -370,15 +370,17 @@ def test_reading_a_changed_document_again_replaces_its_evidence(kb, curated_dir)
 
 
 def test_events_come_after_entity_linking_in_the_pipeline():
+    from kb.entities import link_hook
+    from kb.events.stage import events_hook
     from kb.pipeline import AFTER_UPSERT
 
-    assert AFTER_UPSERT.index("kb.events:events_hook") > AFTER_UPSERT.index("kb.entities:link_hook")
+    assert AFTER_UPSERT.index(events_hook) > AFTER_UPSERT.index(link_hook)
 
 
 def test_the_hook_returns_no_documents_to_reindex(kb, curated_dir):
     ids = _ingest(kb, [_item("one", "OpenAI began blocking API traffic on July 9, 2024.", date(2024, 7, 9))])
     with kb.session() as session:
-        assert events_hook(session, ids) == []
+        assert events_hook(kb, session, ids) == []
 
 
 # ---- the curated timeline -------------------------------------------------------------------

@@ -28,15 +28,13 @@ from kb.models import Document, Source, utcnow
 from kb.pipeline import refresh_source
 from kb.search import SearchRequest, search
 from kb.store import add_source
-from tests.helpers import FIXTURES, Route
+from tests.helpers import FIXTURES, Route, fixture_file
 
 FIXTURE = FIXTURES / "federal-register" / "fr-toolbelt" / "documents.json"
 
 
 def _fixture_bytes() -> bytes:
-    if not FIXTURE.exists():
-        pytest.skip(f"shared fixture not found at {FIXTURE}")
-    return FIXTURE.read_bytes()
+    return fixture_file(FIXTURE).read_bytes()
 
 
 BIS = "industry-and-security-bureau"

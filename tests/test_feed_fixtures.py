@@ -13,7 +13,7 @@ from ingest.feeds import parse_feed
 from kb.models import Document, Source
 from kb.pipeline import poll
 from kb.store import add_source
-from tests.helpers import FIXTURES
+from tests.helpers import FIXTURES, needs_fixtures
 
 FEEDS = FIXTURES / "feeds"
 ALL = sorted(
@@ -25,7 +25,12 @@ ALL = sorted(
     and not p.name.endswith("_expected.json")
 )
 
-pytestmark = pytest.mark.skipif(not FEEDS.is_dir(), reason=f"fixtures not found at {FEEDS}")
+pytestmark = needs_fixtures(FEEDS)
+
+
+def test_the_fixture_feeds_are_there():
+    """Guards the tests below, which an empty folder would turn into no test at all."""
+    assert len(ALL) >= 20, f"only {len(ALL)} fixture feeds under {FEEDS}"
 
 
 def _expected_entries(path: Path) -> int | None:

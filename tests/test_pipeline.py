@@ -186,7 +186,7 @@ def test_locked_index_keeps_documents_and_reindex_catches_up(kb, server, monkeyp
         assert search(kb.index, session, SearchRequest(query="gallium")).total == 1
 
 
-def boom(session, doc_ids):
+def boom(kb, session, doc_ids):
     """A pipeline stage with a bug, for the test below."""
     from kb.models import Mention
 
@@ -199,7 +199,7 @@ def test_a_failing_stage_keeps_the_documents_and_rolls_back_its_own_writes(kb, s
     from kb import pipeline
     from kb.models import Mention
 
-    monkeypatch.setattr(pipeline, "AFTER_UPSERT", [*pipeline.AFTER_UPSERT, "tests.test_pipeline:boom"])
+    monkeypatch.setattr(pipeline, "AFTER_UPSERT", [*pipeline.AFTER_UPSERT, boom])
     [sid] = _subscribe(kb, server.add("/f.xml", rss(("a", "OpenAI in China", "one"))))
     outcome = poll(kb, [sid]).outcomes[0]
     assert outcome.status == "ok" and outcome.new == 1

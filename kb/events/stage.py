@@ -14,14 +14,14 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from kb.batches import chunked
-from kb.entities import current_linker
+from kb.context import KB
 from kb.errors import RegistryError
 from kb.events import cluster, curated, structured
 from kb.events.candidates import Candidate
 from kb.events.curated import CuratedEventError, LoadReport
 from kb.events.dates import warm_up
 from kb.events.extract import EntityInfo, entity_info, extract_events
-from kb.linker import Linker
+from kb.linker import Linker, current_linker
 from kb.models import Document, Mention
 from kb.store import get_meta, set_meta
 
@@ -33,14 +33,14 @@ BATCH = 200
 SKIPPED_KINDS = ("page_snapshot",)  # availability snapshots get their events from the diff, not prose
 
 
-def events_hook(session: Session, doc_ids: list[int]) -> list[int]:
+def events_hook(kb: KB, session: Session, doc_ids: list[int]) -> list[int]:
     """Pipeline stage: extract and cluster the events of new and changed documents (all of them
     after the registry or the extractor changed). Returns no ids: events are not in the index.
 
     A malformed curated file does not stop the documents' events (the stage's writes would be
     rolled back with its error); it is logged here and refused loudly by `kb timeline` and `kb demo`.
     """
-    linker = current_linker()
+    linker = kb.linker
     try:
         ensure_curated(session, linker=linker)
     except CuratedEventError as exc:

@@ -209,3 +209,27 @@ def test_a_failing_stage_keeps_the_documents_and_rolls_back_its_own_writes(kb, s
         slugs = set(session.exec(select(Mention.entity_slug)))
         assert "half-written" not in slugs and {"openai", "china"} <= slugs
         assert session.get(Source, sid).warning.startswith("boom failed")
+
+
+def test_the_link_stage_uses_the_registry_of_the_kb_it_runs_for(kb_env, server, tmp_path, monkeypatch):
+    """A KB opened with its own configuration links against that configuration's registry,
+    whatever KB_REGISTRY_DIR says in the environment."""
+    from kb import settings
+    from kb.context import open_kb
+    from kb.models import Mention
+
+    registry = tmp_path / "registry"
+    registry.mkdir()
+    (registry / "one.yaml").write_text(
+        "- slug: zephyr-compute\n  name: Zephyr Compute\n  kind: organization\n  description: a test entity\n"
+    )
+    monkeypatch.delenv("KB_REGISTRY_DIR", raising=False)  # the environment names the bundled registry
+    own = open_kb(settings.load({"KB_HOME": str(kb_env), "KB_REGISTRY_DIR": str(registry)}))
+    try:
+        [sid] = _subscribe(own, server.add("/f.xml", rss(("a", "Zephyr Compute and OpenAI", "news"))))
+        assert poll(own, [sid]).outcomes[0].warning is None
+        with own.session() as session:
+            slugs = set(session.exec(select(Mention.entity_slug)))
+        assert "zephyr-compute" in slugs and "openai" not in slugs  # only this KB's registry
+    finally:
+        own.engine.dispose()

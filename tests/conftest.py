@@ -18,6 +18,8 @@ def kb_env(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KB_HTTP_TIMEOUT", "2")
     monkeypatch.setenv("KB_INDEX_LOCK_TIMEOUT", "0.5")
+    # The tests' HTTP servers live on loopback, which the default settings refuse.
+    monkeypatch.setenv("KB_ALLOW_PRIVATE_ADDRESSES", "1")
     return home
 
 

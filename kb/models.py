@@ -147,3 +147,38 @@ class Meta(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str = ""
+
+
+class Lease(SQLModel, table=True):
+    """Who works on something until when: `source:<id>` while a source is refreshed, `writer` for
+    the resident writer. An expired lease is free again, so a killed worker's work lapses."""
+
+    name: str = Field(primary_key=True)
+    holder: str
+    expires_at: NaiveDatetime = Field(index=True)
+    acquired_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class WriterRequest(SQLModel, table=True):
+    """Something the app or the CLI asks the writer to do (poll a source now, reindex, relink),
+    with its progress and result for the one who asked."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    action: str  # poll, poll_all, reindex, relink
+    params: dict = _json()
+    status: str = Field(default="pending", index=True)  # pending, running, done, failed
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    started_at: NaiveDatetime | None = None
+    finished_at: NaiveDatetime | None = None
+    holder: str | None = None
+    result: str | None = None
+    error: str | None = None
+
+
+class IndexPending(SQLModel, table=True):
+    """A document the search index still has to take in (or drop), committed in the same
+    transaction as the document itself and cleared only after the index commit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(index=True)  # no foreign key: a deleted document is removed from the index
+    created_at: NaiveDatetime = Field(default_factory=utcnow)

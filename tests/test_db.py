@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel, text
@@ -56,4 +57,5 @@ def test_upgrade_from_the_first_revision_keeps_rows(tmp_path):
     migrate(engine)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM eventdocument")).scalar() == 1
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head == "0004"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from alembic import command
-from alembic.script import ScriptDirectory
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel, text
 
 from kb.db import _alembic_config, make_engine, migrate

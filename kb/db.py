@@ -10,7 +10,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event, inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,8 +30,20 @@ def _json_text(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def engine_url(url: str) -> URL:
+    """`url` as SQLAlchemy should open it: PostgreSQL URLs without a driver get psycopg 3.
+
+    `postgres://` (what many hosts hand out) is not a name SQLAlchemy knows,
+    and plain `postgresql://` would mean psycopg2, which is not a dependency.
+    """
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, busy_timeout and foreign keys."""
+    """An engine for `url`; SQLite gets WAL, busy_timeout and foreign keys, PostgreSQL psycopg 3."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
@@ -39,7 +51,8 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, json_serializer=_json_text)
+    # A server may close idle connections (restart, failover, timeouts): check before use.
+    return create_engine(engine_url(url), pool_pre_ping=True, json_serializer=_json_text)
 
 
 def _alembic_config(url: str) -> AlembicConfig:
@@ -80,3 +93,15 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's next transaction as a writer.
+
+    On SQLite this is BEGIN IMMEDIATE: two writers then queue on busy_timeout.
+    A plain (deferred) transaction that reads first and writes later fails at
+    once with "database is locked" when another writer committed in between.
+    Call it with no transaction open (after a commit or rollback).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,4 +1,11 @@
-"""Shared fixtures: a knowledge base in tmp_path and a loopback HTTP server."""
+"""Shared fixtures: a knowledge base in tmp_path and a loopback HTTP server.
+
+The store runs on SQLite unless a test is marked `both_databases`: such a
+test runs twice, `[sqlite]` and `[postgres]`. The PostgreSQL run gets a fresh
+database on the server named by KB_TEST_POSTGRES_URL (scripts/ci_postgres.sh
+starts one), and is skipped when that variable is unset, or fails instead
+when KB_REQUIRE_POSTGRES=1 (as in CI).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +13,58 @@ import pytest
 
 from kb import settings
 from kb.context import open_kb
+from tests import pg
 from tests.helpers import LoopbackServer
+
+BACKENDS = ("sqlite", "postgres")
+
+
+def pytest_generate_tests(metafunc):
+    # Only marked tests are doubled; every other test reaches `database_url` unparametrised and gets SQLite.
+    if "database_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_databases"):
+        metafunc.parametrize("database_url", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The URL of the PostgreSQL server the tests may create databases on."""
+    url = pg.server_url()
+    if url is None:
+        message = f"{pg.SERVER_ENV} is not set (start a server with scripts/ci_postgres.sh)"
+        if pg.required():
+            pytest.fail(f"{message}, and {pg.REQUIRE_ENV}=1 requires the PostgreSQL tests to run")
+        pytest.skip(message)
+    try:
+        pg.check_server(url)
+    except Exception as exc:  # a server that was named but cannot be used is a broken setup, never a skip
+        pytest.fail(f"{pg.SERVER_ENV}={url} is not usable: {exc}")
+    return url
 
 
 @pytest.fixture
-def kb_env(tmp_path, monkeypatch):
+def database_url(request, tmp_path):
+    """The store's URL: the default SQLite file under KB_HOME, or a throwaway PostgreSQL database."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kbhome' / 'kb.sqlite3'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = pg.create_database(server)
+    try:
+        yield url
+    finally:
+        pg.drop_database(server, url)
+
+
+@pytest.fixture
+def kb_env(tmp_path, monkeypatch, database_url):
     """KB_HOME in a temporary directory, for code that reads the environment."""
     home = tmp_path / "kbhome"
     monkeypatch.setenv("KB_HOME", str(home))
     for name in ("KB_DATABASE_URL", "KB_INDEX_DIR"):
         monkeypatch.delenv(name, raising=False)
+    if not database_url.startswith("sqlite:"):
+        monkeypatch.setenv("KB_DATABASE_URL", database_url)
     monkeypatch.setenv("KB_HTTP_TIMEOUT", "2")
     monkeypatch.setenv("KB_INDEX_LOCK_TIMEOUT", "0.5")
     # The tests' HTTP servers live on loopback, which the default settings refuse.
@@ -25,7 +74,7 @@ def kb_env(tmp_path, monkeypatch):
 
 @pytest.fixture
 def kb(kb_env):
-    """An initialised knowledge base: a real SQLite file and a real Whoosh index."""
+    """An initialised knowledge base: a real database (SQLite, or PostgreSQL when parametrised) and a real Whoosh index."""
     instance = open_kb(settings.load())
     yield instance
     instance.reopen_index()

@@ -2,21 +2,54 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel, text
 
-from kb.db import _alembic_config, make_engine, migrate
+from kb.db import _alembic_config, engine_url, make_engine, migrate
+
+pytestmark = pytest.mark.both_databases
 
 
-def test_migrations_build_exactly_the_models(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'kb.sqlite3'}")
-    migrate(engine)
-    with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
-    assert diff == []
+def test_migrations_build_exactly_the_models(database_url):
+    engine = make_engine(database_url)
+    try:
+        migrate(engine)
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        assert diff == []
+    finally:
+        engine.dispose()
+
+
+def test_migrating_twice_changes_nothing(database_url):
+    engine = make_engine(database_url)
+    try:
+        migrate(engine)
+        migrate(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "given, driver",
+    [
+        ("postgresql://kb@127.0.0.1:5432/kb", "postgresql+psycopg"),
+        ("postgres://kb:secret@db.example/kb", "postgresql+psycopg"),  # the spelling many hosts hand out
+        ("postgresql+psycopg://kb@127.0.0.1/kb", "postgresql+psycopg"),
+        ("postgresql+psycopg2://kb@127.0.0.1/kb", "postgresql+psycopg2"),  # an explicit driver is kept
+        ("sqlite:////tmp/kb.sqlite3", "sqlite"),
+    ],
+)
+def test_postgresql_urls_use_psycopg_3(given, driver):
+    url = engine_url(given)
+    assert url.drivername == driver
+    assert url.render_as_string(hide_password=False).split("://", 1)[1] == given.split("://", 1)[1]
 
 
 def test_sqlite_pragmas(tmp_path):
@@ -27,17 +60,16 @@ def test_sqlite_pragmas(tmp_path):
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10000
 
 
-def test_upgrade_from_the_first_revision_keeps_rows(tmp_path):
-    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
-    engine = make_engine(url)
-    cfg = _alembic_config(url)
+def test_upgrade_from_the_first_revision_keeps_rows(database_url):
+    engine = make_engine(database_url)
+    cfg = _alembic_config(database_url)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
         conn.execute(
             text(
                 "INSERT INTO source (kind, url, title, enabled, settings, created_at, status, error_count) "
-                "VALUES ('feed', 'https://example.org/f', 't', 1, '{}', '2024-01-01', 'ok', 0)"
+                "VALUES ('feed', 'https://example.org/f', 't', TRUE, '{}', '2024-01-01', 'ok', 0)"
             )
         )
         conn.execute(
@@ -59,3 +91,4 @@ def test_upgrade_from_the_first_revision_keeps_rows(tmp_path):
         assert conn.execute(text("SELECT count(*) FROM eventdocument")).scalar() == 1
         head = ScriptDirectory.from_config(cfg).get_current_head()
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head == "0004"
+    engine.dispose()

@@ -27,6 +27,10 @@ class ConnectionFailed(IngestError):
     """The server could not be reached."""
 
 
+class PrivateAddress(ConnectionFailed):
+    """The host is, or resolves to, an address that is not public, and only public ones are allowed."""
+
+
 class HTTPStatusError(IngestError):
     """The server answered with an error status."""
 

@@ -56,6 +56,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("index_dir", "KB_INDEX_DIR", lambda: "", "Directory of the Whoosh index.", shown="$KB_HOME/index"),
     Setting("http_timeout", "KB_HTTP_TIMEOUT", lambda: "20", "Seconds allowed for each HTTP connect and read."),
     Setting(
+        "fetch_deadline",
+        "KB_FETCH_DEADLINE",
+        lambda: "60",
+        "Seconds allowed for one whole fetch (connects, redirects, headers and body together), "
+        "so that a server trickling bytes cannot hold a poll.",
+    ),
+    Setting(
         "max_response_bytes",
         "KB_MAX_RESPONSE_BYTES",
         lambda: str(10 * 1024 * 1024),
@@ -69,9 +76,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "allow_private_addresses",
         "KB_ALLOW_PRIVATE_ADDRESSES",
-        lambda: "1",
-        "`1`: sources may live on loopback or private networks; `0`: fetch only public addresses "
-        "(set `0` when the app is reachable by others, so that added sources cannot probe internal hosts).",
+        lambda: "0",
+        "`0`: fetch only from public addresses, checked when a source is added and on every connection, "
+        "redirects included (proxy variables such as `HTTPS_PROXY` are then ignored: a proxy would connect "
+        "out of the check's sight); `1`: sources may also live on loopback, private or link-local addresses.",
+    ),
+    Setting(
+        "read_only",
+        "KB_READ_ONLY",
+        lambda: "0",
+        "`1`: the app shows no write actions (adding, enabling or polling sources; loading the demo corpus); "
+        "for a shared deployment where `kb run` alone writes.",
     ),
     Setting(
         "registry_dir",
@@ -89,11 +104,13 @@ class Config:
     database_url: str
     index_dir: Path
     http_timeout: float
+    fetch_deadline: float
     max_response_bytes: int
     user_agent: str
     poll_interval: int
     index_lock_timeout: float
     allow_private_addresses: bool
+    read_only: bool
     registry_dir: Path
 
 
@@ -107,11 +124,13 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         database_url=raw["database_url"] or f"sqlite:///{home / 'kb.sqlite3'}",
         index_dir=Path(raw["index_dir"]) if raw["index_dir"] else home / "index",
         http_timeout=float(raw["http_timeout"]),
+        fetch_deadline=float(raw["fetch_deadline"]),
         max_response_bytes=int(raw["max_response_bytes"]),
         user_agent=raw["user_agent"],
         poll_interval=int(raw["poll_interval"]),
         index_lock_timeout=float(raw["index_lock_timeout"]),
         allow_private_addresses=_flag(raw["allow_private_addresses"]),
+        read_only=_flag(raw["read_only"]),
         registry_dir=Path(raw["registry_dir"]),
     )
 

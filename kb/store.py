@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from ingest.errors import BadURL
-from ingest.fetch import check_url
+from ingest.fetch import check_url, private_host_problem
 from ingest.records import Item
 from kb.errors import NotFound, UserInputError
 from kb.models import Document, Meta, Source, utcnow
@@ -24,14 +24,24 @@ def add_source(
     title: str = "",
     settings: dict | None = None,
     allow_file: bool = False,
+    allow_private: bool = False,
 ) -> Source:
-    """Subscribe to `url`; a second subscription to the same URL is an error."""
+    """Subscribe to `url`; a second subscription to the same URL is an error.
+
+    Unless `allow_private` (KB_ALLOW_PRIVATE_ADDRESSES=1), a URL whose host is
+    or resolves to a loopback, private, link-local ... address is refused here
+    already, so the mistake shows when it is made; fetches check again on
+    every connection.
+    """
     if kind not in SOURCE_KINDS:
         raise UserInputError(f"unknown source kind {kind!r}; expected one of {', '.join(SOURCE_KINDS)}")
     try:
         url = check_url(url, allow_file=allow_file)
     except BadURL as exc:
         raise UserInputError(str(exc)) from exc
+    problem = None if allow_private else private_host_problem(url)
+    if problem:
+        raise UserInputError(f"refused: {problem}; set KB_ALLOW_PRIVATE_ADDRESSES=1 to allow private sources")
     existing = session.exec(select(Source).where(Source.url == url)).first()
     if existing:
         raise UserInputError(f"already subscribed: source {existing.id} has URL {url}")

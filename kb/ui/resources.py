@@ -66,11 +66,29 @@ def _load_demo_once(home: str, _kb: KB) -> tuple[str | None, str | None]:
         return None, str(exc)
 
 
+def writes_allowed() -> bool:
+    """False in a read-only deployment (KB_READ_ONLY=1): pages then offer nothing that writes.
+
+    Read from the environment on every run, like `get_kb`, so that every page
+    asks the same question in the same way.
+    """
+    return not settings.load().read_only
+
+
+def writes_off_note() -> None:
+    """What a page says in place of its write actions in a read-only deployment."""
+    st.info(
+        "Writes are turned off in this deployment (`KB_READ_ONLY=1`): sources are added and polled "
+        "by whoever runs the knowledge base, with `kb sources add` and `kb run`.",
+        icon=":material/lock:",
+    )
+
+
 def ensure_demo(kb: KB) -> str | None:
     """On a first start (no sources at all) load the bundled demo corpus, once per process."""
     from kb.demo import is_empty
 
-    if not is_empty(kb):
+    if not writes_allowed() or not is_empty(kb):  # loading the demo writes documents
         return None
     with st.spinner("First start: loading the bundled demo corpus…"):
         line, error = _load_demo_once(str(kb.config.home), kb)

@@ -7,7 +7,7 @@ from kb.pipeline import COLLECTORS, PollSummary, due_sources, poll
 from kb.store import SOURCE_KINDS, add_source, get_source
 from kb.ui import queries
 from kb.ui.render import escape_inline
-from kb.ui.resources import get_kb, page_edge, sentence
+from kb.ui.resources import get_kb, page_edge, sentence, writes_allowed, writes_off_note
 
 PER_PAGE = 50
 KIND_HELP = (
@@ -114,6 +114,7 @@ def add(kb) -> None:
             url=st.session_state.get("new_url", ""),
             kind=st.session_state.get("new_kind", "feed"),
             title=(st.session_state.get("new_title") or "").strip(),
+            allow_private=kb.config.allow_private_addresses,
         )
         session.commit()
         source_id = source.id
@@ -131,23 +132,39 @@ def set_enabled(kb, source_id: int, enabled: bool) -> None:
     st.success(f"Source {source_id} {'enabled' if enabled else 'disabled'}.", icon=":material/check:")
 
 
-def actions(kb, sources) -> None:
+def actions(kb, sources, writable: bool) -> None:
     st.subheader("One source")
     labels = {s.id: f"{s.id}: {s.title or s.url}" for s in sources}
     choice = st.selectbox("Source", list(labels), key="source_choice", format_func=lambda i: labels[i])
     if choice is None:
         return
     source = next(s for s in sources if s.id == choice)
+    if writable:
+        source_buttons(source)
+    if source.last_error:
+        st.error(f"Last error ({source.error_count}×): {escape_inline(source.last_error, 500)}")
+    if source.warning:
+        st.warning(f"Warning from the last parse: {escape_inline(source.warning, 500)}")
+
+
+def source_buttons(source) -> None:
     with st.container(horizontal=True):
         st.button("Poll now", icon=":material/sync:", on_click=queue, args=("poll", source.id))
         if source.enabled:
             st.button("Disable", icon=":material/pause:", on_click=queue, args=("disable", source.id))
         else:
             st.button("Enable", icon=":material/play_arrow:", on_click=queue, args=("enable", source.id))
-    if source.last_error:
-        st.error(f"Last error ({source.error_count}×): {escape_inline(source.last_error, 500)}")
-    if source.warning:
-        st.warning(f"Warning from the last parse: {escape_inline(source.warning, 500)}")
+
+
+def poll_buttons(due: int) -> None:
+    st.button("Poll all due sources", icon=":material/sync:", on_click=queue, args=("poll_due",), disabled=not due)
+    st.button(
+        "Check every source now",
+        type="tertiary",
+        on_click=queue,
+        args=("poll_all",),
+        help="Also the sources that are not due yet (like `kb poll --all`).",
+    )
 
 
 def main() -> None:
@@ -157,8 +174,9 @@ def main() -> None:
         "Each source is a subscription that is polled for new and changed documents. "
         "From a shell: `kb sources add URL`, `kb sources list`, `kb poll`."
     )
+    writable = writes_allowed()
     pending = st.session_state.pop("sources_action", None)
-    if pending:
+    if pending and writable:  # an action queued before writes were turned off is dropped
         try:
             perform(kb, *pending)
         except IndexBusy as exc:
@@ -173,25 +191,23 @@ def main() -> None:
     with kb.session() as session:
         sources, per_source, total = queries.source_page(session, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
         due = len(due_sources(session))
-    add_form(expanded=total == 0)
+    if writable:
+        add_form(expanded=total == 0)
+    else:
+        writes_off_note()
     if total == 0:
-        st.info("No sources yet. Add a feed above, or load the demo corpus with `kb demo`.", icon=":material/inbox:")
+        hint = " Add a feed above, or load the demo corpus with `kb demo`." if writable else ""
+        st.info(f"No sources yet.{hint}", icon=":material/inbox:")
         return
     with st.container(horizontal=True, vertical_alignment="center"):
         st.markdown(f"**{total}** source{'s' if total != 1 else ''} · **{due}** due for a check")
-        st.button("Poll all due sources", icon=":material/sync:", on_click=queue, args=("poll_due",), disabled=not due)
-        st.button(
-            "Check every source now",
-            type="tertiary",
-            on_click=queue,
-            args=("poll_all",),
-            help="Also the sources that are not due yet (like `kb poll --all`).",
-        )
+        if writable:
+            poll_buttons(due)
     table(sources, per_source)
     if total > PER_PAGE:
         st.pagination(-(-total // PER_PAGE), key="sources_page")
     if sources:
-        actions(kb, sources)
+        actions(kb, sources, writable)
 
 
 with page_edge():

@@ -10,6 +10,8 @@ from kb.cli import main
 from kb.demo import demo_files
 from tests.helpers import rss
 
+pytestmark = pytest.mark.both_databases
+
 
 def kb(capsys, *args: str) -> tuple[int, str, str]:
     code = main(list(args))

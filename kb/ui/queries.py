@@ -237,7 +237,8 @@ def event_entities(session: Session, limit: int = 300) -> list[tuple[str, str, i
     rows = session.exec(
         select(EventEntity.entity_slug, Entity.name, count)
         .join(Entity, col(Entity.slug) == EventEntity.entity_slug, isouter=True)
-        .group_by(col(EventEntity.entity_slug))
+        # Entity.name is one value per slug (slug is its key), but PostgreSQL wants every selected column grouped.
+        .group_by(col(EventEntity.entity_slug), col(Entity.name))
         .order_by(count.desc(), col(EventEntity.entity_slug))
         .limit(limit)
     )

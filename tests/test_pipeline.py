@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
+import pytest
 from sqlmodel import func, select
 
 from kb.models import Document, Source, utcnow
@@ -11,6 +13,8 @@ from kb.pipeline import due_sources, poll, refresh_source
 from kb.search import SearchRequest, search
 from kb.store import add_source
 from tests.helpers import rss
+
+pytestmark = pytest.mark.both_databases
 
 
 def _subscribe(kb, *urls) -> list[int]:
@@ -224,7 +228,10 @@ def test_the_link_stage_uses_the_registry_of_the_kb_it_runs_for(kb_env, server, 
         "- slug: zephyr-compute\n  name: Zephyr Compute\n  kind: organization\n  description: a test entity\n"
     )
     monkeypatch.delenv("KB_REGISTRY_DIR", raising=False)  # the environment names the bundled registry
-    own = open_kb(settings.load({"KB_HOME": str(kb_env), "KB_REGISTRY_DIR": str(registry)}))
+    # The same database as the other tests in this run (KB_DATABASE_URL is set on PostgreSQL only).
+    own_env = {"KB_HOME": str(kb_env), "KB_REGISTRY_DIR": str(registry)}
+    own_env["KB_DATABASE_URL"] = os.environ.get("KB_DATABASE_URL", "")
+    own = open_kb(settings.load(own_env))
     try:
         [sid] = _subscribe(own, server.add("/f.xml", rss(("a", "Zephyr Compute and OpenAI", "news"))))
         assert poll(own, [sid]).outcomes[0].warning is None

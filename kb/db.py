@@ -9,9 +9,14 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
+
+from kb.errors import DatabaseTooNew
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -63,20 +68,92 @@ def _alembic_config(url: str) -> AlembicConfig:
 
 
 def migrate(engine: Engine) -> None:
-    """Create or upgrade the schema to the newest revision.
+    """Create or upgrade the schema to the newest revision, one transaction per migration.
 
-    SQLite runs migrations with foreign keys off, so that batch table
-    rebuilds cannot cascade-delete link rows.
+    A migration that fails half-way (a full disk, a killed process, a bug) leaves the
+    schema at the previous revision, so the next `kb init` runs it again from its start.
+    On SQLite that takes a dedicated engine (`_migration_engine`): pysqlite does not
+    open a transaction before DDL, so each CREATE TABLE would otherwise commit on its
+    own. SQLite also runs migrations with foreign keys off, so that batch table rebuilds
+    cannot cascade-delete link rows.
     """
-    cfg = _alembic_config(str(engine.url))
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+    head = head_revision()
+    current = current_revision(engine)
+    if current == head:
+        return
+    if current is not None and not known_revision(current):
+        raise too_new(current, head)
+    runner = _migration_engine(engine)
+    try:
+        with runner.connect() as conn:  # not begun: Alembic begins and commits one transaction per migration
+            cfg = _alembic_config(str(engine.url))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    finally:
+        if runner is not engine:
+            runner.dispose()
+
+
+def head_revision() -> str | None:
+    """The newest schema revision this code knows."""
+    return _scripts().get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's schema revision; None for a database that was never initialised."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def too_new(current: str, head: str | None) -> DatabaseTooNew:
+    return DatabaseTooNew(
+        f"the database is at schema revision {current}, which this version of kb does not know "
+        f"(it knows up to {head}): a newer kb upgraded it; install that version"
+    )
+
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_alembic_config(""))
+
+
+def known_revision(revision: str) -> bool:
+    """Whether `revision` is one of this code's migrations (else a newer kb made it)."""
+    return any(script.revision == revision for script in _scripts().walk_revisions())
+
+
+def migration_engine(url: str) -> Engine:
+    """An engine whose transactions hold DDL too (for Alembic's env.py when run on its own)."""
+    return _migration_engine(create_engine(engine_url(url)))
+
+
+def _migration_engine(engine: Engine) -> Engine:
+    """The engine migrations run on: `engine` itself, except on SQLite.
+
+    On SQLite, a dedicated engine (normal sessions keep pysqlite's behaviour): the
+    SQLAlchemy recipe for pysqlite's transactional DDL (isolation_level=None on the
+    DBAPI connection, so that pysqlite neither begins nor commits on its own, and our
+    own BEGIN from the "begin" event). IMMEDIATE takes the write lock at once, so a
+    second `kb init` waits for the first instead of failing half-way.
+    """
+    if engine.dialect.name != "sqlite":
+        return engine
+    runner = create_engine(engine.url, poolclass=NullPool, connect_args={"timeout": 10})
+    event.listen(runner, "connect", _migration_pragmas)
+    event.listen(runner, "begin", _begin_immediate)
+    return runner
+
+
+def _migration_pragmas(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None  # pysqlite: no implicit BEGIN, no COMMIT before DDL
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction: set here, before any BEGIN
+    cur.close()
+
+
+def _begin_immediate(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def is_initialised(engine: Engine) -> bool:

@@ -23,3 +23,11 @@ class RegistryError(KBError):
 
 class IndexOutdated(KBError):
     """The search index was built with another schema and must be rebuilt."""
+
+
+class StorageError(KBError):
+    """The database or the index cannot be used as it is; the message says what to do."""
+
+
+class DatabaseTooNew(StorageError):
+    """The database was migrated by a newer version of the code than this one."""

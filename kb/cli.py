@@ -6,19 +6,31 @@ import json
 import sys
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from kb import index as kb_index
 from kb import settings
 from kb.cli_params import DATE
-from kb.context import open_kb
+from kb.context import bring_up_to_date, explain, open_kb
 from kb.errors import KBError, UserInputError
 from kb.pipeline import INDEX_PENDING
 from kb.store import set_meta
 from kb.timeline_cli import timeline
 
 
-def _kb():
-    return open_kb()
+def _kb(*, read_only: bool = False):
+    """The knowledge base; read-only commands open it without migrating or creating anything
+    (they work on a read-only KB_HOME), every other command for writing."""
+    return open_kb(read_only=read_only)
+
+
+def _link_registry(kb) -> None:
+    """Bring the entity links up to date with the registry before reading them."""
+    from kb.entities import ensure_registry
+
+    reason = bring_up_to_date(kb, lambda session: ensure_registry(session, kb.config.registry_dir))
+    if reason:
+        click.echo(f"warning: entity links not brought up to date with the registry: {reason}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,7 +90,7 @@ def sources_list(as_json):
     """List subscriptions with status, last check and last error."""
     from kb.store import document_counts, list_sources
 
-    kb = _kb()
+    kb = _kb(read_only=True)
     with kb.session() as session:
         rows, counts = list_sources(session), document_counts(session)
     if as_json:
@@ -171,7 +183,7 @@ def search(query, since, until, sources_, kinds, entities, sort, limit, page, as
 
     if since and until and since > until:
         raise UserInputError(f"--since {since} is after --until {until}")
-    kb = _kb()
+    kb = _kb(read_only=True)
     request = SearchRequest(
         query=query,
         sources=list(sources_),
@@ -225,7 +237,7 @@ def reindex():
 @cli.command()
 def check():
     """Compare the search index with the database."""
-    kb = _kb()
+    kb = _kb(read_only=True)
     with kb.session() as session:
         report = kb_index.check(kb.index, session)
     click.echo(f"{report.documents} documents in the database, {report.indexed} in the index")
@@ -266,12 +278,11 @@ def link():
 @click.option("--limit", type=click.IntRange(1, 1000), default=30, show_default=True)
 def entities_cmd(query, kind, include_unmentioned, limit):
     """The entity directory, most-mentioned first."""
-    from kb.entities import ensure_registry, list_entities
+    from kb.entities import list_entities
 
-    kb = _kb()
+    kb = _kb(read_only=True)
+    _link_registry(kb)
     with kb.session() as session:
-        ensure_registry(session, kb.config.registry_dir)
-        session.commit()
         rows, total = list_entities(
             session, query=query, kind=kind, with_documents=not include_unmentioned, limit=limit
         )
@@ -287,12 +298,11 @@ def entities_cmd(query, kind, include_unmentioned, limit):
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def entity(slug, page, limit, as_json):
     """One entity: profile, its documents, co-mentioned entities, mentions per month."""
-    from kb.entities import ensure_registry, entity_page
+    from kb.entities import entity_page
 
-    kb = _kb()
+    kb = _kb(read_only=True)
+    _link_registry(kb)
     with kb.session() as session:
-        ensure_registry(session, kb.config.registry_dir)
-        session.commit()
         data = entity_page(session, slug, page=page, per_page=limit)
     if as_json:
         click.echo(json.dumps(_entity_json(data), indent=2, ensure_ascii=False, default=str))
@@ -392,6 +402,12 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KBError as exc:
         click.echo(f"error: {exc}", err=True)
+        return 1
+    except (OSError, DBAPIError) as exc:  # a full disk, a read-only KB_HOME, a damaged database file
+        problem = explain(exc)
+        if problem is None:
+            raise
+        click.echo(f"error: {problem}", err=True)
         return 1
     return 0
 

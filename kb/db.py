@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import sqlite3
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,10 +17,11 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
-from kb.errors import DatabaseTooNew
+from kb.errors import DatabaseTooNew, StorageError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -154,6 +159,112 @@ def _migration_pragmas(dbapi_conn, _record) -> None:
 
 def _begin_immediate(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# ---- read-only opening and storage failures ------------------------------------------
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite database URL; None for another database or an in-memory one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def can_write(path: Path) -> bool:
+    """Whether this process may write the database file at `path` and create files next to it
+    (SQLite's -wal and -shm). False on a read-only filesystem even for root; True for root on
+    a chmod 555 directory, where root's writes do succeed."""
+    return os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+
+def make_readonly_engine(path: Path) -> Engine:
+    """An engine on the existing SQLite database at `path` that never writes nor creates it:
+    every write fails loudly ("attempt to write a readonly database").
+
+    How each connection opens (found by trying, SQLite 3.40):
+    - where the directory is writable: `mode=rw` (never creates the file) plus
+      `PRAGMA query_only`; the last connection to close still checkpoints and removes
+      the -wal and -shm files as usual (a `mode=ro` connection would leave them behind);
+    - elsewhere (read-only filesystem, chmod 555): `mode=ro`. A WAL database can be
+      read that way only when its -shm file exists (a writer is running or was
+      killed); after a clean close there is none and it cannot be created, and SQLite
+      says "unable to open database file". Then, when no -wal file with content is
+      there either, every committed change is in the main file and nothing can change
+      it on a read-only filesystem, so `immutable=1` (no locks, no -shm) is correct.
+      A -wal with content but no -shm cannot be read: an error says so;
+    - the same fallback serves a full disk, where the -shm cannot grow ("disk I/O
+      error", SQLITE_IOERR_SHMSIZE): searching still works there.
+    """
+    url = URL.create("sqlite", database=str(path))  # what engine.url shows; the creator connects
+    return create_engine(url, creator=lambda: _connect_readonly(path), json_serializer=_json_text)
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    uri = "file:" + urllib.parse.quote(str(path.absolute()))
+    mode = "rw" if can_write(path) else "ro"
+    conn = sqlite3.connect(f"{uri}?mode={mode}", uri=True, timeout=10, check_same_thread=False)
+    try:
+        if mode == "rw":
+            conn.execute("PRAGMA query_only=ON")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()  # opens (or creates) a WAL database's -shm
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        code = exc.sqlite_errorcode
+        if code & 0xFF not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_FULL) and code != SQLITE_IOERR_SHMSIZE:
+            raise
+    # No -shm could be opened or made (a read-only directory, a full disk).
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise StorageError(
+            f"the database at {path} has changes in {wal.name} that can only be read with {path.parent} "
+            "writable and space on its disk: run any `kb` command once where it is"
+        )
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=10, check_same_thread=False)
+
+
+# What a low-level failure means for the store; storage_problem() returns one of these.
+FULL, READ_ONLY, DAMAGED, IO_ERROR = "full", "read-only", "damaged", "io"
+SQLITE_IOERR_SHMSIZE = sqlite3.SQLITE_IOERR | 19 << 8  # the -shm file could not grow: on a full disk
+_SQLITE_CODES = {
+    SQLITE_IOERR_SHMSIZE: FULL,
+    sqlite3.SQLITE_FULL: FULL,
+    sqlite3.SQLITE_READONLY: READ_ONLY,
+    sqlite3.SQLITE_NOTADB: DAMAGED,
+    sqlite3.SQLITE_CORRUPT: DAMAGED,
+    sqlite3.SQLITE_IOERR: IO_ERROR,  # may be a full disk too: the caller looks at the free space
+}
+_SQLITE_MESSAGES = {
+    "database or disk is full": FULL,
+    "attempt to write a readonly database": READ_ONLY,
+    "file is not a database": DAMAGED,
+    "database disk image is malformed": DAMAGED,
+}
+_ERRNOS = {errno.ENOSPC: FULL, errno.EDQUOT: FULL, errno.EROFS: READ_ONLY, errno.EACCES: READ_ONLY}
+
+
+def storage_problem(exc: BaseException) -> tuple[str, str | None] | None:
+    """(FULL, READ_ONLY, DAMAGED or IO_ERROR, the file concerned if known) when `exc`, or an
+    exception it was raised from, is a full disk, a read-only file or directory, a damaged
+    SQLite file or a SQLite disk I/O error; None for anything else."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and current.orig is not None:
+            current = current.orig
+        if isinstance(current, sqlite3.Error):
+            code = getattr(current, "sqlite_errorcode", None)
+            kind = (_SQLITE_CODES.get(code) or _SQLITE_CODES.get(code & 0xFF)) if isinstance(code, int) else None
+            kind = kind or next((k for m, k in _SQLITE_MESSAGES.items() if m in str(current)), None)
+            if kind:
+                return kind, None
+        elif isinstance(current, OSError) and current.errno in _ERRNOS:
+            return _ERRNOS[current.errno], current.filename if isinstance(current.filename, str) else None
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def is_initialised(engine: Engine) -> bool:

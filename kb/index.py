@@ -69,6 +69,11 @@ def open_index(index_dir: Path) -> index.Index:
     return ix
 
 
+def exists(index_dir: Path) -> bool:
+    """Whether there is an index at `index_dir` (open_index then opens it rather than create one)."""
+    return _current_generation(index_dir) is not None
+
+
 def _current_generation(index_dir: Path) -> Path | None:
     if index_dir.is_symlink() and index_dir.resolve().is_dir():
         target = index_dir.resolve()

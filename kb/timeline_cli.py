@@ -69,7 +69,7 @@ def timeline(
 ):
     """Dated events with their reports and sources; or, with --as-of, the rules in force and their status."""
     from kb import timeline as tl
-    from kb.context import open_kb
+    from kb.context import bring_up_to_date, open_kb
     from kb.entities import ensure_registry
     from kb.events import ensure_events
 
@@ -77,15 +77,19 @@ def timeline(
         raise UserInputError("--as-of and --upcoming do not go together: --as-of lists the next deadline of each rule")
     if upcoming and (kinds or status):
         raise UserInputError("--upcoming lists deadlines of every kind; leave out --kind and --status")
-    kb = open_kb()
+    kb = open_kb(read_only=True)  # works on a read-only KB_HOME; creates and migrates nothing
+
+    def update(session) -> None:  # entity links and events made with today's registry and curated files
+        ensure_registry(session, kb.config.registry_dir)
+        ensure_events(session, linker=kb.linker)
+
+    try:
+        reason = bring_up_to_date(kb, update)
+    except RegistryError as exc:  # answer from the events as they are, and say why
+        reason = str(exc)
+    if reason:
+        click.echo(f"warning: events not brought up to date: {reason}", err=True)
     with kb.session() as session:
-        try:  # entity links and events made with today's registry and curated files
-            ensure_registry(session, kb.config.registry_dir)
-            ensure_events(session, linker=kb.linker)
-            session.commit()
-        except RegistryError as exc:  # answer from the events as they are, and say why
-            session.rollback()
-            click.echo(f"warning: events not brought up to date: {exc}", err=True)
         if as_of:
             _as_of(session, as_of, kinds, entities, jurisdiction, status, csv_path, ics_path, as_json)
             return

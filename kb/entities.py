@@ -15,7 +15,7 @@ from kb.errors import NotFound
 from kb.linker import Linker, current_linker
 from kb.models import Document, Entity, Event, EventEntity, Mention
 from kb.registry import Registry, follow_merges
-from kb.store import get_meta, set_meta
+from kb.store import get_meta, lock_meta, set_meta
 
 REGISTRY_KEY = "registry_fingerprint"
 
@@ -69,6 +69,9 @@ def ensure_registry(session: Session, directory: Path | None = None) -> Linker:
 def _relink_if_changed(session: Session, linker: Linker) -> list[int] | None:
     """Relink every document when the store was linked with another registry; their ids, or None."""
     if get_meta(session, REGISTRY_KEY) == linker.registry.fingerprint:
+        return None
+    # Another process may be syncing the same registry now: take turns, then look again.
+    if lock_meta(session, REGISTRY_KEY) == linker.registry.fingerprint:
         return None
     sync_registry(session, linker.registry)
     every = _every_document(session)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from ingest.errors import BadURL
@@ -164,3 +166,24 @@ def set_meta(session: Session, key: str, value: str) -> None:
     row = session.get(Meta, key) or Meta(key=key)
     row.value = value
     session.add(row)
+
+
+def lock_meta(session: Session, key: str) -> str | None:
+    """The meta value of `key`, read under a lock held until the transaction ends.
+
+    For one-off work that concurrent writers must not do twice (syncing the entity
+    registry): on PostgreSQL two transactions would both insert the same rows and
+    one would fail on the key. The row is created empty when missing, so that there
+    is a row to lock (SELECT ... FOR UPDATE); on SQLite the insert takes the
+    database's write lock, which serialises writers just the same.
+    """
+    # INSERT ... ON CONFLICT DO NOTHING: both databases have it, each spelt through its own dialect.
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(
+            postgresql_insert(Meta).values(key=key, value="").on_conflict_do_nothing(index_elements=["key"])
+        )
+    elif dialect == "sqlite":
+        session.execute(sqlite_insert(Meta).values(key=key, value="").on_conflict_do_nothing(index_elements=["key"]))
+    row = session.get(Meta, key, with_for_update=True, populate_existing=True)
+    return row.value if row else None

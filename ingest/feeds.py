@@ -46,7 +46,14 @@ def parse_feed(content: bytes, base_url: str = "", headers: dict[str, str] | Non
         version=parsed.get("version") or "",
         items=items,
         warning=_warning(notes),
+        ttl=_ttl(feed.get("ttl")),
     )
+
+
+def _ttl(value: object) -> int | None:
+    """RSS <ttl> in minutes, when it is a sane number (at most a week)."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and 0 < int(text) <= 7 * 24 * 60 else None
 
 
 def parse_json_feed(content: bytes) -> ParsedFeed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import functools
 import ipaddress
 import re
 import socket
@@ -313,9 +314,17 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes about 0.1 s: once per process, not once per fetch (a
+    # context is safe to share between threads and clients).
+    return httpx.create_ssl_context()
+
+
 def _client(options: FetchOptions, headers: dict[str, str], deadline: _Deadline) -> httpx.Client:
     """A client whose every connection, proxied ones included, obeys the deadline and the address rule."""
     client = httpx.Client(
+        verify=_tls_context(),
         timeout=options.timeout,
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,

@@ -47,6 +47,7 @@ class ParsedFeed:
     version: str = ""
     items: list[Item] = field(default_factory=list)
     warning: str | None = None  # set when the feed was malformed but readable
+    ttl: int | None = None  # minutes the feed asks readers to wait between checks (RSS <ttl>)
 
 
 def content_hash(*parts: str) -> str:

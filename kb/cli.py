@@ -13,8 +13,6 @@ from kb import settings
 from kb.cli_params import DATE
 from kb.context import bring_up_to_date, explain, open_kb
 from kb.errors import KBError, UserInputError
-from kb.pipeline import INDEX_PENDING
-from kb.store import set_meta
 from kb.timeline_cli import timeline
 
 
@@ -76,7 +74,7 @@ def sources_add(url, title, kind, no_poll):
 
     kb = _kb()
     with kb.session() as session:
-        source = add_source(session, url=url, kind=kind, title=title)
+        source = add_source(session, url=url, kind=kind, title=title, allow_private=kb.config.allow_private_addresses)
         session.commit()
         click.echo(f"added source {source.id}: {source.url}")
     if not no_poll and source.id is not None:
@@ -135,6 +133,32 @@ def _set_enabled(source_id: int, enabled: bool) -> None:
         source.enabled = enabled
         session.commit()
     click.echo(f"source {source_id} {'enabled' if enabled else 'disabled'}")
+
+
+@cli.command("run")
+@click.option("--once", is_flag=True, help="One full round (every due source, every request), then stop.")
+@click.option("--exit-with", "parent", type=int, hidden=True, help="Stop when this process ends (the app's child).")
+def run_writer(once, parent):
+    """Run the writer: poll due sources on their schedule and answer the app's requests, until stopped."""
+    import signal
+
+    from kb.writer import Writer
+
+    kb = _kb()
+    writer = Writer(kb, on_outcome=_echo_outcome, parent_pid=parent)
+    if once:
+        writer.run_until_idle()
+        return
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: writer.stop())
+    click.echo(f"writer running for {kb.config.home} (stop with Ctrl-C)", err=True)
+    writer.run()
+    click.echo("writer stopped", err=True)
+
+
+def _echo_outcome(o) -> None:
+    detail = o.error or o.warning or (f"{o.new} new, {o.updated} updated" if o.status == "ok" else "")
+    click.echo(f"source {o.source_id}: {o.status}{': ' + detail if detail else ''}")
 
 
 @cli.command()
@@ -226,11 +250,10 @@ def _echo_result(result) -> None:
 @cli.command()
 def reindex():
     """Rebuild the search index from the database (swapped in atomically)."""
+    from kb import pending
+
     kb = _kb()
-    with kb.session() as session:
-        count = kb_index.rebuild(kb.config.index_dir, session)
-        set_meta(session, INDEX_PENDING, "0")
-        session.commit()
+    count = pending.rebuild(kb)
     click.echo(f"indexed {count} documents into {kb.config.index_dir}")
 
 
@@ -258,16 +281,17 @@ def check():
 @cli.command()
 def link():
     """Reload the entity registry, relink every document and rebuild the index."""
+    from kb import pending
     from kb.entities import relink_all
+    from kb.events import ensure_events
 
     kb = _kb()
-    from kb.events import ensure_events
 
     with kb.session() as session:
         entities, mentions = relink_all(session, kb.config.registry_dir)
         ensure_events(session, linker=kb.linker)
         session.commit()
-        count = kb_index.rebuild(kb.config.index_dir, session)
+    count = pending.rebuild(kb)
     click.echo(f"{entities} entities; {mentions} document-entity links; {count} documents re-indexed")
 
 

@@ -26,6 +26,7 @@ class Collected:
     items: list[Item] = field(default_factory=list)
     title: str = ""
     warning: str | None = None
+    ttl: int | None = None  # minutes the feed asks readers to wait (RSS <ttl>)
 
     @property
     def not_modified(self) -> bool:
@@ -47,4 +48,4 @@ def collect_feed(kb: KB, source: Source, force: bool) -> Collected:
     if response.not_modified:
         return Collected(response)
     parsed = feeds.parse_feed(response.content, response.url, response.headers)
-    return Collected(response, parsed.items, parsed.title, parsed.warning)
+    return Collected(response, parsed.items, parsed.title, parsed.warning, parsed.ttl)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,16 +33,27 @@ class KB:
     config: settings.Config
     engine: Engine
     _index: WhooshIndex | None = field(default=None, repr=False)
+    _generation: Path | None = field(default=None, repr=False)
+    # Threads share a KB (the app's sessions, the writer's fetchers): one of them opens or
+    # creates the index, the others wait, instead of each creating a generation of its own.
+    _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
     @property
     def index(self) -> WhooshIndex:
-        """The Whoosh index, opened (or created) on first use."""
-        if self._index is None:
-            self._index = index.open_index(self.config.index_dir)
-        return self._index
+        """The Whoosh index, opened (or created) on first use, and opened again when a rebuild
+        (in this process or another) has swapped in a new generation."""
+        with self._index_lock:
+            generation = self.config.index_dir.resolve()
+            if self._index is not None and generation != self._generation:
+                self._index.close()
+                self._index = None
+            if self._index is None:
+                self._index = index.open_index(self.config.index_dir)
+                self._generation = self.config.index_dir.resolve()
+            return self._index
 
     def reopen_index(self) -> None:
         """Forget the open index, e.g. after a rebuild swapped in a new one."""
@@ -61,6 +73,7 @@ class KB:
             max_bytes=self.config.max_response_bytes,
             user_agent=self.config.user_agent,
             allow_private=self.config.allow_private_addresses,
+            deadline=self.config.fetch_deadline,
         )
 
 

@@ -83,6 +83,35 @@ def _current_generation(index_dir: Path) -> Path | None:
     return None
 
 
+def sweep_generations(index_dir: Path) -> list[Path]:
+    """Remove index generations left by a rebuild that was killed: every sibling `<name>-*`
+    directory that is not the current one and whose building process no longer runs."""
+    current = index_dir.resolve() if index_dir.is_symlink() else None
+    removed = []
+    for candidate in index_dir.parent.glob(f"{index_dir.name}-*"):
+        if not candidate.is_dir() or candidate == current or _builder_alive(candidate.name):
+            continue
+        shutil.rmtree(candidate, ignore_errors=True)
+        removed.append(candidate)
+    return removed
+
+
+def _builder_alive(name: str) -> bool:
+    parts = name.split("-")  # <name>-<timestamp>-<pid>-<ns>
+    if len(parts) < 3 or not parts[-2].isdigit():
+        return False
+    pid = int(parts[-2])
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _new_generation(index_dir: Path) -> Path:
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     target = index_dir.parent / f"{index_dir.name}-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from ingest.errors import HTTPStatusError, IngestError
 from ingest.fetch import FetchResult
-from kb import federal_register
-from kb import index as kb_index
-from kb.collect import Collector, collect_feed
+from kb import federal_register, leases, pending
+from kb.collect import Collected, Collector, collect_feed
 from kb.context import KB
+from kb.db import begin_write
 from kb.entities import link_hook
 from kb.errors import KBError
 from kb.events.stage import events_hook
 from kb.models import Source, utcnow
-from kb.store import get_meta, get_source, set_meta, upsert_items
+from kb.store import get_source, upsert_items
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(days=1)
+# A refresh holds its source this long at most; a killed worker's lease lapses sooner (leases.py).
+LEASE_TTL = 15 * 60
 
 
 @dataclass
@@ -77,100 +82,138 @@ def collector_for(kind: str) -> Collector:
     return COLLECTORS[kind]
 
 
-def refresh_source(kb: KB, session: Session, source_id: int, *, force: bool = False) -> Outcome:
-    """Fetch, parse, store, link and index one source; failures are stored on its row."""
+def refresh_source(
+    kb: KB, session: Session, source_id: int, *, force: bool = False, index: bool = True, holder: str | None = None
+) -> Outcome:
+    """Refresh one source under its lease: fetch, parse, store, link, extract events, index.
+
+    Every failure, of any type, is stored on the source's row and returned as a failed outcome;
+    a source another worker is refreshing is skipped. With `index=False` the caller flushes the
+    pending index records itself (the writer does, once per round).
+    """
+    holder = holder or leases.new_holder()
+    name = f"source:{source_id}"
+    if not leases.acquire(kb.engine, name, holder, LEASE_TTL):
+        return Outcome(source_id, "skipped", warning="another worker is refreshing this source")
+    try:
+        outcome = _refresh(kb, session, source_id, force)
+    finally:
+        _release(kb, name, holder)
+    if index and outcome.status == "ok":
+        outcome.warning = pending.flush(kb).error or outcome.warning
+    return outcome
+
+
+def _refresh(kb: KB, session: Session, source_id: int, force: bool) -> Outcome:
     source = get_source(session, source_id)
+    session.commit()  # nothing is held in the database while the network is asked
     try:
         collected = collector_for(source.kind)(kb, source, force)
-    except IngestError as exc:
-        _failed(kb, source, exc)
-        session.commit()
-        return Outcome(source_id, "failed", error=source.last_error)
-    if collected.not_modified:
-        _succeeded(kb, source, collected.response)
-        session.commit()
-        return Outcome(source_id, "not_modified")
-    stored = upsert_items(session, source=source, items=collected.items)
-    to_index, hook_warning = run_stages(kb, session, stored.changed)
-    source.title = source.title or collected.title
-    source.warning = collected.warning or hook_warning
-    _succeeded(kb, source, collected.response)
-    session.commit()  # the database first: the index can always be rebuilt from it
-    warning = index_changes(kb, session, to_index) or source.warning
-    return Outcome(source_id, "ok", new=len(stored.new), updated=len(stored.updated), warning=warning)
-
-
-def run_stages(kb: KB, session: Session, doc_ids: list[int]) -> tuple[list[int], str | None]:
-    """Run the after-upsert stages; a stage's failure is reported, and the documents stay stored."""
-    to_index, warning = set(doc_ids), None
-    for stage in AFTER_UPSERT:
-        name = stage.__name__
-        try:
-            with session.begin_nested():  # a failing stage rolls back only its own writes
-                to_index.update(stage(kb, session, doc_ids) or ())
-        except KBError as exc:
-            warning = f"{name} failed: {exc}"
-        except Exception as exc:  # a bug in one stage must not lose the stored documents
-            log.exception("stage %s failed", name)
-            warning = f"{name} failed unexpectedly: {type(exc).__name__}: {exc}"
-    return sorted(to_index), warning
-
-
-INDEX_PENDING = "index_pending"  # Meta key: some stored documents may be missing from the index
-
-
-def index_changes(kb: KB, session: Session, doc_ids: list[int]) -> str | None:
-    """Index the changed documents; a busy index is reported, not fatal, and the next poll catches up."""
+    except Exception as exc:  # every failure is data: stored on the row, and the poll goes on
+        return _record_failure(kb, session, source_id, exc)
     try:
-        kb_index.index_documents(kb.index, session, doc_ids, timeout=kb.config.index_lock_timeout)
-    except KBError as exc:  # busy or outdated: the documents are safe in the database
-        set_meta(session, INDEX_PENDING, "1")
+        begin_write(session)
+        source = get_source(session, source_id)
+        if collected.not_modified:
+            _succeeded(kb, source, collected)
+            session.commit()
+            return Outcome(source_id, "not_modified")
+        stored = upsert_items(session, source=source, items=collected.items)
+        pending.mark(session, run_stages(kb, session, stored.changed))
+        source.title = source.title or collected.title
+        source.warning = collected.warning
+        _succeeded(kb, source, collected)
+        session.commit()  # documents, mentions, events, index records and validators: all or nothing
+    except Exception as exc:
+        # Nothing of this refresh is kept, validators included, so the next check fetches
+        # everything again instead of being told "not modified" about content never stored.
+        return _record_failure(kb, session, source_id, exc, forget_validators=True)
+    return Outcome(source_id, "ok", new=len(stored.new), updated=len(stored.updated), warning=source.warning)
+
+
+def run_stages(kb: KB, session: Session, doc_ids: list[int]) -> list[int]:
+    """Run the after-upsert stages in order; the ids whose index entry changed. A stage's
+    failure propagates: the caller rolls back the whole refresh."""
+    to_index = set(doc_ids)
+    for stage in AFTER_UPSERT:
+        to_index.update(stage(kb, session, doc_ids) or ())
+    return sorted(to_index)
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line account of a failure for the source's row."""
+    if isinstance(exc, IngestError | KBError):
+        return str(exc)
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig  # the database's own words, without the SQL statement
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _record_failure(
+    kb: KB, session: Session, source_id: int, exc: Exception, *, forget_validators: bool = False
+) -> Outcome:
+    if not isinstance(exc, IngestError | KBError):
+        log.warning("source %s failed: %s", source_id, describe(exc), exc_info=exc)
+    try:
+        session.rollback()
+        begin_write(session)
+        source = get_source(session, source_id)
+        _failed(kb, source, exc)
+        if forget_validators:
+            source.etag = source.last_modified = None
         session.commit()
-        return f"{exc}; the documents are stored and the next poll (or `kb reindex`) will index them"
-    return None
+    except Exception as again:  # the database itself fails (a full disk): say so, lose nothing more
+        session.rollback()
+        log.error("could not record the failure of source %s: %s", source_id, describe(again))
+        return Outcome(source_id, "failed", error=f"{describe(exc)} (not recorded: {describe(again)})")
+    return Outcome(source_id, "failed", error=source.last_error)
 
 
-def catch_up_index(kb: KB) -> int | None:
-    """After an indexing failure, index what the database has and the index lacks.
-
-    Returns the number of documents re-indexed, or None when nothing was pending
-    or the index is still unavailable (the flag then stays for the next poll).
-    """
-    with kb.session() as session:
-        if get_meta(session, INDEX_PENDING) != "1":
-            return None
-        try:
-            report = kb_index.check(kb.index, session)
-            kb_index.index_documents(
-                kb.index, session, report.missing + report.stale, timeout=kb.config.index_lock_timeout
-            )
-            if report.orphans:
-                kb_index.remove_documents(kb.index, report.orphans, timeout=kb.config.index_lock_timeout)
-        except KBError as exc:
-            log.warning("index still unavailable: %s", exc)
-            return None
-        set_meta(session, INDEX_PENDING, "0")
-        session.commit()
-        return len(report.missing) + len(report.stale)
+def _release(kb: KB, name: str, holder: str) -> None:
+    try:
+        leases.release(kb.engine, name, holder)
+    except Exception as exc:  # the lease lapses at its expiry, or when this process ends
+        log.warning("could not release %s: %s", name, describe(exc))
 
 
-def _succeeded(kb: KB, source: Source, response: FetchResult) -> None:
+def _succeeded(kb: KB, source: Source, collected: Collected) -> None:
     now = utcnow()
+    response = collected.response
     source.etag = response.etag or source.etag
     source.last_modified = response.last_modified or source.last_modified
     source.checked_at = now
     source.status, source.error_count, source.last_error = "ok", 0, None
-    wait = max(kb.config.poll_interval, response.max_age or 0)
-    source.next_check_at = now + timedelta(seconds=wait)
+    source.next_check_at = now + timedelta(seconds=next_interval(kb, response, collected.ttl))
 
 
-def _failed(kb: KB, source: Source, exc: IngestError) -> None:
+def next_interval(kb: KB, response: FetchResult, ttl_minutes: int | None = None) -> float:
+    """Seconds until the next check: the configured interval, or longer when the server asks
+    (Cache-Control max-age, Expires, the feed's TTL), never longer than KB_MAX_POLL_INTERVAL."""
+    asked = [kb.config.poll_interval, response.max_age or 0, (ttl_minutes or 0) * 60, _expires_in(response)]
+    return float(min(max(asked), max(kb.config.max_poll_interval, kb.config.poll_interval)))
+
+
+def _expires_in(response: FetchResult) -> float:
+    value = response.headers.get("expires")
+    if not value or response.max_age is not None:
+        return 0.0  # max-age wins over Expires (RFC 9111)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 0.0
+    if when.tzinfo is None:
+        return 0.0
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _failed(kb: KB, source: Source, exc: Exception) -> None:
     now = utcnow()
     source.checked_at = now
     source.error_count += 1
-    source.last_error = str(exc)
+    source.last_error = describe(exc)
     if isinstance(exc, HTTPStatusError) and exc.status == 410:
-        source.status, source.next_check_at = "gone", None  # never polled again
+        source.status, source.next_check_at, source.enabled = "gone", None, False
+        source.last_error = f"{source.last_error}: the publisher removed this feed; polling stopped"
         return
     source.status = "failing"
     backoff = timedelta(seconds=kb.config.poll_interval * 2 ** min(source.error_count - 1, 10))
@@ -196,14 +239,16 @@ def poll(
     force: bool = False,
     progress: Callable[[Outcome], None] | None = None,
 ) -> PollSummary:
-    """Refresh the given sources (default: every due one); one failure never stops the rest."""
+    """Refresh the given sources (default: every due one), one after another, each under its
+    lease; one failure never stops the rest. What the index still lacks is indexed first."""
     summary = PollSummary()
-    catch_up_index(kb)
+    pending.flush(kb)
     with kb.session() as session:
         ids = source_ids if source_ids is not None else due_sources(session, include_all=force)
+    holder = leases.new_holder()
     for source_id in ids:
         with kb.session() as session:
-            outcome = refresh_source(kb, session, source_id, force=force)
+            outcome = refresh_source(kb, session, source_id, force=force, holder=holder)
         summary.outcomes.append(outcome)
         if progress:
             progress(outcome)

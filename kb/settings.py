@@ -71,6 +71,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("user_agent", "KB_USER_AGENT", lambda: "ai-policy-kb/0.1", "User-Agent header sent with every request."),
     Setting("poll_interval", "KB_POLL_INTERVAL", lambda: "3600", "Default seconds between two checks of a source."),
     Setting(
+        "max_poll_interval",
+        "KB_MAX_POLL_INTERVAL",
+        lambda: "86400",
+        "Longest wait between two checks, whatever a server's max-age, Expires or a feed's TTL ask for.",
+    ),
+    Setting(
+        "app_writer",
+        "KB_APP_WRITER",
+        lambda: "child",
+        "How the app gets its requests done: `child` starts a writer (`kb run`) when none runs; `external` "
+        "leaves it to a writer run by other means; `inline` runs them in the app's process (tests).",
+    ),
+    Setting(
+        "writer_concurrency",
+        "KB_WRITER_CONCURRENCY",
+        lambda: "4",
+        "Sources the writer (`kb run`) fetches at once; never two at once from the same host.",
+    ),
+    Setting(
         "index_lock_timeout", "KB_INDEX_LOCK_TIMEOUT", lambda: "10", "Seconds to wait for the search index write lock."
     ),
     Setting(
@@ -108,6 +127,9 @@ class Config:
     max_response_bytes: int
     user_agent: str
     poll_interval: int
+    max_poll_interval: int
+    writer_concurrency: int
+    app_writer: str
     index_lock_timeout: float
     allow_private_addresses: bool
     read_only: bool
@@ -128,6 +150,9 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         max_response_bytes=int(raw["max_response_bytes"]),
         user_agent=raw["user_agent"],
         poll_interval=int(raw["poll_interval"]),
+        max_poll_interval=int(raw["max_poll_interval"]),
+        writer_concurrency=max(1, int(raw["writer_concurrency"])),
+        app_writer=raw["app_writer"] if raw["app_writer"] in ("child", "external", "inline") else "child",
         index_lock_timeout=float(raw["index_lock_timeout"]),
         allow_private_addresses=_flag(raw["allow_private_addresses"]),
         read_only=_flag(raw["read_only"]),

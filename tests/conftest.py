@@ -69,6 +69,9 @@ def kb_env(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("KB_INDEX_LOCK_TIMEOUT", "0.5")
     # The tests' HTTP servers live on loopback, which the default settings refuse.
     monkeypatch.setenv("KB_ALLOW_PRIVATE_ADDRESSES", "1")
+    # Pages tested in-process run the writer's code in the test's process; the browser tests
+    # start the real app, which starts a real writer (KB_APP_WRITER=child, the default).
+    monkeypatch.setenv("KB_APP_WRITER", "inline")
     return home
 
 

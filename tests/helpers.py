@@ -50,9 +50,9 @@ class Route:
 
 
 class LoopbackServer:
-    """A ThreadingHTTPServer on 127.0.0.1 with a route table and a request log."""
+    """A ThreadingHTTPServer on a loopback address (127.0.0.1 unless told) with a route table and a request log."""
 
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1"):
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         server = self
@@ -69,14 +69,15 @@ class LoopbackServer:
                     return
                 server._answer(self, route)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.host = host
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"http://{self.host}:{self.httpd.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.base + path

@@ -291,7 +291,7 @@ def _quiet(warning: str | None) -> bool:
 def _subscribe(kb, url: str, **settings) -> int:
     settings = {"since": "2024-01-01", "until": "2024-01-31", **settings}
     with kb.session() as session:
-        source = add_source(session, url=url, kind="federal_register", settings=settings)
+        source = add_source(session, allow_private=True, url=url, kind="federal_register", settings=settings)
         session.commit()
         return source.id
 

@@ -67,7 +67,7 @@ def test_whole_fixture_tree_through_the_pipeline(kb, server):
         route = "/" + str(path.relative_to(FEEDS))
         urls[path] = server.add(route, path.read_bytes())
     with kb.session() as session:
-        ids = {add_source(session, url=url).id: path for path, url in urls.items()}
+        ids = {add_source(session, allow_private=True, url=url).id: path for path, url in urls.items()}
         session.commit()
     summary = poll(kb, list(ids))
     assert len(summary.outcomes) == len(ids)

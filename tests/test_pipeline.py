@@ -19,7 +19,7 @@ pytestmark = pytest.mark.both_databases
 
 def _subscribe(kb, *urls) -> list[int]:
     with kb.session() as session:
-        ids = [add_source(session, url=u).id for u in urls]
+        ids = [add_source(session, allow_private=True, url=u).id for u in urls]
         session.commit()
     return ids
 
@@ -124,13 +124,38 @@ def test_gone_source_is_not_polled_again(kb, server):
 
 
 def test_cache_control_max_age_delays_next_check(kb, server):
-    url = server.add("/f.xml", rss(("a", "Alpha", "one")), headers={"Cache-Control": "max-age=90000"})
+    url = server.add("/f.xml", rss(("a", "Alpha", "one")), headers={"Cache-Control": "max-age=7200"})
     [sid] = _subscribe(kb, url)
     poll(kb, [sid])
     with kb.session() as session:
         source = session.get(Source, sid)
-        assert source.next_check_at - source.checked_at >= timedelta(seconds=90000)
+        assert source.next_check_at - source.checked_at >= timedelta(seconds=7200)
         assert sid not in due_sources(session)
+
+
+def test_a_long_max_age_or_expires_is_capped_by_the_maximum_interval(kb, server):
+    far = "Thu, 01 Jan 2099 00:00:00 GMT"
+    a = server.add("/a.xml", rss(("a", "Alpha", "one")), headers={"Cache-Control": "max-age=9000000"})
+    b = server.add("/b.xml", rss(("b", "Beta", "two")), headers={"Expires": far})
+    ids = _subscribe(kb, a, b)
+    poll(kb, ids)
+    with kb.session() as session:
+        for sid in ids:
+            source = session.get(Source, sid)
+            wait = source.next_check_at - source.checked_at
+            assert timedelta(hours=23) < wait <= timedelta(seconds=kb.config.max_poll_interval + 5)
+
+
+def test_expires_delays_the_next_check_when_no_max_age(kb, server):
+    from datetime import UTC, datetime
+    from email.utils import format_datetime
+
+    later = format_datetime(datetime.now(UTC) + timedelta(hours=5), usegmt=True)
+    [sid] = _subscribe(kb, server.add("/f.xml", rss(("a", "Alpha", "one")), headers={"Expires": later}))
+    poll(kb, [sid])
+    with kb.session() as session:
+        source = session.get(Source, sid)
+        assert timedelta(hours=4, minutes=50) < source.next_check_at - source.checked_at <= timedelta(hours=5)
 
 
 def test_malformed_but_readable_feed_is_kept_and_flagged(kb, server):
@@ -199,20 +224,31 @@ def boom(kb, session, doc_ids):
     raise RuntimeError("stage bug")
 
 
-def test_a_failing_stage_keeps_the_documents_and_rolls_back_its_own_writes(kb, server, monkeypatch):
+def test_a_failing_stage_rolls_back_the_whole_refresh_and_the_next_poll_stores_everything(kb, server, monkeypatch):
+    """Documents, mentions and the server's ETag go together: a stage failure keeps none of them,
+    marks the source failing, and the next poll asks unconditionally and stores everything."""
     from kb import pipeline
-    from kb.models import Mention
+    from kb.models import IndexPending, Mention
 
+    url = server.add("/f.xml", rss(("a", "OpenAI in China", "one"), ("b", "Nvidia H20", "two")), etag='"v1"')
+    [sid] = _subscribe(kb, url)
     monkeypatch.setattr(pipeline, "AFTER_UPSERT", [*pipeline.AFTER_UPSERT, boom])
-    [sid] = _subscribe(kb, server.add("/f.xml", rss(("a", "OpenAI in China", "one"))))
     outcome = poll(kb, [sid]).outcomes[0]
-    assert outcome.status == "ok" and outcome.new == 1
-    assert "boom failed unexpectedly: RuntimeError: stage bug" in outcome.warning
+    assert outcome.status == "failed" and outcome.error == "RuntimeError: stage bug"
     with kb.session() as session:
-        assert _doc_count(kb) == 1
-        slugs = set(session.exec(select(Mention.entity_slug)))
-        assert "half-written" not in slugs and {"openai", "china"} <= slugs
-        assert session.get(Source, sid).warning.startswith("boom failed")
+        source = session.get(Source, sid)
+        assert (source.status, source.etag, source.error_count) == ("failing", None, 1)
+        assert source.last_error == "RuntimeError: stage bug"
+        assert _doc_count(kb) == 0 and not session.exec(select(Mention)).all()
+        assert not session.exec(select(IndexPending)).all()
+    monkeypatch.setattr(pipeline, "AFTER_UPSERT", [b for b in pipeline.AFTER_UPSERT if b is not boom])
+    again = poll(kb, [sid]).outcomes[0]
+    assert "if-none-match" not in server.requests[-1][1]  # no validator of content never stored
+    assert again.status == "ok" and again.new == 2
+    with kb.session() as session:
+        assert session.get(Source, sid).etag == '"v1"'
+        assert {"openai", "china", "nvidia"} <= set(session.exec(select(Mention.entity_slug)))
+        assert search(kb.index, session, SearchRequest(query="H20")).total == 1
 
 
 def test_the_link_stage_uses_the_registry_of_the_kb_it_runs_for(kb_env, server, tmp_path, monkeypatch):
@@ -229,7 +265,7 @@ def test_the_link_stage_uses_the_registry_of_the_kb_it_runs_for(kb_env, server, 
     )
     monkeypatch.delenv("KB_REGISTRY_DIR", raising=False)  # the environment names the bundled registry
     # The same database as the other tests in this run (KB_DATABASE_URL is set on PostgreSQL only).
-    own_env = {"KB_HOME": str(kb_env), "KB_REGISTRY_DIR": str(registry)}
+    own_env = {"KB_HOME": str(kb_env), "KB_REGISTRY_DIR": str(registry), "KB_ALLOW_PRIVATE_ADDRESSES": "1"}
     own_env["KB_DATABASE_URL"] = os.environ.get("KB_DATABASE_URL", "")
     own = open_kb(settings.load(own_env))
     try:
@@ -240,3 +276,14 @@ def test_the_link_stage_uses_the_registry_of_the_kb_it_runs_for(kb_env, server, 
         assert "zephyr-compute" in slugs and "openai" not in slugs  # only this KB's registry
     finally:
         own.engine.dispose()
+
+
+def test_a_feed_ttl_delays_the_next_check(kb, server):
+    body = rss(("a", "Alpha", "one")).replace(
+        "<description>d</description>", "<description>d</description><ttl>300</ttl>"
+    )
+    [sid] = _subscribe(kb, server.add("/ttl.xml", body))
+    poll(kb, [sid])
+    with kb.session() as session:
+        source = session.get(Source, sid)
+        assert source.next_check_at - source.checked_at >= timedelta(minutes=300)

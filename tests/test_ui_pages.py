@@ -392,7 +392,7 @@ def test_adding_the_same_url_twice_is_refused(kb_env, server):
 def test_disable_enable_and_poll_now(kb, server):
     url = server.add("/feed.xml", rss(*H20_ITEMS), etag='"v1"')
     with kb.session() as session:
-        source_id = add_source(session, url=url).id
+        source_id = add_source(session, allow_private=True, url=url).id
         session.commit()
     at = app("kb/views/sources.py")
     next(b for b in at.button if b.label == "Poll now").click().run()
@@ -410,20 +410,20 @@ def test_disable_enable_and_poll_now(kb, server):
 def test_poll_all_due_reports_a_failing_source(kb, server):
     server.add("/gone.xml", "", status=410)
     with kb.session() as session:
-        add_source(session, url=server.url("/gone.xml"))
+        add_source(session, allow_private=True, url=server.url("/gone.xml"))
         session.commit()
     at = app("kb/views/sources.py")
     next(b for b in at.button if b.label == "Poll all due sources").click().run()
     assert_clean(at)
     assert any("410" in e.value for e in at.error), [e.value for e in at.error]
-    assert list(at.dataframe[0].value["status"]) == ["gone"]
+    assert list(at.dataframe[0].value["status"]) == ["gone (disabled)"]  # a 410 disables the source
 
 
 def test_a_locked_index_is_reported_clearly(kb, server, monkeypatch):
     monkeypatch.setenv("KB_INDEX_LOCK_TIMEOUT", "0.2")
     url = server.add("/feed.xml", rss(*H20_ITEMS))
     with kb.session() as session:
-        add_source(session, url=url)
+        add_source(session, allow_private=True, url=url)
         session.commit()
     writer = kb.index.writer()  # another writer holds the lock
     try:

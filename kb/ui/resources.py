@@ -7,16 +7,21 @@ Searcher is never shared (`kb.search.search` opens one per query).
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
 
-from kb import settings
+from kb import settings, writer
 from kb.context import KB, open_kb
 from kb.errors import IndexBusy, KBError
+from kb.models import WriterRequest
 from kb.ui.render import escape_inline
 
 log = logging.getLogger(__name__)
@@ -57,10 +62,11 @@ def index_version(kb: KB) -> str:
 @st.cache_resource(show_spinner=False)
 def _load_demo_once(home: str, _kb: KB) -> tuple[str | None, str | None]:
     """(summary line, error): tried once per KB_HOME and process, failure included."""
-    from kb.demo import load_demo
-
     try:
-        return load_demo(_kb).line(), None
+        answer = ask_writer(_kb, "demo", wait=600)
+        if answer is None or answer.status != "done":
+            return None, (answer.error if answer else None) or "the writer did not answer in time"
+        return answer.result, None
     except (OSError, KBError) as exc:
         log.warning("could not load the demo corpus: %s", exc)
         return None, str(exc)
@@ -85,7 +91,7 @@ def writes_off_note() -> None:
 
 
 def ensure_demo(kb: KB) -> str | None:
-    """On a first start (no sources at all) load the bundled demo corpus, once per process."""
+    """On a first start (no sources at all) have the writer load the bundled demo corpus, once per process."""
     from kb.demo import is_empty
 
     if not writes_allowed() or not is_empty(kb):  # loading the demo writes documents
@@ -95,6 +101,47 @@ def ensure_demo(kb: KB) -> str | None:
     if error:
         st.warning(f"The demo corpus could not be loaded: {escape_inline(error)}", icon=":material/warning:")
     return line
+
+
+def ask_writer(kb: KB, action: str, *, wait: float = 60.0, **params: object) -> WriterRequest | None:
+    """Record a request for the writer, make sure one is there to take it, and wait up to `wait`
+    seconds for its answer (the request row, done, failed or still under way)."""
+    request_id = writer.request(kb, action, **params)
+    mode = kb.config.app_writer
+    if mode == "inline":  # one process (tests): the same writer code, run here and now
+        writer.Writer(kb).run_until_idle()
+    elif mode == "child":
+        ensure_writer(kb)
+    return writer.wait_for(kb, request_id, timeout=wait)
+
+
+_CHILDREN: dict[str, subprocess.Popen[bytes]] = {}
+_SPAWN = threading.Lock()
+
+
+def ensure_writer(kb: KB) -> None:
+    """Start `kb run` as a child of the app when no writer holds the writer lease.
+
+    The child stops when the app's process ends (`--exit-with`); its log is KB_HOME/writer.log.
+    """
+    home = str(kb.config.home)
+    with _SPAWN:
+        child = _CHILDREN.get(home)
+        if (child is not None and child.poll() is None) or writer.writer_running(kb):
+            return
+        env = dict(os.environ, KB_HOME=home, KB_DATABASE_URL=kb.config.database_url)
+        log_file = open(kb.config.home / "writer.log", "ab")  # noqa: SIM115  (the child keeps it open)
+        _CHILDREN[home] = subprocess.Popen(
+            [sys.executable, "-m", "kb.cli", "run", "--exit-with", str(os.getpid())],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        log_file.close()
+    deadline = time.monotonic() + 15  # until the child holds the lease, so a second page does not start another
+    while time.monotonic() < deadline and not writer.writer_running(kb) and _CHILDREN[home].poll() is None:
+        time.sleep(0.1)
 
 
 def sentence(message: object) -> str:

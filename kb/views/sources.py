@@ -3,11 +3,11 @@
 import streamlit as st
 
 from kb.errors import IndexBusy, KBError
-from kb.pipeline import COLLECTORS, PollSummary, due_sources, poll
+from kb.pipeline import COLLECTORS, due_sources
 from kb.store import SOURCE_KINDS, add_source, get_source
 from kb.ui import queries
 from kb.ui.render import escape_inline
-from kb.ui.resources import get_kb, page_edge, sentence, writes_allowed, writes_off_note
+from kb.ui.resources import ask_writer, get_kb, page_edge, sentence, writes_allowed, writes_off_note
 
 PER_PAGE = 50
 KIND_HELP = (
@@ -50,32 +50,23 @@ def table(sources, per_source) -> None:
     )
 
 
-def report(summary: PollSummary) -> None:
-    """What a poll did: one line, then each failure or warning."""
-    failed = summary.count("failed")
-    (st.warning if failed else st.success)(escape_inline(summary.line()))
-    for outcome in summary.outcomes:
-        if outcome.error:
-            st.error(f"Source {outcome.source_id}: {escape_inline(outcome.error, 500)}")
-        elif outcome.warning:
-            st.warning(f"Source {outcome.source_id}: {escape_inline(outcome.warning, 500)}")
-
-
 def run_poll(kb, ids: list[int], label: str) -> None:
+    """Ask the writer to check these sources now, and show its answer (or that it is still at work)."""
     if not ids:
         st.info("No source is due for a check.", icon=":material/schedule:")
         return
-    with st.status(f"{label}: checking {len(ids)} source{'s' if len(ids) != 1 else ''}…", expanded=True) as box:
-        bar = st.progress(0.0)
-        done: list[int] = []
-
-        def progress(outcome) -> None:
-            done.append(outcome.source_id)
-            bar.progress(len(done) / len(ids), text=f"source {outcome.source_id}: {outcome.status}")
-
-        summary = poll(kb, ids, progress=progress)
-        box.update(label=f"{label}: done", state="error" if summary.count("failed") else "complete")
-    report(summary)
+    plural = "s" if len(ids) != 1 else ""
+    with st.status(f"{label}: the writer is checking {len(ids)} source{plural}…", expanded=True) as box:
+        answer = ask_writer(kb, "poll", source_ids=ids, wait=120)
+        if answer is None or answer.status in ("pending", "running"):
+            box.update(label=f"{label}: still under way", state="running")
+            st.info("The writer is still at it; the table shows its results as they come.", icon=":material/sync:")
+            return
+        result = answer.result or ""
+        failed = answer.status == "failed" or " failed: " in result or not result.endswith(" 0 failed")
+        box.update(label=f"{label}: done", state="error" if failed else "complete")
+    text = escape_inline(answer.error or answer.result or "", 1000)
+    (st.warning if failed else st.success)(f"{label}: {text}")
 
 
 def add_form(expanded: bool) -> None:

@@ -153,7 +153,8 @@ def _record_failure(
     kb: KB, session: Session, source_id: int, exc: Exception, *, forget_validators: bool = False
 ) -> Outcome:
     if not isinstance(exc, IngestError | KBError):
-        log.warning("source %s failed: %s", source_id, describe(exc), exc_info=exc)
+        log.warning("source %s failed: %s", source_id, describe(exc))
+        log.debug("the failure in full", exc_info=exc)  # a bug's traceback, for a server log at DEBUG
     try:
         session.rollback()
         begin_write(session)

@@ -377,3 +377,42 @@ def test_poll_requests_survive_until_a_writer_takes_them(kb, server):
     Writer(kb).run_until_idle()
     with kb.session() as session:
         assert session.get(WriterRequest, request_id).status == "done"
+
+
+# ---- a disk that fills during a poll ------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_disk_that_fills_during_a_poll_loses_nothing_the_source_still_serves(tmp_path, server):
+    """On a small tmpfs, a poll of 3,000 documents runs out of space part-way: nothing of it is
+    kept (validators included) and no traceback escapes; once there is room, the next poll stores
+    every document and the index matches the database."""
+    from tests.test_startup import in_namespace, mount_namespace_or_skip
+
+    url = server.add("/big.xml", big_feed(3000), etag='"big"')
+    home = tmp_path / "kbhome"
+    home.mkdir()
+    mount_namespace_or_skip(tmp_path / "probe")
+    script = f"""
+mount -t tmpfs -o size=48m tmpfs "$KB_HOME"
+run init kb init
+run add kb sources add {url} --no-poll
+dd if=/dev/zero of="$KB_HOME/filler" bs=64k 2>/dev/null || true
+truncate -s -600K "$KB_HOME/filler"
+run poll-full kb poll --all
+run list-full kb sources list --json
+rm "$KB_HOME/filler"
+run poll-after kb poll --all
+run check-after kb check
+"""
+    results = in_namespace(home, tmp_path / "out", script, KB_ALLOW_PRIVATE_ADDRESSES="1")
+    assert results["init"].returncode == 0 and results["add"].returncode == 0, results["add"].stderr
+    full = results["poll-full"]
+    assert "Traceback" not in full.stderr + full.stdout
+    [source] = json.loads(results["list-full"].stdout)
+    assert source["documents"] == 0 and source["etag"] is None  # all or nothing, no validator kept
+    assert source["status"] == "failing" or full.returncode == 1, (full.stdout, full.stderr)
+    after = results["poll-after"]
+    assert after.returncode == 0 and "3000 new" in after.stdout, (after.stdout, after.stderr)
+    assert results["check-after"].returncode == 0, results["check-after"].stdout
+    assert "3000 documents in the database, 3000 in the index" in results["check-after"].stdout

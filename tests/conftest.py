@@ -4,24 +4,35 @@ The store runs on SQLite unless a test is marked `both_databases`: such a
 test runs twice, `[sqlite]` and `[postgres]`. The PostgreSQL run gets a fresh
 database on the server named by KB_TEST_POSTGRES_URL (scripts/ci_postgres.sh
 starts one), and is skipped when that variable is unset, or fails instead
-when KB_REQUIRE_POSTGRES=1 (as in CI).
+when KB_REQUIRE_POSTGRES=1 (as in CI). KB_TEST_BOTH_DATABASES=all doubles
+every test that opens a store.
 """
 
 from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
 
 import pytest
 
 from kb import settings
 from kb.context import open_kb
+from kb.demo import load_demo
 from tests import pg
 from tests.helpers import LoopbackServer
 
 BACKENDS = ("sqlite", "postgres")
+# KB_TEST_BOTH_DATABASES=all doubles every test that opens a store, marked or not: a sweep for
+# SQL that only SQLite accepts, too slow for every run.
+EVERY_TEST_ON_BOTH = os.environ.get("KB_TEST_BOTH_DATABASES") == "all"
 
 
 def pytest_generate_tests(metafunc):
     # Only marked tests are doubled; every other test reaches `database_url` unparametrised and gets SQLite.
-    if "database_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_databases"):
+    if "database_url" not in metafunc.fixturenames:
+        return
+    if EVERY_TEST_ON_BOTH or metafunc.definition.get_closest_marker("both_databases"):
         metafunc.parametrize("database_url", BACKENDS, indirect=True)
 
 
@@ -78,6 +89,32 @@ def kb_env(tmp_path, monkeypatch, database_url):
 @pytest.fixture
 def kb(kb_env):
     """An initialised knowledge base: a real database (SQLite, or PostgreSQL when parametrised) and a real Whoosh index."""
+    instance = open_kb(settings.load())
+    yield instance
+    instance.reopen_index()
+    instance.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """A KB_HOME (SQLite) with the demo corpus loaded, built once per run: `demo_kb` copies it."""
+    home = tmp_path_factory.mktemp("demo-template") / "kbhome"
+    instance = open_kb(settings.load({"KB_HOME": str(home)}))
+    try:
+        summary = load_demo(instance)
+    finally:
+        instance.reopen_index()
+        instance.engine.dispose()
+    assert summary.count("failed") == 0 and not any(o.warning for o in summary.outcomes), summary.line()
+    return home
+
+
+@pytest.fixture
+def demo_kb(kb_env, demo_template, database_url):
+    """The demo corpus in this test's own KB_HOME: a copy of the template, which tests may change."""
+    if not database_url.startswith("sqlite:"):
+        pytest.skip("the demo template is a SQLite store")
+    shutil.copytree(demo_template, kb_env, symlinks=True)  # the index is a relative link to its generation
     instance = open_kb(settings.load())
     yield instance
     instance.reopen_index()

@@ -9,7 +9,6 @@ import pytest
 from sqlmodel import select
 
 from kb.cli import main
-from kb.demo import load_demo
 from kb.entities import entity_page, list_entities, resolve, surviving_entity
 from kb.errors import NotFound
 from kb.models import Entity, Mention
@@ -18,10 +17,8 @@ from kb.search import SearchRequest, search
 
 
 @pytest.fixture
-def demo(kb):
-    summary = load_demo(kb)
-    assert summary.count("failed") == 0 and not any(o.warning for o in summary.outcomes)
-    return kb
+def demo(demo_kb):
+    return demo_kb
 
 
 def cli(capsys, *args):

@@ -479,6 +479,7 @@ def _fr_event(kb, key: str) -> Event:
     return event
 
 
+@pytest.mark.slow
 def test_federal_register_documents_become_dated_events(kb, curated_dir):
     _poll_fixture(kb)
     for number, day in [("2024-00190", 9), ("2024-00359", 10), ("2024-00422", 11), ("2024-00582", 12)]:
@@ -500,6 +501,7 @@ def test_federal_register_documents_become_dated_events(kb, curated_dir):
     assert len(proposed) > 50 and all(e.key.endswith(":comments") for e in proposed)
 
 
+@pytest.mark.slow
 def test_documents_of_one_rulemaking_share_a_lifecycle(kb, curated_dir):
     _poll_fixture(kb)
     rule, correction = _fr_event(kb, "fr:2024-00339:published"), _fr_event(kb, "fr:C1-2024-00339:published")

@@ -315,6 +315,7 @@ def _query(path: str) -> dict:
     return parse_qs(urlsplit(path).query)
 
 
+@pytest.mark.slow
 def test_paging_and_deduplication(kb, server, fixture_data, fake_time):
     sid = _subscribe(kb, _serve_two_pages(server, fixture_data))
     outcome = _refresh(kb, sid)
@@ -333,6 +334,7 @@ def test_paging_and_deduplication(kb, server, fixture_data, fake_time):
     assert _query(server.requests[-2][0])["conditions[publication_date][gte]"] == ["2024-01-10"]
 
 
+@pytest.mark.slow
 def test_stored_documents_keep_their_fields_and_are_searchable(kb, server, fixture_data, fake_time):
     sid = _refresh(kb, _subscribe(kb, _serve_two_pages(server, fixture_data))).source_id
     with kb.session() as session:
@@ -464,6 +466,7 @@ class FakeAPI:
         h.wfile.write(body)
 
 
+@pytest.mark.slow
 def test_long_ranges_are_read_in_windows_under_the_result_cap(kb, server, fixture_data, fake_time):
     api = FakeAPI(fixture_data, max_days=7)
     server.routes[API_PATH] = Route(handler=api)

@@ -61,6 +61,7 @@ def test_parser_reads_or_refuses_clearly(path):
         assert item.url is None or item.url.startswith(("http://", "https://"))
 
 
+@pytest.mark.slow
 def test_whole_fixture_tree_through_the_pipeline(kb, server):
     urls = {}
     for path in ALL:

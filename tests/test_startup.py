@@ -38,6 +38,8 @@ READ_COMMANDS = {
     "check": ["check"],
 }
 KB = [sys.executable, "-m", "kb.cli"]
+# Each test runs whole `kb` processes: left out of the quick loop (`-m "not slow"`).
+pytestmark = pytest.mark.slow
 
 
 # ---- helpers --------------------------------------------------------------------------

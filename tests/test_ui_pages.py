@@ -113,12 +113,6 @@ def fresh_caches():
     st.cache_resource.clear()
 
 
-@pytest.fixture
-def demo_kb(kb, tmp_path):
-    load_corpus(kb, tmp_path)
-    return kb
-
-
 def first_document(kb, word: str = "H20") -> Document:
     with kb.session() as session:
         return session.exec(select(Document).where(Document.title.contains(word)).order_by(Document.id)).first()

@@ -221,6 +221,7 @@ def test_a_trickling_server_is_cut_off_while_another_host_is_polled_on_time(kb_e
         kb.engine.dispose()
 
 
+@pytest.mark.slow
 def test_searches_from_several_threads_while_the_writer_writes_have_no_error(kb, server):
     subscribe(kb, *(server.add(f"/f{i}.xml", big_feed(40, f"f{i}")) for i in range(6)))
     errors: list[BaseException] = []
@@ -264,6 +265,7 @@ def child_env(kb) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_a_poll_from_the_app_and_one_from_the_cli_at_once_give_no_error_and_no_duplicate(kb, server):
     subscribe(kb, *(server.add(f"/f{i}.xml", big_feed(400, f"f{i}")) for i in range(3)))
     env = child_env(kb)
@@ -309,6 +311,7 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["before-commit", "after-commit", "during-rebuild"])
 def test_sigkill_at_any_point_then_restart_loses_nothing(kb, server, point):
     subscribe(kb, server.add("/a.xml", big_feed(300, "a")), server.add("/b.xml", big_feed(200, "b")))
@@ -334,6 +337,7 @@ def test_sigkill_at_any_point_then_restart_loses_nothing(kb, server, point):
     assert leftovers == []  # a killed rebuild leaves no directory behind once the writer starts
 
 
+@pytest.mark.slow
 def test_a_rebuild_by_another_process_is_picked_up_by_an_open_kb(kb, server):
     """`kb reindex` while the app is open: the app's KB reopens the new index on its next use."""
     subscribe(kb, server.add("/a.xml", big_feed(10)))
@@ -348,6 +352,7 @@ def test_a_rebuild_by_another_process_is_picked_up_by_an_open_kb(kb, server):
     assert run_kb(child_env(kb), "check").returncode == 0
 
 
+@pytest.mark.slow
 def test_kb_run_stops_cleanly_on_sigterm(kb, server):
     subscribe(kb, server.add("/a.xml", big_feed(5)))
     env = child_env(kb)

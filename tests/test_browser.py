@@ -118,7 +118,9 @@ def test_search_open_a_result_and_visit_every_page(tmp_path, watched):
     home = tmp_path / "kbhome"
     with shots.serve(home, log=tmp_path / "streamlit.log") as base:
         page.goto(base + "/sources")  # a deep link as the very first request still goes through app.py
-        shots.settle(page, "due for a check")
+        # The first view waits for the app's writer (a child process) to start and load the demo
+        # corpus: allow for a busy machine.
+        shots.settle(page, "due for a check", timeout=240_000)
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
         assert all(name in nav for name in ("Search", "Timeline", "Entities", "Providers", "Sources")), nav
         assert "document" not in nav.lower(), nav

@@ -6,6 +6,9 @@ from its start next time. On SQLite that holds only on a connection from
 kb.db's migration engine, which makes DDL transactional; kb.db.migrate passes one.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
@@ -43,8 +46,45 @@ def _run(connection: Connection) -> None:
         # everything runs in that one (tests upgrading step by step do that).
         transaction_per_migration=True,
     )
-    with context.begin_transaction():
+    with _one_migrator_at_a_time(connection), context.begin_transaction():
         context.run_migrations()
+
+
+# Any constant that every kb process agrees on ("kbmi"); advisory locks are per database.
+MIGRATION_LOCK = 0x6B626D69
+
+
+@contextmanager
+def _one_migrator_at_a_time(connection: Connection) -> Iterator[None]:
+    """On PostgreSQL, hold an advisory lock while migrating.
+
+    Two processes that open a fresh database at once (the app and the writer it
+    starts) would otherwise both create the tables, and one would fail on a
+    duplicate key. SQLite serialises them already (BEGIN IMMEDIATE, see kb.db).
+    Alembic reads the current revision after the lock is held, so the second
+    process finds the schema up to date and does nothing.
+    """
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    if connection.in_transaction():
+        # The caller's transaction holds every migration: a lock that ends with it.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+        yield
+        return
+    connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+    connection.commit()  # the lock belongs to the session and outlives this; each migration begins its own transaction
+    try:
+        yield
+    finally:
+        try:
+            if connection.in_transaction():
+                connection.rollback()
+            connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+            connection.commit()
+        except Exception:
+            # Closing the session releases its locks: never hand a connection that may hold one back to the pool.
+            connection.invalidate()
 
 
 run()

@@ -146,7 +146,8 @@ def test_search_open_a_result_and_visit_every_page(tmp_path, watched):
 
         page.goto(base + "/?q=H20&sort=oldest&page=1")  # a shared link restores the search
         shots.settle(page, "results")
-        assert page.get_by_role("textbox", name="Search").input_value() == "H20"
+        # On a busy machine the box can be drawn before its restored value lands: wait for it.
+        sync_api.expect(page.get_by_role("textbox", name="Search")).to_have_value("H20", timeout=30_000)
         sort = page.locator('[data-testid="stSelectbox"]').filter(has_text="Sort")
         shown = sort.inner_text() + " ".join(i.input_value() for i in sort.locator("input").all())
         assert "Oldest first" in shown, shown

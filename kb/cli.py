@@ -253,8 +253,26 @@ def reindex():
     from kb import pending
 
     kb = _kb()
+    if _asked_the_writer(kb, "reindex"):
+        return
     count = pending.rebuild(kb)
     click.echo(f"indexed {count} documents into {kb.config.index_dir}")
+
+
+def _asked_the_writer(kb, action: str) -> bool:
+    """When a writer runs, hand it `action` and print its answer (True); else False: do it here."""
+    from kb import writer
+
+    if not writer.writer_running(kb):
+        return False
+    click.echo(f"a writer is running: asked it to {action}", err=True)
+    answer = writer.wait_for(kb, writer.request(kb, action), timeout=3600)
+    if answer is None or answer.status not in ("done", "failed"):
+        raise KBError(f"the writer has not finished the {action} yet; `kb sources list` and the app show its progress")
+    if answer.status == "failed":
+        raise KBError(f"the writer could not {action}: {answer.error}")
+    click.echo(answer.result or "done")
+    return True
 
 
 @cli.command()
@@ -286,7 +304,8 @@ def link():
     from kb.events import ensure_events
 
     kb = _kb()
-
+    if _asked_the_writer(kb, "relink"):
+        return
     with kb.session() as session:
         entities, mentions = relink_all(session, kb.config.registry_dir)
         ensure_events(session, linker=kb.linker)

@@ -421,3 +421,30 @@ run check-after kb check
     assert after.returncode == 0 and "3000 new" in after.stdout, (after.stdout, after.stderr)
     assert results["check-after"].returncode == 0, results["check-after"].stdout
     assert "3000 documents in the database, 3000 in the index" in results["check-after"].stdout
+
+
+@pytest.mark.slow
+def test_kb_reindex_hands_the_rebuild_to_a_running_writer(kb, server):
+    subscribe(kb, server.add("/a.xml", big_feed(5)))
+    env = child_env(kb)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb.cli", "run"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not writer_running(kb) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        done = run_kb(env, "reindex")
+        assert done.returncode == 0 and "asked it to reindex" in done.stderr, done.stderr
+        assert done.stdout.startswith("indexed")
+        with kb.session() as session:
+            [row] = session.exec(select(WriterRequest).where(WriterRequest.action == "reindex")).all()
+            assert row.status == "done" and row.holder != ""  # the writer did it, not the command
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from whoosh import analysis, columns, fields, index
 from whoosh.index import LockError
 
+from kb import leases
 from kb.batches import chunked
 from kb.errors import IndexBusy, IndexOutdated
 from kb.models import Document, Mention
@@ -100,16 +101,7 @@ def _builder_alive(name: str) -> bool:
     parts = name.split("-")  # <name>-<timestamp>-<pid>-<ns>
     if len(parts) < 3 or not parts[-2].isdigit():
         return False
-    pid = int(parts[-2])
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return leases.process_alive(int(parts[-2]))
 
 
 def _new_generation(index_dir: Path) -> Path:

@@ -77,12 +77,15 @@ def _dead_here(holder: str) -> bool:
     """True when `holder` names a process of this machine that no longer runs."""
     host, _, rest = holder.partition(":")
     pid = rest.partition(":")[0]
-    if host != HOST or not pid.isdigit():
-        return False
+    return host == HOST and pid.isdigit() and not process_alive(int(pid))
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` runs on this machine (one that is not ours to signal counts as running)."""
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
-        return True
-    except PermissionError:
         return False
-    return False
+    except PermissionError:
+        return True
+    return True

@@ -10,7 +10,6 @@ the app can tell whether one is running, and stops cleanly when asked.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -82,15 +81,7 @@ class Writer:
             leases.release(self.kb.engine, WRITER_LEASE, self.holder)
 
     def _parent_alive(self) -> bool:
-        if self.parent_pid is None:
-            return True
-        try:
-            os.kill(self.parent_pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
+        return self.parent_pid is None or leases.process_alive(self.parent_pid)
 
     def round(self, pool: ThreadPoolExecutor) -> None:
         """One round: renew the lease, take requests, start due sources, collect finished ones."""

@@ -14,6 +14,7 @@ from kb.cli_params import DATE
 from kb.context import bring_up_to_date, explain, open_kb
 from kb.errors import KBError, UserInputError
 from kb.timeline_cli import timeline
+from kb.watch_cli import watch
 
 
 def _kb(*, read_only: bool = False):
@@ -406,6 +407,7 @@ def demo():
 
 
 cli.add_command(timeline)
+cli.add_command(watch)
 
 
 # The checkout's .streamlit/config.toml, as flags: an installed package has no such file.

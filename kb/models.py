@@ -132,14 +132,33 @@ class Snapshot(SQLModel, table=True):
 
 
 class Watch(SQLModel, table=True):
-    """A saved search or followed entity; each one is an Atom feed."""
+    """Something a person follows: a saved search, an entity, or a timeline filter (see kb/watches.py).
+
+    Each watch is an Atom feed, counts what changed since it was last seen, and can
+    send alerts (by webhook, by e-mail) when the writer stores something new for it."""
 
     id: int | None = Field(default=None, primary_key=True)
     name: str
-    query: str = ""
-    filters: dict = _json()
+    kind: str = "search"  # search, entity, timeline
+    query: str = ""  # the search words (search watches)
+    filters: dict = _json()  # URL parameters of the matching page, e.g. {"entity": ["nvidia"], "since": "2025-01-01"}
+    notify: dict = _json()  # {"webhook": "https://...", "email": ["a@example.org"]}
     created_at: NaiveDatetime = Field(default_factory=utcnow)
-    last_seen_at: NaiveDatetime | None = None
+    last_seen_at: NaiveDatetime = Field(default_factory=utcnow)
+    alert_error: str | None = None  # the last alert that could not be sent, and why
+    alert_failures: int = 0  # failed alert runs in a row
+    next_alert_at: NaiveDatetime | None = None  # after failures: not before this time
+
+
+class WatchDelivery(SQLModel, table=True):
+    """An item (a document or an event, at one `updated` time) sent to a watch's channel:
+    the record that keeps alerts to at most one per item."""
+
+    watch_id: int = Field(foreign_key="watch.id", primary_key=True, ondelete="CASCADE")
+    channel: str = Field(primary_key=True)  # webhook, email
+    item: str = Field(primary_key=True)  # "document:12" or "event:7"
+    updated: NaiveDatetime = Field(primary_key=True)
+    sent_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class Meta(SQLModel, table=True):

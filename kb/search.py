@@ -49,6 +49,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = 20
     facets: bool = True
+    only_ids: list[int] | None = None  # restrict to these documents (a watch's new ones); None: all
 
 
 @dataclass
@@ -269,6 +270,8 @@ def _body_terms(q: wq.Query) -> frozenset[str]:
 
 def _filter(request: SearchRequest, extra: Sequence[wq.Query] = ()) -> wq.Query | None:
     parts: list[wq.Query] = list(extra)
+    if request.only_ids is not None:
+        parts.append(wq.Or([wq.Term("id", str(i)) for i in request.only_ids]) if request.only_ids else wq.NullQuery)
     for name, values in (("source", request.sources), ("kind", request.kinds), ("entity", request.entities)):
         if values:
             parts.append(wq.Or([wq.Term(name, str(v).lower() if name == "entity" else str(v)) for v in values]))

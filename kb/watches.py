@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from sqlmodel import Session, col, select
 
@@ -161,6 +161,15 @@ def app_path(kind: str, params: Mapping[str, list[str]]) -> str:
 def feed_path(watch: Watch) -> str:
     """The watch's Atom feed, relative to the app's root (served by kb/ui/server.py)."""
     return f"feeds/watch/{watch.id}.atom"
+
+
+def feed_path_for(kind: str, params: Mapping[str, list[str]]) -> str:
+    """The Atom feed of what a page shows, without a watch: `feeds/search.atom?q=...`,
+    `feeds/entity/<slug>.atom`, `feeds/timeline.atom?kind=...` (relative to the app's root)."""
+    if kind == "entity":
+        return f"feeds/entity/{quote(_one(params, 'id') or '', safe='')}.atom"
+    query = urlencode([(k, v) for k, values in params.items() for v in values])
+    return f"feeds/{kind}.atom" + (f"?{query}" if query else "")
 
 
 def default_name(session: Session, kind: str, params: Mapping[str, list[str]]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import functools
 import ipaddress
@@ -9,7 +10,7 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,9 +92,42 @@ def fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     deadline = _Deadline(options.deadline)
+    with (
+        _errors_named(url, options, deadline),
+        _client(options, headers, deadline) as client,
+        client.stream("GET", url) as response,
+    ):
+        return _read_response(response, options)
+
+
+def post_json(
+    url: str, body: bytes, *, options: FetchOptions | None = None, headers: dict[str, str] | None = None
+) -> int:
+    """POST `body` (JSON) to `url` under fetch's rules (address check, timeouts, deadline); the 2xx status.
+
+    Redirects are not followed: most of them would turn the POST into a GET and lose
+    the body. Any other status raises HTTPStatusError (with Retry-After); the answer's
+    body is not read.
+    """
+    options = options or FetchOptions()
+    url = check_url(url)
+    sent = {"User-Agent": options.user_agent, "Content-Type": "application/json", **(headers or {})}
+    deadline = _Deadline(options.deadline)
+    with (
+        _errors_named(url, options, deadline),
+        _client(options, sent, deadline, redirects=False) as client,
+        client.stream("POST", url, content=body) as response,
+    ):
+        if not 200 <= response.status_code < 300:
+            raise HTTPStatusError(response.status_code, url, parse_retry_after(response.headers.get("retry-after")))
+        return response.status_code
+
+
+@contextlib.contextmanager
+def _errors_named(url: str, options: FetchOptions, deadline: _Deadline) -> Iterator[None]:
+    """httpx's exceptions, turned into ours with a message that names the URL."""
     try:
-        with _client(options, headers, deadline) as client, client.stream("GET", url) as response:
-            return _read_response(response, options)
+        yield
     except httpx.TimeoutException as exc:
         if deadline.reached:
             raise FetchTimeout(f"gave up after {options.deadline:g}s: {url} did not answer in full by then") from exc
@@ -321,12 +355,14 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _client(options: FetchOptions, headers: dict[str, str], deadline: _Deadline) -> httpx.Client:
+def _client(
+    options: FetchOptions, headers: dict[str, str], deadline: _Deadline, *, redirects: bool = True
+) -> httpx.Client:
     """A client whose every connection, proxied ones included, obeys the deadline and the address rule."""
     client = httpx.Client(
         verify=_tls_context(),
         timeout=options.timeout,
-        follow_redirects=True,
+        follow_redirects=redirects,
         max_redirects=MAX_REDIRECTS,
         headers=headers,
         # A proxy would resolve and connect on our behalf, out of the address check's sight.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -108,6 +108,37 @@ SETTINGS: tuple[Setting, ...] = (
         "for a shared deployment where `kb run` alone writes.",
     ),
     Setting(
+        "public_url",
+        "KB_PUBLIC_URL",
+        lambda: "http://localhost:8501",
+        "The app's address as its readers reach it (behind a proxy: the proxy's); alerts link to pages with it.",
+    ),
+    Setting(
+        "smtp_host",
+        "KB_SMTP_HOST",
+        lambda: "",
+        "SMTP server that sends watches' e-mail digests; unset: e-mail alerts fail with a note on the watch. "
+        "Each connect and reply may take `KB_HTTP_TIMEOUT` seconds.",
+        shown="unset",
+    ),
+    Setting("smtp_port", "KB_SMTP_PORT", lambda: "587", "Port of the SMTP server (587: mail submission)."),
+    Setting(
+        "smtp_starttls",
+        "KB_SMTP_STARTTLS",
+        lambda: "1",
+        "`1`: switch to TLS with STARTTLS (the certificate checked) before logging in or sending, and give up "
+        "when the server does not offer it; `0`: plain SMTP, for a relay on this machine or a trusted network.",
+    ),
+    Setting("smtp_user", "KB_SMTP_USER", lambda: "", "SMTP login; unset: send without logging in.", shown="unset"),
+    Setting("smtp_password", "KB_SMTP_PASSWORD", lambda: "", "SMTP password (with `KB_SMTP_USER`).", shown="unset"),
+    Setting(
+        "smtp_from",
+        "KB_SMTP_FROM",
+        lambda: "",
+        "Sender address of e-mail digests.",
+        shown="$KB_SMTP_USER when it is an address, else ai-policy-kb@localhost",
+    ),
+    Setting(
         "registry_dir",
         "KB_REGISTRY_DIR",
         lambda: str(DATA_DIR / "entities"),
@@ -115,6 +146,16 @@ SETTINGS: tuple[Setting, ...] = (
         shown="data/entities (in the package)",
     ),
 )
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A setting that must not be shown (`kb settings` prints it as asterisks)."""
+
+    value: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return "********" if self.value else ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +175,13 @@ class Config:
     allow_private_addresses: bool
     read_only: bool
     registry_dir: Path
+    public_url: str
+    smtp_host: str
+    smtp_port: int
+    smtp_starttls: bool
+    smtp_user: str
+    smtp_password: Secret
+    smtp_from: str
 
 
 def load(env: Mapping[str, str] | None = None) -> Config:
@@ -157,6 +205,13 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         allow_private_addresses=_flag(raw["allow_private_addresses"]),
         read_only=_flag(raw["read_only"]),
         registry_dir=Path(raw["registry_dir"]),
+        public_url=raw["public_url"].rstrip("/"),
+        smtp_host=raw["smtp_host"].strip(),
+        smtp_port=int(raw["smtp_port"]),
+        smtp_starttls=_flag(raw["smtp_starttls"]),
+        smtp_user=raw["smtp_user"],
+        smtp_password=Secret(raw["smtp_password"]),
+        smtp_from=raw["smtp_from"] or (raw["smtp_user"] if "@" in raw["smtp_user"] else "ai-policy-kb@localhost"),
     )
 
 

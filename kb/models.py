@@ -121,14 +121,28 @@ class EventDocument(SQLModel, table=True):
 
 
 class Snapshot(SQLModel, table=True):
-    """What a watched page said when it was fetched (e.g. a country set)."""
+    """What a watched page said, from the first check that saw it to the last (see kb/snapshots.py).
+
+    For a provider's availability page: the ISO codes it listed, each country as the page
+    wrote it with any qualifier ("except Crimea, ..."), the page's own "last updated" date and
+    the names it listed that map to no country. Checks that find the same list extend the
+    snapshot (`last_seen_at`) instead of adding one. A page that could not be read as a list
+    (a bot challenge, a changed structure, a list that shrank too much at once) is kept with its
+    `parse_status` and warnings, and never compared."""
+
+    __table_args__ = (Index("ix_snapshot_source_seen", "source_id", "fetched_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     source_id: int = Field(foreign_key="source.id", index=True)
-    fetched_at: NaiveDatetime = Field(default_factory=utcnow)
-    content_hash: str
-    extracted: list = _json(list)
-    parse_status: str = "ok"
+    fetched_at: NaiveDatetime = Field(default_factory=utcnow)  # first seen (or the saved copy's date)
+    last_seen_at: NaiveDatetime = Field(default_factory=utcnow)  # last check that found the same list
+    content_hash: str  # of the list as read, not of the whole page
+    extracted: list = _json(list)  # sorted ISO 3166-1 alpha-2 codes
+    entries: list = _json(list)  # [label as written, code or null, note or null], in page order
+    parse_status: str = "ok"  # ok, challenge, restructured, empty, truncated, shrunk
+    warnings: list = _json(list)
+    page_updated: dt.date | None = None  # the page's own "last updated" date, when it gives one
+    origin: str = "fetch"  # fetch, or "file:<name>" for a saved copy loaded as history
 
 
 class Watch(SQLModel, table=True):

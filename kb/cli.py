@@ -136,6 +136,39 @@ def _set_enabled(source_id: int, enabled: bool) -> None:
     click.echo(f"source {source_id} {'enabled' if enabled else 'disabled'}")
 
 
+@sources.command("import-opml")
+@click.argument("file", type=click.File("rb"))
+@click.option("--dry-run", is_flag=True, help="Only say what would be imported.")
+def sources_import_opml(file, dry_run):
+    """Subscribe to the feeds of an OPML file (a feed reader's export); duplicates are left out."""
+    from kb.opml import apply_import, plan_import
+
+    data = file.read()
+    kb = _kb(read_only=dry_run)
+    with kb.session() as session:
+        plan = plan_import(session, data, allow_private=kb.config.allow_private_addresses)
+        if not dry_run:
+            apply_import(session, plan)
+            session.commit()
+    click.echo(f"{plan.summary()}{' (dry run: nothing imported)' if dry_run else ''}")
+    for outline in plan.skipped:
+        click.echo(f"  skipped {outline.url}: {outline.note}")
+
+
+@sources.command("export-opml")
+@click.option("-o", "--output", type=click.File("wb"), default="-", help="Write to this file instead of stdout.")
+def sources_export_opml(output):
+    """Write the feed sources as OPML 2.0, for Miniflux, FreshRSS, NetNewsWire and other readers."""
+    from kb.opml import export_opml, left_out_note
+
+    kb = _kb(read_only=True)
+    with kb.session() as session:
+        document, note = export_opml(session), left_out_note(session)
+    output.write(document)
+    if note:
+        click.echo(note, err=True)
+
+
 @cli.command("run")
 @click.option("--once", is_flag=True, help="One full round (every due source, every request), then stop.")
 @click.option("--exit-with", "parent", type=int, hidden=True, help="Stop when this process ends (the app's child).")

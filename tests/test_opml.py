@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 import listparser
 import pytest
 from sqlmodel import col, select
+from streamlit.testing.v1 import AppTest
 
 from kb import settings
 from kb.cli import main
@@ -469,3 +470,45 @@ def test_cli_export_to_stdout_and_to_a_file(kb, capsys, tmp_path):
     target = tmp_path / "feeds.opml"
     assert run(capsys, "sources", "export-opml", "-o", str(target))[0] == 0
     assert without_date(target.read_bytes()) == without_date(out.encode())
+
+
+# ---- the Sources page ---------------------------------------------------------------
+
+
+def shown(markdown: str) -> str:
+    """What escaped Markdown reads as: the escaping backslashes removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def sources_page() -> AppTest:
+    return AppTest.from_file(str(ROOT / "kb/views/sources.py"), default_timeout=30).run()
+
+
+def test_sources_page_shows_the_plan_then_imports(kb_env):
+    at = sources_page()
+    at.file_uploader[0].set_value(("subs.opml", sample("netnewswire.opml"), "text/x-opml")).run()
+    assert not at.exception and not at.error
+    assert any("**9** new · **1** duplicates · **0** skipped" in m.value for m in at.markdown)
+    plan_rows = at.dataframe[0].value
+    assert list(plan_rows["import"]).count("new") == 9 and "新华网 科技" in list(plan_rows["title"])
+    next(b for b in at.button if b.label == "Import 9 feeds").click().run()
+    assert not at.exception
+    assert any("Imported 9 feeds" in s.value for s in at.success), [s.value for s in at.success]
+    assert at.file_uploader[0].value is None  # a fresh uploader for the next file
+    assert len(at.dataframe[0].value) == 9  # the sources table, drawn after the import
+    assert [b.label for b in at.get("download_button")] == ["Download OPML"]
+
+
+def test_sources_page_refuses_a_broken_file_and_escapes_the_file_title(kb_env):
+    at = sources_page()
+    at.file_uploader[0].set_value(("page.opml", b"<html><body>Sign in</body></html>", "text/html")).run()
+    assert [shown(e.value) for e in at.error] == [
+        "Not an OPML file: its root element is <html>, not <opml>; nothing was imported"
+    ]
+    hostile = opml(
+        '<outline text="[x](javascript:alert(1))" xmlUrl="https://example.org/feed"/>',
+        head="<head><title>**Bold** ![img](https://tracker.example/p.png)</title></head>",
+    )
+    at.file_uploader[0].set_value(("list.opml", hostile, "text/x-opml")).run()
+    [summary] = [m.value for m in at.markdown if "new ·" in m.value]
+    assert "![img]" not in summary and "**Bold**" not in summary

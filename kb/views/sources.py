@@ -5,7 +5,7 @@ import streamlit as st
 from kb.errors import IndexBusy, KBError
 from kb.pipeline import COLLECTORS, due_sources
 from kb.store import SOURCE_KINDS, add_source, get_source
-from kb.ui import queries
+from kb.ui import opml_panel, queries
 from kb.ui.render import escape_inline
 from kb.ui.resources import ask_writer, get_kb, page_edge, sentence, writes_allowed, writes_off_note
 
@@ -86,6 +86,8 @@ def queue(action: str, source_id: int | None = None) -> None:
 def perform(kb, action: str, source_id: int | None) -> None:
     if action == "add":
         add(kb)
+    elif action == "import_opml":
+        opml_panel.import_upload(kb)
     elif action in ("poll_due", "poll_all"):
         with kb.session() as session:
             ids = due_sources(session, include_all=action == "poll_all")
@@ -186,6 +188,7 @@ def main() -> None:
         add_form(expanded=total == 0)
     else:
         writes_off_note()
+    opml_panel.show(kb, writable=writable, total=total, on_import=lambda: queue("import_opml"))
     if total == 0:
         hint = " Add a feed above, or load the demo corpus with `kb demo`." if writable else ""
         st.info(f"No sources yet.{hint}", icon=":material/inbox:")

@@ -117,6 +117,7 @@ def test_the_export_is_opml_2_with_nested_folders_and_feed_outlines(kb):
         and bis.get("htmlUrl") == "https://www.federalregister.gov/agencies/industry-and-security-bureau"
     )
     assert bis.get("category") == "Export controls"  # its second folder in NetNewsWire, kept as a tag
+    assert all(o.get("text") for o in root.iter("outline"))  # OPML 2.0 requires it; FreshRSS refuses outlines without
     parsed = listparser.parse(document)
     assert parsed.version == "opml2" and not parsed.bozo and len(parsed.feeds) == 10
 

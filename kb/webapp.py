@@ -7,11 +7,11 @@ navigation.
 
 import streamlit as st
 
-from kb.ui.server import ROUTES
+from kb.ui.server import MIDDLEWARE, ROUTES
 
 if __name__ == "__main__":
     from kb.ui.router import run
 
     run()
 else:
-    app = st.App(__file__, routes=ROUTES)
+    app = st.App(__file__, routes=ROUTES, middleware=MIDDLEWARE)

@@ -442,6 +442,8 @@ OPENAPI: dict[str, Any] = {
             "text/calendar",
             "iCalendar (RFC 5545) with stable UIDs",
         ),
-        "/opml": _feed("Every feed subscription as OPML 2.0", [], "text/x-opml", "OPML 2.0"),
+        "/opml": _operation(
+            "Every feed subscription as OPML 2.0", [], "text/x-opml", "OPML 2.0", {"type": "string"}, "export"
+        ),
     },
 }

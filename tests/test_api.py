@@ -103,7 +103,9 @@ def test_sources_answer_as_the_cli(client, demo_kb):
     body = get_json(client, "/api/sources")
     with demo_kb.session() as session:
         rows, counts = list_sources(session), document_counts(session)
-    assert [(s["id"], s["url"], s["documents"]) for s in body] == [(s.id, s.url, counts.get(s.id, 0)) for s in rows]
+    assert [(s["id"], s["url"], s["documents"]) for s in body] == [
+        (s.id, s.url, counts.get(s.id or 0, 0)) for s in rows
+    ]
 
 
 def test_watches_with_new_counts_items_and_no_webhook_secret(client, demo_kb):

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import feedparser
+import listparser
 import pytest
 from icalendar import Calendar
 from sqlmodel import col, select
@@ -26,7 +27,7 @@ from starlette.testclient import TestClient
 from kb import watches
 from kb.events.candidates import DEADLINE_KINDS
 from kb.feeds_out import TAG, xml_text
-from kb.models import Document, Event, EventEntity, Mention, utcnow
+from kb.models import Document, Event, EventEntity, Mention, Source, utcnow
 from kb.search import search
 from kb.ui.discovery import FeedDiscovery, feed_links
 from tests.routes_client import routes_client
@@ -186,10 +187,12 @@ def test_hostile_text_is_escaped_and_the_feed_still_parses(client, demo_kb):
         doc = Document(source_id=source_id, key="hostile", title=hostile, summary=hostile, url="javascript:alert(1)")
         session.add(doc)
         session.flush()
+        assert doc.id is not None
         session.add(Mention(document_id=doc.id, entity_slug="nvidia", count=1))
         event = Event(key="hostile-event", date=utcnow().date(), kind="statement", title=hostile, summary=hostile)
         session.add(event)
         session.flush()
+        assert event.id is not None
         session.add(EventEntity(event_id=event.id, entity_slug="nvidia", role="subject"))
         session.commit()
     response = client.get("/feeds/entity/nvidia.atom")
@@ -364,3 +367,19 @@ def test_feed_links_are_the_feeds_own_paths():
     assert feed_links("/timeline", "status=final&since=2025-01-01")[0][2] == (
         "feeds/timeline.atom?status=final&since=2025-01-01"
     )
+
+
+# ---- OPML -------------------------------------------------------------------------------------------------
+
+
+def test_opml_lists_the_feed_subscriptions(client, demo_kb):
+    with demo_kb.session() as session:
+        session.add(Source(url="https://example.org/feed.xml", title="Example <feed> & co", kind="feed"))
+        session.commit()
+    response = client.get("/opml")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/x-opml; charset=utf-8"
+    assert response.headers["content-disposition"] == 'inline; filename="ai-policy-kb.opml"'
+    parsed = listparser.parse(response.content)
+    assert not parsed.bozo
+    assert ("https://example.org/feed.xml", "Example <feed> & co") in {(f.url, f.title) for f in parsed.feeds}

@@ -3,7 +3,7 @@
 Streamlit 1.67's `st.App` accepts extra Starlette routes and middleware;
 `streamlit run app.py` finds the `app = st.App(...)` assignment and serves it
 with uvicorn. Here: the Atom feeds (`/feeds/...`), the deadlines calendar
-(`/calendar.ics`), the OPML export (`/opml`) and, from kb/api.py, the JSON API
+(`/calendar.ics`), the OPML export of the subscriptions (`/opml`) and, from kb/api.py, the JSON API
 (`/api/...`); kb/ui/discovery.py adds the feeds' `<link rel="alternate">` to
 the pages.
 
@@ -44,6 +44,7 @@ from kb.entities import resolve
 from kb.errors import UserInputError
 from kb.events.candidates import DEADLINE_KINDS
 from kb.feeds_out import FeedInfo
+from kb.opml import export_opml
 from kb.ui import queries
 from kb.ui.discovery import FeedDiscovery
 from kb.ui.resources import current_index, get_kb
@@ -210,14 +211,12 @@ def deadline_events(
 
 @edge
 def opml(request: Request) -> Response:
-    """GET /opml: every subscription as OPML 2.0 (kb/opml.py), for a feed reader to import."""
-    from kb.opml import export_opml
-
+    """GET /opml: every feed subscription as OPML 2.0 (kb/opml.py), for a feed reader to import."""
     with get_kb().session() as session:
         body = export_opml(session)
-    # No Last-Modified: a source row records no time of its last edit (enabled, title), so the ETag alone decides.
-    disposition = 'inline; filename="ai-policy-kb.opml"'
-    return conditional(request, body, "text/x-opml; charset=utf-8", None, **{"Content-Disposition": disposition})
+    # No validators: the document carries its own creation time, so it differs on every request.
+    headers = {"Content-Disposition": 'inline; filename="ai-policy-kb.opml"', "Cache-Control": "no-cache"}
+    return Response(body, media_type="text/x-opml; charset=utf-8", headers=headers)
 
 
 ROUTES = [

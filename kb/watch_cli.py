@@ -8,12 +8,13 @@ only ever written by the writer.
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
 from kb.cli_params import DATE
 from kb.context import open_kb
-from kb.errors import UserInputError
+from kb.errors import KBError, UserInputError
 
 
 @click.group("watch")
@@ -138,3 +139,31 @@ def watch_remove(watch_id):
     with kb.session() as session:
         watches.remove(session, watch_id)
     click.echo(f"removed watch {watch_id}")
+
+
+@watch.command("send-alerts")
+def watch_send_alerts():
+    """Send the watches' unsent alerts now (the writer sends them after every poll that stores news).
+
+    A running writer is asked to do it; without one it is done here. Exit code 1
+    when a watch's alerts are failing.
+    """
+    from kb import alerts, watches, writer
+
+    kb = open_kb()
+    if writer.writer_running(kb):
+        click.echo("a writer is running: asked it to send the alerts", err=True)
+        answer = writer.wait_for(kb, writer.request(kb, "alerts"), timeout=900)
+        if answer is None or answer.status not in ("done", "failed"):
+            raise KBError("the writer has not sent the alerts yet; `kb watch list` shows failing ones")
+        if answer.status == "failed":
+            raise KBError(f"the writer could not send the alerts: {answer.error}")
+        click.echo(answer.result)
+    else:
+        click.echo(alerts.send_alerts(kb).line())
+    with kb.session() as session:
+        failing = [w for w in watches.all_watches(session) if w.alert_failures]
+    for w in failing:
+        click.echo(f"watch {w.id} ({w.name}): alerts failing ({w.alert_failures}x): {w.alert_error}", err=True)
+    if failing:
+        sys.exit(1)

@@ -5,6 +5,8 @@ now, poll everything, reindex, relink), refreshes every due source (several
 at once, never two from the same host at once, each under its lease), and
 indexes what the round stored. It holds the `writer` lease while it runs, so
 the app can tell whether one is running, and stops cleanly when asked.
+After a round that stored new or changed documents it sends the watches'
+alerts (kb/alerts.py); an alert that cannot be sent never stops it.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from kb import leases, pending
+from kb import alerts, leases, pending
+from kb.alert_channels import Retry
 from kb.context import KB
 from kb.errors import KBError
 from kb.models import Source, WriterRequest, utcnow
@@ -29,7 +33,8 @@ from kb.pipeline import Outcome, PollSummary, describe, due_sources, refresh_sou
 log = logging.getLogger(__name__)
 WRITER_LEASE = "writer"
 LEASE_TTL = 60.0  # renewed every round; a writer gone for a minute is gone
-ACTIONS = ("poll", "poll_all", "reindex", "relink", "demo")
+ACTIONS = ("poll", "poll_all", "reindex", "relink", "demo", "alerts")
+ALERTS_BUSY_WAIT = 10.0  # seconds before trying again when another process was sending alerts
 
 
 class WriterRunning(KBError):
@@ -51,11 +56,14 @@ class Writer:
     holder: str = field(default_factory=leases.new_holder)
     on_outcome: Callable[[Outcome], None] | None = None
     parent_pid: int | None = None  # a writer started by the app stops when the app is gone
+    alert_retry: Retry | None = None  # how webhooks are retried within a run (tests make it fast)
     _stop: threading.Event = field(default_factory=threading.Event)
     _running: dict[Future[Outcome], Job] = field(default_factory=dict)
     _waiting: list[Job] = field(default_factory=list)  # asked for, not started (host busy)
     _open_requests: dict[int, set[int]] = field(default_factory=dict)  # request id -> source ids left
     _answers: dict[int, list[Outcome]] = field(default_factory=dict)  # request id -> outcomes so far
+    _alerts_due: bool = False  # something was stored since the last alert run
+    _alerts_at: datetime | None = None  # a watch's backoff ends, or more items wait: run again then
 
     def stop(self) -> None:
         self._stop.set()
@@ -75,6 +83,7 @@ class Writer:
                 if rounds is None or done < rounds:
                     self._stop.wait(self.tick)
             self._drain(pool, wait=True)
+            self._send_alerts_if_due()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             self._flush()
@@ -90,6 +99,7 @@ class Writer:
         self._take_requests()
         self._schedule(pool)
         self._drain(pool, wait=False)
+        self._send_alerts_if_due()
 
     def run_until_idle(self, *, timeout: float = 300.0) -> None:
         """Refresh every due source and answer every request, then return (one full round)."""
@@ -103,6 +113,7 @@ class Writer:
             while (self._running or self._waiting) and time.monotonic() < deadline:
                 self._drain(pool, wait=True, first_only=True)
                 self._schedule(pool, due=False)
+            self._send_alerts_if_due()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             self._flush()
@@ -138,11 +149,15 @@ class Writer:
             elif request.action == "reindex":
                 self._finish(request.id, result=f"indexed {pending.rebuild(self.kb)} documents")
             elif request.action == "relink":
+                self._alerts_due = True  # events may have changed
                 self._finish(request.id, result=self._relink())
             elif request.action == "demo":
                 from kb.demo import load_demo
 
+                self._alerts_due = True
                 self._finish(request.id, result=load_demo(self.kb).line())
+            elif request.action == "alerts":
+                self._finish(request.id, result=self._send_alerts().line())
             else:
                 self._finish(request.id, error=f"unknown action {request.action!r}")
         except Exception as exc:  # a request's failure is recorded on it; the writer goes on
@@ -256,13 +271,37 @@ class Writer:
 
         kb_index.sweep_generations(self.kb.config.index_dir)
         self._flush()
+        self._alerts_due = True  # a writer killed before it sent its alerts left them unsent
 
     def _flush(self) -> str | None:
         """Index what the finished refreshes stored; the problem, when the index could not take it."""
         flushed = pending.flush(self.kb)
         if flushed.error:
             log.warning("%s", flushed.error)
+        if flushed.indexed or flushed.removed:  # new or changed documents, now findable by saved searches too
+            self._alerts_due = True
         return flushed.error
+
+    # ---- alerts ------------------------------------------------------------------------------
+
+    def _send_alerts_if_due(self) -> None:
+        """Send alerts when documents were stored, or when a watch's wait is over."""
+        if not self._alerts_due and (self._alerts_at is None or self._alerts_at > utcnow()):
+            return
+        try:
+            self._send_alerts()
+        except Exception:  # alerts never stop the writer; the next stored document tries again
+            log.exception("alerts could not be sent")
+
+    def _send_alerts(self) -> alerts.AlertSummary:
+        self._alerts_due = False
+        summary = alerts.send_alerts(self.kb, retry=self.alert_retry)
+        self._alerts_at = summary.again_at
+        if summary.busy:
+            self._alerts_at = utcnow() + timedelta(seconds=ALERTS_BUSY_WAIT)
+        if summary.sent or summary.failed:
+            log.info("alerts: %s", summary.line())
+        return summary
 
 
 def _summary(outcomes: list[Outcome]) -> str:

@@ -102,7 +102,9 @@ def _entry(feed: ET.Element, item: Item, base_url: str) -> None:
     _text(entry, "id", tag_id(item.key))
     _text(entry, "title", item.title or "(untitled)", type="text")
     _text(entry, "updated", rfc3339(item.updated))
-    if item.published is not None:
+    # An event's date can lie ahead (a deadline); as `published` it would pin the entry above
+    # everything in readers that sort by it, so a date after the entry's last change is left out.
+    if item.published is not None and item.published <= item.updated:
         _text(entry, "published", rfc3339(item.published))
     _link(entry, "alternate", base_url + item.app_path, "text/html")
     if item.source_url:

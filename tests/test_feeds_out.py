@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import feedparser
 import listparser
@@ -26,10 +26,11 @@ from starlette.testclient import TestClient
 
 from kb import watches
 from kb.events.candidates import DEADLINE_KINDS
-from kb.feeds_out import TAG, xml_text
+from kb.feeds_out import TAG, FeedInfo, atom_feed, xml_text
 from kb.models import Document, Event, EventEntity, Mention, Source, utcnow
 from kb.search import search
 from kb.ui.discovery import FeedDiscovery, feed_links
+from kb.watches import Item
 from tests.routes_client import routes_client
 
 A = "{http://www.w3.org/2005/Atom}"
@@ -140,6 +141,26 @@ def test_an_empty_feed_is_valid_and_keeps_a_stable_updated_time(client):
     assert feedparser.parse(first.content).feed.updated == "1970-01-01T00:00:00Z"
     again = client.get("/feeds/search.atom?q=zzzzunmatched", headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304
+
+
+def test_ids_stay_the_same_through_another_host_name(client):
+    here = feedparser.parse(client.get("/feeds/entity/nvidia.atom").content)
+    there = feedparser.parse(client.get("/feeds/entity/nvidia.atom", headers={"Host": "kb.example.org"}).content)
+    assert there.feed.id == here.feed.id and [e.id for e in there.entries] == [e.id for e in here.entries]
+    assert there.entries[0].link.startswith("http://kb.example.org/")
+
+
+def test_a_date_ahead_of_the_last_change_is_no_published_time():
+    changed = datetime(2025, 1, 1, 12, 0, 0, 123456)
+    items = [
+        Item("event:1", "event", 1, "Comments due", "", changed, changed + timedelta(days=30), None, "timeline"),
+        Item("event:2", "event", 2, "Rule published", "", changed, changed - timedelta(days=1), None, "timeline"),
+    ]
+    info = FeedInfo("feeds/timeline.atom", "Timeline", "timeline")
+    body = atom_feed(info, items, "https://kb.example.org/", self_url="https://kb.example.org/feeds/timeline.atom")
+    feed = feedparser.parse(body)
+    assert feed.bozo == 0 and feed.feed.updated == "2025-01-01T12:00:00Z"
+    assert "published" not in feed.entries[0] and feed.entries[1].published == "2024-12-31T12:00:00Z"
 
 
 # ---- conditional GET and changes --------------------------------------------------------------------

@@ -87,7 +87,8 @@ class FeedDiscovery:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         links = []
         if scope["type"] == "http" and scope["method"] == "GET":
-            path = scope["path"][len(scope.get("root_path", "")) :] or "/"
+            path, root = scope["path"], scope.get("root_path", "")
+            path = (path[len(root) :] if root and path.startswith(root) else path) or "/"
             links = feed_links(path, scope.get("query_string", b"").decode("latin-1"))
         if not links:
             await self.app(scope, receive, send)

@@ -55,6 +55,7 @@ ATOM = "application/atom+xml; charset=utf-8"
 CALENDAR = "text/calendar; charset=utf-8"
 CALENDAR_LIMIT = 2000  # deadlines in the calendar, upcoming first
 SITE = "AI policy KB"
+WATCH_SUBTITLES = {"search": "A saved search", "entity": "A followed entity", "timeline": "A timeline filter"}
 
 
 def health_kb(request: Request) -> JSONResponse:
@@ -128,7 +129,7 @@ def watch_feed(request: Request) -> Response:
     with kb.session() as session:
         watch = watches.get(session, request.path_params["id"])
         page = watches.app_path(watch.kind, watches.params_of(watch))
-        info = FeedInfo(watches.feed_path(watch), f"{watch.name} · {SITE}", page, f"A {watch.kind} watch")
+        info = FeedInfo(watches.feed_path(watch), f"{watch.name} · {SITE}", page, WATCH_SUBTITLES.get(watch.kind, ""))
         items = watches.items(kb, session, watch)
     return atom_response(request, info, items)
 

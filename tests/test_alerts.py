@@ -435,3 +435,22 @@ def test_events_are_items_too(kb, feed, receiver):
     assert len(keys) <= alerts.MAX_ITEMS and hook.posts[0][0]["watch"]["kind"] == "timeline"
     alerts.send_alerts(kb)  # a second alert only when the first was full
     assert len(hook.posts) == (1 if len(keys) < alerts.MAX_ITEMS else 2)
+
+
+def test_a_send_that_crashes_records_nothing_and_the_next_run_sends(kb, feed, receiver, monkeypatch):
+    from kb import alert_channels
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed")
+
+    hook = receiver()
+    w = follow(kb, webhook=hook.url)
+    poll(kb, [subscribe(kb, feed.add("/f.xml", reports(1, 2)))])
+    with monkeypatch.context() as patch:
+        patch.setattr(alert_channels, "post_json", killed)
+        summary = alerts.send_alerts(kb)
+    assert summary.failed[0].error == "RuntimeError: killed" and hook.posts == []
+    with kb.session() as session:
+        assert session.exec(select(WatchDelivery)).all() == []
+    alerts.send_alerts(kb)
+    assert len(hook.keys(0)) == 2 and watch_row(kb, w.id).alert_error is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 
 import pytest
@@ -29,6 +30,16 @@ def fresh_caches():
 def test_streamlit_run_finds_the_asgi_app_in_app_py():
     found = discover_asgi_app(ROOT / "app.py")
     assert found.is_asgi_app and found.import_string == "app:app"
+
+
+@pytest.mark.parametrize("script", ["app.py", "kb/webapp.py"])
+def test_both_entry_scripts_serve_the_routes_and_the_feed_discovery(script):
+    """`streamlit run` and `kb app` get the same server: ROUTES and MIDDLEWARE passed to st.App."""
+    tree = ast.parse((ROOT / script).read_text(encoding="utf-8"))
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and ast.unparse(n.func) == "st.App"]
+    assert len(calls) == 1
+    assert {k.arg: ast.unparse(k.value) for k in calls[0].keywords} == {"routes": "ROUTES", "middleware": "MIDDLEWARE"}
+    assert discover_asgi_app(ROOT / script).is_asgi_app
 
 
 def test_health_route_counts_documents_and_sources(kb):

@@ -20,7 +20,7 @@ from kb import settings
 from kb.context import open_kb
 from kb.demo import load_demo
 from tests import pg
-from tests.helpers import LoopbackServer
+from tests.helpers import LoopbackServer, build_template
 
 BACKENDS = ("sqlite", "postgres")
 # KB_TEST_BOTH_DATABASES=all doubles every test that opens a store, marked or not: a sweep for
@@ -86,10 +86,26 @@ def kb_env(tmp_path, monkeypatch, database_url):
     return home
 
 
+@pytest.fixture(scope="session")
+def empty_template(tmp_path_factory) -> Path:
+    """A KB_HOME with a new SQLite store migrated to the head revision, made once per run: `kb`
+    copies it instead of running every migration again for each test (tests/test_db.py and
+    every `kb_env` test that opens a store still migrate new stores)."""
+    home = tmp_path_factory.mktemp("empty-template") / "kbhome"
+    build_template(home, lambda kb: None)
+    return home
+
+
 @pytest.fixture
-def kb(kb_env):
-    """An initialised knowledge base: a real database (SQLite, or PostgreSQL when parametrised) and a real Whoosh index."""
-    instance = open_kb(settings.load())
+def kb(kb_env, database_url, request):
+    """An initialised knowledge base: a real database (SQLite, or PostgreSQL when parametrised) and a real Whoosh index.
+
+    On SQLite the new store is a copy of `empty_template`: the same file a first `open_kb` makes."""
+    config = settings.load()
+    path = config.home / "kb.sqlite3"
+    if config.database_url == f"sqlite:///{path}" and not path.exists():
+        shutil.copytree(request.getfixturevalue("empty_template"), config.home, symlinks=True, dirs_exist_ok=True)
+    instance = open_kb(config)  # finds the schema at the head revision, or migrates it
     yield instance
     instance.reopen_index()
     instance.engine.dispose()
@@ -99,12 +115,7 @@ def kb(kb_env):
 def demo_template(tmp_path_factory) -> Path:
     """A KB_HOME (SQLite) with the demo corpus loaded, built once per run: `demo_kb` copies it."""
     home = tmp_path_factory.mktemp("demo-template") / "kbhome"
-    instance = open_kb(settings.load({"KB_HOME": str(home)}))
-    try:
-        summary = load_demo(instance)
-    finally:
-        instance.reopen_index()
-        instance.engine.dispose()
+    summary = build_template(home, load_demo)
     assert summary.count("failed") == 0 and not any(o.warning for o in summary.outcomes), summary.line()
     return home
 

@@ -1,18 +1,25 @@
-"""Test helpers: a real loopback HTTP server whose routes tests define."""
+"""Test helpers: a real loopback HTTP server whose routes tests define, and store templates."""
 
 from __future__ import annotations
 
 import contextlib
 import gzip
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+
+from kb import settings
+from kb.context import KB, open_kb
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = (ROOT.parent / "shared" / "fixtures").resolve()
@@ -35,6 +42,28 @@ def fixture_file(path: Path) -> Path:
 def needs_fixtures(path: Path) -> pytest.MarkDecorator:
     """A mark that skips tests when `path` is missing, unless KB_REQUIRE_FIXTURES=1 makes them run (and fail)."""
     return pytest.mark.skipif(not path.exists() and not REQUIRE_FIXTURES, reason=f"fixtures not found at {path}")
+
+
+def build_template(home: Path, build: Callable[[KB], T]) -> T:
+    """Open a new SQLite store in `home`, run `build` on it and close it: a template that tests copy
+    (with `use_template`) instead of building the same store again. Loopback sources are allowed."""
+    instance = open_kb(settings.load({"KB_HOME": str(home), "KB_ALLOW_PRIVATE_ADDRESSES": "1"}))
+    try:
+        return build(instance)
+    finally:
+        instance.reopen_index()
+        instance.engine.dispose()
+
+
+def use_template(kb: KB, template: Path) -> None:
+    """Replace the SQLite store of `kb` (the test's own KB_HOME) with a copy of `template`.
+
+    The KB stays usable: its connections and its index are closed first and open again on next use."""
+    assert kb.config.database_url.startswith("sqlite:"), "a template is a SQLite store"
+    kb.reopen_index()
+    kb.engine.dispose()
+    shutil.rmtree(kb.config.home)
+    shutil.copytree(template, kb.config.home, symlinks=True)  # the index is a relative link to its generation
 
 
 @dataclass

@@ -13,6 +13,7 @@ from kb.models import Document, Mention
 from kb.pipeline import poll
 from kb.search import SearchRequest, search
 from kb.store import add_source
+from tests.helpers import LoopbackServer, build_template, use_template
 
 ITEMS = [
     (
@@ -63,14 +64,39 @@ def _feed(items) -> str:
     return f"<?xml version='1.0'?><rss version='2.0'><channel><title>Desk</title>{body}</channel></rss>"
 
 
-@pytest.fixture
-def corpus(kb, server):
+def _poll_corpus(kb, server) -> tuple[int, int]:
+    """Two sources on `server` holding ITEMS, polled into `kb`: their ids."""
     with kb.session() as session:
         a = add_source(session, allow_private=True, url=server.add("/a.xml", _feed(ITEMS[:3])), title="Desk A")
         b = add_source(session, allow_private=True, url=server.add("/b.xml", _feed(ITEMS[3:])), title="Desk B")
         session.commit()
         ids = (a.id, b.id)
-    poll(kb, list(ids))
+    summary = poll(kb, list(ids))
+    assert [o.status for o in summary.outcomes] == ["ok", "ok"], summary
+    return ids
+
+
+@pytest.fixture(scope="module")
+def corpus_template(tmp_path_factory):
+    """A KB_HOME with the corpus polled, built once for the module: `corpus` copies it.
+
+    Its server stays up for the module, so that the sources can be polled again."""
+    server = LoopbackServer()
+    home = tmp_path_factory.mktemp("search-corpus") / "kbhome"
+    try:
+        ids = build_template(home, lambda kb: _poll_corpus(kb, server))
+        yield home, ids
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def corpus(request, kb, database_url):
+    """ITEMS in two sources, polled into this test's store (a copy of the module's template on SQLite)."""
+    if not database_url.startswith("sqlite:"):
+        return _poll_corpus(kb, request.getfixturevalue("server"))
+    home, ids = request.getfixturevalue("corpus_template")
+    use_template(kb, home)
     return ids
 
 

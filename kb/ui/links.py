@@ -8,6 +8,8 @@ Markdown link to its URL.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
@@ -27,7 +29,7 @@ PAGES = {
 def page_link(
     page: str,
     label: object,
-    params: dict[str, str] | None = None,
+    params: Mapping[str, str | list[str]] | None = None,
     *,
     icon: str | None = None,
     limit: int = 200,

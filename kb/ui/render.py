@@ -11,6 +11,7 @@ renders none. Links are built only for http(s) URLs (`safe_url`).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from urllib.parse import urlencode, urlsplit
 
 # CommonMark lets any ASCII punctuation be backslash-escaped, which makes it
@@ -89,13 +90,13 @@ def md_link(label: object, url: str | None) -> str:
     return f"[{text}]({target.replace('(', '%28').replace(')', '%29')})"
 
 
-def internal_href(url_path: str, params: dict[str, str] | None = None) -> str:
-    """A relative link to an app page (`url_path` is ours, the parameters are encoded)."""
-    query = urlencode(params or {})
+def internal_href(url_path: str, params: Mapping[str, str | list[str]] | None = None) -> str:
+    """A relative link to an app page (`url_path` is ours, the parameters are encoded; a list repeats)."""
+    query = urlencode(params or {}, doseq=True)
     return f"{url_path}?{query}" if query else url_path
 
 
-def internal_link(label: object, url_path: str, params: dict[str, str] | None = None) -> str:
+def internal_link(label: object, url_path: str, params: Mapping[str, str | list[str]] | None = None) -> str:
     """A Markdown link to an app page with an escaped label."""
     return f"[{escape_inline(label) or url_path}]({internal_href(url_path, params)})"
 

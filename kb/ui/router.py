@@ -6,10 +6,12 @@ package, started by `kb app`) call `run()` on every rerun.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import streamlit as st
 
+log = logging.getLogger(__name__)
 VIEWS = Path(__file__).resolve().parent.parent / "views"
 
 # (page file, title, Material icon, URL path); the first one is the default page.
@@ -18,6 +20,7 @@ PAGES = [
     ("timeline.py", "Timeline", ":material/timeline:", "timeline"),
     ("entities.py", "Entities", ":material/label:", "entities"),
     ("providers.py", "Providers", ":material/public:", "providers"),
+    ("watches.py", "Watches", ":material/notifications:", "watches"),
     ("sources.py", "Sources", ":material/rss_feed:", "sources"),
     ("document.py", "Document", ":material/article:", "document"),
 ]
@@ -29,10 +32,13 @@ def run() -> None:
     from kb.ui.resources import ensure_demo, get_kb, page_edge
 
     st.set_page_config(page_title="AI policy KB", page_icon=":material/policy:", layout="wide")
+    with page_edge():
+        ensure_demo(get_kb())
+    titles = {"watches.py": watches_title()}  # after the demo load: it counts in the store
     pages = [
         st.Page(
             VIEWS / name,
-            title=title,
+            title=titles.get(name, title),
             icon=icon,
             url_path=url_path,
             default=(i == 0),
@@ -40,6 +46,20 @@ def run() -> None:
         )
         for i, (name, title, icon, url_path) in enumerate(PAGES)
     ]
-    with page_edge():
-        ensure_demo(get_kb())
     st.navigation(pages).run()
+
+
+def watches_title() -> str:
+    """The Watches page's menu title, with the number of new items in all watches: "Watches (3)"."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kb.errors import KBError
+    from kb.ui.follow import count_label, total_new
+    from kb.ui.resources import get_kb
+
+    try:
+        total = total_new(get_kb())
+    except (KBError, SQLAlchemyError) as exc:  # the page itself says what is wrong; the menu just leaves the count out
+        log.warning("could not count new items for the menu: %s", exc)
+        return "Watches"
+    return f"Watches ({count_label(total)})" if total else "Watches"

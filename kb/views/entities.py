@@ -18,6 +18,7 @@ from kb.errors import NotFound
 from kb.registry import KINDS
 from kb.ui import charts, queries
 from kb.ui.event_cards import event_card
+from kb.ui.follow import follow_bar
 from kb.ui.links import entity_links, page_link
 from kb.ui.render import escape_inline, escape_md, kind_label, md_link, safe_url
 from kb.ui.resources import get_kb, page_edge
@@ -303,6 +304,7 @@ def show_entity(kb, entity) -> None:
         sources = queries.source_titles(session, [d.source_id for d in data.documents])
     page_link("entities", "All entities", icon=":material/arrow_back:")
     profile(entity, countries, events.total)
+    follow_bar(kb, "entity", {"id": [entity.slug]})
     main_column, side = st.columns([3, 2], gap="large")
     with main_column:
         timeline_section(entity, events)

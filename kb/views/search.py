@@ -11,6 +11,7 @@ import streamlit as st
 from kb.context import KB
 from kb.search import SORTS, Hit, SearchRequest, SearchResult, search
 from kb.ui import exports, queries
+from kb.ui.follow import follow_bar, request_params
 from kb.ui.links import entity_links, page_link
 from kb.ui.render import escape_inline, highlight_snippet, kind_label
 from kb.ui.resources import current_index, get_kb, index_version, page_edge
@@ -236,6 +237,7 @@ def display_names(kb: KB, result: SearchResult) -> tuple[dict[str, str], dict[st
 def main() -> None:
     kb = get_kb()
     st.title("Search")
+    follow_slot = st.container()  # filled once the search is known
     demo_note(kb)
     state.restore()
     st.text_input(
@@ -247,6 +249,8 @@ def main() -> None:
         label_visibility="collapsed",
     )
     result = current_result(kb)
+    with follow_slot:
+        follow_bar(kb, "search", request_params("search", result.request))
     titles, names = display_names(kb, result)
     sidebar(result, titles, names)
     messages(result)

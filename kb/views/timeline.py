@@ -16,6 +16,7 @@ from kb import timeline as tl
 from kb.events import KIND_GROUPS, KINDS, STATUS_LABELS, STATUSES
 from kb.ui import charts, exports, queries
 from kb.ui.event_cards import event_card, event_kind_label, group_help
+from kb.ui.follow import follow_bar, request_params
 from kb.ui.links import entity_links
 from kb.ui.render import escape_inline, safe_url
 from kb.ui.resources import get_kb, page_edge
@@ -355,6 +356,7 @@ def main() -> None:
         check_entities(session)
         entity_options, places = filter_options(str(kb.config.home))
         sidebar(entity_options, places)
+        follow_bar(kb, "timeline", request_params("timeline", events_query()), calendar=True)
         result = tl.timeline(session, events_query())
         if result.total and result.query.page > result.pages:  # a URL with a page past the end
             state.first_page()

@@ -2,8 +2,9 @@
 
 Starts `streamlit run app.py` on a free loopback port with a fresh KB_HOME
 (so the first start loads the demo corpus), drives Debian's Chromium with
-Playwright and saves one PNG per page: search, document, entities, entity,
-timeline, providers, sources. By default each shot is the 1400x1000
+Playwright and saves one PNG per page: search, document, entities, entity
+(followed first, so that the Watches page has a watch), timeline, providers,
+watches, sources. By default each shot is the 1400x1000
 viewport (what a README needs, and small files); `--full-page` takes whole
 pages. `tests/test_browser.py` reuses the helpers below.
 """
@@ -43,6 +44,7 @@ PAGES = [
     ("entity", f"/entities?id={ENTITY}", "Named together with"),
     ("timeline", "/timeline", "As of a date"),
     ("providers", "/providers", "Providers"),
+    ("watches", "/watches", "timeline filters you follow"),
     ("sources", "/sources", "due for a check"),
 ]
 
@@ -134,15 +136,24 @@ def shoot(page, path: Path, full_page: bool = True) -> Path:
     return path
 
 
+def follow(page, url: str, text: str | None = None) -> None:
+    """Press Follow on the page at `url`, once it shows `text` (the Watches page then lists it)."""
+    page.goto(url)
+    settle(page, text)
+    page.get_by_role("button").filter(has_text="Follow").first.click()
+    settle(page, "Following")
+
+
 def capture(page, base: str, out: Path, full_page: bool = False) -> list[Path]:
     """Screenshots of every page: Search (for H20), a Document from its results, then `PAGES`."""
     shots = []
     page.goto(f"{base}/?q=H20")
-    settle(page, "results")
+    settle(page, "results", timeout=240_000)  # the first start loads the demo corpus: slow on a busy machine
     shots.append(shoot(page, out / "search.png", full_page))
     page.locator('[data-testid="stPageLink"] a[href*="document"]').first.click()
     settle(page, "Text")
     shots.append(shoot(page, out / "document.png", full_page))
+    follow(page, f"{base}/entities?id={ENTITY}", "Named together with")
     for name, path, text in PAGES:
         page.goto(base + path)
         settle(page, text)
@@ -166,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         page = browser.new_page(viewport=VIEWPORT)
         for path in capture(page, base, args.out, full_page=args.full_page):
             print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
-            browser.close()
+        browser.close()
     return 0
 
 

@@ -1,4 +1,5 @@
-"""End to end in a real headless Chromium: `streamlit run app.py`, search, open a result, hostile feeds.
+"""End to end in a real headless Chromium: `streamlit run app.py`, search, open a result, hostile feeds,
+follow an entity and read its Atom feed.
 
 Needs Debian's Chromium at /usr/bin/chromium (CI installs it; Playwright's
 own browsers are never downloaded) and the playwright package. Without them
@@ -16,13 +17,14 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from urllib.request import urlopen
 
+import feedparser
 import pytest
 
 from kb import settings
 from kb.context import open_kb
 from kb.pipeline import poll
 from kb.store import add_source
-from tests.helpers import ROOT
+from tests.helpers import ROOT, rss
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
@@ -315,3 +317,67 @@ def test_a_hostile_event_renders_as_inert_text(tmp_path, kb_env, server, watched
         assert page.get_by_text(f"Evidence {text}"[:40]).count() >= 1
         shots.shoot(page, ARTIFACTS / "xss-entity.png")
         assert_inert(page, server, pixel)
+
+
+def poll_loopback_feed(server, *items: tuple[str, str, str]) -> None:
+    """Serve a feed with `items` on the loopback server, subscribe to it once, and poll it (the real pipeline)."""
+    from sqlmodel import select
+
+    from kb.models import Source
+
+    url = server.add("/nvidia.xml", rss(*items, title="Loopback chip news"))
+    kb = open_kb(settings.load())
+    try:
+        with kb.session() as session:
+            source = session.exec(select(Source).where(Source.url == url)).first()
+            if source is None:
+                source = add_source(session, url=url, allow_private=True)
+                session.commit()
+            source_id = source.id
+        summary = poll(kb, [source_id])
+        assert summary.count("failed") == 0 and summary.new >= 1, summary.line()
+    finally:
+        kb.reopen_index()
+        kb.engine.dispose()
+
+
+def watch_line(page, base: str) -> str:
+    """Open the Watches page; the list's line under the entity watch ("Entity · 2 new · seen ...")."""
+    page.goto(base + "/watches")
+    shots.settle(page, "Entity · ")
+    return page.locator('[data-testid="stCaptionContainer"]').filter(has_text="Entity · ").first.inner_text()
+
+
+def test_follow_an_entity_read_its_feed_and_see_new_items_after_a_poll(tmp_path, kb_env, server, watched):
+    page = watched
+    poll_loopback_feed(server, ("n1", "Nvidia ships a new chip", "Nvidia said the chip ships in March."))
+    with shots.serve(kb_env, log=tmp_path / "streamlit.log") as base:
+        shots.follow(page, base + "/entities?id=nvidia", "Named together with")
+        shots.settle(page, "Following · 0 new")
+        assert page.get_by_role("button").filter(has_text="Unfollow").count() == 1
+
+        page.get_by_role("button").filter(has_text="Feed").first.click()  # the popover with the feed URL
+        code = page.locator('[data-testid="stCode"]').filter(has_text="feeds/entity/nvidia.atom").first
+        code.wait_for(timeout=10_000)
+        feed_url = code.inner_text().strip()
+        assert feed_url == base + "/feeds/entity/nvidia.atom", feed_url
+        shots.shoot(page, ARTIFACTS / "entity-follow.png")
+        page.keyboard.press("Escape")
+        with urlopen(feed_url, timeout=10) as response:
+            feed = feedparser.parse(response.read(), response_headers=dict(response.headers))
+        assert feed.bozo == 0, feed.bozo_exception
+        assert any("Nvidia ships a new chip" in e.title for e in feed.entries), [e.title for e in feed.entries]
+
+        line = watch_line(page, base)
+        assert "nothing new" in line, line
+        poll_loopback_feed(
+            server,
+            ("n1", "Nvidia ships a new chip", "Nvidia said the chip ships in March."),
+            ("n2", "Nvidia opens a second plant", "Nvidia will build more chips."),
+            ("n3", "Nvidia licenses arrive", "Nvidia got its export licenses."),
+        )
+        line = watch_line(page, base)
+        assert "2 new" in line, line
+        assert "Watches (2)" in page.locator('[data-testid="stSidebarNav"]').inner_text()
+        shots.shoot(page, ARTIFACTS / "watches.png")
+    assert not page.errors and not page.dialogs

@@ -212,6 +212,12 @@ def poll(everything, source_ids):
     with click.progressbar(length=len(ids), label="polling", file=sys.stderr) as bar:
         summary = run_poll(kb, ids, force=False, progress=lambda _o: bar.update(1))
     _echo_outcomes(summary)
+    if summary.new or summary.updated:  # as the writer does after it stores something
+        from kb.alerts import send_alerts
+
+        sent = send_alerts(kb)
+        if sent.sent or sent.failed or sent.busy:
+            click.echo(sent.line())
 
 
 def _echo_outcomes(summary) -> None:

@@ -162,3 +162,22 @@ def test_cli_add_list_show_remove(demo_kb, capsys, server):
     assert code == 0
     code, _, err = cli(capsys, "watch", "show", "1")
     assert code == 1 and "no watch 1" in err
+
+
+def test_kb_poll_sends_the_alerts_of_what_it_stored(kb, capsys, server):
+    from tests.test_alerts import Receiver
+
+    hook = Receiver()
+    try:
+        with kb.session() as session:
+            watches.add(session, "search", {"q": "H20"}, notify={"webhook": hook.url})
+        url = server.add("/f.xml", rss(("r1", "H20 licences granted", "Nvidia H20 exports resume.")))
+        code, out, _ = cli(capsys, "sources", "add", url, "--no-poll")
+        assert code == 0
+        code, out, _ = cli(capsys, "poll")
+        assert code == 0 and "1 alerts sent (1 items)" in out
+        assert [i["title"] for i in hook.posts[0][0]["items"]] == ["H20 licences granted"]
+        code, out, _ = cli(capsys, "poll", "--all")  # nothing new: no alert, no line about alerts
+        assert code == 0 and "alerts" not in out and len(hook.posts) == 1
+    finally:
+        hook.close()

@@ -111,15 +111,10 @@ def choice_param(raw: Mapping[str, list[str]], name: str, choices: tuple[str, ..
 
 
 def resolve_params(session: Session, kind: str, params: dict[str, list[str]]) -> dict[str, list[str]]:
-    """The checked parameters with entity slugs resolved (merges followed); UserInputError for an
-    unknown one. The search index keeps slugs lower-case, as the Search page writes them."""
-    slugs = params.get("entity")
-    if not slugs:
-        return params
-    if kind == "search":
-        slugs = [s.lower() for s in slugs]
+    """The checked parameters with entity slugs resolved (see `watches.resolve_params`); an unknown
+    one is bad input (400) here, not a missing page."""
     with unknown_is_bad_input():
-        return {**params, "entity": list(dict.fromkeys(tl.resolve_entities(session, slugs)))}
+        return watches.resolve_params(session, kind, params)
 
 
 def paged(

@@ -200,12 +200,7 @@ def add(
     notify: Mapping[str, object] | None = None,
 ) -> Watch:
     """A new watch (committed). An entity watch needs a known entity; parameters are checked."""
-    checked = clean_params(kind, params)
-    if kind == "entity":
-        slug = checked["id"][0]
-        checked["id"] = resolve_entities(session, [slug])[:1] or [slug]
-    elif kind == "timeline" and checked.get("entity"):
-        checked["entity"] = resolve_entities(session, checked["entity"])
+    checked = resolve_params(session, kind, clean_params(kind, params))
     query = checked.pop("q", [""])[0] if kind == "search" else ""
     watch = Watch(
         name=(name or "").strip()[:200] or default_name(session, kind, {**checked, "q": [query]}),
@@ -217,6 +212,39 @@ def add(
     session.add(watch)
     session.commit()
     session.refresh(watch)
+    return watch
+
+
+def resolve_params(session: Session, kind: str, checked: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Checked parameters with entity slugs as the store keeps them: merges followed (NotFound for
+    an unknown one), and lower-case for a search (the index keeps them so). A watch, a feed and the
+    API all ask with these, so the same view always finds the same watch."""
+    out = {k: list(v) for k, v in checked.items()}
+    if kind == "entity":
+        out["id"] = resolve_entities(session, out["id"][:1])[:1]
+    elif out.get("entity"):
+        slugs = [s.lower() for s in out["entity"]] if kind == "search" else out["entity"]
+        out["entity"] = list(dict.fromkeys(resolve_entities(session, slugs)))
+    return out
+
+
+def update(
+    session: Session, watch_id: int, *, name: str | None = None, notify: Mapping[str, object] | None = None
+) -> Watch:
+    """Rename a watch or change its alerts (committed); a changed alert target starts again
+    without the old target's failures."""
+    watch = get(session, watch_id)
+    if name is not None:
+        if not name.strip():
+            raise UserInputError("a watch needs a name")
+        watch.name = name.strip()[:200]
+    if notify is not None:
+        checked = check_notify(notify)
+        if checked != (watch.notify or {}):
+            watch.alert_error, watch.alert_failures, watch.next_alert_at = None, 0, None
+        watch.notify = checked
+    session.add(watch)
+    session.commit()
     return watch
 
 
@@ -251,7 +279,10 @@ def all_watches(session: Session) -> list[Watch]:
 
 def find(session: Session, kind: str, params: Mapping[str, Sequence[str] | str]) -> Watch | None:
     """The watch that already follows exactly this, if any (so "Follow" does not make two)."""
-    checked = clean_params(kind, params)
+    try:
+        checked = resolve_params(session, kind, clean_params(kind, params))
+    except NotFound:  # an entity nobody can follow is followed by no watch
+        return None
     query = checked.pop("q", [""])[0] if kind == "search" else ""
     for watch in session.exec(select(Watch).where(Watch.kind == kind, Watch.query == query)):
         if (watch.filters or {}) == checked:

@@ -181,3 +181,25 @@ def test_kb_poll_sends_the_alerts_of_what_it_stored(kb, capsys, server):
         assert code == 0 and "alerts" not in out and len(hook.posts) == 1
     finally:
         hook.close()
+
+
+def test_the_same_view_finds_the_same_watch_whatever_the_slug_case(demo_kb):
+    with demo_kb.session() as session:
+        made = watches.add(session, "search", {"q": "H20", "entity": ["Nvidia"]})
+        assert made.filters == {"entity": ["nvidia"]}  # as the index keeps entity slugs
+        assert watches.find(session, "search", {"q": "H20", "entity": ["NVIDIA"]}).id == made.id
+        assert watches.find(session, "entity", {"id": "no-such-entity"}) is None
+
+
+def test_update_renames_and_a_new_alert_target_forgets_old_failures(demo_kb):
+    with demo_kb.session() as session:
+        made = watches.add(session, "entity", {"id": "nvidia"}, notify={"webhook": "https://a.example.org/h"})
+        made.alert_error, made.alert_failures = "webhook: HTTP 500", 3
+        session.add(made)
+        session.commit()
+        same = watches.update(session, made.id, name=" Chips ", notify={"webhook": "https://a.example.org/h"})
+        assert (same.name, same.alert_failures) == ("Chips", 3)
+        moved = watches.update(session, made.id, notify={"webhook": "https://b.example.org/h"})
+        assert (moved.alert_error, moved.alert_failures) == (None, 0)
+        with pytest.raises(UserInputError):
+            watches.update(session, made.id, name="  ")

@@ -13,7 +13,6 @@ written by the writer.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Mapping
 from datetime import date
@@ -27,7 +26,7 @@ from kb import watches
 from kb.context import KB
 from kb.errors import KBError, NotFound, UserInputError
 from kb.models import Document, Event, Watch
-from kb.timeline import DEADLINE_KINDS, expand_kinds, resolve_entities
+from kb.timeline import DEADLINE_KINDS, expand_kinds
 from kb.ui import router
 from kb.ui.links import page_link
 from kb.ui.render import escape_inline, md_link, safe_url
@@ -167,11 +166,7 @@ def total_new(kb: KB) -> int:
 
 
 def find_watch(session: Session, kind: str, params: Mapping[str, list[str]]) -> Watch | None:
-    """The watch that follows exactly this view; timeline entity slugs are taken through merges
-    first, as `watches.add` stores them."""
-    if kind == "timeline" and params.get("entity"):
-        with contextlib.suppress(NotFound):
-            params = {**params, "entity": resolve_entities(session, params["entity"])}
+    """The watch that follows exactly this view (slugs taken through merges, as `watches.add` stores them)."""
     return watches.find(session, kind, params)
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 import streamlit as st
 
 from kb import watches
-from kb.errors import KBError, NotFound, UserInputError
+from kb.errors import KBError, NotFound
 from kb.models import Watch
 from kb.ui import follow
 from kb.ui.links import page_link
@@ -175,16 +175,8 @@ def save_settings(watch_id: int | None, name: str, hook: str, emails: str) -> No
     """Rename the watch and set its alerts; a changed alert target starts again without past failures."""
     addresses = [a for a in ADDRESS_SEPARATORS.split(emails) if a]
     try:
-        if not name.strip():
-            raise UserInputError("a watch needs a name")
-        notify = watches.check_notify({"webhook": hook.strip(), "email": addresses})
         with get_kb().session() as session:
-            watch = watches.get(session, watch_id or 0)
-            if notify != (watch.notify or {}):
-                watch.alert_error, watch.alert_failures, watch.next_alert_at = None, 0, None
-            watch.name, watch.notify = name.strip()[:200], notify
-            session.add(watch)
-            session.commit()
+            watches.update(session, watch_id or 0, name=name, notify={"webhook": hook.strip(), "email": addresses})
     except KBError as exc:
         st.error(sentence(exc), icon=":material/error:")
         return

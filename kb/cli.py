@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from kb import index as kb_index
 from kb import settings
+from kb.availability_cli import add_defaults, availability
 from kb.cli_params import DATE
 from kb.context import bring_up_to_date, explain, open_kb
 from kb.errors import KBError, UserInputError
@@ -446,6 +447,8 @@ def demo():
 
 
 cli.add_command(timeline)
+cli.add_command(availability)
+sources.add_command(add_defaults)
 cli.add_command(watch)
 
 

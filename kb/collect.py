@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ingest import feeds
+from ingest.availability import AvailabilityPage, PageNotUnderstood
 from ingest.fetch import FetchResult, fetch
 from ingest.records import Item
 from kb.context import KB
@@ -27,6 +28,10 @@ class Collected:
     title: str = ""
     warning: str | None = None
     ttl: int | None = None  # minutes the feed asks readers to wait (RSS <ttl>)
+    # An availability page (kind `availability`): the list read, or why none could be read.
+    # The pipeline records either as a snapshot (kb.snapshots.record).
+    page: AvailabilityPage | None = None
+    page_failure: PageNotUnderstood | None = None
 
     @property
     def not_modified(self) -> bool:
@@ -36,15 +41,21 @@ class Collected:
 Collector = Callable[[KB, Source, bool], Collected]
 
 
-def collect_feed(kb: KB, source: Source, force: bool) -> Collected:
-    """One conditional GET, then the feed parser."""
+def conditional_get(kb: KB, source: Source, force: bool) -> FetchResult:
+    """GET the source's URL with its validators (none when forced); a local file only for a
+    source marked `local` (the demo's)."""
     options = replace(kb.fetch_options, allow_file=bool(source.settings.get("local")))
-    response = fetch(
+    return fetch(
         source.url,
         etag=None if force else source.etag,
         last_modified=None if force else source.last_modified,
         options=options,
     )
+
+
+def collect_feed(kb: KB, source: Source, force: bool) -> Collected:
+    """One conditional GET, then the feed parser."""
+    response = conditional_get(kb, source, force)
     if response.not_modified:
         return Collected(response)
     parsed = feeds.parse_feed(response.content, response.url, response.headers)

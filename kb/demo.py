@@ -1,16 +1,23 @@
-"""The bundled demo corpus, loaded through the same feed ingestor as live feeds."""
+"""The bundled demo corpus, loaded through the same ingestors as live sources: the feeds
+through the feed parser, the providers' availability pages (dated copies written by the
+project) through the page parser, oldest copies as history and the newest as the source."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sqlmodel import Session
+
+from kb.availability_sources import default_pages
 from kb.context import KB
 from kb.errors import KBError
 from kb.pipeline import PollSummary, poll
 from kb.settings import DATA_DIR
+from kb.snapshots import date_in_name, load_saved_copy
 from kb.store import add_source, find_source_by_url
 
 DEMO_DIR = DATA_DIR / "demo"
+PAGES_DIR = DEMO_DIR / "availability"  # <key>/<YYYY-MM-DD>.html, one folder per default page
 DEMO_SUFFIXES = (".xml", ".atom", ".rss", ".json")
 
 
@@ -34,12 +41,42 @@ def load_demo(kb: KB, progress=None) -> PollSummary:
             )
             if source.id is not None:
                 ids.append(source.id)
+        ids += load_saved_pages(kb, session)
         session.commit()
     summary = poll(kb, ids, force=True, progress=progress)
     with kb.session() as session:
         load_curated(session, linker=kb.linker)
         session.commit()
     return summary
+
+
+def load_saved_pages(kb: KB, session: Session) -> list[int]:
+    """Subscribe each default availability page whose dated copies the demo has: the newest copy
+    is the source (polled like a live page), the older ones are loaded as its history."""
+    ids = []
+    for page in default_pages():
+        copies = sorted((PAGES_DIR / page.key).glob("*.html"))
+        if not copies:
+            continue
+        url = copies[-1].as_uri()
+        settings = {**page.settings, "page_url": page.url, "local": True, "demo": True}
+        source = find_source_by_url(session, url) or add_source(
+            session, url=url, kind="availability", title=page.title, settings=settings, allow_file=True
+        )
+        for path in copies[:-1]:
+            day = date_in_name(path)
+            if day is not None:
+                load_saved_copy(
+                    session,
+                    source,
+                    path,
+                    day,
+                    max_shrink=kb.config.availability_max_shrink,
+                    registry=kb.linker.registry,
+                )
+        if source.id is not None:
+            ids.append(source.id)
+    return ids
 
 
 def is_empty(kb: KB) -> bool:

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from ingest.errors import HTTPStatusError, IngestError
 from ingest.fetch import FetchResult
-from kb import federal_register, leases, pending
+from kb import federal_register, leases, pending, snapshots
 from kb.collect import Collected, Collector, collect_feed
 from kb.context import KB
 from kb.db import begin_write
@@ -68,6 +68,7 @@ class PollSummary:
 COLLECTORS: dict[str, Collector] = {
     "feed": collect_feed,
     "federal_register": federal_register.collect,
+    "availability": snapshots.collect,
 }
 
 Stage = Callable[[KB, Session, list[int]], Iterable[int]]
@@ -115,6 +116,8 @@ def _refresh(kb: KB, session: Session, source_id: int, force: bool) -> Outcome:
         begin_write(session)
         source = get_source(session, source_id)
         if collected.not_modified:
+            if source.kind == "availability":
+                snapshots.confirm_unchanged(session, source)
             _succeeded(kb, source, collected)
             session.commit()
             return Outcome(source_id, "not_modified")
@@ -122,6 +125,8 @@ def _refresh(kb: KB, session: Session, source_id: int, force: bool) -> Outcome:
         pending.mark(session, run_stages(kb, session, stored.changed))
         source.title = source.title or collected.title
         source.warning = collected.warning
+        if source.kind == "availability":  # the list read (or why none was) becomes a snapshot, its changes events
+            source.warning = snapshots.record(kb, session, source, collected)
         _succeeded(kb, source, collected)
         session.commit()  # documents, mentions, events, index records and validators: all or nothing
     except Exception as exc:

@@ -139,6 +139,13 @@ SETTINGS: tuple[Setting, ...] = (
         shown="$KB_SMTP_USER when it is an address, else ai-policy-kb@localhost",
     ),
     Setting(
+        "availability_max_shrink",
+        "KB_AVAILABILITY_MAX_SHRINK",
+        lambda: "0.2",
+        "Largest share (0 to 1) of a provider's list of countries that may disappear in one check; a larger "
+        "drop is held back as a likely parse failure: no events, and a warning on the source.",
+    ),
+    Setting(
         "registry_dir",
         "KB_REGISTRY_DIR",
         lambda: str(DATA_DIR / "entities"),
@@ -175,6 +182,7 @@ class Config:
     allow_private_addresses: bool
     read_only: bool
     registry_dir: Path
+    availability_max_shrink: float
     public_url: str
     smtp_host: str
     smtp_port: int
@@ -205,6 +213,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         allow_private_addresses=_flag(raw["allow_private_addresses"]),
         read_only=_flag(raw["read_only"]),
         registry_dir=Path(raw["registry_dir"]),
+        availability_max_shrink=min(1.0, max(0.0, float(raw["availability_max_shrink"]))),
         public_url=raw["public_url"].rstrip("/"),
         smtp_host=raw["smtp_host"].strip(),
         smtp_port=int(raw["smtp_port"]),

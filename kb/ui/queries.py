@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func
@@ -10,13 +10,12 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from kb import timeline as tl
+from kb.availability import service_sides
 from kb.errors import NotFound
 from kb.models import Document, Entity, Event, EventDocument, EventEntity, Mention, Source
 from kb.timeline import TimelineQuery
 
 SERVICE_KINDS = {"service_restricted": "restricted", "service_available": "available"}
-COUNTRY_ROLES = ("target", "beneficiary")  # the country side of a service event
-MAX_EVENT_ROWS = 20_000
 
 
 def counts(session: Session) -> dict[str, int]:
@@ -93,76 +92,6 @@ def source_page(session: Session, *, offset: int = 0, limit: int = 50) -> tuple[
         else {}
     )
     return sources, per_source, int(total)
-
-
-@dataclass
-class Availability:
-    """Who serves whom on a date: the latest service event per (provider, country)."""
-
-    on: date
-    status: dict[tuple[str, str], tuple[str, date, str]] = field(default_factory=dict)  # -> (state, since, title)
-    names: dict[str, str] = field(default_factory=dict)
-    truncated: bool = False
-
-    @property
-    def providers(self) -> list[str]:
-        return sorted({p for p, _ in self.status}, key=self.name)
-
-    @property
-    def countries(self) -> list[str]:
-        return sorted({c for _, c in self.status}, key=self.name)
-
-    def name(self, slug: str) -> str:
-        return self.names.get(slug, slug)
-
-
-def service_event_count(session: Session) -> int:
-    return int(session.exec(select(func.count()).select_from(Event).where(col(Event.kind).in_(SERVICE_KINDS))).one())
-
-
-def availability(session: Session, on: date) -> Availability:
-    """The provider x country matrix as of `on`, from service_restricted/service_available events."""
-    result = Availability(on=on)
-    # SQLAlchemy's select: SQLModel's is typed for at most four columns.
-    rows = session.execute(
-        sa_select(
-            col(Event.id),
-            col(Event.date),
-            col(Event.kind),
-            col(Event.title),
-            col(EventEntity.entity_slug),
-            col(EventEntity.role),
-        )
-        .join(EventEntity, col(EventEntity.event_id) == Event.id)
-        .where(col(Event.kind).in_(SERVICE_KINDS), col(Event.date) <= on)
-        .order_by(col(Event.date), col(Event.id))
-        .limit(MAX_EVENT_ROWS + 1)
-    ).all()
-    result.truncated = len(rows) > MAX_EVENT_ROWS
-    events: dict[int, dict] = {}
-    for event_id, when, kind, title, slug, role in rows[:MAX_EVENT_ROWS]:
-        event = events.setdefault(event_id, {"date": when, "kind": kind, "title": title, "links": []})
-        event["links"].append((slug, role))
-    for event in events.values():  # in date order: a later event overrides an earlier one
-        providers, countries = service_sides(event["links"])
-        for provider in providers:
-            for country in countries:
-                result.status[(provider, country)] = (SERVICE_KINDS[event["kind"]], event["date"], event["title"])
-    result.names = entity_names(session, [s for pair in result.status for s in pair])
-    return result
-
-
-def service_sides(links: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
-    """(providers, countries) of a service event from its (slug, role) links.
-
-    Curated events name the countries served or cut off as `target` or
-    `beneficiary`; the provider is the `actor` (OpenAI), and only when there is
-    no actor the `subject`, so that a product named beside its maker
-    (openai-api) is not counted as a provider of its own."""
-    countries = sorted({slug for slug, role in links if role in COUNTRY_ROLES})
-    actors = sorted({slug for slug, role in links if role == "actor"})
-    subjects = sorted({slug for slug, role in links if role not in COUNTRY_ROLES and role != "actor"})
-    return actors or subjects, countries
 
 
 @dataclass

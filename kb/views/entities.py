@@ -16,7 +16,7 @@ from kb import timeline as tl
 from kb.entities import entity_page, list_entities, resolve
 from kb.errors import NotFound
 from kb.registry import KINDS
-from kb.ui import charts, queries
+from kb.ui import availability_views, charts, queries
 from kb.ui.event_cards import event_card
 from kb.ui.follow import follow_bar
 from kb.ui.links import entity_links, page_link
@@ -310,6 +310,7 @@ def show_entity(kb, entity) -> None:
         timeline_section(entity, events)
     with side:
         side_sections(data, history, entity.slug)
+        availability_views.entity_section(kb, entity)
         documents_section(data, sources)
 
 

@@ -1,89 +1,149 @@
-"""Providers page: which AI provider serves which country on a chosen date.
+"""Providers page: which AI provider's service is offered in which country on a chosen day.
 
-The date lives in the URL (`kb.ui.url_state`): `providers?on=2024-08-01`.
+The matrix (kb.availability) takes each service's own list of countries first and news events
+second, and says "unknown" where neither says anything. Grouped by region, searchable, one
+country's cells with their sources, and the changes between two days. The view lives in the
+URL (`kb.ui.url_state`): `providers?on=2024-07-10&q=china`, `providers?view=changes&from=2024-05-01`.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
-import pandas as pd  # type: ignore[import-untyped]  # pandas ships no types; pandas-stubs is not a dependency
 import streamlit as st
 
-from kb.ui import queries
+from kb import availability as av
+from kb.ui import availability_views as views
+from kb.ui.links import page_link
 from kb.ui.resources import get_kb, page_edge
 from kb.ui.url_state import MAX_DATE, MIN_DATE, Param, UrlState
 
-COLORS = {"available": "background-color: #d8f0dc", "restricted": "background-color: #f8d7d3"}
+VIEWS = {"matrix": "Matrix on a day", "changes": "Changes between two days"}
 
-state = UrlState("prov", Param("on", "date", default=date.today))
+state = UrlState(
+    "prov",
+    Param("on", "date", default=date.today),
+    Param("view", choices=tuple(VIEWS), default="matrix"),
+    Param("from", "date"),
+    Param("q", limit=80),
+    Param("provider", limit=80),
+)
+# Drawn only in the changes view: a state of its own, so that the matrix view does not count it
+# as a widget gone (which would load the URL over what was just picked).
+changes_state = UrlState("provch", Param("from", "date"))
 
 
 def empty_state() -> None:
-    st.info("No provider availability changes are recorded yet.", icon=":material/public:")
+    st.info("No provider availability is recorded yet.", icon=":material/public:")
     st.markdown(
-        "This page will show a matrix of **AI providers × countries** for any date you pick: for each pair, "
-        "whether the provider served that country then, and since when. It is built from dated events of "
-        "two kinds:\n\n"
-        "- **service restricted**, such as OpenAI blocking API traffic from unsupported regions from 2024-07-09;\n"
-        "- **service available**, such as a provider adding a country to its supported list.\n\n"
-        "They come from watched *supported countries* pages (sources of kind `availability`, compared "
-        "snapshot by snapshot) and from curated events."
+        "This page shows, for any day, which AI provider's service is offered in which country and "
+        "since when: from the providers' own *supported countries* pages (sources of kind "
+        "`availability`, read at every check and compared list by list) and from news events. "
+        "Subscribe the providers' pages with `kb sources add-defaults`, or the button on the Sources page."
     )
+    page_link("sources", "Sources", icon=":material/rss_feed:")
 
 
-def matrix(result: queries.Availability) -> None:
-    providers = result.providers
-    rows = []
-    for country in result.countries:
-        row = {"country": result.name(country)}
-        for provider in providers:
-            known = result.status.get((provider, country))
-            row[result.name(provider)] = f"{known[0]} since {known[1]:%Y-%m-%d}" if known else ""
-        rows.append(row)
-    table = pd.DataFrame(rows).style.map(lambda cell: COLORS.get(str(cell).split(" ")[0], ""))
-    st.dataframe(table, hide_index=True, width="stretch", height=min(640, 38 + 35 * len(rows)))
-
-
-def changes(result: queries.Availability) -> None:
-    rows = [
-        {"provider": result.name(p), "country": result.name(c), "state": s, "since": since, "event": title}
-        for (p, c), (s, since, title) in sorted(result.status.items(), key=lambda kv: kv[1][1], reverse=True)
-    ]
-    with st.expander(f"The {len(rows)} latest changes behind the matrix"):
-        st.dataframe(rows, hide_index=True, width="stretch")
-
-
-def as_of_date() -> date:
-    """The "as of" picker, kept in the URL; today when it is cleared."""
+def controls(providers: list[tuple[str, str]]) -> tuple[date, str]:
+    """The date, view, search and provider pickers, kept in the URL."""
     state.restore()
-    st.date_input("As of", value=None, key=state.key("on"), min_value=MIN_DATE, max_value=MAX_DATE)
-    state.save()  # now: the page may stop early below, with a message about this date
-    return state.day("on") or date.today()
+    known = [slug for slug, _ in providers]
+    if state.text("provider") not in (None, *known):
+        state.set("provider", "")
+    names = dict(providers)
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.date_input("As of", value=None, key=state.key("on"), min_value=MIN_DATE, max_value=MAX_DATE)
+        st.selectbox(
+            "Provider", ["", *known], key=state.key("provider"), format_func=lambda s: names.get(s, "All providers")
+        )
+        st.text_input("Find a country", key=state.key("q"), placeholder="name or ISO code, e.g. China or CN")
+        st.radio("View", list(VIEWS), key=state.key("view"), format_func=VIEWS.__getitem__, horizontal=True)
+    day = state.day("on") or date.today()
+    view = state.text("view") or "matrix"
+    if view == "changes":
+        changes_state.restore()
+        if changes_state.day("from") is None:  # a year back, until a day is picked
+            changes_state.set("from", day - timedelta(days=365))
+        st.date_input("Changes since", key=changes_state.key("from"), min_value=MIN_DATE, max_value=MAX_DATE)
+    return day, view
+
+
+def searched(result: av.Matrix, query: str | None) -> list[str]:
+    if not query:
+        return result.countries
+    key = query.strip().casefold()
+    return [c for c in result.countries if key == c.casefold() or key in result.name(c).casefold()]
+
+
+def matrix_view(result: av.Matrix, query: str | None) -> None:
+    codes = searched(result, query)
+    if not codes:
+        st.info(f"No country matches “{query}”.", icon=":material/search_off:")
+        return
+    served = sum(1 for code in codes for s in result.services if result.cell(s, code).state == av.SERVED)
+    st.markdown(
+        f"As of **{result.on:%Y-%m-%d}**: {len(result.services)} services, {len(codes)} countries and territories, "
+        f"{served} pairs served. Each cell says whether the service's own page or the news says so; "
+        "“unknown” means that nothing is recorded for that pair."
+    )
+    with st.expander("Where each column comes from"):
+        views.column_sources(result)
+    details(result, codes)
+    views.region_tables(result, codes)
+
+
+def details(result: av.Matrix, codes: list[str]) -> None:
+    """One country's cells with their sources: the searched one, or the one picked."""
+    key = "prov_country"
+    if st.session_state.get(key) not in (None, "", *codes):
+        st.session_state[key] = ""
+    if len(codes) == 1:
+        st.session_state[key] = codes[0]
+    choice = st.selectbox(
+        "One country's cells with their sources",
+        ["", *codes],
+        key=key,
+        format_func=lambda c: f"{result.name(c)} ({c})" if c else "Pick a country",
+    )
+    if choice:
+        views.cells_table(result, choice)
+
+
+def changes_view(result: av.Matrix, changes: list[tuple[av.Cell, av.Cell]], start: date, query: str | None) -> None:
+    shown = set(searched(result, query))
+    changes = [(old, new) for old, new in changes if new.country in shown]
+    st.markdown(f"**{len(changes)}** changes from **{start:%Y-%m-%d}** to **{result.on:%Y-%m-%d}**.")
+    if changes:
+        views.changes_table(result, changes)
 
 
 def main() -> None:
     kb = get_kb()
     st.title("Providers")
-    st.caption("Availability of AI providers by country, from service restriction and availability events.")
+    st.caption(
+        "Which AI provider's service is offered in which country, since when, and who says so: the "
+        "providers' own lists of countries first, news events second."
+    )
     with kb.session() as session:
-        if not queries.service_event_count(session):
+        services = av.known_services(session)
+        if not services:
             empty_state()
             return
-        result = queries.availability(session, as_of_date())
-    if not result.status:
-        st.info(
-            f"No provider served or left any country on or before {result.on:%Y-%m-%d}, as far as the "
-            "knowledge base knows. Pick a later date.",
-            icon=":material/event_busy:",
-        )
-        return
+        providers = sorted({(s.provider, s.provider_name) for s in services}, key=lambda p: p[1])
+        day, view = controls(providers)
+        narrow = {"provider": state.text("provider")}
+        result = av.matrix(session, day, **narrow)
+        start = changes_state.day("from") or day
+        changes = av.diff(session, start, day, **narrow) if view == "changes" else []
+    state.save()
+    if view == "changes":
+        changes_state.save()
+    else:
+        st.query_params.pop("from", None)
     if result.truncated:
-        st.warning("There are more service events than this page reads at once; the matrix may be incomplete.")
-    st.markdown(
-        f"As of **{result.on:%Y-%m-%d}**: {len(result.providers)} providers, {len(result.countries)} countries. "
-        "An empty cell means that nothing is recorded for that pair."
-    )
-    matrix(result)
-    changes(result)
+        st.warning("There are more service events than this page reads at once; news cells may be incomplete.")
+    if view == "changes":
+        changes_view(result, changes, start, state.text("q"))
+    else:
+        matrix_view(result, state.text("q"))
 
 
 with page_edge():

@@ -5,7 +5,7 @@ import streamlit as st
 from kb.errors import IndexBusy, KBError
 from kb.pipeline import COLLECTORS, due_sources
 from kb.store import SOURCE_KINDS, add_source, get_source
-from kb.ui import opml_panel, queries
+from kb.ui import availability_views, opml_panel, queries
 from kb.ui.render import escape_inline
 from kb.ui.resources import ask_writer, get_kb, page_edge, sentence, writes_allowed, writes_off_note
 
@@ -189,6 +189,7 @@ def main() -> None:
     else:
         writes_off_note()
     opml_panel.show(kb, writable=writable, total=total, on_import=lambda: queue("import_opml"))
+    availability_views.defaults_panel(kb, writable=writable)
     if total == 0:
         hint = " Add a feed above, or load the demo corpus with `kb demo`." if writable else ""
         st.info(f"No sources yet.{hint}", icon=":material/inbox:")

@@ -9,22 +9,25 @@ words, with a note; never with a traceback.
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
+import numpy as np
 from sqlmodel import Session, col, select
 from whoosh import highlight
 from whoosh import query as wq
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser, PlusMinusPlugin
 from whoosh.qparser.dateparse import DateParserPlugin
+from whoosh.util.times import datetime_to_long
 
 from kb.errors import KBError
 from kb.index import SCHEMA
 from kb.models import Document, Mention, Source
+from kb.search_cache import UNDATED, Columns, columns_for, searcher_for
 
 if TYPE_CHECKING:  # whoosh ships no type information: these are documentation for the reader
     from whoosh.analysis import Token
@@ -34,7 +37,6 @@ if TYPE_CHECKING:  # whoosh ships no type information: these are documentation f
 SORTS = ("relevance", "date", "oldest")
 FACETS = ("source", "kind", "year", "entity")
 _START, _END = "\ue000", "\ue001"
-_UNDATED = 2**64 - 1
 
 
 @dataclass
@@ -187,30 +189,62 @@ def search(ix: Index, session: Session, request: SearchRequest) -> SearchResult:
     if isinstance(q, type(wq.NullQuery)):
         result.note = result.note or "The query has no searchable words."
         return result
-    q, date_filters = split_date_ranges(q)
-    filter_q = _filter(request, date_filters)
+    q, date_ranges = split_date_ranges(q)
+    filter_q = _filter(request)
     by_date = request.sort in ("date", "oldest") or not request.query.strip() or isinstance(q, wq.Every)
-    with ix.searcher() as searcher:
-        matches: list[int] | None = None  # every matching docnum, read once when sorting by date or counting facets
-        if by_date or request.facets:
-            matches = list(searcher.docs_for_query(wq.And([q, filter_q]) if filter_q is not None else q))
-        if by_date:
-            assert matches is not None  # read above
-            result.total = len(matches)
-            page = _page_by_date(searcher, matches, request)
-        else:
-            found = searcher.search_page(q, max(1, request.page), pagelen=request.per_page, filter=filter_q)
-            result.total = len(matches) if matches is not None else found.total
-            page = [(h.docnum, h.score) for h in found]
-        if request.facets:
-            assert matches is not None  # read above
-            result.facets = count_facets(searcher, matches)
-        ids_scores = [(int(searcher.stored_fields(docnum)["id"]), score) for docnum, score in page]
-        result.hits = _load_hits(session, ids_scores, _body_terms(q))
-        if result.total == 0 and request.query.strip():
-            result.suggestion = suggest(searcher, request.query)
+    searcher = searcher_for(ix)
+    columns = columns_for(searcher)
+    matches = _matches(searcher, columns, q, filter_q, _date_spans(request, date_ranges))
+    result.total = len(matches)  # counted once, here
+    if by_date:
+        page = _page_by_date(columns, matches, request)
+    else:
+        narrowed = filter_q is not None or len(matches) < columns.live.sum()
+        found = searcher.search_page(
+            q, max(1, request.page), pagelen=request.per_page, filter=set(matches.tolist()) if narrowed else None
+        )
+        page = [(h.docnum, h.score) for h in found]
+    if request.facets:
+        result.facets = count_facets(columns, matches)
+    ids_scores = [(int(searcher.stored_fields(docnum)["id"]), score) for docnum, score in page]
+    result.hits = _load_hits(session, ids_scores, _body_terms(q))
+    if result.total == 0 and request.query.strip():
+        result.suggestion = suggest(searcher, request.query)
     result.entities = named_entities(session, request.query)
     return result
+
+
+def _matches(
+    searcher: Searcher, columns: Columns, q: wq.Query, filter_q: wq.Query | None, spans: list[tuple[int, int]]
+) -> np.ndarray:
+    """The document numbers that match, in order: the query and filters through the
+    index, the date spans on the date column (undated documents match no span)."""
+    if isinstance(q, wq.Every) and filter_q is None:
+        docnums = columns.live_docnums()
+    else:
+        both = wq.And([q, filter_q]) if filter_q is not None else q
+        docnums = np.fromiter(searcher.docs_for_query(both), dtype=np.int64)
+    if spans and len(docnums):
+        dates = columns.published[docnums]
+        keep = dates != UNDATED
+        for low, high in spans:
+            keep &= (dates >= low) & (dates <= high)
+        docnums = docnums[keep]
+    return docnums
+
+
+def _date_spans(request: SearchRequest, ranges: Sequence[wq.Query]) -> list[tuple[int, int]]:
+    """Inclusive bounds on the date column for the query's date ranges and the request's dates."""
+    spans = []
+    for r in ranges:
+        low = 0 if r.start is None else int(r.start) + (1 if r.startexcl else 0)
+        high = UNDATED - 1 if r.end is None else int(r.end) - (1 if r.endexcl else 0)
+        spans.append((low, high))
+    if request.since or request.until:
+        low = datetime_to_long(datetime.combine(request.since, time.min)) if request.since else 0
+        high = datetime_to_long(datetime.combine(request.until, time.max)) if request.until else UNDATED - 1
+        spans.append((low, high))
+    return spans
 
 
 def named_entities(session: Session, text: str) -> list[tuple[str, str, str]]:
@@ -243,17 +277,22 @@ def split_date_ranges(q: wq.Query) -> tuple[wq.Query, list[wq.Query]]:
     return q, []
 
 
-def _page_by_date(searcher: Searcher, matches: list[int], request: SearchRequest) -> list[tuple[int, None]]:
+def _page_by_date(columns: Columns, matches: np.ndarray, request: SearchRequest) -> list[tuple[int, None]]:
     """One page of `matches` by publication date (newest or oldest first; undated last)."""
-    if not matches:
-        return []
-    column = searcher.reader().column_reader("published", translate=False)
-    newest = request.sort != "oldest"
-    dated = [(column[d] or 0, d) for d in matches]
-    # An undated document holds the column's "no value" (the largest 64-bit number): put it last.
-    ordered = sorted(dated, key=lambda vd: (vd[0] >= _UNDATED, -vd[0] if newest else vd[0], vd[1]))
     start = (max(1, request.page) - 1) * request.per_page
-    return [(d, None) for _, d in ordered[start : start + request.per_page]]
+    if not len(matches) or start >= len(matches):
+        return []
+    dates = columns.published[matches]
+    undated = dates == UNDATED
+    # Newest first: order by the complement, so that one ascending sort serves both ways.
+    key = np.where(undated, UNDATED, (UNDATED - 1) - dates) if request.sort != "oldest" else dates
+    wanted = start + request.per_page
+    if wanted < len(matches) // 4:  # a top-k: partition first, then sort only the front
+        front = np.argpartition(key, wanted - 1)[:wanted]
+        front = front[np.lexsort((matches[front], key[front]))]
+    else:
+        front = np.lexsort((matches, key))
+    return [(int(d), None) for d in matches[front[start:wanted]]]
 
 
 def _body_terms(q: wq.Query) -> frozenset[str]:
@@ -268,17 +307,14 @@ def _body_terms(q: wq.Query) -> frozenset[str]:
         return frozenset()
 
 
-def _filter(request: SearchRequest, extra: Sequence[wq.Query] = ()) -> wq.Query | None:
-    parts: list[wq.Query] = list(extra)
+def _filter(request: SearchRequest) -> wq.Query | None:
+    """The request's filters other than dates (those are applied on the date column)."""
+    parts: list[wq.Query] = []
     if request.only_ids is not None:
         parts.append(wq.Or([wq.Term("id", str(i)) for i in request.only_ids]) if request.only_ids else wq.NullQuery)
     for name, values in (("source", request.sources), ("kind", request.kinds), ("entity", request.entities)):
         if values:
             parts.append(wq.Or([wq.Term(name, str(v).lower() if name == "entity" else str(v)) for v in values]))
-    if request.since or request.until:
-        start = datetime.combine(request.since, time.min) if request.since else None
-        end = datetime.combine(request.until, time.max) if request.until else None
-        parts.append(wq.DateRange("published", start, end))
     return wq.And(parts) if parts else None
 
 
@@ -338,14 +374,10 @@ def _snippet(doc: Document, terms: frozenset[str]) -> list[tuple[str, bool]]:
     marked = ""
     if terms:
         try:
-            marked = highlight.highlight(
-                text,
-                terms,
-                SCHEMA["body"].analyzer,
-                highlight.ContextFragmenter(maxchars=220, surround=70),
-                _Marker(),
-                top=2,
-            )
+            window = _near_first_match(text, terms)
+            marked = _highlight(window, terms) if window is not None else ""
+            if not marked and window != text:  # the window guessed wrong: the whole text, as before
+                marked = _highlight(text, terms)
         except Exception:  # highlighting is a nicety; a failure must not fail the search
             marked = ""
     if not marked:
@@ -353,34 +385,57 @@ def _snippet(doc: Document, terms: frozenset[str]) -> list[tuple[str, bool]]:
     return _segments(marked)
 
 
-def count_facets(searcher: Searcher, matches: list[int], top: int = 50) -> dict[str, list[tuple[str, int]]]:
-    """Counts per source, kind, year and entity over every match, read from columns.
+def _highlight(text: str, terms: frozenset[str]) -> str:
+    return highlight.highlight(
+        text,
+        terms,
+        SCHEMA["body"].analyzer,
+        highlight.ContextFragmenter(maxchars=220, surround=70),
+        _Marker(),
+        top=2,
+    )
 
-    Whoosh's own grouping scores and sorts the whole result set once per
-    facet; reading the column values of the match set directly is several
-    times faster on large result sets.
-    """
-    docnums = matches
-    if not docnums:
+
+_WINDOW_BEFORE, _WINDOW_AFTER = 150, 450
+
+
+def _near_first_match(text: str, terms: frozenset[str]) -> str | None:
+    """The stretch of `text` around the first word that may stem to one of `terms`.
+
+    Analysing a whole body to highlight it costs milliseconds per hit; a stem is
+    nearly always a prefix of the words it stands for, so a regular expression finds
+    where to look. None when no word looks like a match."""
+    if len(text) <= _WINDOW_BEFORE + _WINDOW_AFTER:
+        return text
+    prefixes = sorted({t[: max(3, len(t) - 1)] for t in terms}, key=len, reverse=True)
+    pattern = "|".join((r"\b" if t[:1].isascii() else "") + re.escape(t) for t in prefixes)
+    found = re.search(pattern, text, re.IGNORECASE)
+    if found is None:
+        return None
+    start = max(0, found.start() - _WINDOW_BEFORE)
+    start = text.find(" ", start) + 1 if start else 0  # whole words only
+    end = text.rfind(" ", 0, found.start() + _WINDOW_AFTER)
+    return text[start : max(end, found.end())]
+
+
+def count_facets(columns: Columns, matches: np.ndarray, top: int = 50) -> dict[str, list[tuple[str, int]]]:
+    """Counts per source, kind, year and entity over every match, from the column arrays."""
+    if not len(matches):
         return {name: [] for name in FACETS}
-    reader = searcher.reader()
     out: dict[str, list[tuple[str, int]]] = {}
     for name in ("source", "kind", "year"):
-        column = reader.column_reader(name)
-        out[name] = _ranked(Counter(column[d] for d in docnums), top)
-    column = reader.column_reader("entity_list")
-    entities: Counter = Counter()
-    for d in docnums:
-        value = column[d]
-        if value:
-            entities.update(value.decode("utf-8").split())
-    out["entity"] = _ranked(entities, top)
+        codes, values = columns.codes[name]
+        out[name] = _ranked(np.bincount(codes[matches], minlength=len(values)), values, top)
+    chosen = np.zeros(columns.size, dtype=bool)
+    chosen[matches] = True
+    picked = columns.entity_codes[chosen[columns.entity_docs]]
+    out["entity"] = _ranked(np.bincount(picked, minlength=len(columns.entity_values)), columns.entity_values, top)
     return out
 
 
-def _ranked(counts: Counter, top: int) -> list[tuple[str, int]]:
-    pairs = ((str(k), v) for k, v in counts.items() if k not in (None, "", b""))
-    return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))[:top]
+def _ranked(counts: np.ndarray, values: list[str], top: int) -> list[tuple[str, int]]:
+    pairs = [(value, int(n)) for value, n in zip(values, counts.tolist(), strict=True) if n and value]
+    return heapq.nsmallest(top, pairs, key=lambda kv: (-kv[1], kv[0]))
 
 
 def suggest(searcher: Searcher, text: str) -> str | None:

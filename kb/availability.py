@@ -115,14 +115,18 @@ def matrix(
     watched = watched_services(session)
     for svc, snapshots in watched.items():
         _page_cells(result, svc, [s for s in snapshots if s.fetched_at.date() <= on])
-    news, result.truncated = _news(session, on, list(watched), slugs)
-    for (svc, code), (state, when, title, url) in news.items():
+    news, result.truncated = _news(session, list(watched), slugs)
+    for (svc, code), told in news.items():
+        known = [item for item in told if item[1] <= on]
+        if not known:
+            continue
+        state, when, title, url = known[-1]
         cell = result.cells.get((svc, code))
         if cell is not None:
             cell.news = f"{when.isoformat()}: {title}"
         else:
             result.cells[(svc, code)] = Cell(svc, code, state, when, None, "news", title, url)
-    services = {svc for svc, _ in result.cells} | set(watched)
+    services = {svc for svc, _ in news} | set(watched)
     result.services = sorted(_matching_services(services, provider, service), key=lambda s: (s.provider_name, s.name))
     codes = set(every_country()) | {code for _, code in result.cells}
     wanted = _matching_countries(codes, country, names, slugs)
@@ -134,7 +138,7 @@ def known_services(session: Session) -> list[Service]:
     """Every column the matrix can have: the watched services, and those only news speaks of."""
     watched = list(watched_services(session))
     _, slugs = country_directory(session)
-    news, _ = _news(session, date.max, watched, slugs)
+    news, _ = _news(session, watched, slugs)
     return sorted(set(watched) | {svc for svc, _ in news}, key=lambda s: (s.provider_name, s.name))
 
 
@@ -196,10 +200,13 @@ def _page_cells(result: Matrix, svc: Service, snapshots: list[Snapshot]) -> None
         result.cells[(svc, code)] = Cell(svc, code, state, since, after, "page", source, svc.page_url, notes.get(code))
 
 
+NewsItem = tuple[str, date, str, str | None]  # (state, date, title, first source URL)
+
+
 def _news(
-    session: Session, on: date, watched: list[Service], slugs: dict[str, str]
-) -> tuple[dict[tuple[Service, str], tuple[str, date, str, str | None]], bool]:
-    """The latest news event on each pair up to `on`: (state, date, title, first source URL)."""
+    session: Session, watched: list[Service], slugs: dict[str, str]
+) -> tuple[dict[tuple[Service, str], list[NewsItem]], bool]:
+    """The news events on each pair, oldest first; and whether there were more than one read takes."""
     codes = {slug: code for code, slug in slugs.items()}
     rows = session.execute(
         sa_select(
@@ -212,7 +219,7 @@ def _news(
             col(EventEntity.role),
         )
         .join(EventEntity, col(EventEntity.event_id) == Event.id)
-        .where(col(Event.kind).in_(SERVICE_STATES), col(Event.origin).in_(NEWS_ORIGINS), col(Event.date) <= on)
+        .where(col(Event.kind).in_(SERVICE_STATES), col(Event.origin).in_(NEWS_ORIGINS))
         .order_by(col(Event.date), col(Event.id))
         .limit(MAX_EVENT_ROWS + 1)
     ).all()
@@ -223,15 +230,16 @@ def _news(
         )
         event["links"].append((slug, role))
     names = _entity_names(session, sorted({slug for e in events.values() for slug, _ in e["links"]}))
-    out: dict[tuple[Service, str], tuple[str, date, str, str | None]] = {}
-    for event in events.values():  # in date order: a later event overrides an earlier one
+    out: dict[tuple[Service, str], list[NewsItem]] = {}
+    for event in events.values():  # in date order
         providers, countries = service_sides(event["links"])
         subjects = [s for s, role in event["links"] if role == "subject" and s not in providers]
         url = (event["sources"] or [None])[0]
         for svc in _services_of(providers, subjects, watched, names):
             for slug in countries:
                 if slug in codes:
-                    out[(svc, codes[slug])] = (SERVICE_STATES[event["kind"]], event["date"], event["title"], url)
+                    item = (SERVICE_STATES[event["kind"]], event["date"], event["title"], url)
+                    out.setdefault((svc, codes[slug]), []).append(item)
     return out, len(rows) > MAX_EVENT_ROWS
 
 

@@ -504,3 +504,32 @@ def test_the_sources_page_subscribes_the_default_pages(kb):
     assert any(f"{len(DEFAULTS)} added" in s.value for s in at.success)
     with kb.session() as session:
         assert len(list(session.exec(select(Source).where(Source.kind == KIND)))) == len(DEFAULTS)
+
+
+def test_a_page_change_stands_without_reports_and_is_not_merged_away(kb, server, clock):
+    """A report may add evidence to an availability event; reading the report again (or loading the
+    curated timeline) must not remove the event the snapshots stand for."""
+    from kb.events import cluster
+    from kb.models import Document, EventDocument
+
+    ids = subscribe(kb, server, ["claude-ai"])
+    check(kb, clock, ids, FIRST)
+    serve(server, "claude-ai", page(f"claude-ai-{SECOND}"), '"2"')
+    check(kb, clock, ids, SECOND)
+    canada = diff_events(kb)[f"{SECOND}:service_available:CA"]
+    with kb.session() as session:
+        report = Document(source_id=ids["claude-ai"], key="k", title="Claude reaches Canada")
+        session.add(report)
+        session.flush()
+        session.add(EventDocument(event_id=canada.id, document_id=report.id, sentence="Claude is now in Canada."))
+        session.flush()
+        curated = Event(key="c", date=canada.date, kind=canada.kind, title="Claude in Canada", origin="curated")
+        session.add(curated)
+        session.flush()
+        for slug, role in [("anthropic", "actor"), ("canada", "beneficiary")]:
+            session.add(EventEntity(event_id=curated.id, entity_slug=slug, role=role))
+        assert report.id is not None
+        cluster.detach_documents(session, [report.id])
+        assert cluster.absorb_into_curated(session) == 0
+        session.commit()
+    assert f"{SECOND}:service_available:CA" in diff_events(kb)

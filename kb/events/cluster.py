@@ -330,6 +330,12 @@ class Attacher:
         return key
 
 
+# Events that stand without reports: the curated timeline, and the changes seen on providers'
+# availability pages (rebuilt from the snapshots, one per country). Reports may add evidence
+# to them; losing it never removes them, nor are they merged away into other events.
+STANDING_ORIGINS = ("curated", "availability_diff")
+
+
 def detach_documents(session: Session, doc_ids: list[int]) -> set[int]:
     """Forget what the documents said before they are read again: their evidence rows go, and
     the events only they supported (unless curated), so that those are rebuilt from scratch;
@@ -345,11 +351,13 @@ def detach_documents(session: Session, doc_ids: list[int]) -> set[int]:
 
 
 def remove_unsupported(session: Session, event_ids: set[int]) -> set[int]:
-    """Delete the events among `event_ids` left without evidence (curated ones stay); return their ids."""
+    """Delete the events among `event_ids` left without evidence (standing ones stay); return their ids."""
     removed: set[int] = set()
     for chunk in chunked(sorted(event_ids)):
         supported = set(session.exec(select(EventDocument.event_id).where(col(EventDocument.event_id).in_(chunk))))
-        removable = session.exec(select(Event.id).where(col(Event.id).in_(chunk), Event.origin != "curated"))
+        removable = session.exec(
+            select(Event.id).where(col(Event.id).in_(chunk), col(Event.origin).not_in(STANDING_ORIGINS))
+        )
         orphans = [i for i in removable if i is not None and i not in supported]
         if orphans:
             session.exec(delete(EventEntity).where(col(EventEntity.event_id).in_(orphans)))
@@ -384,7 +392,7 @@ def rescore(session: Session, event_ids: set[int]) -> None:
 def absorb_into_curated(session: Session) -> int:
     """Merge events from prose or structured data into the curated events they report
     (curated events loaded after the reports were read); return how many were merged."""
-    others = list(session.exec(select(Event).where(Event.origin != "curated")))
+    others = list(session.exec(select(Event).where(col(Event.origin).not_in(STANDING_ORIGINS))))
     if not others:
         return 0
     index = EventIndex(session, min(e.date for e in others), max(e.date for e in others), curated_only=True)

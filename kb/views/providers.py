@@ -52,7 +52,11 @@ def controls(providers: list[tuple[str, str]]) -> tuple[date, str]:
     with st.container(horizontal=True, vertical_alignment="bottom"):
         st.date_input("As of", value=None, key=state.key("on"), min_value=MIN_DATE, max_value=MAX_DATE)
         st.selectbox(
-            "Provider", ["", *known], key=state.key("provider"), format_func=lambda s: names.get(s, "All providers")
+            "Provider",
+            ["", *known],
+            key=state.key("provider"),
+            format_func=lambda s: names.get(s, "All providers"),
+            placeholder="All providers",
         )
         st.text_input("Find a country", key=state.key("q"), placeholder="name or ISO code, e.g. China or CN")
         st.radio("View", list(VIEWS), key=state.key("view"), format_func=VIEWS.__getitem__, horizontal=True)
@@ -80,7 +84,7 @@ def matrix_view(result: av.Matrix, query: str | None) -> None:
         return
     served = sum(1 for code in codes for s in result.services if result.cell(s, code).state == av.SERVED)
     st.markdown(
-        f"As of **{result.on:%Y-%m-%d}**: {len(result.services)} services, {len(codes)} countries and territories, "
+        f"As of **{result.on:%Y-%m-%d}**: {len(result.services)} services × {len(codes)} countries and territories, "
         f"{served} pairs served. Each cell says whether the service's own page or the news says so; "
         "“unknown” means that nothing is recorded for that pair."
     )

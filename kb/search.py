@@ -196,14 +196,11 @@ def search(ix: Index, session: Session, request: SearchRequest) -> SearchResult:
     columns = columns_for(searcher)
     matches = _matches(searcher, columns, q, filter_q, _date_spans(request, date_ranges))
     result.total = len(matches)  # counted once, here
+    page: list[tuple[int, float | None]]
     if by_date:
         page = _page_by_date(columns, matches, request)
     else:
-        narrowed = filter_q is not None or len(matches) < columns.live.sum()
-        found = searcher.search_page(
-            q, max(1, request.page), pagelen=request.per_page, filter=set(matches.tolist()) if narrowed else None
-        )
-        page = [(h.docnum, h.score) for h in found]
+        page = _page_by_score(searcher, q, matches, filter_q is not None or len(matches) < columns.live.sum(), request)
     if request.facets:
         result.facets = count_facets(columns, matches)
     ids_scores = [(int(searcher.stored_fields(docnum)["id"]), score) for docnum, score in page]
@@ -231,6 +228,19 @@ def _matches(
             keep &= (dates >= low) & (dates <= high)
         docnums = docnums[keep]
     return docnums
+
+
+def _page_by_score(
+    searcher: Searcher, q: wq.Query, matches: np.ndarray, narrowed: bool, request: SearchRequest
+) -> list[tuple[int, float | None]]:
+    """One page by relevance among `matches` (a page past the end shows the last one).
+
+    Not `search_page`: it asks its results for their length, and Whoosh then runs the
+    query again to count what its block skipping left out; the total is known already."""
+    pages = max(1, -(-len(matches) // request.per_page))
+    start = (min(max(1, request.page), pages) - 1) * request.per_page
+    found = searcher.search(q, limit=start + request.per_page, filter=set(matches.tolist()) if narrowed else None)
+    return [(docnum, score) for score, docnum in found.top_n[start:]]
 
 
 def _date_spans(request: SearchRequest, ranges: Sequence[wq.Query]) -> list[tuple[int, int]]:
@@ -277,7 +287,7 @@ def split_date_ranges(q: wq.Query) -> tuple[wq.Query, list[wq.Query]]:
     return q, []
 
 
-def _page_by_date(columns: Columns, matches: np.ndarray, request: SearchRequest) -> list[tuple[int, None]]:
+def _page_by_date(columns: Columns, matches: np.ndarray, request: SearchRequest) -> list[tuple[int, float | None]]:
     """One page of `matches` by publication date (newest or oldest first; undated last)."""
     start = (max(1, request.page) - 1) * request.per_page
     if not len(matches) or start >= len(matches):
@@ -403,13 +413,18 @@ def _near_first_match(text: str, terms: frozenset[str]) -> str | None:
     """The stretch of `text` around the first word that may stem to one of `terms`.
 
     Analysing a whole body to highlight it costs milliseconds per hit; a stem is
-    nearly always a prefix of the words it stands for, so a regular expression finds
-    where to look. None when no word looks like a match."""
+    nearly always a prefix of the words it stands for (else, but for its last letter:
+    happi, happy), so a regular expression finds where to look. None when no word
+    looks like a match."""
     if len(text) <= _WINDOW_BEFORE + _WINDOW_AFTER:
         return text
-    prefixes = sorted({t[: max(3, len(t) - 1)] for t in terms}, key=len, reverse=True)
-    pattern = "|".join((r"\b" if t[:1].isascii() else "") + re.escape(t) for t in prefixes)
-    found = re.search(pattern, text, re.IGNORECASE)
+    found = None
+    for prefixes in (set(terms), {t[: max(3, len(t) - 1)] for t in terms}):
+        ordered = sorted(prefixes, key=len, reverse=True)
+        pattern = "|".join((r"\b" if t[:1].isascii() else "") + re.escape(t) for t in ordered)
+        found = re.search(pattern, text, re.IGNORECASE)
+        if found is not None:
+            break
     if found is None:
         return None
     start = max(0, found.start() - _WINDOW_BEFORE)

@@ -140,7 +140,7 @@ def _read_segment(reader: Any) -> SegmentColumns:
     codes = {name: _coded(reader.column_reader(name, translate=False), count) for name in CODED}
     docs: list[int] = []
     slugs: list[str] = []
-    for docnum, value in enumerate(reader.column_reader("entity_list", translate=False)):
+    for docnum, value in enumerate(_var_values(reader.column_reader("entity_list", translate=False), count)):
         if value:
             for slug in value.decode("utf-8").split():
                 docs.append(docnum)
@@ -166,5 +166,17 @@ def _numeric(column: Any, count: int) -> np.ndarray:
 def _coded(column: Any, count: int) -> tuple[np.ndarray, list[str]]:
     """A column of few distinct values as (code per document, values)."""
     values: dict[Any, int] = {}
-    codes = np.fromiter((values.setdefault(v, len(values)) for v in column), dtype=np.int32, count=count)
+    codes = np.fromiter(
+        (values.setdefault(v, len(values)) for v in _var_values(column, count)), dtype=np.int32, count=count
+    )
     return codes, [v.decode("utf-8") if isinstance(v, bytes) else str(v or "") for v in values]
+
+
+def _var_values(column: Any, count: int) -> list:
+    """Every value of a variable-width column, read in one piece and cut at its offsets
+    (Whoosh's reader does a file read per document)."""
+    offsets, lengths = getattr(column, "_offsets", None), getattr(column, "_lengths", None)
+    if offsets is None or lengths is None or len(offsets) != count:
+        return list(column)
+    data = column._dbfile.get(column._basepos, column._length)
+    return [data[start : start + size] for start, size in zip(offsets, lengths, strict=True)]

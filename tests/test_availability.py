@@ -204,6 +204,7 @@ def links(kb, event: Event) -> set[tuple[str, str]]:
         return {(r.entity_slug, r.role) for r in rows}
 
 
+@pytest.mark.both_databases
 def test_each_page_read_in_turn_gives_the_changes_with_their_dates_and_ranges(kb, server, clock):
     ids = subscribe(kb, server, DEFAULTS)
     summary = check(kb, clock, ids, FIRST)
@@ -261,6 +262,7 @@ BAD_PAGES = {
 }
 
 
+@pytest.mark.both_databases
 def test_pages_that_are_no_good_list_raise_nothing_and_mark_the_source(kb, server, clock):
     ids = subscribe(kb, server, ["openai-api", "claude-ai"])
     check(kb, clock, ids, FIRST)
@@ -300,6 +302,7 @@ def test_a_held_back_list_can_be_accepted(kb_env, kb, server, clock, capsys):
 # ---- history from saved copies ----------------------------------------------------------
 
 
+@pytest.mark.both_databases
 def test_saved_copies_load_as_history_in_any_order(kb_env, kb, server, tmp_path, capsys):
     ids = subscribe(kb, server, ["openai-api"])
     copies = tmp_path / "copies"

@@ -309,8 +309,8 @@ def show_entity(kb, entity) -> None:
     with main_column:
         timeline_section(entity, events)
     with side:
-        side_sections(data, history, entity.slug)
         availability_views.entity_section(kb, entity)
+        side_sections(data, history, entity.slug)
         documents_section(data, sources)
 
 

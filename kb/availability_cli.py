@@ -123,6 +123,41 @@ def load(source_id, files, day):
         session.commit()
 
 
+@availability.command("add")
+@click.argument("url")
+@click.option("--provider", required=True, help="Entity slug of the provider (openai, mistral-ai...).")
+@click.option("--service", required=True, help='The service as people name it ("Le Chat").')
+@click.option("--selector", required=True, help="CSS selector of the element that bounds the list of countries.")
+@click.option("--after", help="The list is the first one after this text inside that element.")
+@click.option("--service-entity", help="Entity slug of the service, linked to its events.")
+@click.option("--no-poll", is_flag=True, help="Only subscribe; fetch at the next poll.")
+def add(url, provider, service, selector, after, service_entity, no_poll):
+    """Watch another provider's supported-countries page (the defaults: `kb sources add-defaults`)."""
+    from kb.availability_sources import KIND
+    from kb.context import open_kb
+    from kb.pipeline import poll
+    from kb.store import add_source
+
+    settings = {"provider": provider, "service": service, "selector": selector}
+    settings.update({k: v for k, v in (("after", after), ("service_entity", service_entity)) if v})
+    kb = open_kb()
+    with kb.session() as session:
+        source = add_source(
+            session,
+            url=url,
+            kind=KIND,
+            title=f"{service}: supported countries",
+            settings=settings,
+            allow_private=kb.config.allow_private_addresses,
+        )
+        session.commit()
+    click.echo(f"added source {source.id}: {source.title} {source.url}")
+    if not no_poll and source.id is not None:
+        outcome = poll(kb, [source.id]).outcomes[0]
+        said = outcome.error or outcome.warning
+        click.echo(f"{outcome.status}: {said}" if said else outcome.status)
+
+
 @availability.command("accept")
 @click.argument("source_id", type=int)
 def accept(source_id):

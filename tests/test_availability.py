@@ -341,6 +341,16 @@ def test_add_defaults_subscribes_each_page_once(kb_env):
     }
 
 
+def test_another_providers_page_can_be_watched(kb_env, server, capsys):
+    url = serve(server, "le-chat", page(f"claude-ai-{FIRST}"), '"1"')
+    args = ["availability", "add", url, "--provider", "mistral-ai", "--service", "Le Chat", "--selector", "main"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "added source 1: Le Chat: supported countries" in out and "\nok" in out
+    assert main(["availability", "--provider", "mistral-ai", "--country", "CA"]) == 0
+    assert "Le Chat (Mistral AI): not served since at least" in capsys.readouterr().out
+
+
 # ---- the matrix on the demo corpus --------------------------------------------------------
 
 

@@ -178,18 +178,23 @@ def test_find_cycle_finds_one():
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
-def test_no_import_cycle_in_kb_or_ingest():
-    graph = import_graph()
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    """The import graph, read once for the module's tests (about a second of parsing)."""
+    return import_graph()
+
+
+def test_no_import_cycle_in_kb_or_ingest(graph):
     assert "kb.pipeline" in graph and "kb.entities" in graph["kb.pipeline"]  # the walk sees real edges
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph) or [])
 
 
-def test_ingest_never_imports_kb():
-    graph = import_graph()
+def test_ingest_never_imports_kb(graph):
     assert not [(m, d) for m, deps in graph.items() if m.startswith("ingest") for d in deps if d.startswith("kb")]
 
 
-def test_every_module_imports_in_a_fresh_interpreter():
-    modules = sorted(m for m in import_graph() if m not in ("kb.webapp",))
+@pytest.mark.slow  # a whole interpreter importing everything, Streamlit included: five seconds
+def test_every_module_imports_in_a_fresh_interpreter(graph):
+    modules = sorted(m for m in graph if m not in ("kb.webapp",))
     code = "import importlib, sys\nfor m in sys.argv[1:]:\n    importlib.import_module(m)\n"
     subprocess.run([sys.executable, "-c", code, *modules], cwd=ROOT, check=True, timeout=120)

@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 
 from kb import settings
-from kb.context import open_kb
+from kb.context import KB, open_kb
 from kb.demo import load_demo
+from kb.entities import ensure_registry
+from kb.events.stage import ensure_events
 from tests import pg
 from tests.helpers import LoopbackServer, build_template
 
@@ -96,16 +98,55 @@ def empty_template(tmp_path_factory) -> Path:
     return home
 
 
+def _open_store(request, template: str) -> tuple[KB, bool]:
+    """Open the test's store (under kb_env's KB_HOME): when it is the default SQLite file and does
+    not exist yet, a copy of the session fixture `template`. Returns the KB and whether it was copied."""
+    config = settings.load()
+    path = config.home / "kb.sqlite3"
+    copied = config.database_url == f"sqlite:///{path}" and not path.exists()
+    if copied:
+        shutil.copytree(request.getfixturevalue(template), config.home, symlinks=True, dirs_exist_ok=True)
+    return open_kb(config), copied  # open_kb finds a copy's schema at the head revision, or migrates
+
+
 @pytest.fixture
-def kb(kb_env, database_url, request):
+def kb(kb_env, request):
     """An initialised knowledge base: a real database (SQLite, or PostgreSQL when parametrised) and a real Whoosh index.
 
     On SQLite the new store is a copy of `empty_template`: the same file a first `open_kb` makes."""
-    config = settings.load()
-    path = config.home / "kb.sqlite3"
-    if config.database_url == f"sqlite:///{path}" and not path.exists():
-        shutil.copytree(request.getfixturevalue("empty_template"), config.home, symlinks=True, dirs_exist_ok=True)
-    instance = open_kb(config)  # finds the schema at the head revision, or migrates it
+    instance, _ = _open_store(request, "empty_template")
+    yield instance
+    instance.reopen_index()
+    instance.engine.dispose()
+
+
+def load_reference_data(kb: KB) -> None:
+    """What a store's first poll loads before any document: the registry's entities and the curated timeline."""
+    with kb.session() as session:
+        ensure_registry(session, kb.config.registry_dir)
+        ensure_events(session, linker=kb.linker)
+        session.commit()
+
+
+@pytest.fixture(scope="session")
+def loaded_template(tmp_path_factory) -> Path:
+    """A KB_HOME with a migrated SQLite store holding the reference data, made once per run: `loaded_kb` copies it."""
+    home = tmp_path_factory.mktemp("loaded-template") / "kbhome"
+    build_template(home, load_reference_data)
+    return home
+
+
+@pytest.fixture
+def loaded_kb(kb_env, request):
+    """`kb` as after its first poll of nothing: the registry's entities and the curated timeline are
+    loaded (`load_reference_data`), there are no sources and no documents.
+
+    For tests about polling, fetching and scheduling, which otherwise spend most of their time on
+    that one-off load (about a second each). tests/test_entities.py and tests/test_events.py test
+    the load itself, on `kb`. On SQLite a copy of `loaded_template`; on PostgreSQL loaded in place."""
+    instance, copied = _open_store(request, "loaded_template")
+    if not copied:
+        load_reference_data(instance)
     yield instance
     instance.reopen_index()
     instance.engine.dispose()

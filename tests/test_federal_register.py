@@ -52,6 +52,14 @@ def fixture_page():
     return parse_documents_page(_fixture_bytes())
 
 
+@pytest.fixture
+def kb(loaded_kb):
+    """The collector's tests are about reading the API: each store starts with the registry and the curated
+    timeline loaded (conftest's `loaded_kb`), so that a test's first poll does not spend a
+    second loading them."""
+    return loaded_kb
+
+
 def _by_number(page, number):
     return next(i for i in page.items if i.document_number == number)
 
@@ -278,8 +286,13 @@ def _serve_two_pages(
 
 
 def _small(data: dict) -> dict:
-    """Page 1 with 200 documents, page 2 with the next 100 (and 50 of page 1 again)."""
-    return {"results": data["results"][:300], "split": 200}
+    """Page 1 with 40 documents of two days (2024-01-02 and -03), page 2 with the next 20 (and 10
+    of page 1 again, as `_small_page2` serves them)."""
+    return {"results": data["results"][45:105], "split": 40, "overlap": 10}
+
+
+def _small_page2(data: dict) -> bytes:
+    return _page_bytes(data, results=data["results"][75:105], next_page_url=None)
 
 
 def _quiet(warning: str | None) -> bool:
@@ -356,7 +369,7 @@ def test_stored_documents_keep_their_fields_and_are_searchable(kb, server, fixtu
 
 def test_short_retry_after_is_waited_and_retried(kb, server, fixture_data, fake_time):
     answers = iter([429, 200])
-    page2 = _page_bytes(fixture_data, results=fixture_data["results"][150:300], next_page_url=None)
+    page2 = _small_page2(fixture_data)
 
     def handler(h):
         status = next(answers)
@@ -369,7 +382,7 @@ def test_short_retry_after_is_waited_and_retried(kb, server, fixture_data, fake_
 
     sid = _subscribe(kb, _serve_two_pages(server, fixture_data, **_small(fixture_data), page2=Route(handler=handler)))
     outcome = _refresh(kb, sid)
-    assert (outcome.status, outcome.new) == ("ok", 300) and _quiet(outcome.warning)
+    assert (outcome.status, outcome.new) == ("ok", 60) and _quiet(outcome.warning)
     assert server.hits("/page2.json?page=2") == 2 and 3.0 in fake_time.sleeps
 
 
@@ -377,17 +390,18 @@ def test_long_retry_after_keeps_what_was_read(kb, server, fixture_data, fake_tim
     limited = Route(body=b"slow down", status=429, headers={"Retry-After": "3600"})
     sid = _subscribe(kb, _serve_two_pages(server, fixture_data, **_small(fixture_data), page2=limited))
     outcome = _refresh(kb, sid)
-    assert outcome.status == "ok" and outcome.new == 200 and _doc_count(kb) == 200
+    assert outcome.status == "ok" and outcome.new == 40 and _doc_count(kb) == 40
     assert "rate limited: HTTP 429" in outcome.warning and "Retry-After 3600 s" in outcome.warning
     assert 3600 not in fake_time.sleeps and server.hits("/page2.json?page=2") == 1
     source = _source(kb, sid)
     assert source.next_check_at >= utcnow() + timedelta(seconds=3500)
-    newest_on_page1 = fixture_data["results"][199]["publication_date"]
+    newest_on_page1 = fixture_data["results"][84]["publication_date"]
+    assert newest_on_page1 > fixture_data["results"][45]["publication_date"]  # page 1 holds two days
     assert source.settings["resume_from"] == newest_on_page1 and source.warning == outcome.warning
 
-    server.add("/page2.json", _page_bytes(fixture_data, results=fixture_data["results"][150:300], next_page_url=None))
+    server.add("/page2.json", _small_page2(fixture_data))
     resumed = _refresh(kb, sid)
-    assert resumed.new == 100 and _doc_count(kb) == 300 and _quiet(resumed.warning)
+    assert resumed.new == 20 and _doc_count(kb) == 60 and _quiet(resumed.warning)
     assert _query(server.requests[-2][0])["conditions[publication_date][gte]"] == [newest_on_page1]
 
 
@@ -404,15 +418,15 @@ def test_rate_limited_first_page_is_a_failure_with_backoff(kb, server, fake_time
 def test_page_limit_keeps_the_documents_read(kb, server, fixture_data, fake_time):
     sid = _subscribe(kb, _serve_two_pages(server, fixture_data, **_small(fixture_data)), max_pages=1)
     outcome = _refresh(kb, sid)
-    assert outcome.status == "ok" and outcome.new == 200 and server.hits("/page2.json?page=2") == 0
-    assert "page limit of 1 reached" in outcome.warning and "Kept 200 documents" in outcome.warning
+    assert outcome.status == "ok" and outcome.new == 40 and server.hits("/page2.json?page=2") == 0
+    assert "page limit of 1 reached" in outcome.warning and "Kept 40 documents" in outcome.warning
 
 
 def test_malformed_second_page_keeps_the_first(kb, server, fixture_data, fake_time):
     broken = Route(body=b'{"count": 1893, "resu')
     sid = _subscribe(kb, _serve_two_pages(server, fixture_data, **_small(fixture_data), page2=broken))
     outcome = _refresh(kb, sid)
-    assert outcome.status == "ok" and outcome.new == 200 and _doc_count(kb) == 200
+    assert outcome.status == "ok" and outcome.new == 40 and _doc_count(kb) == 40
     assert "Stopped early: page 2 (" in outcome.warning and "not valid JSON" in outcome.warning
     assert _source(kb, sid).warning == outcome.warning
 

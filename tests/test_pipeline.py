@@ -17,6 +17,14 @@ from tests.helpers import rss
 pytestmark = pytest.mark.both_databases
 
 
+@pytest.fixture
+def kb(loaded_kb):
+    """These tests are about polling: each store starts with the registry and the curated
+    timeline loaded (conftest's `loaded_kb`), so that a test's first poll does not spend a
+    second loading them."""
+    return loaded_kb
+
+
 def _subscribe(kb, *urls) -> list[int]:
     with kb.session() as session:
         ids = [add_source(session, allow_private=True, url=u).id for u in urls]

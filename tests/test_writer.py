@@ -29,6 +29,14 @@ from tests.helpers import ROOT, LoopbackServer, rss
 pytestmark = pytest.mark.both_databases
 
 
+@pytest.fixture
+def kb(loaded_kb):
+    """These tests are about the writer's polling: each store starts with the registry and the curated
+    timeline loaded (conftest's `loaded_kb`), so that a test's first poll does not spend a
+    second loading them."""
+    return loaded_kb
+
+
 def big_feed(n: int, prefix: str = "item") -> str:
     return rss(
         *((f"{prefix}-{i}", f"Report {i} on H20 export licences", f"OpenAI and Nvidia, part {i}.") for i in range(n))

@@ -71,7 +71,12 @@ def test_reindex_restores_identical_results(demo_loaded, capsys):
     assert kb(capsys, "check")[0] == 0
 
 
-def test_sources_add_list_and_poll(kb_env, capsys, server):
+# The tests that add a source (which polls it) run on conftest's `loaded_kb`: KB_HOME holds a store as
+# after a first poll of nothing, so that the command's poll does not spend a second loading the registry
+# and the curated timeline.
+
+
+def test_sources_add_list_and_poll(loaded_kb, capsys, server):
     url = server.add("/f.xml", rss(("a", "Alpha", "one")), etag='"1"')
     code, out, _ = kb(capsys, "sources", "add", url, "--title", "Desk")
     assert code == 0 and "added source 1" in out and "1 new" in out
@@ -83,7 +88,7 @@ def test_sources_add_list_and_poll(kb_env, capsys, server):
     assert data[0]["documents"] == 1 and data[0]["status"] == "ok"
 
 
-def test_failing_source_shows_its_error(kb_env, capsys, server):
+def test_failing_source_shows_its_error(loaded_kb, capsys, server):
     kb(capsys, "sources", "add", server.url("/missing.xml"))
     _code, out, _ = kb(capsys, "sources", "list")
     assert "failing" in out and "HTTP 404" in out
@@ -108,7 +113,7 @@ def test_user_mistakes_are_one_line(kb_env, capsys, args, message):
     assert "Traceback" not in err + out
 
 
-def test_duplicate_subscription_is_refused(kb_env, capsys, server):
+def test_duplicate_subscription_is_refused(loaded_kb, capsys, server):
     url = server.add("/f.xml", rss(("a", "Alpha", "one")))
     kb(capsys, "sources", "add", url)
     code, _, err = kb(capsys, "sources", "add", url)

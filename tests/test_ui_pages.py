@@ -356,7 +356,11 @@ def add_through_form(at: AppTest, url: str, title: str = "") -> AppTest:
     return next(b for b in at.button if b.label == "Add source").click().run()
 
 
-def test_add_a_source_and_fetch_it(kb_env, server):
+# The tests below that poll a source run on conftest's `loaded_kb` (a store as after a first poll of
+# nothing), so that the page's poll does not spend a second loading the registry and the curated timeline.
+
+
+def test_add_a_source_and_fetch_it(loaded_kb, server):
     url = server.add(
         "/feed.xml", rss(*H20_ITEMS, title="Loopback feed"), headers={"Content-Type": "application/rss+xml"}
     )
@@ -376,14 +380,15 @@ def test_adding_a_bad_url_shows_why(kb_env, url, message):
     assert any(message.lower() in plain(e.value) for e in at.error), [e.value for e in at.error]
 
 
-def test_adding_the_same_url_twice_is_refused(kb_env, server):
+def test_adding_the_same_url_twice_is_refused(loaded_kb, server):
     url = server.add("/feed.xml", rss(*H20_ITEMS))
     at = add_through_form(app("kb/views/sources.py"), url)
     at = add_through_form(at, url)
     assert any("already subscribed" in plain(e.value) for e in at.error)
 
 
-def test_disable_enable_and_poll_now(kb, server):
+def test_disable_enable_and_poll_now(loaded_kb, server):
+    kb = loaded_kb
     url = server.add("/feed.xml", rss(*H20_ITEMS), etag='"v1"')
     with kb.session() as session:
         source_id = add_source(session, allow_private=True, url=url).id
@@ -413,7 +418,8 @@ def test_poll_all_due_reports_a_failing_source(kb, server):
     assert list(at.dataframe[0].value["status"]) == ["gone (disabled)"]  # a 410 disables the source
 
 
-def test_a_locked_index_is_reported_clearly(kb, server, monkeypatch):
+def test_a_locked_index_is_reported_clearly(loaded_kb, server, monkeypatch):
+    kb = loaded_kb
     monkeypatch.setenv("KB_INDEX_LOCK_TIMEOUT", "0.2")
     url = server.add("/feed.xml", rss(*H20_ITEMS))
     with kb.session() as session:

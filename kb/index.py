@@ -34,7 +34,9 @@ _STEMMED = (
     analysis.RegexTokenizer(_TOKENS)
     | analysis.LowercaseFilter()
     | analysis.StopFilter(minsize=1)
-    | analysis.StemFilter()
+    # Snowball English: "celebrated", "celebrating" and "celebrate" share a stem (Whoosh's
+    # default Porter stemmer keeps "celebrat" apart from "celebr"), as in SQLite's porter.
+    | analysis.StemFilter(lang="en")
 )
 _PLAIN = analysis.RegexTokenizer(_TOKENS) | analysis.LowercaseFilter() | analysis.StopFilter(minsize=3)
 
@@ -67,10 +69,30 @@ def open_index(index_dir: Path) -> index.Index:
     # Without memory maps: Whoosh copies each mapped segment file into memory on every
     # searcher it opens (hundreds of ms and of MB at 100,000 documents); plain reads do not.
     ix = FileStorage(str(target), supports_mmap=False).open_index()
-    if set(ix.schema.names()) != set(SCHEMA.names()):
+    if analysis_signature(ix.schema) != analysis_signature(SCHEMA):
         ix.close()
         raise IndexOutdated(f"the search index in {index_dir} was built by an older version: run `kb reindex`")
     return ix
+
+
+def analysis_signature(schema: fields.Schema) -> list[tuple]:
+    """The fields and how each one analyses text: an index built with another schema or
+    another stemmer answers differently, and must be rebuilt."""
+    out = []
+    for name in sorted(schema.names()):
+        analyzer = getattr(schema[name], "analyzer", None)
+        steps = getattr(analyzer, "items", [analyzer] if analyzer is not None else [])
+        out.append((name, tuple((type(step).__name__, getattr(step, "lang", None)) for step in steps)))
+    return out
+
+
+def lock(index_dir: Path, timeout: float = 10.0):
+    """The write lock of the current index generation, whatever schema built it (a rebuild
+    holds it while it builds the next one, also when the current one is outdated)."""
+    target = _current_generation(index_dir)
+    if target is None:
+        return writer(open_index(index_dir), timeout)
+    return writer(FileStorage(str(target), supports_mmap=False).open_index(), timeout)
 
 
 def exists(index_dir: Path) -> bool:

@@ -92,7 +92,7 @@ def rebuild(kb: KB) -> int:
     with INDEX_LOCK, kb.session() as session:
         kb_index.sweep_generations(kb.config.index_dir)
         last = last_id(session)  # rows written after this are newer than the rebuild's read: kept
-        lock = kb_index.writer(kb.index, timeout)
+        lock = kb_index.lock(kb.config.index_dir, timeout)  # also when the index is outdated
         try:
             count = kb_index.rebuild(kb.config.index_dir, session)
         finally:

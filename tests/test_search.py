@@ -320,3 +320,40 @@ def test_undated_documents_sort_last_both_ways(kb, corpus, server):
     oldest = titles(run(kb, query="China", sort="oldest"))
     assert newest[-1] == oldest[-1] == "Undated China note"
     assert newest[0] == "Nvidia says H20 needs a license" and oldest[0].startswith("BIS issues")
+
+
+def test_inflected_forms_find_each_other(kb, server):
+    items = [
+        ("i1", "Mon, 01 Jan 2024 12:00:00 GMT", "Chips celebrated", "Suppliers celebrated the personalized chips.")
+    ]
+    with kb.session() as session:
+        sid = add_source(session, allow_private=True, url=server.add("/i.xml", _feed(items))).id
+        session.commit()
+    poll(kb, [sid])
+    for word in ("celebrating", "celebrate", "chipped", "personalize"):
+        assert run(kb, query=word).total == 1, word
+
+
+def test_reindex_replaces_an_index_built_with_another_stemmer(kb, corpus):
+    import copy
+
+    from whoosh import analysis, fields
+    from whoosh import index as whoosh_index
+
+    from kb import pending
+    from kb.errors import IndexOutdated
+
+    older = copy.deepcopy(kb_index.SCHEMA)
+    porter = analysis.RegexTokenizer() | analysis.LowercaseFilter() | analysis.StemFilter()
+    for name in ("title", "body"):
+        older.remove(name)
+        older.add(name, fields.TEXT(analyzer=porter))
+    target = kb.config.index_dir.resolve()
+    kb.reopen_index()
+    shutil.rmtree(target)
+    target.mkdir()
+    whoosh_index.create_in(str(target), older)
+    with pytest.raises(IndexOutdated, match="kb reindex"):
+        kb.index  # noqa: B018
+    assert pending.rebuild(kb) == 6
+    assert run(kb, query="OpenAI").total == 3

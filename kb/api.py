@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Match, Route
+from starlette.routing import Route
 
 from kb import timeline as tl
 from kb import watches
@@ -280,18 +280,6 @@ def api_openapi(request: Request) -> Response:
     return JSONResponse(OPENAPI)
 
 
-def not_found(request: Request) -> Response:
-    """Any other path under /api/ or /feeds/: a JSON 404 (or 405 for a known path and another method),
-    never the app's HTML page."""
-    from kb.ui.server import ROUTES  # the full list, feeds included; imported here to avoid a cycle
-
-    scope = dict(request.scope, method="GET")
-    if any(r.matches(scope)[0] == Match.FULL for r in ROUTES if getattr(r, "endpoint", None) is not not_found):
-        return error(405, f"{request.method} is not allowed here; use GET")
-    return error(404, f"nothing at {request.url.path[:200]}; the routes are listed at /api/openapi.json")
-
-
-ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]  # for the catch-all routes
 API_ROUTES = [
     Route("/api/search", api_search, methods=["GET"]),
     Route("/api/timeline", api_timeline, methods=["GET"]),

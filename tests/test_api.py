@@ -10,12 +10,12 @@ from starlette.routing import Route
 
 from kb import timeline as tl
 from kb import watches
-from kb.api import OPENAPI, not_found
+from kb.api import OPENAPI
 from kb.entities import entity_page
 from kb.search import SearchRequest, search
 from kb.store import document_counts, list_sources
 from kb.ui import queries
-from kb.ui.server import ROUTES
+from kb.ui.server import ROUTES, not_found
 from tests.routes_client import routes_client
 
 

@@ -27,7 +27,7 @@ from kb.context import KB
 from kb.errors import KBError, NotFound, UserInputError
 from kb.models import Document, Event, Watch
 from kb.timeline import DEADLINE_KINDS, expand_kinds
-from kb.ui import router
+from kb.ui import pages as app_pages
 from kb.ui.links import page_link
 from kb.ui.render import escape_inline, md_link, safe_url
 from kb.ui.resources import get_kb, index_version, sentence, writes_allowed
@@ -36,7 +36,7 @@ KIND_LABELS = {"search": "Search", "entity": "Entity", "timeline": "Timeline fil
 KIND_ICONS = {"search": ":material/search:", "entity": ":material/label:", "timeline": ":material/timeline:"}
 CALENDAR_PARAMS = ("entity", "kind", "jurisdiction")  # what the calendar URL filters by
 COUNT_TTL = 60  # seconds; the cache key changes with every stored document, event change and watch anyway
-PAGE_PATHS = {url_path for *_, url_path in router.PAGES}
+PAGE_PATHS = {url_path for *_, url_path in app_pages.PAGES}
 # URL parameter -> the field of the page's request that holds it (sort, order and page are not kept)
 REQUEST_FIELDS = {
     "search": {

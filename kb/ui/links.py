@@ -13,16 +13,16 @@ from collections.abc import Mapping
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from kb.ui import router
+from kb.ui import pages as app_pages
 from kb.ui.render import escape_inline, internal_link
 
-# name ("search") -> (page file, URL path), from the router's list. The file
+# name ("search") -> (page file, URL path), from the list of pages. The file
 # is given as an absolute path: Streamlit reads a relative one from the entry
 # script's folder, which is the checkout for app.py but kb/ for kb/webapp.py.
 # The default (first) page is served at the app's root URL.
 PAGES = {
-    name.removesuffix(".py"): (str(router.VIEWS / name), "" if i == 0 else url_path)
-    for i, (name, _title, _icon, url_path) in enumerate(router.PAGES)
+    name.removesuffix(".py"): (str(app_pages.VIEWS / name), "" if i == 0 else url_path)
+    for i, (name, _title, _icon, url_path) in enumerate(app_pages.PAGES)
 }
 
 

@@ -7,24 +7,12 @@ package, started by `kb app`) call `run()` on every rerun.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import streamlit as st
 
-log = logging.getLogger(__name__)
-VIEWS = Path(__file__).resolve().parent.parent / "views"
+from kb.ui.pages import HIDDEN, PAGES, VIEWS
 
-# (page file, title, Material icon, URL path); the first one is the default page.
-PAGES = [
-    ("search.py", "Search", ":material/search:", "search"),
-    ("timeline.py", "Timeline", ":material/timeline:", "timeline"),
-    ("entities.py", "Entities", ":material/label:", "entities"),
-    ("providers.py", "Providers", ":material/public:", "providers"),
-    ("watches.py", "Watches", ":material/notifications:", "watches"),
-    ("sources.py", "Sources", ":material/rss_feed:", "sources"),
-    ("document.py", "Document", ":material/article:", "document"),
-]
-HIDDEN = {"document.py"}  # reached through links, not from the menu
+log = logging.getLogger(__name__)
 
 
 def run() -> None:

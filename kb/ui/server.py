@@ -34,11 +34,11 @@ from sqlmodel import Session
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 from kb import feeds_out, watches
 from kb import timeline as tl
-from kb.api import ANY_METHOD, API_ROUTES, edge, not_found, query_lists, resolve_params, unknown_is_bad_input
+from kb.api import API_ROUTES, edge, error, query_lists, resolve_params, unknown_is_bad_input
 from kb.context import KB
 from kb.entities import resolve
 from kb.errors import UserInputError
@@ -220,6 +220,16 @@ def opml(request: Request) -> Response:
     return Response(body, media_type="text/x-opml; charset=utf-8", headers=headers)
 
 
+def not_found(request: Request) -> Response:
+    """Any other path under /api/ or /feeds/: a JSON 404 (or 405 for a known path and another method),
+    never the app's HTML page."""
+    scope = dict(request.scope, method="GET")
+    if any(r.matches(scope)[0] == Match.FULL for r in ROUTES if getattr(r, "endpoint", None) is not not_found):
+        return error(405, f"{request.method} is not allowed here; use GET")
+    return error(404, f"nothing at {request.url.path[:200]}; the routes are listed at /api/openapi.json")
+
+
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]  # for the catch-all routes
 ROUTES = [
     Route("/api/health-kb", health_kb, methods=["GET"]),
     *API_ROUTES,

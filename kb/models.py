@@ -58,7 +58,7 @@ class Document(SQLModel, table=True):
     author: str | None = None
     published_at: NaiveDatetime | None = None
     updated_at: NaiveDatetime | None = None
-    fetched_at: NaiveDatetime = Field(default_factory=utcnow)
+    fetched_at: NaiveDatetime = Field(default_factory=utcnow, index=True)  # stored or changed: "new" for watches
     kind: str = Field(default="news", index=True)
     language: str | None = None
     content_hash: str = Field(default="", index=True)

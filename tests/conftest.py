@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,30 @@ def pytest_generate_tests(metafunc):
         return
     if EVERY_TEST_ON_BOTH or metafunc.definition.get_closest_marker("both_databases"):
         metafunc.parametrize("database_url", BACKENDS, indirect=True)
+
+
+def pytest_runtest_setup(item):
+    _scan_streamlit_components_once()
+
+
+def _scan_streamlit_components_once() -> None:
+    """Every new Streamlit AppTest scans all installed distributions for component manifests (about
+    0.2 s, and the UI tests make a hundred AppTests); the installed packages do not change during a
+    run, so after the first scan in a process its answer is reused. Nothing happens before Streamlit's
+    scanner is imported, or when a Streamlit release no longer has it."""
+    scanner = sys.modules.get("streamlit.components.v2.manifest_scanner")
+    scan = getattr(scanner, "scan_component_manifests", None)
+    if scan is None or getattr(scan, "scanned_once", False):
+        return
+    found: list = []
+
+    def scan_once(max_workers=None):
+        if not found:
+            found.append(scan(max_workers))
+        return list(found[0])
+
+    scan_once.scanned_once = True  # type: ignore[attr-defined]
+    scanner.scan_component_manifests = scan_once  # type: ignore[union-attr]
 
 
 @pytest.fixture(scope="session")

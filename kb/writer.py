@@ -26,7 +26,7 @@ from sqlmodel import col, select
 from kb import alerts, leases, pending
 from kb.alert_channels import Retry
 from kb.context import KB
-from kb.errors import KBError
+from kb.errors import IndexOutdated, KBError
 from kb.models import Source, WriterRequest, utcnow
 from kb.pipeline import Outcome, PollSummary, describe, due_sources, refresh_source
 
@@ -270,6 +270,11 @@ class Writer:
         from kb import index as kb_index
 
         kb_index.sweep_generations(self.kb.config.index_dir)
+        try:
+            self.kb.index  # noqa: B018  (opening checks how the index was built)
+        except IndexOutdated:  # built by an older version (another schema or stemmer): searches fail until rebuilt
+            log.warning("the search index was built by an older version; rebuilding it from the database")
+            log.warning("rebuilt the search index: %s documents", pending.rebuild(self.kb))
         self._flush()
         self._alerts_due = True  # a writer killed before it sent its alerts left them unsent
 

@@ -456,3 +456,28 @@ def test_kb_reindex_hands_the_rebuild_to_a_running_writer(kb, server):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=60)
+
+
+def test_a_writer_rebuilds_an_index_built_by_an_older_version_when_it_starts(kb, server):
+    """A new version that analyses text otherwise makes the old index unusable: the writer (the app
+    starts one) rebuilds it, so nobody has to know to run `kb reindex`."""
+    import shutil
+
+    from whoosh import fields
+    from whoosh import index as whoosh_index
+
+    from kb.errors import IndexOutdated
+    from kb.search import SearchRequest, search
+
+    subscribe(kb, server.add("/a.xml", big_feed(3)))
+    Writer(kb).run_until_idle()
+    target = kb.config.index_dir.resolve()
+    kb.reopen_index()
+    shutil.rmtree(target)
+    target.mkdir()
+    whoosh_index.create_in(str(target), fields.Schema(id=fields.ID(stored=True)))
+    with pytest.raises(IndexOutdated):
+        kb.index  # noqa: B018
+    Writer(kb).run(rounds=1)
+    with kb.session() as session:
+        assert search(kb.index, session, SearchRequest(query="")).total == doc_count(kb) == 3

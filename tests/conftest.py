@@ -14,16 +14,17 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from kb import settings
-from kb.context import KB, open_kb
-from kb.demo import load_demo
-from kb.entities import ensure_registry
-from kb.events.stage import ensure_events
-from tests import pg
 from tests.helpers import LoopbackServer, build_template
+
+if TYPE_CHECKING:
+    from kb.context import KB
+
+# The kb modules (and psycopg) are imported where they are used: the process that hands the tests
+# to xdist's workers reads this file too, and would otherwise spend seconds importing what it never runs.
 
 BACKENDS = ("sqlite", "postgres")
 # KB_TEST_BOTH_DATABASES=all doubles every test that opens a store, marked or not: a sweep for
@@ -66,6 +67,8 @@ def _scan_streamlit_components_once() -> None:
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     """The URL of the PostgreSQL server the tests may create databases on."""
+    from tests import pg
+
     url = pg.server_url()
     if url is None:
         message = f"{pg.SERVER_ENV} is not set (start a server with scripts/ci_postgres.sh)"
@@ -86,6 +89,8 @@ def database_url(request, tmp_path):
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'kbhome' / 'kb.sqlite3'}"
         return
+    from tests import pg
+
     server = request.getfixturevalue("postgres_server")
     url = pg.create_database(server)
     try:
@@ -126,6 +131,9 @@ def empty_template(tmp_path_factory) -> Path:
 def _open_store(request, template: str) -> tuple[KB, bool]:
     """Open the test's store (under kb_env's KB_HOME): when it is the default SQLite file and does
     not exist yet, a copy of the session fixture `template`. Returns the KB and whether it was copied."""
+    from kb import settings
+    from kb.context import open_kb
+
     config = settings.load()
     path = config.home / "kb.sqlite3"
     copied = config.database_url == f"sqlite:///{path}" and not path.exists()
@@ -147,6 +155,9 @@ def kb(kb_env, request):
 
 def load_reference_data(kb: KB) -> None:
     """What a store's first poll loads before any document: the registry's entities and the curated timeline."""
+    from kb.entities import ensure_registry
+    from kb.events.stage import ensure_events
+
     with kb.session() as session:
         ensure_registry(session, kb.config.registry_dir)
         ensure_events(session, linker=kb.linker)
@@ -180,6 +191,8 @@ def loaded_kb(kb_env, request):
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
     """A KB_HOME (SQLite) with the demo corpus loaded, built once per run: `demo_kb` copies it."""
+    from kb.demo import load_demo
+
     home = tmp_path_factory.mktemp("demo-template") / "kbhome"
     summary = build_template(home, load_demo)
     assert summary.count("failed") == 0 and not any(o.warning for o in summary.outcomes), summary.line()
@@ -191,6 +204,9 @@ def demo_kb(kb_env, demo_template, database_url):
     """The demo corpus in this test's own KB_HOME: a copy of the template, which tests may change."""
     if not database_url.startswith("sqlite:"):
         pytest.skip("the demo template is a SQLite store")
+    from kb import settings
+    from kb.context import open_kb
+
     shutil.copytree(demo_template, kb_env, symlinks=True)  # the index is a relative link to its generation
     instance = open_kb(settings.load())
     yield instance

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
-from kb import settings
-from kb.context import KB, open_kb
+if TYPE_CHECKING:
+    from kb.context import KB
 
 T = TypeVar("T")
 
@@ -47,6 +47,9 @@ def needs_fixtures(path: Path) -> pytest.MarkDecorator:
 def build_template(home: Path, build: Callable[[KB], T]) -> T:
     """Open a new SQLite store in `home`, run `build` on it and close it: a template that tests copy
     (with `use_template`) instead of building the same store again. Loopback sources are allowed."""
+    from kb import settings
+    from kb.context import open_kb
+
     instance = open_kb(settings.load({"KB_HOME": str(home), "KB_ALLOW_PRIVATE_ADDRESSES": "1"}))
     try:
         return build(instance)

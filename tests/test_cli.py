@@ -32,6 +32,10 @@ def demo_loaded(kb_env, database_url, capsys, request):
     return kb_env
 
 
+# `kb demo` building the whole demo corpus in a new store (four seconds). The quick loop keeps the command
+# (test_demo_twice_adds_nothing_and_index_stays_consistent runs it on a loaded store) and the load itself
+# (the demo template).
+@pytest.mark.slow
 def test_demo_then_searches(kb_env, capsys):
     code, out, _ = kb(capsys, "demo")
     assert code == 0 and "0 failed" in out

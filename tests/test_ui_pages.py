@@ -135,6 +135,10 @@ def test_page_renders_on_the_demo_store(demo_kb, page):
     assert_clean(at)
 
 
+# The app's whole first start: the entire demo corpus is loaded (four seconds). The quick loop keeps the
+# router's other first start (test_router_explains_a_missing_demo_corpus) and the demo load itself (the
+# demo template that demo_kb copies).
+@pytest.mark.slow
 def test_router_loads_the_demo_corpus_on_first_start(kb_env):
     at = app("app.py")
     assert_clean(at)

@@ -153,15 +153,44 @@ def kb(kb_env, request):
     instance.engine.dispose()
 
 
-def load_reference_data(kb: KB) -> None:
-    """What a store's first poll loads before any document: the registry's entities and the curated timeline."""
+def load_registry(kb: KB) -> None:
+    """What the link stage's first run loads: the registry's entities."""
     from kb.entities import ensure_registry
-    from kb.events.stage import ensure_events
 
     with kb.session() as session:
         ensure_registry(session, kb.config.registry_dir)
+        session.commit()
+
+
+def load_reference_data(kb: KB) -> None:
+    """What a store's first poll loads before any document: the registry's entities and the curated timeline."""
+    from kb.events.stage import ensure_events
+
+    load_registry(kb)
+    with kb.session() as session:
         ensure_events(session, linker=kb.linker)
         session.commit()
+
+
+@pytest.fixture(scope="session")
+def registry_template(tmp_path_factory) -> Path:
+    """A KB_HOME with a migrated SQLite store holding the registry's entities: `registry_kb` copies it."""
+    home = tmp_path_factory.mktemp("registry-template") / "kbhome"
+    build_template(home, load_registry)
+    return home
+
+
+@pytest.fixture
+def registry_kb(kb_env, request):
+    """`kb` with the registry's entities loaded (`load_registry`) and nothing else: no curated timeline,
+    sources or documents. For the events tests, which mostly bring a curated timeline of their own.
+    On SQLite a copy of `registry_template`; on PostgreSQL loaded in place."""
+    instance, copied = _open_store(request, "registry_template")
+    if not copied:
+        load_registry(instance)
+    yield instance
+    instance.reopen_index()
+    instance.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -178,8 +207,9 @@ def loaded_kb(kb_env, request):
     loaded (`load_reference_data`), there are no sources and no documents.
 
     For tests about polling, fetching and scheduling, which otherwise spend most of their time on
-    that one-off load (about a second each). tests/test_entities.py and tests/test_events.py test
-    the load itself, on `kb`. On SQLite a copy of `loaded_template`; on PostgreSQL loaded in place."""
+    that one-off load (about a second each). The tests of other modules load it in their first poll,
+    and tests/test_events.py loads curated timelines. On SQLite a copy of `loaded_template`; on
+    PostgreSQL loaded in place."""
     instance, copied = _open_store(request, "loaded_template")
     if not copied:
         load_reference_data(instance)

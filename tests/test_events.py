@@ -76,6 +76,14 @@ def _entities(kb, event_id: int) -> dict[str, str]:
 
 
 @pytest.fixture
+def kb(registry_kb):
+    """These tests are about events: each store starts with the registry's entities loaded (conftest's
+    `registry_kb`), so that a test's first pipeline run does not spend half a second loading them; the
+    curated timeline (the project's or a test's own) is loaded by the test, as a first poll does."""
+    return registry_kb
+
+
+@pytest.fixture
 def curated_dir(tmp_path, monkeypatch):
     """A curated timeline of our own (empty unless a test writes to it), in place of data/events."""
     directory = tmp_path / "events"

@@ -42,6 +42,7 @@ def pytest_generate_tests(metafunc):
 
 def pytest_runtest_setup(item):
     _scan_streamlit_components_once()
+    _compile_streamlit_scripts_once()
 
 
 def _scan_streamlit_components_once() -> None:
@@ -62,6 +63,36 @@ def _scan_streamlit_components_once() -> None:
 
     scan_once.scanned_once = True  # type: ignore[attr-defined]
     scanner.scan_component_manifests = scan_once  # type: ignore[union-attr]
+
+
+def _compile_streamlit_scripts_once() -> None:
+    """Every run of a Streamlit AppTest makes a new script cache, so each run parses the page again,
+    rewrites it for Streamlit's "magic" and compiles it (a tenth of a second for a page). The code
+    of an unchanged file is the same every time: it is kept for the process, keyed by the file's
+    path, size and modification time and the magic setting. Nothing happens before Streamlit's
+    script cache is imported, or when a Streamlit release changes it."""
+    module = sys.modules.get("streamlit.runtime.scriptrunner.script_cache")
+    cache_class = getattr(module, "ScriptCache", None)
+    compile_script = getattr(cache_class, "get_bytecode", None)
+    if compile_script is None or getattr(compile_script, "compiled_once", False):
+        return
+    from streamlit import config
+
+    compiled: dict[tuple, object] = {}
+
+    def get_bytecode(self, script_path: str):
+        path = os.path.abspath(script_path)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return compile_script(self, script_path)  # Streamlit's own error
+        key = (path, stat.st_size, stat.st_mtime_ns, config.get_option("runner.magicEnabled"))
+        if key not in compiled:
+            compiled[key] = compile_script(self, script_path)
+        return compiled[key]
+
+    get_bytecode.compiled_once = True  # type: ignore[attr-defined]
+    cache_class.get_bytecode = get_bytecode  # type: ignore[union-attr]
 
 
 @pytest.fixture(scope="session")

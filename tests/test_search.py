@@ -235,7 +235,8 @@ def test_rebuild_swaps_generations_and_keeps_one(kb, corpus):
     assert len(generations) == 1 and kb.config.index_dir.resolve() == generations[0]
 
 
-def test_chinese_text_is_searchable(kb, server):
+def test_chinese_text_is_searchable(loaded_kb, server):
+    kb = loaded_kb  # the registry and the curated timeline are loaded already (conftest)
     feed = _feed([("z1", "Tue, 09 Jul 2024 12:00:00 GMT", "百度推出迁移计划", "百度为开发者提供免费额度。")])
     with kb.session() as session:
         sid = add_source(session, allow_private=True, url=server.add("/zh.xml", feed)).id
@@ -293,7 +294,8 @@ def test_index_from_another_schema_asks_for_a_rebuild(kb, corpus):
     assert run(kb, query="OpenAI").total == 3
 
 
-def test_words_standing_together_rank_first(kb, server):
+def test_words_standing_together_rank_first(loaded_kb, server):
+    kb = loaded_kb  # the registry and the curated timeline are loaded already (conftest)
     filler = " ".join(["Analysts met suppliers in several cities to compare notes on demand."] * 6)
     items = [
         ("p1", "Mon, 01 Jan 2024 12:00:00 GMT", "Licence talk", "Export grew; controls followed."),
@@ -322,7 +324,8 @@ def test_undated_documents_sort_last_both_ways(kb, corpus, server):
     assert newest[0] == "Nvidia says H20 needs a license" and oldest[0].startswith("BIS issues")
 
 
-def test_inflected_forms_find_each_other(kb, server):
+def test_inflected_forms_find_each_other(loaded_kb, server):
+    kb = loaded_kb  # the registry and the curated timeline are loaded already (conftest)
     items = [
         ("i1", "Mon, 01 Jan 2024 12:00:00 GMT", "Chips celebrated", "Suppliers celebrated the personalized chips.")
     ]

@@ -25,6 +25,12 @@ class Item:
     kind: str = "news"
     document_number: str | None = None
     fields: dict = field(default_factory=dict)
+    # Where `published` came from (feed, listing, metadata, url, text); set by whoever dated it.
+    date_source: str | None = None
+    # The item's article page, for sources that ask for full text (see kb.articles).
+    article_status: str | None = None
+    article_error: str | None = None
+    article_attempts: int = 0
 
     @property
     def key(self) -> str:

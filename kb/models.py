@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import NaiveDatetime
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -64,6 +64,41 @@ class Document(SQLModel, table=True):
     content_hash: str = Field(default="", index=True)
     document_number: str | None = Field(default=None, index=True)
     fields: dict = _json()  # structured fields (Federal Register and others)
+    # Where published_at came from: feed (the source's own data), listing (a page_list's
+    # listing), metadata (the article page's meta tags or JSON-LD), url, text; None: undated.
+    date_source: str | None = None
+    # The article page behind an item, for sources that ask for full text: None (not asked),
+    # ok, failed (article_error says why; retried up to a bound), pending (left for a later poll).
+    article_status: str | None = None
+    article_error: str | None = None
+    article_attempts: int = 0
+    simhash: int | None = Field(
+        default=None, sa_type=BigInteger
+    )  # content fingerprint (ingest.fingerprint), None for short texts
+    previous_hashes: list = _json(list)  # content hashes of earlier versions, oldest first
+
+
+class DocumentCopy(SQLModel, table=True):
+    """The same story seen again under another URL or source: kept as a copy of the first
+    document instead of a second document ("also at")."""
+
+    __table_args__ = (UniqueConstraint("source_id", "key", name="uq_documentcopy_source_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True, ondelete="CASCADE")
+    source_id: int = Field(foreign_key="source.id", index=True)
+    key: str
+    url: str | None = None
+    title: str = ""
+    seen_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class StoryBand(SQLModel, table=True):
+    """One 16-bit band of a document's simhash: near-duplicates share at least one band."""
+
+    band: int = Field(primary_key=True)
+    value: int = Field(primary_key=True)
+    document_id: int = Field(foreign_key="document.id", primary_key=True, ondelete="CASCADE")
 
 
 class Entity(SQLModel, table=True):

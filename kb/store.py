@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import and_, delete, func, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from ingest import fingerprint
 from ingest.errors import BadURL
 from ingest.fetch import check_url, private_host_problem
 from ingest.records import Item
 from kb.errors import NotFound, UserInputError
-from kb.models import Document, Meta, Source, utcnow
+from kb.models import Document, DocumentCopy, Meta, Source, StoryBand, utcnow
 
-SOURCE_KINDS = ("feed", "article", "federal_register", "availability")
+SOURCE_KINDS = ("feed", "article", "page_list", "federal_register", "availability")
 
 
 def add_source(
@@ -86,35 +87,64 @@ class UpsertResult:
     new: list[int] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
     unchanged: int = 0
+    copies: list[int] = field(default_factory=list)  # documents that gained a copy ("also at")
 
     @property
     def changed(self) -> list[int]:
         return self.new + self.updated
 
 
+# Sources whose items may be copies of a story stored before; a Federal Register document or
+# an availability page is itself the primary record, never a copy of something else.
+DEDUPED_KINDS = ("feed", "article", "page_list")
+MIN_EXACT_TOKENS = 12  # an identical title and summary this long is the same story
+
+
 def upsert_items(session: Session, *, source: Source, items: list[Item]) -> UpsertResult:
-    """Insert new items and update changed ones, keyed by (source, stable key)."""
+    """Insert new items and update changed ones, keyed by (source, stable key).
+
+    A new item that tells a story already stored (the same text, or a text whose fingerprint
+    is within a few bits) becomes a copy of that document instead of a second one.
+    """
     assert source.id is not None, "upsert_items needs a saved source"
     result = UpsertResult()
     latest: dict[str, Item] = {}
     for item in items:  # a feed may repeat an entry: the last copy wins
         latest[item.key] = item
     existing = _existing(session, source.id, list(latest))
+    copies = _existing_copies(session, source.id, [k for k in latest if k not in existing])
+    dedupe = source.kind in DEDUPED_KINDS
     for key, item in latest.items():
         doc = existing.get(key)
-        if doc is None:
+        if doc is None and key in copies:
+            _refresh_copy(copies[key], item)
+            result.unchanged += 1
+        elif doc is None:
+            mark = fingerprint.simhash(_story_text(item))
+            twin = _twin(session, item, mark) if dedupe else None
+            if twin is not None:
+                assert twin.id is not None
+                session.add(
+                    DocumentCopy(document_id=twin.id, source_id=source.id, key=key, url=item.url, title=item.title)
+                )
+                result.copies.append(twin.id)
+                continue
             doc = Document(source_id=source.id, key=key)
-            _apply(doc, item)
+            _apply(doc, item, mark)
             session.add(doc)
             session.flush()
             assert doc.id is not None  # the flush assigned it
+            _set_bands(session, doc.id, mark, new=True)
             result.new.append(doc.id)
         elif _differs(doc, item):
-            _apply(doc, item)
+            mark = fingerprint.simhash(_story_text(item))
+            _apply(doc, item, mark)
             session.add(doc)
             assert doc.id is not None  # read from the database
+            _set_bands(session, doc.id, mark, new=False)
             result.updated.append(doc.id)
         else:
+            _keep_article_state(doc, item)
             result.unchanged += 1
     session.flush()
     return result
@@ -129,20 +159,95 @@ def _existing(session: Session, source_id: int, keys: list[str]) -> dict[str, Do
     return found
 
 
-def _apply(doc: Document, item: Item) -> None:
+def _existing_copies(session: Session, source_id: int, keys: list[str]) -> dict[str, DocumentCopy]:
+    found: dict[str, DocumentCopy] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        query = select(DocumentCopy).where(DocumentCopy.source_id == source_id, col(DocumentCopy.key).in_(chunk))
+        for copy in session.exec(query):
+            found[copy.key] = copy
+    return found
+
+
+def _refresh_copy(copy: DocumentCopy, item: Item) -> None:
+    if (copy.url, copy.title) != (item.url, item.title):
+        copy.url, copy.title = item.url, item.title
+
+
+def _story_text(item: Item) -> str:
+    return f"{item.title}\n{item.body or item.summary}"
+
+
+def _twin(session: Session, item: Item, mark: int | None) -> Document | None:
+    """A stored document that tells the same story as `item`, if any: the same text, or a
+    fingerprint within `fingerprint.MAX_DISTANCE` bits. A shared link alone is not enough:
+    feeds often link every item to a site's home or product page."""
+    plain = select(Document).where(col(Document.document_number).is_(None))
+    if len(fingerprint.tokens(_story_text(item))) >= MIN_EXACT_TOKENS:
+        same_text = session.exec(
+            plain.where(Document.content_hash == item.content_hash).order_by(col(Document.id))
+        ).first()
+        if same_text is not None:
+            return same_text
+    if mark is None:
+        return None
+    near = or_(
+        *(and_(col(StoryBand.band) == band, col(StoryBand.value) == value) for band, value in fingerprint.bands(mark))
+    )
+    candidates = session.exec(
+        plain.join(StoryBand, col(StoryBand.document_id) == col(Document.id)).where(near).order_by(col(Document.id))
+    ).all()
+    for doc in candidates:
+        if (
+            doc.simhash is not None
+            and fingerprint.distance(fingerprint.from_signed(doc.simhash), mark) <= fingerprint.MAX_DISTANCE
+        ):
+            return doc
+    return None
+
+
+def _set_bands(session: Session, doc_id: int, mark: int | None, *, new: bool) -> None:
+    if not new:
+        session.execute(delete(StoryBand).where(col(StoryBand.document_id) == doc_id))
+    if mark is not None:
+        session.add_all(
+            StoryBand(band=band, value=value, document_id=doc_id) for band, value in fingerprint.bands(mark)
+        )
+
+
+def _apply(doc: Document, item: Item, mark: int | None) -> None:
+    if doc.content_hash and doc.content_hash != item.content_hash:
+        doc.previous_hashes = [*doc.previous_hashes, doc.content_hash][
+            -20:
+        ]  # a new list: JSON columns miss in-place changes
     doc.url = item.url
     doc.title = item.title
     doc.summary = item.summary
     doc.body = item.body
     doc.author = item.author
-    doc.published_at = item.published or doc.published_at or item.updated
+    if item.published is not None:
+        doc.published_at, doc.date_source = item.published, item.date_source or "feed"
+    elif doc.published_at is None and item.updated is not None:
+        doc.published_at, doc.date_source = item.updated, "feed"
     doc.updated_at = item.updated
     doc.kind = item.kind
     doc.language = item.language
     doc.content_hash = item.content_hash
     doc.document_number = item.document_number
     doc.fields = dict(item.fields)  # a new dict: JSON columns miss in-place changes
+    doc.simhash = None if mark is None else fingerprint.to_signed(mark)
+    _keep_article_state(doc, item)
     doc.fetched_at = utcnow()
+
+
+def _keep_article_state(doc: Document, item: Item) -> None:
+    """Record what became of the item's article page (a failed fetch changes no content)."""
+    if item.article_status is not None:
+        doc.article_status, doc.article_error, doc.article_attempts = (
+            item.article_status,
+            item.article_error,
+            item.article_attempts,
+        )
 
 
 def _differs(doc: Document, item: Item) -> bool:
@@ -154,6 +259,17 @@ def _differs(doc: Document, item: Item) -> bool:
         or doc.fields != item.fields
         or doc.kind != item.kind
     )
+
+
+def copies_of(session: Session, doc_ids: list[int]) -> dict[int, list[DocumentCopy]]:
+    """The copies ("also at") of each of these documents, oldest first."""
+    found: dict[int, list[DocumentCopy]] = {}
+    for start in range(0, len(doc_ids), 500):
+        chunk = doc_ids[start : start + 500]
+        query = select(DocumentCopy).where(col(DocumentCopy.document_id).in_(chunk)).order_by(col(DocumentCopy.id))
+        for copy in session.exec(query):
+            found.setdefault(copy.document_id, []).append(copy)
+    return found
 
 
 def get_meta(session: Session, key: str) -> str | None:

@@ -2,7 +2,9 @@
 
 Documents reach the store through the real pipeline (a loopback feed polled by
 the writer or by `poll`); the webhook's retry delays are recorded instead of
-slept, so nothing here waits for seconds.
+slept, so nothing here waits for seconds. The tests start from `loaded_kb` (the registry and the
+curated timeline loaded, as after a store's first poll), except the one about the events that
+first poll brings.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from kb.models import Source, Watch, WatchDelivery, WriterRequest, utcnow
 from kb.pipeline import poll
 from kb.store import add_source
 from kb.writer import Writer, request
-from tests.helpers import LoopbackServer, rss
+from tests.helpers import POLL_INTERVAL, LoopbackServer, rss
 
 pytestmark = pytest.mark.both_databases
 PUBLIC = "https://kb.example.org/app"
@@ -58,7 +60,7 @@ class Receiver:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, args=(POLL_INTERVAL,), daemon=True).start()
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook?token=t"
 
     def keys(self, n: int) -> list[str]:
@@ -168,7 +170,8 @@ def wait_over(kb, watch_id: int) -> None:
 # ---- webhooks -------------------------------------------------------------------------------------
 
 
-def test_the_writer_posts_each_new_set_once_and_a_new_document_alone(kb, feed, receiver):
+def test_the_writer_posts_each_new_set_once_and_a_new_document_alone(loaded_kb, feed, receiver):
+    kb = loaded_kb
     configure(kb, public_url=PUBLIC)
     hook = receiver()
     w = follow(kb, webhook=hook.url)
@@ -198,7 +201,8 @@ def test_the_writer_posts_each_new_set_once_and_a_new_document_alone(kb, feed, r
         assert len(session.exec(select(WatchDelivery)).all()) == 4
 
 
-def test_a_500_is_retried_in_the_run_with_the_same_set(kb, feed, receiver):
+def test_a_500_is_retried_in_the_run_with_the_same_set(loaded_kb, feed, receiver):
+    kb = loaded_kb
     hook = receiver(500, 503)
     w = follow(kb, webhook=hook.url)
     poll(kb, [subscribe(kb, feed.add("/f.xml", reports(1, 2)))])
@@ -213,7 +217,8 @@ def test_a_500_is_retried_in_the_run_with_the_same_set(kb, feed, receiver):
     assert len(hook.posts) == 3
 
 
-def test_retry_after_is_honoured_within_its_bound(kb, feed, receiver):
+def test_retry_after_is_honoured_within_its_bound(loaded_kb, feed, receiver):
+    kb = loaded_kb
     hook = receiver((429, {"Retry-After": "7"}), (503, {"Retry-After": "3600"}))
     w = follow(kb, webhook=hook.url)
     poll(kb, [subscribe(kb, feed.add("/f.xml", reports(1)))])
@@ -225,7 +230,8 @@ def test_retry_after_is_honoured_within_its_bound(kb, feed, receiver):
     assert row.next_alert_at > utcnow() + timedelta(minutes=59)  # ... but before the next one
 
 
-def test_a_4xx_is_not_retried(kb, feed, receiver):
+def test_a_4xx_is_not_retried(loaded_kb, feed, receiver):
+    kb = loaded_kb
     hook = receiver(404)
     w = follow(kb, webhook=hook.url)
     poll(kb, [subscribe(kb, feed.add("/f.xml", reports(1)))])
@@ -234,7 +240,8 @@ def test_a_4xx_is_not_retried(kb, feed, receiver):
     assert watch_row(kb, w.id).alert_error.startswith("webhook: HTTP 404")
 
 
-def test_a_failing_webhook_backs_off_then_sends_everything_once(kb, feed, receiver, capsys):
+def test_a_failing_webhook_backs_off_then_sends_everything_once(loaded_kb, feed, receiver, capsys):
+    kb = loaded_kb
     hook = receiver(*[500] * 8)
     w = follow(kb, webhook=hook.url)
     sid = subscribe(kb, feed.add("/f.xml", reports(1, 2)))
@@ -270,7 +277,8 @@ def test_a_failing_webhook_backs_off_then_sends_everything_once(kb, feed, receiv
     assert len(hook.posts) == 9
 
 
-def test_an_unreachable_webhook_is_retried_and_noted(kb, feed):
+def test_an_unreachable_webhook_is_retried_and_noted(loaded_kb, feed):
+    kb = loaded_kb
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{s.getsockname()[1]}/hook"
@@ -283,7 +291,8 @@ def test_an_unreachable_webhook_is_retried_and_noted(kb, feed):
     assert error.startswith("webhook: could not connect") and "tried 3 times" in error
 
 
-def test_a_webhook_on_a_private_address_obeys_the_address_setting(kb, feed, receiver):
+def test_a_webhook_on_a_private_address_obeys_the_address_setting(loaded_kb, feed, receiver):
+    kb = loaded_kb
     hook = receiver()
     w = follow(kb, webhook=hook.url)
     poll(kb, [subscribe(kb, feed.add("/f.xml", reports(1)))])
@@ -294,7 +303,8 @@ def test_a_webhook_on_a_private_address_obeys_the_address_setting(kb, feed, rece
     assert "loopback" in watch_row(kb, w.id).alert_error
 
 
-def test_more_than_the_cap_goes_out_over_several_runs_oldest_first(kb, feed, receiver, monkeypatch):
+def test_more_than_the_cap_goes_out_over_several_runs_oldest_first(loaded_kb, feed, receiver, monkeypatch):
+    kb = loaded_kb
     monkeypatch.setattr(alerts, "MAX_ITEMS", 2)
     hook = receiver()
     follow(kb, webhook=hook.url)
@@ -306,7 +316,8 @@ def test_more_than_the_cap_goes_out_over_several_runs_oldest_first(kb, feed, rec
     assert len(set(hook.keys(0) + hook.keys(1))) == 3
 
 
-def test_a_watch_only_hears_of_what_came_after_it(kb, feed, receiver):
+def test_a_watch_only_hears_of_what_came_after_it(loaded_kb, feed, receiver):
+    kb = loaded_kb
     sid = subscribe(kb, feed.add("/f.xml", reports(1, 2)))
     poll(kb, [sid])
     hook = receiver()
@@ -323,7 +334,8 @@ def test_a_watch_only_hears_of_what_came_after_it(kb, feed, receiver):
 # ---- e-mail -------------------------------------------------------------------------------------------
 
 
-def test_one_digest_per_watch_and_run(kb, feed, mailbox):
+def test_one_digest_per_watch_and_run(loaded_kb, feed, mailbox):
+    kb = loaded_kb
     smtp_at(kb, mailbox)
     configure(kb, public_url=PUBLIC)
     team = follow(kb, email=["a@example.org", "b@example.org"])
@@ -348,7 +360,8 @@ def test_one_digest_per_watch_and_run(kb, feed, mailbox):
     assert len(mailbox.messages) == 2
 
 
-def test_no_smtp_server_is_a_clear_failure_and_the_webhook_still_goes(kb, feed, receiver, mailbox):
+def test_no_smtp_server_is_a_clear_failure_and_the_webhook_still_goes(loaded_kb, feed, receiver, mailbox):
+    kb = loaded_kb
     hook = receiver()
     w = follow(kb, webhook=hook.url, email=["a@example.org"])
     poll(kb, [subscribe(kb, feed.add("/f.xml", reports(1, 2)))])
@@ -364,7 +377,8 @@ def test_no_smtp_server_is_a_clear_failure_and_the_webhook_still_goes(kb, feed, 
     assert watch_row(kb, w.id).alert_error is None
 
 
-def test_a_refusing_smtp_server_is_noted_on_the_watch(kb, feed):
+def test_a_refusing_smtp_server_is_noted_on_the_watch(loaded_kb, feed):
+    kb = loaded_kb
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -375,7 +389,8 @@ def test_a_refusing_smtp_server_is_noted_on_the_watch(kb, feed):
     assert watch_row(kb, w.id).alert_error.startswith(f"email: SMTP 127.0.0.1:{port}: ConnectionRefusedError")
 
 
-def test_starttls_required_but_not_offered(kb, feed, mailbox):
+def test_starttls_required_but_not_offered(loaded_kb, feed, mailbox):
+    kb = loaded_kb
     smtp_at(kb, mailbox)
     configure(kb, smtp_starttls=True)
     w = follow(kb, email=["a@example.org"])
@@ -387,7 +402,8 @@ def test_starttls_required_but_not_offered(kb, feed, mailbox):
 # ---- the writer and the command ---------------------------------------------------------------------------
 
 
-def test_the_writer_answers_an_alerts_request(kb, feed, receiver):
+def test_the_writer_answers_an_alerts_request(loaded_kb, feed, receiver):
+    kb = loaded_kb
     hook = receiver()
     follow(kb, webhook=hook.url)
     poll(kb, [subscribe(kb, feed.add("/f.xml", reports(1)))])
@@ -399,7 +415,9 @@ def test_the_writer_answers_an_alerts_request(kb, feed, receiver):
     assert len(hook.posts) == 1
 
 
-def test_an_alert_that_crashes_does_not_stop_the_writer(kb, feed, monkeypatch):
+def test_an_alert_that_crashes_does_not_stop_the_writer(loaded_kb, feed, monkeypatch):
+    kb = loaded_kb
+
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
@@ -410,7 +428,8 @@ def test_an_alert_that_crashes_does_not_stop_the_writer(kb, feed, monkeypatch):
         assert session.get(Source, sid).status == "ok"
 
 
-def test_kb_watch_send_alerts_without_a_writer(kb, feed, receiver, capsys):
+def test_kb_watch_send_alerts_without_a_writer(loaded_kb, feed, receiver, capsys):
+    kb = loaded_kb
     hook = receiver(400)
     follow(kb, webhook=hook.url)
     poll(kb, [subscribe(kb, feed.add("/f.xml", reports(1)))])
@@ -437,7 +456,8 @@ def test_events_are_items_too(kb, feed, receiver):
     assert len(hook.posts) == (1 if len(keys) < alerts.MAX_ITEMS else 2)
 
 
-def test_a_send_that_crashes_records_nothing_and_the_next_run_sends(kb, feed, receiver, monkeypatch):
+def test_a_send_that_crashes_records_nothing_and_the_next_run_sends(loaded_kb, feed, receiver, monkeypatch):
+    kb = loaded_kb
     from kb import alert_channels
 
     def killed(*args, **kwargs):

@@ -230,11 +230,11 @@ def _link_element(container: Tag, selector: str) -> Tag | None:
 
 
 def _title(container: Tag, link: Tag | None, selector: str | None) -> str:
-    if selector:
-        return _text(_select(container, selector))
-    text = _text(link)
-    if not text and link is not None:
-        text = " ".join(str(link.get("title") or link.get("aria-label") or "").split())
+    text = _text(_select(container, selector)) if selector else _text(link)
+    whole = " ".join(str(link.get("title") or link.get("aria-label") or "").split()) if link is not None else ""
+    # Listings shorten long titles ("关于对...的公告..."), keeping the whole one in the link's title attribute.
+    if whole and (not text or (text.endswith(("...", "…")) and len(whole) > len(text.rstrip(".…")))):
+        return whole
     return text
 
 

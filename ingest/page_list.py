@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin
 
 import soupsieve
 from bs4 import BeautifulSoup, Tag
 
 from ingest.errors import IngestError
+from ingest.records import canonical_url, safe_link
 
 
 class InvalidRules(IngestError):
@@ -104,15 +105,22 @@ def parse_listing(
     containers = soup.select(rules.item)
     if not containers:
         return ListingPage(items=[], next_url=None, warning=f"the item selector {rules.item!r} matched nothing")
+    own = {canonical_url(urldefrag(url)[0]) for url in (base_url, page_url)}
     items: list[ListedItem] = []
     seen: set[str] = set()
-    problems = {"no link": 0, "a link that is not http(s)": 0, "no title": 0}
+    problems = dict.fromkeys(_PROBLEMS, 0)
     for container in containers:
         item = _read_item(container, page_url, rules, problems)
-        if item is not None and item.url not in seen:
-            seen.add(item.url)
+        key = canonical_url(item.url) if item is not None else ""
+        if item is not None and key in own:  # "#", "./": a placeholder, not an article
+            problems["a link to the listing itself"] += 1
+        elif item is not None and key not in seen:
+            seen.add(key)
             items.append(item)
-    return ListingPage(items=items, next_url=_next_url(soup, page_url, base_url, rules), warning=_warning(problems))
+    return ListingPage(items=items, next_url=_next_url(soup, page_url, own, rules), warning=_warning(problems))
+
+
+_PROBLEMS = ("no link", "a link that is not http(s)", "a link to the listing itself", "no title", "no readable date")
 
 
 # --- decoding -------------------------------------------------------------------------------------------------------
@@ -162,7 +170,7 @@ def _refuse_binary(content: bytes, headers: dict[str, str] | None) -> None:
     if b"\x00" in head and not any(content.startswith(bom) for bom, _ in _BOMS[1:]):
         raise NotHTML("not an HTML page: the content is binary")
     content_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), "").lower()
-    if re.match(r"\s*(image|audio|video|font)/|\s*application/(pdf|zip|octet-stream|json)", content_type):
+    if re.match(r"\s*(image|audio|video|font)/|\s*application/(pdf|zip|json)", content_type):
         raise NotHTML(f"not an HTML page: the server sent {content_type.split(';')[0].strip()}")
 
 
@@ -191,7 +199,7 @@ def _page_base(soup: BeautifulSoup, base_url: str) -> str:
     base = soup.find("base", href=True)
     if isinstance(base, Tag):
         resolved = urljoin(base_url, _clean_href(str(base["href"])))
-        if _is_http(resolved):
+        if safe_link(resolved):
             return resolved
     return base_url
 
@@ -211,6 +219,8 @@ def _read_item(container: Tag, page_url: str, rules: ListingRules, problems: dic
         problems["no title"] += 1
     date_element = _select(container, rules.date) if rules.date else container.find("time")
     published, date_text = read_date(date_element, rules.language) if date_element is not None else (None, None)
+    if rules.date and published is None:
+        problems["no readable date"] += 1
     summary = _text(_select(container, rules.summary)) if rules.summary else ""
     return ListedItem(url=url, title=title, published=published, date_text=date_text, summary=summary)
 
@@ -251,15 +261,10 @@ def _clean_href(href: str) -> str:
 
 def _absolute(page_url: str, href: str) -> str | None:
     url, _fragment = urldefrag(urljoin(page_url, _clean_href(href)))
-    return url if _is_http(url) else None
+    return url if safe_link(url) else None
 
 
-def _is_http(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-def _next_url(soup: BeautifulSoup, page_url: str, base_url: str, rules: ListingRules) -> str | None:
+def _next_url(soup: BeautifulSoup, page_url: str, own: set[str], rules: ListingRules) -> str | None:
     if not rules.next:
         return None
     element = soup.select_one(rules.next)
@@ -269,8 +274,7 @@ def _next_url(soup: BeautifulSoup, page_url: str, base_url: str, rules: ListingR
     if not isinstance(href, str) or not href.strip():
         return None
     url = _absolute(page_url, href)
-    own = {urldefrag(base_url)[0], urldefrag(page_url)[0]}
-    return url if url is not None and url not in own else None
+    return url if url is not None and canonical_url(url) not in own else None
 
 
 def _warning(problems: dict[str, int]) -> str | None:
@@ -365,7 +369,10 @@ def _dateparser_fallback(text: str, language: str | None) -> datetime | None:
         "PREFER_DAY_OF_MONTH": "first",
         "RETURN_AS_TIMEZONE_AWARE": False,
     }
-    languages = [language.split("-")[0].lower()] if language else None
+    if not re.search(r"(?<!\d)\d{4}(?!\d)", text):
+        return None  # no year, so no complete date (and no need to load dateparser's languages)
+    # Without a hint, English only: detecting among all languages costs seconds and guesses.
+    languages = [language.split("-")[0].lower()] if language else ["en"]
     try:
         parsed = dateparser.parse(text[:200], languages=languages, settings=settings)
     except (ValueError, LookupError, OverflowError):
@@ -380,6 +387,6 @@ def _check_selector(name: str, value: object, *, required: bool) -> None:
         raise InvalidRules(f"page_list setting {name!r} must be a CSS selector (text), not {value!r}")
     try:
         soupsieve.compile(value)
-    except soupsieve.SelectorSyntaxError as exc:
+    except (soupsieve.SelectorSyntaxError, NotImplementedError) as exc:  # pseudo-elements, @-rules: not implemented
         first_line = str(exc).splitlines()[0]
         raise InvalidRules(f"page_list setting {name!r}: {value!r} is not a valid CSS selector ({first_line})") from exc

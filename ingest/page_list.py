@@ -101,6 +101,8 @@ def parse_listing(
     """Read one listing page: its items (deduplicated by URL) and the next page's URL."""
     text = decode_html(content, headers)
     soup = BeautifulSoup(text, "lxml")
+    for tag in soup(["script", "style", "template"]):  # their text is no title; <noscript> may hold the list
+        tag.decompose()
     page_url = _page_base(soup, base_url)
     containers = soup.select(rules.item)
     if not containers:
@@ -240,7 +242,7 @@ def _link_element(container: Tag, selector: str) -> Tag | None:
 
 
 def _title(container: Tag, link: Tag | None, selector: str | None) -> str:
-    text = _text(_select(container, selector)) if selector else _text(link)
+    text = (_text(_select(container, selector)) if selector else "") or _text(link)
     whole = " ".join(str(link.get("title") or link.get("aria-label") or "").split()) if link is not None else ""
     # Listings shorten long titles ("关于对...的公告..."), keeping the whole one in the link's title attribute.
     if whole and (not text or (text.endswith(("...", "…")) and len(whole) > len(text.rstrip(".…")))):
@@ -341,13 +343,14 @@ def parse_iso(value: str) -> datetime | None:
 
 
 def parse_date(text: str, language: str | None = None) -> datetime | None:
-    """A listing's date text -> naive UTC midnight; None when it holds no full date (day, month and year)."""
-    for pattern in _DATE_PATTERNS:
-        for match in pattern.finditer(text):
-            found = _date_from(match)
-            if found is not None:
-                return found
-    return _dateparser_fallback(text, language)
+    """The first complete date (day, month and year) in a listing's date text, as naive UTC midnight; else None."""
+    found = [
+        (match.start(), date)
+        for pattern in _DATE_PATTERNS
+        for match in pattern.finditer(text)
+        if (date := _date_from(match)) is not None
+    ]
+    return min(found)[1] if found else _dateparser_fallback(text, language)
 
 
 def _date_from(match: re.Match[str]) -> datetime | None:
@@ -361,16 +364,15 @@ def _date_from(match: re.Match[str]) -> datetime | None:
 
 def _dateparser_fallback(text: str, language: str | None) -> datetime | None:
     """Dates in words of other languages; only absolute, complete dates (never resolved against today)."""
+    if not re.search(r"(?<!\d)\d{4}(?!\d)", text):
+        return None  # no year, so no complete date (and no need to load dateparser's languages)
     import dateparser  # slow to import; most listings never get here
 
     settings = {
         "STRICT_PARSING": True,  # day, month and year all required
         "PARSERS": ["absolute-time"],  # no "3 days ago", no bare timestamps
-        "PREFER_DAY_OF_MONTH": "first",
         "RETURN_AS_TIMEZONE_AWARE": False,
     }
-    if not re.search(r"(?<!\d)\d{4}(?!\d)", text):
-        return None  # no year, so no complete date (and no need to load dateparser's languages)
     # Without a hint, English only: detecting among all languages costs seconds and guesses.
     languages = [language.split("-")[0].lower()] if language else ["en"]
     try:

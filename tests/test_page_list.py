@@ -389,6 +389,8 @@ def test_the_item_itself_can_be_the_link():
         ("[2024-06-25]", "zh", datetime(2024, 6, 25)),
         ("发布时间：2024-06-25 10:30", "zh", datetime(2024, 6, 25)),
         ("（2024年12月3日）", "zh", datetime(2024, 12, 3)),
+        ("Updated 2025-01-02; first published June 25, 2024", None, datetime(2025, 1, 2)),  # the first date
+        ("June 25, 2024 (updated 2025-01-02)", None, datetime(2024, 6, 25)),
         ("25 juin 2024", "fr", datetime(2024, 6, 25)),
         ("25. Juni 2024", "de", datetime(2024, 6, 25)),
     ],
@@ -569,3 +571,13 @@ def test_duplicates_are_one_item_whatever_the_host_case_or_tracking_parameters()
         ("https://News.Example/post?id=7", "First copy"),
         ("https://news.example/post?id=8", "Another post"),
     ]
+
+
+def test_scripts_are_no_titles_and_an_empty_title_selector_falls_back_to_the_link():
+    body = """
+    <div class="card"><a href="/1"><script>track("card-1")</script>Chip rule published</a><h3></h3></div>
+    <div class="card"><a href="/2">Entity List additions</a><h3>Additions to the Entity List</h3></div>
+    """
+    page = parse_listing(_html(body), "http://h.example/", ListingRules(item="div.card", title="h3"))
+    assert [i.title for i in page.items] == ["Chip rule published", "Additions to the Entity List"]
+    assert page.warning is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import codecs
+import copy
 import json
 import re
 from collections.abc import Iterator
@@ -524,14 +525,45 @@ _BYLINE = re.compile(
 
 
 def _date_from_text(tree: lxml.html.HtmlElement, text: str) -> tuple[datetime | None, str | None]:
-    """A byline date near the top of the page, a date opening the article, else htmldate's search of the page."""
-    found = _byline_date(tree) or _text_date(text[:300])
+    """A byline date, a date opening the article or signing it off, else htmldate's search of the page
+    without the parts that list other stories (related links, comments, navigation)."""
+    found = _byline_date(tree) or _text_date(text[:300]) or _signature_date(text)
     if found is None:
-        found_text = htmldate.find_date(tree, extensive_search=True, original_date=True, url=None)
+        found_text = htmldate.find_date(_without_other_stories(tree), extensive_search=True, original_date=True)
         found = date.fromisoformat(found_text) if found_text else None
     if found is None:
         return None, None
     return datetime(found.year, found.month, found.day), "text"
+
+
+def _signature_date(text: str) -> date | None:
+    """A date standing alone in one of the last paragraphs, as official notices sign off ("2025年2月4日")."""
+    for paragraph in text.split("\n\n")[-3:]:
+        if len(paragraph) <= 40 and (found := _text_date(paragraph)):
+            return found
+    return None
+
+
+# Containers whose dates belong to other stories or to readers, not to the article.
+_OTHER_STORIES = re.compile(
+    r"(?<![a-z])(related|recommend|comment|sidebar|most-?read|popular|trending|hot(?![a-z])|newsletter|subscribe"
+    r"|share|breadcrumb|footer|nav(?![a-z])|menu|more-posts|read-?more)",
+    re.IGNORECASE,
+)
+
+
+def _without_other_stories(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    pruned = copy.deepcopy(tree)
+    doomed = [
+        element
+        for element in pruned.iter("aside", "nav", "footer", "section", "div", "ul", "ol")
+        if element.tag in ("aside", "nav", "footer")
+        or _OTHER_STORIES.search(f"{element.get('class', '')} {element.get('id', '')}")
+    ]
+    for element in doomed:
+        if element.getparent() is not None:
+            element.drop_tree()
+    return pruned
 
 
 def _byline_date(tree: lxml.html.HtmlElement) -> date | None:

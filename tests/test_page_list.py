@@ -30,7 +30,7 @@ BY_KEY = {entry["key"]: entry for entry in ENTRIES}
 
 
 def _rules(key: str) -> ListingRules:
-    return rules_from_settings(BY_KEY[key]["settings"])
+    return rules_from_settings(BY_KEY[key]["listing"])
 
 
 def _routes(key: str) -> dict:
@@ -59,10 +59,10 @@ def test_the_definitions_cover_an_agency_a_provider_and_a_chinese_ministry():
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e["key"])
 def test_every_definition_loads_and_has_its_fixture_pages(entry):
-    assert set(entry) == {"key", "title", "url", "kind", "settings"}
+    assert set(entry) == {"key", "title", "url", "kind", "listing"}
     assert entry["url"].startswith("https://") and entry["title"] and entry["kind"]
-    rules = rules_from_settings(entry["settings"])
-    assert set(entry["settings"]) <= set(SETTING_NAMES)
+    rules = rules_from_settings(entry["listing"])
+    assert set(entry["listing"]) <= set(SETTING_NAMES)
     assert 1 <= rules.max_pages <= 20
     routes = _routes(entry["key"])
     assert routes["routes"][routes["listing"]] == "page-1.html"

@@ -581,3 +581,25 @@ def test_scripts_are_no_titles_and_an_empty_title_selector_falls_back_to_the_lin
     page = parse_listing(_html(body), "http://h.example/", ListingRules(item="div.card", title="h3"))
     assert [i.title for i in page.items] == ["Chip rule published", "Additions to the Entity List"]
     assert page.warning is None
+
+
+@pytest.mark.parametrize("key", sorted(BY_KEY))
+def test_article_pages_carry_the_title_and_date_their_listing_shows(key):
+    """The fixtures agree with each other, so a collector's tests can compare listing and article."""
+    from bs4 import BeautifulSoup
+
+    routes = _routes(key)["routes"]
+    listed = {}
+    url: str | None = _listing_url(key)
+    while url is not None:
+        page = parse_listing(_page(key, routes[url.removeprefix(HOST)]), url, _rules(key))
+        listed.update({item.url.removeprefix(HOST): item for item in page.items})
+        url = page.next_url
+    for path, name in routes.items():
+        if not name.startswith("article-"):
+            continue
+        soup = BeautifulSoup(_page(key, name), "lxml")
+        item = listed[path]
+        assert soup.h1 is not None and " ".join(soup.h1.get_text(" ").split()) == item.title
+        assert item.published is not None and item.date_text
+        assert item.published.strftime("%Y-%m-%d") in str(soup) or item.date_text in soup.get_text()

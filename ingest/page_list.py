@@ -180,7 +180,7 @@ _HTML_TAG = re.compile(
     r"<(?:!doctype\s+html|html|head|body|div|p|a|ul|ol|li|table|article|section|main|span|h[1-6]|title|meta)[\s>/]",
     re.I,
 )
-_FEED_ROOT = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:[\w-]+:)?(rss|feed|RDF)[\s>]", re.S)
+_FEED_ROOT = re.compile(r"^\s*(?:<\?[^>]*>\s*|<!--.*?-->\s*)*<(?:[\w-]+:)?(rss|feed|RDF)[\s>]", re.S)
 
 
 def _refuse_not_html(text: str) -> None:

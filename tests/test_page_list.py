@@ -508,6 +508,11 @@ def test_an_unknown_charset_falls_back_to_utf8():
             None,
             "a feed",
         ),
+        (
+            b'<?xml version="1.0"?>\n<?xml-stylesheet type="text/xsl" href="/rss.xsl"?>\n<!-- generated -->\n<rss version="2.0"></rss>',
+            None,
+            "a feed",
+        ),
         (b"Just some plain text, no markup at all.\nSecond line.", None, "no HTML elements"),
         (b"<li>a</li>", {"Content-Type": "image/png"}, "image/png"),
         (b"<li>a</li>", {"content-type": "application/json; charset=utf-8"}, "application/json"),

@@ -205,7 +205,8 @@ def links(kb, event: Event) -> set[tuple[str, str]]:
 
 
 @pytest.mark.both_databases
-def test_each_page_read_in_turn_gives_the_changes_with_their_dates_and_ranges(kb, server, clock):
+def test_each_page_read_in_turn_gives_the_changes_with_their_dates_and_ranges(loaded_kb, server, clock):
+    kb = loaded_kb  # the registry and the curated timeline are loaded already, as after a first poll (conftest)
     ids = subscribe(kb, server, DEFAULTS)
     summary = check(kb, clock, ids, FIRST)
     assert not any(o.warning for o in summary.outcomes), [o.warning for o in summary.outcomes]
@@ -236,7 +237,8 @@ def test_each_page_read_in_turn_gives_the_changes_with_their_dates_and_ranges(kb
     assert "2024-06-20 as the date of its last update" in events["2024-06-20:service_available:TR"].summary
 
 
-def test_a_304_creates_nothing(kb, server, clock):
+def test_a_304_creates_nothing(loaded_kb, server, clock):
+    kb = loaded_kb  # the registry and the curated timeline are loaded already, as after a first poll (conftest)
     ids = subscribe(kb, server, ["claude-ai"])
     check(kb, clock, ids, FIRST)
     summary = check(kb, clock, ids, "2024-04-01")
@@ -263,7 +265,8 @@ BAD_PAGES = {
 
 
 @pytest.mark.both_databases
-def test_pages_that_are_no_good_list_raise_nothing_and_mark_the_source(kb, server, clock):
+def test_pages_that_are_no_good_list_raise_nothing_and_mark_the_source(loaded_kb, server, clock):
+    kb = loaded_kb  # the registry and the curated timeline are loaded already, as after a first poll (conftest)
     ids = subscribe(kb, server, ["openai-api", "claude-ai"])
     check(kb, clock, ids, FIRST)
     for day, (status, (key, bad)) in enumerate(BAD_PAGES.items(), start=2):
@@ -286,7 +289,8 @@ def test_pages_that_are_no_good_list_raise_nothing_and_mark_the_source(kb, serve
     assert len(events) == 5 and all(f"at the check of {FIRST}" in e.summary for e in events.values())
 
 
-def test_a_held_back_list_can_be_accepted(kb_env, kb, server, clock, capsys):
+def test_a_held_back_list_can_be_accepted(loaded_kb, server, clock, capsys):
+    kb = loaded_kb  # the registry and the curated timeline are loaded already, as after a first poll (conftest)
     ids = subscribe(kb, server, ["claude-ai"])
     check(kb, clock, ids, FIRST)
     serve(server, "claude-ai", shrunk_page(), '"small"')
@@ -341,7 +345,8 @@ def test_add_defaults_subscribes_each_page_once(kb_env):
     }
 
 
-def test_another_providers_page_can_be_watched(kb_env, server, capsys):
+def test_another_providers_page_can_be_watched(loaded_kb, server, capsys):
+    # the command opens the store in KB_HOME: a copy of the loaded template, as after a first poll (conftest)
     url = serve(server, "le-chat", page(f"claude-ai-{FIRST}"), '"1"')
     args = ["availability", "add", url, "--provider", "mistral-ai", "--service", "Le Chat", "--selector", "main"]
     assert main(args) == 0
@@ -462,11 +467,9 @@ def test_the_providers_page_keeps_its_day_and_view_in_the_url_and_shows_changes(
     assert "Azure OpenAI Service" in set(changes["service"]), "news changes too: Azure OpenAI in China via 21Vianet"
 
 
-def test_news_alone_fills_a_matrix_with_unknown_elsewhere(kb):
-    from kb.entities import ensure_registry
-
+def test_news_alone_fills_a_matrix_with_unknown_elsewhere(registry_kb):
+    kb = registry_kb  # the registry's entities are loaded already, and no curated timeline (conftest)
     with kb.session() as session:
-        ensure_registry(session, kb.config.registry_dir)
         for key, when, kind, countries in [
             ("a", date(2023, 3, 1), "service_available", ["china", "united-states"]),
             ("b", date(2024, 7, 9), "service_restricted", ["china"]),
@@ -519,12 +522,13 @@ def test_the_sources_page_subscribes_the_default_pages(kb):
         assert len(list(session.exec(select(Source).where(Source.kind == KIND)))) == len(DEFAULTS)
 
 
-def test_a_page_change_stands_without_reports_and_is_not_merged_away(kb, server, clock):
+def test_a_page_change_stands_without_reports_and_is_not_merged_away(loaded_kb, server, clock):
     """A report may add evidence to an availability event; reading the report again (or loading the
     curated timeline) must not remove the event the snapshots stand for."""
     from kb.events import cluster
     from kb.models import Document, EventDocument
 
+    kb = loaded_kb  # the registry and the curated timeline are loaded already, as after a first poll (conftest)
     ids = subscribe(kb, server, ["claude-ai"])
     check(kb, clock, ids, FIRST)
     serve(server, "claude-ai", page(f"claude-ai-{SECOND}"), '"2"')

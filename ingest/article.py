@@ -159,12 +159,22 @@ def parse_html(html: str) -> lxml.html.HtmlElement | None:
 
 # Paragraphs that are the site talking, not the article (extractors sometimes keep them).
 _BOILERPLATE = re.compile(
-    r"^(share( this( article| story| page)?)?( on)?\b.{0,40}$|related( articles| stories| coverage| posts)?:?$"
+    r"^(share( this( article| story| page)?)?( on)?\b.{0,40}$|related( articles| stories| coverage| posts)?\s*[:：]"
     r"|read more:?$|advertisement$|sign up\b.{0,80}newsletter|subscribe to (our|the)\b.{0,80}$"
     r"|(we|this (site|website)) uses? cookies|accept (all )?cookies|leave a (comment|reply)"
-    r"|分享到|相关(新闻|阅读|文章)[:：]?$|责任编辑[:：]|【打印】|【关闭】)",
+    r"|\(?(additional |writing and )?(reporting|writing|editing) by\b.{0,200}$|(copyright|©|\(c\))\s.{0,160}$"
+    r"|分享到|相关(新闻|阅读|文章)[:：]?$|责任编辑[:：]|【打印】|【关闭】|主办(单位)?[:：])"
+    r"|ICP备\d|网站标识码",
     re.IGNORECASE,
 )
+# A short block that announces what follows is not the article: cut the text there.
+_END_OF_ARTICLE = re.compile(
+    r"(about the authors?|other stories|more (stories|news)|related (articles|stories|coverage|posts|reading|insights)"
+    r"|you (may|might) also like|read next|recommended( for you)?|相关(新闻|阅读|文章|链接)|延伸阅读)\s*[:：]?",
+    re.IGNORECASE,
+)
+_BYLINE_START = re.compile(r"^(by|posted|published|updated|written by|作者|记者)\b", re.IGNORECASE)
+_BLOCK_TAGS = ("p", "head", "list", "quote", "code")
 
 
 def _main_text(tree: lxml.html.HtmlElement, url: str, title: str) -> str:
@@ -175,7 +185,7 @@ def _main_text(tree: lxml.html.HtmlElement, url: str, title: str) -> str:
             url=url,
             favor_precision=precision,
             include_comments=False,
-            include_tables=True,
+            include_tables=True,  # layout tables hold whole articles on older sites; see _blocks
             include_images=False,
             include_links=False,
             with_metadata=False,
@@ -190,20 +200,54 @@ def _main_text(tree: lxml.html.HtmlElement, url: str, title: str) -> str:
 
 
 def _paragraphs(body: etree._Element, title: str) -> list[str]:
-    blocks = [_block_text(element) for element in body]
+    """The body's blocks as plain paragraphs, without the headline, a leading byline and the site's own lines."""
+    blocks = [text for element in body for text in _blocks(element)]
     blocks = [b for b in blocks if b and not _BOILERPLATE.search(b)]
     if blocks and _same_text(blocks[0], title):
         blocks = blocks[1:]  # the headline is the title, not the body
+    while blocks and _is_byline(blocks[0]):
+        blocks = blocks[1:]
+    for index, block in enumerate(blocks[1:], start=1):
+        if len(block) <= 40 and _END_OF_ARTICLE.fullmatch(block):
+            return blocks[:index]
     return blocks
 
 
-def _block_text(element: etree._Element) -> str:
-    if element.tag == "list":
-        return "\n".join(_squeeze(" ".join(item.itertext())) for item in element.iter("item"))
+def _is_byline(block: str) -> bool:
+    return len(block) < 150 and bool(_BYLINE_START.match(block) or (_BYLINE.search(block) and _text_date(block)))
+
+
+def _blocks(element: etree._Element) -> list[str]:
     if element.tag == "table":
-        rows = (" | ".join(_squeeze(" ".join(c.itertext())) for c in row.iter("cell")) for row in element.iter("row"))
-        return "\n".join(r for r in rows if r.strip(" |"))
-    return _squeeze(" ".join(element.itertext()) if element.tag != "p" else "".join(element.itertext()))
+        return _table_blocks(element)
+    if element.tag == "list":
+        return ["\n".join(_squeeze(" ".join(item.itertext())) for item in element.iter("item"))]
+    if element.tag == "p":
+        return _split_on_breaks(element)
+    return [_squeeze(" ".join(element.itertext()))]
+
+
+def _split_on_breaks(element: etree._Element) -> list[str]:
+    """A paragraph's text; two line breaks in a row (<br><br>) start a new paragraph."""
+    parts = [element.text or ""]
+    for child in element:
+        parts.append("\n" if child.tag == "lb" else "".join(child.itertext()))
+        parts.append(child.tail or "")
+    chunks = re.split(r"[ \t]*\n[ \t]*\n\s*", "".join(parts).strip())
+    return [t for t in ("\n".join(_squeeze(line) for line in c.split("\n") if line.strip()) for c in chunks) if t]
+
+
+def _table_blocks(table: etree._Element) -> list[str]:
+    """A data table as rows of cells; a layout table (paragraphs in its cells, or one column) as its paragraphs."""
+    cells = list(table.iter("cell"))
+    rows = list(table.iter("row"))
+    is_layout = any(len(list(row.iter("cell"))) <= 1 for row in rows) or any(
+        child.tag in _BLOCK_TAGS for cell in cells for child in cell
+    )
+    if is_layout:
+        return [text for cell in cells for child in cell if child.tag in _BLOCK_TAGS for text in _blocks(child)]
+    lines = (" | ".join(_squeeze(" ".join(c.itertext())) for c in row.iter("cell")) for row in rows)
+    return ["\n".join(line for line in lines if line.strip(" |"))]
 
 
 def _squeeze(text: str) -> str:

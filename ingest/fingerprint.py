@@ -1,13 +1,18 @@
-"""A content fingerprint that survives small edits: a 64-bit SimHash over word shingles.
+"""Near-duplicate stories: MinHash over word shingles, banded for lookup in a database.
 
-Two texts of the same story (syndicated, re-headlined, with a line added or a typo fixed)
-give fingerprints a few bits apart; different stories differ in about half of the 64 bits.
-Split into four 16-bit bands, two fingerprints within `MAX_DISTANCE` bits share at least
-one band exactly (pigeonhole), which is what lets a database index find the candidates.
+A story's text is cut into shingles (every run of three words; each CJK character counts as
+a word). Two texts' resemblance is the Jaccard index of their shingle sets: a syndicated copy
+with a new headline, a dateline spelt differently or a sentence added keeps most shingles
+(0.8 and more); two different reports on the same subject share almost none (under 0.1).
 
-Written here rather than taken from a library: the maintained near-duplicate library
-(datasketch, MinHash LSH) keeps its index in memory or Redis and pulls in SciPy, while a
-SimHash's bands are plain integers that the store's own tables can index.
+`bands` gives a text's locality-sensitive keys: 48 min-hashes in 12 bands of 4, each band
+hashed to one integer. Texts of resemblance 0.7 share at least one band with probability
+0.96, texts of 0.3 with about 0.1, so a database index on (band, value) yields the few
+candidates; `resemblance` then decides on the texts themselves.
+
+Written here rather than taken from a library: the maintained MinHash library (datasketch)
+keeps its LSH index in memory or Redis and pulls in SciPy, while these bands are plain
+integers that the store's own table indexes, under the one writer's transactions.
 """
 
 from __future__ import annotations
@@ -17,15 +22,17 @@ import re
 
 import numpy as np
 
-BITS = 64
-BANDS = 4
-BAND_BITS = BITS // BANDS
-MAX_DISTANCE = 3  # bits; at most BANDS - 1 so that a shared band is guaranteed
-MIN_TOKENS = 40  # shorter texts (a title and a line of summary) get no fingerprint
 SHINGLE = 3
+MIN_TOKENS = 40  # shorter texts (a title and a line of summary) are compared only when identical
+ROWS = 4
+BANDS = 12
+THRESHOLD = 0.5  # resemblance at and above which two texts tell the same story
 
+_PRIME = (1 << 61) - 1
+_rng = np.random.default_rng(20240709)  # fixed: bands stored today must match bands computed later
+_A = _rng.integers(1, 1 << 30, size=ROWS * BANDS, dtype=np.uint64)
+_B = _rng.integers(0, 1 << 30, size=ROWS * BANDS, dtype=np.uint64)
 _TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W_]+", re.UNICODE)
-_WEIGHTS = 1 << np.arange(BITS, dtype=np.uint64)
 
 
 def tokens(text: str) -> list[str]:
@@ -33,36 +40,29 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
-def simhash(text: str) -> int | None:
-    """The text's 64-bit fingerprint (unsigned), or None when it is too short to tell stories apart."""
+def shingles(text: str) -> set[str]:
     words = tokens(text)
-    if len(words) < MIN_TOKENS:
+    return {" ".join(words[i : i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
+
+
+def resemblance(a: str, b: str) -> float:
+    """Jaccard index of the two texts' shingle sets (1.0: the same words in the same order)."""
+    sa, sb = shingles(a), shingles(b)
+    return len(sa & sb) / len(sa | sb) if sa or sb else 1.0
+
+
+def bands(text: str) -> list[tuple[int, int]] | None:
+    """(band number, value) keys of the text, or None when it is too short to tell stories apart."""
+    if len(tokens(text)) < MIN_TOKENS:
         return None
-    shingles = {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
-    digests = np.array(
-        [int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "big") for s in shingles],
+    base = np.array(
+        [int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest(), "big") for s in shingles(text)],
         dtype=np.uint64,
     )
-    bits = (digests[:, None] & _WEIGHTS) != 0  # one row per shingle, one column per bit
-    votes = bits.sum(axis=0) * 2 - len(shingles)
-    return int(sum(1 << i for i in range(BITS) if votes[i] > 0))
-
-
-def distance(a: int, b: int) -> int:
-    """Number of bits in which two fingerprints differ."""
-    return ((a ^ b) & ((1 << BITS) - 1)).bit_count()
-
-
-def bands(fingerprint: int) -> list[tuple[int, int]]:
-    """(band number, 16-bit value) pairs of a fingerprint."""
-    mask = (1 << BAND_BITS) - 1
-    return [(i, (fingerprint >> (i * BAND_BITS)) & mask) for i in range(BANDS)]
-
-
-def to_signed(fingerprint: int) -> int:
-    """The fingerprint as a signed 64-bit integer, as databases store BIGINT."""
-    return fingerprint - (1 << BITS) if fingerprint >= 1 << (BITS - 1) else fingerprint
-
-
-def from_signed(value: int) -> int:
-    return value + (1 << BITS) if value < 0 else value
+    # (a * x + b) mod p for 48 (a, b) pairs; a, b < 2**30 and x < 2**32 keep a * x + b below 2**63.
+    signature = ((base[:, None] * _A + _B) % _PRIME).min(axis=0)
+    keys = []
+    for band in range(BANDS):
+        rows = signature[band * ROWS : (band + 1) * ROWS].tobytes()
+        keys.append((band, int.from_bytes(hashlib.blake2b(rows, digest_size=4).digest(), "big") >> 1))
+    return keys  # values below 2**31: a signed 32-bit INTEGER column holds them

@@ -67,21 +67,110 @@ def sources():
 @sources.command("add")
 @click.argument("url")
 @click.option("--title", default="", help="A title; by default the feed's own.")
-@click.option("--kind", default="feed", show_default=True, help="feed, article, federal_register or availability.")
+@click.option(
+    "--kind",
+    type=click.Choice(["feed", "article", "page_list", "federal_register", "availability"]),
+    default="feed",
+    show_default=True,
+    help="feed; article (one page, followed); page_list (a listing page read with --rule selectors).",
+)
+@click.option("--full-text", is_flag=True, help="feed: fetch each new item's page for its whole text.")
+@click.option(
+    "--rule",
+    "rules",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="page_list: item, link, title, date, summary, next (CSS selectors), max_pages, language (repeatable).",
+)
+@click.option("--doc-kind", help="The kind of its documents (article and page_list): news, press_release, notice...")
 @click.option("--no-poll", is_flag=True, help="Only subscribe; fetch at the next poll.")
-def sources_add(url, title, kind, no_poll):
-    """Subscribe to URL (and fetch it once)."""
+def sources_add(url, title, kind, full_text, rules, doc_kind, no_poll):
+    """Subscribe to URL (and fetch it once; exits non-zero when that fetch fails)."""
     from kb.pipeline import poll
     from kb.store import add_source
 
+    settings = _source_settings(kind, full_text, rules, doc_kind)
     kb = _kb()
     with kb.session() as session:
-        source = add_source(session, url=url, kind=kind, title=title, allow_private=kb.config.allow_private_addresses)
+        source = add_source(
+            session, url=url, kind=kind, title=title, settings=settings, allow_private=kb.config.allow_private_addresses
+        )
         session.commit()
         click.echo(f"added source {source.id}: {source.url}")
     if not no_poll and source.id is not None:
         summary = poll(kb, [source.id])
         _echo_outcomes(summary)
+        if summary.count("failed"):
+            raise KBError(
+                f"source {source.id} was added, but its first fetch failed; it will be tried again at each poll"
+            )
+
+
+def _source_settings(kind: str, full_text: bool, rules: tuple[str, ...], doc_kind: str | None) -> dict:
+    """A new source's settings from the command line, checked before anything is saved."""
+    from ingest.errors import IngestError
+    from ingest.page_list import rules_from_settings
+
+    settings: dict = {}
+    if full_text:
+        if kind != "feed":
+            raise UserInputError("--full-text is for feeds (article and page_list sources always read pages)")
+        settings["full_text"] = True
+    if rules and kind != "page_list":
+        raise UserInputError("--rule is for page_list sources")
+    if kind == "page_list":
+        listing: dict = {}
+        for rule in rules:
+            name, sep, value = rule.partition("=")
+            if not sep:
+                raise UserInputError(f"--rule {rule!r}: expected NAME=VALUE, e.g. item='li.news-item'")
+            listing[name.strip()] = int(value) if name.strip() == "max_pages" and value.strip().isdigit() else value
+        try:
+            rules_from_settings(listing)
+        except IngestError as exc:
+            raise UserInputError(str(exc)) from exc
+        settings["listing"] = listing
+    if doc_kind:
+        settings["kind"] = doc_kind
+    return settings
+
+
+@cli.command("ingest-url")
+@click.argument("url")
+@click.option("--doc-kind", default="news", show_default=True, help="The document's kind.")
+def ingest_url(url, doc_kind):
+    """Read one article page into the knowledge base, once (not followed; run again to re-read it)."""
+    from sqlmodel import select
+
+    from kb.models import Document
+    from kb.pipeline import poll
+    from kb.store import add_source, find_source_by_url, get_source
+
+    kb = _kb()
+    with kb.session() as session:
+        source = find_source_by_url(session, url.strip())
+        if source is None:
+            settings = {"once": True, "kind": doc_kind}
+            source = add_source(
+                session, url=url, kind="article", settings=settings, allow_private=kb.config.allow_private_addresses
+            )
+        elif source.kind != "article":
+            raise UserInputError(f"{url} is already source {source.id}, of kind {source.kind}")
+        source_id = source.id
+        session.commit()
+    assert source_id is not None
+    [outcome] = poll(kb, [source_id], force=True).outcomes
+    with kb.session() as session:
+        source = get_source(session, source_id)
+        if source.settings.get("once"):
+            source.enabled = False  # read once; `kb sources enable` would follow it
+        session.commit()
+        doc = session.exec(select(Document).where(Document.source_id == source_id)).first()
+    if outcome.status == "failed" or doc is None:
+        raise KBError(f"could not ingest {url}: {outcome.error or 'no document came of it'}")
+    when = doc.published_at.date().isoformat() if doc.published_at else "undated"
+    origin = f", date from the {doc.date_source}" if doc.date_source else ""
+    click.echo(f"document {doc.id}: {doc.title} ({when}{origin}); {len(doc.body.split())} words")
 
 
 @sources.command("list")

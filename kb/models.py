@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import NaiveDatetime
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -72,9 +72,6 @@ class Document(SQLModel, table=True):
     article_status: str | None = None
     article_error: str | None = None
     article_attempts: int = 0
-    simhash: int | None = Field(
-        default=None, sa_type=BigInteger
-    )  # content fingerprint (ingest.fingerprint), None for short texts
     previous_hashes: list = _json(list)  # content hashes of earlier versions, oldest first
 
 
@@ -94,7 +91,7 @@ class DocumentCopy(SQLModel, table=True):
 
 
 class StoryBand(SQLModel, table=True):
-    """One 16-bit band of a document's simhash: near-duplicates share at least one band."""
+    """One MinHash band of a document's text (ingest.fingerprint): near-duplicates share a band."""
 
     band: int = Field(primary_key=True)
     value: int = Field(primary_key=True)

@@ -15,8 +15,8 @@ from sqlmodel import Session, col, select
 
 from ingest.errors import HTTPStatusError, IngestError
 from ingest.fetch import FetchResult
-from kb import federal_register, leases, pending, snapshots
-from kb.collect import Collected, Collector, collect_feed
+from kb import articles, federal_register, leases, pending, snapshots
+from kb.collect import Collected, Collector
 from kb.context import KB
 from kb.db import begin_write
 from kb.entities import link_hook
@@ -66,7 +66,9 @@ class PollSummary:
 
 # Source kind -> its collector.
 COLLECTORS: dict[str, Collector] = {
-    "feed": collect_feed,
+    "feed": articles.collect_feed_articles,
+    "article": articles.collect_article,
+    "page_list": articles.collect_page_list,
     "federal_register": federal_register.collect,
     "availability": snapshots.collect,
 }

@@ -28,6 +28,7 @@ from kb.errors import KBError
 from kb.index import SCHEMA
 from kb.models import Document, Mention, Source
 from kb.search_cache import UNDATED, Columns, columns_for, searcher_for
+from kb.store import copies_of
 
 if TYPE_CHECKING:  # whoosh ships no type information: these are documentation for the reader
     from whoosh.analysis import Token
@@ -55,6 +56,15 @@ class SearchRequest:
 
 
 @dataclass
+class Copy:
+    """Where else a hit's story was seen."""
+
+    url: str | None
+    source_id: int
+    source_title: str
+
+
+@dataclass
 class Hit:
     id: int
     title: str
@@ -66,6 +76,7 @@ class Hit:
     snippet: list[tuple[str, bool]]  # (text, is_match) segments; render escaped
     entities: list[str]
     score: float | None = None
+    also_at: list[Copy] = field(default_factory=list)  # the same story under other URLs or sources
 
     @property
     def snippet_text(self) -> str:
@@ -348,10 +359,9 @@ def _segments(marked: str) -> list[tuple[str, bool]]:
 def _load_hits(session: Session, ids_scores: Sequence[tuple[int, float | None]], terms: frozenset[str]) -> list[Hit]:
     ids = [i for i, _ in ids_scores]
     docs = {d.id: d for d in session.exec(select(Document).where(col(Document.id).in_(ids)))}
-    sources = {
-        s.id: s.title or s.url
-        for s in session.exec(select(Source).where(col(Source.id).in_({d.source_id for d in docs.values()})))
-    }
+    copies = copies_of(session, [i for i in docs if i is not None])
+    source_ids = {d.source_id for d in docs.values()} | {c.source_id for cs in copies.values() for c in cs}
+    sources = {s.id: s.title or s.url for s in session.exec(select(Source).where(col(Source.id).in_(source_ids)))}
     mentions: dict[int, list[tuple[int, str]]] = {}
     for doc_id, slug, count in session.exec(
         select(Mention.document_id, Mention.entity_slug, Mention.count).where(col(Mention.document_id).in_(ids))
@@ -374,6 +384,7 @@ def _load_hits(session: Session, ids_scores: Sequence[tuple[int, float | None]],
                 snippet=_snippet(doc, terms),
                 entities=[s for _, s in sorted(mentions.get(doc_id, []))][:8],
                 score=score,
+                also_at=[Copy(c.url, c.source_id, sources.get(c.source_id, "")) for c in copies.get(doc_id, [])],
             )
         )
     return hits

@@ -98,13 +98,14 @@ class UpsertResult:
 # an availability page is itself the primary record, never a copy of something else.
 DEDUPED_KINDS = ("feed", "article", "page_list")
 MIN_EXACT_TOKENS = 12  # an identical title and summary this long is the same story
+MAX_CANDIDATES = 50  # documents sharing a band that are compared text to text
 
 
 def upsert_items(session: Session, *, source: Source, items: list[Item]) -> UpsertResult:
     """Insert new items and update changed ones, keyed by (source, stable key).
 
-    A new item that tells a story already stored (the same text, or a text whose fingerprint
-    is within a few bits) becomes a copy of that document instead of a second one.
+    A new item that tells a story already stored (the same text, or a text that resembles it
+    closely: ingest.fingerprint) becomes a copy of that document instead of a second one.
     """
     assert source.id is not None, "upsert_items needs a saved source"
     result = UpsertResult()
@@ -120,7 +121,7 @@ def upsert_items(session: Session, *, source: Source, items: list[Item]) -> Upse
             _refresh_copy(copies[key], item)
             result.unchanged += 1
         elif doc is None:
-            mark = fingerprint.simhash(_story_text(item))
+            mark = fingerprint.bands(_story_text(item))
             twin = _twin(session, item, mark) if dedupe else None
             if twin is not None:
                 assert twin.id is not None
@@ -130,15 +131,15 @@ def upsert_items(session: Session, *, source: Source, items: list[Item]) -> Upse
                 result.copies.append(twin.id)
                 continue
             doc = Document(source_id=source.id, key=key)
-            _apply(doc, item, mark)
+            _apply(doc, item)
             session.add(doc)
             session.flush()
             assert doc.id is not None  # the flush assigned it
             _set_bands(session, doc.id, mark, new=True)
             result.new.append(doc.id)
         elif _differs(doc, item):
-            mark = fingerprint.simhash(_story_text(item))
-            _apply(doc, item, mark)
+            mark = fingerprint.bands(_story_text(item))
+            _apply(doc, item)
             session.add(doc)
             assert doc.id is not None  # read from the database
             _set_bands(session, doc.id, mark, new=False)
@@ -178,12 +179,13 @@ def _story_text(item: Item) -> str:
     return f"{item.title}\n{item.body or item.summary}"
 
 
-def _twin(session: Session, item: Item, mark: int | None) -> Document | None:
-    """A stored document that tells the same story as `item`, if any: the same text, or a
-    fingerprint within `fingerprint.MAX_DISTANCE` bits. A shared link alone is not enough:
-    feeds often link every item to a site's home or product page."""
+def _twin(session: Session, item: Item, mark: list[tuple[int, int]] | None) -> Document | None:
+    """A stored document that tells the same story as `item`, if any: the same text, or a text
+    that shares a MinHash band with it and resembles it (`fingerprint.THRESHOLD`). A shared link
+    alone is not enough: feeds often link every item to a site's home or product page."""
     plain = select(Document).where(col(Document.document_number).is_(None))
-    if len(fingerprint.tokens(_story_text(item))) >= MIN_EXACT_TOKENS:
+    text = _story_text(item)
+    if len(fingerprint.tokens(text)) >= MIN_EXACT_TOKENS:
         same_text = session.exec(
             plain.where(Document.content_hash == item.content_hash).order_by(col(Document.id))
         ).first()
@@ -191,31 +193,25 @@ def _twin(session: Session, item: Item, mark: int | None) -> Document | None:
             return same_text
     if mark is None:
         return None
-    near = or_(
-        *(and_(col(StoryBand.band) == band, col(StoryBand.value) == value) for band, value in fingerprint.bands(mark))
-    )
-    candidates = session.exec(
-        plain.join(StoryBand, col(StoryBand.document_id) == col(Document.id)).where(near).order_by(col(Document.id))
-    ).all()
-    for doc in candidates:
-        if (
-            doc.simhash is not None
-            and fingerprint.distance(fingerprint.from_signed(doc.simhash), mark) <= fingerprint.MAX_DISTANCE
-        ):
-            return doc
-    return None
+    near = or_(*(and_(col(StoryBand.band) == band, col(StoryBand.value) == value) for band, value in mark))
+    candidates = select(StoryBand.document_id).where(near).distinct().limit(MAX_CANDIDATES)
+    best: tuple[float, int, Document] | None = None
+    for doc in session.exec(plain.where(col(Document.id).in_(candidates))):
+        score = fingerprint.resemblance(text, f"{doc.title}\n{doc.body or doc.summary}")
+        assert doc.id is not None
+        if score >= fingerprint.THRESHOLD and (best is None or (score, -doc.id) > best[:2]):
+            best = (score, -doc.id, doc)
+    return best[2] if best else None
 
 
-def _set_bands(session: Session, doc_id: int, mark: int | None, *, new: bool) -> None:
+def _set_bands(session: Session, doc_id: int, mark: list[tuple[int, int]] | None, *, new: bool) -> None:
     if not new:
         session.execute(delete(StoryBand).where(col(StoryBand.document_id) == doc_id))
     if mark is not None:
-        session.add_all(
-            StoryBand(band=band, value=value, document_id=doc_id) for band, value in fingerprint.bands(mark)
-        )
+        session.add_all(StoryBand(band=band, value=value, document_id=doc_id) for band, value in mark)
 
 
-def _apply(doc: Document, item: Item, mark: int | None) -> None:
+def _apply(doc: Document, item: Item) -> None:
     if doc.content_hash and doc.content_hash != item.content_hash:
         doc.previous_hashes = [*doc.previous_hashes, doc.content_hash][
             -20:
@@ -235,7 +231,6 @@ def _apply(doc: Document, item: Item, mark: int | None) -> None:
     doc.content_hash = item.content_hash
     doc.document_number = item.document_number
     doc.fields = dict(item.fields)  # a new dict: JSON columns miss in-place changes
-    doc.simhash = None if mark is None else fingerprint.to_signed(mark)
     _keep_article_state(doc, item)
     doc.fetched_at = utcnow()
 

@@ -1,5 +1,5 @@
-"""articles: where a document's date came from, its article page's state, its content
-fingerprint and earlier versions; copies of a story seen again elsewhere
+"""articles: where a document's date came from, its article page's state, and earlier
+versions; copies of a story seen again elsewhere
 
 Revision ID: 0008
 Revises: 0007
@@ -21,7 +21,6 @@ def upgrade() -> None:
     op.add_column("document", sa.Column("article_status", string(), nullable=True))
     op.add_column("document", sa.Column("article_error", string(), nullable=True))
     op.add_column("document", sa.Column("article_attempts", sa.Integer(), nullable=False, server_default="0"))
-    op.add_column("document", sa.Column("simhash", sa.BigInteger(), nullable=True))
     op.add_column("document", sa.Column("previous_hashes", sa.JSON(), nullable=False, server_default="[]"))
     # Documents stored before this revision that had a date had it from their feed or API.
     op.execute("UPDATE document SET date_source = 'feed' WHERE published_at IS NOT NULL")

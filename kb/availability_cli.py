@@ -176,7 +176,9 @@ def accept(source_id):
 @click.command("add-defaults")
 @click.option("--no-poll", is_flag=True, help="Only subscribe; fetch at the next poll.")
 def add_defaults(no_poll):
-    """Subscribe the providers' own availability pages (data/availability/sources.yaml)."""
+    """Subscribe the providers' own availability pages (data/availability/sources.yaml) and the
+    sites without feeds (data/sources/page_lists.yaml)."""
+    from kb import page_list_sources
     from kb.availability_sources import add_defaults as subscribe
     from kb.context import open_kb
     from kb.pipeline import poll
@@ -184,6 +186,8 @@ def add_defaults(no_poll):
     kb = open_kb()
     with kb.session() as session:
         added, updated = subscribe(session, allow_private=kb.config.allow_private_addresses)
+        more, changed = page_list_sources.add_defaults(session, allow_private=kb.config.allow_private_addresses)
+        added, updated = added + more, updated + changed
         session.commit()
     for source in added:
         click.echo(f"added source {source.id}: {source.title} {source.url}")

@@ -194,7 +194,7 @@ def _main_text(tree: lxml.html.HtmlElement, url: str, title: str) -> str:
         body = getattr(document, "body", None)
         if body is not None:
             paragraphs = _paragraphs(body, title)
-            if paragraphs:
+            if any(_is_prose(paragraph) for paragraph in paragraphs):
                 return "\n\n".join(paragraphs)
     return ""
 
@@ -211,6 +211,11 @@ def _paragraphs(body: etree._Element, title: str) -> list[str]:
         if len(block) <= 40 and _END_OF_ARTICLE.fullmatch(block):
             return blocks[:index]
     return blocks
+
+
+def _is_prose(block: str) -> bool:
+    """A sentence rather than a menu: eight words, or twenty CJK characters."""
+    return len(re.findall(r"[^\W\d_]+", block)) >= 8 or len(_CJK.findall(block)) >= 20
 
 
 def _is_byline(block: str) -> bool:
@@ -561,6 +566,7 @@ _TEXT_DATES = (
     (re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), (1, 2, 3)),
     (re.compile(r"(?<!\d)((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)"), (1, 2, 3)),
 )
+_ANY_DATE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _TEXT_DATES), re.IGNORECASE)
 # A byline or dateline: "Published: June 25, 2024", "发布时间：2024-06-25", "Posted on 25 June 2024".
 _BYLINE = re.compile(
     r"(published|posted|issued|released|updated|date|dated|发布(时间|日期)?|日期|时间|来源)\s*(on)?\s*[:：]?",
@@ -573,11 +579,21 @@ def _date_from_text(tree: lxml.html.HtmlElement, text: str) -> tuple[datetime | 
     without the parts that list other stories (related links, comments, navigation)."""
     found = _byline_date(tree) or _text_date(text[:300]) or _signature_date(text)
     if found is None:
-        found_text = htmldate.find_date(_without_other_stories(tree), extensive_search=True, original_date=True)
-        found = date.fromisoformat(found_text) if found_text else None
+        found = _htmldate(_without_other_stories(tree))
     if found is None:
         return None, None
     return datetime(found.year, found.month, found.day), "text"
+
+
+def _htmldate(tree: lxml.html.HtmlElement) -> date | None:
+    """htmldate's search of the page; its January 1 stands for a year alone, which is not a day, unless the page says so."""
+    found_text = htmldate.find_date(tree, extensive_search=True, original_date=True)
+    found = date.fromisoformat(found_text) if found_text else None
+    if found is not None and (found.month, found.day) == (1, 1):
+        page_text = " ".join(tree.itertext())
+        if not any(_text_date(m.group(0)) == found for m in _ANY_DATE.finditer(page_text)):
+            return None
+    return found
 
 
 def _signature_date(text: str) -> date | None:
@@ -613,7 +629,8 @@ def _without_other_stories(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement
 def _byline_date(tree: lxml.html.HtmlElement) -> date | None:
     """The first date in a short element that reads like a byline ("Published: ...", "发布时间：...")."""
     candidates = tree.xpath(
-        "//body//*[self::p or self::span or self::div or self::li or self::time or self::small or self::em]"
+        "//body//*[self::p or self::span or self::div or self::li or self::time or self::small or self::em or self::td"
+        " or self::font or self::strong or self::b]"
         "[string-length(normalize-space(.)) < 160]"
     )
     for element in candidates:

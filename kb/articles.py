@@ -26,7 +26,7 @@ from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from ingest import page_list
 from ingest.article import Article, date_from_url, extract_article
@@ -35,7 +35,9 @@ from ingest.fetch import fetch
 from ingest.records import Item, safe_link
 from kb.collect import Collected, collect_feed, conditional_get
 from kb.context import KB
+from kb.errors import KBError, UserInputError
 from kb.models import Document, DocumentCopy, Source
+from kb.store import add_source, find_source_by_url
 
 MAX_ATTEMPTS = 3  # fetches of one item's page before it keeps its summary for good
 MAX_ARTICLES_PER_CHECK = 30
@@ -241,3 +243,32 @@ def _unique(entries: list[page_list.ListedItem]) -> list[page_list.ListedItem]:
     for entry in entries:
         seen.setdefault(entry.url, entry)
     return list(seen.values())
+
+
+def once_source(session: Session, url: str, *, doc_kind: str = "news", allow_private: bool = False) -> int:
+    """The source that reads `url` once: a new one (kind `article`, `once`), or the article
+    source already subscribed to it."""
+    source = find_source_by_url(session, url.strip())
+    if source is None:
+        settings = {"once": True, "kind": doc_kind}
+        source = add_source(session, url=url, kind="article", settings=settings, allow_private=allow_private)
+    elif source.kind != "article":
+        raise UserInputError(f"{url} is already source {source.id}, of kind {source.kind}")
+    assert source.id is not None
+    return source.id
+
+
+def ingest_once(kb: KB, url: str, *, doc_kind: str = "news") -> Document:
+    """Read one page now into its document (the same one when read again); KBError when the
+    page cannot be fetched or holds no article."""
+    from kb.pipeline import poll  # the pipeline lists this module's collectors
+
+    with kb.session() as session:
+        source_id = once_source(session, url, doc_kind=doc_kind, allow_private=kb.config.allow_private_addresses)
+        session.commit()
+    [outcome] = poll(kb, [source_id], force=True).outcomes
+    with kb.session() as session:
+        doc = session.exec(select(Document).where(Document.source_id == source_id)).first()
+    if outcome.status == "failed" or doc is None:
+        raise KBError(f"could not ingest {url}: {outcome.error or 'no document came of it'}")
+    return doc

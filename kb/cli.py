@@ -140,34 +140,9 @@ def _source_settings(kind: str, full_text: bool, rules: tuple[str, ...], doc_kin
 @click.option("--doc-kind", default="news", show_default=True, help="The document's kind.")
 def ingest_url(url, doc_kind):
     """Read one article page into the knowledge base, once (not followed; run again to re-read it)."""
-    from sqlmodel import select
+    from kb.articles import ingest_once
 
-    from kb.models import Document
-    from kb.pipeline import poll
-    from kb.store import add_source, find_source_by_url, get_source
-
-    kb = _kb()
-    with kb.session() as session:
-        source = find_source_by_url(session, url.strip())
-        if source is None:
-            settings = {"once": True, "kind": doc_kind}
-            source = add_source(
-                session, url=url, kind="article", settings=settings, allow_private=kb.config.allow_private_addresses
-            )
-        elif source.kind != "article":
-            raise UserInputError(f"{url} is already source {source.id}, of kind {source.kind}")
-        source_id = source.id
-        session.commit()
-    assert source_id is not None
-    [outcome] = poll(kb, [source_id], force=True).outcomes
-    with kb.session() as session:
-        source = get_source(session, source_id)
-        if source.settings.get("once"):
-            source.enabled = False  # read once; `kb sources enable` would follow it
-        session.commit()
-        doc = session.exec(select(Document).where(Document.source_id == source_id)).first()
-    if outcome.status == "failed" or doc is None:
-        raise KBError(f"could not ingest {url}: {outcome.error or 'no document came of it'}")
+    doc = ingest_once(_kb(), url, doc_kind=doc_kind)
     when = doc.published_at.date().isoformat() if doc.published_at else "undated"
     origin = f", date from the {doc.date_source}" if doc.date_source else ""
     click.echo(f"document {doc.id}: {doc.title} ({when}{origin}); {len(doc.body.split())} words")

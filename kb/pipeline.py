@@ -192,6 +192,13 @@ def _succeeded(kb: KB, source: Source, collected: Collected) -> None:
     source.checked_at = now
     source.status, source.error_count, source.last_error = "ok", 0, None
     source.next_check_at = now + timedelta(seconds=next_interval(kb, response, collected.ttl))
+    _read_once(source)
+
+
+def _read_once(source: Source) -> None:
+    """A page ingested once (`kb ingest-url`, the Sources page) is not followed after its check."""
+    if source.settings.get("once"):
+        source.enabled, source.next_check_at = False, None
 
 
 def next_interval(kb: KB, response: FetchResult, ttl_minutes: int | None = None) -> float:
@@ -224,6 +231,7 @@ def _failed(kb: KB, source: Source, exc: Exception) -> None:
         source.last_error = f"{source.last_error}: the publisher removed this feed; polling stopped"
         return
     source.status = "failing"
+    _read_once(source)
     backoff = timedelta(seconds=kb.config.poll_interval * 2 ** min(source.error_count - 1, 10))
     backoff = min(backoff, MAX_BACKOFF) * random.uniform(0.8, 1.2)
     if isinstance(exc, HTTPStatusError) and exc.retry_after:

@@ -3,10 +3,10 @@
 import streamlit as st
 
 from kb.errors import NotFound
-from kb.store import get_document, get_source
+from kb.store import copies_of, get_document, get_source
 from kb.ui import queries
 from kb.ui.links import entity_links, page_link
-from kb.ui.render import escape_inline, kind_label, safe_url
+from kb.ui.render import escape_inline, kind_label, md_link, safe_url
 from kb.ui.resources import get_kb, page_edge
 
 
@@ -25,10 +25,34 @@ def when(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
+DATE_SOURCES = {
+    "feed": "given by the feed",
+    "listing": "given by the site's listing",
+    "metadata": "from the page's metadata",
+    "url": "read from the address",
+    "text": "read from the text",
+}
+ARTICLE_STATES = {"ok": "text read from the page", "pending": "not fetched yet", "failed": "could not be read"}
+
+
+def source_name(source) -> str:
+    return source.title or source.url
+
+
+def published(doc) -> str:
+    """The publication date and where it came from; "undated" when no date is known (the day the
+    document was fetched is never shown as its publication date)."""
+    if doc.published_at is None:
+        return "undated"
+    origin = DATE_SOURCES.get(doc.date_source or "")
+    return f"{when(doc.published_at)} ({origin})" if origin else when(doc.published_at)
+
+
 def header(doc, source) -> None:
     st.header(escape_inline(doc.title or "(untitled)", 400))
+    day = doc.published_at.strftime("%Y-%m-%d") if doc.published_at else "undated"
     st.caption(
-        f"{escape_inline(source.title or source.url, 160)} · {when(doc.published_at)[:10]} · "
+        f"{escape_inline(source.title or source.url, 160)} · {day} · "
         f"{escape_inline(kind_label(doc.kind))} · document {doc.id}"
     )
     original = safe_url(doc.url)
@@ -40,7 +64,7 @@ def header(doc, source) -> None:
 
 def facts(doc) -> None:
     rows = {
-        "Published": when(doc.published_at),
+        "Published": published(doc),
         "Updated": when(doc.updated_at),
         "Fetched": when(doc.fetched_at),
         "Kind": kind_label(doc.kind),
@@ -48,11 +72,33 @@ def facts(doc) -> None:
         "Author": doc.author,
         "Document number": doc.document_number,
         "Original address": doc.url,
+        "Article page": _article_state(doc),
     }
     st.subheader("Details")
     st.dataframe(
         [{"field": k, "value": v} for k, v in rows.items() if v and v != "—"], hide_index=True, width="stretch"
     )
+
+
+def _article_state(doc) -> str | None:
+    if doc.article_status is None:
+        return None
+    state = ARTICLE_STATES.get(doc.article_status, doc.article_status)
+    if doc.article_status == "failed":
+        state += f" after {doc.article_attempts} attempt{'s' if doc.article_attempts != 1 else ''}: {doc.article_error}"
+    return state
+
+
+def also_at(copies: list, sources: dict[int, str]) -> None:
+    """Where else the same story was seen (a syndicated or reposted copy)."""
+    if not copies:
+        return
+    st.subheader("Also at")
+    lines = [
+        f"- {md_link(c.title or c.url or 'copy', c.url)} · {escape_inline(sources.get(c.source_id, ''), 120)}"
+        for c in copies
+    ]
+    st.markdown("\n".join(lines))
 
 
 def body(doc) -> None:
@@ -106,6 +152,8 @@ def main() -> None:
             no_document(f"There is no document {doc_id}. It may have been removed, or the link is wrong.")
             return
         source = get_source(session, doc.source_id)
+        copies = copies_of(session, [doc_id]).get(doc_id, [])
+        copy_sources = {c.source_id: source_name(get_source(session, c.source_id)) for c in copies}
         linked = queries.document_entities(session, doc_id)
         supported = queries.document_events(session, doc_id)
     header(doc, source)
@@ -115,6 +163,7 @@ def main() -> None:
         events(supported)
     with side:
         facts(doc)
+        also_at(copies, copy_sources)
         entities(linked)
         structured(doc)
 

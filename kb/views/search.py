@@ -13,7 +13,7 @@ from kb.search import SORTS, Hit, SearchRequest, SearchResult, search
 from kb.ui import exports, queries
 from kb.ui.follow import follow_bar, request_params
 from kb.ui.links import entity_links, page_link
-from kb.ui.render import escape_inline, highlight_snippet, kind_label
+from kb.ui.render import escape_inline, highlight_snippet, kind_label, md_link
 from kb.ui.resources import current_index, get_kb, index_version, page_edge
 from kb.ui.url_state import MAX_DATE, MIN_DATE, Param, UrlState
 
@@ -184,6 +184,10 @@ def hit_card(hit: Hit, names: dict[str, str]) -> None:
         st.caption(f"{escape_inline(hit.source_title, 120)} · {when} · {escape_inline(kind_label(hit.kind))}")
         if hit.snippet:
             st.markdown(highlight_snippet(hit.snippet))
+        if hit.also_at:
+            places = " · ".join(md_link(c.source_title or c.url or "copy", c.url) for c in hit.also_at[:5])
+            more = f" and {len(hit.also_at) - 5} more" if len(hit.also_at) > 5 else ""
+            st.caption(f"Also at: {places}{more}")
         entity_links([(slug, names.get(slug, slug)) for slug in hit.entities])
 
 

@@ -2,17 +2,19 @@
 
 import streamlit as st
 
-from kb.errors import IndexBusy, KBError
-from kb.pipeline import COLLECTORS, due_sources
-from kb.store import SOURCE_KINDS, add_source, get_source
+from kb import page_list_sources
+from kb.errors import IndexBusy, KBError, UserInputError
+from kb.pipeline import due_sources
+from kb.store import add_source, get_source
 from kb.ui import availability_views, opml_panel, queries
 from kb.ui.render import escape_inline
 from kb.ui.resources import ask_writer, get_kb, page_edge, sentence, writes_allowed, writes_off_note
 
 PER_PAGE = 50
 KIND_HELP = (
-    f"Kinds that can be polled now: {', '.join(sorted(COLLECTORS))}. A feed is RSS, Atom, RDF or "
-    "JSON Feed; the other kinds arrive with their ingestors."
+    "A feed is RSS, Atom, RDF or JSON Feed. An article page is one page read for its text; a listing "
+    "page is a site without a feed, read with CSS selectors. The providers' availability pages and the "
+    "default listings are subscribed with the buttons below (or `kb sources add-defaults`)."
 )
 
 
@@ -69,13 +71,88 @@ def run_poll(kb, ids: list[int], label: str) -> None:
     (st.warning if failed else st.success)(f"{label}: {text}")
 
 
+KINDS = {
+    "feed": "Feed (RSS, Atom, RDF or JSON Feed)",
+    "article": "One article page",
+    "page_list": "A listing page without a feed (CSS selectors)",
+    "federal_register": "Federal Register search (API URL)",
+}
+
+
 def add_form(expanded: bool) -> None:
     with st.expander("Add a source", expanded=expanded, icon=":material/add:"), st.form("add_source"):
-        st.text_input("Feed URL", key="new_url", placeholder="https://example.org/feed.xml")
-        st.selectbox("Kind", SOURCE_KINDS, key="new_kind", help=KIND_HELP)
-        st.text_input("Title (optional)", key="new_title", help="By default the feed's own title.")
+        st.text_input("URL", key="new_url", placeholder="https://example.org/feed.xml")
+        st.selectbox("Kind", list(KINDS), key="new_kind", format_func=KINDS.__getitem__, help=KIND_HELP)
+        st.text_input("Title (optional)", key="new_title", help="By default the source's own title.")
+        st.checkbox(
+            "Feeds: fetch each new item's page for its whole text",
+            key="new_full_text",
+            help="For feeds that carry only a title and a line of summary.",
+        )
+        st.checkbox(
+            "Article pages: follow the page (check it again for changes)",
+            value=True,
+            key="new_follow",
+            help="Unticked, the page is read once and not checked again.",
+        )
+        st.text_area(
+            "Listing pages: selectors, one NAME=CSS per line",
+            key="new_rules",
+            placeholder="item=li.news-item\nlink=a[href]\ndate=time\nnext=a.next\nmax_pages=3",
+            help="item (required), link, title, date, summary, next (CSS), max_pages, language.",
+        )
         st.checkbox("Fetch it now", value=True, key="new_fetch")
         st.form_submit_button("Add source", type="primary", icon=":material/add:", on_click=queue, args=("add",))
+
+
+def new_settings(kind: str) -> dict:
+    """The settings the form asks for, for this kind (UserInputError when the selectors are unusable)."""
+    from ingest.errors import IngestError
+    from ingest.page_list import rules_from_settings
+
+    if kind == "feed":
+        return {"full_text": True} if st.session_state.get("new_full_text") else {}
+    if kind == "article":
+        return {} if st.session_state.get("new_follow", True) else {"once": True}
+    if kind != "page_list":
+        return {}
+    listing: dict = {}
+    for line in (st.session_state.get("new_rules") or "").splitlines():
+        name, sep, value = line.partition("=")
+        if not line.strip():
+            continue
+        if not sep:
+            raise UserInputError(f"selector line {line.strip()!r}: expected NAME=CSS, e.g. item=li.news-item")
+        name, value = name.strip(), value.strip()
+        listing[name] = int(value) if name == "max_pages" and value.isdigit() else value
+    try:
+        rules_from_settings(listing)
+    except IngestError as exc:
+        raise UserInputError(str(exc)) from exc
+    return {"listing": listing}
+
+
+def listings_panel(kb, *, writable: bool) -> None:
+    """The button that subscribes the default sites without feeds (data/sources/page_lists.yaml)."""
+    if not writable:
+        return
+    with st.expander("Sites without feeds", icon=":material/list_alt:"):
+        listings = page_list_sources.default_listings()
+        st.caption(
+            f"{len(listings)} listing pages read with CSS selectors: "
+            f"{escape_inline(', '.join(item.title for item in listings), 300)}. Each new item's page is "
+            "fetched for its text and date."
+        )
+        if st.button("Subscribe these sites", icon=":material/add:", key="listing_add_defaults"):
+            with kb.session() as session:
+                added, updated = page_list_sources.add_defaults(
+                    session, allow_private=kb.config.allow_private_addresses
+                )
+                session.commit()
+            st.success(
+                f"{len(added)} added, {len(updated)} updated. New sources are due for a check now.",
+                icon=":material/check:",
+            )
 
 
 def queue(action: str, source_id: int | None = None) -> None:
@@ -101,12 +178,14 @@ def perform(kb, action: str, source_id: int | None) -> None:
 
 
 def add(kb) -> None:
+    kind = st.session_state.get("new_kind", "feed")
     with kb.session() as session:
         source = add_source(
             session,
             url=st.session_state.get("new_url", ""),
-            kind=st.session_state.get("new_kind", "feed"),
+            kind=kind,
             title=(st.session_state.get("new_title") or "").strip(),
+            settings=new_settings(kind),
             allow_private=kb.config.allow_private_addresses,
         )
         session.commit()
@@ -190,6 +269,7 @@ def main() -> None:
         writes_off_note()
     opml_panel.show(kb, writable=writable, total=total, on_import=lambda: queue("import_opml"))
     availability_views.defaults_panel(kb, writable=writable)
+    listings_panel(kb, writable=writable)
     if total == 0:
         hint = " Add a feed above, or load the demo corpus with `kb demo`." if writable else ""
         st.info(f"No sources yet.{hint}", icon=":material/inbox:")

@@ -587,7 +587,7 @@ def _date_from_text(tree: lxml.html.HtmlElement, text: str) -> tuple[datetime | 
 
 def _htmldate(tree: lxml.html.HtmlElement) -> date | None:
     """htmldate's search of the page; its January 1 stands for a year alone, which is not a day, unless the page says so."""
-    found_text = htmldate.find_date(tree, extensive_search=True, original_date=True)
+    found_text = htmldate.find_date(tree, extensive_search=False, original_date=True)
     found = date.fromisoformat(found_text) if found_text else None
     if found is not None and (found.month, found.day) == (1, 1):
         page_text = " ".join(tree.itertext())
@@ -627,19 +627,29 @@ def _without_other_stories(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement
 
 
 def _byline_date(tree: lxml.html.HtmlElement) -> date | None:
-    """The first date in a short element that reads like a byline ("Published: ...", "发布时间：...")."""
+    """The first date in a short element that reads like a byline ("Published: ...", "发布时间：...") or is
+    marked as one (class "dateline", "post-date", ...), outside navigation, related links and comments."""
     candidates = tree.xpath(
         "//body//*[self::p or self::span or self::div or self::li or self::time or self::small or self::em or self::td"
-        " or self::font or self::strong or self::b]"
-        "[string-length(normalize-space(.)) < 160]"
+        " or self::font or self::strong or self::b][string-length(normalize-space(.)) < 160]"
     )
     for element in candidates:
-        if element.xpath("ancestor::footer|ancestor::nav|ancestor::aside"):
-            continue
         snippet = _squeeze(" ".join(element.itertext()))
-        if _BYLINE.search(snippet) and (found := _text_date(snippet)):
+        marked = _DATE_CLASS.search(f"{element.get('class', '')} {element.get('id', '')}")
+        if (marked or _BYLINE.search(snippet)) and (found := _text_date(snippet)) and not _about_other_stories(element):
             return found
     return None
+
+
+_DATE_CLASS = re.compile(r"date|time|byline|posted|publish|meta|info", re.IGNORECASE)
+
+
+def _about_other_stories(element: etree._Element) -> bool:
+    return any(
+        ancestor.tag in ("aside", "nav", "footer")
+        or _OTHER_STORIES.search(f"{ancestor.get('class', '')} {ancestor.get('id', '')}")
+        for ancestor in element.iterancestors()
+    )
 
 
 def _text_date(text: str) -> date | None:

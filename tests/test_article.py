@@ -79,11 +79,15 @@ def test_extraction_quality_on_the_project_corpus():
     print(f"\n{'page':<40} {'P':>5} {'R':>5} {'F1':>5}  date (expected / got, source)")
     for entry, article, precision, recall, f1, date_ok in rows:
         dates = f"{entry['published']} / {_day(article.published)}, {article.date_source}"
-        print(f"{entry['file'][:-5]:<40} {precision:5.2f} {recall:5.2f} {f1:5.2f}  {'ok ' if date_ok else 'BAD'} {dates}")
+        print(
+            f"{entry['file'][:-5]:<40} {precision:5.2f} {recall:5.2f} {f1:5.2f}  {'ok ' if date_ok else 'BAD'} {dates}"
+        )
     count = len(rows)
     mean_p, mean_r, mean_f1 = (sum(row[i] for row in rows) / count for i in (2, 3, 4))
     date_accuracy = sum(row[5] for row in rows) / count
-    print(f"{'mean over ' + str(count) + ' pages':<40} {mean_p:5.2f} {mean_r:5.2f} {mean_f1:5.2f}  date accuracy {date_accuracy:.2f}")
+    print(
+        f"{'mean over ' + str(count) + ' pages':<40} {mean_p:5.2f} {mean_r:5.2f} {mean_f1:5.2f}  date accuracy {date_accuracy:.2f}"
+    )
     assert mean_f1 >= MEAN_F1_FLOOR
     assert min(row[4] for row in rows) >= MIN_PAGE_F1_FLOOR
     assert date_accuracy >= DATE_ACCURACY_FLOOR
@@ -148,7 +152,9 @@ def test_gbk_page_with_a_meta_charset_is_decoded():
 
 
 def test_header_charset_wins_over_the_meta_charset():
-    html = _page(f"<article><h1>出口管制</h1>{_STORY}<p>商务部发布关于两用物项出口管制的公告，自公布之日起实施。</p></article>")
+    html = _page(
+        f"<article><h1>出口管制</h1>{_STORY}<p>商务部发布关于两用物项出口管制的公告，自公布之日起实施。</p></article>"
+    )
     content = html.replace('charset="utf-8"', 'charset="iso-8859-1"').encode("gb18030")
     article = extract_article(content, "https://example.cn/a", {"Content-Type": "text/html; charset=GBK"})
     assert "两用物项" in article.text
@@ -156,7 +162,9 @@ def test_header_charset_wins_over_the_meta_charset():
 
 def test_canonical_url_is_only_absolute_http():
     head = '<link rel="canonical" href="javascript:alert(1)"><meta property="og:url" content="/news/story-1">'
-    article = extract_article(_page(f"<article>{_STORY}</article>", head).encode(), "https://example.com/x?utm_source=a")
+    article = extract_article(
+        _page(f"<article>{_STORY}</article>", head).encode(), "https://example.com/x?utm_source=a"
+    )
     assert article.canonical_url == "https://example.com/news/story-1"
     head = '<link rel="canonical" href="ftp://example.com/a"><meta property="og:url" content="data:text/html,x">'
     article = extract_article(_page(f"<article>{_STORY}</article>", head).encode(), "https://example.com/x")

@@ -335,14 +335,16 @@ def test_saved_copies_load_as_history_in_any_order(kb_env, kb, server, tmp_path,
 
 def test_add_defaults_subscribes_each_page_once(kb_env):
     runner = CliRunner()
+    from kb.page_list_sources import default_listings
+
+    listings = default_listings()
     first = runner.invoke(cli, ["sources", "add-defaults", "--no-poll"])
-    assert first.exit_code == 0 and f"{len(DEFAULTS)} added, 0 updated" in first.output, first.output
+    assert first.exit_code == 0 and f"{len(DEFAULTS) + len(listings)} added, 0 updated" in first.output, first.output
     again = runner.invoke(cli, ["sources", "add-defaults", "--no-poll"])
     assert again.exit_code == 0 and "0 added, 0 updated" in again.output
     listed = json.loads(runner.invoke(cli, ["sources", "list", "--json"]).output)
-    assert {s["kind"] for s in listed} == {"availability"} and {s["url"] for s in listed} == {
-        p.url for p in DEFAULTS.values()
-    }
+    assert {s["url"] for s in listed if s["kind"] == "availability"} == {p.url for p in DEFAULTS.values()}
+    assert {s["url"] for s in listed if s["kind"] == "page_list"} == {item.url for item in listings}
 
 
 def test_another_providers_page_can_be_watched(loaded_kb, server, capsys):

@@ -44,6 +44,7 @@ class ArticleNotReadable(IngestError):
 
 def extract_article(content: bytes, url: str, headers: dict[str, str] | None = None) -> Article:
     """The article in an HTML page fetched from `url` (response `headers` give the charset)."""
+    _refuse_non_html(content)
     html = decode_html(content, headers)
     tree = parse_html(html)
     if tree is None:
@@ -76,6 +77,17 @@ def extract_article(content: bytes, url: str, headers: dict[str, str] | None = N
 
 
 # Decoding and parsing
+
+
+def _refuse_non_html(content: bytes) -> None:
+    head = content[:1024]
+    if not content.strip():
+        raise ArticleNotReadable("no article text found: the page is empty")
+    if head.startswith(b"%PDF"):
+        raise ArticleNotReadable("not an HTML page: the content is a PDF document")
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ArticleNotReadable("not an HTML page: the content is binary")
+
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
@@ -384,7 +396,6 @@ _PUBLISHED_KEYS = (
     "article.published",
     "published_time",
     "pubtime",  # Chinese government sites
-    "publishdate",
     "firstpublishedtime",
 )
 _MODIFIED_KEYS = (

@@ -99,6 +99,8 @@ def test_metadata_of_each_page(entry):
     assert article.title == entry["title"]
     assert article.language == entry["language"]
     assert article.canonical_url == entry["url"]
+    assert article.authors == entry["authors"]
+    assert article.site_name == entry["site_name"]
     if entry["published"]:
         assert article.date_source == entry["date_source"]
     if "updated" in entry:
@@ -203,9 +205,77 @@ def test_page_without_article_text_is_not_readable(body):
         extract_article(_page(body).encode(), "https://example.com/x")
 
 
-def test_empty_bytes_are_not_readable():
-    with pytest.raises(ArticleNotReadable):
-        extract_article(b"", "https://example.com/x")
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+    ],
+)
+def test_content_that_is_no_html_page_is_not_readable(content, reason):
+    with pytest.raises(ArticleNotReadable, match=reason):
+        extract_article(content, "https://example.com/x")
+
+
+def test_undeclared_gbk_page_is_guessed():
+    paragraphs = "".join(
+        f"<p>第{n}段：商务部新闻发言人表示，中方将依法对相关两用物项实施出口管制，维护国家安全和利益，履行防扩散等国际义务。</p>"
+        for n in range(1, 6)
+    )
+    content = f"<html><head><title>出口管制</title></head><body><article>{paragraphs}</article></body></html>".encode(
+        "gbk"
+    )
+    article = extract_article(content, "https://example.cn/a")
+    assert "两用物项" in article.text
+    assert article.language == "zh"
+
+
+def test_xml_declaration_and_broken_json_ld_are_tolerated():
+    head = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": </script>'
+    html = '<?xml version="1.0" encoding="utf-8"?>\n' + _page(f"<article>{_STORY}</article>", head)
+    article = extract_article(html.encode(), "https://example.com/x")
+    assert article.text.startswith("Paragraph 1")
+    assert article.published is None
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("Published: June 25, 2024", date(2024, 6, 25)),
+        ("Posted on 25th June 2024 by Staff", date(2024, 6, 25)),
+        ("发布时间：2024-06-25 10:30", date(2024, 6, 25)),
+        ("来源：商务部网站　2024年6月25日", date(2024, 6, 25)),
+        ("Updated Sept. 3, 2025, 9:00 a.m.", date(2025, 9, 3)),
+    ],
+)
+def test_byline_dates(byline, expected):
+    body = f'<article><h1>A headline for the story</h1><div class="info">{byline}</div>{_STORY}</article>'
+    article = extract_article(_page(body).encode(), "https://example.com/news/story")
+    assert _day(article.published) == expected.isoformat()
+    assert article.date_source == "text"
+    assert byline not in article.text
+
+
+def test_url_date_comes_before_the_text_and_after_metadata():
+    body = f'<article><p class="byline">Published: June 27, 2024</p>{_STORY}</article>'
+    article = extract_article(_page(body).encode(), "https://example.com/2024/06/26/story")
+    assert (_day(article.published), article.date_source) == ("2024-06-26", "url")
+    head = '<meta property="article:published_time" content="2024-06-25">'
+    article = extract_article(_page(body, head).encode(), "https://example.com/2024/06/26/story")
+    assert (_day(article.published), article.date_source) == ("2024-06-25", "metadata")
+
+
+def test_dates_of_other_stories_are_not_the_article_date():
+    related = '<section class="related"><ul><li><a href="/a">Another story</a> <span class="date">May 2, 2024</span></li></ul></section>'
+    comments = (
+        '<div id="comments"><div class="comment"><span class="comment-date">May 3, 2024</span><p>Nice.</p></div></div>'
+    )
+    article = extract_article(
+        _page(f"<article>{_STORY}</article>{related}{comments}").encode(), "https://example.com/x"
+    )
+    assert article.published is None
+    assert article.date_source is None
 
 
 @pytest.fixture

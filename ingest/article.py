@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import codecs
 import copy
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -45,15 +46,15 @@ class ArticleNotReadable(IngestError):
 def extract_article(content: bytes, url: str, headers: dict[str, str] | None = None) -> Article:
     """The article in an HTML page fetched from `url` (response `headers` give the charset)."""
     _refuse_non_html(content)
-    html = decode_html(content, headers)
-    tree = parse_html(html)
+    page = decode_html(content, headers)
+    tree = parse_html(page)
     if tree is None:
         raise ArticleNotReadable(f"no article text found in the page ({len(content)} bytes, not HTML)")
     meta = _Metadata(tree)
     title = meta.title()
     text = _main_text(tree, url, title)
     if not text:
-        raise ArticleNotReadable(f"no article text found in the page ({len(html)} characters of HTML)")
+        raise ArticleNotReadable(f"no article text found in the page ({len(page)} characters of HTML)")
     canonical = meta.canonical_url(url)
     published, updated = meta.dates()
     source: str | None = "metadata" if published else None
@@ -155,13 +156,13 @@ _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_id
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 
 
-def parse_html(html: str) -> lxml.html.HtmlElement | None:
+def parse_html(page: str) -> lxml.html.HtmlElement | None:
     """One lxml tree of the page (an XML declaration would make lxml refuse the string)."""
-    html = _XML_DECLARATION.sub("", html, count=1)
-    if not html.strip():
+    page = _XML_DECLARATION.sub("", page, count=1)
+    if not page.strip():
         return None
     try:
-        tree = lxml.html.document_fromstring(html, parser=_PARSER)
+        tree = lxml.html.document_fromstring(page, parser=_PARSER)
     except (etree.ParserError, ValueError):
         return None
     return tree if len(tree) else None
@@ -306,19 +307,19 @@ class _Metadata:
         ]
         for candidate in candidates:
             if candidate and candidate.strip():
-                return _strip_site(_squeeze(candidate), self.site_name())
-        return _strip_site(_squeeze(_first_text(self.tree, "//title") or ""), self.site_name(), always=True)
+                return _strip_site(_plain(candidate), self.site_name())
+        return _strip_site(_plain(_first_text(self.tree, "//title") or ""), self.site_name(), always=True)
 
     def site_name(self) -> str | None:
         publisher = self.ld("publisher")
         name = self.first("og:site_name", "application-name", "twitter:site")
         if not name and isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
             name = publisher["name"]
-        return _squeeze(name).lstrip("@") if name else None
+        return _plain(name).lstrip("@") if name else None
 
     def description(self) -> str:
         text = self.first("description", "og:description", "twitter:description", "dc.description")
-        return _squeeze(text) if text else ""
+        return _plain(text) if text else ""
 
     def canonical_url(self, base: str) -> str | None:
         hrefs = [e.get("href") for e in self.tree.xpath("//link[@href]") if "canonical" in (e.get("rel") or "").lower()]
@@ -441,9 +442,18 @@ def _ld_names(value: object) -> list[str]:
 
 
 def _split_names(text: str) -> list[str]:
-    text = re.sub(r"^\s*(by|作者[:：]?|记者[:：]?)\s+", "", _squeeze(text), flags=re.IGNORECASE)
+    text = re.sub(r"^\s*(by|作者[:：]?|记者[:：]?)\s+", "", _plain(text), flags=re.IGNORECASE)
     parts = re.split(r"\s*(?:;|,|、|\band\b|&)\s*", text)
-    return [p for p in (p.strip() for p in parts) if p and len(p) <= 80]
+    return [p for p in (p.strip() for p in parts) if p and len(p) <= 80 and not _NOT_A_NAME.search(p)]
+
+
+# Author fields that hold a link, a domain or a placeholder rather than a person or a desk.
+_NOT_A_NAME = re.compile(r"^(https?:|www\.)|^[\w-]+(\.[\w-]+)+$|^(unknown|admin|administrator|anonymous)$", re.I)
+
+
+def _plain(text: str) -> str:
+    """Metadata text on one line; entities decoded once more (pages often escape them twice)."""
+    return _squeeze(html.unescape(text))
 
 
 def _strip_site(title: str, site: str | None, always: bool = False) -> str:

@@ -339,3 +339,18 @@ def test_trafilatura_eval_rates():
     print(f"'without' avoided {without_rate:.3f} ({avoided}/{unwanted}), not readable {unreadable}")
     assert with_rate >= EVAL_WITH_FLOOR
     assert without_rate >= EVAL_WITHOUT_FLOOR
+
+
+def test_metadata_escaped_twice_and_authors_that_are_no_names():
+    head = (
+        '<meta property="og:title" content="Chip curbs: &amp;#8216;a new phase&amp;#8217;">'
+        '<meta property="og:site_name" content="Chip &amp;amp; Policy">'
+        '<meta name="author" content="Lindsey O&amp;#039;Donnell">'
+    )
+    article = extract_article(_page(f"<article>{_STORY}</article>", head).encode(), "https://example.com/x")
+    assert article.title == "Chip curbs: \u2018a new phase\u2019"
+    assert article.site_name == "Chip & Policy"
+    assert article.authors == ["Lindsey O'Donnell"]
+    for value in ("https://example.com/author/ann/", "www.example.com", "example.com", "Unknown"):
+        page = _page(f"<article>{_STORY}</article>", f'<meta name="author" content="{value}">')
+        assert extract_article(page.encode(), "https://example.com/x").authors == [], value

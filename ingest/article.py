@@ -171,14 +171,29 @@ def parse_html(page: str) -> lxml.html.HtmlElement | None:
 # Main text
 
 # Paragraphs that are the site talking, not the article (extractors sometimes keep them).
+_BOILERPLATE_STARTS = (  # a short paragraph that opens like this is the site talking
+    r"share( this( article| story| page)?)?( on)?\b.{0,40}$",
+    r"related( articles| stories| coverage| posts)?\s*[:：]",
+    r"read (more|also)\s*[:：]|read more$",
+    r"advertisement$",
+    r"(sign up|subscribe|register)\b.{0,120}(newsletter|full story|edition|updates|inbox)",
+    r"subscribe to (our|the)\b.{0,80}$",
+    r"never miss\b.{0,100}(sign|subscrib)",
+    r"follow (us|[\w .@&'’-]{1,60}) on (twitter|facebook|instagram|linkedin|youtube|x)\b",
+    r"for the latest (stories|news)\b.{0,100}download",
+    r"(we|this (site|website)) uses? cookies|accept (all )?cookies",
+    r"leave a (comment|reply)|we want to hear what you think",
+    r"\(?(additional |writing and )?(reporting|writing|editing) by\b.{0,200}$",
+    r"(copyright|©|\(c\))\s.{0,160}$",
+    r"category\s*:.{0,80}$",
+    r"分享到|相关(新闻|阅读|文章)[:：]?$|责任编辑[:：]|【打印】|【关闭】|主办(单位)?[:：]",
+)
+_BOILERPLATE_ANYWHERE = (
+    r"to (view|read) the full story|copyrighted property|written permission must be obtained",
+    r"ICP备\d|网站标识码",
+)
 _BOILERPLATE = re.compile(
-    r"^(share( this( article| story| page)?)?( on)?\b.{0,40}$|related( articles| stories| coverage| posts)?\s*[:：]"
-    r"|read more:?$|advertisement$|sign up\b.{0,80}newsletter|subscribe to (our|the)\b.{0,80}$"
-    r"|(we|this (site|website)) uses? cookies|accept (all )?cookies|leave a (comment|reply)"
-    r"|\(?(additional |writing and )?(reporting|writing|editing) by\b.{0,200}$|(copyright|©|\(c\))\s.{0,160}$"
-    r"|分享到|相关(新闻|阅读|文章)[:：]?$|责任编辑[:：]|【打印】|【关闭】|主办(单位)?[:：])"
-    r"|ICP备\d|网站标识码",
-    re.IGNORECASE,
+    "^(?:" + "|".join(_BOILERPLATE_STARTS) + ")|" + "|".join(_BOILERPLATE_ANYWHERE), re.IGNORECASE
 )
 # A short block that announces what follows is not the article: cut the text there.
 _END_OF_ARTICLE = re.compile(
@@ -215,7 +230,7 @@ def _main_text(tree: lxml.html.HtmlElement, url: str, title: str) -> str:
 def _paragraphs(body: etree._Element, title: str) -> list[str]:
     """The body's blocks as plain paragraphs, without the headline, a leading byline and the site's own lines."""
     blocks = [text for element in body for text in _blocks(element)]
-    blocks = [b for b in blocks if b and not _BOILERPLATE.search(b)]
+    blocks = [b for b in blocks if b and not (len(b) <= 300 and _BOILERPLATE.search(b))]
     if blocks and _same_text(blocks[0], title):
         blocks = blocks[1:]  # the headline is the title, not the body
     while blocks and _is_byline(blocks[0]):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.helpers import LoopbackServer, build_template
+from tests.helpers import LoopbackServer, shared_template
 
 if TYPE_CHECKING:
     from kb.context import KB
@@ -153,10 +153,8 @@ def kb_env(tmp_path, monkeypatch, database_url):
 def empty_template(tmp_path_factory) -> Path:
     """A KB_HOME with a new SQLite store migrated to the head revision, made once per run: `kb`
     copies it instead of running every migration again for each test (tests/test_db.py and
-    every `kb_env` test that opens a store still migrate new stores)."""
-    home = tmp_path_factory.mktemp("empty-template") / "kbhome"
-    build_template(home, lambda kb: None)
-    return home
+    every `kb_env` test that opens a store still migrate new stores). Shared by xdist's workers."""
+    return shared_template(tmp_path_factory, "empty", lambda kb: None)
 
 
 def _open_store(request, template: str) -> tuple[KB, bool]:
@@ -205,10 +203,9 @@ def load_reference_data(kb: KB) -> None:
 
 @pytest.fixture(scope="session")
 def registry_template(tmp_path_factory) -> Path:
-    """A KB_HOME with a migrated SQLite store holding the registry's entities: `registry_kb` copies it."""
-    home = tmp_path_factory.mktemp("registry-template") / "kbhome"
-    build_template(home, load_registry)
-    return home
+    """A KB_HOME with a migrated SQLite store holding the registry's entities: `registry_kb` copies it.
+    Made once per run, shared by xdist's workers."""
+    return shared_template(tmp_path_factory, "registry", load_registry)
 
 
 @pytest.fixture
@@ -226,10 +223,9 @@ def registry_kb(kb_env, request):
 
 @pytest.fixture(scope="session")
 def loaded_template(tmp_path_factory) -> Path:
-    """A KB_HOME with a migrated SQLite store holding the reference data, made once per run: `loaded_kb` copies it."""
-    home = tmp_path_factory.mktemp("loaded-template") / "kbhome"
-    build_template(home, load_reference_data)
-    return home
+    """A KB_HOME with a migrated SQLite store holding the reference data, made once per run (shared
+    by xdist's workers): `loaded_kb` copies it."""
+    return shared_template(tmp_path_factory, "loaded", load_reference_data)
 
 
 @pytest.fixture
@@ -251,13 +247,17 @@ def loaded_kb(kb_env, request):
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
-    """A KB_HOME (SQLite) with the demo corpus loaded, built once per run: `demo_kb` copies it."""
+    """A KB_HOME (SQLite) with the demo corpus loaded, built once per run (shared by xdist's workers:
+    it takes seconds): `demo_kb` copies it."""
+    return shared_template(tmp_path_factory, "demo", load_whole_demo)
+
+
+def load_whole_demo(kb: KB) -> None:
+    """`kb demo`'s load, which must read every file without a failure or a warning."""
     from kb.demo import load_demo
 
-    home = tmp_path_factory.mktemp("demo-template") / "kbhome"
-    summary = build_template(home, load_demo)
+    summary = load_demo(kb)
     assert summary.count("failed") == 0 and not any(o.warning for o in summary.outcomes), summary.line()
-    return home
 
 
 @pytest.fixture

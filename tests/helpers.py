@@ -16,6 +16,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
+try:
+    import fcntl
+except ImportError:  # not on Windows: there each xdist worker builds its own templates
+    fcntl = None  # type: ignore[assignment]
+
 if TYPE_CHECKING:
     from kb.context import KB
 
@@ -56,6 +61,41 @@ def build_template(home: Path, build: Callable[[KB], T]) -> T:
     finally:
         instance.reopen_index()
         instance.engine.dispose()
+
+
+def shared_template(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[KB], object]) -> Path:
+    """The KB_HOME of the template `name`, built by `build_template(home, build)` once per run.
+
+    Under pytest-xdist the workers share it: the first worker that needs it builds it while the
+    others wait for it (a file lock), instead of each worker building its own (the demo corpus
+    takes seconds). A build that fails leaves no template behind: the next worker to need it
+    builds it again, and fails the same way. Without xdist, or without fcntl, the run has its own."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None:
+        base = base.parent  # the run's directory, above each worker's own
+    folder = base / f"{name}-template"
+    home, done = folder / "kbhome", folder / "built"
+    with _locked(base / f"{name}-template.lock"):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed build left
+            folder.mkdir(parents=True)
+            build_template(home, build)
+            done.touch()
+    return home
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock on `path` (created when missing); nothing when fcntl is missing."""
+    if fcntl is None:
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def use_template(kb: KB, template: Path) -> None:

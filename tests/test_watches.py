@@ -164,9 +164,10 @@ def test_cli_add_list_show_remove(demo_kb, capsys, server):
     assert code == 1 and "no watch 1" in err
 
 
-def test_kb_poll_sends_the_alerts_of_what_it_stored(kb, capsys, server):
+def test_kb_poll_sends_the_alerts_of_what_it_stored(loaded_kb, capsys, server):
     from tests.test_alerts import Receiver
 
+    kb = loaded_kb  # the registry and the curated timeline are loaded already, as after a first poll (conftest)
     hook = Receiver()
     try:
         with kb.session() as session:

@@ -35,7 +35,7 @@ from ingest.fetch import fetch
 from ingest.records import Item, safe_link
 from kb.collect import Collected, collect_feed, conditional_get
 from kb.context import KB
-from kb.errors import KBError, UserInputError
+from kb.errors import UserInputError
 from kb.models import Document, DocumentCopy, Source
 from kb.store import add_source, find_source_by_url
 
@@ -256,19 +256,3 @@ def once_source(session: Session, url: str, *, doc_kind: str = "news", allow_pri
         raise UserInputError(f"{url} is already source {source.id}, of kind {source.kind}")
     assert source.id is not None
     return source.id
-
-
-def ingest_once(kb: KB, url: str, *, doc_kind: str = "news") -> Document:
-    """Read one page now into its document (the same one when read again); KBError when the
-    page cannot be fetched or holds no article."""
-    from kb.pipeline import poll  # the pipeline lists this module's collectors
-
-    with kb.session() as session:
-        source_id = once_source(session, url, doc_kind=doc_kind, allow_private=kb.config.allow_private_addresses)
-        session.commit()
-    [outcome] = poll(kb, [source_id], force=True).outcomes
-    with kb.session() as session:
-        doc = session.exec(select(Document).where(Document.source_id == source_id)).first()
-    if outcome.status == "failed" or doc is None:
-        raise KBError(f"could not ingest {url}: {outcome.error or 'no document came of it'}")
-    return doc

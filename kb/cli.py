@@ -140,9 +140,21 @@ def _source_settings(kind: str, full_text: bool, rules: tuple[str, ...], doc_kin
 @click.option("--doc-kind", default="news", show_default=True, help="The document's kind.")
 def ingest_url(url, doc_kind):
     """Read one article page into the knowledge base, once (not followed; run again to re-read it)."""
-    from kb.articles import ingest_once
+    from sqlmodel import select
 
-    doc = ingest_once(_kb(), url, doc_kind=doc_kind)
+    from kb.articles import once_source
+    from kb.models import Document
+    from kb.pipeline import poll
+
+    kb = _kb()
+    with kb.session() as session:
+        source_id = once_source(session, url, doc_kind=doc_kind, allow_private=kb.config.allow_private_addresses)
+        session.commit()
+    [outcome] = poll(kb, [source_id], force=True).outcomes
+    with kb.session() as session:
+        doc = session.exec(select(Document).where(Document.source_id == source_id)).first()
+    if outcome.status == "failed" or doc is None:
+        raise KBError(f"could not ingest {url}: {outcome.error or 'no document came of it'}")
     when = doc.published_at.date().isoformat() if doc.published_at else "undated"
     origin = f", date from the {doc.date_source}" if doc.date_source else ""
     click.echo(f"document {doc.id}: {doc.title} ({when}{origin}); {len(doc.body.split())} words")

@@ -4,7 +4,7 @@ Documents reach the store through the real pipeline (a loopback feed polled by
 the writer or by `poll`); the webhook's retry delays are recorded instead of
 slept, so nothing here waits for seconds. The tests start from `loaded_kb` (the registry and the
 curated timeline loaded, as after a store's first poll), except the one about the events that
-first poll brings.
+first poll brings (`registry_kb`: the registry loaded, not the curated timeline).
 """
 
 from __future__ import annotations
@@ -443,7 +443,8 @@ def test_kb_watch_send_alerts_without_a_writer(loaded_kb, feed, receiver, capsys
     assert "1 watches waiting after failures" in capsys.readouterr().out and len(hook.posts) == 1
 
 
-def test_events_are_items_too(kb, feed, receiver):
+def test_events_are_items_too(registry_kb, feed, receiver):
+    kb = registry_kb  # the registry's entities are loaded already, the curated timeline is not (conftest)
     hook = receiver()
     with kb.session() as session:
         watches.add(session, "timeline", {}, notify={"webhook": hook.url})

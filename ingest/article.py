@@ -10,6 +10,7 @@ import codecs
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
@@ -50,7 +51,7 @@ def extract_article(content: bytes, url: str, headers: dict[str, str] | None = N
         raise ArticleNotReadable(f"no article text found in the page ({len(content)} bytes, not HTML)")
     meta = PageMetadata(tree)
     title = meta.title()
-    text = _main_text(tree, url, title)
+    text = _main_text(tree, url, title, f"{meta.site_name() or ''} {urlsplit(url).hostname or ''}")
     if not text:
         raise ArticleNotReadable(f"no article text found in the page ({len(page)} characters of HTML)")
     canonical = meta.canonical_url(url)
@@ -175,6 +176,7 @@ _BOILERPLATE_STARTS = (  # a short paragraph that opens like this is the site ta
     r"read (more|also)\s*[:：]|read more$",
     r"advertisement$",
     r"(sign up|subscribe|register)\b.{0,120}(newsletter|full story|edition|updates|inbox)",
+    r"thanks for reading\b.{0,80}subscribe",
     r"subscribe to (our|the)\b.{0,80}$",
     r"never miss\b.{0,100}(sign|subscrib)",
     r"follow (us|[\w .@&'’-]{1,60}) on (twitter|facebook|instagram|linkedin|youtube|x)\b",
@@ -196,14 +198,15 @@ _BOILERPLATE = re.compile(
 # A short block that announces what follows is not the article: cut the text there.
 _END_OF_ARTICLE = re.compile(
     r"(about the authors?|other stories|more (stories|news)|related (articles|stories|coverage|posts|reading|insights)"
-    r"|you (may|might) also like|read next|recommended( for you)?|相关(新闻|阅读|文章|链接)|延伸阅读)\s*[:：]?",
+    r"|you (may|might) also like|read next|recommended( for you)?|相关(新闻|阅读|文章|链接)|延伸阅读"
+    r"|(media|press) (contacts?|inquiries|enquiries)|forward-looking statements|safe harbou?r statement|###|-30-)\s*[:：]?",
     re.IGNORECASE,
 )
 _BYLINE_START = re.compile(r"^(by|posted|published|updated|written by|作者|记者)\b", re.IGNORECASE)
 _BLOCK_TAGS = ("p", "head", "list", "quote", "code")
 
 
-def _main_text(tree: lxml.html.HtmlElement, url: str, title: str) -> str:
+def _main_text(tree: lxml.html.HtmlElement, url: str, title: str, site: str) -> str:
     """The article body as paragraphs, by trafilatura (precision first, then its balanced mode)."""
     for precision in (True, False):
         document = trafilatura.bare_extraction(
@@ -219,22 +222,28 @@ def _main_text(tree: lxml.html.HtmlElement, url: str, title: str) -> str:
         )
         body = getattr(document, "body", None)
         if body is not None:
-            paragraphs = _paragraphs(body, title)
+            paragraphs = _paragraphs(body, title, site)
             if any(_is_prose(paragraph) for paragraph in paragraphs):
                 return "\n\n".join(paragraphs)
     return ""
 
 
-def _paragraphs(body: etree._Element, title: str) -> list[str]:
-    """The body's blocks as plain paragraphs, without the headline, a leading byline and the site's own lines."""
+def _paragraphs(body: etree._Element, title: str, site: str) -> list[str]:
+    """The body's blocks as plain paragraphs: from after the headline (and a byline) to the first block that
+    announces something else (related links, "About <the site>", media contacts), without the site's own lines."""
     blocks = [text for element in body for text in _blocks(element)]
     blocks = [b for b in blocks if b and not (len(b) <= 300 and _BOILERPLATE.search(b))]
-    if blocks and _same_text(blocks[0], title):
-        blocks = blocks[1:]  # the headline is the title, not the body
+    headline = next((i for i, b in enumerate(blocks[:3]) if _same_text(b, title)), None)
+    if headline is not None and all(len(b) < 80 for b in blocks[:headline]):
+        blocks = blocks[headline + 1 :]  # the headline is the title; a kicker above it is not the body either
     while blocks and _is_byline(blocks[0]):
         blocks = blocks[1:]
+    site_words = set(re.findall(r"\w+", site.lower()))
     for index, block in enumerate(blocks[1:], start=1):
-        if len(block) <= 40 and _END_OF_ARTICLE.fullmatch(block):
+        about = re.fullmatch(r"about (.{1,40})", block, re.IGNORECASE)
+        if len(block) <= 40 and (
+            _END_OF_ARTICLE.fullmatch(block) or (about and set(re.findall(r"\w+", about[1].lower())) <= site_words)
+        ):
             return blocks[:index]
     return blocks
 

@@ -268,26 +268,39 @@ def _blocks(element: etree._Element) -> list[str]:
 
 
 def _split_on_breaks(element: etree._Element) -> list[str]:
-    """A paragraph's text; two line breaks in a row (<br><br>) start a new paragraph."""
+    """A paragraph's text on one line; <br> starts a new line and <br><br> a new paragraph."""
     parts = [element.text or ""]
     for child in element:
-        parts.append("\n" if child.tag == "lb" else "".join(child.itertext()))
+        parts.append(_BREAK if child.tag == "lb" else "".join(child.itertext()))
         parts.append(child.tail or "")
-    chunks = re.split(r"[ \t]*\n[ \t]*\n\s*", "".join(parts).strip())
-    return [t for t in ("\n".join(_squeeze(line) for line in c.split("\n") if line.strip()) for c in chunks) if t]
+    text = re.sub(r"\s+", " ", "".join(parts))  # newlines of the HTML source are spaces
+    chunks = re.split(rf"\s*{_BREAK}\s*{_BREAK}[\s{_BREAK}]*", text)
+    lines = (re.sub(rf"\s*{_BREAK}\s*", "\n", chunk).strip() for chunk in chunks)
+    return [line for line in lines if line]
+
+
+_BREAK = "\x00"  # stands for <lb/> until the text is split (a NUL cannot occur in parsed HTML text)
+_SENTENCE_PUNCTUATION = re.compile(r"[.,;!?。，；！？]")
 
 
 def _table_blocks(table: etree._Element) -> list[str]:
     """A data table as rows of cells; a layout table (paragraphs in its cells, or one column) as its paragraphs."""
     cells = list(table.iter("cell"))
     rows = list(table.iter("row"))
-    is_layout = any(len(list(row.iter("cell"))) <= 1 for row in rows) or any(
+    is_layout = all(len(list(row.iter("cell"))) <= 1 for row in rows) or any(
         child.tag in _BLOCK_TAGS for cell in cells for child in cell
     )
-    if is_layout:
-        return [text for cell in cells for child in cell if child.tag in _BLOCK_TAGS for text in _blocks(child)]
-    lines = (" | ".join(_squeeze(" ".join(c.itertext())) for c in row.iter("cell")) for row in rows)
-    return ["\n".join(line for line in lines if line.strip(" |"))]
+    if not is_layout:
+        lines = (" | ".join(_squeeze(" ".join(c.itertext())) for c in row.iter("cell")) for row in rows)
+        return ["\n".join(line for line in lines if line.strip(" |"))]
+    blocks: list[str] = []
+    for cell in cells:
+        children = [child for child in cell if child.tag in _BLOCK_TAGS]
+        if children:
+            blocks.extend(text for child in children for text in _blocks(child))
+        elif _is_prose(text := _squeeze(" ".join(cell.itertext()))) and _SENTENCE_PUNCTUATION.search(text):
+            blocks.extend(_split_on_breaks(cell))  # prose straight in a cell; menus and bylines are left out
+    return blocks
 
 
 def _squeeze(text: str) -> str:

@@ -355,3 +355,24 @@ def test_metadata_escaped_twice_and_authors_that_are_no_names():
     for value in ("https://example.com/author/ann/", "www.example.com", "example.com", "Unknown"):
         page = _page(f"<article>{_STORY}</article>", f'<meta name="author" content="{value}">')
         assert extract_article(page.encode(), "https://example.com/x").authors == [], value
+
+
+def test_line_breaks_split_paragraphs_and_source_newlines_do_not():
+    text = "<br><br>\n".join(
+        f"Paragraph {n} says that the export rule\ncovers advanced chips and servers,\n\nand that companies must comply soon."
+        for n in range(1, 4)
+    )
+    article = extract_article(_page(f"<div class='story'>{text}</div>").encode(), "https://example.com/x")
+    assert article.text.split("\n\n") == [
+        f"Paragraph {n} says that the export rule covers advanced chips and servers, and that companies must comply soon."
+        for n in range(1, 4)
+    ]
+
+
+def test_data_tables_are_kept_as_rows():
+    table = (
+        "<table><tr><th>ECCN</th><th>Items</th></tr><tr><td>3A090</td><td>Advanced chips</td></tr>"
+        "<tr><td>4A090</td><td>Computers that contain them</td></tr></table>"
+    )
+    article = extract_article(_page(f"<article>{_STORY}{table}</article>").encode(), "https://example.com/x")
+    assert "3A090 | Advanced chips\n4A090 | Computers that contain them" in article.text

@@ -213,6 +213,85 @@ def _set_enabled(source_id: int, enabled: bool) -> None:
     click.echo(f"source {source_id} {'enabled' if enabled else 'disabled'}")
 
 
+@sources.command("remove")
+@click.argument("source_id", type=int)
+@click.option("--keep-documents", is_flag=True, help="Keep its documents (the source is only unsubscribed).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def sources_remove(source_id, keep_documents, yes):
+    """Remove a source and its documents (also from the search index), or unsubscribe and keep them."""
+    from kb import writer
+    from kb.store import document_counts, get_source
+
+    kb = _kb()
+    with kb.session() as session:
+        source = get_source(session, source_id)
+        name, count = source.title or source.url, document_counts(session).get(source_id, 0)
+    what = "keep its documents" if keep_documents else f"delete its {count} documents"
+    if not yes and not click.confirm(f"remove source {source_id} ({name}) and {what}?"):
+        raise UserInputError("nothing removed")
+    if writer.writer_running(kb):
+        request = writer.request(kb, "remove_source", source_id=source_id, keep_documents=keep_documents)
+        answer = writer.wait_for(kb, request, timeout=600)
+        if answer is None or answer.status != "done":
+            raise KBError(f"the writer could not remove source {source_id}: {answer.error if answer else 'no answer'}")
+        click.echo(answer.result)
+        return
+    click.echo(writer.remove_source(kb, source_id, keep_documents=keep_documents))
+
+
+@sources.command("rename")
+@click.argument("source_id", type=int)
+@click.argument("title")
+def sources_rename(source_id, title):
+    """Give a source a title of your own ("" goes back to showing its URL)."""
+    from kb.store import rename_source
+
+    kb = _kb()
+    with kb.session() as session:
+        source = rename_source(session, source_id, title)
+        session.commit()
+        click.echo(f"source {source_id} is now called {source.title or source.url}")
+
+
+@sources.command("set-interval")
+@click.argument("source_id", type=int)
+@click.argument("interval")
+def sources_set_interval(source_id, interval):
+    """Poll a source every INTERVAL (30m, 6h, 2d, seconds, or "default" for KB_POLL_INTERVAL)."""
+    from kb.store import set_interval
+
+    seconds = _parse_interval(interval)
+    kb = _kb()
+    with kb.session() as session:
+        source = set_interval(session, source_id, seconds)
+        session.commit()
+        when = source.next_check_at.strftime("%Y-%m-%d %H:%M") if source.next_check_at else "not scheduled"
+    every = "the default interval" if seconds is None else f"every {interval_label(seconds)}"
+    click.echo(f"source {source_id} is polled {every}; next check {when}")
+
+
+def _parse_interval(text: str) -> int | None:
+    """30m, 6h, 2d or a number of seconds; "default" gives None."""
+    text = text.strip().lower()
+    if text in ("default", "none", ""):
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
+    try:
+        return int(float(number) * units[unit])
+    except ValueError:
+        raise UserInputError(f"interval {text!r}: expected e.g. 30m, 6h, 2d or a number of seconds") from None
+
+
+def interval_label(seconds: int) -> str:
+    """6 hours, 30 minutes, 2 days."""
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds % size == 0:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} seconds"
+
+
 @sources.command("import-opml")
 @click.argument("file", type=click.File("rb"))
 @click.option("--dry-run", is_flag=True, help="Only say what would be imported.")
@@ -462,8 +541,14 @@ def entity(slug, page, limit, as_json):
 
     kb = _kb(read_only=True)
     _link_registry(kb)
+    from kb.entity_suggest import suggestion_line
+    from kb.errors import NotFound
+
     with kb.session() as session:
-        data = entity_page(session, slug, page=page, per_page=limit)
+        try:
+            data = entity_page(session, slug, page=page, per_page=limit)
+        except NotFound as exc:
+            raise NotFound(f"{exc}{suggestion_line(session, slug)}") from None
     if as_json:
         click.echo(json.dumps(_entity_json(data), indent=2, ensure_ascii=False, default=str))
         return

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from ingest.errors import HTTPStatusError, IngestError
 from ingest.fetch import FetchResult
-from kb import articles, federal_register, leases, pending, snapshots
+from kb import articles, federal_register, leases, listings, pending, snapshots
 from kb.collect import Collected, Collector
 from kb.context import KB
 from kb.db import begin_write
@@ -69,6 +69,7 @@ COLLECTORS: dict[str, Collector] = {
     "feed": articles.collect_feed_articles,
     "article": articles.collect_article,
     "page_list": articles.collect_page_list,
+    "csl": listings.collect,
     "federal_register": federal_register.collect,
     "availability": snapshots.collect,
 }
@@ -129,6 +130,8 @@ def _refresh(kb: KB, session: Session, source_id: int, force: bool) -> Outcome:
         source.warning = collected.warning
         if source.kind == "availability":  # the list read (or why none was) becomes a snapshot, its changes events
             source.warning = snapshots.record(kb, session, source, collected)
+        if source.kind == "csl":  # the parties listed, and the list's changes as events
+            source.warning = listings.record(kb, session, source, collected)
         _succeeded(kb, source, collected)
         session.commit()  # documents, mentions, events, index records and validators: all or nothing
     except Exception as exc:
@@ -191,7 +194,9 @@ def _succeeded(kb: KB, source: Source, collected: Collected) -> None:
     source.last_modified = response.last_modified or source.last_modified
     source.checked_at = now
     source.status, source.error_count, source.last_error = "ok", 0, None
-    source.next_check_at = now + timedelta(seconds=next_interval(kb, response, collected.ttl))
+    source.next_check_at = now + timedelta(
+        seconds=next_interval(kb, response, collected.ttl, source.settings.get("interval"))
+    )
     _read_once(source)
 
 
@@ -201,11 +206,13 @@ def _read_once(source: Source) -> None:
         source.enabled, source.next_check_at = False, None
 
 
-def next_interval(kb: KB, response: FetchResult, ttl_minutes: int | None = None) -> float:
-    """Seconds until the next check: the configured interval, or longer when the server asks
-    (Cache-Control max-age, Expires, the feed's TTL), never longer than KB_MAX_POLL_INTERVAL."""
-    asked = [kb.config.poll_interval, response.max_age or 0, (ttl_minutes or 0) * 60, _expires_in(response)]
-    return float(min(max(asked), max(kb.config.max_poll_interval, kb.config.poll_interval)))
+def next_interval(kb: KB, response: FetchResult, ttl_minutes: int | None = None, own: object = None) -> float:
+    """Seconds until the next check: the source's own interval (`own`, Source.settings["interval"]) or
+    the configured one, or longer when the server asks (Cache-Control max-age, Expires, the feed's
+    TTL), never longer than KB_MAX_POLL_INTERVAL (nor than the source's own interval, when longer)."""
+    base = own if isinstance(own, int | float) and own > 0 else kb.config.poll_interval
+    asked = [base, response.max_age or 0, (ttl_minutes or 0) * 60, _expires_in(response)]
+    return float(min(max(asked), max(kb.config.max_poll_interval, base)))
 
 
 def _expires_in(response: FetchResult) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import and_, delete, func, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -16,7 +17,7 @@ from ingest.records import Item
 from kb.errors import NotFound, UserInputError
 from kb.models import Document, DocumentCopy, Meta, Source, StoryBand, utcnow
 
-SOURCE_KINDS = ("feed", "article", "page_list", "federal_register", "availability")
+SOURCE_KINDS = ("feed", "article", "page_list", "federal_register", "availability", "csl")
 
 
 def add_source(
@@ -298,3 +299,96 @@ def lock_meta(session: Session, key: str) -> str | None:
         session.execute(sqlite_insert(Meta).values(key=key, value="").on_conflict_do_nothing(index_elements=["key"]))
     row = session.get(Meta, key, with_for_update=True, populate_existing=True)
     return row.value if row else None
+
+
+# ---- managing a source: remove, rename, polling interval ----------------------------------------------
+
+MIN_INTERVAL, MAX_INTERVAL = 5 * 60, 30 * 24 * 3600  # a source's own polling interval, in seconds
+
+
+@dataclass
+class RemovedSource:
+    """What removing a source did: its documents deleted (their ids, for the index) or kept."""
+
+    source_id: int
+    title: str
+    documents: list[int] = field(default_factory=list)  # deleted: the index must drop them
+    kept: int = 0  # documents kept (the source stays as an unsubscribed, disabled row)
+    copies: int = 0  # its copies ("also at") of other sources' stories, deleted
+    events: int = 0  # events extracted only from its documents, deleted
+
+    def line(self) -> str:
+        name = self.title or f"source {self.source_id}"
+        if self.kept:
+            return f"unsubscribed from {name}; its {self.kept} documents are kept"
+        extra = f", {self.events} events found only in them" if self.events else ""
+        return f"removed {name} with its {len(self.documents)} documents{extra}"
+
+
+def remove_source(session: Session, source_id: int, *, keep_documents: bool) -> RemovedSource:
+    """Remove a source with its documents, or, with `keep_documents`, stop polling it and mark it
+    removed (its row stays: every document names its source). The caller marks the deleted
+    documents for the index (kb.pending.mark) in the same transaction and commits."""
+    from kb.models import Event, EventDocument, Snapshot
+
+    source = get_source(session, source_id)
+    result = RemovedSource(source_id, source.title or source.url)
+    doc_ids = [int(i) for i in session.exec(select(Document.id).where(Document.source_id == source_id)) if i]
+    if keep_documents and doc_ids:
+        source.enabled, source.next_check_at = False, None
+        source.settings = {**source.settings, "removed_at": utcnow().isoformat(timespec="seconds")}
+        session.add(source)
+        result.kept = len(doc_ids)
+        return result
+    events: set[int] = set()
+    for start in range(0, len(doc_ids), 500):
+        chunk = doc_ids[start : start + 500]
+        events |= set(session.exec(select(EventDocument.event_id).where(col(EventDocument.document_id).in_(chunk))))
+        session.exec(delete(DocumentCopy).where(col(DocumentCopy.document_id).in_(chunk)))  # type: ignore[call-overload]
+        session.exec(delete(Document).where(col(Document.id).in_(chunk)))  # type: ignore[call-overload]
+    result.copies = _delete_count(session, delete(DocumentCopy).where(col(DocumentCopy.source_id) == source_id))
+    session.exec(delete(Snapshot).where(col(Snapshot.source_id) == source_id))  # type: ignore[call-overload]
+    if events:  # an event extracted from these documents alone has no evidence left
+        still = set(session.exec(select(EventDocument.event_id).where(col(EventDocument.event_id).in_(events))))
+        orphans = sorted(events - still)
+        result.events = _delete_count(
+            session, delete(Event).where(col(Event.id).in_(orphans), col(Event.origin) == "extracted")
+        )
+    session.delete(source)
+    session.flush()
+    result.documents = doc_ids
+    return result
+
+
+def _delete_count(session: Session, statement) -> int:
+    return int(session.execute(statement).rowcount or 0)
+
+
+def rename_source(session: Session, source_id: int, title: str) -> Source:
+    """Give a source a title of the user's (an empty title goes back to the source's URL)."""
+    title = " ".join(title.split())
+    if len(title) > 300:
+        raise UserInputError("a source title has at most 300 characters")
+    source = get_source(session, source_id)
+    source.title = title
+    session.add(source)
+    return source
+
+
+def set_interval(session: Session, source_id: int, seconds: int | None) -> Source:
+    """Poll this source every `seconds` (None: the configured KB_POLL_INTERVAL); the next check
+    moves closer when the new interval ends before it."""
+    source = get_source(session, source_id)
+    settings = dict(source.settings)
+    if seconds is None:
+        settings.pop("interval", None)
+    else:
+        if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
+            raise UserInputError(f"the interval must be between {MIN_INTERVAL // 60} minutes and 30 days")
+        settings["interval"] = int(seconds)
+        soonest = (source.checked_at or utcnow()) + timedelta(seconds=seconds)
+        if source.enabled and source.next_check_at and source.next_check_at > soonest:
+            source.next_check_at = max(soonest, utcnow())
+    source.settings = settings  # a new dict: the JSON column does not see in-place changes
+    session.add(source)
+    return source

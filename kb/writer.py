@@ -33,7 +33,7 @@ from kb.pipeline import Outcome, PollSummary, describe, due_sources, refresh_sou
 log = logging.getLogger(__name__)
 WRITER_LEASE = "writer"
 LEASE_TTL = 60.0  # renewed every round; a writer gone for a minute is gone
-ACTIONS = ("poll", "poll_all", "reindex", "relink", "demo", "alerts")
+ACTIONS = ("poll", "poll_all", "reindex", "relink", "demo", "alerts", "remove_source")
 ALERTS_BUSY_WAIT = 10.0  # seconds before trying again when another process was sending alerts
 
 
@@ -158,6 +158,13 @@ class Writer:
                 self._finish(request.id, result=load_demo(self.kb).line())
             elif request.action == "alerts":
                 self._finish(request.id, result=self._send_alerts().line())
+            elif request.action == "remove_source":
+                source_id = int(str(request.params.get("source_id")))
+                self._waiting = [j for j in self._waiting if j.source_id != source_id]
+                keep = bool(request.params.get("keep_documents"))
+                self._finish(
+                    request.id, result=remove_source(self.kb, source_id, keep_documents=keep, holder=self.holder)
+                )
             else:
                 self._finish(request.id, error=f"unknown action {request.action!r}")
         except Exception as exc:  # a request's failure is recorded on it; the writer goes on
@@ -307,6 +314,28 @@ class Writer:
         if summary.sent or summary.failed:
             log.info("alerts: %s", summary.line())
         return summary
+
+
+def remove_source(kb: KB, source_id: int, *, keep_documents: bool, holder: str | None = None) -> str:
+    """Remove a source, with its documents or keeping them (kb.store.remove_source), under the
+    source's lease so that no refresh of it is under way; the index drops the deleted documents
+    before this returns (their IndexPending rows are committed with the deletion)."""
+    from kb.store import remove_source as remove
+
+    holder = holder or leases.new_holder()
+    name = f"source:{source_id}"
+    if not leases.acquire(kb.engine, name, holder, 60.0):
+        raise KBError(f"source {source_id} is being refreshed; try again in a moment")
+    try:
+        with kb.session() as session:
+            removed = remove(session, source_id, keep_documents=keep_documents)
+            pending.mark(session, removed.documents)
+            session.commit()
+    finally:
+        leases.release(kb.engine, name, holder)
+    flushed = pending.flush(kb)
+    line = removed.line()
+    return f"{line}; {flushed.error}" if flushed.error else line
 
 
 def _summary(outcomes: list[Outcome]) -> str:

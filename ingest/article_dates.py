@@ -22,13 +22,13 @@ _ISO = re.compile(
 
 
 def parse_datetime(value: object) -> datetime | None:
-    """A machine-readable date (ISO 8601 or RFC 822), as naive UTC; None when it is not one."""
+    """A date from metadata (ISO 8601, RFC 822, 20240625, or written out), as naive UTC; None when it is not one."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
     match = _ISO.match(text.replace("/", "-"))
     if match is None:
-        return _parse_rfc822(text) or _parse_compact(text)
+        return _parse_rfc822(text) or _parse_compact(text) or _parse_written(text)
     year, month, day, hour, minute, second, zone = match.groups()
     try:
         found = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
@@ -57,6 +57,12 @@ def _parse_rfc822(text: str) -> datetime | None:
 def _parse_compact(text: str) -> datetime | None:
     match = re.fullmatch(r"(\d{4})(\d{2})(\d{2})(?:\d{4,6})?", text)
     found = _make_date(*match.groups()) if match else None
+    return datetime(found.year, found.month, found.day) if found else None
+
+
+def _parse_written(text: str) -> datetime | None:
+    """A date written for people in a metadata field ("June 25, 2024", "2024年6月25日")."""
+    found = first_date_in(text[:80])
     return datetime(found.year, found.month, found.day) if found else None
 
 
@@ -134,10 +140,11 @@ def date_from_text(tree: lxml.html.HtmlElement, text: str) -> tuple[datetime | N
 
 
 def _htmldate(tree: lxml.html.HtmlElement) -> date | None:
-    """htmldate's search of the page; its January 1 stands for a year alone, which is not a day, unless the page says so."""
+    """htmldate's search of the page. It fills a missing day or month with 1 (a year alone becomes January 1),
+    which is not a day: a first of the month counts only when the page writes that date out."""
     found_text = htmldate.find_date(tree, extensive_search=False, original_date=True)
     found = date.fromisoformat(found_text) if found_text else None
-    if found is not None and (found.month, found.day) == (1, 1):
+    if found is not None and found.day == 1:
         page_text = " ".join(tree.itertext())
         if not any(first_date_in(m.group(0)) == found for m in _ANY_DATE.finditer(page_text)):
             return None

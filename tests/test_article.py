@@ -181,6 +181,29 @@ def test_paragraphs_are_kept():
     assert paragraphs[0].startswith("Paragraph 1 of the story")
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-06-25T22:30:00-04:00", datetime(2024, 6, 26, 2, 30)),
+        ("2024-06-25T10:00:00.000+0000", datetime(2024, 6, 25, 10, 0)),
+        ("2024-06-25", datetime(2024, 6, 25)),
+        ("2024/06/25 08:00", datetime(2024, 6, 25, 8, 0)),
+        ("Tue, 25 Jun 2024 10:00:00 GMT", datetime(2024, 6, 25, 10, 0)),
+        ("20240625", datetime(2024, 6, 25)),
+        ("June 25, 2024", datetime(2024, 6, 25)),
+        ("2024年6月25日", datetime(2024, 6, 25)),
+        ("2024-02-30", None),
+        ("1970-01-01T00:00:00Z", None),
+        ("soon", None),
+    ],
+)
+def test_metadata_date_forms(value, expected):
+    head = f'<meta property="article:published_time" content="{value}">'
+    article = extract_article(_page(f"<article>{_STORY}</article>", head).encode(), "https://example.com/x")
+    assert article.published == expected
+    assert article.date_source == ("metadata" if expected else None)
+
+
 def test_modified_date_differs_from_published():
     head = (
         '<meta property="article:published_time" content="2024-06-25T22:30:00-04:00">'

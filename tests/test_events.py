@@ -138,7 +138,12 @@ def test_sentences_do_not_end_at_abbreviations():
         ("Reports on August 10 and 11, 2025 said", date(2025, 8, 12), [date(2025, 8, 10)]),
         ("issued on Sept. 29, 2025.", date(2025, 10, 1), [date(2025, 9, 29)]),
         ("2024年7月9日，OpenAI 开始限制", date(2024, 7, 9), [date(2024, 7, 9)]),
-        ("founded in 2019, it published its 2024 annual report in late January.", date(2025, 3, 1), []),
+        # months and years are dates too (issue 13): an event only where a trigger takes them
+        (
+            "founded in 2019, it published its 2024 annual report in late January.",
+            date(2025, 3, 1),
+            [date(2019, 1, 1), date(2025, 1, 1)],
+        ),
         ("the licensing requirement is now in place for one year.", date(2025, 3, 1), []),
     ],
 )

@@ -1,47 +1,129 @@
-"""Dates in a sentence, resolved against the report's publication date.
+"""Dates in a sentence, to the precision the sentence gives them, read against the report's reference date.
 
-Calendar dates ("July 9", "May 13, 2025", "2025-05-13") go through dateparser's
-`search_dates` with the settings DESIGN.md asks for; a month and day without
-a year take the year that puts the date nearest to the publication date.
-Relative dates the reports use ("on Tuesday", "yesterday", "next month") are
-resolved here: a bare weekday is the most recent such day on or before
-publication (news writes "on Tuesday" for this week's Tuesday), "next
-Tuesday" or "by Friday" the next one. Years alone ("founded in 2019") and
-months alone ("in January 2025") are not dates of an action.
+What is found: calendar days ("July 9", "9 July 2024", "May 13, 2025", "2025-05-13",
+"2024年7月9日"), months ("in October 2022", "the January rule", "April's requirement"),
+years ("since 2023", "in early 2024"), and relative dates ("on Tuesday", "yesterday",
+"last month", "this week", "a day after", "two days later", "120 days after publication").
+
+The reference (`Reference`) is the day the report speaks from: its publication date,
+else the day its URL names, else the latest day it states itself with a year (see
+`reference_from_text`), else none. Against it:
+- a day or month without a year takes the year written elsewhere in the sentence
+  ("In 2023 ... effective 1 August"), else the year nearest to the reference, except
+  that a date the sentence does not say is planned is not put in the reference's
+  future when the previous year fits (a report tells what happened);
+- without a reference, a day or month without a year is dropped, not guessed: a guide
+  undated and without dates of its own gives no way to tell 2024 from 2025;
+- a weekday, "yesterday" or "last month" needs the report's own day (its publication
+  date or its URL's): a date the report states elsewhere is not the day it was written;
+- a date after the reference that the sentence does not say is planned ("will take
+  effect", "starting", "from ... on", "due") is marked `suspicious`; the extractor
+  drops it (a wrong publication date, or a misread).
+Parsing is by regular expressions of our own: dateparser's search read the same
+forms at a tenth of the speed and knew nothing of months alone or of the reference.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
-from dateparser.search import search_dates
-
-MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December|"
-    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+_MONTH_WORDS = (
+    r"Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
 )
-_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
-# A calendar date worth asking dateparser about (month names are capitalised: "may" is a verb).
-CALENDAR_HINT = re.compile(
-    rf"\b(?:{MONTHS})\.?\s+{_DAY}\b|\b{_DAY}\s+(?:of\s+)?(?:{MONTHS})\b"
-    r"|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+# Month names are capitalised ("may" is a verb); "Sept." and "Jan." are abbreviations.
+_M = rf"(?P<month>{_MONTH_WORDS})\b\.?"
+_YEAR_WORD = r"(?:19|20)\d{2}"
+_ORD = r"(?:st|nd|rd|th)?"
+_NOT_AMOUNT = r"(?!\s*(?:%|percent|per cent|million|billion|nm\b|nanomet))"
+_DAY_FIRST = re.compile(rf"\b(?P<day>\d{{1,2}}){_ORD}\s+(?:of\s+)?{_M}(?:,?\s+(?P<year>{_YEAR_WORD})\b)?")
+_MONTH_FIRST = re.compile(
+    rf"\b{_M}\s+(?P<day>\d{{1,2}}){_ORD}\b{_NOT_AMOUNT}"
+    rf"(?:\s*(?:and|to|-|–|through)\s*\d{{1,2}}{_ORD}\b)?(?:,?\s+(?P<year>{_YEAR_WORD})\b)?"
 )
-_ABBREVIATED_MONTH = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.")
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-# ", 2025" after "May 13", or after a range: "August 10 and 11, 2025".
-_TRAILING_YEAR = re.compile(r"(?:\s*(?:and|to|-|–)\s*\d{1,2}\b)?,?\s*((?:19|20)\d{2})\b")
+_ISO = re.compile(rf"\b(?P<year>{_YEAR_WORD})-(?P<mm>\d{{2}})-(?P<day>\d{{2}})\b")
+_SLASHED = re.compile(r"\b(?P<mm>\d{1,2})/(?P<day>\d{1,2})/(?P<year>(?:19|20)\d{2})\b")
+_CHINESE_DAY = re.compile(r"(?:(?P<year>\d{4})\s*年\s*)?(?P<mm>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*[日号]")
+_CHINESE_MONTH = re.compile(r"(?P<year>\d{4})\s*年\s*(?P<mm>\d{1,2})\s*月(?!\s*\d)")
+_PART = r"(?:(?i:early|mid|late|the end of|end of|the start of|the beginning of|the middle of)[\s-]+)"
+_MONTH_YEAR = re.compile(rf"\b{_PART}?{_M},?\s+(?P<year>{_YEAR_WORD})\b(?!\s*[-/]\d)")
+_LEAD = r"in|since|from|until|till|by|during|through|throughout|before|after|the|of|this|last|next|early|mid|late"
+_BARE_MONTH = re.compile(
+    rf"\b(?:(?P<lead>(?i:{_LEAD}))[\s-]+{_PART}?(?=[A-Z])|(?=(?:{_MONTH_WORDS})['’]s\b)){_M}(?!\s*\d)"
+)
+_YEAR_ALONE = re.compile(
+    rf"\b(?:(?i:in|since|during|throughout|until|by|from|before|after)[\s-]+{_PART}?|{_PART})"
+    rf"(?P<year>{_YEAR_WORD})\b(?!\s*(?:[-/年]|\d|,\s*\d))"
+)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY = re.compile(
-    r"\b(?:(next|last|this|by|until|before|coming)\s+)?"
-    r"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
+    r"\b(?:(next|last|this|by|until|before|coming)\s+)?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
     re.IGNORECASE,
 )
-_RELATIVE = re.compile(r"\b(yesterday|today|tomorrow|(?:next|last|this) month)\b", re.IGNORECASE)
-_CHINESE_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_RELATIVE = re.compile(
+    r"\b(yesterday|today|tomorrow|(?:earlier |later )?(?:this|last|next) (?:week|month|year)|"
+    r"(?:the )?(?:previous|following) (?:month|year))\b",
+    re.IGNORECASE,
+)
+_NUMBER = {
+    "a": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "ten": 10,
+    "fifteen": 15,
+    "thirty": 30,
+    "forty-five": 45,
+    "sixty": 60,
+    "ninety": 90,
+}
+_COUNT = r"(?P<n>\d{1,3}|a|one|two|three|four|five|six|seven|ten|fifteen|thirty|forty-five|sixty|ninety)"
+# "a day after Washington announced ...": the other happening was a day before the one in context.
+_BEFORE_CONTEXT = re.compile(
+    rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+after\b(?!\s+(?:its\s+)?publication)(?=\s+[\w'’])", re.I
+)
+# "published two days later": a day after the date before it.
+_LATER = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+later\b", re.I)
+# "30 days after publication in the Federal Register": counted from the rule's publication.
+_AFTER_PUBLICATION = re.compile(
+    rf"\b(?:for\s+)?{_COUNT}[\s-]+days?\s+(?:after|from|following)\s+(?:the\s+)?(?:date\s+of\s+)?"
+    r"(?:its\s+|their\s+)?publication\b",
+    re.I,
+)
+# A sentence without a date of its own that happened with the one before it.
+_SAME_DAY = re.compile(r"\b(?:in a companion action|alongside the rule|at the same time|(?:on )?the same day)\b", re.I)
+_IMMEDIATELY = re.compile(r"\b(?:immediately|with immediate effect|upon publication|on release)\b", re.I)
+# Words that make a date after the reference a planned one, not a misread.
+PLANNED = re.compile(
+    r"\b(?:will|would|shall|to take effect|takes? effect|comes? into (?:force|effect)|goes? into effect|"
+    r"enters? into force|starting|starts?|begin(?:s|ning)?|from|as of|effective|due|deadline|until|by|"
+    r"no later than|scheduled|set to|plans?|planned|expected|intends?|upcoming|compl(?:y|iance)|"
+    r"apply|applies|comments?|expires?|next)\b",
+    re.I,
+)
+FUTURE_MARGIN = timedelta(days=2)  # a report's clock and time zone: a day or two ahead is not the future
+EXACT_SOURCES = ("published", "url")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The day a report speaks from and where it came from: published (its publication date),
+    url (a day its URL names), text (the latest day it states with a year), or none."""
+
+    day: date | None
+    source: str = "published"
+
+    @property
+    def exact(self) -> bool:
+        """The report's own day, against which "on Tuesday" and "yesterday" can be read."""
+        return self.day is not None and self.source in EXACT_SOURCES
 
 
 @dataclass(frozen=True)
@@ -52,88 +134,170 @@ class FoundDate:
     precision: str = "day"
     certainty: float = 1.0  # how sure the resolution is (a weekday is a guess of the week)
     explicit_year: bool = False
+    suspicious: bool = False  # after the reference, and the sentence does not say it is planned
+    forward: bool = False  # the date of what follows it ("a week after the US widened restrictions")
 
 
-def find_dates(sentence: str, published: date) -> list[FoundDate]:
-    """Every dated expression in `sentence`, in order, resolved against `published`."""
-    found = _calendar_dates(sentence, published) + _chinese_dates(sentence)
-    for extra in _weekdays(sentence, published) + _relative(sentence, published):
-        if not any(f.start - 3 <= extra.end and extra.start <= f.end + 3 for f in found):
-            found.append(extra)  # "Tuesday, July 9": the calendar date already covers it
-    return sorted(found, key=lambda f: f.start)
+@dataclass
+class Context:
+    """What earlier sentences of the same report said: the latest day stated, and the day the rule
+    was published in the Federal Register ("30 days after publication")."""
+
+    last: date | None = None
+    publication: date | None = None
+
+
+def find_dates(sentence: str, reference: Reference | date | None, context: Context | None = None) -> list[FoundDate]:
+    """Every dated expression in `sentence`, in order, resolved against `reference` (a bare date is a
+    publication date) and, for "a day after" or "after publication", the report's `context`."""
+    if not isinstance(reference, Reference):
+        reference = Reference(reference, "published" if reference else "none")
+    context = context or Context()
+    planned = bool(PLANNED.search(sentence))
+    found: list[FoundDate] = []
+    for finder in (_explicit_days, _months_with_year, _years_alone):
+        _add(found, finder(sentence))
+    years = [f.value.year for f in found if f.explicit_year]
+    _add(found, _yearless(sentence, reference, years, planned))
+    if reference.exact:
+        assert reference.day is not None
+        _add(found, _weekdays(sentence, reference.day) + _relative(sentence, reference.day), slack=3)
+    _add(found, _counted(sentence, sorted(found, key=lambda f: f.start), context))
+    found = sorted(found, key=lambda f: f.start)
+    if reference.exact and not planned:
+        found = [_suspect(f, reference) for f in found]
+    return found
+
+
+def _add(found: list[FoundDate], more: list[FoundDate], slack: int = 0) -> None:
+    """Add dates that do not overlap one already found (longer, more explicit forms are found first);
+    `slack` joins neighbours ("Tuesday, July 9" is one date)."""
+    for extra in more:
+        if not any(f.start - slack < extra.end and extra.start < f.end + slack for f in found):
+            found.append(extra)
+
+
+def _suspect(found: FoundDate, reference: Reference) -> FoundDate:
+    """Mark a date after the report's own day (a month or year that starts after it)."""
+    assert reference.day is not None
+    limit = reference.day + FUTURE_MARGIN if found.precision == "day" else reference.day
+    return replace(found, suspicious=True) if found.value > limit else found
 
 
 def has_date_hint(sentence: str) -> bool:
     """A cheap test before the slower resolution."""
-    return bool(
-        CALENDAR_HINT.search(sentence)
-        or _WEEKDAY.search(sentence)
-        or _RELATIVE.search(sentence)
-        or _CHINESE_DATE.search(sentence)
-    )
+    return bool(_HINT.search(sentence) or _WEEKDAY.search(sentence) or _RELATIVE.search(sentence))
 
 
-def _calendar_dates(sentence: str, published: date) -> list[FoundDate]:
-    text = _ABBREVIATED_MONTH.sub(lambda m: m.group(1) + " ", sentence)  # "Sept." -> "Sept ": same length
-    hints = list(CALENDAR_HINT.finditer(text))
-    if not hints:
-        return []
-    found, used = [], set()
-    for matched, value in _search(text, published) or ():
-        span = _locate(text, matched)
-        # dateparser's match may reach into a neighbour ("2025 and on Jan 13"), or be no
-        # calendar date at all ("now", "one year"): anchor each one on a date-looking hint.
-        hint = next(
-            (h for h in hints if span and h.start() < span[1] and span[0] < h.end() and h.start() not in used), None
-        )
-        if hint is None:
-            continue
-        used.add(hint.start())
-        found.append(_resolve(text, hint, value.date(), published))
-    for hint in hints:  # dateparser sometimes reads past a date ("November 11 after a ...") and drops it
-        if hint.start() not in used:
-            alone = _search(hint.group(0), published)
-            if alone:
-                found.append(_resolve(text, hint, alone[0][1].date(), published))
-    return sorted((f for f in found if f is not None), key=lambda f: f.start)
+_HINT = re.compile(
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?:immediately|later|after|same|alongside)\b|\bon release\b",
+)
 
 
-def _search(text: str, published: date):
-    settings = {
-        "REQUIRE_PARTS": ["day", "month"],
-        "PREFER_DATES_FROM": "current_period",
-        "RELATIVE_BASE": datetime.combine(published, datetime.min.time()),
-    }
-    return search_dates(text, languages=["en"], settings=settings)
+# ---- explicit forms -------------------------------------------------------------------------
 
 
-def _locate(text: str, matched: str) -> tuple[int, int] | None:
-    """Where dateparser's match is (it may have collapsed spaces)."""
-    pattern = re.compile(r"\s+".join(re.escape(word) for word in matched.split()))
-    m = pattern.search(text)
-    return (m.start(), m.end()) if m else None
+def _month_number(word: str) -> int:
+    return ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec").index(
+        word[:3].lower()
+    ) + 1
 
 
-def _resolve(text: str, hint: re.Match, value: date, published: date) -> FoundDate | None:
-    """The year written with the date, else the year that puts it nearest to `published`."""
-    inside = _YEAR.search(hint.group(0))  # 2025-05-13, 5/13/2025
-    trailing = _TRAILING_YEAR.match(text, hint.end())  # "May 13, 2025"
-    year = int(trailing.group(1)) if trailing else int(inside.group(0)) if inside else None
-    end = trailing.end() if trailing else hint.end()
-    if year is not None:
-        resolved = _replace_year(value, year)
-        return FoundDate(hint.start(), end, resolved, explicit_year=True) if resolved else None
-    options = [d for d in (_replace_year(value, published.year + k) for k in (-1, 0, 1)) if d]
+def _make(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _explicit_days(sentence: str) -> list[FoundDate]:
+    """Days written with their year."""
+    found = []
+    for pattern in (_ISO, _SLASHED, _MONTH_FIRST, _DAY_FIRST, _CHINESE_DAY):
+        for m in pattern.finditer(sentence):
+            if not m.group("year"):
+                continue
+            month = int(m.group("mm")) if "mm" in m.groupdict() else _month_number(m.group("month"))
+            value = _make(int(m.group("year")), month, int(m.group("day")))
+            if value:
+                found.append(FoundDate(m.start(), m.end(), value, explicit_year=True))
+    return found
+
+
+def _months_with_year(sentence: str) -> list[FoundDate]:
+    found = []
+    for pattern in (_MONTH_YEAR, _CHINESE_MONTH):
+        for m in pattern.finditer(sentence):
+            month = int(m.group("mm")) if "mm" in m.groupdict() else _month_number(m.group("month"))
+            value = _make(int(m.group("year")), month, 1)
+            if value:
+                found.append(FoundDate(m.start(), m.end(), value, "month", 0.95, explicit_year=True))
+    return found
+
+
+def _years_alone(sentence: str) -> list[FoundDate]:
+    found = []
+    for m in _YEAR_ALONE.finditer(sentence):
+        year = int(m.group("year"))
+        found.append(FoundDate(m.start(), m.end(), date(year, 1, 1), "year", 0.85, explicit_year=True))
+    return found
+
+
+# ---- days and months without a year --------------------------------------------------------
+
+
+def _yearless(sentence: str, reference: Reference, years: list[int], planned: bool) -> list[FoundDate]:
+    """Days and months written without a year: the sentence's own year, else the reference's nearest
+    year (not put in the future unless planned), else nothing (no reference: no guess)."""
+    found = []
+    for pattern in (_MONTH_FIRST, _DAY_FIRST, _CHINESE_DAY):
+        for m in pattern.finditer(sentence):
+            if m.group("year"):
+                continue
+            month = int(m.group("mm")) if "mm" in m.groupdict() else _month_number(m.group("month"))
+            day = int(m.group("day"))
+            value = _with_year(month, day, reference, years, planned)
+            if value:
+                certainty = 1.0 if years or reference.exact else 0.8
+                found.append(FoundDate(m.start(), m.end(), value, certainty=certainty))
+    for m in _BARE_MONTH.finditer(sentence):
+        month = _month_number(m.group("month"))
+        lead = (m.groupdict().get("lead") or "").lower()
+        value = _month_with_year(month, lead, reference, planned)
+        if value:
+            found.append(FoundDate(m.start(), m.end(), value, "month", 0.85))
+    return found
+
+
+def _with_year(month: int, day: int, reference: Reference, years: list[int], planned: bool) -> date | None:
+    if len(set(years)) == 1:  # "In 2023 Beijing began requiring licences, effective 1 August"
+        return _make(years[0], month, day)
+    if reference.day is None:
+        return None
+    anchor = reference.day
+    options = [d for d in (_make(anchor.year + k, month, day) for k in (-1, 0, 1)) if d]
     if not options:
         return None
-    return FoundDate(hint.start(), end, min(options, key=lambda d: abs((d - published).days)))
+    best = min(options, key=lambda d: abs((d - anchor).days))
+    if best > anchor + FUTURE_MARGIN and not planned:  # a report tells what happened
+        earlier = _make(best.year - 1, month, day)
+        return earlier or best
+    return best
 
 
-def _replace_year(value: date, year: int) -> date | None:
-    try:
-        return value.replace(year=year)
-    except ValueError:  # February 29
+def _month_with_year(month: int, lead: str, reference: Reference, planned: bool) -> date | None:
+    if reference.day is None:
         return None
+    anchor = reference.day.replace(day=1)
+    this_year = date(anchor.year, month, 1)
+    if lead == "next" or (planned and lead not in ("last", "since", "in", "the")):
+        return this_year if this_year >= anchor else date(anchor.year + 1, month, 1)
+    if lead == "last":
+        return this_year if this_year < anchor else date(anchor.year - 1, month, 1)
+    return this_year if this_year <= anchor else date(anchor.year - 1, month, 1)
+
+
+# ---- relative dates ---------------------------------------------------------------------------
 
 
 def _weekdays(sentence: str, published: date) -> list[FoundDate]:
@@ -154,29 +318,91 @@ def _weekdays(sentence: str, published: date) -> list[FoundDate]:
 def _relative(sentence: str, published: date) -> list[FoundDate]:
     found = []
     for m in _RELATIVE.finditer(sentence):
-        word = m.group(1).lower()
-        if word.endswith("month"):
-            first = published.replace(day=1)
-            if word.startswith("next"):
-                first = (first + timedelta(days=32)).replace(day=1)
-            elif word.startswith("last"):
-                first = (first - timedelta(days=1)).replace(day=1)
-            found.append(FoundDate(m.start(), m.end(), first, "month", certainty=0.8))
-        else:
-            shift = {"yesterday": -1, "today": 0, "tomorrow": 1}[word]
+        words = m.group(1).lower().split()
+        unit, which = words[-1], words[-2] if len(words) > 1 else ""
+        if unit in ("yesterday", "today", "tomorrow"):
+            shift = {"yesterday": -1, "today": 0, "tomorrow": 1}[unit]
             found.append(FoundDate(m.start(), m.end(), published + timedelta(days=shift), certainty=0.9))
-    return found
-
-
-def _chinese_dates(sentence: str) -> list[FoundDate]:
-    found = []
-    for m in _CHINESE_DATE.finditer(sentence):
-        try:
-            value = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
             continue
-        found.append(FoundDate(m.start(), m.end(), value, explicit_year=True))
+        step = {"last": -1, "previous": -1, "next": 1, "following": 1}.get(which, 0)
+        if unit == "week":  # a week is told to the month it falls in (mostly)
+            value, precision = (published + timedelta(days=7 * step - 3 * (step == 0))).replace(day=1), "month"
+        elif unit == "month":
+            value, precision = _shift_month(published.replace(day=1), step), "month"
+        else:
+            value, precision = date(published.year + step, 1, 1), "year"
+        found.append(FoundDate(m.start(), m.end(), value, precision, certainty=0.8))
     return found
+
+
+def _shift_month(first: date, step: int) -> date:
+    index = first.year * 12 + first.month - 1 + step
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _counted(sentence: str, found: list[FoundDate], context: Context) -> list[FoundDate]:
+    """ "two days later", "a day after ...", "120 days after publication", "immediately": counted from
+    the date before them in the sentence, else from the latest day earlier sentences stated."""
+    out = []
+    for m in _LATER.finditer(sentence):
+        anchor = _day_before(found, m.start()) or context.last
+        if anchor:
+            out.append(FoundDate(m.start(), m.end(), anchor + _span(m), certainty=0.9))
+    for m in _BEFORE_CONTEXT.finditer(sentence):
+        anchor = _day_before(found, m.start()) or context.last
+        if anchor:
+            out.append(FoundDate(m.start(), m.end(), anchor - _span(m), certainty=0.85, forward=True))
+    for m in _AFTER_PUBLICATION.finditer(sentence):
+        published = _published_in(sentence, found) or context.publication
+        if published:
+            out.append(FoundDate(m.start(), m.end(), published + _span(m), certainty=0.95))
+    for m in _SAME_DAY.finditer(sentence):
+        if context.last and not found:
+            out.append(FoundDate(m.start(), m.end(), context.last, certainty=0.8, forward=True))
+    for m in _IMMEDIATELY.finditer(sentence):
+        anchor = _day_before(found, m.start()) or context.last
+        if anchor:
+            out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.9))
+    return out
+
+
+def _span(m: re.Match) -> timedelta:
+    n = m.group("n").lower()
+    count = int(n) if n.isdigit() else _NUMBER.get(n, 1)
+    return timedelta(days=count * (7 if m.groupdict().get("unit", "day").lower() == "week" else 1))
+
+
+def _day_before(found: list[FoundDate], position: int) -> date | None:
+    days = [f.value for f in found if f.precision == "day" and f.end <= position]
+    return days[-1] if days else None
+
+
+_FR_PUBLISHED = re.compile(r"\bpublish\w*\b|\bFederal Register\b", re.I)
+
+
+def _published_in(sentence: str, found: list[FoundDate]) -> date | None:
+    """The day a sentence says the rule was published ("published in the Federal Register on ...")."""
+    for f in found:
+        if f.precision == "day" and _FR_PUBLISHED.search(sentence[max(0, f.start - 60) : f.start]):
+            return f.value
+    return None
+
+
+def publication_day(sentence: str, found: list[FoundDate]) -> date | None:
+    """The Federal Register publication day a sentence states, for the sentences after it."""
+    if "Federal Register" not in sentence:
+        return None
+    return _published_in(sentence, found) or next((f.value for f in found if f.precision == "day"), None)
+
+
+def reference_from_text(sentences: list[str]) -> date | None:
+    """The latest day a report states with its year, preferring sentences that do not speak of plans
+    (a report is written after what it tells, and before what it announces); None when it states none."""
+    told, planned = [], []
+    for sentence in sentences:
+        days = [f.value for f in _explicit_days(sentence)]
+        (planned if PLANNED.search(sentence) else told).extend(days)
+    return max(told or planned, default=None)
 
 
 def as_date(value: object) -> date | None:
@@ -194,7 +420,5 @@ def month_span(day: date) -> tuple[date, date]:
     return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-@lru_cache(maxsize=1)
 def warm_up() -> None:
-    """dateparser loads its language data on first use (about a second); do it once, up front."""
-    _search("on July 9, 2024", date(2024, 7, 1))
+    """Nothing to load any more (dateparser was); kept for the callers that prepare a run."""

@@ -14,11 +14,34 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from kb.events.candidates import RULE_KINDS, Candidate
-from kb.events.dates import FoundDate, find_dates, has_date_hint
+from kb.events.dates import (
+    Context,
+    FoundDate,
+    Reference,
+    find_dates,
+    has_date_hint,
+    publication_day,
+    reference_from_text,
+)
 from kb.events.lexicon import SENTENCE_WIDE, STARTS, Lexicon, Trigger, announces, lexicon_for
 from kb.linker import Linker, Match
 
 MIN_CONFIDENCE = 0.35
+NEAR_COARSE = 60  # a month or year date takes only a trigger this close
+# Kinds a date may carry besides its best one: "a rule ... and a separate rule adding 140 entities to
+# the Entity List on December 2", "compliance is not required until May 15, also the comment deadline".
+ALSO_KINDS = frozenset({"entity_listed", "comment_deadline", "compliance_date", "rule_effective"})
+# A date told right after a verb of telling: "said on Tuesday", "reported the figures on Wednesday",
+# "disclosed in a filing on Tuesday", "according to a Reuters report on April 16", "filed on April 15".
+SPEECH_DATE = re.compile(
+    r"\b(?P<verb>said|says|reported|reports|disclosed|discloses|wrote|filed|report|filing)\b"
+    r"(?:\s+[\w'’-]+){0,4}?\s+(?:on\s+)?$",
+    re.IGNORECASE,
+)
+MEDIA_VERBS = frozenset({"reported", "reports", "report"})
+GOVERNMENT_WORDS = re.compile(
+    r"\b(?:ministry|regulator|department|bureau|government|commission|administration|agency|spokes\w+)\b", re.I
+)
 NEAR = 100  # a trigger farther than this (weighted characters) from its date is a last resort
 DOCUMENT_NUMBER = re.compile(r"\b(?:19|20)\d{2}-\d{5}\b")
 # Where a clause starts: its subject is the one acting ("..., after OpenAI said it would block").
@@ -136,7 +159,7 @@ def entity_info(linker: Linker) -> dict[str, EntityInfo]:
 
 def extract_events(
     text: str,
-    published: date,
+    published: date | Reference | None,
     *,
     linker: Linker,
     language: str | None = None,
@@ -151,11 +174,19 @@ def extract_events(
     sentence sets the candidate's rule); `known_documents` maps Federal
     Register document numbers to their lifecycle ("published ... as document
     2025-00636"). Entities of the title stand in for a sentence that names none.
+
+    `published` is the report's reference date (`kb.events.dates.Reference`; a bare date is
+    its publication date); without one, the latest day the text states with its year stands
+    in for it, and without that, days and months written without a year are not read.
     """
+    sentences = split_sentences(text) + ([title] if title else [])
+    reference = published if isinstance(published, Reference) else Reference(published, "published")
+    if reference.day is None:
+        reference = Reference(reference_from_text(sentences), "text")
     reader = _Reader(
         info if info is not None else entity_info(linker),
         lexicon_for(language),
-        published,
+        reference,
         known_rules,
         known_documents or {},
         title,
@@ -164,7 +195,7 @@ def extract_events(
     topic = [m.slug for m in reader.title_matches]
     out: list[Candidate] = []
     earlier: list[str] = []  # entities of earlier sentences, the latest first ("The measures took effect...")
-    for sentence in split_sentences(text) + ([title] if title else []):
+    for sentence in sentences:
         matches = linker.find(sentence)
         if has_date_hint(sentence):
             out += reader.sentence_events(sentence, matches, topic + earlier)
@@ -178,35 +209,68 @@ class _Reader:
 
     info: dict[str, EntityInfo]
     lexicon: Lexicon
-    published: date
+    reference: Reference
     known_rules: frozenset[str]
     known_documents: dict[str, str]
     title: str = ""
     title_matches: list[Match] = field(default_factory=list)
+    told: Context = field(default_factory=Context)  # days earlier sentences stated
 
     def sentence_events(self, sentence: str, matches: list[Match], context: list[str]) -> list[Candidate]:
-        """One candidate per date in the sentence that a trigger word attaches to."""
-        dates = find_dates(sentence, self.published)
+        """One candidate per date in the sentence that a trigger word attaches to; a date after the
+        report's own day that the sentence does not say is planned is left out (see kb.events.dates)."""
+        found = find_dates(sentence, self.reference, self.told)
+        self._remember(sentence, found)
+        dates = [f for f in found if not f.suspicious]
         if not dates:
             return []
+        silent = {i for i, f in enumerate(dates) if self._reported_speech(sentence, f, matches)}
         attached: dict[int, list[tuple[Trigger, float]]] = {}
         for trigger in self.lexicon.triggers(sentence):
-            index = min(range(len(dates)), key=lambda i: _distance(trigger, dates[i], sentence))
+            options = [i for i in range(len(dates)) if _may_attach(trigger, dates[i], sentence, i in silent)]
+            if not options:
+                continue
+            index = min(options, key=lambda i: _distance(trigger, dates[i], sentence))
             attached.setdefault(index, []).append((trigger, _distance(trigger, dates[index], sentence, 1.0)))
         out, seen = [], set()
         for index, triggers in sorted(attached.items()):
             found = dates[index]
             near = [(t, d) for t, d in triggers if d <= NEAR or t.kind in SENTENCE_WIDE] or triggers
             best = min(near, key=lambda pair: (pair[0].rank, pair[1]))[0]
-            kind = _kind(best.kind, sentence, found)
-            if (kind, found.value) in seen:
-                continue
-            seen.add((kind, found.value))
-            verb_at = min(t.start for t, _ in near if t.kind == best.kind)  # the verb, for its subject
-            candidate = self._candidate(sentence, found, kind, best.strength, verb_at, matches, context)
-            if candidate.confidence >= MIN_CONFIDENCE:
-                out.append(candidate)
+            also = {t.kind: t for t, d in sorted(near, key=lambda p: p[0].rank) if t.kind in ALSO_KINDS}
+            for trigger in [best, *(t for k, t in also.items() if k != best.kind and t.strength >= 0.85)]:
+                kind = _kind(trigger.kind, sentence, found)
+                if (kind, found.value) in seen:
+                    continue
+                seen.add((kind, found.value))
+                verb_at = min(t.start for t, _ in near if t.kind == trigger.kind)  # the verb, for its subject
+                candidate = self._candidate(sentence, found, kind, trigger.strength, verb_at, matches, context)
+                if candidate.confidence >= MIN_CONFIDENCE:
+                    out.append(candidate)
         return out
+
+    def _reported_speech(self, sentence: str, found: FoundDate, matches: list[Match]) -> bool:
+        """ "Nvidia said on Tuesday that ...", "according to a Reuters report on April 16": the date is the
+        telling's, not the act's, unless the one telling is a government telling of its own act ("the
+        regulator said on Monday it had opened an investigation")."""
+        speech = SPEECH_DATE.search(sentence, max(0, found.start - 60), found.start)
+        if speech is None or announces(sentence, found.start, found.end):  # "X said on D it would ..."
+            return False
+        if speech.group("verb").lower() in MEDIA_VERBS:
+            return True
+        speaker = sentence[max(0, speech.start() - 60) : speech.start()]
+        governments = [
+            m
+            for m in matches
+            if m.end <= speech.start() and self.info.get(m.slug, EntityInfo("")).kind == "government_body"
+        ]
+        return not (governments or GOVERNMENT_WORDS.search(speaker))
+
+    def _remember(self, sentence: str, found: list[FoundDate]) -> None:
+        days = [f.value for f in found if f.precision == "day" and not f.suspicious]
+        if days:
+            self.told.last = days[-1]
+        self.told.publication = publication_day(sentence, found) or self.told.publication
 
     def _candidate(
         self,
@@ -247,6 +311,17 @@ class _Reader:
             return None
         cited = [self.known_documents[n] for n in DOCUMENT_NUMBER.findall(sentence) if n in self.known_documents]
         return next(iter(cited), None) or next((s for s in slugs if s in self.known_rules), None)
+
+
+def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool) -> bool:
+    """Whether a trigger may take this date: not the date of reported speech (save the telling itself),
+    not a date that belongs to what follows it ("a week after X") from before it, and a month or a
+    year only from close by ("a deal approved in 2020" is no date of the probe named earlier)."""
+    if silent:
+        return False
+    if found.forward and trigger.end <= found.start:
+        return False
+    return found.precision == "day" or _distance(trigger, found, sentence, 1.0) <= NEAR_COARSE
 
 
 def _kind(kind: str, sentence: str, found: FoundDate) -> str:

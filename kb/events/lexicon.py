@@ -25,6 +25,11 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("retaliation", r"\bretaliat\w*|\bcounter-?measures?\b|\bunreliable entit(?:y|ies) list\b", 0.9),
     ("retaliation", r"\bresponse to (?:the )?(?:US|U\.S\.|American|Washington|United States)\b", 0.85),
     ("rule_rescinded", r"\b(?:rescind\w*|revok\w*|repeal(?:s|ed|ing)?)\b", 0.9),
+    (
+        "rule_rescinded",
+        r"\b(?:scrap\w*|withdraw\w*|undo\w*)\s+(?:[\w'’-]+\s+){0,4}?(?:rule|regulation|framework)\b",
+        0.85,
+    ),
     ("rule_rescinded", r"\bwithdr[ae]w\w*" + _gap(4) + r"(?:rule|regulation|order|framework)\b", 0.8),
     (
         "rule_delayed",
@@ -46,27 +51,46 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.9,
     ),
     ("comment_deadline", r"\b(?:deadline|period) for (?:public )?comments?\b|\bcomment (?:period|deadline)\b", 0.9),
+    (
+        "comment_deadline",
+        r"\b(?:takes?|accept\w*|invit\w*|seek\w*)\s+(?:public\s+)?comments\b|\bcomments?\s+(?:will be|are|is)\s+accepted\b",
+        0.85,
+    ),
     ("compliance_date", r"\b(?:to|must|will have to|required to|need to) comply\b", 0.85),
     ("compliance_date", r"\bcompliance (?:date|dates|deadline|deadlines|is required|required)\b", 0.9),
     ("compliance_date", r"\bcompliance (?:is |was )?(?:set|due|begins|starts)\b", 0.8),
+    ("compliance_date", r"\bcompliance with\b(?:\s+[\w'’.,-]+){0,8}?\s+(?:is |was )?(?:not )?required\b", 0.9),
+    ("compliance_date", r"\bobligations\b(?:\s+[\w'’-]+){0,3}?\s+(?:bite|apply|start|begin)\b", 0.8),
     (
         "entity_listed",
         r"\b(?:add\w*|plac\w*|put|puts|listed|listing|designat\w*|includ\w*)\b"
-        r"(?:\s+[\w'’.,()-]+){0,25}?\s+(?:to|on|onto)\s+(?:the\s+)?(?:U\.S\.\s+|US\s+)?Entity List\b",
+        r"(?:\s+[\w'’.,()-]+){0,25}?\s+(?:to|on|onto)\s+(?:the\s+|its\s+)?(?:U\.S\.\s+|US\s+)?(?:Entity|Unverified) List\b",
         0.95,
     ),
     ("entity_listed", r"\bEntity List (?:additions?|designations?)\b", 0.8),
+    (
+        "entity_listed",
+        r"\b(?:was|were|been|being) (?:added|listed|blacklisted)\b|\bon the (?:entity )?list since\b",
+        0.7,
+    ),
     (
         "executive_order",
         r"\bsign\w*" + _gap(5) + r"executive order\b|\bexecutive order\b"
         r"(?:\s+[\w'’.,-]+){0,12}?\s+signed\b",
         0.95,
     ),
+    ("executive_order", r"\bexecutive order (?:of|on|dated)\b", 0.9),
     ("investigation", r"\b(?:investigat\w*|probe[sd]?|summon\w*|antitrust|anti-monopoly|inquiry|raid\w*)\b", 0.85),
     (
         "license_required",
         r"\b(?:need|needs|needed|require|requires|required|requiring)\s+(?:a\s+|an\s+)?"
         r"(?:export\s+)?licen[cs]es?\b",
+        0.9,
+    ),
+    (
+        "license_required",
+        r"\b(?:a\s+|an\s+)?(?:export\s+)?licen[cs]es?\s+(?:is|are|was|were)\s+(?:now\s+)?(?:required|needed)\b"
+        r"|\b(?:has|have) needed one\b",
         0.9,
     ),
     ("license_required", r"\blicen[cs]e requirements?\b|\blicen[cs]ing requirements? (?:for|on)\b", 0.9),
@@ -88,6 +112,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     ("service_restricted", r"\bblock(?:s|ed|ing)?\b|\bcut(?:s|ting)? off\b|\bcut-?off\b", 0.85),
     ("service_restricted", r"\bstop(?:s|ped|ping)?\s+(?:selling|providing|serving|offering|supporting)\b", 0.9),
+    ("service_restricted", r"\brefus\w* to (?:sell|serve|provide|offer)\b|\bno longer sell\b", 0.85),
     (
         "service_restricted",
         r"\b(?:bar|bars|barred|barring|ban|bans|banned)\s+(?:[\w'’-]+\s+){0,3}?"
@@ -125,16 +150,20 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.95,
     ),
     ("rule_effective", r"\beffective (?:on|from|as of|date)\b|\b(?:was|is|be|are|were) effective\b", 0.9),
-    ("rule_effective", r"\bappl(?:y|ies) from\b|\beffective\b", 0.6),
+    ("rule_effective", r"\bappl(?:y|ies|ied|ying) (?:from|immediately)\b|\beffective\b", 0.6),
     ("rule_published", r"\b(?:published|appear\w*) in the Federal Register\b", 0.95),
     # The verb and its object within one phrase: no comma between them.
     (
         "rule_published",
         r"\b(?:issu\w*|releas\w*|unveil\w*|announc\w*|publish\w*|extend\w*|expand\w*|tighten\w*|"
-        r"impos\w*|introduc\w*|adopt\w*|finaliz\w*|propos\w*|updat\w*|revis\w*)\b(?:\s+[\w'’.-]+){0,7}?\s+"
-        r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions)\b",
+        r"impos\w*|introduc\w*|adopt\w*|finaliz\w*|propos\w*|updat\w*|revis\w*|widen\w*|broaden\w*|"
+        r"promulgat\w*|implement\w*)\b(?:\s+[\w'’.-]+){0,7}?\s+"
+        r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions|amendment|ordinance|"
+        r"curbs)\b",
         0.85,
     ),
+    # A rule "released on January 13": the participle before its date.
+    ("rule_published", r"\b(?:[Rr]eleased|[Ii]ssued|[Pp]romulgated)\s+(?=on\b|in\b)", 0.6),
     ("license_required", r"\brequirements?\b", 0.55),
     (
         "statement",

@@ -13,13 +13,14 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from ingest.article import date_from_url
 from kb.batches import chunked
 from kb.context import KB
 from kb.errors import RegistryError
 from kb.events import cluster, curated, structured
 from kb.events.candidates import Candidate
 from kb.events.curated import CuratedEventError, LoadReport
-from kb.events.dates import warm_up
+from kb.events.dates import Reference, warm_up
 from kb.events.extract import EntityInfo, entity_info, extract_events
 from kb.linker import Linker, current_linker
 from kb.models import Document, Mention
@@ -27,7 +28,7 @@ from kb.store import get_meta, set_meta
 
 log = logging.getLogger(__name__)
 # Bump when the lexicon or the extractor changes: every document is read again.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"  # 2: month and year dates, reference chain, speech dates
 STATE_KEY = "events_extractor"  # extractor version + registry fingerprint the events were made with
 BATCH = 200
 SKIPPED_KINDS = ("page_snapshot",)  # availability snapshots get their events from the diff, not prose
@@ -171,10 +172,9 @@ def candidates_of(
         return structured.fr_candidates(
             doc, rule=(lifecycles or {}).get(doc.document_number), mentions=mentions or [], linker=linker, info=info
         )
-    published = (doc.published_at or doc.fetched_at).date()
     return extract_events(
         prose(doc),
-        published,
+        reference_of(doc),
         linker=linker,
         language=doc.language,
         known_rules=rules,
@@ -182,6 +182,17 @@ def candidates_of(
         info=info,
         title=doc.title,
     )
+
+
+def reference_of(doc: Document) -> Reference:
+    """The day a report speaks from: its publication date (from its feed, listing, page metadata,
+    URL or text: `Document.date_source`), else a day its URL names; without either, the text's own
+    dates stand in (`extract_events`). Never the day it was fetched: a guide fetched today about a
+    2024 rule would put "from July 9" in this year."""
+    if doc.published_at is not None:
+        return Reference(doc.published_at.date(), "published")
+    day = date_from_url(doc.url) if doc.url else None
+    return Reference(day, "url" if day else "none")
 
 
 def prose(doc: Document) -> str:

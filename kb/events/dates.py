@@ -398,7 +398,8 @@ def publication_day(sentence: str, found: list[FoundDate]) -> date | None:
 def reference_from_text(sentences: list[str]) -> date | None:
     """The latest day a report states with its year, preferring sentences that do not speak of plans
     (a report is written after what it tells, and before what it announces); None when it states none."""
-    told, planned = [], []
+    told: list[date] = []
+    planned: list[date] = []
     for sentence in sentences:
         days = [f.value for f in _explicit_days(sentence)]
         (planned if PLANNED.search(sentence) else told).extend(days)

@@ -219,9 +219,9 @@ class _Reader:
     def sentence_events(self, sentence: str, matches: list[Match], context: list[str]) -> list[Candidate]:
         """One candidate per date in the sentence that a trigger word attaches to; a date after the
         report's own day that the sentence does not say is planned is left out (see kb.events.dates)."""
-        found = find_dates(sentence, self.reference, self.told)
-        self._remember(sentence, found)
-        dates = [f for f in found if not f.suspicious]
+        every = find_dates(sentence, self.reference, self.told)
+        self._remember(sentence, every)
+        dates = [f for f in every if not f.suspicious]
         if not dates:
             return []
         silent = {i for i, f in enumerate(dates) if self._reported_speech(sentence, f, matches)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, delete, func, or_
+from sqlalchemy import CursorResult, and_, delete, func, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -344,10 +344,10 @@ def remove_source(session: Session, source_id: int, *, keep_documents: bool) -> 
     for start in range(0, len(doc_ids), 500):
         chunk = doc_ids[start : start + 500]
         events |= set(session.exec(select(EventDocument.event_id).where(col(EventDocument.document_id).in_(chunk))))
-        session.exec(delete(DocumentCopy).where(col(DocumentCopy.document_id).in_(chunk)))  # type: ignore[call-overload]
-        session.exec(delete(Document).where(col(Document.id).in_(chunk)))  # type: ignore[call-overload]
+        session.exec(delete(DocumentCopy).where(col(DocumentCopy.document_id).in_(chunk)))
+        session.exec(delete(Document).where(col(Document.id).in_(chunk)))
     result.copies = _delete_count(session, delete(DocumentCopy).where(col(DocumentCopy.source_id) == source_id))
-    session.exec(delete(Snapshot).where(col(Snapshot.source_id) == source_id))  # type: ignore[call-overload]
+    session.exec(delete(Snapshot).where(col(Snapshot.source_id) == source_id))
     if events:  # an event extracted from these documents alone has no evidence left
         still = set(session.exec(select(EventDocument.event_id).where(col(EventDocument.event_id).in_(events))))
         orphans = sorted(events - still)
@@ -361,7 +361,8 @@ def remove_source(session: Session, source_id: int, *, keep_documents: bool) -> 
 
 
 def _delete_count(session: Session, statement) -> int:
-    return int(session.execute(statement).rowcount or 0)
+    result: CursorResult = session.execute(statement)  # type: ignore[assignment]  # a DELETE gives a cursor result
+    return int(result.rowcount or 0)
 
 
 def rename_source(session: Session, source_id: int, title: str) -> Source:

@@ -14,6 +14,7 @@ from kb.availability_cli import add_defaults, availability
 from kb.cli_params import DATE
 from kb.context import bring_up_to_date, explain, open_kb
 from kb.errors import KBError, UserInputError
+from kb.listings_cli import listings
 from kb.timeline_cli import timeline
 from kb.watch_cli import watch
 
@@ -563,6 +564,7 @@ def entity(slug, page, limit, as_json):
     for label, value in (("site", e.url), ("wikidata", e.wikidata)):
         if value:
             click.echo(f"{label}: {value}")
+    _echo_listings(kb, e.slug)
     if data.events:
         click.echo(f"\nevents ({len(data.events)}):")
         for ev in data.events[:20]:
@@ -575,6 +577,17 @@ def entity(slug, page, limit, as_json):
         click.echo("\nmentioned with: " + ", ".join(f"{o.slug} ({n})" for o, n in data.co_mentions))
     if data.per_month:
         click.echo("\nper month: " + ", ".join(f"{m}: {n}" for m, n in data.per_month))
+
+
+def _echo_listings(kb, slug: str) -> None:
+    """The screening lists that name the entity (from a `csl` source), with their citations."""
+    from kb.listings import listings_of
+    from kb.listings_cli import listing_line
+
+    with kb.session() as session:
+        parties = listings_of(session, slug)
+    for party in parties:
+        click.echo("listed: " + listing_line(party))
 
 
 def _entity_json(data) -> dict:
@@ -610,6 +623,7 @@ def demo():
 cli.add_command(timeline)
 cli.add_command(availability)
 sources.add_command(add_defaults)
+cli.add_command(listings)
 cli.add_command(watch)
 
 

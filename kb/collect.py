@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from ingest import feeds
 from ingest.availability import AvailabilityPage, PageNotUnderstood
+from ingest.csl import ScreeningList
 from ingest.fetch import FetchResult, fetch
 from ingest.records import Item
 from kb.context import KB
@@ -32,6 +33,8 @@ class Collected:
     # The pipeline records either as a snapshot (kb.snapshots.record).
     page: AvailabilityPage | None = None
     page_failure: PageNotUnderstood | None = None
+    # A screening list (kind `csl`): the parties it lists; kb.listings.record stores them.
+    listings: ScreeningList | None = None
 
     @property
     def not_modified(self) -> bool:

@@ -247,3 +247,33 @@ class IndexPending(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     document_id: int = Field(index=True)  # no foreign key: a deleted document is removed from the index
     created_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class ListedParty(SQLModel, table=True):
+    """A party on a screening list (a source of kind `csl`), from the first version of the list
+    that showed it to the last; `removed_at` is set when a later version no longer does."""
+
+    __table_args__ = (UniqueConstraint("source_id", "key", name="uq_listedparty_source_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    key: str
+    list_code: str = Field(index=True)  # EL, MEU, SDN...
+    list_name: str
+    name: str
+    alt_names: list = _json(list)
+    addresses: list = _json(list)
+    countries: list = _json(list)
+    country: str | None = Field(default=None, index=True)  # the first address's country
+    start_date: dt.date | None = Field(default=None, index=True)
+    federal_register_notice: str | None = None
+    citation: str | None = None  # "90 FR 4617"
+    citation_url: str | None = None
+    license_requirement: str | None = None
+    license_policy: str | None = None
+    entity_slug: str | None = Field(default=None, index=True)  # the registry entity it is
+    event_id: int | None = None  # the entity_listed event it belongs to
+    removal_event_id: int | None = None
+    first_seen_at: NaiveDatetime = Field(default_factory=utcnow)
+    last_seen_at: NaiveDatetime = Field(default_factory=utcnow)
+    removed_at: NaiveDatetime | None = None

@@ -257,7 +257,16 @@ def _is_byline(block: str) -> bool:
     return len(block) < 150 and bool(_BYLINE_START.match(block) or (BYLINE.search(block) and first_date_in(block)))
 
 
+_CONTAINERS = ("div", "section", "article", "main")
+
+
 def _blocks(element: etree._Element) -> list[str]:
+    if element.tag in _CONTAINERS and any(child.tag in (*_BLOCK_TAGS, *_CONTAINERS, "table") for child in element):
+        # trafilatura's fallback hands back the page's own containers: read their blocks one by one
+        blocks = [_squeeze(element.text or "")]
+        for child in element:
+            blocks += [*_blocks(child), _squeeze(child.tail or "")]
+        return [b for b in blocks if b]
     if element.tag == "table":
         return _table_blocks(element)
     if element.tag == "list":

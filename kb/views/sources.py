@@ -4,10 +4,11 @@ import streamlit as st
 
 from kb import page_list_sources
 from kb.errors import IndexBusy, KBError, UserInputError
+from kb.models import utcnow
 from kb.pipeline import due_sources
 from kb.store import add_source, get_source
-from kb.ui import availability_views, opml_panel, queries
-from kb.ui.render import escape_inline
+from kb.ui import availability_views, opml_panel, queries, source_manage
+from kb.ui.render import escape_inline, md_link
 from kb.ui.resources import ask_writer, get_kb, page_edge, sentence, writes_allowed, writes_off_note
 
 PER_PAGE = 50
@@ -22,20 +23,28 @@ def when(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "never"
 
 
+def status_label(s) -> str:
+    if s.settings.get("removed_at"):
+        return "removed (documents kept)"
+    return s.status if s.enabled else f"{s.status} (disabled)"
+
+
 def table(sources, per_source) -> None:
+    """Key columns first (they fit at 1400 px without a scroll); the URL and errors last. A cell cut
+    short is read whole in the panel below (one source) or by widening its column."""
     rows = [
         {
             "id": s.id,
-            "title": s.title or "(untitled)",
-            "status": s.status if s.enabled else f"{s.status} (disabled)",
-            "enabled": s.enabled,
+            "title": s.title or s.url,
+            "status": status_label(s),
             "documents": per_source.get(s.id, 0),
-            "last check": when(s.checked_at),
             "next check": when(s.next_check_at) if s.enabled and s.status != "gone" else "—",
+            "last check": when(s.checked_at),
+            "kind": s.kind,
+            "enabled": s.enabled,
             "errors": s.error_count,
             "last error": s.last_error or "",
             "warning": s.warning or "",
-            "kind": s.kind,
             "url": s.url,
         }
         for s in sources
@@ -45,8 +54,15 @@ def table(sources, per_source) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "enabled": st.column_config.CheckboxColumn("enabled"),
-            "title": st.column_config.TextColumn("title", width="medium"),
+            "id": st.column_config.NumberColumn("id", width=50),
+            "title": st.column_config.TextColumn("title", width=320),
+            "status": st.column_config.TextColumn("status", width=150),
+            "documents": st.column_config.NumberColumn("documents", width=90),
+            "next check": st.column_config.TextColumn("next check", width=130),
+            "last check": st.column_config.TextColumn("last check", width=130),
+            "kind": st.column_config.TextColumn("kind", width=90),
+            "enabled": st.column_config.CheckboxColumn("enabled", width=70),
+            "errors": st.column_config.NumberColumn("errors", width=60),
             "url": st.column_config.TextColumn("url", width="medium"),
         },
     )
@@ -175,6 +191,10 @@ def perform(kb, action: str, source_id: int | None) -> None:
         run_poll(kb, [source_id], f"Source {source_id}")
     elif action in ("enable", "disable"):
         set_enabled(kb, source_id, action == "enable")
+    elif action == "save":
+        source_manage.save(kb, source_id)
+    elif action in ("remove", "remove_keep"):
+        source_manage.remove(kb, source_id, keep_documents=action == "remove_keep")
 
 
 def add(kb) -> None:
@@ -192,31 +212,68 @@ def add(kb) -> None:
         source_id = source.id
     assert source_id is not None  # the commit gave it one
     st.success(f"Added source {source_id}.", icon=":material/check:")
+    st.session_state["source_choice"] = source_id
     if st.session_state.get("new_fetch", True):
         run_poll(kb, [source_id], "New source")
+        disable_if_first_fetch_failed(kb, source_id)
+
+
+def disable_if_first_fetch_failed(kb, source_id: int) -> None:
+    """A source whose first fetch failed is kept, disabled, with the reason: it is not polled
+    (and retried with backoff) until the user has looked at the address and enabled it."""
+    with kb.session() as session:
+        source = get_source(session, source_id)
+        if source.status != "failing":  # a new source: "failing" means its first fetch failed
+            return
+        source.enabled, source.next_check_at = False, None
+        session.commit()
+        error = source.last_error or "unknown error"
+    st.warning(
+        f"Source {source_id} is saved but **disabled**: its first fetch failed ({escape_inline(error, 300)}). "
+        "Check the address, then enable it below, or remove it.",
+        icon=":material/pause_circle:",
+    )
 
 
 def set_enabled(kb, source_id: int, enabled: bool) -> None:
     with kb.session() as session:
         source = get_source(session, source_id)
         source.enabled = enabled
+        if enabled and source.settings.get("removed_at"):  # subscribed again
+            source.settings = {k: v for k, v in source.settings.items() if k != "removed_at"}
+        if enabled and source.next_check_at is None and source.status != "gone":
+            source.next_check_at = utcnow()
         session.commit()
     st.success(f"Source {source_id} {'enabled' if enabled else 'disabled'}.", icon=":material/check:")
 
 
-def actions(kb, sources, writable: bool) -> None:
+def actions(kb, sources, per_source, writable: bool) -> None:
     st.subheader("One source")
     labels = {s.id: f"{s.id}: {s.title or s.url}" for s in sources}
+    wanted = st.query_params.get("source", "")
+    if wanted.isdigit() and int(wanted) in labels and "source_choice" not in st.session_state:
+        st.session_state["source_choice"] = int(wanted)
+    if st.session_state.get("source_choice") not in labels:
+        st.session_state.pop("source_choice", None)
     choice = st.selectbox("Source", list(labels), key="source_choice", format_func=lambda i: labels[i])
     if choice is None:
         return
+    st.query_params["source"] = str(choice)
     source = next(s for s in sources if s.id == choice)
+    st.caption(
+        f"{escape_inline(source.kind)} · {md_link(source.url, source.url)} · polled "
+        f"{source_manage.interval_label(source.settings.get('interval')).lower()}"
+    )
     if writable:
         source_buttons(source)
     if source.last_error:
         st.error(f"Last error ({source.error_count}×): {escape_inline(source.last_error, 500)}")
     if source.warning:
         st.warning(f"Warning from the last parse: {escape_inline(source.warning, 500)}")
+    count = per_source.get(source.id, 0)
+    source_manage.own_documents(kb, source, count)
+    if writable:
+        source_manage.manage(kb, source, count, queue)
 
 
 def source_buttons(source) -> None:
@@ -282,7 +339,7 @@ def main() -> None:
     if total > PER_PAGE:
         st.pagination(-(-total // PER_PAGE), key="sources_page")
     if sources:
-        actions(kb, sources, writable)
+        actions(kb, sources, per_source, writable)
 
 
 with page_edge():

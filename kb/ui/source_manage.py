@@ -33,7 +33,7 @@ INTERVALS: dict[int | None, str] = {
 
 def interval_label(seconds: object) -> str:
     if seconds in INTERVALS:
-        return INTERVALS[seconds]  # type: ignore[index]
+        return INTERVALS[seconds]
     return f"Every {seconds} seconds" if isinstance(seconds, int) else INTERVALS[None]
 
 

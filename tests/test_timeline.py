@@ -126,7 +126,8 @@ def test_filters_order_and_paging(demo):
         ),
     )
     assert oldest.total > 5 and oldest.pages == -(-oldest.total // 5)
-    assert all(e.kind.startswith(("rule_", "comment_", "compliance_")) for e in oldest.events)
+    regulatory = ("rule_", "comment_", "compliance_", "license_required", "entity_listed")
+    assert all(e.kind.startswith(regulatory) for e in oldest.events)
     assert all(e.jurisdiction == "US" and date(2024, 1, 1) <= e.date <= date(2025, 12, 31) for e in oldest.events)
     assert [e.date for e in oldest.events] == sorted(e.date for e in oldest.events)
     second = timeline(

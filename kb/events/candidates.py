@@ -35,10 +35,20 @@ RULE_KINDS = (
     "rule_rescinded",
     "rule_delayed",
 )
+# Regulatory actions: what a rule, a license requirement ("is informed" letters) or an Entity List
+# action does. One group: the timeline's "rule" view, and a report's event may join a curated or
+# Federal Register event of another kind of this group (one happening, told in other words).
+REGULATORY_KINDS = (*RULE_KINDS, "license_required", "entity_listed")
 DEADLINE_KINDS = ("comment_deadline", "compliance_date", "rule_effective")
 SERVICE_KINDS = ("service_restricted", "service_available", "migration_offer")
 # A name for several kinds at once, accepted wherever kinds are filtered.
-KIND_GROUPS = {"rule": RULE_KINDS, "deadline": DEADLINE_KINDS, "service": SERVICE_KINDS}
+KIND_GROUPS = {"rule": REGULATORY_KINDS, "deadline": DEADLINE_KINDS, "service": SERVICE_KINDS}
+
+
+def kind_group(kind: str) -> str | None:
+    """The group a kind belongs to for matching events of one happening (regulatory actions), or None."""
+    return "rule" if kind in REGULATORY_KINDS else None
+
 
 # Rule lifecycle states, in the order a rule usually passes through them; on one
 # day, the later state wins (a rule released and effective the same day is in force).
@@ -84,6 +94,8 @@ class Candidate:
     key: str | None = None  # a fixed event key (Federal Register events)
     sources: list[str] = field(default_factory=list)
     announces: bool = False  # "X said on D that it would ...": the statement of a later action
+    exact: bool = False  # a day stated with its year ("December 5, 2024"), not resolved from a reference
+    kinds_of: dict[str, str] = field(default_factory=dict)  # entity kinds of the slugs, where known
 
     @property
     def slugs(self) -> list[str]:

@@ -25,12 +25,18 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from kb.batches import chunked
-from kb.events.candidates import Candidate, origin_rank
+from kb.events.candidates import REGULATORY_KINDS, RULE_KINDS, Candidate, kind_group, origin_rank
 from kb.events.dates import month_span
 from kb.events.lexicon import CHINESE_LEXICON, ENGLISH_LEXICON, sentence_announces
 from kb.models import Event, EventDocument, EventEntity, utcnow
 
 WINDOW_DAYS = 3
+# A report that dates a regulatory action otherwise than the curated or Federal Register event of it
+# ("informed on April 9" for the requirement Nvidia disclosed on April 15) joins it within this many
+# days, when it names the same product, rule or company, not just the same agency.
+STANDING_WINDOW = 7
+# Events a report's event may join across kinds of one group: the timeline's own, not other reports'.
+AUTHORITATIVE = ("curated", "federal_register")
 MARGIN = timedelta(days=40)  # events loaded around the candidates' dates (month precision + window)
 # Names reports use for the same actor: Commerce announces what its bureau, BIS, does; a
 # president's executive orders are recorded with the White House as actor (data/events).
@@ -144,15 +150,15 @@ class EventIndex:
             self.preload([key])
         return self.keys.get(key)
 
-    def nearby(self, kind: str, day: date, precision: str):
+    def nearby(self, kind: str, day: date, precision: str, window: int = WINDOW_DAYS):
         """Slots of `kind` that could be within the window of `day` (month and year events included)."""
         if precision == "year":
             days = [day.replace(month=1, day=1) + timedelta(days=n) for n in range(366)]
         elif precision == "month":
             first, last = month_span(day)
-            days = [first + timedelta(days=n) for n in range(-WINDOW_DAYS, (last - first).days + WINDOW_DAYS + 1)]
+            days = [first + timedelta(days=n) for n in range(-window, (last - first).days + window + 1)]
         else:
-            days = [day + timedelta(days=n) for n in range(-WINDOW_DAYS, WINDOW_DAYS + 1)]
+            days = [day + timedelta(days=n) for n in range(-window, window + 1)]
         starts = {d.replace(day=1) for d in days} | {d.replace(month=1, day=1) for d in days}
         seen = set()
         for d in [*days, *sorted(starts - set(days))]:
@@ -162,15 +168,33 @@ class EventIndex:
                     yield slot
 
     def match(self, cand: Candidate) -> Slot | None:
-        """The event this candidate reports, if there is one."""
+        """The event this candidate reports, if there is one: of its kind, on a near date, about the
+        same thing; else (a regulatory action from a report) a curated or Federal Register event of the
+        same group about the same product, rule or company, within STANDING_WINDOW days."""
         options = []
-        for slot in self.nearby(cand.kind, cand.date, cand.precision):
-            days, rank = day_gap(slot.event, cand), entity_rank(slot, cand)
+        for slot in self.nearby(cand.kind, cand.date, cand.precision, _window(cand)):
+            days, rank = day_gap(slot.event, cand, _window(cand)), entity_rank(slot, cand)
             if days is not None and rank is not None:
-                options.append(((rank, days, -origin_rank(slot.event.origin), slot.event.key), slot))
+                options.append(((0, rank, days, -origin_rank(slot.event.origin), slot.event.key), slot))
+        if not options and cand.origin == "extracted" and kind_group(cand.kind):
+            options = self._standing_options(cand)
         if options:
             return min(options, key=lambda o: o[0])[1]
         return self._bridge(cand) or self._only_one(cand)
+
+    def _standing_options(self, cand: Candidate) -> list:
+        options = []
+        for kind in REGULATORY_KINDS:
+            for slot in self.nearby(kind, cand.date, cand.precision, STANDING_WINDOW):
+                if slot.event.origin not in AUTHORITATIVE or not _same_subject(slot, cand):
+                    continue
+                days = day_gap(slot.event, cand, STANDING_WINDOW)
+                rank = entity_rank(slot, cand)
+                if days is not None and rank is not None:
+                    options.append(
+                        ((kind != cand.kind, rank, days, -origin_rank(slot.event.origin), slot.event.key), slot)
+                    )
+        return options
 
     def _bridge(self, cand: Candidate) -> Slot | None:
         if cand.precision != "day" or not cand.principal or not (cand.announces or cand.kind == "statement"):
@@ -202,7 +226,26 @@ def _events_near(session: Session, start: date, end: date, *, curated_only: bool
     return list(session.exec(query))
 
 
-def day_gap(event: Event, cand: Candidate) -> int | None:
+def _window(cand: Candidate) -> int:
+    """A rule's day stated with its year is that day: the Federal Register publication three days
+    after a rule's release is another happening."""
+    return 0 if cand.exact and cand.kind in RULE_KINDS and cand.origin == "extracted" else WINDOW_DAYS
+
+
+# Entity kinds too broad to say two regulatory actions are one: every rule names a country and an agency.
+_BROAD = frozenset({"country", "government_body"})
+_BROAD_SLUGS = frozenset({"entity-list", "unverified-list", "federal-register", "ear", "united-states", "china"})
+
+
+def _same_subject(slot: Slot, cand: Candidate) -> bool:
+    """The candidate names the event's rule, or a product, company or rule the event names."""
+    if slot.event.rule and (slot.event.rule == cand.rule or slot.event.rule in cand.slugs):
+        return True
+    specific = [s for s in cand.slugs if cand.kinds_of.get(s) not in _BROAD and s not in _BROAD_SLUGS]
+    return any(same_actor(s) in slot.slugs for s in specific)
+
+
+def day_gap(event: Event, cand: Candidate, window: int = WINDOW_DAYS) -> int | None:
     """Days between an event and a candidate, or None when they are too far apart to be one."""
     if "year" in (event.precision, cand.precision):
         return 0 if event.date.year == cand.date.year else None
@@ -212,9 +255,9 @@ def day_gap(event: Event, cand: Candidate) -> int | None:
         if cand.precision == event.precision:
             return 0 if (first, last) == month_span(other) else None
         outside = max((first - other).days, (other - last).days, 0)
-        return outside if outside <= WINDOW_DAYS else None
+        return outside if outside <= window else None
     gap = abs((event.date - cand.date).days)
-    return gap if gap <= WINDOW_DAYS else None
+    return gap if gap <= window else None
 
 
 def entity_rank(slot: Slot, cand: Candidate) -> int | None:
@@ -224,6 +267,8 @@ def entity_rank(slot: Slot, cand: Candidate) -> int | None:
         return None  # two documents are two happenings; one document finds its events by key
     if cand.rule and event.rule:
         return 0 if cand.rule == event.rule else None
+    if event.rule and cand.origin == "extracted" and event.rule not in cand.slugs:
+        return None  # a report is evidence of a rule's event only when it names the rule
     principal = same_actor(cand.principal)
     if principal and principal in slot.actors:
         return 1

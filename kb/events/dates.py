@@ -390,9 +390,9 @@ def _published_in(sentence: str, found: list[FoundDate]) -> date | None:
 
 def publication_day(sentence: str, found: list[FoundDate]) -> date | None:
     """The Federal Register publication day a sentence states, for the sentences after it."""
-    if "Federal Register" not in sentence:
+    if "Federal Register" not in sentence or re.search(r"\bwill be published\b", sentence, re.I):
         return None
-    return _published_in(sentence, found) or next((f.value for f in found if f.precision == "day"), None)
+    return _published_in(sentence, found)
 
 
 def reference_from_text(sentences: list[str]) -> date | None:

@@ -298,6 +298,8 @@ class _Reader:
             title=_clip(sentence, 160),
             jurisdiction=_jurisdiction(principal, kind, slugs, self.info),
             announces=announces(sentence, found.start, found.end),
+            exact=found.explicit_year and found.precision == "day",
+            kinds_of={s: self.info[s].kind for s in slugs if s in self.info},
         )
 
     def _title_principal(self, kind: str, principal: str | None) -> list[str]:

@@ -17,6 +17,7 @@ from urllib.parse import urldefrag, urljoin
 import soupsieve
 from bs4 import BeautifulSoup, Tag
 
+from ingest.article import decode_html as article_page_text
 from ingest.errors import IngestError
 from ingest.records import canonical_url, safe_link
 
@@ -128,39 +129,15 @@ _PROBLEMS = ("no link", "a link that is not http(s)", "a link to the listing its
 # --- decoding -------------------------------------------------------------------------------------------------------
 
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
-# Chinese government pages declare gb2312 or gbk and use characters only their superset has.
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "iso-8859-1": "cp1252", "latin-1": "cp1252"}
 
 
 def decode_html(content: bytes, headers: dict[str, str] | None = None) -> str:
-    """The page as text: by byte-order mark, header charset, <meta> charset, else UTF-8; NotHTML if it is no HTML."""
+    """The page as text (ingest.article.decode_html: byte-order mark, header charset, <meta> charset, then
+    UTF-8); NotHTML if it is no HTML."""
     _refuse_binary(content, headers)
-    text = content.decode(_encoding(content, headers), errors="replace").lstrip("\ufeff")
+    text = article_page_text(content, headers)  # one charset reader for listings and articles
     _refuse_not_html(text)
     return text
-
-
-def _encoding(content: bytes, headers: dict[str, str] | None) -> str:
-    for bom, name in _BOMS:
-        if content.startswith(bom):
-            return name
-    content_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
-    declared = _HEADER_CHARSET.search(content_type)
-    meta = _META_CHARSET.search(content[:4096])
-    for candidate in (declared.group(1) if declared else None, meta.group(1).decode("ascii") if meta else None):
-        if candidate and _known_codec(candidate):
-            return _SUPERSETS.get(candidate.lower(), candidate.lower())
-    return "utf-8"
-
-
-def _known_codec(name: str) -> bool:
-    try:
-        "".encode(_SUPERSETS.get(name.lower(), name))
-    except LookupError:
-        return False
-    return True
 
 
 def _refuse_binary(content: bytes, headers: dict[str, str] | None) -> None:

@@ -151,3 +151,29 @@ def test_a_download_that_is_not_a_list_fails_the_source_with_a_clear_error(loade
     with kb.session() as session:
         source = session.get(Source, sid)
         assert source is not None and "not a screening list" in (source.last_error or "")
+
+
+def test_the_entity_page_shows_the_listing_badge_and_the_entity_list_page_its_roster(loaded_kb, server):
+    from tests.test_ui_pages import app, assert_clean, shown
+
+    kb = loaded_kb
+    server.add("/csl.json", FEBRUARY, headers={"Content-Type": "application/json"})
+    poll(kb, [_subscribe(kb, server.url("/csl.json"))])
+    at = app("kb/views/entities.py", id="zhipu-ai")
+    assert_clean(at)
+    [badge] = [w.value for w in at.warning if "Entity List" in w.value]
+    assert "since 2025-01-16" in badge and "[90 FR 4617](https://www.federalregister.gov/citation/90-FR-4617)" in badge
+    at = app("kb/views/listings.py")
+    assert_clean(at)
+    text = shown(at)
+    assert "Entity List" in text and "CN 6" in text
+    [roster_table] = [d for d in at.dataframe if "name" in d.value.columns]
+    rows = roster_table.value
+    assert len(rows) == 6 and rows.iloc[0]["name"] == "Sophgo Technologies Ltd."
+    assert (
+        dict(zip(rows["name"], rows["entity"], strict=True))["Beijing Zhipu Huazhang Technology Co., Ltd."]
+        == "Zhipu AI"
+    )
+    at = app("kb/views/listings.py", list="MEU")
+    assert_clean(at)
+    assert "Military End User List" in shown(at)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 VIEWS = Path(__file__).resolve().parent.parent / "views"
+STATIC = Path(__file__).resolve().parent / "static"  # the icon and the stylesheet, served by the app itself
 
 # (page file, title, Material icon, URL path); the first one is the default page.
 PAGES = [
@@ -17,6 +18,7 @@ PAGES = [
     ("timeline.py", "Timeline", ":material/timeline:", "timeline"),
     ("entities.py", "Entities", ":material/label:", "entities"),
     ("providers.py", "Providers", ":material/public:", "providers"),
+    ("listings.py", "Entity List", ":material/gavel:", "entity-list"),
     ("watches.py", "Watches", ":material/notifications:", "watches"),
     ("sources.py", "Sources", ":material/rss_feed:", "sources"),
     ("document.py", "Document", ":material/article:", "document"),

@@ -16,7 +16,7 @@ from kb import timeline as tl
 from kb.entities import entity_page, list_entities, resolve
 from kb.errors import NotFound
 from kb.registry import KINDS
-from kb.ui import availability_views, charts, queries
+from kb.ui import availability_views, charts, listing_views, queries
 from kb.ui.event_cards import event_card
 from kb.ui.follow import follow_bar
 from kb.ui.links import entity_links, page_link
@@ -305,6 +305,7 @@ def show_entity(kb, entity) -> None:
     page_link("entities", "All entities", icon=":material/arrow_back:")
     profile(entity, countries, events.total)
     follow_bar(kb, "entity", {"id": [entity.slug]})
+    listing_views.entity_badge(kb, entity.slug)
     main_column, side = st.columns([3, 2], gap="large")
     with main_column:
         timeline_section(entity, events)

@@ -4,7 +4,7 @@ the pieces of the Entity List page (kb/views/listings.py)."""
 from __future__ import annotations
 
 import altair as alt
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # pandas ships no types; pandas-stubs is not a dependency
 import streamlit as st
 
 from kb.listings import LIST_NAMES, listings_of

@@ -22,7 +22,7 @@ KINDS = ("organization", "government_body", "country", "person", "ai_model", "pr
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 COUNTRY_FILE = "countries.yaml"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster
-_FIELDS = {"slug", "name", "kind", "aliases", "country", "description", "url", "wikidata", "ambiguous", "merged_into"}
+_FIELDS = {"slug", "name", "kind", "aliases", "country", "description", "url", "wikidata", "ambiguous", "merged_into", "maker"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class EntitySpec:
     merged_into: str | None = None
     ambiguous: list[ContextRule] = field(default_factory=list)
     origin: str = ""  # "file.yaml: entry N (slug)", for messages
+    maker: str | None = None  # a product's or model's maker (slug): its rules roll up to the maker
 
     def names(self) -> list[str]:
         """The name and every alias, without repeats."""
@@ -172,6 +173,7 @@ def _spec(entry, origin: str) -> EntitySpec:
         merged_into=entry.get("merged_into"),
         ambiguous=_rules(entry.get("ambiguous") or [], origin),
         origin=origin,
+        maker=entry.get("maker"),
     )
 
 
@@ -200,6 +202,8 @@ def _check(entities: dict[str, EntitySpec]) -> None:
     for spec in entities.values():
         if spec.merged_into and spec.merged_into not in entities:
             raise RegistryError(f"{spec.origin}: merged_into {spec.merged_into!r} is not in the registry")
+        if spec.maker and spec.maker not in entities:
+            raise RegistryError(f"{spec.origin}: maker {spec.maker!r} is not in the registry")
         for rule in spec.ambiguous:
             if rule.alias not in spec.names():
                 raise RegistryError(f"{spec.origin}: ambiguous alias {rule.alias!r} is not its name or an alias")

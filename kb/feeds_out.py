@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 from icalendar import Calendar, vDuration
 from icalendar import Event as CalendarEvent
 
-from kb.timeline import CALENDAR_PRODID, TimelineEvent
+from kb.timeline import CALENDAR_PRODID, TimelineEvent, date_span
 from kb.watches import Item
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -189,8 +189,9 @@ def _calendar_event(e: TimelineEvent, rule_names: Mapping[str, str], base_url: s
     item = CalendarEvent()
     item.add("uid", f"{e.key}@ai-policy-kb")
     item.add("summary", short_summary(e, rule_names))
-    item.add("dtstart", e.date)
-    item.add("dtend", e.date + timedelta(days=1))
+    start, end = date_span(e.date, e.precision)  # a month known only as a month spans it
+    item.add("dtstart", start)
+    item.add("dtend", end)
     # Without a METHOD, DTSTAMP is when the event last changed in the store (RFC 5545 3.8.7.2):
     # the same on every fetch, so an unchanged calendar keeps its ETag.
     item.add("dtstamp", changed)

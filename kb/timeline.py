@@ -35,6 +35,22 @@ MAX_REPORTS = 50  # reports listed per event
 CALENDAR_PRODID = "-//ai-policy-kb//timeline//EN"
 
 
+def date_label(day: date, precision: str = "day") -> str:
+    """A date to the precision it is known, as ISO 8601 writes it: 2025-05-13, 2022-10 or 2022 (a month
+    known only as a month is never shown as its first day)."""
+    return day.isoformat()[: {"month": 7, "year": 4}.get(precision, 10)]
+
+
+def date_span(day: date, precision: str = "day") -> tuple[date, date]:
+    """The days an event of this precision may fall on, as a calendar's start and (exclusive) end."""
+    if precision == "year":
+        return day.replace(month=1, day=1), day.replace(year=day.year + 1, month=1, day=1)
+    if precision == "month":
+        first = day.replace(day=1)
+        return first, (first + timedelta(days=32)).replace(day=1)
+    return day, day + timedelta(days=1)
+
+
 @dataclass
 class TimelineQuery:
     entities: tuple[str, ...] = ()  # any of them (an entity slug, or a rule lifecycle id)
@@ -130,7 +146,7 @@ class TimelineEvent:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data["date"] = self.date.isoformat()
+        data["date"] = date_label(self.date, self.precision)
         data["updated_at"] = self.updated_at.isoformat()
         data["status_label"] = self.status_label
         for report in data["reports"]:
@@ -490,7 +506,7 @@ def events_csv(events: list[TimelineEvent]) -> str:
     writer.writerow(CSV_COLUMNS)
     for e in events:
         row = {
-            "date": e.date.isoformat(),
+            "date": date_label(e.date, e.precision),
             "precision": e.precision,
             "kind": e.kind,
             "title": e.title,
@@ -521,10 +537,10 @@ def rules_csv(states: list[RuleState]) -> str:
             "name": s.name,
             "status": s.status,
             "label": s.label,
-            "since": s.since.isoformat(),
+            "since": date_label(s.since, s.event.precision if s.event.date == s.since else "day"),
             "jurisdiction": s.jurisdiction or "",
             "event": s.event.title,
-            "next_deadline": nxt.date.isoformat() if nxt else "",
+            "next_deadline": date_label(nxt.date, nxt.precision) if nxt else "",
             "next_deadline_kind": nxt.kind if nxt else "",
             "sources": " ".join(s.event.sources),
         }
@@ -545,8 +561,9 @@ def deadlines_ics(events: list[TimelineEvent], *, name: str = "AI policy deadlin
         item = CalendarEvent()
         item.add("uid", f"{e.key}@ai-policy-kb")
         item.add("summary", f"{_KIND_TITLES.get(e.kind, e.kind)}: {e.title}")
-        item.add("dtstart", e.date)
-        item.add("dtend", e.date + timedelta(days=1))
+        start, end = date_span(e.date, e.precision)  # a month known only as a month spans it
+        item.add("dtstart", start)
+        item.add("dtend", end)
         item.add("dtstamp", e.updated_at.replace(tzinfo=UTC))
         item.add("last-modified", e.updated_at.replace(tzinfo=UTC))
         item.add("description", _description(e))

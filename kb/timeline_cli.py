@@ -153,12 +153,12 @@ def _as_of(session, day, kinds, entities, jurisdiction, status, csv_path, ics_pa
     for s in states:
         click.echo("")
         click.echo(f"{click.style(s.rule, bold=True)}  {s.label}  (since {s.since.isoformat()})  {s.name}")
-        click.echo(f"    {s.event.date.isoformat()}  {s.event.kind}  {s.event.title}")
+        click.echo(f"    {tl.date_label(s.event.date, s.event.precision)}  {s.event.kind}  {s.event.title}")
         if s.event.sources:
             click.echo(f"    source: {s.event.sources[0]}")
         if s.next_deadline:
             n = s.next_deadline
-            click.echo(f"    next: {n.date.isoformat()}  {n.kind}  {n.title}")
+            click.echo(f"    next: {tl.date_label(n.date, n.precision)}  {n.kind}  {n.title}")
 
 
 def _export(csv_path: Path | None, csv_text: str | None, ics_path: Path | None, ics_bytes: bytes | None) -> None:
@@ -174,12 +174,14 @@ def _export(csv_path: Path | None, csv_text: str | None, ics_path: Path | None, 
 
 
 def _echo_page(result, upcoming: bool) -> None:
+    from kb import timeline as tl
+
     what = "upcoming deadlines" if upcoming else "events"
     order = "oldest first" if result.query.order == "oldest" else "newest first"
     click.echo(f"{result.total} {what} (page {result.query.page} of {result.pages}, {order})")
     for e in result.events:
         click.echo("")
-        when = e.date.isoformat() if e.precision == "day" else e.date.isoformat()[: 7 if e.precision == "month" else 4]
+        when = tl.date_label(e.date, e.precision)
         status = f"  [{e.status_label}]" if e.status_label else ""
         click.echo(f"{when}  {e.kind:<18} {click.style(e.title, bold=True)}{status}")
         confidence = f"confidence {e.confidence:.2f}" if e.origin != "curated" else ""

@@ -18,6 +18,7 @@ from kb import settings
 from kb.context import open_kb
 from kb.csv_safe import safe_cell
 from kb.errors import NotFound, UserInputError
+from kb.events import KIND_GROUPS
 from kb.models import Document
 from kb.timeline import (
     TimelineQuery,
@@ -100,6 +101,15 @@ def test_cli_timeline_for_openai(demo):
     assert result.exit_code == 0, result.output
     assert "2024-07-09  service_restricted" in result.output and "2024-06-25  statement" in result.output
     assert "reports (" in result.output
+
+
+def test_cli_rule_view_lists_the_regulatory_actions_that_touched_h20(demo):
+    """`kb timeline --entity h20 --kind rule`: license requirements are regulatory actions (issue 13)."""
+    result = _run("--entity", "h20", "--kind", "rule", "--json")
+    assert result.exit_code == 0, result.output
+    events = json.loads(result.output)["events"]
+    assert "2025-04-15-nvidia-h20-license-required" in {e["key"] for e in events}
+    assert all(e["kind"] in KIND_GROUPS["rule"] for e in events)
 
 
 @pytest.mark.parametrize("day, label", [("2025-03-01", "in force, pending compliance"), ("2025-06-01", "rescinded")])

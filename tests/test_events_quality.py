@@ -1,0 +1,275 @@
+"""The failures issue 13 saw on real reports, each on short reports of our own, through the pipeline's stages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+import yaml
+from icalendar import Calendar
+from sqlmodel import select
+
+from ingest.records import Item
+from kb.entities import current_linker
+from kb.events import curated as curated_module
+from kb.events import extract_events
+from kb.events.dates import Reference, find_dates
+from kb.models import Event, EventDocument
+from kb.pipeline import run_stages
+from kb.store import add_source, upsert_items
+from kb.timeline import TimelineQuery, all_events, date_label, deadlines_ics, events_csv
+from tests.helpers import ROOT
+
+CURATED = ROOT / "kb" / "data" / "events"
+
+
+def _item(guid: str, text: str, published: date | None, url: str | None = None) -> Item:
+    return Item(
+        guid=guid,
+        title="",
+        body=text,
+        url=url or f"https://example.org/{guid}",
+        published=datetime.combine(published, datetime.min.time()) if published else None,
+        language="en",
+    )
+
+
+def _ingest(kb, items: list[Item]) -> list[int]:
+    with kb.session() as session:
+        source = add_source(session, url="https://example.org/quality.xml", kind="feed")
+        stored = upsert_items(session, source=source, items=items)
+        run_stages(kb, session, stored.changed)
+        session.commit()
+        return stored.changed
+
+
+def _events_of(kb, doc_id: int) -> list[Event]:
+    with kb.session() as session:
+        query = select(Event).join(EventDocument, EventDocument.event_id == Event.id)  # type: ignore[arg-type]
+        return list(session.exec(query.where(EventDocument.document_id == doc_id)))
+
+
+def _reports(kb, event_id: int) -> list[int]:
+    with kb.session() as session:
+        return sorted(session.exec(select(EventDocument.document_id).where(EventDocument.event_id == event_id)))
+
+
+@pytest.fixture
+def curated_dir(tmp_path, monkeypatch):
+    """A curated timeline of our own, made of entries copied from the project's."""
+    directory = tmp_path / "events"
+    directory.mkdir()
+    (directory / "timeline.yaml").write_text("[]\n")
+    monkeypatch.setattr(curated_module, "CURATED_DIR", directory)
+    return directory
+
+
+def _curated(directory, *ids: str) -> None:
+    entries = [e for path in sorted(CURATED.glob("*.yaml")) for e in yaml.safe_load(path.read_text()) or []]
+    chosen = [e for e in entries if e["id"] in ids]
+    assert len(chosen) == len(ids)
+    (directory / "timeline.yaml").write_text(yaml.safe_dump(chosen, sort_keys=False))
+
+
+# ---- an undated report ------------------------------------------------------------------------
+
+
+def test_an_undated_report_is_not_read_against_the_day_it_was_fetched(registry_kb, curated_dir):
+    """ "from July 9" in a 2024 guide fetched in 2026 is no event of 2026; the URL's day, or a year the
+    report states, dates it; with neither, the day without a year is not guessed."""
+    text = "OpenAI said it would block API traffic from unsupported regions from July 9."
+    nothing, from_url, from_text = _ingest(
+        registry_kb,
+        [
+            _item("undated", text, None, "https://example.org/guide/openai-api"),
+            _item(
+                "url-dated",
+                "Developers in China were told that OpenAI would cut off their API access from July 9.",
+                None,
+                "https://example.org/2024/06/25/openai-api",
+            ),
+            _item(
+                "text-dated",
+                "OpenAI emailed developers on June 25, 2024. Its block on API traffic from unsupported "
+                "regions takes effect from July 9.",
+                None,
+            ),
+        ],
+    )
+    assert _events_of(registry_kb, nothing) == []
+    assert [(e.kind, e.date) for e in _events_of(registry_kb, from_url)] == [("service_restricted", date(2024, 7, 9))]
+    assert ("service_restricted", date(2024, 7, 9)) in {(e.kind, e.date) for e in _events_of(registry_kb, from_text)}
+
+
+def test_relative_dates_need_the_reports_own_day():
+    assert find_dates("BIS added the firms on Tuesday.", Reference(date(2024, 12, 3), "text")) == []
+    assert find_dates("BIS added the firms on 14 April.", Reference(None, "none")) == []
+    [found] = find_dates("BIS added the firms on Tuesday.", Reference(date(2024, 12, 4), "url"))
+    assert found.value == date(2024, 12, 3)
+
+
+def test_a_date_after_the_report_is_suspicious_unless_planned():
+    published = date(2024, 7, 1)
+    [told] = find_dates("BIS announced the rule on August 20, 2024.", published)
+    [planned] = find_dates("The rule will take effect on August 20, 2024.", published)
+    assert told.suspicious and not planned.suspicious
+    [yearless] = find_dates("BIS announced the rule on December 20.", published)  # not put in the future
+    assert yearless.value == date(2023, 12, 20) and not yearless.suspicious
+
+
+# ---- dates known to the month or the year -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, published, expected",
+    [
+        ("Exports of the A100 have needed a license since October 2022.", None, (date(2022, 10, 1), "month")),
+        (
+            "The cost of April's H20 license requirement was $4.5 billion.",
+            date(2025, 5, 29),
+            (date(2025, 4, 1), "month"),
+        ),
+        ("Hygon has been on the Entity List since 2019.", None, (date(2019, 1, 1), "year")),
+        ("2023年10月，美国更新了出口管制规则。", None, (date(2023, 10, 1), "month")),
+    ],
+)
+def test_months_and_years_are_dates(sentence, published, expected):
+    [found] = find_dates(sentence, published)
+    assert (found.value, found.precision) == expected
+
+
+def test_a_month_event_is_stored_and_shown_as_a_month(registry_kb, curated_dir):
+    [doc] = _ingest(
+        registry_kb,
+        [_item("month", "Nvidia's A100 and H100 have needed an export license since October 2022.", None)],
+    )
+    [event] = _events_of(registry_kb, doc)
+    assert (event.kind, event.date, event.precision) == ("license_required", date(2022, 10, 1), "month")
+    with registry_kb.session() as session:
+        [shown] = all_events(session, TimelineQuery(entities=("a100",)))
+    assert date_label(shown.date, shown.precision) == "2022-10" and shown.to_dict()["date"] == "2022-10"
+    assert events_csv([shown]).splitlines()[1].startswith("2022-10,month,")
+
+
+def test_a_month_deadline_spans_its_month_in_a_calendar(registry_kb, curated_dir):
+    _ingest(registry_kb, [_item("due", "Comments on the AI Diffusion rule are due in May 2025.", None)])
+    with registry_kb.session() as session:
+        events = all_events(session, TimelineQuery(kinds=("comment_deadline",)))
+    [item] = Calendar.from_ical(deadlines_ics(events)).walk("VEVENT")
+    assert (item["dtstart"].dt, item["dtend"].dt) == (date(2025, 5, 1), date(2025, 6, 1))
+
+
+def test_a_month_event_joins_a_day_event_of_that_month_only_when_the_rest_matches(registry_kb, curated_dir):
+    _curated(curated_dir, "2025-04-15-nvidia-h20-license-required")
+    h20, amd = _ingest(
+        registry_kb,
+        [
+            _item("h20", "Exports of Nvidia's H20 to China have needed a license since April.", date(2025, 5, 20)),
+            _item("mi250", "Exports of AMD's MI308 to China have needed a license since April.", date(2025, 5, 20)),
+        ],
+    )
+    [joined] = _events_of(registry_kb, h20)
+    assert joined.key == "2025-04-15-nvidia-h20-license-required"
+    assert all(e.key != joined.key for e in _events_of(registry_kb, amd))
+
+
+# ---- two dates in one sentence, and reported speech ------------------------------------------------
+
+
+def test_two_dates_in_one_sentence_date_the_announcement_and_the_later_act():
+    [said, blocked] = extract_events(
+        "OpenAI announced on June 25 that it would block API traffic from unsupported regions starting July 9.",
+        date(2024, 6, 26),
+        linker=current_linker(),
+    )
+    assert (said.date, blocked.kind, blocked.date) == (date(2024, 6, 25), "service_restricted", date(2024, 7, 9))
+    assert blocked.principal == "openai"
+
+
+def test_a_rule_released_and_published_on_two_days_gives_two_events():
+    found = extract_events(
+        "On January 13, 2025, BIS released an interim final rule, which was published in the Federal Register "
+        "on January 15, 2025, and comments are due 120 days after publication.",
+        date(2025, 1, 17),
+        linker=current_linker(),
+    )
+    assert {(c.kind, c.date) for c in found} >= {
+        ("rule_published", date(2025, 1, 13)),
+        ("rule_published", date(2025, 1, 15)),
+        ("comment_deadline", date(2025, 5, 15)),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Reuters reported on Tuesday that Nvidia needs a license to ship its H20 chips to China.",
+        "Nvidia disclosed in a filing on Tuesday that the US government requires a license for H20 exports.",
+    ],
+)
+def test_reported_speech_dates_the_report_not_the_action(text):
+    found = extract_events(text, date(2025, 4, 16), linker=current_linker())
+    assert all(c.date != date(2025, 4, 15) for c in found)
+
+
+def test_a_government_telling_of_its_own_act_dates_the_act():
+    [probe] = extract_events(
+        "China's market regulator said on Monday it had opened an investigation into Nvidia.",
+        date(2024, 12, 10),
+        linker=current_linker(),
+    )
+    assert (probe.kind, probe.date) == ("investigation", date(2024, 12, 9))
+
+
+# ---- one happening, one event ---------------------------------------------------------------------
+
+
+def test_four_h20_reports_become_one_event_with_four_reports(registry_kb, curated_dir):
+    _curated(curated_dir, "2025-04-15-nvidia-h20-license-required", "2025-04-16-amd-mi308-license-required")
+    ids = _ingest(
+        registry_kb,
+        [
+            _item(
+                "a",
+                "The US government informed Nvidia on April 9 that H20 exports to China need a license.",
+                date(2025, 4, 16),
+            ),
+            _item(
+                "b",
+                "Nvidia said on Tuesday it would book a $5.5 billion charge because H20 exports to China "
+                "now require a license.",
+                date(2025, 4, 16),
+            ),
+            _item("c", "The license requirement for Nvidia's H20 took effect on April 14, 2025.", date(2025, 4, 20)),
+            _item("d", "Nvidia's H20 has needed an export license since April.", date(2025, 5, 20)),
+        ],
+    )
+    with registry_kb.session() as session:
+        [event] = session.exec(select(Event).where(Event.key == "2025-04-15-nvidia-h20-license-required")).all()
+        regulatory = all_events(session, TimelineQuery(entities=("h20",), kinds=("rule",)))
+    assert _reports(registry_kb, event.id) == sorted(ids)
+    assert [e.key for e in regulatory] == [event.key]  # no second, third or fourth entry
+
+
+def test_a_report_is_evidence_only_of_the_rule_it_names(registry_kb, curated_dir):
+    _curated(
+        curated_dir,
+        "2025-01-15-foundry-due-diligence-rule-released",
+        "2025-01-15-ai-diffusion-framework-federal-register",
+    )
+    named, unnamed = _ingest(
+        registry_kb,
+        [
+            _item(
+                "foundry",
+                "BIS released the foundry due diligence rule on January 15, 2025. It complements the AI Diffusion "
+                "rule, which caps exports of the finished chips themselves.",
+                date(2025, 1, 20),
+            ),
+            _item(
+                "vague", "BIS published a rule on January 15, 2025 about chips made by foundries.", date(2025, 1, 20)
+            ),
+        ],
+    )
+    assert [e.key for e in _events_of(registry_kb, named)] == ["2025-01-15-foundry-due-diligence-rule-released"]
+    assert "2025-01-15-ai-diffusion-framework-federal-register" not in {e.key for e in _events_of(registry_kb, unnamed)}

@@ -144,6 +144,7 @@ class Context:
     was published in the Federal Register ("30 days after publication")."""
 
     last: date | None = None
+    told: date | None = None  # the latest day of a sentence that speaks of no plan: when things happened
     publication: date | None = None
 
 
@@ -348,6 +349,7 @@ def _counted(sentence: str, found: list[FoundDate], context: Context) -> list[Fo
         anchor = _day_before(found, m.start()) or context.last
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor + _span(m), certainty=0.9))
+    found = sorted(found + out, key=lambda f: f.start)  # "published ... two days later" dates the publication
     for m in _BEFORE_CONTEXT.finditer(sentence):
         anchor = _day_before(found, m.start()) or context.last
         if anchor:
@@ -357,10 +359,10 @@ def _counted(sentence: str, found: list[FoundDate], context: Context) -> list[Fo
         if published:
             out.append(FoundDate(m.start(), m.end(), published + _span(m), certainty=0.95))
     for m in _SAME_DAY.finditer(sentence):
-        if context.last and not found:
-            out.append(FoundDate(m.start(), m.end(), context.last, certainty=0.8, forward=True))
+        if context.told and not found:
+            out.append(FoundDate(m.start(), m.end(), context.told, certainty=0.8, forward=True))
     for m in _IMMEDIATELY.finditer(sentence):
-        anchor = _day_before(found, m.start()) or context.last
+        anchor = _day_before(found, m.start()) or context.told
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.9))
     return out

@@ -15,6 +15,7 @@ from datetime import date
 
 from kb.events.candidates import RULE_KINDS, Candidate
 from kb.events.dates import (
+    PLANNED,
     Context,
     FoundDate,
     Reference,
@@ -31,11 +32,12 @@ NEAR_COARSE = 60  # a month or year date takes only a trigger this close
 # Kinds a date may carry besides its best one: "a rule ... and a separate rule adding 140 entities to
 # the Entity List on December 2", "compliance is not required until May 15, also the comment deadline".
 ALSO_KINDS = frozenset({"entity_listed", "comment_deadline", "compliance_date", "rule_effective"})
+ALSO_STRENGTH = 0.8
 # A date told right after a verb of telling: "said on Tuesday", "reported the figures on Wednesday",
 # "disclosed in a filing on Tuesday", "according to a Reuters report on April 16", "filed on April 15".
 SPEECH_DATE = re.compile(
     r"\b(?P<verb>said|says|reported|reports|disclosed|discloses|wrote|filed|report|filing)\b"
-    r"(?:\s+[\w'’-]+){0,4}?\s+(?:on\s+)?$",
+    r"(?:\s+(?!that\b|\w+ed\b)[\w'’-]+){0,4}?\s+(?:on\s+)?$",
     re.IGNORECASE,
 )
 MEDIA_VERBS = frozenset({"reported", "reports", "report"})
@@ -75,7 +77,7 @@ PRINCIPAL_ORDER = {
     "retaliation": _STATE_ORDER,
 }
 # Named in reports but never the one acting: the journal that prints the rule.
-NEVER_PRINCIPAL = frozenset({"federal-register"})
+NEVER_PRINCIPAL = frozenset({"federal-register", "entity-list"})
 # Kinds in which a country named is on the receiving end.
 RESTRICTIVE = frozenset(
     {
@@ -235,16 +237,22 @@ class _Reader:
         out, seen = [], set()
         for index, triggers in sorted(attached.items()):
             found = dates[index]
-            near = [(t, d) for t, d in triggers if d <= NEAR or t.kind in SENTENCE_WIDE] or triggers
+            close = [(t, d) for t, d in triggers if d <= NEAR]
+            acting = [t for t, _ in close if t.kind != "statement"]
+            # "..., a move seen as retaliation" qualifies a sentence that states no other act near its date.
+            wide = [(t, d) for t, d in triggers if t.kind in SENTENCE_WIDE and not acting]
+            near = close + wide or triggers
             best = min(near, key=lambda pair: (pair[0].rank, pair[1]))[0]
-            also = {t.kind: t for t, d in sorted(near, key=lambda p: p[0].rank) if t.kind in ALSO_KINDS}
-            for trigger in [best, *(t for k, t in also.items() if k != best.kind and t.strength >= 0.85)]:
+            ranked = sorted(triggers, key=lambda p: p[0].rank)
+            also = {t.kind: t for t, d in ranked if t.kind in ALSO_KINDS and (d <= NEAR or t.kind == "entity_listed")}
+            for trigger in [best, *(t for k, t in also.items() if k != best.kind and t.strength >= ALSO_STRENGTH)]:
                 kind = _kind(trigger.kind, sentence, found)
                 if (kind, found.value) in seen:
                     continue
                 seen.add((kind, found.value))
-                verb_at = min(t.start for t, _ in near if t.kind == trigger.kind)  # the verb, for its subject
+                verb_at = min(t.start for t, _ in triggers if t.kind == trigger.kind)  # the verb, for its subject
                 candidate = self._candidate(sentence, found, kind, trigger.strength, verb_at, matches, context)
+                candidate.kind = _kind_of_actor(candidate, self.info, regulatory=len(attached) > 1)
                 if candidate.confidence >= MIN_CONFIDENCE:
                     out.append(candidate)
         return out
@@ -270,6 +278,8 @@ class _Reader:
         days = [f.value for f in found if f.precision == "day" and not f.suspicious]
         if days:
             self.told.last = days[-1]
+            if not PLANNED.search(sentence):
+                self.told.told = days[-1]
         self.told.publication = publication_day(sentence, found) or self.told.publication
 
     def _candidate(
@@ -327,10 +337,28 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
 
 
 def _kind(kind: str, sentence: str, found: FoundDate) -> str:
-    """ "issues rules requiring labels from September 1": a publication verb with a start date is an effective date."""
-    if kind == "rule_published" and STARTS.search(sentence[: found.start]):
+    """ "issues rules requiring labels from September 1": a publication verb with a start date is an effective
+    date; so is a licence requirement "from August 1"."""
+    if kind in ("rule_published", "license_required") and STARTS.search(sentence[: found.start]):
         return "rule_effective"
     return kind
+
+
+_COMPANY_KINDS = frozenset({"organization", "ai_model", "product"})
+
+
+def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: bool) -> str:
+    """What an act is depends on who does it: a company's measures that take effect restrict its
+    service ("the company said the measures would take effect on July 9"); a government announcing,
+    in a sentence that dates a regulatory act too, publishes it ("announced on Monday that exports
+    will require a licence from August 1")."""
+    principal = info.get(cand.principal or "", EntityInfo(""))
+    names_rule = any(info.get(s, EntityInfo("")).kind == "regulation" for s in cand.slugs)
+    if cand.kind == "rule_effective" and principal.kind in _COMPANY_KINDS and not names_rule:
+        return "service_restricted"
+    if cand.kind == "statement" and principal.kind == "government_body" and regulatory:
+        return "rule_published"
+    return cand.kind
 
 
 def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: float = 1.5) -> float:

@@ -162,6 +162,15 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"curbs)\b",
         0.85,
     ),
+    # "the October 2023 rules", "last week's rules": a rule named by its month.
+    (
+        "rule_published",
+        r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(?:19|20)\d{2}\s+(?:export\s+)?"
+        r"(?:rules?|controls|curbs|regulations|restrictions|update)\b"
+        r"|\b(?:last|this) (?:week|month)['’]s (?:new\s+)?(?:rules?|controls|curbs|regulations)\b",
+        0.85,
+    ),
+    ("rule_rescinded", r"\b(?:last|this) (?:week|month)['’]s decision to (?:scrap|rescind|withdraw|revoke)\b", 0.9),
     # A rule "released on January 13": the participle before its date.
     ("rule_published", r"\b(?:[Rr]eleased|[Ii]ssued|[Pp]romulgated)\s+(?=on\b|in\b)", 0.6),
     ("license_required", r"\brequirements?\b", 0.55),

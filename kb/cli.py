@@ -13,6 +13,7 @@ from kb import settings
 from kb.availability_cli import add_defaults, availability
 from kb.cli_params import DATE
 from kb.context import bring_up_to_date, explain, open_kb
+from kb.entities_cli import entities
 from kb.errors import KBError, UserInputError
 from kb.listings_cli import listings
 from kb.timeline_cli import timeline
@@ -511,26 +512,6 @@ def link():
     click.echo(f"{entities} entities; {mentions} document-entity links; {count} documents re-indexed")
 
 
-@cli.command("entities")
-@click.argument("query", required=False, default="")
-@click.option("--kind", help="organization, government_body, country, person, ai_model, product, regulation, program")
-@click.option("--all", "include_unmentioned", is_flag=True, help="Include entities no document mentions.")
-@click.option("--limit", type=click.IntRange(1, 1000), default=30, show_default=True)
-def entities_cmd(query, kind, include_unmentioned, limit):
-    """The entity directory, most-mentioned first."""
-    from kb.entities import list_entities
-
-    kb = _kb(read_only=True)
-    _link_registry(kb)
-    with kb.session() as session:
-        rows, total = list_entities(
-            session, query=query, kind=kind, with_documents=not include_unmentioned, limit=limit
-        )
-    click.echo(f"{total} entities")
-    for e in rows:
-        click.echo(f"{e.documents:>6} docs  {e.slug:<32} {e.name} ({e.kind})")
-
-
 @cli.command()
 @click.argument("slug")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
@@ -624,6 +605,7 @@ cli.add_command(timeline)
 cli.add_command(availability)
 sources.add_command(add_defaults)
 cli.add_command(listings)
+cli.add_command(entities)
 cli.add_command(watch)
 
 

@@ -277,3 +277,18 @@ class ListedParty(SQLModel, table=True):
     first_seen_at: NaiveDatetime = Field(default_factory=utcnow)
     last_seen_at: NaiveDatetime = Field(default_factory=utcnow)
     removed_at: NaiveDatetime | None = None
+
+
+class NameCandidate(SQLModel, table=True):
+    """A name that documents use again and again but the registry does not know (kb.name_candidates):
+    new until someone accepts it (it becomes a registry entry) or rejects it (remembered)."""
+
+    name: str = Field(primary_key=True)
+    kind: str = "organization"  # the kind its shape suggests; the one chosen on acceptance
+    count: int = 0  # occurrences in the documents at the last scan
+    documents: int = 0  # documents that use it
+    examples: list = _json(list)  # up to three sentences that use it
+    status: str = Field(default="new", index=True)  # new, accepted, rejected
+    slug: str | None = None  # the registry entry it became
+    decided_at: NaiveDatetime | None = None
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)

@@ -19,6 +19,7 @@ PAGES = [
     ("entities.py", "Entities", ":material/label:", "entities"),
     ("providers.py", "Providers", ":material/public:", "providers"),
     ("listings.py", "Entity List", ":material/gavel:", "entity-list"),
+    ("candidates.py", "New names", ":material/new_label:", "new-names"),
     ("watches.py", "Watches", ":material/notifications:", "watches"),
     ("sources.py", "Sources", ":material/rss_feed:", "sources"),
     ("document.py", "Document", ":material/article:", "document"),

@@ -240,7 +240,11 @@ def test_four_h20_reports_become_one_event_with_four_reports(registry_kb, curate
                 "now require a license.",
                 date(2025, 4, 16),
             ),
-            _item("c", "The license requirement for Nvidia's H20 took effect on April 14, 2025.", date(2025, 4, 20)),
+            _item(
+                "c",
+                "Nvidia was told on April 14 that the H20 license requirement would last indefinitely.",
+                date(2025, 4, 20),
+            ),
             _item("d", "Nvidia's H20 has needed an export license since April.", date(2025, 5, 20)),
         ],
     )

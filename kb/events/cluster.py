@@ -25,7 +25,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from kb.batches import chunked
-from kb.events.candidates import REGULATORY_KINDS, RULE_KINDS, Candidate, kind_group, origin_rank
+from kb.events.candidates import RULE_KINDS, Candidate, kind_group, origin_rank
 from kb.events.dates import month_span
 from kb.events.lexicon import CHINESE_LEXICON, ENGLISH_LEXICON, sentence_announces
 from kb.models import Event, EventDocument, EventEntity, utcnow
@@ -37,6 +37,9 @@ WINDOW_DAYS = 3
 STANDING_WINDOW = 7
 # Events a report's event may join across kinds of one group: the timeline's own, not other reports'.
 AUTHORITATIVE = ("curated", "federal_register")
+# The regulatory acts one happening is told as: a rule issued, a licence required, parties listed. A rule's
+# later dates (effective, deadlines, rescission, delay) are happenings of their own, whatever their day.
+ACTS = ("rule_published", "license_required", "entity_listed")
 MARGIN = timedelta(days=40)  # events loaded around the candidates' dates (month precision + window)
 # Names reports use for the same actor: Commerce announces what its bureau, BIS, does; a
 # president's executive orders are recorded with the White House as actor (data/events).
@@ -184,7 +187,9 @@ class EventIndex:
 
     def _standing_options(self, cand: Candidate) -> list:
         options = []
-        for kind in REGULATORY_KINDS:
+        if cand.kind not in ACTS:
+            return []
+        for kind in ACTS:
             for slot in self.nearby(kind, cand.date, cand.precision, STANDING_WINDOW):
                 if slot.event.origin not in AUTHORITATIVE or not _same_subject(slot, cand):
                     continue

@@ -191,7 +191,7 @@ def has_date_hint(sentence: str) -> bool:
 
 
 _HINT = re.compile(
-    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?:immediately|later|after|same|alongside)\b|\bon release\b",
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediately|later|after|same|alongside|companion)\b|\bon release\b",
 )
 
 

@@ -197,11 +197,17 @@ def extract_events(
     topic = [m.slug for m in reader.title_matches]
     out: list[Candidate] = []
     earlier: list[str] = []  # entities of earlier sentences, the latest first ("The measures took effect...")
+    named: set[str] = set()
     for sentence in sentences:
         matches = linker.find(sentence)
         if has_date_hint(sentence):
             out += reader.sentence_events(sentence, matches, topic + earlier)
         earlier = list(dict.fromkeys([m.slug for m in matches] + earlier))
+        named.update(m.slug for m in matches if m.slug in known_rules)
+    if len(named) == 1:  # a report about one rule: its rule events are that rule's ("the rule took effect")
+        for cand in out:
+            if cand.kind in RULE_KINDS and cand.rule is None:
+                cand.rule = next(iter(named))
     return out
 
 
@@ -345,6 +351,7 @@ def _kind(kind: str, sentence: str, found: FoundDate) -> str:
 
 
 _COMPANY_KINDS = frozenset({"organization", "ai_model", "product"})
+_REGULATORY_WORDS = re.compile(r"\b(?:licen[cs]\w*|rules?|regulations?|controls?|requirements?|law|act)\b", re.I)
 
 
 def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: bool) -> str:
@@ -354,7 +361,12 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
     will require a licence from August 1")."""
     principal = info.get(cand.principal or "", EntityInfo(""))
     names_rule = any(info.get(s, EntityInfo("")).kind == "regulation" for s in cand.slugs)
-    if cand.kind == "rule_effective" and principal.kind in _COMPANY_KINDS and not names_rule:
+    if (
+        cand.kind == "rule_effective"
+        and principal.kind in _COMPANY_KINDS
+        and not names_rule
+        and not _REGULATORY_WORDS.search(cand.sentence)
+    ):
         return "service_restricted"
     if cand.kind == "statement" and principal.kind == "government_body" and regulatory:
         return "rule_published"

@@ -546,6 +546,7 @@ def entity(slug, page, limit, as_json):
         if value:
             click.echo(f"{label}: {value}")
     _echo_listings(kb, e.slug)
+    _echo_rules(kb, e)
     if data.events:
         click.echo(f"\nevents ({len(data.events)}):")
         for ev in data.events[:20]:
@@ -558,6 +559,42 @@ def entity(slug, page, limit, as_json):
         click.echo("\nmentioned with: " + ", ".join(f"{o.slug} ({n})" for o, n in data.co_mentions))
     if data.per_month:
         click.echo("\nper month: " + ", ".join(f"{m}: {n}" for m, n in data.per_month))
+
+
+def _echo_rules(kb, entity) -> None:
+    """A rule's summary card, and the rules and regulatory actions that touched the entity."""
+    from datetime import date
+
+    from kb.rules import rule_card, rules_touching
+    from kb.timeline import date_label
+
+    with kb.session() as session:
+        card = rule_card(session, entity.slug, date.today()) if entity.kind in ("regulation", "program") else None
+        rows = rules_touching(session, kb.linker.registry, entity.slug)
+    if card is not None:
+        facts = [f"status: {card.status_label} since {card.since}" if card.status else ""]
+        facts += [
+            f"{label}: {day}"
+            for label, day in (
+                ("published", card.published),
+                ("effective", card.effective),
+                ("comments due", card.comment_deadline),
+                ("compliance", card.compliance_date),
+            )
+            if day
+        ]
+        facts += (
+            [f"Federal Register: {' '.join(x for x in (card.citation, card.document_number) if x)}"]
+            if card.citation or card.document_number
+            else []
+        )
+        facts += ["interim final rule in force"] if card.interim_final_in_force else []
+        click.echo("rule: " + "; ".join(f for f in facts if f))
+    if rows:
+        click.echo(f"\nrules and regulatory actions ({len(rows)}):")
+        for row in rows[:20]:
+            via = f"  (through {', '.join(row.via)})" if row.via else ""
+            click.echo(f"  {date_label(row.latest.date, row.latest.precision):<10}  {row.name}{via}")
 
 
 def _echo_listings(kb, slug: str) -> None:

@@ -22,6 +22,7 @@ from kb.ui.follow import follow_bar
 from kb.ui.links import entity_links, page_link
 from kb.ui.render import escape_inline, escape_md, kind_label, md_link, safe_url
 from kb.ui.resources import get_kb, page_edge
+from kb.ui.rule_views import rule_card_section, rules_section
 from kb.ui.url_state import Param, UrlState
 
 DIRECTORY_PER_PAGE = 48
@@ -306,8 +307,11 @@ def show_entity(kb, entity) -> None:
     profile(entity, countries, events.total)
     follow_bar(kb, "entity", {"id": [entity.slug]})
     listing_views.entity_badge(kb, entity.slug)
+    if entity.kind in ("regulation", "program"):
+        rule_card_section(kb, entity.slug)
     main_column, side = st.columns([3, 2], gap="large")
     with main_column:
+        rules_section(kb, entity.slug)
         timeline_section(entity, events)
     with side:
         availability_views.entity_section(kb, entity)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date
 
 from kb import timeline as tl
 from kb.csv_safe import safe_cell
-from kb.search import SearchResult
+from kb.search import SearchRequest, SearchResult
 
 CSV_COLUMNS = ("id", "title", "published", "kind", "source_id", "source_title", "url", "entities", "snippet", "score")
 
@@ -34,6 +35,72 @@ def result_csv(result: SearchResult) -> bytes:
         row = dict(hit, entities="; ".join(hit["entities"]), snippet=" ".join(hit["snippet"].split()))
         writer.writerow([safe_cell(row.get(column)) for column in CSV_COLUMNS])
     return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+
+
+EXPORT_CAP = 10_000  # results in a search download; the file name and the button say so
+EXPORT_PAGE = 500  # hits read from the index and the database at a time
+
+
+def export_file_name(total: int, fmt: str) -> str:
+    """search-results.csv, or search-results-first-10000.csv when the cap cut the results short."""
+    capped = f"-first-{EXPORT_CAP}" if total > EXPORT_CAP else ""
+    return f"search-results{capped}.{fmt}"
+
+
+def search_pages(run: Callable[[SearchRequest], SearchResult], request: SearchRequest) -> Iterator[SearchResult]:
+    """Every result of `request` up to EXPORT_CAP, as successive pages (`run` answers one request)."""
+    page, seen = 1, 0
+    while seen < EXPORT_CAP:
+        result = run(replace(request, page=page, per_page=EXPORT_PAGE, facets=False))
+        hits = result.hits[: EXPORT_CAP - seen]
+        if not hits:
+            return
+        seen += len(hits)
+        yield replace(result, hits=hits)
+        if page >= result.pages:
+            return
+        page += 1
+
+
+def stream_csv(pages: Iterator[SearchResult]) -> Iterator[bytes]:
+    """The rows of every page as CSV (BOM and header first), one chunk per page."""
+    yield b"\xef\xbb\xbf"  # the BOM makes Excel read UTF-8
+    first = True
+    for result in pages:
+        yield _csv_rows(result, header=first).encode("utf-8")
+        first = False
+    if first:
+        yield _csv_rows(None, header=True).encode("utf-8")
+
+
+def stream_json(pages: Iterator[SearchResult]) -> Iterator[bytes]:
+    """{"query", "total", "cap", "hits": [...]} written hit by hit, as `kb search --json` names the fields."""
+    started = False
+    for result in pages:
+        data = result.to_dict()
+        for hit in data["hits"]:
+            if not started:
+                head = {"query": data["query"], "total": data["total"], "cap": EXPORT_CAP, "note": data["note"]}
+                yield (json.dumps(head, ensure_ascii=False)[:-1] + ', "hits": [\n').encode("utf-8")
+                started = True
+            else:
+                yield b",\n"
+            yield json.dumps(hit, ensure_ascii=False).encode("utf-8")
+    if not started:
+        yield json.dumps({"total": 0, "cap": EXPORT_CAP, "hits": []}).encode("utf-8")
+        return
+    yield b"\n]}\n"
+
+
+def _csv_rows(result: SearchResult | None, *, header: bool) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if header:
+        writer.writerow(CSV_COLUMNS)
+    for hit in result.to_dict()["hits"] if result else []:
+        row = dict(hit, entities="; ".join(hit["entities"]), snippet=" ".join(hit["snippet"].split()))
+        writer.writerow([safe_cell(row.get(column)) for column in CSV_COLUMNS])
+    return out.getvalue()
 
 
 def timeline_events(kb, query: tl.TimelineQuery, what: str) -> Callable[[], bytes]:

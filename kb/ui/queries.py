@@ -63,15 +63,22 @@ def document_events(session: Session, document_id: int, limit: int = 50) -> list
     """The events a document is evidence for, newest first."""
     # SQLAlchemy's select: SQLModel's is typed for at most four columns.
     rows = session.execute(
-        sa_select(col(Event.date), col(Event.kind), col(Event.title), col(Event.status), col(EventDocument.sentence))
+        sa_select(
+            col(Event.id),
+            col(Event.date),
+            col(Event.kind),
+            col(Event.title),
+            col(Event.status),
+            col(EventDocument.sentence),
+        )
         .join(EventDocument, col(EventDocument.event_id) == Event.id)
         .where(col(EventDocument.document_id) == document_id)
         .order_by(col(Event.date).desc(), col(Event.id))
         .limit(limit)
     )
     return [
-        {"date": d, "kind": k, "event": t, "status": s or "", "supporting sentence": sentence}
-        for d, k, t, s, sentence in rows
+        {"id": i, "date": d, "kind": k, "event": t, "status": s or "", "supporting sentence": sentence}
+        for i, d, k, t, s, sentence in rows
     ]
 
 
@@ -154,6 +161,12 @@ def timeline_points(session: Session, query: TimelineQuery, cap: int) -> list[di
     )
     rows = session.execute(stmt).all()  # rows, not scalars: SQLModel's exec would keep only the first column
     return [{"date": d, "kind": k, "title": t, "status": s or ""} for d, k, t, s in rows]
+
+
+def timeline_event(session: Session, event_id: int) -> tl.TimelineEvent | None:
+    """One event as the timeline shows it (entities, reports, sources); None when there is none."""
+    event = session.get(Event, event_id)
+    return tl.hydrate(session, [event])[0] if event is not None else None
 
 
 def event_count(session: Session) -> int:

@@ -123,3 +123,33 @@ def _split_spaces(text: str) -> tuple[str, str, str]:
     core = text.strip()
     start = text.index(core)
     return text[:start], core, text[start + len(core) :]
+
+
+def highlight_mentions(text: object, spans: list[tuple[int, int]], color: str = "blue") -> str:
+    """Multi-line `text` as Markdown that shows it literally, with the `(start, end)` spans (entity
+    mentions found in it) highlighted; one paragraph per blank-line block, as `escape_md`."""
+    raw = _as_text(text)
+    out, at = [], 0
+    for start, end in sorted(spans):
+        if start < at or end <= start or end > len(raw):
+            continue  # overlapping or outside the text
+        out.append(_md_text(raw[at:start]))
+        core = _escape(_SPACES.sub(" ", _CONTROL.sub("", raw[start:end])).strip())
+        out.append(f":{color}-background[{core}]" if core else "")
+        at = end
+    out.append(_md_text(raw[at:]))
+    return "".join(out).strip()
+
+
+def _md_text(segment: str) -> str:
+    """Literal text, whitespace runs made one space, a line break or a paragraph break."""
+    out = []
+    for part in re.split(r"(\s+)", _CONTROL.sub("", segment)):
+        if not part:
+            continue
+        if part.isspace():
+            lines = part.count("\n")
+            out.append("\n\n" if lines >= 2 else "  \n" if lines == 1 else " ")
+        else:
+            out.append(_escape(part))
+    return "".join(out)

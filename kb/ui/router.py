@@ -10,7 +10,7 @@ import logging
 
 import streamlit as st
 
-from kb.ui.pages import HIDDEN, PAGES, VIEWS
+from kb.ui.pages import HIDDEN, PAGES, STATIC, VIEWS
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,10 @@ def run() -> None:
     """Build the navigation (loading the demo corpus into an empty store first) and run the page."""
     from kb.ui.resources import ensure_demo, get_kb, page_edge
 
-    st.set_page_config(page_title="AI policy KB", page_icon=":material/policy:", layout="wide")
+    # A file of ours, served by the app itself: a `:material/...:` page icon is fetched by the
+    # browser from a public font server (offline it breaks, online it tells that server who reads).
+    st.set_page_config(page_title="AI policy KB", page_icon=STATIC / "icon.png", layout="wide")
+    st.html(STATIC / "app.css")  # tables that fit, cards on phones (kb/ui/tables.py)
     with page_edge():
         ensure_demo(get_kb())
     titles = {"watches.py": watches_title()}  # after the demo load: it counts in the store

@@ -33,19 +33,20 @@ from urllib.parse import urlencode
 from sqlmodel import Session
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Match, Route
 
 from kb import feeds_out, watches
 from kb import timeline as tl
-from kb.api import API_ROUTES, edge, error, query_lists, resolve_params, unknown_is_bad_input
+from kb.api import API_ROUTES, choice_param, edge, error, query_lists, resolve_params, unknown_is_bad_input
 from kb.context import KB
 from kb.entities import resolve
 from kb.errors import UserInputError
 from kb.events.candidates import DEADLINE_KINDS
 from kb.feeds_out import FeedInfo
 from kb.opml import export_opml
-from kb.ui import queries
+from kb.search import SORTS, SearchRequest, SearchResult, search
+from kb.ui import exports, queries
 from kb.ui.discovery import FeedDiscovery
 from kb.ui.resources import current_index, get_kb
 
@@ -207,6 +208,48 @@ def deadline_events(
     return behind[::-1] + ahead
 
 
+# ---- search exports ---------------------------------------------------------------------------------------
+
+
+def search_export(fmt: str):
+    """GET /export/search.csv or /export/search.json: every result of the Search page's query (q, source,
+    kind, entity, since, until, sort), up to kb.ui.exports.EXPORT_CAP, streamed page by page."""
+
+    @edge
+    def export(request: Request) -> Response:
+        raw = query_lists(request)
+        params = watches.clean_params("search", raw)
+        sort = choice_param(raw, "sort", SORTS, "relevance")
+        kb = open_for_items()
+        with kb.session() as session:
+            params = resolve_params(session, "search", params)
+        wanted = replace(watches.search_request(params), sort=sort, facets=False)
+        probe = run_export_search(kb, replace(wanted, per_page=1))
+        name = exports.export_file_name(probe.total, fmt)
+        pages = exports.search_pages(lambda r: run_export_search(kb, r), wanted)
+        body = exports.stream_csv(pages) if fmt == "csv" else exports.stream_json(pages)
+        headers = {
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+            "X-Result-Total": str(probe.total),
+            "X-Export-Cap": str(exports.EXPORT_CAP),
+        }
+        media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+        return StreamingResponse(body, media_type=media, headers=headers)
+
+    export.__name__ = export.__qualname__ = f"search_export_{fmt}"
+    return export
+
+
+def run_export_search(kb: KB, request: SearchRequest) -> SearchResult:
+    """One page of an export, in its own session (a streamed response outlives the route's)."""
+    ix = current_index(kb)
+    if ix.doc_count() == 0:
+        return SearchResult(request=request)
+    with kb.session() as session:
+        return search(ix, session, request)
+
+
 # ---- OPML -------------------------------------------------------------------------------------------------
 
 
@@ -239,6 +282,8 @@ ROUTES = [
     Route("/feeds/timeline.atom", filter_feed("timeline"), methods=["GET"]),
     Route("/calendar.ics", calendar, methods=["GET"]),
     Route("/opml", opml, methods=["GET"]),
+    Route("/export/search.csv", search_export("csv"), methods=["GET"]),
+    Route("/export/search.json", search_export("json"), methods=["GET"]),
     # Last: anything else under /api/ or /feeds/ is a JSON 404, not the app's HTML page.
     Route("/api/{rest:path}", not_found, methods=ANY_METHOD),
     Route("/feeds/{rest:path}", not_found, methods=ANY_METHOD),

@@ -30,6 +30,8 @@ from typing import Literal, Protocol
 
 import streamlit as st
 
+from kb.ui.render import escape_inline
+
 MIN_DATE, MAX_DATE = date(1990, 1, 1), date(2100, 12, 31)  # the date pickers' range
 MAX_PAGE = 500  # a pager past this is no help; Whoosh also scores every page before the one asked for
 MAX_VALUES = 50  # values of one repeatable parameter
@@ -86,6 +88,21 @@ class Param:
     def _allowed(self, value: str) -> bool:
         return self.choices is None or value in self.choices
 
+    def problem(self, params: QueryParams) -> str | None:
+        """Why the URL's value of this parameter was not used as written; None when it was (or is absent)."""
+        raws = [v.strip() for v in params.get_all(self.name) if v.strip()] if self.kind == "list" else []
+        raw = (params.get(self.name) or "").strip() if self.kind != "list" else ""
+        if self.kind == "date" and raw and parse_date(raw) is None:
+            return f"“{escape_inline(raw, 40)}” is not a date between {MIN_DATE} and {MAX_DATE} (YYYY-MM-DD), so {self.name} is left out"
+        if self.kind == "page" and raw and not (raw.isdigit() and 1 <= int(raw) <= MAX_PAGE):
+            return f"page “{escape_inline(raw, 20)}” is not a page number from 1 to {MAX_PAGE}"
+        if self.choices is not None:
+            wrong = [v for v in raws or [raw] if v and v[: self.limit] not in self.choices]
+            if wrong:
+                shown = ", ".join(f"“{escape_inline(v, 40)}”" for v in wrong[:3])
+                return f"{shown} is not a known {self.name}, so it is left out"
+        return None
+
     def dump(self, value: Value) -> list[str] | str | None:
         """What goes into the URL for `value`; None leaves the parameter out."""
         if value is None or value == "" or value == [] or value == self.initial():
@@ -139,8 +156,28 @@ class UrlState:
         for name, value in url.items():
             self.set(name, value)
         st.session_state[self.key("_written")] = url
+        st.session_state[self.key("_notes")] = self.problems()
         self._new_pager()
         return True
+
+    def problems(self) -> list[str]:
+        """What in the URL could not be used (an unreadable date, an unknown choice, a bad page number)."""
+        found = (param.problem(st.query_params) for param in self.params.values())
+        return [p for p in found if p]
+
+    def add_note(self, note: str) -> None:
+        """A note for `show_notes`, such as a page number past the last page."""
+        st.session_state.setdefault(self.key("_notes"), []).append(note)
+
+    def show_notes(self) -> None:
+        """The notes of the last restore from the URL, once: a link that asked for something this
+        page cannot show says so, instead of dropping it silently."""
+        notes = st.session_state.pop(self.key("_notes"), None)
+        if notes:
+            st.warning(
+                "This link asked for something the page cannot show: " + "; ".join(notes) + ".",
+                icon=":material/link_off:",
+            )
 
     def _widgets_gone(self) -> bool:
         # Streamlit drops a widget's state when a run does not draw it (another
@@ -219,3 +256,18 @@ class UrlState:
 
     def _take_pager_page(self) -> None:
         self.set("page", st.session_state[self._pager_key()])
+        st.session_state[self.key("_scroll")] = st.session_state.get(self.key("_scroll"), 0) + 1
+
+    def top_of_results(self) -> None:
+        """Mark the top of the results; after a pager click, scroll the page back up to it (the pager
+        sits below the results, and a rerun keeps the scroll position)."""
+        anchor = f"kb-top-{self.prefix}"
+        turns = st.session_state.pop(self.key("_scroll"), 0)
+        if not turns:
+            return
+        # Our own script, with no outside input; each page turn writes a new element, so it runs again.
+        st.html(
+            f'<div id="{anchor}-{turns}"></div><script>'
+            f'document.getElementById("{anchor}-{turns}")?.scrollIntoView({{block: "start"}});</script>',
+            unsafe_allow_javascript=True,
+        )

@@ -2,11 +2,13 @@
 
 import streamlit as st
 
-from kb.errors import NotFound
+from kb.errors import KBError, NotFound
+from kb.events import STATUS_LABELS
 from kb.store import copies_of, get_document, get_source
-from kb.ui import queries
+from kb.ui import queries, tables
+from kb.ui.event_cards import event_kind_label
 from kb.ui.links import entity_links, page_link
-from kb.ui.render import escape_inline, kind_label, md_link, safe_url
+from kb.ui.render import escape_inline, highlight_mentions, internal_link, kind_label, md_link, safe_url
 from kb.ui.resources import get_kb, page_edge
 
 
@@ -32,6 +34,8 @@ DATE_SOURCES = {
     "url": "read from the address",
     "text": "read from the text",
 }
+MAX_HIGHLIGHTED = 200_000  # characters: a longer text is shown plain
+STATUS_TONES = {"in_force": "green", "pending_compliance": "green", "rescinded": "red", "delayed": "orange"}
 ARTICLE_STATES = {"ok": "text read from the page", "pending": "not fetched yet", "failed": "could not be read"}
 
 
@@ -52,8 +56,8 @@ def header(doc, source) -> None:
     st.header(escape_inline(doc.title or "(untitled)", 400))
     day = doc.published_at.strftime("%Y-%m-%d") if doc.published_at else "undated"
     st.caption(
-        f"{escape_inline(source.title or source.url, 160)} · {day} · "
-        f"{escape_inline(kind_label(doc.kind))} · document {doc.id}"
+        f"{internal_link(source_name(source), 'sources', {'source': str(source.id)})} · {day} · "
+        f"{escape_inline(kind_label(doc.kind))} · fetched {when(doc.fetched_at)} UTC · document {doc.id}"
     )
     original = safe_url(doc.url)
     if original:
@@ -62,8 +66,9 @@ def header(doc, source) -> None:
         st.caption("The original address is not a web (http or https) link, so it is not shown as one.")
 
 
-def facts(doc) -> None:
+def facts(doc, source) -> None:
     rows = {
+        "Source": source_name(source),
         "Published": published(doc),
         "Updated": when(doc.updated_at),
         "Fetched": when(doc.fetched_at),
@@ -75,9 +80,8 @@ def facts(doc) -> None:
         "Article page": _article_state(doc),
     }
     st.subheader("Details")
-    st.dataframe(
-        [{"field": k, "value": v} for k, v in rows.items() if v and v != "—"], hide_index=True, width="stretch"
-    )
+    shown = [(k, v) for k, v in rows.items() if v and v != "—"]
+    tables.show_table((tables.Column("field", "9em"), tables.Column("value")), shown)
 
 
 def _article_state(doc) -> str | None:
@@ -101,17 +105,32 @@ def also_at(copies: list, sources: dict[int, str]) -> None:
     st.markdown("\n".join(lines))
 
 
-def body(doc) -> None:
+def body(doc, spans: list[tuple[int, int]]) -> None:
     summary = " ".join(doc.summary.split()).rstrip(" .…")
     if summary and not " ".join(doc.body.split()).startswith(summary):  # often the body's first words again
         st.subheader("Summary")
         st.text(doc.summary)
     st.subheader("Text")
-    if doc.body:
-        with st.container(border=True):
-            st.text(doc.body)
-    else:
+    if not doc.body:
         st.caption("This document has no text.")
+        return
+    if spans:
+        st.caption("The entities it names are highlighted.")
+    with st.container(border=True):
+        if spans:  # escaped Markdown: the text shows literally, the mentions highlighted
+            st.markdown(highlight_mentions(doc.body, spans))
+        else:
+            st.text(doc.body)
+
+
+def mention_spans(kb, text: str) -> list[tuple[int, int]]:
+    """Where the text names entities of the registry (the linker that linked the document)."""
+    if not text or len(text) > MAX_HIGHLIGHTED:
+        return []
+    try:
+        return [(m.start, m.end) for m in kb.linker.find(text)]
+    except KBError:  # a broken registry must not break the page: the text is shown plain
+        return []
 
 
 def entities(linked: list[tuple[str, str, int]]) -> None:
@@ -122,15 +141,33 @@ def entities(linked: list[tuple[str, str, int]]) -> None:
         st.caption("No entities are linked to this document yet.")
 
 
+EVENT_COLUMNS = (
+    tables.Column("date", "7.5em", nowrap=True),
+    tables.Column("kind", "16%"),
+    tables.Column("event", "38%"),
+    tables.Column("status", "13%"),
+    tables.Column("supporting sentence"),
+)
+
+
 def events(supported: list[dict]) -> None:
-    if supported:
-        st.subheader("Events it supports")
-        st.dataframe(
-            supported,
-            hide_index=True,
-            width="stretch",
-            column_config={"event": st.column_config.TextColumn(width="large")},
+    """The events the document is evidence for: kinds in words, each title a link to its timeline entry."""
+    if not supported:
+        return
+    st.subheader("Events it supports")
+    rows = [
+        (
+            e["date"].isoformat(),
+            event_kind_label(e["kind"]),
+            tables.Link(e["event"], page="timeline", params=(("event", str(e["id"])),)),
+            tables.Badge(STATUS_LABELS.get(e["status"], e["status"]), STATUS_TONES.get(e["status"], "gray"))
+            if e["status"]
+            else None,
+            e["supporting sentence"] or "",
         )
+        for e in supported
+    ]
+    tables.show_table(EVENT_COLUMNS, rows)
 
 
 def structured(doc) -> None:
@@ -159,10 +196,10 @@ def main() -> None:
     header(doc, source)
     text, side = st.columns([3, 2], gap="large")
     with text:
-        body(doc)
+        body(doc, mention_spans(kb, doc.body))
         events(supported)
     with side:
-        facts(doc)
+        facts(doc, source)
         also_at(copies, copy_sources)
         entities(linked)
         structured(doc)

@@ -14,9 +14,10 @@ import streamlit as st
 
 from kb import timeline as tl
 from kb.entities import entity_page, list_entities, resolve
+from kb.entity_suggest import closest_entities
 from kb.errors import NotFound
 from kb.registry import KINDS
-from kb.ui import availability_views, charts, listing_views, queries
+from kb.ui import availability_views, charts, listing_views, queries, tables
 from kb.ui.event_cards import event_card
 from kb.ui.follow import follow_bar
 from kb.ui.links import entity_links, page_link
@@ -259,34 +260,36 @@ def side_sections(data, history: list[queries.ServiceChange], slug: str) -> None
         availability_section(history, slug)
 
 
+AVAILABILITY_COLUMNS = {
+    "date": tables.Column("date", "7.5em", nowrap=True),
+    "state": tables.Column("state", "8em"),
+    "provider": tables.Column("provider", "22%"),
+    "countries": tables.Column("countries", "30%"),
+    "event": tables.Column("event"),
+}
+
+
 def availability_section(history: list[queries.ServiceChange], slug: str) -> None:
+    """Service restricted or available, newest first: every cell wraps (long country lists too)."""
     st.subheader("Availability history")
-    rows = []
+    rows: list[dict[str, tables.Cell]] = []
     for change in history:
-        providers = ", ".join(name for s, name in change.providers if s != slug) or "—"
-        countries = ", ".join(name for s, name in change.countries if s != slug) or "—"
         rows.append(
             {
-                "date": change.date,
-                "state": change.state,
-                "provider": providers,
-                "countries": countries,
+                "date": change.date.isoformat(),
+                "state": tables.Badge(change.state, "green" if change.state == "available" else "red"),
+                "provider": ", ".join(name for s, name in change.providers if s != slug) or "—",
+                "countries": ", ".join(name for s, name in change.countries if s != slug) or "—",
                 "event": change.title,
             }
         )
+    names = list(AVAILABILITY_COLUMNS)
     if all(r["provider"] == "—" for r in rows):  # this is a provider's page
-        rows = [{k: v for k, v in r.items() if k != "provider"} for r in rows]
+        names.remove("provider")
     elif all(r["countries"] == "—" for r in rows):  # a country's page
-        rows = [{k: v for k, v in r.items() if k != "countries"} for r in rows]
-    st.dataframe(
-        rows,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "date": st.column_config.DateColumn("date", format="YYYY-MM-DD"),
-            "event": st.column_config.TextColumn("event", width="large"),
-        },
-    )
+        names.remove("countries")
+    columns = [AVAILABILITY_COLUMNS[n] for n in names]
+    tables.show_table(columns, [[r[n] for n in names] for r in rows])
     st.caption("Service restricted or available, from dated events; the Providers page shows the matrix on any day.")
     page_link("providers", "Providers", icon=":material/public:")
 
@@ -319,6 +322,18 @@ def show_entity(kb, entity) -> None:
         documents_section(data, sources)
 
 
+def unknown_entity(kb, slug: str) -> None:
+    """A slug that names nothing: say so, and offer the closest names (a typo, another spelling)."""
+    with kb.session() as session:
+        close = closest_entities(session, slug)
+    st.warning(
+        f"There is no entity “{escape_inline(slug, 120)}”. It may have been renamed or removed, or the "
+        "link is wrong." + (" Did you mean one of these?" if close else " Find it in the directory below."),
+        icon=":material/label_off:",
+    )
+    entity_links(close, label="Closest names:")
+
+
 def main() -> None:
     kb = get_kb()
     slug = (st.query_params.get("id") or "").strip()
@@ -330,11 +345,7 @@ def main() -> None:
             one.save()
             return
         st.title("Entities")
-        st.warning(
-            f"There is no entity “{escape_inline(slug, 120)}”. It may have been renamed or removed, or the "
-            "link is wrong. Find it in the directory below.",
-            icon=":material/label_off:",
-        )
+        unknown_entity(kb, slug)
     else:
         st.title("Entities")
     st.caption(

@@ -4,7 +4,9 @@ The whole search lives in the URL (`kb.ui.url_state`), so a reload or a
 shared link shows the same one: `?q=H20&kind=news&sort=oldest&page=2`.
 """
 
+import re
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -159,22 +161,23 @@ def toolbar(result: SearchResult) -> None:
 
 
 def downloads(result: SearchResult) -> None:
-    st.download_button(
-        "CSV",
-        exports.result_csv(result),
-        "search-results.csv",
-        "text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    st.download_button(
-        "JSON",
-        exports.result_json(result),
-        "search-results.json",
-        "application/json",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    """Every result of the query (not only this page) as CSV or JSON, streamed by the app's own route
+    (`/export/search.csv`), up to EXPORT_CAP: the label and the file name say when the cap applies."""
+    params = request_params("search", result.request)
+    if result.request.sort != "relevance":
+        params["sort"] = [result.request.sort]
+    query = urlencode(params, doseq=True)
+    capped = result.total > exports.EXPORT_CAP
+    what = f"the first {exports.EXPORT_CAP:,} of {result.total:,}" if capped else f"all {result.total:,}"
+    for fmt in ("csv", "json"):
+        st.link_button(
+            fmt.upper(),
+            f"export/search.{fmt}" + (f"?{query}" if query else ""),
+            icon=":material/download:",
+            help=f"Download {what} results as {exports.export_file_name(result.total, fmt)}.",
+        )
+    if capped:
+        st.caption(f"Downloads stop at {exports.EXPORT_CAP:,} results.")
 
 
 def hit_card(hit: Hit, names: dict[str, str]) -> None:
@@ -218,12 +221,36 @@ def empty_state(result: SearchResult) -> None:
 
 
 def current_result(kb: KB) -> SearchResult:
-    """The results of the widgets' search; a page past the end (from a URL) falls back to the first."""
+    """The results of the widgets' search; a page past the end (from a URL) falls back to the first, saying so."""
     result = run_search(search_request(), str(kb.config.home), index_version(kb))
     if result.total and result.request.page > result.pages:
+        state.add_note(f"page {result.request.page} is past the last page ({result.pages}); this is page 1")
         state.first_page()
         result = run_search(search_request(), str(kb.config.home), index_version(kb))
     return result
+
+
+def unbalanced(query: str) -> str | None:
+    """What is unbalanced in a query (brackets or quotes), which the parser would otherwise read silently."""
+    depth = 0
+    for char in re.sub(r'"[^"]*"', " ", query):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return "a closing bracket “)” has no opening one"
+    if depth > 0:
+        return "an opening bracket “(” is not closed"
+    if query.count('"') % 2:
+        return "a quotation mark is not closed"
+    return None
+
+
+def query_note(result: SearchResult) -> None:
+    problem = unbalanced(result.request.query)
+    if problem and not result.note:
+        st.warning(
+            f"In this query {problem}, so it was read as well as it could be: check the results, or close it.",
+            icon=":material/data_object:",
+        )
 
 
 def display_names(kb: KB, result: SearchResult) -> tuple[dict[str, str], dict[str, str]]:
@@ -257,7 +284,10 @@ def main() -> None:
         follow_bar(kb, "search", request_params("search", result.request))
     titles, names = display_names(kb, result)
     sidebar(result, titles, names)
+    state.show_notes()
+    query_note(result)
     messages(result)
+    state.top_of_results()
     toolbar(result)
     results(result, names)
     state.save()

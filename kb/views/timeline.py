@@ -9,15 +9,13 @@ iCalendar exports, generated only when the button is clicked.
 
 from datetime import date
 
-import pandas as pd  # type: ignore[import-untyped]  # pandas ships no types; pandas-stubs is not a dependency
 import streamlit as st
 
 from kb import timeline as tl
 from kb.events import KIND_GROUPS, KINDS, STATUS_LABELS, STATUSES
-from kb.ui import charts, exports, queries
-from kb.ui.event_cards import event_card, event_kind_label, group_help
+from kb.ui import charts, exports, queries, tables
+from kb.ui.event_cards import event_card, event_kind_label, group_help, source_label
 from kb.ui.follow import follow_bar, request_params
-from kb.ui.links import entity_links
 from kb.ui.render import escape_inline, safe_url
 from kb.ui.resources import get_kb, page_edge
 from kb.ui.url_state import MAX_DATE, MAX_PAGE, MIN_DATE, Param, UrlState
@@ -25,7 +23,7 @@ from kb.ui.url_state import MAX_DATE, MAX_PAGE, MIN_DATE, Param, UrlState
 PER_PAGE = 20
 CHART_CAP = 2_000  # events drawn in the chart; the list pages through all of them
 DEADLINES_SHOWN = 20
-TABS = ("Events", "As of a date")
+TABS = {"events": "Events", "as_of": "As of a date"}  # URL value -> tab label
 ORDERS = {"newest": "Newest first", "oldest": "Oldest first"}
 
 state = UrlState(
@@ -38,6 +36,8 @@ state = UrlState(
     Param("until", "date"),
     Param("order", default="newest", choices=tuple(ORDERS)),
     Param("as_of", "date", default=date.today),
+    Param("tab", default="events", choices=tuple(TABS)),
+    Param("event", limit=12),
     Param("page", "page", default=1),
 )
 FILTERS = ("entity", "kind", "jurisdiction", "status", "since", "until")
@@ -208,52 +208,42 @@ def downloads(kb, any_events: bool) -> None:
     )
 
 
-STATUS_SHADES = {
-    "in force": "#d8f0dc",
-    "in force, pending compliance": "#e6f4d7",
-    "rescinded": "#f8d7d3",
-    "delayed": "#fbe8c8",
-    "interim final rule": "#dbe8f8",
-    "final rule": "#dbe8f8",
-    "proposed": "#ececec",
+STATUS_TONES = {
+    "in_force": "green",
+    "pending_compliance": "green",
+    "rescinded": "red",
+    "delayed": "orange",
+    "interim_final": "blue",
+    "final": "blue",
+    "proposed": "gray",
 }
+RULE_COLUMNS = (
+    tables.Column("rule", "24%"),
+    tables.Column("status", "13%"),
+    tables.Column("since", "7.5em", nowrap=True),
+    tables.Column("set by (event)", "30%"),
+    tables.Column("next deadline", "17%"),
+    tables.Column("source", "6em"),
+)
 
 
-def rules_table(states: list[tl.RuleState]) -> None:
+def rules_table(states: list[tl.RuleState], pages: dict[str, str]) -> None:
+    """Each rule's status on the day: the rule (its entity page when it has one), the status, the
+    event that set it (a link to it on this page) and the next deadline; every text wraps."""
     rows = [
-        {
-            "rule": s.name,
-            "status": s.label,
-            "since": s.since.isoformat(),
-            "set by": s.event.title,
-            "next deadline": (
-                f"{s.next_deadline.date:%Y-%m-%d} · {event_kind_label(s.next_deadline.kind)}" if s.next_deadline else ""
-            ),
-            "source": next((u for u in s.event.sources if safe_url(u)), None),
-            "id": s.rule,
-        }
+        (
+            tables.Link(s.name, page="entities", params=(("id", s.rule),)) if s.rule in pages else s.name,
+            tables.Badge(s.label, STATUS_TONES.get(s.status, "gray")),
+            s.since.isoformat(),
+            tables.Link(s.event.title, page="timeline", params=(("event", str(s.event.id)),)),
+            f"{s.next_deadline.date:%Y-%m-%d} · {event_kind_label(s.next_deadline.kind)}" if s.next_deadline else "",
+            next((tables.Link(source_label(u), url=u) for u in s.event.sources if safe_url(u)), None),
+        )
         for s in states
     ]
-    table = pd.DataFrame(rows).style.map(
-        lambda v: f"background-color: {STATUS_SHADES[v]}" if v in STATUS_SHADES else "", subset=["status"]
-    )
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        height=min(560, 38 + 35 * len(rows)),
-        column_config={
-            "rule": st.column_config.TextColumn("rule", width="large"),
-            "status": st.column_config.TextColumn("status", width="medium"),
-            "since": st.column_config.TextColumn("since", width="small"),
-            "set by": st.column_config.TextColumn("set by (event)", width="large"),
-            "next deadline": st.column_config.TextColumn("next deadline", width="medium"),
-            "source": st.column_config.LinkColumn("source", display_text="open", width="small"),
-            "id": st.column_config.TextColumn(
-                "lifecycle id", width="small", help="Use it as an entity filter here or with `kb timeline --entity`."
-            ),
-        },
-    )
+    tables.show_table(RULE_COLUMNS, rows)
+    with st.expander("Lifecycle ids (to filter by a rule here or with `kb timeline --entity`)"):
+        st.table({"rule": [s.name for s in states], "lifecycle id": [s.rule for s in states]}, border="horizontal")
 
 
 def as_of_tab(kb, session) -> None:
@@ -290,9 +280,7 @@ def as_of_tab(kb, session) -> None:
             key="tl_dl_rules",
         )
     if states:
-        rules_table(states)
-        pages = queries.entity_names(session, [s.rule for s in states])
-        entity_links([(s.rule, s.name) for s in states if s.rule in pages], label="Rule pages:")
+        rules_table(states, queries.entity_names(session, [s.rule for s in states]))
     else:
         st.info(f"No rule had a recorded status on {day:%Y-%m-%d} with these filters.", icon=":material/gavel:")
     upcoming(kb, session, day, entities, place)
@@ -347,8 +335,8 @@ def main() -> None:
         "What changed and when in US AI export rules and AI provider services, with the reports behind "
         "each event and its primary sources."
     )
-    if state.restore():
-        st.session_state["tl_tab"] = TABS[1] if "as_of" in st.query_params else TABS[0]
+    if state.restore() and "as_of" in st.query_params and "tab" not in st.query_params:
+        state.set("tab", "as_of")  # links from before the tab was in the URL
     with kb.session() as session:
         if not queries.event_count(session):
             empty_state()
@@ -359,16 +347,44 @@ def main() -> None:
         follow_bar(kb, "timeline", request_params("timeline", events_query()), calendar=True)
         result = tl.timeline(session, events_query())
         if result.total and result.query.page > result.pages:  # a URL with a page past the end
+            state.add_note(f"page {result.query.page} is past the last page ({result.pages}); this is page 1")
             state.first_page()
             result = tl.timeline(session, events_query())
+        state.show_notes()
+        linked_event(session)
         points = queries.timeline_points(session, events_query(), CHART_CAP)
         chart(points, result.total)
-        events, as_of = st.tabs(TABS, default=st.session_state.get("tl_tab", TABS[0]))
+        current = TABS[state.text("tab") or "events"]
+        st.session_state["tl_tabs"] = current
+        events, as_of = st.tabs(list(TABS.values()), key="tl_tabs", on_change=take_tab)
         with events:
             events_tab(kb, result)
         with as_of:
             as_of_tab(kb, session)
     state.save()
+
+
+def take_tab() -> None:
+    """Callback: the chosen tab goes into the URL (`tab=as_of`), so a reload opens it again."""
+    label = st.session_state.get("tl_tabs")
+    state.set("tab", next((value for value, text in TABS.items() if text == label), "events"))
+
+
+def linked_event(session) -> None:
+    """The event a link names (`?event=ID`: the Document page, a calendar entry), on top of the page."""
+    raw = state.text("event")
+    if not raw:
+        return
+    found = queries.timeline_event(session, int(raw)) if raw.isdigit() else None
+    if found is None:
+        st.warning(
+            f"There is no event “{escape_inline(raw, 20)}”; it may have been removed.", icon=":material/event_busy:"
+        )
+        return
+    with st.container(border=False):
+        st.caption("The event this link opened:")
+        event_card(found)
+        st.button("Close", icon=":material/close:", on_click=state.reset, args=("event",), type="tertiary")
 
 
 with page_edge():

@@ -108,6 +108,10 @@ PLANNED = re.compile(
     r"apply|applies|comments?|expires?|next)\b",
     re.I,
 )
+# Words of a sentence about what is to come (narrower than PLANNED: "from" and "by" also tell the past).
+FUTURE = re.compile(
+    r"\b(?:will|would|shall|scheduled|set to|plans?|planned|expected|intends?|upcoming|due|deadline)\b", re.I
+)
 FUTURE_MARGIN = timedelta(days=2)  # a report's clock and time zone: a day or two ahead is not the future
 EXACT_SOURCES = ("published", "url")
 
@@ -404,7 +408,7 @@ def reference_from_text(sentences: list[str]) -> date | None:
     planned: list[date] = []
     for sentence in sentences:
         days = [f.value for f in _explicit_days(sentence)]
-        (planned if PLANNED.search(sentence) else told).extend(days)
+        (planned if FUTURE.search(sentence) else told).extend(days)
     return max(told or planned, default=None)
 
 

@@ -15,7 +15,7 @@ from datetime import date
 
 from kb.events.candidates import RULE_KINDS, Candidate
 from kb.events.dates import (
-    PLANNED,
+    FUTURE,
     Context,
     FoundDate,
     Reference,
@@ -24,7 +24,16 @@ from kb.events.dates import (
     publication_day,
     reference_from_text,
 )
-from kb.events.lexicon import SENTENCE_WIDE, STARTS, Lexicon, Trigger, announces, lexicon_for
+from kb.events.lexicon import (
+    PROSPECTIVE,
+    SENTENCE_WIDE,
+    SPEECH,
+    STARTS,
+    Lexicon,
+    Trigger,
+    announces,
+    lexicon_for,
+)
 from kb.linker import Linker, Match
 
 MIN_CONFIDENCE = 0.35
@@ -259,6 +268,8 @@ class _Reader:
                 verb_at = min(t.start for t, _ in triggers if t.kind == trigger.kind)  # the verb, for its subject
                 candidate = self._candidate(sentence, found, kind, trigger.strength, verb_at, matches, context)
                 candidate.kind = _kind_of_actor(candidate, self.info, regulatory=len(attached) > 1)
+                if _told_ahead(sentence, trigger, found, self.reference):
+                    candidate.kind, candidate.announces = "statement", True
                 if candidate.confidence >= MIN_CONFIDENCE:
                     out.append(candidate)
         return out
@@ -284,7 +295,7 @@ class _Reader:
         days = [f.value for f in found if f.precision == "day" and not f.suspicious]
         if days:
             self.told.last = days[-1]
-            if not PLANNED.search(sentence):
+            if not FUTURE.search(sentence):
                 self.told.told = days[-1]
         self.told.publication = publication_day(sentence, found) or self.told.publication
 
@@ -329,6 +340,21 @@ class _Reader:
             return None
         cited = [self.known_documents[n] for n in DOCUMENT_NUMBER.findall(sentence) if n in self.known_documents]
         return next(iter(cited), None) or next((s for s in slugs if s in self.known_rules), None)
+
+
+def _told_ahead(sentence: str, trigger: Trigger, found: FoundDate, reference: Reference) -> bool:
+    """ "OpenAI on Tuesday told developers that it will begin blocking traffic": the act is to come, told
+    on that day; the day is the telling's (a statement). Not "it would take effect on July 9": a day
+    after the report's own is the act's."""
+    if trigger.kind == "statement" or STARTS.search(sentence[: found.start]):
+        return False
+    if reference.day is not None and found.value > reference.day:
+        return False
+    if not PROSPECTIVE.search(sentence[max(0, trigger.start - 30) : trigger.start]):
+        return False
+    if found.end <= trigger.start:
+        return bool(SPEECH.search(sentence, found.end, trigger.start))
+    return bool(SPEECH.search(sentence, 0, trigger.start))
 
 
 def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool) -> bool:

@@ -18,6 +18,7 @@ from kb.store import add_source, find_source_by_url
 
 DEMO_DIR = DATA_DIR / "demo"
 PAGES_DIR = DEMO_DIR / "availability"  # <key>/<YYYY-MM-DD>.html, one folder per default page
+SCREENING_FILE = DEMO_DIR / "screening" / "consolidated.json"
 DEMO_SUFFIXES = (".xml", ".atom", ".rss", ".json")
 
 
@@ -46,8 +47,29 @@ def load_demo(kb: KB, progress=None) -> PollSummary:
     summary = poll(kb, ids, force=True, progress=progress)
     with kb.session() as session:
         load_curated(session, linker=kb.linker)
+        lists = screening_list_source(session)
         session.commit()
+    # The screening list after the curated timeline: a listing the timeline already has joins it.
+    summary.outcomes += poll(kb, lists, force=True, progress=progress).outcomes
     return summary
+
+
+def screening_list_source(session: Session) -> list[int]:
+    """The demo's copy of the Consolidated Screening List (written by the project in the download's
+    layout), subscribed as a local source of kind `csl`."""
+    path = SCREENING_FILE
+    if not path.is_file():
+        return []
+    url = path.as_uri()
+    source = find_source_by_url(session, url) or add_source(
+        session,
+        url=url,
+        kind="csl",
+        title="Consolidated Screening List (demo copy)",
+        settings={"local": True, "demo": True},
+        allow_file=True,
+    )
+    return [source.id] if source.id is not None else []
 
 
 def load_saved_pages(kb: KB, session: Session) -> list[int]:

@@ -232,6 +232,10 @@ class _Reader:
     title: str = ""
     title_matches: list[Match] = field(default_factory=list)
     told: Context = field(default_factory=Context)  # days earlier sentences stated
+    title_triggers: list[Trigger] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.title_triggers = self.lexicon.triggers(self.title) if self.title else []
 
     def sentence_events(self, sentence: str, matches: list[Match], context: list[str]) -> list[Candidate]:
         """One candidate per date in the sentence that a trigger word attaches to; a date after the
@@ -331,7 +335,7 @@ class _Reader:
 
     def _title_principal(self, kind: str, principal: str | None) -> list[str]:
         """The title's own principal for this kind: what the whole report is about ("Baidu offers ...")."""
-        verbs = [t.start for t in self.lexicon.triggers(self.title) if t.kind == kind]
+        verbs = [t.start for t in self.title_triggers if t.kind == kind]
         found = _principal(kind, min(verbs, default=len(self.title)), self.title_matches, self.info, self.title)
         return [found] if found and found != principal else []
 

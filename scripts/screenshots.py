@@ -126,6 +126,8 @@ def settle(page, text: str | None = None, timeout: float = 30_000) -> None:
     if text:
         page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+    # Elements not drawn yet show as grey skeletons (page links, buttons, charts): wait them out.
+    page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout)
     page.wait_for_timeout(600)  # let fonts, icons and data grids land
 
 

@@ -336,7 +336,6 @@ def test_document_page_lists_the_events_it_supports(demo_kb):
             "date": "2025-04-15",
             "kind": "Rule published",
             "event": "License required for H20",
-            "status": "",
             "supporting sentence": "A license is now required.",
         }
     ]

@@ -142,32 +142,34 @@ def entities(linked: list[tuple[str, str, int]]) -> None:
 
 
 EVENT_COLUMNS = (
-    tables.Column("date", "7.5em", nowrap=True),
-    tables.Column("kind", "16%"),
-    tables.Column("event", "38%"),
-    tables.Column("status", "13%"),
+    tables.Column("date", "6.5em", nowrap=True),
+    tables.Column("kind", "15%"),
+    tables.Column("event", "40%"),
+    tables.Column("status", "12%"),
     tables.Column("supporting sentence"),
 )
 
 
 def events(supported: list[dict]) -> None:
-    """The events the document is evidence for: kinds in words, each title a link to its timeline entry."""
+    """The events the document is evidence for: kinds in words, each title a link to its timeline
+    entry, and the sentence that supports it (left out where it is the event's title already)."""
     if not supported:
         return
     st.subheader("Events it supports")
     rows = [
-        (
+        [
             e["date"].isoformat(),
             event_kind_label(e["kind"]),
             tables.Link(e["event"], page="timeline", params=(("event", str(e["id"])),)),
             tables.Badge(STATUS_LABELS.get(e["status"], e["status"]), STATUS_TONES.get(e["status"], "gray"))
             if e["status"]
             else None,
-            e["supporting sentence"] or "",
-        )
+            e["supporting sentence"] if (e["supporting sentence"] or "").strip() != e["event"].strip() else "",
+        ]
         for e in supported
     ]
-    tables.show_table(EVENT_COLUMNS, rows)
+    keep = [i for i, column in enumerate(EVENT_COLUMNS) if i < 3 or any(row[i] for row in rows)]
+    tables.show_table([EVENT_COLUMNS[i] for i in keep], [[row[i] for i in keep] for row in rows])
 
 
 def structured(doc) -> None:

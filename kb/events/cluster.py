@@ -231,6 +231,13 @@ def _events_near(session: Session, start: date, end: date, *, curated_only: bool
     return list(session.exec(query))
 
 
+_PRECISIONS = ("year", "month", "day")
+
+
+def _finer(precision: str, than: str) -> bool:
+    return _PRECISIONS.index(precision) > _PRECISIONS.index(than)
+
+
 def _window(cand: Candidate) -> int:
     """A rule's day stated with its year is that day: the Federal Register publication three days
     after a rule's release is another happening."""
@@ -361,6 +368,8 @@ class Attacher:
         else:
             event.rule = event.rule or cand.rule
             event.jurisdiction = event.jurisdiction or cand.jurisdiction
+            if origin_rank(cand.origin) == origin_rank(event.origin) and _finer(cand.precision, event.precision):
+                event.date, event.precision = cand.date, cand.precision  # "this week" told to the day elsewhere
         for slug, role in cand.entities:
             self._add_role(slot, slug, role)
         event.updated_at = utcnow()

@@ -103,6 +103,7 @@ _AFTER_PUBLICATION = re.compile(
 )
 # A sentence without a date of its own that happened with the one before it.
 _SAME_DAY = re.compile(r"\b(?:in a companion action|alongside the rule|at the same time|(?:on )?the same day)\b", re.I)
+RELEASED = re.compile(r"\b(?:releas|issu|unveil|announc)\w*", re.I)
 _IMMEDIATELY = re.compile(r"\b(?:immediately|with immediate effect|upon publication|on release)\b", re.I)
 # Words that make a date after the reference a planned one, not a misread.
 PLANNED = re.compile(
@@ -152,6 +153,7 @@ class Context:
     was published in the Federal Register ("30 days after publication")."""
 
     last: date | None = None
+    released: date | None = None  # the day a sentence says the rule was released or issued ("on release")
     told: date | None = None  # the latest day of a sentence that speaks of no plan: when things happened
     publication: date | None = None
 
@@ -175,10 +177,22 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
         assert reference.day is not None
         _add(found, _weekdays(sentence, reference.day) + _relative(sentence, reference.day), slack=3)
     _add(found, _counted(sentence, sorted(found, key=lambda f: f.start), context))
-    found = sorted(found, key=lambda f: f.start)
+    found = _distinct(sorted(found, key=lambda f: f.start))
     if reference.exact and not planned:
         found = [_suspect(f, reference) for f in found]
     return found
+
+
+def _distinct(found: list[FoundDate]) -> list[FoundDate]:
+    """One date per day in a sentence ("told it on Monday that the requirements apply immediately"):
+    the first way it is written takes the triggers."""
+    seen: set[tuple[date, str]] = set()
+    out = []
+    for f in found:
+        if (f.value, f.precision) not in seen:
+            seen.add((f.value, f.precision))
+            out.append(f)
+    return out
 
 
 def _add(found: list[FoundDate], more: list[FoundDate], slack: int = 0) -> None:
@@ -373,10 +387,12 @@ def _counted(sentence: str, found: list[FoundDate], context: Context) -> list[Fo
         if published:
             out.append(FoundDate(m.start(), m.end(), published + _span(m), certainty=0.95))
     for m in _SAME_DAY.finditer(sentence):
-        if context.told and not found:
-            out.append(FoundDate(m.start(), m.end(), context.told, certainty=0.8, forward=True))
+        anchor = (context.released if RELEASED.search(sentence) else None) or context.told
+        if anchor and not found:
+            out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.8, forward=True))
     for m in _IMMEDIATELY.finditer(sentence):
-        anchor = _day_before(found, m.start()) or context.told
+        on_release = m.group(0).lower() == "on release" and context.released
+        anchor = context.released if on_release else _day_before(found, m.start()) or context.told
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.9))
     return out

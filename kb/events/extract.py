@@ -16,6 +16,7 @@ from datetime import date
 from kb.events.candidates import RULE_KINDS, Candidate
 from kb.events.dates import (
     FUTURE,
+    RELEASED,
     Context,
     FoundDate,
     Reference,
@@ -297,6 +298,8 @@ class _Reader:
 
     def _remember(self, sentence: str, found: list[FoundDate]) -> None:
         days = [f.value for f in found if f.precision == "day" and not f.suspicious]
+        if days and self.told.released is None and RELEASED.search(sentence):
+            self.told.released = days[0]
         if days:
             self.told.last = days[-1]
             if not FUTURE.search(sentence):

@@ -342,6 +342,7 @@ def test_extraction_fetches_nothing(listening_socket):
 # The trafilatura evaluation pages (shared fixtures): a rate, not every page
 
 
+@pytest.mark.slow  # 118 pages, several seconds: CI runs it, the quick loop does not
 @needs_fixtures(EVAL)
 def test_trafilatura_eval_rates():
     cases = json.loads((EVAL / "evaldata.json").read_text(encoding="utf-8"))

@@ -8,6 +8,12 @@ one day with different principals stay apart. Where several events qualify,
 the closest in entity, then in date, then the most authoritative wins; a
 curated event keeps its own title, date and entities whatever joins it.
 
+Regulatory acts (a rule issued, a licence required, parties listed: `ACTS`) told by a report join
+the curated or Federal Register event of that happening even under another kind or up to
+STANDING_WINDOW days off ("informed on April 9" for the requirement disclosed on April 15), when the
+report names the same product, rule or company, not only the agency; a report is evidence of a rule's
+event only when it names that rule. A rule's day stated with its year matches that day only.
+
 Two bridges between kinds, both on the exact day and for the same actor: a
 report that "X said on D it would block..." is evidence of X's statement of
 D; a report of a statement on D is evidence of the curated event of D whose
@@ -189,11 +195,12 @@ class EventIndex:
         options = []
         if cand.kind not in ACTS:
             return []
+        window = 0 if _window(cand) == 0 else STANDING_WINDOW  # a rule's stated day is that day
         for kind in ACTS:
-            for slot in self.nearby(kind, cand.date, cand.precision, STANDING_WINDOW):
+            for slot in self.nearby(kind, cand.date, cand.precision, window):
                 if slot.event.origin not in AUTHORITATIVE or not _same_subject(slot, cand):
                     continue
-                days = day_gap(slot.event, cand, STANDING_WINDOW)
+                days = day_gap(slot.event, cand, window)
                 rank = entity_rank(slot, cand)
                 if days is not None and rank is not None:
                     options.append(

@@ -172,7 +172,11 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
     _add(found, _years_alone(sentence))
     years = [f.value.year for f in found if f.explicit_year]
     if months:
-        _add(found, _yearless(sentence, reference, years, planned))
+        yearless = _yearless(sentence, reference, years, planned)
+        if len(set(years)) == 1 and any(f.precision == "day" for f in yearless):
+            # "In 2023 Beijing began requiring licences, effective 1 August": the year dates the day, not an act
+            found = [f for f in found if f.precision != "year"]
+        _add(found, yearless)
     if reference.exact:
         assert reference.day is not None
         _add(found, _weekdays(sentence, reference.day) + _relative(sentence, reference.day), slack=3)

@@ -135,9 +135,12 @@ KIND_TITLES = {
 }
 
 
-def event_page(day: date) -> str:
-    """The app page of an event (the timeline on its day), relative to the app's root."""
-    return "timeline?" + urlencode({"since": day.isoformat(), "until": day.isoformat()})
+def event_page(day: date, event_id: int | None = None) -> str:
+    """The app page of an event (the timeline on its day, the event itself on top), relative to the app's root."""
+    params: dict[str, str | int] = {"since": day.isoformat(), "until": day.isoformat()}
+    if event_id is not None:
+        params["event"] = event_id
+    return "timeline?" + urlencode(params)
 
 
 def short_summary(event: TimelineEvent, rule_names: Mapping[str, str]) -> str:
@@ -184,7 +187,7 @@ def deadlines_calendar(
 
 
 def _calendar_event(e: TimelineEvent, rule_names: Mapping[str, str], base_url: str) -> CalendarEvent:
-    page = base_url + event_page(e.date)
+    page = base_url + event_page(e.date, e.id)
     changed = e.updated_at.replace(tzinfo=UTC)
     item = CalendarEvent()
     item.add("uid", f"{e.key}@ai-policy-kb")

@@ -65,11 +65,16 @@ def check_tables(page, width: int, where: str) -> int:
         if not table.is_visible():
             continue  # in a closed tab or expander
         heads = [h.strip() for h in table.locator("thead th").all_inner_texts()]
-        if width > 640:
+        cards = "kb-cards" in (table.get_attribute("class") or "")
+        if width > 640 and not cards:
+            wrap = table.locator("xpath=..").bounding_box()
             for i, name in enumerate(heads):  # fixed layout: every column, key ones first, fits
-                inside(table.locator("thead th").nth(i).bounding_box(), width, f"{where}: {name}")
+                box = table.locator("thead th").nth(i).bounding_box()
+                inside(box, width, f"{where}: {name}")
+                assert box["x"] + box["width"] <= wrap["x"] + wrap["width"] + 1, f"{where}: {name} is clipped"
         else:
-            inside(table.locator("tbody tr").first.bounding_box(), width, f"{where}: a card")
+            for name, card in (("a card", table.locator("tbody tr").first), ("its box", table)):
+                inside(card.bounding_box(), width, f"{where}: {name}")
         checked += 1
     for grid in page.locator('[data-testid="stDataFrame"]').all():
         if grid.is_visible():

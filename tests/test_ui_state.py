@@ -161,3 +161,31 @@ def test_every_event_kind_keeps_its_colour_whatever_is_shown():
     two = [*one, {"date": date(2025, 2, 2), "kind": "rule_published", "title": "b"}]
     assert colour_of(one, "Statement") == colour_of(two, "Statement")
     assert colour_of(two, "Rule published") != colour_of(two, "Statement")
+
+
+@needs_demo
+def test_calendar_downloads_have_short_titles_and_link_the_event_and_its_source(demo_kb):
+    from icalendar import Calendar
+
+    from kb import timeline as tl
+
+    ics = exports.timeline_events(demo_kb, tl.TimelineQuery(kinds=("deadline",)), "ics", "http://kb.example/")()
+    entries = Calendar.from_ical(ics).walk("VEVENT")
+    assert entries
+    for entry in entries:
+        assert len(str(entry["SUMMARY"])) <= 80
+        assert str(entry["URL"]).startswith("http://kb.example/timeline?since=") and "&event=" in str(entry["URL"])
+    assert any("Primary source: http" in str(e["DESCRIPTION"]) for e in entries)
+    upcoming = exports.upcoming_deadlines(demo_kb, date(2020, 1, 1), (), None, "http://kb.example/")()
+    assert all("&event=" in str(e["URL"]) for e in Calendar.from_ical(upcoming).walk("VEVENT"))
+
+
+@needs_demo
+@pytest.mark.parametrize("typed, expected", [("nvdia", "nvidia"), ("open-ai", "openai"), ("huawey", "huawei")])
+def test_a_mistyped_entity_suggests_the_closest_names(demo_kb, typed, expected):
+    from tests.test_ui_pages import shown
+
+    at = app("kb/views/entities.py", id=typed)
+    assert_clean(at)
+    assert "did you mean one of these" in warnings(at)
+    assert f"(entities?id={expected})" in shown(at)

@@ -55,7 +55,18 @@ def region_tables(result: av.Matrix, codes: list[str]) -> None:
             for code in members
         ]
         frame = pd.DataFrame(rows).style.map(_color)
-        st.dataframe(frame, hide_index=True, width="stretch", height=min(560, 38 + 35 * len(rows)))
+        # The country stays in view (pinned) while the services scroll; a cell's whole text is in
+        # the one-country table below the picker, and in the grid's cell on a click.
+        columns = {"country": st.column_config.TextColumn("country", width=150, pinned=True)}
+        columns["code"] = st.column_config.TextColumn("code", width=50)
+        columns |= {svc.label: st.column_config.TextColumn(svc.label, width=105) for svc in result.services}
+        st.dataframe(
+            frame,
+            hide_index=True,
+            width="stretch",
+            height=min(560, 38 + 35 * len(rows)),
+            column_config=columns,
+        )
 
 
 def column_sources(result: av.Matrix) -> None:

@@ -36,7 +36,7 @@ STATUS_COLORS = {
     "rescinded": "red",
 }
 REPORTS_SHOWN = 3  # on the card; the rest in an expander, up to kb.timeline.MAX_REPORTS
-REPORT_TITLE = 72  # characters: a page link does not wrap, and cards can be narrow (the Entities page)
+REPORT_TITLE = 200  # characters; longer titles are cut, and shown whole in the tooltip (app.css wraps links)
 
 
 def event_kind_label(kind: str) -> str:

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
+from urllib.parse import urlsplit
 
 from kb import timeline as tl
 from kb.csv_safe import safe_cell
@@ -103,28 +104,60 @@ def _csv_rows(result: SearchResult | None, *, header: bool) -> str:
     return out.getvalue()
 
 
-def timeline_events(kb, query: tl.TimelineQuery, what: str) -> Callable[[], bytes]:
+def timeline_events(kb, query: tl.TimelineQuery, what: str, base_url: str = "") -> Callable[[], bytes]:
     """A download of every event matching `query` (up to kb.timeline.EXPORT_LIMIT): "csv",
-    or "ics" for the deadlines among them."""
+    or "ics" for the deadlines among them (`calendar_file`)."""
     query = query.checked()
 
     def build() -> bytes:
         with kb.session() as session:
             events = tl.all_events(session, query)
-        return tl.events_csv(events).encode("utf-8-sig") if what == "csv" else tl.deadlines_ics(events)
+            if what == "csv":
+                return tl.events_csv(events).encode("utf-8-sig")
+            return calendar_file(session, events, "AI policy deadlines", base_url)
 
     return build
 
 
-def upcoming_deadlines(kb, after: date, entities: tuple[str, ...], jurisdiction: str | None) -> Callable[[], bytes]:
+def upcoming_deadlines(
+    kb, after: date, entities: tuple[str, ...], jurisdiction: str | None, base_url: str = ""
+) -> Callable[[], bytes]:
     """A download of the deadlines on or after `after` as iCalendar (rescinded rules' left out)."""
 
     def build() -> bytes:
         with kb.session() as session:
             events = tl.upcoming_deadlines(session, after, entities=entities, jurisdiction=jurisdiction, limit=1000)
-        return tl.deadlines_ics(events, name=f"AI policy deadlines from {after.isoformat()}")
+            return calendar_file(session, events, f"AI policy deadlines from {after.isoformat()}", base_url)
 
     return build
+
+
+def calendar_file(session, events: list[tl.TimelineEvent], name: str, base_url: str) -> bytes:
+    """The deadlines among `events` as the subscribed calendar has them (kb/feeds_out.py): short
+    titles ("Comments due: AI Diffusion rule"), the event's page in the app as URL, and its primary
+    sources in the description. `base_url` is the app's root as the browser reached it."""
+    from kb.events import DEADLINE_KINDS
+    from kb.feeds_out import CalendarInfo, deadlines_calendar
+    from kb.ui.queries import entity_names
+
+    deadlines = [e for e in events if e.kind in DEADLINE_KINDS]
+    rule_names = entity_names(session, sorted({e.rule for e in deadlines if e.rule}))
+    info = CalendarInfo(name=name, description="Deadlines from the AI policy knowledge base", path="calendar.ics")
+    return deadlines_calendar(info, deadlines, rule_names, base_url)
+
+
+def app_base_url() -> str:
+    """The app's root URL as the browser reached it ("http://host:8501/"), for absolute links in files."""
+    import streamlit as st
+
+    try:
+        parts = urlsplit(st.context.url or "")
+    except Exception:  # no browser session (AppTest): links stay relative
+        return ""
+    if not parts.scheme or not parts.netloc:
+        return ""
+    prefix = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"{parts.scheme}://{parts.netloc}/" + (f"{prefix}/" if prefix else "")
 
 
 def rules_csv(states: list[tl.RuleState]) -> bytes:

@@ -67,8 +67,10 @@ def _cell_html(value: Cell) -> str:
     return html.escape(str(value))
 
 
-def table_html(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], *, caption: str = "") -> str:
-    """The HTML of a table (escaped); `rows` hold one cell per column."""
+def table_html(
+    columns: Sequence[Column], rows: Sequence[Sequence[Cell]], *, caption: str = "", cards: bool = False
+) -> str:
+    """The HTML of a table (escaped); `rows` hold one cell per column; `cards`: one card per row at any width."""
     cols = "".join(f'<col style="width:{html.escape(c.width)}">' if c.width else "<col>" for c in columns)
     head = "".join(f"<th scope='col'>{html.escape(c.name)}</th>" for c in columns)
     body = []
@@ -81,12 +83,14 @@ def table_html(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], *, cap
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return (
-        f'<div class="kb-table-wrap"><table class="kb-table">{cap}<colgroup>{cols}</colgroup>'
+        f'<div class="kb-table-wrap"><table class="kb-table{" kb-cards" if cards else ""}">{cap}<colgroup>{cols}</colgroup>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 
 
-def show_table(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], *, caption: str = "") -> None:
-    """Draw the table (nothing for no rows)."""
+def show_table(
+    columns: Sequence[Column], rows: Sequence[Sequence[Cell]], *, caption: str = "", cards: bool = False
+) -> None:
+    """Draw the table (nothing for no rows); `cards` for a narrow column, where columns would not fit."""
     if rows:
-        st.html(table_html(columns, rows, caption=caption))
+        st.html(table_html(columns, rows, caption=caption, cards=cards))

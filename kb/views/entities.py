@@ -139,8 +139,8 @@ def grid(rows) -> None:
     columns = st.columns(3, gap="medium")
     for i, row in enumerate(rows):
         with columns[i % 3], st.container(border=True):
-            # a page link does not wrap: a long name is shortened (the entity page has it whole)
-            page_link("entities", row.name, {"id": row.slug}, icon=":material/label:", bold=True, limit=34)
+            # app.css lets a page link wrap; a name longer than this is shortened (the entity page has it whole)
+            page_link("entities", row.name, {"id": row.slug}, icon=":material/label:", bold=True, limit=120)
             place = f" · {escape_inline(row.country)}" if row.country else ""
             st.caption(
                 f"{escape_inline(KIND_NAMES.get(row.kind, kind_label(row.kind)))}{place} · "
@@ -238,7 +238,7 @@ def documents_section(data, sources: dict[str, str]) -> None:
         st.caption("No document names this entity yet.")
         return
     for doc in data.documents:
-        page_link("document", doc.title or "(untitled)", {"id": str(doc.id)}, icon=":material/article:", limit=46)
+        page_link("document", doc.title or "(untitled)", {"id": str(doc.id)}, icon=":material/article:", limit=160)
         when = doc.published_at.strftime("%Y-%m-%d") if doc.published_at else "undated"
         st.caption(
             f"{escape_inline(sources.get(str(doc.source_id), ''), 80)} · {when} · {escape_inline(kind_label(doc.kind))}"
@@ -289,7 +289,7 @@ def availability_section(history: list[queries.ServiceChange], slug: str) -> Non
     elif all(r["countries"] == "—" for r in rows):  # a country's page
         names.remove("countries")
     columns = [AVAILABILITY_COLUMNS[n] for n in names]
-    tables.show_table(columns, [[r[n] for n in names] for r in rows])
+    tables.show_table(columns, [[r[n] for n in names] for r in rows], cards=True)  # in the narrow side column
     st.caption("Service restricted or available, from dated events; the Providers page shows the matrix on any day.")
     page_link("providers", "Providers", icon=":material/public:")
 

@@ -197,14 +197,15 @@ def downloads(kb, any_events: bool) -> None:
     )
     st.download_button(
         "iCalendar",
-        exports.timeline_events(kb, query, "ics"),
+        exports.timeline_events(kb, query, "ics", exports.app_base_url()),
         "timeline-deadlines.ics",
         "text/calendar",
         on_click="ignore",
         icon=":material/event:",
         disabled=not any_events,
         key="tl_dl_ics",
-        help="The deadlines among the matching events (comments due, compliance and effective dates), for a calendar.",
+        help="The deadlines among the matching events (comments due, compliance and effective dates), for a "
+        "calendar: short titles, each linked to its event here and to its primary sources.",
     )
 
 
@@ -294,7 +295,7 @@ def upcoming(kb, session, day: date, entities: tuple, place: str | None) -> None
         st.space("stretch")
         st.download_button(
             "iCalendar",
-            exports.upcoming_deadlines(kb, day, entities, place),
+            exports.upcoming_deadlines(kb, day, entities, place, exports.app_base_url()),
             f"deadlines-from-{day}.ics",
             "text/calendar",
             on_click="ignore",

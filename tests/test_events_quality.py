@@ -277,3 +277,18 @@ def test_a_report_is_evidence_only_of_the_rule_it_names(registry_kb, curated_dir
     )
     assert [e.key for e in _events_of(registry_kb, named)] == ["2025-01-15-foundry-due-diligence-rule-released"]
     assert "2025-01-15-ai-diffusion-framework-federal-register" not in {e.key for e in _events_of(registry_kb, unnamed)}
+
+
+def test_a_date_that_continues_an_act_takes_its_kind():
+    found = extract_events(
+        "Cambricon was added to the Entity List on 15 December 2022. Biren and Moore Threads followed on "
+        "17 October 2023. The rule takes effect in stages, some provisions on November 1, 2023 and others "
+        "on November 17, 2023.",
+        date(2024, 1, 5),
+        linker=current_linker(),
+    )
+    assert {(c.kind, c.date) for c in found} >= {
+        ("entity_listed", date(2022, 12, 15)),
+        ("entity_listed", date(2023, 10, 17)),
+        ("rule_effective", date(2023, 11, 17)),
+    }

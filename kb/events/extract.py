@@ -51,6 +51,9 @@ SPEECH_DATE = re.compile(
     re.IGNORECASE,
 )
 MEDIA_VERBS = frozenset({"reported", "reports", "report"})
+# A date continuing an act told before it.
+AND_OTHERS = re.compile(r"\band (?:others|the rest|some|more|again)\s+(?:on|from)\s+$", re.I)
+FOLLOWED = re.compile(r"\b(?:followed(?: suit)?|did the same|(?:was|were) caught)(?:\s+(?:on|in|from))?\s+$", re.I)
 GOVERNMENT_WORDS = re.compile(
     r"\b(?:ministry|regulator|department|bureau|government|commission|administration|agency|spokes\w+)\b", re.I
 )
@@ -234,6 +237,7 @@ class _Reader:
     title_matches: list[Match] = field(default_factory=list)
     told: Context = field(default_factory=Context)  # days earlier sentences stated
     title_triggers: list[Trigger] = field(default_factory=list)
+    last_kind: str | None = None  # of the latest act told, for "X followed on D"
 
     def __post_init__(self) -> None:
         self.title_triggers = self.lexicon.triggers(self.title) if self.title else []
@@ -277,7 +281,29 @@ class _Reader:
                     candidate.kind, candidate.announces = "statement", True
                 if candidate.confidence >= MIN_CONFIDENCE:
                     out.append(candidate)
+        for index, found in enumerate(dates):
+            if index not in attached and index not in silent:
+                out += self._continued(sentence, found, out, matches, context)
+        if out:
+            self.last_kind = out[-1].kind
         return out
+
+    def _continued(
+        self, sentence: str, found: FoundDate, out: list[Candidate], matches: list[Match], context: list[str]
+    ) -> list[Candidate]:
+        """A date no trigger takes that continues an act told before it: "some provisions apply
+        immediately and others on October 21" (the act of the date before it in the sentence), "Biren
+        and Moore Threads followed on 17 October 2023" (the act of the sentence before)."""
+        before = sentence[max(0, found.start - 40) : found.start]
+        kind = None
+        if AND_OTHERS.search(before) and out:
+            kind = out[-1].kind
+        elif FOLLOWED.search(before) and self.last_kind:
+            kind = self.last_kind
+        if kind is None:
+            return []
+        candidate = self._candidate(sentence, found, kind, 0.7, found.start, matches, context)
+        return [candidate] if candidate.confidence >= MIN_CONFIDENCE else []
 
     def _reported_speech(self, sentence: str, found: FoundDate, matches: list[Match]) -> bool:
         """ "Nvidia said on Tuesday that ...", "according to a Reuters report on April 16": the date is the

@@ -10,7 +10,7 @@ for service changes). Pure: text in, candidates out; the linker is passed in.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from kb.events.candidates import RULE_KINDS, Candidate
@@ -38,6 +38,7 @@ from kb.events.lexicon import (
 from kb.linker import Linker, Match
 
 MIN_CONFIDENCE = 0.35
+CARRY = 2  # sentences after a dated sentence without an act that may take its day
 NEAR_COARSE = 60  # a month or year date takes only a trigger this close
 # Kinds a date may carry besides its best one: "a rule ... and a separate rule adding 140 entities to
 # the Entity List on December 2", "compliance is not required until May 15, also the comment deadline".
@@ -215,6 +216,8 @@ def extract_events(
         matches = linker.find(sentence)
         if has_date_hint(sentence):
             out += reader.sentence_events(sentence, matches, topic + earlier)
+        else:
+            out += reader.carried(sentence, matches, topic + earlier)
         earlier = list(dict.fromkeys([m.slug for m in matches] + earlier))
         named.update(m.slug for m in matches if m.slug in known_rules)
     if len(named) == 1:  # a report about one rule: its rule events are that rule's ("the rule took effect")
@@ -238,6 +241,7 @@ class _Reader:
     told: Context = field(default_factory=Context)  # days earlier sentences stated
     title_triggers: list[Trigger] = field(default_factory=list)
     last_kind: str | None = None  # of the latest act told, for "X followed on D"
+    pending: tuple[FoundDate, int] | None = None  # a day no act took, for the next sentences
 
     def __post_init__(self) -> None:
         self.title_triggers = self.lexicon.triggers(self.title) if self.title else []
@@ -249,7 +253,7 @@ class _Reader:
         self._remember(sentence, every)
         dates = [f for f in every if not f.suspicious]
         if not dates:
-            return []
+            return self.carried(sentence, matches, context)
         silent = {i for i, f in enumerate(dates) if self._reported_speech(sentence, f, matches)}
         attached: dict[int, list[tuple[Trigger, float]]] = {}
         for trigger in self.lexicon.triggers(sentence):
@@ -286,7 +290,25 @@ class _Reader:
                 out += self._continued(sentence, found, out, matches, context)
         if out:
             self.last_kind = out[-1].kind
+        days = [f for i, f in enumerate(dates) if f.precision == "day" and i not in silent]
+        self.pending = (days[0], CARRY) if not out and len(days) == 1 else None
         return out
+
+    def carried(self, sentence: str, matches: list[Match], context: list[str]) -> list[Candidate]:
+        """Acts told without a date right after a sentence whose one day took no act: "Chinese model makers
+        moved quickly yesterday to court the developers. Alibaba Cloud said it would give them free tokens."
+        Strong triggers only, for the next CARRY sentences."""
+        if self.pending is None:
+            return []
+        found, left = self.pending
+        self.pending = (found, left - 1) if left > 1 else None
+        acts = [t for t in self.lexicon.triggers(sentence) if t.strength >= 0.85 and t.kind != "statement"]
+        if not acts:
+            return []
+        best = min(acts, key=lambda t: t.rank)
+        carried = replace(found, start=0, end=0, certainty=found.certainty * 0.8)
+        candidate = self._candidate(sentence, carried, best.kind, best.strength, best.start, matches, context)
+        return [candidate] if candidate.confidence >= MIN_CONFIDENCE else []
 
     def _continued(
         self, sentence: str, found: FoundDate, out: list[Candidate], matches: list[Match], context: list[str]
@@ -298,8 +320,8 @@ class _Reader:
         kind = None
         if AND_OTHERS.search(before) and out:
             kind = out[-1].kind
-        elif FOLLOWED.search(before) and self.last_kind:
-            kind = self.last_kind
+        elif FOLLOWED.search(before) and (out or self.last_kind):
+            kind = out[-1].kind if out else self.last_kind
         if kind is None:
             return []
         candidate = self._candidate(sentence, found, kind, 0.7, found.start, matches, context)

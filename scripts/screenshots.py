@@ -4,7 +4,7 @@ Starts `streamlit run app.py` on a free loopback port with a fresh KB_HOME
 (so the first start loads the demo corpus), drives Debian's Chromium with
 Playwright and saves one PNG per page: search, document, entities, entity
 (followed first, so that the Watches page has a watch), timeline, providers,
-watches, sources. By default each shot is the 1400x1000
+watches, sources, then `DETAILS` (one feature each, two of them at 390 px). By default each shot is the 1400x1000
 viewport (what a README needs, and small files); `--full-page` takes whole
 pages. `tests/test_browser.py` reuses the helpers below.
 """
@@ -46,6 +46,21 @@ PAGES = [
     ("providers", "/providers", "Providers"),
     ("watches", "/watches", "timeline filters you follow"),
     ("sources", "/sources", "due for a check"),
+]
+
+
+# Views that show one feature each, for the README's list of what the app does:
+# (file name, path and query, a text the page shows once drawn, a text to scroll to or None, viewport).
+PHONE = {"width": 390, "height": 844}
+DETAILS = [
+    ("timeline-as-of", "/timeline?tab=as_of&as_of=2025-03-01", "Upcoming deadlines", "rules as of", VIEWPORT),
+    ("source-panel", "/sources?source=1", "due for a check", "One source", VIEWPORT),
+    ("bad-link", "/timeline?since=2026-99-01&page=90", "cannot show", None, VIEWPORT),
+    ("unbalanced-query", "/?q=(H20 OR", "is not closed", None, VIEWPORT),
+    ("entity-typo", "/entities?id=nvdia", "Did you mean", None, VIEWPORT),
+    ("phone-search", "/?q=H20", "results", None, PHONE),
+    ("phone-timeline-as-of", "/timeline?tab=as_of&as_of=2025-03-01", "Upcoming deadlines", "rules as of", PHONE),
+    ("phone-entity-china", "/entities?id=china", "Availability history", "Availability history", PHONE),
 ]
 
 
@@ -155,11 +170,25 @@ def capture(page, base: str, out: Path, full_page: bool = False) -> list[Path]:
     page.locator('[data-testid="stPageLink"] a[href*="document"]').first.click()
     settle(page, "Text")
     shots.append(shoot(page, out / "document.png", full_page))
+    events = page.get_by_text("Events it supports")
+    if events.count():  # the same document further down: its events, linked to the timeline
+        events.first.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(400)
+        shots.append(shoot(page, out / "document-events.png", full_page))
     follow(page, f"{base}/entities?id={ENTITY}", "Named together with")
     for name, path, text in PAGES:
         page.goto(base + path)
         settle(page, text)
         shots.append(shoot(page, out / f"{name}.png", full_page))
+    for name, path, text, scroll_to, viewport in DETAILS:
+        page.set_viewport_size(viewport)
+        page.goto(base + path)
+        settle(page, text)
+        if scroll_to:
+            page.get_by_text(scroll_to).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(400)
+        shots.append(shoot(page, out / f"{name}.png", full_page))
+    page.set_viewport_size(VIEWPORT)
     return shots
 
 

@@ -31,6 +31,14 @@ INTERVALS: dict[int | None, str] = {
 }
 
 
+def interval_phrase(seconds: object) -> str:
+    """ "every 6 hours", or "at the default interval (KB_POLL_INTERVAL)", inside a sentence."""
+    if seconds in INTERVALS and seconds is not None:
+        label = INTERVALS[seconds]
+        return label[:1].lower() + label[1:]
+    return f"every {seconds} seconds" if isinstance(seconds, int) else "at the default interval (KB_POLL_INTERVAL)"
+
+
 def interval_label(seconds: object) -> str:
     if seconds in INTERVALS:
         return INTERVALS[seconds]
@@ -115,7 +123,7 @@ def save(kb, source_id: int) -> None:
         session.commit()
         name = source.title or source.url
     st.success(
-        f"Source {source_id} saved: “{escape_inline(name, 120)}”, {interval_label(interval).lower()}.",
+        f"Source {source_id} saved: “{escape_inline(name, 120)}”, {interval_phrase(interval)}.",
         icon=":material/check:",
     )
 

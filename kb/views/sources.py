@@ -262,7 +262,7 @@ def actions(kb, sources, per_source, writable: bool) -> None:
     source = next(s for s in sources if s.id == choice)
     st.caption(
         f"{escape_inline(source.kind)} · {md_link(source.url, source.url)} · polled "
-        f"{source_manage.interval_label(source.settings.get('interval')).lower()}"
+        f"{source_manage.interval_phrase(source.settings.get('interval'))}"
     )
     if writable:
         source_buttons(source)

@@ -30,15 +30,75 @@ from kb.models import Document, Mention
 
 # CJK characters become one token each, so Chinese text is searchable too.
 _TOKENS = r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\u3400-\u9fff\uf900-\ufaff]+(?:[.'][^\W\u3400-\u9fff\uf900-\ufaff]+)*"
-_STEMMED = (
-    analysis.RegexTokenizer(_TOKENS)
-    | analysis.LowercaseFilter()
-    | analysis.StopFilter(minsize=1)
-    # Snowball English: "celebrated", "celebrating" and "celebrate" share a stem (Whoosh's
-    # default Porter stemmer keeps "celebrat" apart from "celebr"), as in SQLite's porter.
-    | analysis.StemFilter(lang="en")
+
+
+class OnePassAnalyzer(analysis.CompositeAnalyzer):
+    """Whoosh's tokenizer, lowercase, stop and stem steps, answered in one pass when the
+    caller wants only words and positions (indexing, parsing a query).
+
+    The chain of generators and the stemmer's LFU cache were most of the time spent
+    indexing a body (issue 14); this yields the same words at the same positions. Asked
+    for character offsets (highlighting) or anything unusual, it runs the chain itself."""
+
+    def __init__(self, *composables):
+        super().__init__(*composables)
+        self._stems: dict[str, str] = {}
+
+    def __reduce__(self):
+        # Saved in an index's schema as the plain chain, which any version of the project
+        # reads; open_index puts this one in its place.
+        return (analysis.CompositeAnalyzer, tuple(self.items))
+
+    def __call__(self, value, no_morph=False, **kwargs):
+        simple = not no_morph and _ONE_PASS_ARGS.issuperset(kwargs)
+        simple = simple and kwargs.get("removestops", True) and kwargs.get("tokenize", True)
+        if not simple or kwargs.get("start_pos") or kwargs.get("chars") or kwargs.get("keeporiginal"):
+            return super().__call__(value, no_morph=no_morph, **kwargs)
+        return self._one_pass(value, kwargs.get("positions", False), kwargs.get("mode", ""), kwargs.get("boosts"))
+
+    def _one_pass(self, value: str, positions: bool, mode: str, boosts):
+        tokenizer, _, stop, *rest = self.items
+        stems = self._stems
+        stem = rest[0]._stem if rest else None
+        stops, low, high = stop.stops, stop.min, stop.max
+        if len(stems) > 500_000:
+            stems.clear()
+        t = analysis.Token(positions, False, removestops=True, mode=mode, **({"boosts": boosts} if boosts else {}))
+        t.boost, t.stopped = 1.0, False
+        pos = None
+        for raw, match in enumerate(tokenizer.expression.finditer(value)):
+            text = match.group(0).lower()
+            if len(text) < low or (high is not None and len(text) > high) or text in stops:
+                continue
+            # StopFilter(renumber=True): the first kept word keeps its position, the next count on from it
+            pos = raw if pos is None else pos + 1
+            if stem is not None:
+                found = stems.get(text)
+                if found is None:
+                    found = stems[text] = stem(text)
+                text = found
+            t.text = text
+            if positions:
+                t.pos = pos
+            yield t
+
+
+_ONE_PASS_ARGS = frozenset(
+    {"positions", "mode", "boosts", "removestops", "tokenize", "start_pos", "start_char", "chars", "keeporiginal"}
 )
-_PLAIN = analysis.RegexTokenizer(_TOKENS) | analysis.LowercaseFilter() | analysis.StopFilter(minsize=3)
+
+
+def _analyzer(minsize: int, stem: bool) -> OnePassAnalyzer:
+    steps = [analysis.RegexTokenizer(_TOKENS), analysis.LowercaseFilter(), analysis.StopFilter(minsize=minsize)]
+    if stem:
+        # Snowball English: "celebrated", "celebrating" and "celebrate" share a stem (Whoosh's
+        # default Porter stemmer keeps "celebrat" apart from "celebr"), as in SQLite's porter.
+        steps.append(analysis.StemFilter(lang="en"))
+    return OnePassAnalyzer(*steps)
+
+
+_STEMMED = _analyzer(minsize=1, stem=True)
+_PLAIN = _analyzer(minsize=3, stem=False)
 
 SCHEMA = fields.Schema(
     id=fields.ID(stored=True, unique=True),
@@ -68,11 +128,11 @@ def open_index(index_dir: Path) -> index.Index:
         _point(index_dir, target)
     # Without memory maps: Whoosh copies each mapped segment file into memory on every
     # searcher it opens (hundreds of ms and of MB at 100,000 documents); plain reads do not.
-    ix = FileStorage(str(target), supports_mmap=False).open_index()
-    if analysis_signature(ix.schema) != analysis_signature(SCHEMA):
-        ix.close()
+    storage = FileStorage(str(target), supports_mmap=False)
+    stored = storage.open_index().schema
+    if analysis_signature(stored) != analysis_signature(SCHEMA):
         raise IndexOutdated(f"the search index in {index_dir} was built by an older version: run `kb reindex`")
-    return ix
+    return storage.open_index(schema=SCHEMA)  # the same analysis, with the one-pass analysers
 
 
 def analysis_signature(schema: fields.Schema) -> list[tuple]:
@@ -150,12 +210,41 @@ def _point(index_dir: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def writer(ix: index.Index, timeout: float = 10.0):
+def writer(ix: index.Index, timeout: float = 10.0, **options):
     """A writer, waiting up to `timeout` seconds for the lock."""
     try:
-        return ix.writer(timeout=timeout)
+        w = ix.writer(timeout=timeout, **options)
     except LockError as exc:
         raise IndexBusy(f"the search index is locked by another process (waited {timeout:g}s)") from exc
+    return _lengths_read_once(w)
+
+
+def _lengths_read_once(w):
+    """At commit, Whoosh reads the new segment's field length of a document from its file
+    once for every word of it it writes (a sixth of indexing time); read each field's once."""
+    if hasattr(w, "per_document_reader"):
+        opened = w.per_document_reader
+        w.per_document_reader = lambda: _Lengths(opened())
+    return w
+
+
+class _Lengths:
+    """A per-document reader whose field lengths are read into a list on first use."""
+
+    def __init__(self, reader):
+        self._reader = reader
+        self._lengths: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        lengths = self._lengths.get(fieldname)
+        if lengths is None:
+            read = self._reader.doc_field_length
+            lengths = [read(d, fieldname, default) for d in range(self._reader.doc_count_all())]
+            self._lengths[fieldname] = lengths
+        return lengths[docnum]
+
+    def __getattr__(self, name: str):
+        return getattr(self._reader, name)
 
 
 def index_documents(ix: index.Index, session: Session, doc_ids: Iterable[int], timeout: float = 10.0) -> int:
@@ -163,7 +252,7 @@ def index_documents(ix: index.Index, session: Session, doc_ids: Iterable[int], t
     ids = list(doc_ids)
     if not ids:
         return 0
-    w = writer(ix, timeout)
+    w = writer(ix, timeout, limitmb=WRITE_MB)
     try:
         for chunk in chunked(ids, 500):
             for fields_ in _index_fields(session, chunk):
@@ -182,22 +271,34 @@ def remove_documents(ix: index.Index, doc_ids: Iterable[int], timeout: float = 1
     w.commit()
 
 
+# Whoosh sorts a writer's postings in memory up to `limitmb`, then spills them to disk in
+# pickled runs and merges those at commit, which costs as much again as the sorting. About
+# 300 postings of ~170 bytes each per document: a rebuild writes segments of SEGMENT_DOCS
+# documents, each sorted in memory only.
+WRITE_MB = 512
+SEGMENT_DOCS = 20_000
+SEGMENT_MB = 1280
+
+
 def rebuild(index_dir: Path, session: Session) -> int:
     """Build a fresh index from the database in a new directory, then swap it in."""
     target = _new_generation(index_dir)
     ix = index.create_in(str(target), SCHEMA)
-    w = ix.writer(limitmb=256)
+    w = writer(ix, limitmb=SEGMENT_MB)
     count = 0
     try:
         for chunk in chunked(_document_ids(session, in_order=True), 1000):
             for fields_ in _index_fields(session, chunk):
                 w.add_document(**fields_)
                 count += 1
+            if count and count % SEGMENT_DOCS == 0:
+                w.commit(merge=False)
+                w = writer(ix, limitmb=SEGMENT_MB)
     except BaseException:
         w.cancel()
         shutil.rmtree(target, ignore_errors=True)
         raise
-    w.commit(optimize=True)
+    w.commit(merge=False)
     ix.close()
     _point(index_dir, target)
     return count

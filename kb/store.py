@@ -197,12 +197,19 @@ def _twin(session: Session, item: Item, mark: list[tuple[int, int]] | None) -> D
     near = or_(*(and_(col(StoryBand.band) == band, col(StoryBand.value) == value) for band, value in mark))
     candidates = select(StoryBand.document_id).where(near).distinct().limit(MAX_CANDIDATES)
     best: tuple[float, int, Document] | None = None
+    mine = None  # the item's shingles, cut once for all its candidates
     for doc in session.exec(plain.where(col(Document.id).in_(candidates))):
-        score = fingerprint.resemblance(text, f"{doc.title}\n{doc.body or doc.summary}")
+        mine = fingerprint.shingles(text) if mine is None else mine
+        score = _jaccard(mine, fingerprint.shingles(f"{doc.title}\n{doc.body or doc.summary}"))
         assert doc.id is not None
         if score >= fingerprint.THRESHOLD and (best is None or (score, -doc.id) > best[:2]):
             best = (score, -doc.id, doc)
     return best[2] if best else None
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    """fingerprint.resemblance of two texts, from their shingles."""
+    return len(a & b) / len(a | b) if a or b else 1.0
 
 
 def _set_bands(session: Session, doc_id: int, mark: list[tuple[int, int]] | None, *, new: bool) -> None:

@@ -428,5 +428,21 @@ OPENAPI: dict[str, Any] = {
         "/opml": _operation(
             "Every feed subscription as OPML 2.0", [], "text/x-opml", "OPML 2.0", {"type": "string"}, "export"
         ),
+        "/export/search.csv": _operation(
+            "Every result of a search (up to 10,000), streamed; X-Result-Total gives the total",
+            [*_SEARCH, _param("sort", "Order of the hits", {"type": "string", "enum": list(SORTS)})],
+            "text/csv",
+            "CSV with a header row, as the Search page's CSV button",
+            {"type": "string"},
+            "export",
+        ),
+        "/export/search.json": _operation(
+            "Every result of a search (up to 10,000), streamed",
+            [*_SEARCH, _param("sort", "Order of the hits", {"type": "string", "enum": list(SORTS)})],
+            "application/json",
+            "query, total, cap, note and hits (the fields of /api/search's hits)",
+            {"type": "object"},
+            "export",
+        ),
     },
 }

@@ -204,12 +204,22 @@ def test_a_rule_released_and_published_on_two_days_gives_two_events():
     "text",
     [
         "Reuters reported on Tuesday that Nvidia needs a license to ship its H20 chips to China.",
-        "Nvidia disclosed in a filing on Tuesday that the US government requires a license for H20 exports.",
+        "Nvidia said on Tuesday it expects a charge after the US government told it that H20 exports need a license.",
+        "Nvidia said on Tuesday that it was informed on April 9 that H20 exports to China need a license.",
     ],
 )
 def test_reported_speech_dates_the_report_not_the_action(text):
     found = extract_events(text, date(2025, 4, 16), linker=current_linker())
     assert all(c.date != date(2025, 4, 15) for c in found)
+
+
+def test_a_company_disclosing_what_was_done_to_it_dates_the_act_when_nothing_else_does():
+    [found] = extract_events(
+        "Nvidia disclosed on Tuesday that US officials now require a license for H20 exports to China.",
+        date(2025, 4, 16),
+        linker=current_linker(),
+    )
+    assert (found.kind, found.date) == ("license_required", date(2025, 4, 15))
 
 
 def test_a_government_telling_of_its_own_act_dates_the_act():

@@ -170,7 +170,7 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
     for finder in (_explicit_days, _months_with_year) if months else ():
         _add(found, finder(sentence))
     _add(found, _years_alone(sentence))
-    years = [f.value.year for f in found if f.explicit_year]
+    years = [f.value.year for f in found if f.precision == "year"]  # "In 2023 ..., effective 1 August"
     if months:
         yearless = _yearless(sentence, reference, years, planned)
         if len(set(years)) == 1 and any(f.precision == "day" for f in yearless):

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from kb.events.candidates import RULE_KINDS, Candidate
+from kb.events.candidates import REGULATORY_KINDS, RULE_KINDS, Candidate
 from kb.events.dates import (
     FUTURE,
     RELEASED,
@@ -39,6 +39,10 @@ from kb.linker import Linker, Match
 
 MIN_CONFIDENCE = 0.35
 CARRY = 2  # sentences after a dated sentence without an act that may take its day
+RULE_NAME = re.compile(
+    r"\s*(?:['’]s\s+)?(?:new\s+)?(?:export\s+)?(?:rules?|controls|updates?|curbs|regulations|restrictions|package|framework)\b",
+    re.I,
+)
 NEAR_COARSE = 60  # a month or year date takes only a trigger this close
 # Kinds a date may carry besides its best one: "a rule ... and a separate rule adding 140 entities to
 # the Entity List on December 2", "compliance is not required until May 15, also the comment deadline".
@@ -52,11 +56,14 @@ SPEECH_DATE = re.compile(
     re.IGNORECASE,
 )
 MEDIA_VERBS = frozenset({"reported", "reports", "report"})
+SUBORDINATE = re.compile(r"\b(?:after|because|following|as a result of)\b", re.I)
 # A date continuing an act told before it.
 AND_OTHERS = re.compile(r"\band (?:others|the rest|some|more|again)\s+(?:on|from)\s+$", re.I)
 FOLLOWED = re.compile(r"\b(?:followed(?: suit)?|did the same|(?:was|were) caught)(?:\s+(?:on|in|from))?\s+$", re.I)
 GOVERNMENT_WORDS = re.compile(
-    r"\b(?:ministry|regulator|department|bureau|government|commission|administration|agency|spokes\w+)\b", re.I
+    r"\b(?:ministry|regulator|department|bureau|government|commission|administration|agency|spokes\w+|"
+    r"president|minister|secretary|premier)\b",
+    re.I,
 )
 NEAR = 100  # a trigger farther than this (weighted characters) from its date is a last resort
 DOCUMENT_NUMBER = re.compile(r"\b(?:19|20)\d{2}-\d{5}\b")
@@ -254,7 +261,8 @@ class _Reader:
         dates = [f for f in every if not f.suspicious]
         if not dates:
             return self.carried(sentence, matches, context)
-        silent = {i for i, f in enumerate(dates) if self._reported_speech(sentence, f, matches)}
+        tellers = {i: self._teller(sentence, f, matches) for i, f in enumerate(dates)}
+        silent = {i for i, f in enumerate(dates) if self._reported_speech(sentence, f, tellers[i])}
         attached: dict[int, list[tuple[Trigger, float]]] = {}
         for trigger in self.lexicon.triggers(sentence):
             options = [i for i in range(len(dates)) if _may_attach(trigger, dates[i], sentence, i in silent)]
@@ -266,7 +274,7 @@ class _Reader:
         for index, triggers in sorted(attached.items()):
             found = dates[index]
             close = [(t, d) for t, d in triggers if d <= NEAR]
-            acting = [t for t, _ in close if t.kind != "statement"]
+            acting = [t for t, _ in close if t.kind != "statement" and t.kind not in REGULATORY_KINDS]
             # "..., a move seen as retaliation" qualifies a sentence that states no other act near its date.
             wide = [(t, d) for t, d in triggers if t.kind in SENTENCE_WIDE and not acting]
             near = close + wide or triggers
@@ -275,6 +283,8 @@ class _Reader:
             also = {t.kind: t for t, d in ranked if t.kind in ALSO_KINDS and (d <= NEAR or t.kind == "entity_listed")}
             for trigger in [best, *(t for k, t in also.items() if k != best.kind and t.strength >= ALSO_STRENGTH)]:
                 kind = _kind(trigger.kind, sentence, found)
+                if kind == "statement" and tellers[index] == "company":
+                    continue  # a company telling what it was told or expects is no event of its own
                 if (kind, found.value) in seen:
                     continue
                 seen.add((kind, found.value))
@@ -327,22 +337,34 @@ class _Reader:
         candidate = self._candidate(sentence, found, kind, 0.7, found.start, matches, context)
         return [candidate] if candidate.confidence >= MIN_CONFIDENCE else []
 
-    def _reported_speech(self, sentence: str, found: FoundDate, matches: list[Match]) -> bool:
-        """ "Nvidia said on Tuesday that ...", "according to a Reuters report on April 16": the date is the
-        telling's, not the act's, unless the one telling is a government telling of its own act ("the
-        regulator said on Monday it had opened an investigation")."""
+    def _teller(self, sentence: str, found: FoundDate, matches: list[Match]) -> str | None:
+        """Who tells, when the date is a telling's ("Nvidia said on Tuesday", "according to a Reuters report
+        on April 16"): media, government or company; None when the date is not a telling's, or is that of
+        an act announced ("X said on D it would ...")."""
         speech = SPEECH_DATE.search(sentence, max(0, found.start - 60), found.start)
-        if speech is None or announces(sentence, found.start, found.end):  # "X said on D it would ..."
-            return False
+        if speech is None or announces(sentence, found.start, found.end):
+            return None
         if speech.group("verb").lower() in MEDIA_VERBS:
-            return True
+            return "media"
         speaker = sentence[max(0, speech.start() - 60) : speech.start()]
         governments = [
             m
             for m in matches
             if m.end <= speech.start() and self.info.get(m.slug, EntityInfo("")).kind == "government_body"
         ]
-        return not (governments or GOVERNMENT_WORDS.search(speaker))
+        return "government" if governments or GOVERNMENT_WORDS.search(speaker) else "company"
+
+    def _reported_speech(self, sentence: str, found: FoundDate, teller: str | None) -> bool:
+        """Whether the date is the telling's alone: a media report's always; a company's when the act is told
+        as the cause of something else ("said on Tuesday it expects a charge after the government told it
+        ...") or not at all; a company telling what was done to it ("disclosed on Wednesday that officials
+        now require a license") dates the act when nothing else does; a government telling of its own act
+        ("the regulator said on Monday it had opened an investigation") dates it."""
+        if teller in (None, "government"):
+            return False
+        if teller == "media":
+            return True
+        return bool(SUBORDINATE.search(sentence, found.end)) or not self.lexicon.triggers(sentence[found.end :])
 
     def _remember(self, sentence: str, found: list[FoundDate]) -> None:
         days = [f.value for f in found if f.precision == "day" and not f.suspicious]
@@ -420,6 +442,8 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
         return False
     if found.forward and trigger.end <= found.start:
         return False
+    if found.precision != "day" and RULE_NAME.match(sentence, found.end) and trigger.kind != "rule_published":
+        return False  # "comments on the October 2023 updates are due ...": a rule's name, not a date of the act
     return found.precision == "day" or _distance(trigger, found, sentence, 1.0) <= NEAR_COARSE
 
 
@@ -431,6 +455,7 @@ def _kind(kind: str, sentence: str, found: FoundDate) -> str:
     return kind
 
 
+ANNOUNCED = re.compile(r"\bannounc\w*", re.I)
 _COMPANY_KINDS = frozenset({"organization", "ai_model", "product"})
 _REGULATORY_WORDS = re.compile(r"\b(?:licen[cs]\w*|rules?|regulations?|controls?|requirements?|law|act)\b", re.I)
 
@@ -449,7 +474,12 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
         and not _REGULATORY_WORDS.search(cand.sentence)
     ):
         return "service_restricted"
-    if cand.kind == "statement" and principal.kind == "government_body" and regulatory:
+    if (
+        cand.kind == "statement"
+        and principal.kind == "government_body"
+        and regulatory
+        and ANNOUNCED.search(cand.sentence)
+    ):
         return "rule_published"
     return cand.kind
 

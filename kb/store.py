@@ -336,7 +336,7 @@ def remove_source(session: Session, source_id: int, *, keep_documents: bool) -> 
     """Remove a source with its documents, or, with `keep_documents`, stop polling it and mark it
     removed (its row stays: every document names its source). The caller marks the deleted
     documents for the index (kb.pending.mark) in the same transaction and commits."""
-    from kb.models import Event, EventDocument, Snapshot
+    from kb.models import Event, EventDocument, ListedParty, Snapshot
 
     source = get_source(session, source_id)
     result = RemovedSource(source_id, source.title or source.url)
@@ -355,6 +355,9 @@ def remove_source(session: Session, source_id: int, *, keep_documents: bool) -> 
         session.exec(delete(Document).where(col(Document.id).in_(chunk)))
     result.copies = _delete_count(session, delete(DocumentCopy).where(col(DocumentCopy.source_id) == source_id))
     session.exec(delete(Snapshot).where(col(Snapshot.source_id) == source_id))
+    # A screening list's parties and the events that stand for its changes (kb.listings) go with it.
+    session.exec(delete(ListedParty).where(col(ListedParty.source_id) == source_id))
+    session.exec(delete(Event).where(col(Event.key).startswith(f"listing:{source_id}:")))
     if events:  # an event extracted from these documents alone has no evidence left
         still = set(session.exec(select(EventDocument.event_id).where(col(EventDocument.event_id).in_(events))))
         orphans = sorted(events - still)

@@ -177,3 +177,21 @@ def test_the_entity_page_shows_the_listing_badge_and_the_entity_list_page_its_ro
     at = app("kb/views/listings.py", list="MEU")
     assert_clean(at)
     assert "Military End User List" in shown(at)
+
+
+def test_removing_a_csl_source_removes_its_parties_and_its_own_events(loaded_kb, server):
+    from kb.store import remove_source
+
+    kb = loaded_kb
+    server.add("/csl.json", FEBRUARY, headers={"Content-Type": "application/json"})
+    sid = _subscribe(kb, server.url("/csl.json"))
+    poll(kb, [sid])
+    with kb.session() as session:
+        curated = session.exec(select(Event).where(Event.origin == "curated")).all()
+        remove_source(session, sid, keep_documents=False)
+        session.commit()
+    with kb.session() as session:
+        assert session.exec(select(ListedParty)).all() == []
+        assert session.exec(select(Event).where(Event.origin == "listing")).all() == []
+        assert len(session.exec(select(Event).where(Event.origin == "curated")).all()) == len(curated)
+        assert session.get(Source, sid) is None

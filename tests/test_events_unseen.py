@@ -38,13 +38,13 @@ from tests.helpers import ROOT
 UNSEEN = ROOT / "tests" / "data" / "events_unseen"
 # (events precision, events recall, linking precision, linking recall) each half must reach. Test half:
 # the issue's targets where it meets them (linking), else just below what it measured at the close of
-# issue 13 (events: P 0.80 / R 0.61 as a reader sees them, 0.79 / 0.59 without the curated timeline;
+# issue 13 (events: P 0.80 / R 0.62 as a reader sees them, 0.78 / 0.61 without the curated timeline;
 # the targets, 0.9 / 0.8, are not met). Dev half: just below its figures, as a regression guard.
 FLOORS = {
-    ("dev", "curated"): (0.87, 0.76, 0.9, 0.95),
-    ("dev", "none"): (0.94, 0.83, 0.9, 0.95),
+    ("dev", "curated"): (0.88, 0.8, 0.9, 0.95),
+    ("dev", "none"): (0.95, 0.87, 0.9, 0.95),
     ("test", "curated"): (0.78, 0.58, 0.95, 0.9),
-    ("test", "none"): (0.77, 0.57, 0.95, 0.9),
+    ("test", "none"): (0.76, 0.58, 0.95, 0.9),
 }
 TARGETS = (0.9, 0.8, 0.95, 0.9)  # issue 13
 

@@ -261,10 +261,11 @@ class _Reader:
         dates = [f for f in every if not f.suspicious]
         if not dates:
             return self.carried(sentence, matches, context)
+        found_triggers = self.lexicon.triggers(sentence)
         tellers = {i: self._teller(sentence, f, matches) for i, f in enumerate(dates)}
-        silent = {i for i, f in enumerate(dates) if self._reported_speech(sentence, f, tellers[i])}
+        silent = {i for i, f in enumerate(dates) if self._reported_speech(sentence, f, tellers[i], found_triggers)}
         attached: dict[int, list[tuple[Trigger, float]]] = {}
-        for trigger in self.lexicon.triggers(sentence):
+        for trigger in found_triggers:
             options = [i for i in range(len(dates)) if _may_attach(trigger, dates[i], sentence, i in silent)]
             if not options:
                 continue
@@ -354,7 +355,7 @@ class _Reader:
         ]
         return "government" if governments or GOVERNMENT_WORDS.search(speaker) else "company"
 
-    def _reported_speech(self, sentence: str, found: FoundDate, teller: str | None) -> bool:
+    def _reported_speech(self, sentence: str, found: FoundDate, teller: str | None, triggers: list[Trigger]) -> bool:
         """Whether the date is the telling's alone: a media report's always; a company's when the act is told
         as the cause of something else ("said on Tuesday it expects a charge after the government told it
         ...") or not at all; a company telling what was done to it ("disclosed on Wednesday that officials
@@ -364,7 +365,7 @@ class _Reader:
             return False
         if teller == "media":
             return True
-        return bool(SUBORDINATE.search(sentence, found.end)) or not self.lexicon.triggers(sentence[found.end :])
+        return bool(SUBORDINATE.search(sentence, found.end)) or not any(t.start >= found.end for t in triggers)
 
     def _remember(self, sentence: str, found: list[FoundDate]) -> None:
         days = [f.value for f in found if f.precision == "day" and not f.suspicious]

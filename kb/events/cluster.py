@@ -161,16 +161,22 @@ class EventIndex:
 
     def nearby(self, kind: str, day: date, precision: str, window: int = WINDOW_DAYS):
         """Slots of `kind` that could be within the window of `day` (month and year events included)."""
-        if precision == "year":
-            days = [day.replace(month=1, day=1) + timedelta(days=n) for n in range(366)]
-        elif precision == "month":
-            first, last = month_span(day)
-            days = [first + timedelta(days=n) for n in range(-window, (last - first).days + window + 1)]
-        else:
+        if precision == "day":
             days = [day + timedelta(days=n) for n in range(-window, window + 1)]
-        starts = {d.replace(day=1) for d in days} | {d.replace(month=1, day=1) for d in days}
+            starts = {d.replace(day=1) for d in days} | {d.replace(month=1, day=1) for d in days}
+            keys = [*days, *sorted(starts - set(days))]
+            return self._slots(kind, keys)
+        # A month or a year: scan the index's days of this kind (a few hundred) rather than list every day.
+        first, last = (
+            (day.replace(month=1, day=1), day.replace(month=12, day=31)) if precision == "year" else month_span(day)
+        )
+        low, high = first - timedelta(days=window), last + timedelta(days=window)
+        keys = sorted(d for k, d in self.buckets if k == kind and (low <= d <= high or d == first.replace(month=1)))
+        return self._slots(kind, keys)
+
+    def _slots(self, kind: str, keys: list[date]):
         seen = set()
-        for d in [*days, *sorted(starts - set(days))]:
+        for d in keys:
             for slot in self.buckets.get((kind, d), ()):
                 if id(slot) not in seen:
                     seen.add(id(slot))

@@ -8,13 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
-from whoosh.index import Index as WhooshIndex
 
-from ingest.fetch import FetchOptions
 from kb import db, index, settings
 from kb.errors import (
     DatabaseDamaged,
@@ -25,7 +24,12 @@ from kb.errors import (
     ReadOnlyHome,
     StorageError,
 )
-from kb.linker import Linker, current_linker
+
+if TYPE_CHECKING:  # imported where used: a search process needs neither the fetcher nor the linker
+    from whoosh.index import Index as WhooshIndex
+
+    from ingest.fetch import FetchOptions
+    from kb.linker import Linker
 
 
 @dataclass
@@ -64,10 +68,14 @@ class KB:
     @property
     def linker(self) -> Linker:
         """The entity linker for this KB's registry (KB_REGISTRY_DIR), rebuilt when a file changes."""
+        from kb.linker import current_linker
+
         return current_linker(self.config.registry_dir)
 
     @cached_property
     def fetch_options(self) -> FetchOptions:
+        from ingest.fetch import FetchOptions
+
         return FetchOptions(
             timeout=self.config.http_timeout,
             max_bytes=self.config.max_response_bytes,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlmodel import Session, col, select
-from whoosh import highlight
+from whoosh import collectors, highlight
 from whoosh import query as wq
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser, PlusMinusPlugin
 from whoosh.qparser.dateparse import DateParserPlugin
@@ -26,9 +27,8 @@ from whoosh.util.times import datetime_to_long
 
 from kb.errors import KBError
 from kb.index import SCHEMA
-from kb.models import Document, Mention, Source
+from kb.models import Document, Entity, Mention, Source
 from kb.search_cache import UNDATED, Columns, columns_for, searcher_for
-from kb.store import copies_of
 
 if TYPE_CHECKING:  # whoosh ships no type information: these are documentation for the reader
     from whoosh.analysis import Token
@@ -205,13 +205,18 @@ def search(ix: Index, session: Session, request: SearchRequest) -> SearchResult:
     by_date = request.sort in ("date", "oldest") or not request.query.strip() or isinstance(q, wq.Every)
     searcher = searcher_for(ix)
     columns = columns_for(searcher)
-    matches = _matches(searcher, columns, q, filter_q, _date_spans(request, date_ranges))
-    result.total = len(matches)  # counted once, here
+    spans = _date_spans(request, date_ranges)
     page: list[tuple[int, float | None]]
     if by_date:
+        matches = _matches(searcher, columns, q, filter_q, spans)
         page = _page_by_date(columns, matches, request)
+    elif _has_phrase(q):
+        matches, scores = _scored_matches(searcher, columns, q, filter_q, spans)
+        page = _page_of_scored(matches, scores, request)
     else:
+        matches = _matches(searcher, columns, q, filter_q, spans)
         page = _page_by_score(searcher, q, matches, filter_q is not None or len(matches) < columns.live.sum(), request)
+    result.total = len(matches)  # counted once, here
     if request.facets:
         result.facets = count_facets(columns, matches)
     ids_scores = [(int(searcher.stored_fields(docnum)["id"]), score) for docnum, score in page]
@@ -232,13 +237,49 @@ def _matches(
     else:
         both = wq.And([q, filter_q]) if filter_q is not None else q
         docnums = np.fromiter(searcher.docs_for_query(both), dtype=np.int64)
+    return docnums[_dated_within(columns, docnums, spans)] if spans and len(docnums) else docnums
+
+
+def _dated_within(columns: Columns, docnums: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+    """Which of `docnums` were published within every span (undated documents match none)."""
+    dates = columns.published[docnums]
+    keep = dates != UNDATED
+    for low, high in spans:
+        keep &= (dates >= low) & (dates <= high)
+    return keep
+
+
+def _has_phrase(q: wq.Query) -> bool:
+    return isinstance(q, wq.Phrase) or any(_has_phrase(child) for child in q.children())
+
+
+def _scored_matches(
+    searcher: Searcher, columns: Columns, q: wq.Query, filter_q: wq.Query | None, spans: list[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every match and its score, in one pass (document numbers in order).
+
+    A query with a phrase cannot skip blocks: ranking it visits and scores every match
+    anyway, so that one pass also gives the matches, instead of running the (costly)
+    phrase once more to list them first."""
+    collector = collectors.UnlimitedCollector()
+    if filter_q is not None:
+        collector = collectors.FilterCollector(collector, allow=filter_q)
+    searcher.search_with_collector(q, collector)
+    pairs = sorted((docnum, score) for score, docnum in collector.results().top_n)
+    docnums = np.fromiter((d for d, _ in pairs), dtype=np.int64, count=len(pairs))
+    scores = np.fromiter((s for _, s in pairs), dtype=np.float64, count=len(pairs))
     if spans and len(docnums):
-        dates = columns.published[docnums]
-        keep = dates != UNDATED
-        for low, high in spans:
-            keep &= (dates >= low) & (dates <= high)
-        docnums = docnums[keep]
-    return docnums
+        keep = _dated_within(columns, docnums, spans)
+        docnums, scores = docnums[keep], scores[keep]
+    return docnums, scores
+
+
+def _page_of_scored(matches: np.ndarray, scores: np.ndarray, request: SearchRequest) -> list[tuple[int, float | None]]:
+    """One page by score, then document number (Whoosh's order; a page past the end shows the last one)."""
+    pages = max(1, -(-len(matches) // request.per_page))
+    start = (min(max(1, request.page), pages) - 1) * request.per_page
+    order = np.lexsort((matches, -scores))[start : start + request.per_page]
+    return [(int(matches[i]), float(scores[i])) for i in order]
 
 
 def _page_by_score(
@@ -273,12 +314,30 @@ def named_entities(session: Session, text: str) -> list[tuple[str, str, str]]:
     free = re.sub(r"\b\w+:(\[[^\]]*\]|\S+)", " ", text)
     if not free.strip():
         return []
+    # The first search of a process that has not linked (`kb search`) loads the registry and
+    # builds the linker only when a stored entity's name occurs; later ones always do.
+    first = _first_search.pop("linker", False) and "kb.entities" not in sys.modules
+    if first and not _may_name_entities(session, free):
+        return []
     from kb.entities import entities_named_in
 
     try:
         return [(e.slug, e.name, e.kind) for e in entities_named_in(session, free)]
     except KBError:  # a broken registry must not break search
         return []
+
+
+_first_search = {"linker": True}
+
+
+def _may_name_entities(session: Session, text: str) -> bool:
+    """Whether a stored entity's name, alias or slug occurs in `text`: the linker finds no others."""
+    lowered = text.lower()
+    words = set(lowered.split())
+    for slug, name, aliases in session.exec(select(Entity.slug, Entity.name, Entity.aliases)):
+        if slug in words or any(n and n.lower() in lowered for n in [name, *(aliases or [])]):
+            return True
+    return False
 
 
 def split_date_ranges(q: wq.Query) -> tuple[wq.Query, list[wq.Query]]:
@@ -357,6 +416,8 @@ def _segments(marked: str) -> list[tuple[str, bool]]:
 
 
 def _load_hits(session: Session, ids_scores: Sequence[tuple[int, float | None]], terms: frozenset[str]) -> list[Hit]:
+    from kb.store import copies_of  # here: the store brings the fetcher (httpx), which search does not need
+
     ids = [i for i, _ in ids_scores]
     docs = {d.id: d for d in session.exec(select(Document).where(col(Document.id).in_(ids)))}
     copies = copies_of(session, [i for i in docs if i is not None])

@@ -360,3 +360,62 @@ def test_reindex_replaces_an_index_built_with_another_stemmer(kb, corpus):
         kb.index  # noqa: B018
     assert pending.rebuild(kb) == 6
     assert run(kb, query="OpenAI").total == 3
+
+
+def test_the_one_pass_analysers_answer_as_their_chains():
+    """Indexing and query parsing take the one-pass path; it yields the chain's words and positions."""
+    from whoosh import analysis
+
+    texts = [
+        "The export controls of the U.S. take effect; it's celebrated, chipped and personalized.",
+        "the a an",
+        "百度推出迁移计划 OpenAI's API",
+        "İstanbul ŞEHİR x y",
+        "",
+    ]
+    for analyzer in (kb_index.SCHEMA["body"].analyzer, kb_index.SCHEMA["spell"].analyzer):
+        chain = analysis.CompositeAnalyzer(*analyzer.items)
+        for text in texts:
+            for options in (
+                {"positions": True, "boosts": True, "mode": "index"},  # indexing
+                {"mode": "query"},  # parsing
+                {"chars": True, "mode": "query", "removestops": False},  # highlighting
+            ):
+                ours = [_token(t) for t in analyzer(text, **options)]
+                assert ours == [_token(t) for t in chain(text, **options)]
+
+
+def _token(t) -> tuple:
+    return tuple(getattr(t, name, None) for name in ("text", "pos", "boost", "stopped", "startchar", "endchar"))
+
+
+def test_the_index_saves_the_plain_analyser_chain(kb, corpus):
+    """An index written now stays readable by a version without the one-pass analysers."""
+    from whoosh import analysis
+    from whoosh.filedb.filestore import FileStorage
+
+    stored = FileStorage(str(kb.config.index_dir.resolve())).open_index().schema
+    assert type(stored["body"].analyzer) is analysis.CompositeAnalyzer
+    assert type(kb.index.schema["body"].analyzer) is kb_index.OnePassAnalyzer
+
+
+def test_rebuild_in_several_segments_answers_the_same(kb, corpus, monkeypatch):
+    before = {
+        q: (r.total, titles(r)) for q in ("OpenAI", "export controls", '"export controls"') for r in [run(kb, query=q)]
+    }
+    monkeypatch.setattr(kb_index, "SEGMENT_DOCS", 2)
+    monkeypatch.setattr(kb_index, "chunked", lambda ids, size: chunked(ids, 2))
+    with kb.session() as session:
+        assert kb_index.rebuild(kb.config.index_dir, session) == 6
+    kb.reopen_index()
+    assert len(kb.index._segments()) == 3
+    assert {q: (r.total, titles(r)) for q in before for r in [run(kb, query=q)]} == before
+
+
+def test_a_cold_search_skips_the_linker_only_when_no_entity_is_named(registry_kb):
+    from kb.search import _may_name_entities
+
+    with registry_kb.session() as session:
+        assert _may_name_entities(session, "what did baidu say")
+        assert _may_name_entities(session, "alibaba-cloud tokens")  # a slug
+        assert not _may_name_entities(session, "thang")

@@ -37,8 +37,8 @@ class OnePassAnalyzer(analysis.CompositeAnalyzer):
     caller wants only words and positions (indexing, parsing a query).
 
     The chain of generators and the stemmer's LFU cache were most of the time spent
-    indexing a body (issue 14); this yields the same words at the same positions. Asked
-    for character offsets (highlighting) or anything unusual, it runs the chain itself."""
+    indexing a body (issue 14); this yields the same words at the same positions and
+    character offsets (highlighting). Asked for anything unusual, it runs the chain itself."""
 
     def __init__(self, *composables):
         super().__init__(*composables)
@@ -50,36 +50,41 @@ class OnePassAnalyzer(analysis.CompositeAnalyzer):
         return (analysis.CompositeAnalyzer, tuple(self.items))
 
     def __call__(self, value, no_morph=False, **kwargs):
-        simple = not no_morph and _ONE_PASS_ARGS.issuperset(kwargs)
-        simple = simple and kwargs.get("removestops", True) and kwargs.get("tokenize", True)
-        if not simple or kwargs.get("start_pos") or kwargs.get("chars") or kwargs.get("keeporiginal"):
+        keep_stops = not kwargs.get("removestops", True)
+        simple = not no_morph and _ONE_PASS_ARGS.issuperset(kwargs) and kwargs.get("tokenize", True)
+        simple = simple and not kwargs.get("start_pos") and not kwargs.get("keeporiginal")
+        if not simple or (keep_stops and kwargs.get("positions")):
             return super().__call__(value, no_morph=no_morph, **kwargs)
-        return self._one_pass(value, kwargs.get("positions", False), kwargs.get("mode", ""), kwargs.get("boosts"))
+        return self._one_pass(value, keep_stops, **kwargs)
 
-    def _one_pass(self, value: str, positions: bool, mode: str, boosts):
+    def _one_pass(self, value: str, keep_stops: bool, positions=False, chars=False, start_char=0, mode="", **kwargs):
         tokenizer, _, stop, *rest = self.items
         stems = self._stems
         stem = rest[0]._stem if rest else None
         stops, low, high = stop.stops, stop.min, stop.max
         if len(stems) > 500_000:
             stems.clear()
-        t = analysis.Token(positions, False, removestops=True, mode=mode, **({"boosts": boosts} if boosts else {}))
-        t.boost, t.stopped = 1.0, False
+        boosts = {"boosts": kwargs["boosts"]} if kwargs.get("boosts") else {}
+        t = analysis.Token(positions, chars, removestops=not keep_stops, mode=mode, **boosts)
+        t.boost = 1.0
         pos = None
         for raw, match in enumerate(tokenizer.expression.finditer(value)):
             text = match.group(0).lower()
-            if len(text) < low or (high is not None and len(text) > high) or text in stops:
-                continue
-            # StopFilter(renumber=True): the first kept word keeps its position, the next count on from it
-            pos = raw if pos is None else pos + 1
-            if stem is not None:
+            t.stopped = len(text) < low or (high is not None and len(text) > high) or text in stops
+            if t.stopped:
+                if not keep_stops:
+                    continue
+            elif stem is not None:
                 found = stems.get(text)
                 if found is None:
                     found = stems[text] = stem(text)
                 text = found
             t.text = text
             if positions:
-                t.pos = pos
+                # StopFilter(renumber=True): the first kept word keeps its position, the next count on from it
+                t.pos = pos = raw if pos is None else pos + 1
+            if chars:
+                t.startchar, t.endchar = start_char + match.start(), start_char + match.end()
             yield t
 
 

@@ -79,8 +79,24 @@ def check_tables(page, width: int, where: str) -> int:
     for grid in page.locator('[data-testid="stDataFrame"]').all():
         if grid.is_visible():
             inside(grid.bounding_box(), width, f"{where}: a data grid")
+            toolbar_clear(page, grid, where)
             checked += 1
     return checked
+
+
+def toolbar_clear(page, grid, where: str) -> None:
+    """The grid's toolbar, shown on hover, covers nothing of the element above the grid."""
+    grid.scroll_into_view_if_needed()
+    grid.hover()
+    toolbar = grid.locator('[data-testid="stElementToolbar"]')
+    toolbar.wait_for(state="visible", timeout=5_000)
+    above = grid.locator("xpath=ancestor::div[@data-testid='stElementContainer'][1]/preceding-sibling::div[1]")
+    bar, prev = toolbar.bounding_box(), above.bounding_box() if above.count() else None
+    if prev and prev["height"] > 0:
+        assert bar["y"] >= prev["y"] + prev["height"] - 1, (
+            f"{where}: the grid's toolbar covers {above.inner_text()[:60]!r}"
+        )
+    page.mouse.move(0, 0)
 
 
 def walk(page, base: str, name: str, size: dict) -> list[str]:

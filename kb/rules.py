@@ -23,7 +23,7 @@ from kb.events.candidates import IN_FORCE, KIND_GROUPS, STATUS_LABELS, STATUSES
 from kb.models import Document, Entity, Event, EventDocument, EventEntity
 from kb.registry import Registry
 
-REGULATORY = (*KIND_GROUPS["rule"], "entity_removed")
+REGULATORY = KIND_GROUPS["rule"]
 _CITATION = re.compile(r"\b(\d{2,3}) FR (\d{3,6})\b")
 _DOCUMENT_NUMBER = re.compile(r"\b(?:doc(?:ument)?(?: number| no\.?)?|FR Doc\.?) ?(\d{4}-\d{5})\b", re.IGNORECASE)
 

@@ -15,6 +15,7 @@ KINDS = (
     "rule_rescinded",
     "rule_delayed",
     "entity_listed",
+    "entity_removed",  # a screening list no longer names a party (kb.listings)
     "license_required",
     "guidance_issued",
     "service_restricted",
@@ -38,7 +39,7 @@ RULE_KINDS = (
 # Regulatory actions: what a rule, a license requirement ("is informed" letters) or an Entity List
 # action does. One group: the timeline's "rule" view, and a report's event may join a curated or
 # Federal Register event of another kind of this group (one happening, told in other words).
-REGULATORY_KINDS = (*RULE_KINDS, "license_required", "entity_listed")
+REGULATORY_KINDS = (*RULE_KINDS, "license_required", "entity_listed", "entity_removed")
 DEADLINE_KINDS = ("comment_deadline", "compliance_date", "rule_effective")
 SERVICE_KINDS = ("service_restricted", "service_available", "migration_offer")
 # A name for several kinds at once, accepted wherever kinds are filtered.

@@ -121,6 +121,7 @@ def show_directory(kb) -> None:
         directory.first_page()
         rows, total = directory_page(str(kb.config.home), query, kind, everything, 1)
     named = "" if everything else " named in documents"
+    directory.top_of_results()  # after a page turn, back up to here
     st.markdown(
         f"**{total:,}** entit{'y' if total == 1 else 'ies'}{named}"
         + (f" · page {directory.page()} of {pages}" if pages > 1 else "")
@@ -233,6 +234,7 @@ def timeline_section(entity, result: tl.TimelinePage) -> None:
 
 
 def documents_section(data, sources: dict[str, str]) -> None:
+    one.top_of_results()  # after a page turn, back up to the list's heading
     st.subheader(f"Documents ({data.total_documents:,})")
     if not data.documents:
         st.caption("No document names this entity yet.")

@@ -151,6 +151,7 @@ def chart(points: list[dict], total: int) -> None:
 
 
 def events_tab(kb, result: tl.TimelinePage) -> None:
+    state.top_of_results()  # after a page turn, back up to here
     with st.container(horizontal=True, vertical_alignment="bottom"):
         pages = f" · page {result.query.page} of {result.pages}" if result.pages > 1 else ""
         st.markdown(f"**{result.total:,}** event{'s' if result.total != 1 else ''}{pages}")

@@ -58,7 +58,7 @@ def consistent(kb) -> kb_index.CheckReport:
 
 
 def test_remove_a_source_with_its_documents_clears_search_and_check(loaded_kb, server, capsys):
-    a, b = two_feeds(loaded_kb, server)
+    a, _ = two_feeds(loaded_kb, server)
     assert hits(loaded_kb, "Diffusion") == 1
     before = consistent(loaded_kb).documents
     result = writer.remove_source(loaded_kb, a, keep_documents=False)

@@ -416,6 +416,7 @@ def search(query, since, until, sources_, kinds, entities, sort, limit, page, as
         sort=sort,
         page=page,
         per_page=limit,
+        facets=as_json,  # only the JSON shows them
     )
     with kb.session() as session:
         result = run_search(kb.index, session, request)

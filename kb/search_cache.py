@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 UNDATED = 2**64 - 1  # the date column's "no value"
 CODED = ("source", "kind", "year")
 _local = threading.local()
-_segments: OrderedDict[str, SegmentColumns] = OrderedDict()
+_segments: OrderedDict[str, Any] = OrderedDict()  # (segment, column) -> its arrays
 _segments_lock = threading.Lock()
-_KEEP_SEGMENTS = 64
+_KEEP_PARTS = 64 * 5
 
 
 def searcher_for(ix: Index) -> Searcher:
@@ -78,63 +78,70 @@ class _Lengths:
         return self._bytes[docnum] if docnum < len(self._bytes) else 0  # the column's default
 
 
-@dataclass
-class SegmentColumns:
-    """One segment's columns: dates, coded values and entity slugs per document."""
-
-    published: np.ndarray  # uint64 per document; UNDATED when there is none
-    codes: dict[str, tuple[np.ndarray, list[str]]]  # name -> (code per document, values)
-    entity_docs: np.ndarray  # for each (document, entity) pair: the document...
-    entity_codes: np.ndarray  # ... and the entity's code in entity_values
-    entity_values: list[str]
-
-
-@dataclass
 class Columns:
-    """The columns of a whole index version, segments placed one after the other."""
+    """The columns of a whole index version, segments placed one after the other.
 
-    size: int
-    live: np.ndarray  # bool per document number: False for deleted documents
-    published: np.ndarray
-    codes: dict[str, tuple[np.ndarray, list[str]]]
-    entity_docs: np.ndarray
-    entity_codes: np.ndarray
-    entity_values: list[str]
+    Each column is read on first use: a relevance query without facets (a cold `kb search`)
+    needs none but the deleted documents, and the entity column costs the most to read."""
+
+    def __init__(self, reader: Any):
+        self._readers = [(r, offset) for r, offset in reader.leaf_readers() if r.doc_count_all()]  # not empty
+        self.size: int = reader.doc_count_all()
+
+    @cached_property
+    def live(self) -> np.ndarray:
+        """A bool per document number: False for deleted documents."""
+        live = np.ones(self.size, dtype=bool)
+        for r, offset in self._readers:
+            if r.has_deletions():
+                segment_live = np.zeros(r.doc_count_all(), dtype=bool)
+                segment_live[np.fromiter(r.all_doc_ids(), dtype=np.int64)] = True
+                live[offset : offset + r.doc_count_all()] = segment_live
+        return live
 
     def live_docnums(self) -> np.ndarray:
         return np.flatnonzero(self.live)
 
+    @cached_property
+    def published(self) -> np.ndarray:
+        """uint64 per document; UNDATED when there is none."""
+        parts = [_segment_part(r, "published") for r, _ in self._readers]
+        return np.concatenate(parts) if parts else np.zeros(0, np.uint64)
+
+    @cached_property
+    def codes(self) -> dict[str, tuple[np.ndarray, list[str]]]:
+        """name -> (code per document, values) for the source, kind and year columns."""
+        return {name: _merge_codes([_segment_part(r, name) for r, _ in self._readers]) for name in CODED}
+
+    @cached_property
+    def _entities(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        parts = [(_segment_part(r, "entity"), offset) for r, offset in self._readers]
+        codes, values = _merge_codes([(codes, values) for (_, codes, values), _ in parts])
+        docs = np.concatenate([docs + offset for (docs, _, _), offset in parts]) if parts else np.zeros(0, np.int64)
+        return docs, codes, values
+
+    @property
+    def entity_docs(self) -> np.ndarray:
+        """For each (document, entity) pair: the document..."""
+        return self._entities[0]
+
+    @property
+    def entity_codes(self) -> np.ndarray:
+        """... and the entity's code in entity_values."""
+        return self._entities[1]
+
+    @property
+    def entity_values(self) -> list[str]:
+        return self._entities[2]
+
 
 def columns_for(searcher: Searcher) -> Columns:
-    """The columns of the searcher's index version (built once per version)."""
+    """The columns of the searcher's index version (one object per version)."""
     built = searcher.__dict__.get("_kb_columns")
     if built is None:
-        built = _combine(searcher.reader())
+        built = Columns(searcher.reader())
         searcher.__dict__["_kb_columns"] = built
     return built
-
-
-def _combine(reader: Any) -> Columns:
-    readers = [(r, offset) for r, offset in reader.leaf_readers() if r.doc_count_all()]  # not an empty index
-    size = reader.doc_count_all()
-    live = np.ones(size, dtype=bool)
-    parts = []
-    for r, offset in readers:
-        parts.append(_segment_columns(r))
-        if r.has_deletions():
-            segment_live = np.zeros(r.doc_count_all(), dtype=bool)
-            segment_live[np.fromiter(r.all_doc_ids(), dtype=np.int64)] = True
-            live[offset : offset + r.doc_count_all()] = segment_live
-    published = np.concatenate([p.published for p in parts]) if parts else np.zeros(0, np.uint64)
-    codes = {name: _merge_codes([p.codes[name] for p in parts]) for name in CODED}
-    entity_codes, entity_values = _merge_codes([(p.entity_codes, p.entity_values) for p in parts])
-    offsets = [offset for _, offset in readers]
-    entity_docs = (
-        np.concatenate([p.entity_docs + off for p, off in zip(parts, offsets, strict=True)])
-        if parts
-        else np.zeros(0, np.int64)
-    )
-    return Columns(size, live, published, codes, entity_docs, entity_codes, entity_values)
 
 
 def _merge_codes(parts: list[tuple[np.ndarray, list[str]]]) -> tuple[np.ndarray, list[str]]:
@@ -149,25 +156,28 @@ def _merge_codes(parts: list[tuple[np.ndarray, list[str]]]) -> tuple[np.ndarray,
     return (np.concatenate(arrays) if arrays else np.zeros(0, np.int32)), values
 
 
-def _segment_columns(reader: Any) -> SegmentColumns:
-    key = f"{reader.segment().segment_id()}:{reader.doc_count_all()}"  # segment ids are random, per index
+def _segment_part(reader: Any, part: str) -> Any:
+    """One column of one segment, read once (segment files never change)."""
+    key = f"{reader.segment().segment_id()}:{reader.doc_count_all()}:{part}"  # segment ids are random, per index
     with _segments_lock:
         found = _segments.get(key)
         if found is not None:
             _segments.move_to_end(key)
             return found
-    built = _read_segment(reader)
+    built = _read_part(reader, part)
     with _segments_lock:
         _segments[key] = built
-        while len(_segments) > _KEEP_SEGMENTS:
+        while len(_segments) > _KEEP_PARTS:
             _segments.popitem(last=False)
     return built
 
 
-def _read_segment(reader: Any) -> SegmentColumns:
+def _read_part(reader: Any, part: str) -> Any:
     count = reader.doc_count_all()
-    published = _numeric(reader.column_reader("published", translate=False), count)
-    codes = {name: _coded(reader.column_reader(name, translate=False), count) for name in CODED}
+    if part == "published":
+        return _numeric(reader.column_reader("published", translate=False), count)
+    if part in CODED:
+        return _coded(reader.column_reader(part, translate=False), count)
     docs: list[int] = []
     slugs: list[str] = []
     for docnum, value in enumerate(_var_values(reader.column_reader("entity_list", translate=False), count)):
@@ -178,7 +188,7 @@ def _read_segment(reader: Any) -> SegmentColumns:
     values = sorted(set(slugs))
     index = {v: i for i, v in enumerate(values)}
     entity_codes = np.fromiter((index[s] for s in slugs), dtype=np.int32, count=len(slugs))
-    return SegmentColumns(published, codes, np.array(docs, dtype=np.int64), entity_codes, values)
+    return np.array(docs, dtype=np.int64), entity_codes, values
 
 
 def _numeric(column: Any, count: int) -> np.ndarray:

@@ -1,4 +1,6 @@
-"""Document page (`?id=N`): one report as plain text, its entities and the events it supports."""
+"""Document page (`?id=N`): one report, its text with the entities it names highlighted, its source and the events it supports."""
+
+from dataclasses import replace
 
 import streamlit as st
 
@@ -169,7 +171,9 @@ def events(supported: list[dict]) -> None:
         for e in supported
     ]
     keep = [i for i, column in enumerate(EVENT_COLUMNS) if i < 3 or any(row[i] for row in rows)]
-    tables.show_table([EVENT_COLUMNS[i] for i in keep], [[row[i] for i in keep] for row in rows])
+    columns = [EVENT_COLUMNS[i] for i in keep]
+    columns[-1] = replace(columns[-1], width="")  # the last column takes the room the others leave
+    tables.show_table(columns, [[row[i] for i in keep] for row in rows])
 
 
 def structured(doc) -> None:

@@ -22,7 +22,19 @@ KINDS = ("organization", "government_body", "country", "person", "ai_model", "pr
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 COUNTRY_FILE = "countries.yaml"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster
-_FIELDS = {"slug", "name", "kind", "aliases", "country", "description", "url", "wikidata", "ambiguous", "merged_into", "maker"}
+_FIELDS = {
+    "slug",
+    "name",
+    "kind",
+    "aliases",
+    "country",
+    "description",
+    "url",
+    "wikidata",
+    "ambiguous",
+    "merged_into",
+    "maker",
+}
 
 
 @dataclass(frozen=True)

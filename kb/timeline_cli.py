@@ -121,12 +121,32 @@ def timeline(
         csv_path,
         tl.events_csv(exported) if csv_path else None,
         ics_path,
-        tl.deadlines_ics(exported) if ics_path else None,
+        _calendar(session, exported) if ics_path else None,
     )
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
     _echo_page(result, upcoming)
+
+
+def _calendar(session, events) -> bytes:
+    """The deadlines among `events` as the app's calendar has them (kb/feeds_out.py): short titles,
+    the event's page in the app (KB_PUBLIC_URL) and its primary sources."""
+    from sqlmodel import col, select
+
+    from kb.events import DEADLINE_KINDS
+    from kb.feeds_out import CalendarInfo, deadlines_calendar
+    from kb.models import Entity
+    from kb.settings import load
+
+    deadlines = [e for e in events if e.kind in DEADLINE_KINDS]
+    rules = sorted({e.rule for e in deadlines if e.rule})
+    names = {e.slug: e.name for e in session.exec(select(Entity).where(col(Entity.slug).in_(rules)))}
+    info = CalendarInfo(
+        name="AI policy deadlines", description="Deadlines from the AI policy knowledge base", path="calendar.ics"
+    )
+    base = load().public_url
+    return deadlines_calendar(info, deadlines, names, f"{base}/" if base else "")
 
 
 def _as_of(session, day, kinds, entities, jurisdiction, status, csv_path, ics_path, as_json) -> None:
@@ -142,7 +162,7 @@ def _as_of(session, day, kinds, entities, jurisdiction, status, csv_path, ics_pa
         csv_path,
         tl.rules_csv(states) if csv_path else None,
         ics_path,
-        tl.deadlines_ics(deadlines) if ics_path else None,
+        _calendar(session, deadlines) if ics_path else None,
     )
     if as_json:
         click.echo(

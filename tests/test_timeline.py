@@ -270,3 +270,19 @@ def test_cli_user_mistakes_are_clear(demo, args, message):
     result = _run(*args)
     assert result.exit_code != 0
     assert message in (result.output + str(result.exception or ""))
+
+
+def test_kb_timeline_ics_has_the_apps_short_titles_and_links(demo_kb, tmp_path, capsys, monkeypatch):
+    """The CLI's calendar is the app's: short titles, the event's page in the app, its primary sources."""
+    from icalendar import Calendar
+
+    from kb.cli import main
+
+    monkeypatch.setenv("KB_PUBLIC_URL", "https://kb.example.org")
+    path = tmp_path / "deadlines.ics"
+    assert main(["timeline", "--upcoming", "--since", "2025-01-01", "--until", "2025-12-31", "--ics", str(path)]) == 0
+    entries = Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    assert entries
+    assert all(len(str(e["SUMMARY"])) <= 80 for e in entries)
+    assert all(str(e["URL"]).startswith("https://kb.example.org/timeline?") for e in entries)
+    assert any("http" in str(e.get("DESCRIPTION", "")) for e in entries)

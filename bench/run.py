@@ -186,10 +186,14 @@ def ingest(work: Path, gen: Generator, count: int, first: int) -> dict:
             session.commit()
         wall, _, out = run_command(
             [*KB_COMMAND, "poll", "--source", str(source.id)],
-            {"KB_HOME": str(home), "KB_ALLOW_PRIVATE_ADDRESSES": "1", "KB_FETCH_DEADLINE": "600"},
-        )
+            # a 5,000-item feed is 18 MB, above the default cap on a response (10 MB)
+            {"KB_HOME": str(home), "KB_ALLOW_PRIVATE_ADDRESSES": "1", "KB_FETCH_DEADLINE": "600",
+             "KB_MAX_RESPONSE_BYTES": str(2 * len(feed))},
+        )  # fmt: skip
     finally:
         server.close()
+    if f"{count} new" not in out:
+        raise SystemExit(f"kb poll did not store the feed's {count} documents: {out.strip()}")
     index_only = _index_only(kb, work / "index-only")
     kb.engine.dispose()
     baseline = _baseline_ingest(work / "ingest-fts5.sqlite", feed)

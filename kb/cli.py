@@ -12,8 +12,8 @@ from kb import index as kb_index
 from kb import settings
 from kb.availability_cli import add_defaults, availability
 from kb.cli_params import DATE
-from kb.context import bring_up_to_date, explain, open_kb
-from kb.entities_cli import entities
+from kb.context import explain, open_kb
+from kb.entities_cli import entities, link_registry
 from kb.errors import KBError, UserInputError
 from kb.listings_cli import listings
 from kb.timeline_cli import timeline
@@ -28,11 +28,7 @@ def _kb(*, read_only: bool = False):
 
 def _link_registry(kb) -> None:
     """Bring the entity links up to date with the registry before reading them."""
-    from kb.entities import ensure_registry
-
-    reason = bring_up_to_date(kb, lambda session: ensure_registry(session, kb.config.registry_dir))
-    if reason:
-        click.echo(f"warning: entity links not brought up to date with the registry: {reason}", err=True)
+    link_registry(kb)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

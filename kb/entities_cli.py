@@ -14,6 +14,16 @@ import click
 KIND_HELP = "organization, government_body, country, person, ai_model, product, regulation, program"
 
 
+def link_registry(kb) -> None:
+    """Bring the entity links up to date with the registry before reading them."""
+    from kb.context import bring_up_to_date
+    from kb.entities import ensure_registry
+
+    reason = bring_up_to_date(kb, lambda session: ensure_registry(session, kb.config.registry_dir))
+    if reason:
+        click.echo(f"warning: entity links not brought up to date with the registry: {reason}", err=True)
+
+
 class _DirectoryByDefault(click.Group):
     """A group whose arguments, when they do not name a subcommand, go to `list`."""
 
@@ -35,11 +45,11 @@ def entities():
 @click.option("--limit", type=click.IntRange(1, 1000), default=30, show_default=True)
 def list_entities_cmd(query, kind, include_unmentioned, limit):
     """The entity directory, most-mentioned first."""
-    from kb.cli import _kb, _link_registry
+    from kb.context import open_kb
     from kb.entities import list_entities
 
-    kb = _kb(read_only=True)
-    _link_registry(kb)
+    kb = open_kb(read_only=True)
+    link_registry(kb)
     with kb.session() as session:
         rows, total = list_entities(
             session, query=query, kind=kind, with_documents=not include_unmentioned, limit=limit
@@ -57,9 +67,9 @@ def list_entities_cmd(query, kind, include_unmentioned, limit):
 def candidates_cmd(refresh, status, limit, as_json):
     """Names that recur in the documents but the registry does not know, most used first."""
     from kb import name_candidates as nc
-    from kb.cli import _kb
+    from kb.context import open_kb
 
-    kb = _kb()
+    kb = open_kb()
     if refresh:
         nc.refresh(kb)
     with kb.session() as session:
@@ -83,9 +93,9 @@ def candidates_cmd(refresh, status, limit, as_json):
 def accept_cmd(name, kind, slug, aliases):
     """Add a candidate name to the registry (KB_REGISTRY_DIR/accepted.yaml); `kb link` then links it."""
     from kb import name_candidates as nc
-    from kb.cli import _kb
+    from kb.context import open_kb
 
-    slug = nc.accept(_kb(), name, kind=kind, slug=slug, aliases=tuple(aliases))
+    slug = nc.accept(open_kb(), name, kind=kind, slug=slug, aliases=tuple(aliases))
     click.echo(f"added {slug} to the registry; run `kb link` to link the documents that name it")
 
 
@@ -94,7 +104,7 @@ def accept_cmd(name, kind, slug, aliases):
 def reject_cmd(name):
     """Remember that a candidate name is not an entity: it is not proposed again."""
     from kb import name_candidates as nc
-    from kb.cli import _kb
+    from kb.context import open_kb
 
-    nc.reject(_kb(), name)
+    nc.reject(open_kb(), name)
     click.echo(f"{name}: rejected")

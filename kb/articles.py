@@ -20,7 +20,7 @@ Source settings:
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -190,6 +190,25 @@ def collect_article(kb: KB, source: Source, force: bool) -> Collected:
     return Collected(response, [item], title=article.title)
 
 
+def listing_settings(lines: Iterable[str], label: str) -> dict:
+    """A page_list source's `settings["listing"]` from NAME=VALUE lines (the CLI's --rule options, the
+    Sources page's selectors box), checked as rules; UserInputError names the line or the bad rule."""
+    listing: dict = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        name, sep, value = line.partition("=")
+        if not sep:
+            raise UserInputError(f"{label} {line.strip()!r}: expected NAME=VALUE, e.g. item=li.news-item")
+        name, value = name.strip(), value.strip()
+        listing[name] = int(value) if name == "max_pages" and value.isdigit() else value
+    try:
+        page_list.rules_from_settings(listing)
+    except IngestError as exc:
+        raise UserInputError(str(exc)) from exc
+    return listing
+
+
 def listing_rules(source: Source) -> page_list.ListingRules:
     listing = source.settings.get("listing")
     if not isinstance(listing, dict):
@@ -211,8 +230,9 @@ def collect_page_list(kb: KB, source: Source, force: bool) -> Collected:
     for _ in range(rules.max_pages - 1):
         if not page.next_url or page.next_url in seen_pages or not page.items:
             break
-        known = _stored(kb, source.id, [_listed_item(source, i).key for i in page.items])
-        if all(_listed_item(source, i).key in known or _listed_item(source, i).key in known.copies for i in page.items):
+        keys = [_listed_item(source, i).key for i in page.items]
+        known = _stored(kb, source.id, keys)
+        if all(key in known or key in known.copies for key in keys):
             break  # this page shows nothing new, so the older ones will not either
         seen_pages.add(page.next_url)
         more = fetch(page.next_url, options=options)

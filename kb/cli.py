@@ -106,8 +106,7 @@ def sources_add(url, title, kind, full_text, rules, doc_kind, no_poll):
 
 def _source_settings(kind: str, full_text: bool, rules: tuple[str, ...], doc_kind: str | None) -> dict:
     """A new source's settings from the command line, checked before anything is saved."""
-    from ingest.errors import IngestError
-    from ingest.page_list import rules_from_settings
+    from kb.articles import listing_settings
 
     settings: dict = {}
     if full_text:
@@ -117,17 +116,7 @@ def _source_settings(kind: str, full_text: bool, rules: tuple[str, ...], doc_kin
     if rules and kind != "page_list":
         raise UserInputError("--rule is for page_list sources")
     if kind == "page_list":
-        listing: dict = {}
-        for rule in rules:
-            name, sep, value = rule.partition("=")
-            if not sep:
-                raise UserInputError(f"--rule {rule!r}: expected NAME=VALUE, e.g. item='li.news-item'")
-            listing[name.strip()] = int(value) if name.strip() == "max_pages" and value.strip().isdigit() else value
-        try:
-            rules_from_settings(listing)
-        except IngestError as exc:
-            raise UserInputError(str(exc)) from exc
-        settings["listing"] = listing
+        settings["listing"] = listing_settings(rules, "--rule")
     if doc_kind:
         settings["kind"] = doc_kind
     return settings

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kb import page_list_sources
-from kb.errors import IndexBusy, KBError, UserInputError
+from kb.errors import IndexBusy, KBError
 from kb.models import utcnow
 from kb.pipeline import due_sources
 from kb.store import add_source, get_source
@@ -123,8 +123,7 @@ def add_form(expanded: bool) -> None:
 
 def new_settings(kind: str) -> dict:
     """The settings the form asks for, for this kind (UserInputError when the selectors are unusable)."""
-    from ingest.errors import IngestError
-    from ingest.page_list import rules_from_settings
+    from kb.articles import listing_settings
 
     if kind == "feed":
         return {"full_text": True} if st.session_state.get("new_full_text") else {}
@@ -132,20 +131,7 @@ def new_settings(kind: str) -> dict:
         return {} if st.session_state.get("new_follow", True) else {"once": True}
     if kind != "page_list":
         return {}
-    listing: dict = {}
-    for line in (st.session_state.get("new_rules") or "").splitlines():
-        name, sep, value = line.partition("=")
-        if not line.strip():
-            continue
-        if not sep:
-            raise UserInputError(f"selector line {line.strip()!r}: expected NAME=CSS, e.g. item=li.news-item")
-        name, value = name.strip(), value.strip()
-        listing[name] = int(value) if name == "max_pages" and value.isdigit() else value
-    try:
-        rules_from_settings(listing)
-    except IngestError as exc:
-        raise UserInputError(str(exc)) from exc
-    return {"listing": listing}
+    return {"listing": listing_settings((st.session_state.get("new_rules") or "").splitlines(), "selector line")}
 
 
 def listings_panel(kb, *, writable: bool) -> None:

@@ -302,3 +302,87 @@ def test_a_date_that_continues_an_act_takes_its_kind():
         ("entity_listed", date(2023, 10, 17)),
         ("rule_effective", date(2023, 11, 17)),
     }
+
+
+# ---- triggers in other words, and second actions ----------------------------------------------------
+
+
+def _kinds_dates(text: str, published: date | None) -> set[tuple[str, date, str]]:
+    return {(c.kind, c.date, c.precision) for c in extract_events(text, published, linker=current_linker())}
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        (
+            "Beijing hit back on Wednesday, barring shipments of rare metals to the United States.",
+            date(2024, 12, 5),
+            ("retaliation", date(2024, 12, 4), "day"),
+        ),
+        (
+            "Two weeks on, China barred exports of the three minerals to the United States on 3 December 2024.",
+            None,
+            ("retaliation", date(2024, 12, 3), "day"),
+        ),
+        (
+            "SenseTime and iFlytek followed with offers of their own in July 2024.",
+            None,
+            ("migration_offer", date(2024, 7, 1), "month"),
+        ),
+        ("Tencent Cloud rolled out a rival offer in July 2024.", None, ("migration_offer", date(2024, 7, 1), "month")),
+        (
+            "Since Monday, developers in Hong Kong can no longer access the Claude API.",
+            date(2025, 9, 10),
+            ("service_restricted", date(2025, 9, 8), "day"),
+        ),
+    ],
+)
+def test_an_act_told_in_other_words_is_found(text, published, expected):
+    assert expected in _kinds_dates(text, published)
+
+
+def test_a_second_action_of_a_sentence_is_dated():
+    assert _kinds_dates("Washington tightened the curbs in October 2023 and again in December 2024.", None) >= {
+        ("rule_published", date(2023, 10, 1), "month"),
+        ("rule_published", date(2024, 12, 1), "month"),
+    }
+    assert _kinds_dates(
+        "The chip controls Washington first imposed in October 2022 were tightened a year later.", None
+    ) == {
+        ("rule_published", date(2022, 10, 1), "month"),
+        ("rule_published", date(2023, 1, 1), "year"),
+    }
+
+
+def test_a_year_later_is_not_read_where_the_sentence_gives_the_day():
+    text = (
+        "Beijing required licences for gallium from 1 August 2023. Antimony followed a year later: the ministry "
+        "announced the controls on 15 August 2024."
+    )
+    assert all(precision == "day" for _, _, precision in _kinds_dates(text, None))
+
+
+def test_a_verb_across_a_semicolon_does_not_take_the_date():
+    found = _kinds_dates(
+        "The agency announced the rule last Thursday; it takes effect 30 days after publication in the Federal Register.",
+        date(2025, 1, 20),
+    )
+    assert found == {("rule_published", date(2025, 1, 16), "day")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BIS said on Monday it was rescinding the rule, which had been due to take effect on May 15.",
+        "The curbs would have taken effect on May 15 had the agency not withdrawn them on Monday.",
+    ],
+)
+def test_an_expectation_that_did_not_come_true_is_no_event(text):
+    assert not any(kind == "rule_effective" for kind, _, _ in _kinds_dates(text, date(2025, 5, 14)))
+
+
+def test_a_ministry_announcing_a_licence_regime_publishes_a_rule():
+    found = _kinds_dates(
+        "The ministry announced on Aug. 15 that antimony exports would need licences from Sept. 15.", date(2024, 8, 20)
+    )
+    assert found >= {("rule_published", date(2024, 8, 15), "day"), ("rule_effective", date(2024, 9, 15), "day")}

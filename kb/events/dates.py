@@ -94,7 +94,7 @@ _BEFORE_CONTEXT = re.compile(
     rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+after\b(?!\s+(?:its\s+)?publication)(?=\s+[\w'’])", re.I
 )
 # "published two days later": a day after the date before it.
-_LATER = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+later\b", re.I)
+_LATER = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week|month|year)s?\s+later\b", re.I)
 # "30 days after publication in the Federal Register": counted from the rule's publication.
 _AFTER_PUBLICATION = re.compile(
     rf"\b(?:for\s+)?{_COUNT}[\s-]+days?\s+(?:after|from|following)\s+(?:the\s+)?(?:date\s+of\s+)?"
@@ -378,6 +378,9 @@ def _counted(sentence: str, found: list[FoundDate], context: Context) -> list[Fo
     the date before them in the sentence, else from the latest day earlier sentences stated."""
     out = []
     for m in _LATER.finditer(sentence):
+        if m.group("unit").lower() in ("month", "year"):
+            out += _later_coarse(m, found, context)
+            continue
         anchor = _day_before(found, m.start()) or context.last
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor + _span(m), certainty=0.9))
@@ -400,6 +403,28 @@ def _counted(sentence: str, found: list[FoundDate], context: Context) -> list[Fo
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.9))
     return out
+
+
+def _later_coarse(m: re.Match, found: list[FoundDate], context: Context) -> list[FoundDate]:
+    """ "a year later" after "in October 2022" is 2023, "two months later" a month: counted from the date
+    before it in the sentence (at any precision), else the latest day earlier sentences stated. Not
+    when the sentence gives the day itself ("followed a year later: ... announced on 15 August 2024")."""
+    before = [f for f in found if f.end <= m.start()]
+    anchor, precision = (before[-1].value, before[-1].precision) if before else (context.last, "day")
+    if anchor is None:
+        return []
+    n = m.group("n").lower()
+    count = int(n) if n.isdigit() else _NUMBER.get(n, 1)
+    if m.group("unit").lower() == "year":
+        value, precision = date(anchor.year + count, 1, 1), "year"
+    elif precision == "year":
+        return []
+    else:
+        value, precision = _shift_month(anchor.replace(day=1), count), "month"
+    width = 4 if precision == "year" else 7
+    if any(f.start >= m.end() and f.value.isoformat()[:width] == value.isoformat()[:width] for f in found):
+        return []
+    return [FoundDate(m.start(), m.end(), value, precision, certainty=0.8)]
 
 
 def _span(m: re.Match) -> timedelta:

@@ -58,7 +58,7 @@ SPEECH_DATE = re.compile(
 MEDIA_VERBS = frozenset({"reported", "reports", "report"})
 SUBORDINATE = re.compile(r"\b(?:after|because|following|as a result of)\b", re.I)
 # A date continuing an act told before it.
-AND_OTHERS = re.compile(r"\band (?:others|the rest|some|more|again)\s+(?:on|from)\s+$", re.I)
+AND_OTHERS = re.compile(r"\band (?:others|the rest|some|more|again)\s+(?:on|from|in)\s+$", re.I)
 FOLLOWED = re.compile(r"\b(?:followed(?: suit)?|did the same|(?:was|were) caught)(?:\s+(?:on|in|from))?\s+$", re.I)
 GOVERNMENT_WORDS = re.compile(
     r"\b(?:ministry|regulator|department|bureau|government|commission|administration|agency|spokes\w+|"
@@ -261,9 +261,13 @@ class _Reader:
         dates = [f for f in every if not f.suspicious]
         if not dates:
             return self.carried(sentence, matches, context)
-        found_triggers = self.lexicon.triggers(sentence)
+        found_triggers = _realised(sentence, self.lexicon.triggers(sentence))
         tellers = {i: self._teller(sentence, f, matches) for i, f in enumerate(dates)}
-        silent = {i for i, f in enumerate(dates) if self._reported_speech(sentence, f, tellers[i], found_triggers)}
+        silent = {
+            i
+            for i, f in enumerate(dates)
+            if self._reported_speech(sentence, f, tellers[i], found_triggers) or _unrealised(sentence, f)
+        }
         attached: dict[int, list[tuple[Trigger, float]]] = {}
         for trigger in found_triggers:
             options = [i for i in range(len(dates)) if _may_attach(trigger, dates[i], sentence, i in silent)]
@@ -291,7 +295,10 @@ class _Reader:
                 seen.add((kind, found.value))
                 verb_at = min(t.start for t, _ in triggers if t.kind == trigger.kind)  # the verb, for its subject
                 candidate = self._candidate(sentence, found, kind, trigger.strength, verb_at, matches, context)
-                candidate.kind = _kind_of_actor(candidate, self.info, regulatory=len(attached) > 1)
+                government = GOVERNMENT_WORDS.search(sentence, 0, verb_at) is not None
+                candidate.kind = _kind_of_actor(
+                    candidate, self.info, regulatory=len(attached) > 1, government=government
+                )
                 if _told_ahead(sentence, trigger, found, self.reference):
                     candidate.kind, candidate.announces = "statement", True
                 if candidate.confidence >= MIN_CONFIDENCE:
@@ -420,6 +427,28 @@ class _Reader:
         return next(iter(cited), None) or next((s for s in slugs if s in self.known_rules), None)
 
 
+# A date the sentence tells as an expectation that did not come true: "which had been due to take effect
+# on May 15", "would have taken effect", "had not been expected to face the controls until mid-November".
+UNREALISED = re.compile(
+    r"\bhad been (?:originally |initially )?(?:due|expected|scheduled|set|slated|supposed) to\b"
+    r"|\bwould have (?:taken|come|gone|entered|applied)\b|\bnot (?:been )?expected to\b",
+    re.I,
+)
+
+
+def _unrealised(sentence: str, found: FoundDate) -> bool:
+    """The date of what was only expected: within a clause after an UNREALISED phrase."""
+    before = sentence[max(0, found.start - 80) : found.start]
+    expected = UNREALISED.search(before)
+    return expected is not None and not _HARD_BOUNDARY.search(before, expected.end())
+
+
+def _realised(sentence: str, triggers: list[Trigger]) -> list[Trigger]:
+    """Triggers that are not the verb of an expectation ("had been due to take effect")."""
+    spans = [(m.start(), m.end() + 25) for m in UNREALISED.finditer(sentence)]
+    return [t for t in triggers if not any(a <= t.start <= b for a, b in spans)] if spans else triggers
+
+
 def _told_ahead(sentence: str, trigger: Trigger, found: FoundDate, reference: Reference) -> bool:
     """ "OpenAI on Tuesday told developers that it will begin blocking traffic": the act is to come, told
     on that day; the day is the telling's (a statement). Not "it would take effect on July 9": a day
@@ -461,11 +490,12 @@ _COMPANY_KINDS = frozenset({"organization", "ai_model", "product"})
 _REGULATORY_WORDS = re.compile(r"\b(?:licen[cs]\w*|rules?|regulations?|controls?|requirements?|law|act)\b", re.I)
 
 
-def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: bool) -> str:
+def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: bool, government: bool = False) -> str:
     """What an act is depends on who does it: a company's measures that take effect restrict its
     service ("the company said the measures would take effect on July 9"); a government announcing,
     in a sentence that dates a regulatory act too, publishes it ("announced on Monday that exports
-    will require a licence from August 1")."""
+    will require a licence from August 1"); `government`: the sentence names a government body
+    before the verb in words the registry does not hold ("the ministry announced")."""
     principal = info.get(cand.principal or "", EntityInfo(""))
     names_rule = any(info.get(s, EntityInfo("")).kind == "regulation" for s in cand.slugs)
     if (
@@ -477,7 +507,7 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
         return "service_restricted"
     if (
         cand.kind == "statement"
-        and principal.kind == "government_body"
+        and (principal.kind == "government_body" or (cand.principal is None and government))
         and regulatory
         and ANNOUNCED.search(cand.sentence)
     ):
@@ -486,7 +516,7 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
 
 
 def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: float = 1.5) -> float:
-    """Characters between a trigger and a date, a clause boundary (", but", ";") counting 20;
+    """Characters between a trigger and a date, a clause boundary (", but") counting 20, a semicolon NEAR;
     to choose between two dates, one after the verb is nearer than one before it."""
     if trigger.start < found.end and found.start < trigger.end:
         return 0.0
@@ -496,7 +526,13 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
             weight = 0.2  # "would stop offering ... from October 21": the act's own date
     else:
         gap, weight = sentence[found.end : trigger.start], before_weight
-    return len(gap) * weight + 20 * len(re.findall(r"[,;:，；]|\bbut\b|\bwhile\b", gap))
+    return len(gap) * weight + 20 * len(_SOFT_BOUNDARY.findall(gap)) + NEAR * len(_HARD_BOUNDARY.findall(gap))
+
+
+_SOFT_BOUNDARY = re.compile(r"[,:，：]|\bbut\b|\bwhile\b")
+# A semicolon or a dash parts two statements: a verb across it is no near trigger of a date
+# ("BIS announced the rule last Thursday; it takes effect 30 days after publication").
+_HARD_BOUNDARY = re.compile(r"[;；]|\s[—–]\s")
 
 
 def _principal(kind: str, verb_at: int, matches: list[Match], info: dict[str, EntityInfo], sentence: str) -> str | None:

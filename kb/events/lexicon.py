@@ -24,6 +24,14 @@ def _gap(words: int) -> str:
 ENGLISH: list[tuple[str, str, float]] = [
     ("retaliation", r"\bretaliat\w*|\bcounter-?measures?\b|\bunreliable entit(?:y|ies) list\b", 0.9),
     ("retaliation", r"\bresponse to (?:the )?(?:US|U\.S\.|American|Washington|United States)\b", 0.85),
+    ("retaliation", r"\b(?:hit|hits|hitting|struck|strikes|striking) back\b|\btit-for-tat\b", 0.85),
+    # A ban on exports to the United States is aimed at it: "barred shipments of gallium to the United States".
+    (
+        "retaliation",
+        r"\b(?:ban|bans|banned|banning|bar|bars|barred|barring|prohibit\w*)\s+(?:[\w'’,-]+\s+){0,8}?"
+        r"(?:exports?|shipments?|sales)\b(?:\s+[\w'’,-]+){0,8}?\s+to (?:the )?(?:US|U\.S\.|United States)\b",
+        0.8,
+    ),
     ("rule_rescinded", r"\b(?:rescind\w*|revok\w*|repeal(?:s|ed|ing)?)\b", 0.9),
     (
         "rule_rescinded",
@@ -106,8 +114,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("migration_offer", r"\b(?:switching|switch|moving|move|migrating) (?:away )?from\b|\bleaving OpenAI\b", 0.75),
     (
         "migration_offer",
-        r"\b(?:announc\w*|launch\w*|unveil\w*|made|rolled out) (?:an |a |its |their )?"
-        r"(?:special |new )?(?:offer|promotion)\b",
+        r"\b(?:announc\w*|launch\w*|unveil\w*|introduc\w*|made|rolled out|followed (?:up )?with) "
+        r"(?:an |a |its |their )?(?:[\w-]+ ){0,2}?(?:offers?|promotions?)\b|\boffers? of (?:its|their) own\b",
         0.7,
     ),
     ("service_restricted", r"\bblock(?:s|ed|ing)?\b|\bcut(?:s|ting)? off\b|\bcut-?off\b", 0.85),
@@ -122,7 +130,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "service_restricted",
         r"\b(?:lost|lose|loses|losing|restrict\w*|suspend\w*|ended|ends|revok\w*)\s+"
-        r"(?:[\w'’-]+\s+){0,2}?access\b|\bno longer (?:be )?(?:available|serve|support|offer)\b",
+        r"(?:[\w'’-]+\s+){0,2}?access\b|\bno longer (?:be )?(?:available|serve|support|offer)\b"
+        r"|\b(?:can|could) no longer (?:access|use|reach|call)\b",
         0.85,
     ),
     (
@@ -161,6 +170,19 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions|amendment|ordinance|"
         r"curbs)\b",
         0.85,
+    ),
+    # The object before its verb: "the controls it first imposed in October 2022", "rules were tightened in 2023".
+    (
+        "rule_published",
+        r"\b(?:rules?|controls|curbs|regulations|export restrictions)\b,?(?:\s+[\w'’-]+){0,3}?\s+"
+        r"(?:imposed|issued|introduced|unveiled|adopted|published|released|expanded|tightened|broadened|"
+        r"widened|updated|extended|revised)\b",
+        0.8,
+    ),
+    (
+        "rule_published",
+        r"\b(?:was|were|been)\s+(?:further\s+|again\s+)?(?:expanded|tightened|broadened|widened)\b",
+        0.7,
     ),
     # "the October 2023 rules", "last week's rules": a rule named by its month.
     (

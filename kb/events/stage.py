@@ -28,7 +28,7 @@ from kb.store import get_meta, set_meta
 
 log = logging.getLogger(__name__)
 # Bump when the lexicon or the extractor changes: every document is read again.
-EXTRACTOR_VERSION = "2"  # 2: month and year dates, reference chain, speech dates
+EXTRACTOR_VERSION = "3"  # 2: month and year dates, reference chain, speech dates; 3: paraphrases, second actions
 STATE_KEY = "events_extractor"  # extractor version + registry fingerprint the events were made with
 BATCH = 200
 SKIPPED_KINDS = ("page_snapshot",)  # availability snapshots get their events from the diff, not prose

@@ -8,7 +8,6 @@ import sys
 import click
 from sqlalchemy.exc import DBAPIError
 
-from kb import index as kb_index
 from kb import settings
 from kb.availability_cli import add_defaults, availability
 from kb.cli_params import DATE
@@ -403,8 +402,8 @@ def search(query, since, until, sources_, kinds, entities, sort, limit, page, as
         per_page=limit,
         facets=as_json,  # only the JSON shows them
     )
-    with kb.session() as session:
-        result = run_search(kb.index, session, request)
+    with kb.engine.connect() as conn:  # no ORM session: search reads its rows with plain SQL
+        result = run_search(kb.index, conn, request)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -462,6 +461,8 @@ def _asked_the_writer(kb, action: str) -> bool:
 @cli.command()
 def check():
     """Compare the search index with the database."""
+    from kb import index as kb_index
+
     kb = _kb(read_only=True)
     with kb.session() as session:
         report = kb_index.check(kb.index, session)

@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
 
-from kb import db, index, settings
+from kb import db, settings
 from kb.errors import (
     DatabaseDamaged,
     DiskFull,
@@ -26,6 +25,7 @@ from kb.errors import (
 )
 
 if TYPE_CHECKING:  # imported where used: a search process needs neither the fetcher nor the linker
+    from sqlmodel import Session
     from whoosh.index import Index as WhooshIndex
 
     from ingest.fetch import FetchOptions
@@ -43,12 +43,16 @@ class KB:
     _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def session(self) -> Session:
+        from sqlmodel import Session
+
         return Session(self.engine, expire_on_commit=False)
 
     @property
     def index(self) -> WhooshIndex:
         """The Whoosh index, opened (or created) on first use, and opened again when a rebuild
         (in this process or another) has swapped in a new generation."""
+        from kb import index
+
         with self._index_lock:
             generation = self.config.index_dir.resolve()
             if self._index is not None and generation != self._generation:
@@ -92,6 +96,8 @@ class ReadOnlyKB(KB):
 
     @property
     def index(self) -> WhooshIndex:
+        from kb import index
+
         if self._index is None and not index.exists(self.config.index_dir):
             raise IndexMissing(f"there is no search index in {self.config.index_dir}: run `kb reindex`")
         return super().index
@@ -188,6 +194,8 @@ def bring_up_to_date(kb: KB, update: Callable[[Session], object]) -> str | None:
 
 
 def _run_update(engine: Engine, update: Callable[[Session], object]) -> None:
+    from sqlmodel import Session
+
     with Session(engine, expire_on_commit=False) as session:
         update(session)
         session.commit()

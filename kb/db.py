@@ -5,23 +5,26 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import sqlite3
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import event, inspect
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
-from sqlmodel import Session, create_engine
 
 from kb.errors import DatabaseTooNew, StorageError
+
+if TYPE_CHECKING:  # Alembic and SQLModel are imported where used: a search process needs neither
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+    from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -66,6 +69,8 @@ def make_engine(url: str) -> Engine:
 
 
 def _alembic_config(url: str) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -88,6 +93,8 @@ def migrate(engine: Engine) -> None:
         return
     if current is not None and not known_revision(current):
         raise too_new(current, head)
+    from alembic import command
+
     runner = _migration_engine(engine)
     try:
         with runner.connect() as conn:  # not begun: Alembic begins and commits one transaction per migration
@@ -99,15 +106,42 @@ def migrate(engine: Engine) -> None:
             runner.dispose()
 
 
+@cache
 def head_revision() -> str | None:
-    """The newest schema revision this code knows."""
-    return _scripts().get_current_head()
+    """The newest schema revision this code knows.
+
+    Read from the migration files' `revision` and `down_revision` lines: loading Alembic's
+    script directory costs a command that only checks the schema (`kb search`) more than
+    its answer. Anything but one plain line of revisions is left to Alembic."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict(_REVISION_LINE.findall(path.read_text(encoding="utf-8")))
+        if set(found) != {"revision", "down_revision"} or not _PLAIN_REVISION.fullmatch(found["revision"]):
+            return _scripts().get_current_head()
+        revisions.add(found["revision"].strip("'\""))
+        if found["down_revision"] != "None":
+            if not _PLAIN_REVISION.fullmatch(found["down_revision"]):  # a merge: a tuple of parents
+                return _scripts().get_current_head()
+            parents.add(found["down_revision"].strip("'\""))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else _scripts().get_current_head()
+
+
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.*?)\s*$", re.M)
+_PLAIN_REVISION = re.compile(r"""(['"])\w+\1""")
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The database's schema revision; None for a database that was never initialised."""
+    """The database's schema revision; None for a database that was never initialised.
+
+    What Alembic's MigrationContext reads, without loading Alembic (see head_revision)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(versions) > 1:
+        raise DatabaseTooNew(f"the database has several schema heads ({', '.join(versions)}): it was branched")
+    return versions[0] if versions else None
 
 
 def too_new(current: str, head: str | None) -> DatabaseTooNew:
@@ -118,6 +152,8 @@ def too_new(current: str, head: str | None) -> DatabaseTooNew:
 
 
 def _scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_alembic_config(""))
 
 
@@ -274,6 +310,8 @@ def is_initialised(engine: Engine) -> bool:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on error."""
+    from sqlmodel import Session
+
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session

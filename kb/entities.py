@@ -15,13 +15,15 @@ from kb.errors import NotFound
 from kb.linker import Linker, current_linker
 from kb.models import Document, Entity, Event, EventEntity, Mention
 from kb.registry import Registry, follow_merges
-from kb.store import get_meta, lock_meta, set_meta
 
 REGISTRY_KEY = "registry_fingerprint"
 
 
 def sync_registry(session: Session, registry: Registry) -> int:
     """Make the Entity table match the registry; return the number of entities."""
+    # Here: the store brings the fetcher (httpx), which a search naming an entity does not need.
+    from kb.store import set_meta
+
     existing = {e.slug: e for e in session.exec(select(Entity))}
     new: list[dict] = []  # inserted in one statement: an Entity object costs pydantic about half a millisecond
     for spec in registry.entities.values():
@@ -86,6 +88,8 @@ def ensure_registry(session: Session, directory: Path | None = None) -> Linker:
 
 def _relink_if_changed(session: Session, linker: Linker) -> list[int] | None:
     """Relink every document when the store was linked with another registry; their ids, or None."""
+    from kb.store import get_meta, lock_meta
+
     if get_meta(session, REGISTRY_KEY) == linker.registry.fingerprint:
         return None
     # Another process may be syncing the same registry now: take turns, then look again.

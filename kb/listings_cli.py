@@ -7,10 +7,12 @@ Registered in kb/cli.py with `cli.add_command(listings)`.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
-from kb.models import ListedParty
+if TYPE_CHECKING:  # only named in annotations: `kb search` imports this module but needs no models
+    from kb.models import ListedParty
 
 
 def listing_line(party: ListedParty) -> str:

@@ -15,10 +15,10 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlmodel import Session, col, select
+from sqlalchemy import JSON, DateTime, bindparam, text
 from whoosh import collectors, highlight
 from whoosh import query as wq
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser, PlusMinusPlugin
@@ -27,10 +27,11 @@ from whoosh.util.times import datetime_to_long
 
 from kb.errors import KBError
 from kb.index import SCHEMA
-from kb.models import Document, Entity, Mention, Source
 from kb.search_cache import UNDATED, Columns, columns_for, searcher_for
 
 if TYPE_CHECKING:  # whoosh ships no type information: these are documentation for the reader
+    from sqlalchemy.engine import Connection, Row
+    from sqlmodel import Session
     from whoosh.analysis import Token
     from whoosh.index import Index
     from whoosh.searching import Searcher
@@ -193,8 +194,11 @@ def plain_words(text: str) -> list[str]:
     return [w.lower() if w in plain_ops else w for w in re.findall(r"\w+", text)]
 
 
-def search(ix: Index, session: Session, request: SearchRequest) -> SearchResult:
-    """Run `request` against the index and read the hits back from the database."""
+def search(ix: Index, session: Session | Connection, request: SearchRequest) -> SearchResult:
+    """Run `request` against the index and read the hits back from the database.
+
+    `session` may be a plain connection (`kb search`): search reads its few rows with SQL
+    of its own, so that a search process need not build the ORM's models."""
     result = SearchResult(request=request)
     q, result.note = parse_query(request.query)
     if isinstance(q, type(wq.NullQuery)):
@@ -309,7 +313,7 @@ def _date_spans(request: SearchRequest, ranges: Sequence[wq.Query]) -> list[tupl
     return spans
 
 
-def named_entities(session: Session, text: str) -> list[tuple[str, str, str]]:
+def named_entities(session: Session | Connection, text: str) -> list[tuple[str, str, str]]:
     """Entities whose names the query's free text contains, to offer their pages."""
     free = re.sub(r"\b\w+:(\[[^\]]*\]|\S+)", " ", text)
     if not free.strip():
@@ -319,22 +323,28 @@ def named_entities(session: Session, text: str) -> list[tuple[str, str, str]]:
     first = _first_search.pop("linker", False) and "kb.entities" not in sys.modules
     if first and not _may_name_entities(session, free):
         return []
+    from sqlmodel import Session
+
     from kb.entities import entities_named_in
 
     try:
-        return [(e.slug, e.name, e.kind) for e in entities_named_in(session, free)]
+        if isinstance(session, Session):
+            return [(e.slug, e.name, e.kind) for e in entities_named_in(session, free)]
+        with Session(bind=session) as orm:
+            return [(e.slug, e.name, e.kind) for e in entities_named_in(orm, free)]
     except KBError:  # a broken registry must not break search
         return []
 
 
 _first_search = {"linker": True}
+_ENTITY_NAMES = text("SELECT slug, name, aliases FROM entity").columns(aliases=JSON)
 
 
-def _may_name_entities(session: Session, text: str) -> bool:
-    """Whether a stored entity's name, alias or slug occurs in `text`: the linker finds no others."""
-    lowered = text.lower()
+def _may_name_entities(session: Session | Connection, text_: str) -> bool:
+    """Whether a stored entity's name, alias or slug occurs in `text_`: the linker finds no others."""
+    lowered = text_.lower()
     words = set(lowered.split())
-    for slug, name, aliases in session.exec(select(Entity.slug, Entity.name, Entity.aliases)):
+    for slug, name, aliases in session.execute(_ENTITY_NAMES):
         if slug in words or any(n and n.lower() in lowered for n in [name, *(aliases or [])]):
             return True
     return False
@@ -415,18 +425,18 @@ def _segments(marked: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _load_hits(session: Session, ids_scores: Sequence[tuple[int, float | None]], terms: frozenset[str]) -> list[Hit]:
-    from kb.store import copies_of  # here: the store brings the fetcher (httpx), which search does not need
-
+def _load_hits(
+    session: Session | Connection, ids_scores: Sequence[tuple[int, float | None]], terms: frozenset[str]
+) -> list[Hit]:
     ids = [i for i, _ in ids_scores]
-    docs = {d.id: d for d in session.exec(select(Document).where(col(Document.id).in_(ids)))}
-    copies = copies_of(session, [i for i in docs if i is not None])
+    docs = {d.id: d for d in _rows(session, _DOCUMENTS, ids)}
+    copies: dict[int, list[Row]] = {}
+    for copy in _rows(session, _COPIES, list(docs)):  # oldest first
+        copies.setdefault(copy.document_id, []).append(copy)
     source_ids = {d.source_id for d in docs.values()} | {c.source_id for cs in copies.values() for c in cs}
-    sources = {s.id: s.title or s.url for s in session.exec(select(Source).where(col(Source.id).in_(source_ids)))}
+    sources = {s.id: s.title or s.url for s in _rows(session, _SOURCES, list(source_ids))}
     mentions: dict[int, list[tuple[int, str]]] = {}
-    for doc_id, slug, count in session.exec(
-        select(Mention.document_id, Mention.entity_slug, Mention.count).where(col(Mention.document_id).in_(ids))
-    ):
+    for doc_id, slug, count in _rows(session, _MENTIONS, ids):
         mentions.setdefault(doc_id, []).append((-count, slug))
     hits = []
     for doc_id, score in ids_scores:
@@ -451,7 +461,25 @@ def _load_hits(session: Session, ids_scores: Sequence[tuple[int, float | None]],
     return hits
 
 
-def _snippet(doc: Document, terms: frozenset[str]) -> list[tuple[str, bool]]:
+# The few columns a page of hits shows, read without the ORM (kb.models names the tables).
+def _by_ids(sql: str, **types: Any) -> Any:
+    return text(sql).bindparams(bindparam("ids", expanding=True)).columns(**types)
+
+
+_DOCUMENTS = _by_ids(
+    "SELECT id, title, url, source_id, published_at, kind, body, summary FROM document WHERE id IN :ids",
+    published_at=DateTime,
+)
+_COPIES = _by_ids("SELECT document_id, url, source_id FROM documentcopy WHERE document_id IN :ids ORDER BY id")
+_SOURCES = _by_ids("SELECT id, title, url FROM source WHERE id IN :ids")
+_MENTIONS = _by_ids('SELECT document_id, entity_slug, "count" FROM mention WHERE document_id IN :ids')
+
+
+def _rows(session: Session | Connection, query: Any, ids: list[int]) -> Sequence[Row]:
+    return session.execute(query, {"ids": ids}).all() if ids else []
+
+
+def _snippet(doc: Row, terms: frozenset[str]) -> list[tuple[str, bool]]:
     text = doc.body or doc.summary
     marked = ""
     if terms:

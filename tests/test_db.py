@@ -116,3 +116,21 @@ def test_processes_migrating_a_fresh_database_at_once_all_succeed(database_url):
             assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_the_schema_check_agrees_with_alembic_without_loading_it(database_url):
+    """head_revision reads the migration files and current_revision the version table themselves
+    (a search process then never imports Alembic): both must say what Alembic says."""
+    from kb import db
+
+    scripts = ScriptDirectory.from_config(_alembic_config(""))
+    assert db.head_revision() == scripts.get_current_head()
+    engine = make_engine(database_url)
+    try:
+        assert db.current_revision(engine) is None  # never initialised
+        migrate(engine)
+        with engine.connect() as conn:
+            assert db.current_revision(engine) == MigrationContext.configure(conn).get_current_revision()
+        assert db.current_revision(engine) == db.head_revision()
+    finally:
+        engine.dispose()

@@ -335,6 +335,63 @@ def _kinds_dates(text: str, published: date | None) -> set[tuple[str, date, str]
             date(2025, 9, 10),
             ("service_restricted", date(2025, 9, 8), "day"),
         ),
+        # a rule named by its day is that rule's publication, also where it "required licences"
+        (
+            "The plan builds on the March 4 rules, which already required licences for most shipments.",
+            date(2025, 6, 2),
+            ("rule_published", date(2025, 3, 4), "day"),
+        ),
+        (
+            "Industry groups still cite Seoul's controls of 12 February as the model.",
+            date(2025, 6, 2),
+            ("rule_published", date(2025, 2, 12), "day"),
+        ),
+        # a government saying that exporters will need a licence publishes a rule that day
+        (
+            "Thailand will require firms to obtain a permit before re-exporting US accelerators, its commerce "
+            "ministry said on Tuesday.",
+            date(2025, 8, 7),
+            ("rule_published", date(2025, 8, 5), "day"),
+        ),
+        # US parties put on a Chinese list
+        (
+            "Beijing's commerce ministry said on Monday that it had added 12 US firms, mostly drone makers, to its "
+            "export control list.",
+            date(2025, 3, 4),
+            ("retaliation", date(2025, 3, 3), "day"),
+        ),
+        (
+            "The order implements Executive Order 14117 on bulk data, issued on February 28, 2024.",
+            date(2024, 3, 5),
+            ("executive_order", date(2024, 2, 28), "day"),
+        ),
+        (
+            "The new thresholds apply from March 1, and the public may comment until April 30.",
+            date(2025, 2, 1),
+            ("comment_deadline", date(2025, 4, 30), "day"),
+        ),
+        (
+            "Three Chinese server makers were put on a US trade blacklist on Wednesday.",
+            date(2025, 3, 27),
+            ("entity_listed", date(2025, 3, 26), "day"),
+        ),
+        (
+            "Beijing on Thursday restricted exports of two battery minerals to all destinations.",
+            date(2025, 4, 4),
+            ("rule_published", date(2025, 4, 3), "day"),
+        ),
+        # a weekday told of what is to come is the next such day
+        (
+            "The rule is scheduled to appear in the Federal Register on Friday.",
+            date(2025, 1, 14),
+            ("rule_published", date(2025, 1, 17), "day"),
+        ),
+        # a relative clause parts the release from the publication
+        (
+            "On March 3, 2025, the agency released a rule that was published in the Federal Register on March 6, 2025.",
+            None,
+            ("rule_published", date(2025, 3, 3), "day"),
+        ),
     ],
 )
 def test_an_act_told_in_other_words_is_found(text, published, expected):
@@ -386,3 +443,93 @@ def test_a_ministry_announcing_a_licence_regime_publishes_a_rule():
         "The ministry announced on Aug. 15 that antimony exports would need licences from Sept. 15.", date(2024, 8, 20)
     )
     assert found >= {("rule_published", date(2024, 8, 15), "day"), ("rule_effective", date(2024, 9, 15), "day")}
+
+
+def test_a_date_told_by_the_sentences_before_dates_a_sentence_without_one():
+    found = _kinds_dates(
+        "The ministry issued the rules on Friday. The measures apply with immediate effect to gallium. In a "
+        "separate statement, the market regulator said it had opened an investigation "
+        "into a US chip designer. The rule appeared in the Federal Register the next day.",
+        date(2025, 4, 12),
+    )
+    assert found >= {
+        ("rule_effective", date(2025, 4, 11), "day"),
+        ("investigation", date(2025, 4, 11), "day"),
+        ("rule_published", date(2025, 4, 12), "day"),
+    }
+
+
+def test_a_government_announcement_dates_the_rule_and_its_start():
+    found = _kinds_dates(
+        "The Korean government on Friday said Samsung will need Korean export licences for two etching tools, "
+        "starting Monday, March 10.",
+        date(2025, 3, 8),
+    )
+    assert found == {("rule_published", date(2025, 3, 7), "day"), ("rule_effective", date(2025, 3, 10), "day")}
+
+
+def test_a_government_announcing_it_will_not_enforce_a_rule_rescinds_it():
+    assert ("rule_rescinded", date(2025, 5, 13), "day") in _kinds_dates(
+        "The department announced on May 13 that it would not enforce the rule.", date(2025, 5, 20)
+    )
+
+
+def test_acts_told_in_coordinated_clauses_share_their_date():
+    found = _kinds_dates(
+        "China on Friday announced export controls on scandium, placed two US drone makers on its unreliable "
+        "entity list, and said its market regulator had opened an antitrust investigation into a US chip firm.",
+        date(2025, 4, 5),
+    )
+    assert {k for k, d, _ in found if d == date(2025, 4, 4)} >= {"rule_published", "retaliation", "investigation"}
+
+
+def test_a_date_left_to_be_understood_continues_the_act_before_it():
+    found = _kinds_dates(
+        "Some limits took effect on June 2, and the remaining provisions on June 30. SMIC was listed in "
+        "December 2020. Cambricon followed in December 2022, and Biren and Moore Threads in October 2023.",
+        date(2025, 7, 1),
+    )
+    assert found >= {
+        ("rule_effective", date(2025, 6, 30), "day"),
+        ("entity_listed", date(2022, 12, 1), "month"),
+        ("entity_listed", date(2023, 10, 1), "month"),
+    }
+
+
+def test_a_headline_month_gives_way_to_the_day_the_report_states():
+    found = _kinds_dates(
+        "Seoul to require licences for some helium exports from March. The trade ministry said on Monday that "
+        "exporters will need licences from March 1.",
+        date(2025, 1, 21),
+    )
+    assert not any(precision == "month" for _, _, precision in found)
+    assert ("rule_effective", date(2025, 3, 1), "day") in found
+
+
+def test_that_same_day_is_the_day_told_before():
+    found = _kinds_dates(
+        "The department announced on May 13 that it would not enforce the rule. What followed that same day "
+        "was guidance on foreign accelerators.",
+        date(2025, 6, 1),
+    )
+    assert ("guidance_issued", date(2025, 5, 13), "day") in found
+
+
+def test_a_federal_register_publication_the_next_day_is_an_event_of_its_own(registry_kb, curated_dir):
+    [doc] = _ingest(
+        registry_kb,
+        [
+            _item(
+                "next-day",
+                "On September 29, 2025, BIS issued the affiliates rule. The rule took effect on issuance and "
+                "appeared in the Federal Register the next day.",
+                date(2025, 10, 3),
+            )
+        ],
+    )
+    found = {(e.kind, e.date) for e in _events_of(registry_kb, doc)}
+    assert found >= {
+        ("rule_published", date(2025, 9, 29)),
+        ("rule_effective", date(2025, 9, 29)),
+        ("rule_published", date(2025, 9, 30)),
+    }

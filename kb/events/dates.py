@@ -102,9 +102,17 @@ _AFTER_PUBLICATION = re.compile(
     re.I,
 )
 # A sentence without a date of its own that happened with the one before it.
-_SAME_DAY = re.compile(r"\b(?:in a companion action|alongside the rule|at the same time|(?:on )?the same day)\b", re.I)
+_SAME_DAY = re.compile(
+    r"\b(?:in a companion action|alongside the rule|at the same time|(?:on )?(?:the|that) same day|"
+    r"in a (?:separate|second|further|parallel) (?:statement|notice|announcement|decision|move|action|document))\b",
+    re.I,
+)
+# "appeared in the Federal Register the next day": the day after the day before it.
+_NEXT_DAY = re.compile(r"\b(?:the )?(?:next|following) day\b", re.I)
 RELEASED = re.compile(r"\b(?:releas|issu|unveil|announc)\w*", re.I)
-_IMMEDIATELY = re.compile(r"\b(?:immediately|with immediate effect|upon publication|on release)\b", re.I)
+_IMMEDIATELY = re.compile(
+    r"\b(?:immediately|with immediate effect|upon publication|(?:on|upon) (?:release|issuance))\b", re.I
+)
 # Words that make a date after the reference a planned one, not a misread.
 PLANNED = re.compile(
     r"\b(?:will|would|shall|to take effect|takes? effect|comes? into (?:force|effect)|goes? into effect|"
@@ -220,7 +228,8 @@ def has_date_hint(sentence: str) -> bool:
 
 
 _HINT = re.compile(
-    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediately|later|after|same|alongside|companion)\b|\bon release\b",
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day)\b"
+    r"|\bon release\b",
 )
 
 
@@ -333,12 +342,19 @@ def _month_with_year(month: int, lead: str, reference: Reference, planned: bool)
 # ---- relative dates ---------------------------------------------------------------------------
 
 
+# A weekday told of what is to come is the next such day: "is scheduled to appear in the Federal Register
+# on Thursday", "the rule will be published on Friday".
+_AHEAD = re.compile(r"\b(?:will|shall|(?:is|are) (?:scheduled|set|due|expected) to)\b[^,;]*$", re.I)
+
+
 def _weekdays(sentence: str, published: date) -> list[FoundDate]:
     found = []
     for m in _WEEKDAY.finditer(sentence):
         qualifier, weekday = (m.group(1) or "").lower(), WEEKDAYS.index(m.group(2).lower())
         back = (published.weekday() - weekday) % 7
-        if qualifier in ("next", "by", "until", "before", "coming"):
+        if not qualifier and _AHEAD.search(sentence, max(0, m.start() - 60), m.start()):
+            value = published + timedelta(days=(weekday - published.weekday()) % 7)
+        elif qualifier in ("next", "by", "until", "before", "coming"):
             value = published + timedelta(days=(weekday - published.weekday()) % 7 or 7)
         elif qualifier == "last":
             value = published - timedelta(days=back or 7)
@@ -394,14 +410,18 @@ def _counted(sentence: str, found: list[FoundDate], context: Context) -> list[Fo
         if published:
             out.append(FoundDate(m.start(), m.end(), published + _span(m), certainty=0.95))
     for m in _SAME_DAY.finditer(sentence):
-        anchor = (context.released if RELEASED.search(sentence) else None) or context.told
+        anchor = (context.released if RELEASED.search(sentence) else None) or context.told or context.last
         if anchor and not found:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.8, forward=True))
     for m in _IMMEDIATELY.finditer(sentence):
-        on_release = m.group(0).lower() == "on release" and context.released
+        on_release = m.group(0).lower().split()[-1] in ("release", "issuance") and context.released
         anchor = context.released if on_release else _day_before(found, m.start()) or context.told
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.9))
+    for m in _NEXT_DAY.finditer(sentence):
+        anchor = _day_before(sorted(found + out, key=lambda f: f.start), m.start()) or context.last
+        if anchor:
+            out.append(FoundDate(m.start(), m.end(), anchor + timedelta(days=1), certainty=0.85, explicit_year=True))
     return out
 
 

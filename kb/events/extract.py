@@ -58,7 +58,9 @@ SPEECH_DATE = re.compile(
 MEDIA_VERBS = frozenset({"reported", "reports", "report"})
 SUBORDINATE = re.compile(r"\b(?:after|because|following|as a result of)\b", re.I)
 # A date continuing an act told before it.
-AND_OTHERS = re.compile(r"\band (?:others|the rest|some|more|again)\s+(?:on|from|in)\s+$", re.I)
+# "some provisions apply immediately and others on October 21", "..., and the remaining requirements on
+# October 21", "YMTC followed in December 2022, and Biren and Moore Threads in October 2023".
+AND_OTHERS = re.compile(r"\band\s+(?:[\w'’-]+\s+){0,6}?(?:on|from|in)\s+$", re.I)
 FOLLOWED = re.compile(r"\b(?:followed(?: suit)?|did the same|(?:was|were) caught)(?:\s+(?:on|in|from))?\s+$", re.I)
 GOVERNMENT_WORDS = re.compile(
     r"\b(?:ministry|regulator|department|bureau|government|commission|administration|agency|spokes\w+|"
@@ -231,7 +233,29 @@ def extract_events(
         for cand in out:
             if cand.kind in RULE_KINDS and cand.rule is None:
                 cand.rule = next(iter(named))
-    return out
+    return _finest(out)
+
+
+_WIDTH = {"year": 4, "month": 7, "day": 10}
+
+
+def _finest(candidates: list[Candidate]) -> list[Candidate]:
+    """A report that dates a happening to the day and elsewhere to its month or year ("from December" in
+    the headline, "from December 1" below) tells one happening: the coarser candidate goes."""
+    coarse = [c for c in candidates if c.precision != "day"]
+    if not coarse:
+        return candidates
+    return [
+        c
+        for c in candidates
+        if c.precision == "day"
+        or not any(
+            o.kind == c.kind
+            and _WIDTH[o.precision] > _WIDTH[c.precision]
+            and o.date.isoformat()[: _WIDTH[c.precision]] == c.date.isoformat()[: _WIDTH[c.precision]]
+            for o in candidates
+        )
+    ]
 
 
 @dataclass
@@ -286,7 +310,10 @@ class _Reader:
             best = min(near, key=lambda pair: (pair[0].rank, pair[1]))[0]
             ranked = sorted(triggers, key=lambda p: p[0].rank)
             also = {t.kind: t for t, d in ranked if t.kind in ALSO_KINDS and (d <= NEAR or t.kind == "entity_listed")}
-            for trigger in [best, *(t for k, t in also.items() if k != best.kind and t.strength >= ALSO_STRENGTH)]:
+            also = {k: t for k, t in also.items() if k != best.kind and t.strength >= ALSO_STRENGTH}
+            for t in _coordinated(sentence, best, [t for t, _ in ranked], found):
+                also.setdefault(t.kind, t)
+            for trigger in [best, *also.values()]:
                 kind = _kind(trigger.kind, sentence, found)
                 if kind == "statement" and tellers[index] == "company":
                     continue  # a company telling what it was told or expects is no event of its own
@@ -294,12 +321,17 @@ class _Reader:
                     continue
                 seen.add((kind, found.value))
                 verb_at = min(t.start for t, _ in triggers if t.kind == trigger.kind)  # the verb, for its subject
+                government = tellers[index] == "government" or self._government_before(sentence, verb_at, matches)
+                ahead = PROSPECTIVE.search(sentence, max(0, trigger.start - 30), trigger.start) is not None
+                if government and ahead and kind == "license_required":
+                    kind = "rule_published"  # "Malaysia will require a permit ..., its trade ministry said on Monday"
                 candidate = self._candidate(sentence, found, kind, trigger.strength, verb_at, matches, context)
-                government = GOVERNMENT_WORDS.search(sentence, 0, verb_at) is not None
-                candidate.kind = _kind_of_actor(
-                    candidate, self.info, regulatory=len(attached) > 1, government=government
-                )
-                if _told_ahead(sentence, trigger, found, self.reference):
+                acted = _kind_of_actor(candidate, self.info, regulatory=len(attached) > 1, government=government)
+                if acted != candidate.kind:  # the principal of the kind it is
+                    candidate = self._candidate(sentence, found, acted, trigger.strength, verb_at, matches, context)
+                if _told_ahead(sentence, trigger, found, self.reference) and not (
+                    government and candidate.kind in REGULATORY_KINDS
+                ):
                     candidate.kind, candidate.announces = "statement", True
                 if candidate.confidence >= MIN_CONFIDENCE:
                     out.append(candidate)
@@ -307,7 +339,7 @@ class _Reader:
             if index not in attached and index not in silent:
                 out += self._continued(sentence, found, out, matches, context)
         if out:
-            self.last_kind = out[-1].kind
+            self.last_kind = _lead_kind(out)
         days = [f for i, f in enumerate(dates) if f.precision == "day" and i not in silent]
         self.pending = (days[0], CARRY) if not out and len(days) == 1 else None
         return out
@@ -337,13 +369,19 @@ class _Reader:
         before = sentence[max(0, found.start - 40) : found.start]
         kind = None
         if AND_OTHERS.search(before) and out:
-            kind = out[-1].kind
+            kind = _lead_kind(out)
         elif FOLLOWED.search(before) and (out or self.last_kind):
-            kind = out[-1].kind if out else self.last_kind
+            kind = _lead_kind(out) if out else self.last_kind
         if kind is None:
             return []
         candidate = self._candidate(sentence, found, kind, 0.7, found.start, matches, context)
         return [candidate] if candidate.confidence >= MIN_CONFIDENCE else []
+
+    def _government_before(self, sentence: str, at: int, matches: list[Match]) -> bool:
+        """Whether a government body, named or described ("the ministry"), comes before position `at`."""
+        if GOVERNMENT_WORDS.search(sentence, 0, at):
+            return True
+        return any(m.end <= at and self.info.get(m.slug, EntityInfo("")).kind == "government_body" for m in matches)
 
     def _teller(self, sentence: str, found: FoundDate, matches: list[Match]) -> str | None:
         """Who tells, when the date is a telling's ("Nvidia said on Tuesday", "according to a Reuters report
@@ -427,6 +465,51 @@ class _Reader:
         return next(iter(cited), None) or next((s for s in slugs if s in self.known_rules), None)
 
 
+# Acts one subject may do on one day, each an event of its own when told in coordinated clauses: "China on
+# Tuesday announced export controls on tungsten, placed PVH on its unreliable entity list, and said its
+# regulator had opened an investigation into Google".
+SEPARATE_ACTS = frozenset(
+    {"rule_published", "investigation", "retaliation", "entity_listed", "migration_offer", "guidance_issued"}
+)
+# Retaliation named as an act of its own (a listing), not as what a measure is ("in retaliation", "hit back").
+RETALIATION_ACT = re.compile(r"unreliable|不可靠实体|^(?:ban|bar|prohibit)", re.I)
+_COORDINATION = re.compile(r",|\band\b|，|、")
+
+
+def _lead_kind(out: list[Candidate]) -> str:
+    """The kind of the act told first for the latest date (not of the other acts it took too)."""
+    return next(c.kind for c in out if c.date == out[-1].date)
+
+
+# Words that open a clause telling when something else happened ("the same day the rule was released").
+_SUBORDINATE_CLAUSE = re.compile(r"\b(?:same day|when|after|before|since|as|while|because|following|until)\b", re.I)
+
+
+def _coordinated(sentence: str, best: Trigger, triggers: list[Trigger], found: FoundDate) -> list[Trigger]:
+    """Triggers of other acts than `best`'s that a date takes too: strong, of SEPARATE_ACTS, in a clause
+    of their own (a comma or "and" between them and `best`), not across a semicolon from the date.
+    A measure told as retaliation ("in retaliation", "aimed at the US") is that one act, not a rule too."""
+    out: list[Trigger] = []
+    qualifier = best.kind == "retaliation" and not RETALIATION_ACT.search(sentence, best.start, best.end)
+    for t in triggers:
+        if t.kind == best.kind or t.kind not in SEPARATE_ACTS or t.strength < ALSO_STRENGTH:
+            continue
+        if any(t.kind == o.kind for o in out) or (qualifier and t.kind in REGULATORY_KINDS):
+            continue
+        if t.kind == "retaliation" and not RETALIATION_ACT.search(sentence, t.start, t.end):
+            continue
+        if t.start < best.end and best.start < t.end:
+            continue
+        between = sentence[min(t.end, best.end) : max(t.start, best.start)]
+        span = sentence[min(t.end, found.end) : max(t.start, found.start)]
+        if not _COORDINATION.search(between) or _HARD_BOUNDARY.search(span):
+            continue
+        clause = sentence[max((m.end() for m in _COORDINATION.finditer(sentence, 0, t.start)), default=0) : t.start]
+        if not _SUBORDINATE_CLAUSE.search(clause) and not PROSPECTIVE.search(sentence, max(0, t.start - 25), t.start):
+            out.append(t)
+    return out
+
+
 # A date the sentence tells as an expectation that did not come true: "which had been due to take effect
 # on May 15", "would have taken effect", "had not been expected to face the controls until mid-November".
 UNREALISED = re.compile(
@@ -477,10 +560,17 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
     return found.precision == "day" or _distance(trigger, found, sentence, 1.0) <= NEAR_COARSE
 
 
+_STARTS_AT = re.compile(
+    r"(?:from|starting|beginning|as of|effective)\b", re.I
+)  # "from December": the lead is the date's
+
+
 def _kind(kind: str, sentence: str, found: FoundDate) -> str:
     """ "issues rules requiring labels from September 1": a publication verb with a start date is an effective
     date; so is a licence requirement "from August 1"."""
-    if kind in ("rule_published", "license_required") and STARTS.search(sentence[: found.start]):
+    if kind in ("rule_published", "license_required") and (
+        STARTS.search(sentence[: found.start]) or _STARTS_AT.match(sentence, found.start)
+    ):
         return "rule_effective"
     return kind
 
@@ -507,9 +597,9 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
         return "service_restricted"
     if (
         cand.kind == "statement"
-        and (principal.kind == "government_body" or (cand.principal is None and government))
+        and (principal.kind == "government_body" or government)
         and regulatory
-        and ANNOUNCED.search(cand.sentence)
+        and (ANNOUNCED.search(cand.sentence) or FUTURE.search(cand.sentence))
     ):
         return "rule_published"
     return cand.kind
@@ -522,14 +612,15 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
         return 0.0
     if trigger.end <= found.start:
         gap, weight = sentence[trigger.end : found.start], 1.0
-        if STARTS.search(sentence[max(0, found.start - 20) : found.start]):
-            weight = 0.2  # "would stop offering ... from October 21": the act's own date
+        starts = STARTS.search(sentence, max(trigger.end, found.start - 30), found.start)
+        if starts:  # "would stop offering ... from October 21", "starting Monday, March 10": the act's own date
+            gap, weight = sentence[trigger.end : starts.start()], 0.2
     else:
         gap, weight = sentence[found.end : trigger.start], before_weight
     return len(gap) * weight + 20 * len(_SOFT_BOUNDARY.findall(gap)) + NEAR * len(_HARD_BOUNDARY.findall(gap))
 
 
-_SOFT_BOUNDARY = re.compile(r"[,:，：]|\bbut\b|\bwhile\b")
+_SOFT_BOUNDARY = re.compile(r"[,:，：]|\b(?:but|while|that|which)\b")
 # A semicolon or a dash parts two statements: a verb across it is no near trigger of a date
 # ("BIS announced the rule last Thursday; it takes effect 30 days after publication").
 _HARD_BOUNDARY = re.compile(r"[;；]|\s[—–]\s")

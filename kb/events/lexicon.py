@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 
 _I = re.IGNORECASE
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
+_RULE_NOUNS = r"(?:rules?|controls|curbs|regulations|restrictions)\b"
 _GAP = r"(?:\s+[\w'’.,-]+){0,%d}?\s+"  # up to N words between two parts
 
 
@@ -25,14 +27,30 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("retaliation", r"\bretaliat\w*|\bcounter-?measures?\b|\bunreliable entit(?:y|ies) list\b", 0.9),
     ("retaliation", r"\bresponse to (?:the )?(?:US|U\.S\.|American|Washington|United States)\b", 0.85),
     ("retaliation", r"\b(?:hit|hits|hitting|struck|strikes|striking) back\b|\btit-for-tat\b", 0.85),
+    # US parties put on a Chinese list: "added 28 US entities ... to its export control list".
+    (
+        "retaliation",
+        r"\b(?:US|U\.S\.|American)\s+(?:[\w-]+\s+){0,2}?(?:entities|companies|firms|contractors)\b,?"
+        r"(?:\s+[\w'’,()-]+){0,12}?\s+(?:to|on)\s+(?:its|China's|the)\s+(?:export control|control) list\b",
+        0.85,
+    ),
     # A ban on exports to the United States is aimed at it: "barred shipments of gallium to the United States".
     (
         "retaliation",
         r"\b(?:ban|bans|banned|banning|bar|bars|barred|barring|prohibit\w*)\s+(?:[\w'’,-]+\s+){0,8}?"
-        r"(?:exports?|shipments?|sales)\b(?:\s+[\w'’,-]+){0,8}?\s+to (?:the )?(?:US|U\.S\.|United States)\b",
+        r"(?:exports?|shipments?|sales)\b,?(?:\s+[\w'’,-]+){0,8}?\s+to (?:the )?(?:US|U\.S\.|United States)\b",
         0.8,
     ),
+    # A rule named by its day: "the October 7 rules", "Beijing's rare earth rules of October 9". Before the
+    # licence requirements: "the October 7 rules, which already required licences" dates the rules.
+    (
+        "rule_published",
+        rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:,?\s+(?:19|20)\d{{2}})?\s+(?:export\s+)?{_RULE_NOUNS}"
+        rf"|\b{_RULE_NOUNS}\s+(?:of|dated)\s+(?={_MONTHS}\.?\s+\d|\d{{1,2}}\s+{_MONTHS})",
+        0.85,
+    ),
     ("rule_rescinded", r"\b(?:rescind\w*|revok\w*|repeal(?:s|ed|ing)?)\b", 0.9),
+    ("rule_rescinded", r"\b(?:not|no longer) (?:to )?enforce\b", 0.8),
     (
         "rule_rescinded",
         r"\b(?:scrap\w*|withdraw\w*|undo\w*)\s+(?:[\w'’-]+\s+){0,4}?(?:rule|regulation|framework)\b",
@@ -59,6 +77,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.9,
     ),
     ("comment_deadline", r"\b(?:deadline|period) for (?:public )?comments?\b|\bcomment (?:period|deadline)\b", 0.9),
+    ("comment_deadline", r"\bcomments? (?:until|through|by)\b", 0.85),
     (
         "comment_deadline",
         r"\b(?:takes?|accept\w*|invit\w*|seek\w*)\s+(?:public\s+)?comments\b|\bcomments?\s+(?:will be|are|is)\s+accepted\b",
@@ -75,7 +94,13 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:\s+[\w'’.,()-]+){0,25}?\s+(?:to|on|onto)\s+(?:the\s+|its\s+)?(?:U\.S\.\s+|US\s+)?(?:Entity|Unverified) List\b",
         0.95,
     ),
-    ("entity_listed", r"\bEntity List (?:additions?|designations?)\b", 0.8),
+    ("entity_listed", r"\bEntity List (?:additions?|designations?)\b", 0.75),  # a noun: not another act
+    (
+        "entity_listed",
+        r"\b(?:add\w*|put|puts|plac\w*)\b(?:\s+[\w'’.,()-]+){0,14}?\s+(?:to|on)\s+(?:a|the|its)\s+"
+        r"(?:US\s+|U\.S\.\s+|American\s+)?(?:trade\s+)?blacklist\b",
+        0.85,
+    ),
     (
         "entity_listed",
         r"\b(?:was|were|been|being) (?:added|listed|blacklisted)\b|\bon the (?:entity )?list since\b",
@@ -88,11 +113,12 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.95,
     ),
     ("executive_order", r"\bexecutive order (?:of|on|dated)\b", 0.9),
+    ("executive_order", r"\bexecutive order\b(?:\s+[\w'’.,-]+){0,8}?\s+issued\b", 0.9),
     ("investigation", r"\b(?:investigat\w*|probe[sd]?|summon\w*|antitrust|anti-monopoly|inquiry|raid\w*)\b", 0.85),
     (
         "license_required",
         r"\b(?:need|needs|needed|require|requires|required|requiring)\s+(?:a\s+|an\s+)?"
-        r"(?:export\s+)?licen[cs]es?\b",
+        r"(?:[\w'’-]+\s+){0,2}?licen[cs]es?\b",
         0.9,
     ),
     (
@@ -100,6 +126,12 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"\b(?:a\s+|an\s+)?(?:export\s+)?licen[cs]es?\s+(?:is|are|was|were)\s+(?:now\s+)?(?:required|needed)\b"
         r"|\b(?:has|have) needed one\b",
         0.9,
+    ),
+    (
+        "license_required",
+        r"\brequir\w*\s+(?:[\w'’-]+\s+){0,3}?to (?:obtain|get|apply for|seek)\s+(?:a\s+|an\s+)?(?:export\s+)?"
+        r"(?:licen[cs]es?|permits?)\b",
+        0.85,
     ),
     ("license_required", r"\blicen[cs]e requirements?\b|\blicen[cs]ing requirements? (?:for|on)\b", 0.9),
     ("guidance_issued", r"\bguidance\b|\bred flags\b|\bpolicy statement\b|\badvisory opinion\b", 0.85),
@@ -115,7 +147,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "migration_offer",
         r"\b(?:announc\w*|launch\w*|unveil\w*|introduc\w*|made|rolled out|followed (?:up )?with) "
-        r"(?:an |a |its |their )?(?:[\w-]+ ){0,2}?(?:offers?|promotions?)\b|\boffers? of (?:its|their) own\b",
+        r"(?:an |a |its |their )?(?:[\w-]+ ){0,2}?(?:offers?|promotions?|giveaways?)\b|\boffers? of (?:its|their) own\b",
         0.7,
     ),
     ("service_restricted", r"\bblock(?:s|ed|ing)?\b|\bcut(?:s|ting)? off\b|\bcut-?off\b", 0.85),
@@ -159,6 +191,11 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.95,
     ),
     ("rule_effective", r"\beffective (?:on|from|as of|date)\b|\b(?:was|is|be|are|were) effective\b", 0.9),
+    (
+        "rule_effective",
+        r"\bwith immediate effect\b|\beffective immediately\b|\bappl(?:y|ies|ied) on (?:release|issuance)\b",
+        0.85,
+    ),
     ("rule_effective", r"\bappl(?:y|ies|ied|ying) (?:from|immediately)\b|\beffective\b", 0.6),
     ("rule_published", r"\b(?:published|appear\w*) in the Federal Register\b", 0.95),
     # The verb and its object within one phrase: no comma between them.
@@ -166,7 +203,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         "rule_published",
         r"\b(?:issu\w*|releas\w*|unveil\w*|announc\w*|publish\w*|extend\w*|expand\w*|tighten\w*|"
         r"impos\w*|introduc\w*|adopt\w*|finaliz\w*|propos\w*|updat\w*|revis\w*|widen\w*|broaden\w*|"
-        r"promulgat\w*|implement\w*)\b(?:\s+[\w'’.-]+){0,7}?\s+"
+        r"promulgat\w*|implement\w*|slap\w*)\b(?:\s+[\w'’.-]+){0,7}?\s+"
         r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions|amendment|ordinance|"
         r"curbs)\b",
         0.85,
@@ -179,6 +216,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"widened|updated|extended|revised)\b",
         0.8,
     ),
+    ("rule_published", r"\b(?:restrict\w*|curb\w*|tighten\w*)\s+(?:[\w'’-]+\s+){0,2}?exports? of\b", 0.75),
     (
         "rule_published",
         r"\b(?:was|were|been)\s+(?:further\s+|again\s+)?(?:expanded|tightened|broadened|widened)\b",
@@ -223,7 +261,11 @@ CHINESE: list[tuple[str, str, float]] = [
 # Kinds that qualify the whole sentence, however far from the date ("..., a move seen as retaliation").
 SENTENCE_WIDE = frozenset({"retaliation"})
 # A date after these words is when something starts to apply, not when it was published.
-STARTS = re.compile(r"\b(?:from|starting(?: on| from)?|beginning(?: on)?|as of|effective)\s*$", _I)
+STARTS = re.compile(
+    r"\b(?:from|starting(?: on| from)?|beginning(?: on)?|as of|effective)\s*"
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?$",
+    _I,
+)
 
 # Words that attach a date to an announcement, and words that make what is announced a later act.
 SPEECH = re.compile(

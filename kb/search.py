@@ -23,6 +23,7 @@ from whoosh import collectors, highlight
 from whoosh import query as wq
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser, PlusMinusPlugin
 from whoosh.qparser.dateparse import DateParserPlugin
+from whoosh.query.spans import Span, SpanNear2
 from whoosh.util.times import datetime_to_long
 
 from kb.errors import KBError
@@ -116,8 +117,35 @@ class SearchResult:
         return out
 
 
+class _Phrase(wq.Phrase):
+    """Whoosh's phrase, with the same matches and scores, found with sets of positions.
+
+    Whoosh checks a phrase in each document that has all its words by building a Span
+    object per position of each word and joining them pairwise: most of the time of a
+    phrase query (issue 14). A phrase of words right next to each other (slop 1, what the
+    query language writes) is a start position p of the first word with p + i among
+    the positions of word i: the same documents, and Whoosh's spans for them."""
+
+    def matcher(self, searcher: Searcher, context: object = None) -> Any:
+        m = super().matcher(searcher, context)
+        inner = m.child if type(m).__name__ == "WrappingMatcher" else m  # a boost wraps it
+        if type(inner) is SpanNear2.SpanNear2Matcher and (inner.slop, inner.ordered, inner.mindist) == (1, True, 1):
+            inner.__class__ = _PhraseMatcher
+        return m
+
+
+class _PhraseMatcher(SpanNear2.SpanNear2Matcher):
+    def _get_spans(self) -> list:
+        if not all(m.supports("positions") for m in self.ms):
+            return super()._get_spans()
+        first, *rest = (m.value_as("positions") for m in self.ms)
+        later = [set(positions) for positions in rest]
+        last = len(later)
+        return [Span(p, p + last) for p in first if all(p + i in s for i, s in enumerate(later, 1))]
+
+
 def make_parser() -> MultifieldParser:
-    parser = MultifieldParser(["title", "body"], SCHEMA)
+    parser = MultifieldParser(["title", "body"], SCHEMA, phraseclass=_Phrase)
     # A minus negates only at the start of a word, so slugs like alibaba-cloud stay whole.
     parser.remove_plugin_class(PlusMinusPlugin)
     parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+(?=\S)", minusexpr=r"(?:^|(?<=[\s(]))-(?=\S)"))

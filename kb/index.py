@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import shutil
 import time
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from sqlmodel import Session, col, select
-from whoosh import analysis, columns, fields, index
+from whoosh import analysis, columns, fields, formats, index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
+from whoosh.system import pack_uint
+from whoosh.writing import SegmentWriter
 
 from kb import leases
 from kb.batches import chunked
@@ -43,6 +48,12 @@ class OnePassAnalyzer(analysis.CompositeAnalyzer):
     def __init__(self, *composables):
         super().__init__(*composables)
         self._stems: dict[str, str] = {}
+        self._words: dict[str, str | None] = {}  # a token as found -> the word indexed, None when stopped
+        tokenizer = self.items[0]
+        # words() reads tokens with findall, which gives whole matches only without groups
+        self.groupless = (
+            isinstance(tokenizer, analysis.RegexTokenizer) and not tokenizer.gaps and tokenizer.expression.groups == 0
+        )
 
     def __reduce__(self):
         # Saved in an index's schema as the plain chain, which any version of the project
@@ -87,7 +98,35 @@ class OnePassAnalyzer(analysis.CompositeAnalyzer):
                 t.startchar, t.endchar = start_char + match.start(), start_char + match.end()
             yield t
 
+    def words(self, value: str) -> tuple[list[str], int]:
+        """The words indexed for `value`, in order, and the position of the first: what the
+        chain yields with positions (they count on from the first), without token objects."""
+        tokenizer, _, stop, *rest = self.items
+        memo = self._words
+        if len(memo) > 500_000:
+            memo.clear()
+        get = memo.get
+        kept: list[str] = []
+        first = -1
+        for raw, found in enumerate(tokenizer.expression.findall(value)):
+            word = get(found, _UNSEEN)
+            if word is _UNSEEN:
+                word = memo[found] = self._word(found, stop, rest[0]._stem if rest else None)
+            if word is not None:
+                if first < 0:
+                    first = raw
+                kept.append(word)
+        return kept, first
 
+    @staticmethod
+    def _word(found: str, stop, stem) -> str | None:
+        text = found.lower()
+        if len(text) < stop.min or (stop.max is not None and len(text) > stop.max) or text in stop.stops:
+            return None
+        return stem(text) if stem is not None else text
+
+
+_UNSEEN = ""  # no token is empty
 _ONE_PASS_ARGS = frozenset(
     {"positions", "mode", "boosts", "removestops", "tokenize", "start_pos", "start_char", "chars", "keeporiginal"}
 )
@@ -215,22 +254,12 @@ def _point(index_dir: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def writer(ix: index.Index, timeout: float = 10.0, **options):
+def writer(ix: index.Index, timeout: float = 10.0, **options) -> BulkWriter:
     """A writer, waiting up to `timeout` seconds for the lock."""
     try:
-        w = ix.writer(timeout=timeout, **options)
+        return BulkWriter(ix, timeout=timeout, **options)
     except LockError as exc:
         raise IndexBusy(f"the search index is locked by another process (waited {timeout:g}s)") from exc
-    return _lengths_read_once(w)
-
-
-def _lengths_read_once(w):
-    """At commit, Whoosh reads the new segment's field length of a document from its file
-    once for every word of it it writes (a sixth of indexing time); read each field's once."""
-    if hasattr(w, "per_document_reader"):
-        opened = w.per_document_reader
-        w.per_document_reader = lambda: _Lengths(opened())
-    return w
 
 
 class _Lengths:
@@ -241,15 +270,199 @@ class _Lengths:
         self._lengths: dict[str, list[int]] = {}
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        return self.field_lengths(fieldname, default)[docnum]
+
+    def field_lengths(self, fieldname: str, default: int = 0) -> list[int]:
         lengths = self._lengths.get(fieldname)
         if lengths is None:
             read = self._reader.doc_field_length
             lengths = [read(d, fieldname, default) for d in range(self._reader.doc_count_all())]
             self._lengths[fieldname] = lengths
-        return lengths[docnum]
+        return lengths
 
     def __getattr__(self, name: str):
         return getattr(self._reader, name)
+
+
+class _Postings:
+    """A segment's postings held term by term while the segment is written, in place of
+    Whoosh's pool, which keeps one tuple per posting, spills them to disk through pickle past
+    its memory limit and sorts them all at commit (half of indexing time, issue 14)."""
+
+    def __init__(self) -> None:
+        # field -> term -> (document numbers, weights, encoded values)
+        self.fields: dict[str, dict[bytes, tuple[array, array, list[bytes]]]] = {}
+        self.merged = False  # postings came from Whoosh's own code (merged segments), maybe out of order
+
+    def add(self, item: tuple) -> None:
+        """One posting (fieldname, term, docnum, weight, value), as Whoosh's pool takes it (merges)."""
+        self.merged = True
+        fieldname, tbytes, docnum, weight, value = item
+        self.add_term(self.fields.setdefault(fieldname, {}), tbytes, docnum, weight, value)
+
+    @staticmethod
+    def add_term(terms: dict, tbytes: bytes, docnum: int, weight: float, value: bytes | None) -> None:
+        entry = terms.get(tbytes)
+        if entry is None:
+            entry = terms[tbytes] = (array("I"), array("d"), list[bytes]())
+        entry[0].append(docnum)
+        entry[1].append(weight)
+        entry[2].append(value or b"")
+
+    def iter_postings(self) -> Iterator[tuple]:
+        for fieldname in sorted(self.fields):
+            terms = self.fields[fieldname]
+            for tbytes in sorted(terms):
+                for docnum, weight, value in sorted(zip(*terms[tbytes], strict=True)):
+                    yield fieldname, tbytes, docnum, weight, value
+
+    def cleanup(self) -> None:
+        self.fields.clear()
+
+
+class BulkWriter(SegmentWriter):
+    """Whoosh's segment writer with the same index on disk, written faster: a document's text
+    is analysed in one pass straight into its postings (no token objects, no tuple per
+    posting), postings are held by term, and each term's list goes to the codec a block at a
+    time instead of one call per posting. The files are the same bytes Whoosh writes
+    (tests/test_search.py compares them)."""
+
+    def __init__(self, ix: index.Index, **options) -> None:
+        super().__init__(ix, **options)
+        self.pool = _Postings()
+        self._fast = {
+            name: field
+            for name, field in self.schema.items()
+            if type(field.format) is formats.Positions
+            and isinstance(field.analyzer, OnePassAnalyzer)
+            and field.analyzer.groupless
+        }
+
+    def add_document(self, **fields) -> None:
+        self._check_state()
+        perdoc = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        pool = self.pool.fields
+        names = sorted(name for name in fields if not name.startswith("_"))
+        if len(names) != len(fields) or any(name not in schema for name in names):
+            super().add_document(**fields)  # boosts, stored values of their own or unknown fields
+            return
+        perdoc.start_doc(docnum)
+        try:
+            for name in names:
+                value = fields[name]
+                if value is None:
+                    continue
+                field = schema[name]
+                length = 0
+                if field.indexed:
+                    terms = pool.setdefault(name, {})
+                    if name in self._fast and isinstance(value, str):
+                        length = _add_positions(terms, field, value, docnum)
+                    else:
+                        scorable = field.scorable
+                        for tbytes, freq, weight, vbytes in field.index(value):
+                            if scorable:
+                                length += freq
+                            _Postings.add_term(terms, tbytes, docnum, weight * 1.0, vbytes)
+                if field.separate_spelling() or field.vector:
+                    raise NotImplementedError(f"field {name}: spelling words and vectors are not written here")
+                perdoc.add_field(name, field, value if field.stored else None, length)
+                column = field.column_type
+                if column:
+                    perdoc.add_column_value(name, column, field.to_column_value(value))
+        except BaseException:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
+        try:
+            _write_postings(self.fieldwriter, self.schema, lengths, self.pool)
+        finally:
+            self.fieldwriter.close()
+            if lengths is not None:
+                lengths.close()
+
+
+def _add_positions(terms: dict, field: fields.FieldType, value: str, docnum: int) -> int:
+    """Postings of a text field with positions (formats.Positions.word_values, through the
+    one-pass analyser); returns the field's length (the words kept)."""
+    words, first = field.analyzer.words(value)
+    if not words:
+        return 0
+    poses: dict[str, list[int]] = {}
+    for pos, word in enumerate(words, first):
+        found = poses.get(word)
+        if found is None:
+            poses[word] = [pos]
+        else:
+            found.append(pos)
+    boost = field.format.field_boost
+    add = _Postings.add_term
+    for word, positions in poses.items():
+        if len(positions) == 1 and positions[0] < len(_ONE_POSITION):
+            encoded = _ONE + _ONE_POSITION[positions[0]]  # a new object each time, as pickle's memo expects
+        else:
+            encoded = _encode_positions(positions)
+        add(terms, word.encode("utf-8"), docnum, float(len(positions)) * boost, encoded)
+    return len(words)
+
+
+def _encode_positions(positions: list[int]) -> bytes:
+    """formats.Positions.encode: the count, then the pickled deltas."""
+    deltas = [positions[0], *(b - a for a, b in pairwise(positions))]
+    return pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
+
+
+_ONE = pack_uint(1)
+_ONE_POSITION = [pickle.dumps([pos], 2) for pos in range(4096)]
+
+
+def _write_postings(fieldwriter, schema: fields.Schema, lengths: _Lengths | None, pool: _Postings) -> None:
+    """FieldWriter.add_postings for postings held by term: the same calls on the codec, with
+    each block's buffers filled at once (W3PostingsWriter.add_posting, one posting at a time,
+    gives the same blocks)."""
+    for fieldname in sorted(pool.fields):
+        terms = pool.fields[fieldname]
+        if not terms:  # a field whose values gave no words is not in the segment
+            continue
+        fieldobj = schema[fieldname]
+        fieldwriter.start_field(fieldname, fieldobj)
+        doc_lengths = lengths.field_lengths(fieldname) if lengths is not None else None
+        pw = fieldwriter._postwriter
+        limit = pw._blocklimit
+        for tbytes in sorted(terms):
+            docnums, weights, values = terms[tbytes]
+            if pool.merged and any(a >= b for a, b in pairwise(docnums)):
+                docnums, weights, values = _in_order(docnums, weights, values)
+            fieldwriter.start_term(tbytes)
+            for start in range(0, len(docnums), limit):
+                if start:
+                    pw._write_block()
+                end = start + limit
+                ids = docnums[start:end]
+                block_weights = weights[start:end]
+                pw._ids = ids
+                pw._weights = array("f", block_weights)
+                pw._values = [v for v in values[start:end] if v]
+                pw._maxweight = max(0, max(block_weights))
+                if doc_lengths is not None:
+                    kept = [n for n in map(doc_lengths.__getitem__, ids) if n]
+                    pw._minlength = min(kept) if kept else None
+                    pw._maxlength = max(kept) if kept else 0
+            fieldwriter.finish_term()
+        fieldwriter.finish_field()
+
+
+def _in_order(docnums: array, weights: array, values: list[bytes]) -> tuple[array, array, list[bytes]]:
+    rows = sorted(zip(docnums, weights, values, strict=True))
+    return array("I", (r[0] for r in rows)), array("d", (r[1] for r in rows)), [r[2] for r in rows]
 
 
 def index_documents(ix: index.Index, session: Session, doc_ids: Iterable[int], timeout: float = 10.0) -> int:
@@ -257,7 +470,7 @@ def index_documents(ix: index.Index, session: Session, doc_ids: Iterable[int], t
     ids = list(doc_ids)
     if not ids:
         return 0
-    w = writer(ix, timeout, limitmb=WRITE_MB)
+    w = writer(ix, timeout)
     try:
         for chunk in chunked(ids, 500):
             for fields_ in _index_fields(session, chunk):
@@ -276,20 +489,16 @@ def remove_documents(ix: index.Index, doc_ids: Iterable[int], timeout: float = 1
     w.commit()
 
 
-# Whoosh sorts a writer's postings in memory up to `limitmb`, then spills them to disk in
-# pickled runs and merges those at commit, which costs as much again as the sorting. About
-# 300 postings of ~170 bytes each per document: a rebuild writes segments of SEGMENT_DOCS
-# documents, each sorted in memory only.
-WRITE_MB = 512
+# A rebuild writes segments of SEGMENT_DOCS documents; their postings are held in memory
+# until each segment is written (about 300 postings of some 25 bytes per document).
 SEGMENT_DOCS = 20_000
-SEGMENT_MB = 1280
 
 
 def rebuild(index_dir: Path, session: Session) -> int:
     """Build a fresh index from the database in a new directory, then swap it in."""
     target = _new_generation(index_dir)
     ix = index.create_in(str(target), SCHEMA)
-    w = writer(ix, limitmb=SEGMENT_MB)
+    w = writer(ix)
     count = 0
     try:
         for chunk in chunked(_document_ids(session, in_order=True), 1000):
@@ -298,7 +507,7 @@ def rebuild(index_dir: Path, session: Session) -> int:
                 count += 1
             if count and count % SEGMENT_DOCS == 0:
                 w.commit(merge=False)
-                w = writer(ix, limitmb=SEGMENT_MB)
+                w = writer(ix)
     except BaseException:
         w.cancel()
         shutil.rmtree(target, ignore_errors=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from kb.articles import MAX_ATTEMPTS
 from kb.cli import main
@@ -327,3 +327,137 @@ def test_cli_sources_add_exits_non_zero_when_the_first_fetch_fails(loaded_kb, se
     assert code == 1 and "item" in out  # a selector that cannot be read is refused before anything is saved
     code, out = run(capsys, "sources", "add", server.url("/y"), "--full-text", "--kind", "article")
     assert code == 1 and "--full-text" in out
+
+
+def _resembling_items() -> list:
+    """Feed items whose stories repeat within one poll and across polls: exact copies, edited
+    copies resembling one or two earlier stories, short texts that are the same or not."""
+    from ingest.records import Item
+
+    words = [
+        "export",
+        "controls",
+        "chips",
+        "licence",
+        "data",
+        "centres",
+        "cloud",
+        "ministry",
+        "notice",
+        "review",
+        "rule",
+        "shipment",
+        "partner",
+        "agency",
+        "officials",
+        "industry",
+        "groups",
+        "deliveries",
+        "measure",
+        "threshold",
+        "performance",
+        "accelerators",
+        "buyers",
+    ]
+
+    def text(seed: int, n: int = 90) -> list[str]:
+        return [words[(seed * 7 + k * k * (seed % 5 + 1) + k) % len(words)] + str(k % (seed % 3 + 2)) for k in range(n)]
+
+    items = []
+    for n in range(24):
+        base = text(n % 6)
+        if n % 4 == 1:  # an edited copy: a few words changed
+            base = [*base[:40], "edited", *base[41:80], "again", *base[81:]]
+        if n % 4 == 2:  # half of one story, half of another
+            base = [*text(n % 6)[:45], *text((n + 1) % 6)[45:]]
+        if n % 4 == 3:  # a word dropped here and there
+            base = [w for k, w in enumerate(base) if k % 9]
+        items.append(Item(title=f"Story {n % 6}", guid=f"g{n}", url=f"https://example.org/{n}", body=" ".join(base)))
+
+    # Two stories apart (a third of their words shared), then texts between them: as close to both
+    # (the older wins), closer to one, and the same in both polls.
+    def span(start: int, end: int) -> str:
+        return " ".join(f"v{k}" for k in range(start, end))
+
+    between = [span(0, 100), span(40, 140), span(20, 120), span(25, 125), span(15, 115)]
+    items[3:3] = [Item(title="", guid=f"b{n}", body=text) for n, text in enumerate(between[:2])]
+    items[14:14] = [Item(title="", guid=f"c{n}", body=text) for n, text in enumerate(between[2:])]
+    short = "Officials said the rule takes effect next month across the whole region today"  # 14 words
+    items += [Item(title="Short", guid="s1", body=short), Item(title="Short", guid="s2", body=short)]
+    items += [
+        Item(title="Tiny", guid="t1", body="Rule in force."),
+        Item(title="Tiny", guid="t2", body="Rule in force."),
+    ]
+    return items
+
+
+def _expected_twins(stored: list[tuple[int, str, str, bool]], text: str, content_hash: str) -> int | None:
+    """What upsert_items promises, computed directly: the lowest id with the same text (12+ words),
+    else the stored story sharing a band that resembles the text most (then the lowest id)."""
+    from ingest import fingerprint
+
+    if len(fingerprint.tokens(text)) >= 12:
+        same = [doc_id for doc_id, other, other_hash, plain in stored if plain and other_hash == content_hash]
+        if same:
+            return min(same)
+    mark = fingerprint.bands(text)
+    if mark is None:
+        return None
+    best = None
+    for doc_id, other, _, plain in stored:
+        if plain and set(mark) & set(fingerprint.bands(other) or []):
+            score = fingerprint.resemblance(text, other)
+            if score >= fingerprint.THRESHOLD and (best is None or (score, -doc_id) > best[:2]):
+                best = (score, -doc_id, doc_id)
+    return best[2] if best else None
+
+
+def test_copies_within_one_poll_and_across_polls_are_the_best_resembling_story(kb):
+    """Items of one poll are compared with stored stories and with the poll's earlier items alike
+    (copies of a copy's story, exact copies, edited ones, the best resemblance, then the oldest)."""
+    from kb.store import _story_text, upsert_items
+
+    items = _resembling_items()
+    stored: list[tuple[int, str, str, bool]] = []  # id, text, hash, plain: a new store numbers from 1
+    expected_copies: list[int] = []
+    with kb.session() as session:
+        sources = [add_source(session, url=f"https://example.org/feed{n}.xml", allow_private=True) for n in range(2)]
+        for source, batch in ((sources[0], items[:9]), (sources[1], items[9:])):
+            expected_new, copies_before = [], len(expected_copies)
+            for item in batch:
+                twin = _expected_twins(stored, _story_text(item), item.content_hash)
+                if twin is None:
+                    stored.append((len(stored) + 1, _story_text(item), item.content_hash, True))
+                    expected_new.append(len(stored))
+                else:
+                    expected_copies.append(twin)
+            result = upsert_items(session, source=source, items=batch)
+            assert (result.new, result.copies) == (expected_new, expected_copies[copies_before:])
+        session.commit()
+        copies = session.exec(select(DocumentCopy).order_by(col(DocumentCopy.id))).all()
+    assert [c.document_id for c in copies] == expected_copies
+    assert len(expected_copies) >= 10 and len(stored) >= 5  # the items make both copies and stories
+
+
+def test_a_story_changed_earlier_in_the_same_poll_is_compared_as_changed(kb):
+    """A document updated by one item is, for the next items, the story it now tells."""
+    from ingest.records import Item
+    from kb.store import upsert_items
+
+    def span(start: int, end: int) -> str:
+        return " ".join(f"v{k}" for k in range(start, end))
+
+    with kb.session() as session:
+        source = add_source(session, url="https://example.org/feed.xml", allow_private=True)
+        first = upsert_items(session, source=source, items=[Item(title="A", guid="a", body=span(0, 100))])
+        again = upsert_items(
+            session,
+            source=source,
+            items=[
+                Item(title="A", guid="a", body=span(200, 300)),  # the story changes
+                Item(title="A", guid="b", body=span(200, 300)),  # a copy of what it says now
+                Item(title="A", guid="c", body=span(0, 100)),  # what it said: a story again
+            ],
+        )
+        assert (again.updated, again.copies) == (first.new, first.new)
+        assert len(again.new) == 1

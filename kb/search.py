@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import re
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
@@ -145,6 +146,17 @@ class _PhraseMatcher(SpanNear2.SpanNear2Matcher):
 
 
 def make_parser() -> MultifieldParser:
+    """The query parser, one per thread: building its date grammar costs more than a rare term's search."""
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = _new_parser()
+    return parser
+
+
+_parsers = threading.local()
+
+
+def _new_parser() -> MultifieldParser:
     parser = MultifieldParser(["title", "body"], SCHEMA, phraseclass=_Phrase)
     # A minus negates only at the start of a word, so slugs like alibaba-cloud stay whole.
     parser.remove_plugin_class(PlusMinusPlugin)
@@ -372,7 +384,7 @@ def _may_name_entities(session: Session | Connection, text_: str) -> bool:
     """Whether a stored entity's name, alias or slug occurs in `text_`: the linker finds no others."""
     lowered = text_.lower()
     words = set(lowered.split())
-    for slug, name, aliases in session.execute(_ENTITY_NAMES):
+    for slug, name, aliases in _connection(session).execute(_ENTITY_NAMES):
         if slug in words or any(n and n.lower() in lowered for n in [name, *(aliases or [])]):
             return True
     return False
@@ -456,15 +468,14 @@ def _segments(marked: str) -> list[tuple[str, bool]]:
 def _load_hits(
     session: Session | Connection, ids_scores: Sequence[tuple[int, float | None]], terms: frozenset[str]
 ) -> list[Hit]:
+    conn = _connection(session)
     ids = [i for i, _ in ids_scores]
-    docs = {d.id: d for d in _rows(session, _DOCUMENTS, ids)}
+    docs = {d.id: d for d in _rows(conn, _DOCUMENTS, ids)}
     copies: dict[int, list[Row]] = {}
-    for copy in _rows(session, _COPIES, list(docs)):  # oldest first
+    for copy in _rows(conn, _COPIES, list(docs)):  # oldest first
         copies.setdefault(copy.document_id, []).append(copy)
-    source_ids = {d.source_id for d in docs.values()} | {c.source_id for cs in copies.values() for c in cs}
-    sources = {s.id: s.title or s.url for s in _rows(session, _SOURCES, list(source_ids))}
     mentions: dict[int, list[tuple[int, str]]] = {}
-    for doc_id, slug, count in _rows(session, _MENTIONS, ids):
+    for doc_id, slug, count in _rows(conn, _MENTIONS, ids):
         mentions.setdefault(doc_id, []).append((-count, slug))
     hits = []
     for doc_id, score in ids_scores:
@@ -477,34 +488,48 @@ def _load_hits(
                 title=doc.title,
                 url=doc.url,
                 source_id=doc.source_id,
-                source_title=sources.get(doc.source_id, ""),
+                source_title=doc.source_title or doc.source_url or "",
                 published=doc.published_at,
                 kind=doc.kind,
                 snippet=_snippet(doc, terms),
                 entities=[s for _, s in sorted(mentions.get(doc_id, []))][:8],
                 score=score,
-                also_at=[Copy(c.url, c.source_id, sources.get(c.source_id, "")) for c in copies.get(doc_id, [])],
+                also_at=[
+                    Copy(c.url, c.source_id, c.source_title or c.source_url or "") for c in copies.get(doc_id, [])
+                ],
             )
         )
     return hits
 
 
-# The few columns a page of hits shows, read without the ORM (kb.models names the tables).
+# The few columns a page of hits shows, read without the ORM (kb.models names the tables),
+# each with its source's title (or URL) in the same query.
 def _by_ids(sql: str, **types: Any) -> Any:
     return text(sql).bindparams(bindparam("ids", expanding=True)).columns(**types)
 
 
 _DOCUMENTS = _by_ids(
-    "SELECT id, title, url, source_id, published_at, kind, body, summary FROM document WHERE id IN :ids",
+    "SELECT d.id, d.title, d.url, d.source_id, d.published_at, d.kind, d.body, d.summary,"
+    " s.title AS source_title, s.url AS source_url"
+    " FROM document d LEFT JOIN source s ON s.id = d.source_id WHERE d.id IN :ids",
     published_at=DateTime,
 )
-_COPIES = _by_ids("SELECT document_id, url, source_id FROM documentcopy WHERE document_id IN :ids ORDER BY id")
-_SOURCES = _by_ids("SELECT id, title, url FROM source WHERE id IN :ids")
+_COPIES = _by_ids(
+    "SELECT c.document_id, c.url, c.source_id, s.title AS source_title, s.url AS source_url"
+    " FROM documentcopy c LEFT JOIN source s ON s.id = c.source_id WHERE c.document_id IN :ids ORDER BY c.id"
+)
 _MENTIONS = _by_ids('SELECT document_id, entity_slug, "count" FROM mention WHERE document_id IN :ids')
 
 
-def _rows(session: Session | Connection, query: Any, ids: list[int]) -> Sequence[Row]:
-    return session.execute(query, {"ids": ids}).all() if ids else []
+def _connection(session: Session | Connection) -> Connection:
+    """The connection under a session: statements of plain SQL need none of the ORM's work per execution."""
+    from sqlalchemy.engine import Connection
+
+    return session if isinstance(session, Connection) else session.connection()
+
+
+def _rows(conn: Connection, query: Any, ids: list[int]) -> Sequence[Row]:
+    return conn.execute(query, {"ids": ids}).all() if ids else []
 
 
 def _snippet(doc: Row, terms: frozenset[str]) -> list[tuple[str, bool]]:

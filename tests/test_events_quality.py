@@ -392,6 +392,65 @@ def _kinds_dates(text: str, published: date | None) -> set[tuple[str, date, str]
             None,
             ("rule_published", date(2025, 3, 3), "day"),
         ),
+        # a date that opens the sentence is its verb's, though a relative clause brings another date nearer
+        (
+            "On May 5, 2025, the Bureau of Industry and Security released an interim final rule that was published "
+            "in the Federal Register on May 8, 2025.",
+            date(2025, 5, 12),
+            ("rule_published", date(2025, 5, 5), "day"),
+        ),
+        # a start date far after its verb, with a list of models in between
+        (
+            "The Dutch government on Friday said ASML will need export licences for its NXT:2000i and NXT:2100i "
+            "scanners and their spare parts, starting Saturday, March 8.",
+            date(2025, 3, 10),
+            ("rule_effective", date(2025, 3, 8), "day"),
+        ),
+        # the act a government tells takes the day it is told, however long the telling
+        (
+            "Vietnam will require exporters of US-made accelerators and of servers that contain them to obtain a "
+            "licence for each shipment to third countries, its industry and trade ministry said on Monday.",
+            date(2025, 7, 15),
+            ("rule_published", date(2025, 7, 14), "day"),
+        ),
+        (
+            "Beijing on Tuesday issued an announcement tightening export controls on dual-use items bound for the "
+            "United States.",
+            date(2024, 12, 4),
+            ("retaliation", date(2024, 12, 3), "day"),
+        ),
+        (
+            "The ministry today issued Announcement No. 12 of 2025, placing export controls on indium.",
+            date(2025, 2, 4),
+            ("rule_published", date(2025, 2, 4), "day"),
+        ),
+        # "a day after" the other act: that act is dated too, when the report has not told it yet
+        (
+            "Beijing acted on Tuesday, a day after Washington announced new chip export restrictions and added 140 entities to "
+            "its Entity List.",
+            date(2024, 12, 4),
+            ("rule_published", date(2024, 12, 2), "day"),
+        ),
+        # a weak word on the date does not keep it from continuing the act before it
+        (
+            "Some restrictions took effect on October 12, and the remaining requirements on October 21, 2022.",
+            date(2022, 10, 25),
+            ("rule_effective", date(2022, 10, 21), "day"),
+        ),
+        # the date's own words: "with immediate effect" dates the measures' start, not a licence requirement
+        (
+            "The ministry on Friday restricted exports of seven rare earths. The measures, issued by the ministry "
+            "with immediate effect, require exporters to obtain licences.",
+            date(2025, 4, 5),
+            ("rule_effective", date(2025, 4, 4), "day"),
+        ),
+        # a sibling's day does not swallow another company's month
+        (
+            "Alibaba Cloud offered free tokens on June 25. SenseTime and iFlytek rolled out their own token "
+            "giveaways in late June.",
+            date(2024, 7, 9),
+            ("migration_offer", date(2024, 6, 1), "month"),
+        ),
     ],
 )
 def test_an_act_told_in_other_words_is_found(text, published, expected):
@@ -533,3 +592,54 @@ def test_a_federal_register_publication_the_next_day_is_an_event_of_its_own(regi
         ("rule_effective", date(2025, 9, 29)),
         ("rule_published", date(2025, 9, 30)),
     }
+
+
+def test_a_dateline_is_no_date_of_an_act():
+    found = _kinds_dates(
+        "SEOUL, March 4 - South Korea will require a licence for exports of HBM to China, its trade ministry "
+        "said on Monday.",
+        date(2025, 3, 4),
+    )
+    assert found == {("rule_published", date(2025, 3, 3), "day")}
+
+
+def test_the_name_of_a_law_is_no_investigation():
+    found = _kinds_dates(
+        "The regulator said on Monday that a review had found the chipmaker violated the anti-monopoly law.",
+        date(2025, 9, 16),
+    )
+    assert not any(kind == "investigation" for kind, _, _ in found)
+
+
+def test_effective_immediately_before_an_act_dates_that_act():
+    found = _kinds_dates(
+        "Effective immediately, we will no longer sell to companies controlled from unsupported regions.",
+        date(2025, 9, 5),
+    )
+    assert found == {("service_restricted", date(2025, 9, 5), "day")}
+
+
+def test_a_measure_and_its_licences_are_not_a_licence_requirement_of_their_own():
+    found = _kinds_dates(
+        "The ministry on Friday restricted exports of seven rare earths. The measures, issued by the ministry "
+        "with immediate effect, require exporters to obtain licences.",
+        date(2025, 4, 5),
+    )
+    assert "license_required" not in {kind for kind, _, _ in found}
+
+
+def test_a_rule_requiring_licences_is_published_not_a_licence_requirement():
+    found = _kinds_dates(
+        "On March 2, 2025, the Korean government published a regulation requiring licences for etching tools.",
+        date(2025, 3, 5),
+    )
+    assert found == {("rule_published", date(2025, 3, 2), "day")}
+
+
+def test_immediately_is_the_day_the_report_told_last():
+    found = _kinds_dates(
+        "Vietnam will require a licence for US-made accelerators, its trade ministry said on Monday. The ministry "
+        "said the requirement took effect immediately.",
+        date(2025, 7, 15),
+    )
+    assert ("rule_effective", date(2025, 7, 14), "day") in found

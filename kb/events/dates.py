@@ -188,11 +188,22 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
     if reference.exact:
         assert reference.day is not None
         _add(found, _weekdays(sentence, reference.day) + _relative(sentence, reference.day), slack=3)
-    _add(found, _counted(sentence, sorted(found, key=lambda f: f.start), context))
-    found = _distinct(sorted(found, key=lambda f: f.start))
+    own_day = reference.day if reference.exact else None
+    _add(found, _counted(sentence, sorted(found, key=lambda f: f.start), context, own_day))
+    found = _distinct(sorted((f for f in found if not _dateline(sentence, f)), key=lambda f: f.start))
     if reference.exact and not planned:
         found = [_suspect(f, reference) for f in found]
     return found
+
+
+# A wire story's dateline: "KUALA LUMPUR, July 15 - ...", "BEIJING (Feb 4) - ...": the day it was filed,
+# no date of what it tells (the story says "on Monday" for that).
+_DATELINE_BEFORE = re.compile(r"[A-Z][A-Z.'’ -]{1,40}(?:,\s*|\s*\(\s*)")
+_DATELINE_AFTER = re.compile(r"\s*\)?\s*[-–—]")
+
+
+def _dateline(sentence: str, found: FoundDate) -> bool:
+    return bool(_DATELINE_BEFORE.fullmatch(sentence, 0, found.start) and _DATELINE_AFTER.match(sentence, found.end))
 
 
 def _distinct(found: list[FoundDate]) -> list[FoundDate]:
@@ -389,7 +400,7 @@ def _shift_month(first: date, step: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _counted(sentence: str, found: list[FoundDate], context: Context) -> list[FoundDate]:
+def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: date | None = None) -> list[FoundDate]:
     """ "two days later", "a day after ...", "120 days after publication", "immediately": counted from
     the date before them in the sentence, else from the latest day earlier sentences stated."""
     out = []
@@ -415,7 +426,10 @@ def _counted(sentence: str, found: list[FoundDate], context: Context) -> list[Fo
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.8, forward=True))
     for m in _IMMEDIATELY.finditer(sentence):
         on_release = m.group(0).lower().split()[-1] in ("release", "issuance") and context.released
-        anchor = context.released if on_release else _day_before(found, m.start()) or context.told
+        # "Effective immediately, we will no longer sell": else the report's own day
+        anchor = (
+            context.released if on_release else _day_before(found, m.start()) or context.told or context.last or own_day
+        )
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.9))
     for m in _NEXT_DAY.finditer(sentence):

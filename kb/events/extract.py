@@ -60,6 +60,9 @@ SUBORDINATE = re.compile(r"\b(?:after|because|following|as a result of)\b", re.I
 # A date continuing an act told before it.
 # "some provisions apply immediately and others on October 21", "..., and the remaining requirements on
 # October 21", "YMTC followed in December 2022, and Biren and Moore Threads in October 2023".
+# A licence requirement right after the rule that makes it: "a regulation requiring licences".
+_RULE_CONTENT = re.compile(r",?\s*(?:(?:that|which)\s+)?", re.I)
+WEAK = 0.6  # a trigger this weak ("requirements") gives way to an act a date continues
 AND_OTHERS = re.compile(r"\band\s+(?:[\w'’-]+\s+){0,6}?(?:on|from|in)\s+$", re.I)
 FOLLOWED = re.compile(r"\b(?:followed(?: suit)?|did the same|(?:was|were) caught)(?:\s+(?:on|in|from))?\s+$", re.I)
 GOVERNMENT_WORDS = re.compile(
@@ -251,6 +254,7 @@ def _finest(candidates: list[Candidate]) -> list[Candidate]:
         if c.precision == "day"
         or not any(
             o.kind == c.kind
+            and (c.principal is None or o.principal in (None, c.principal))
             and _WIDTH[o.precision] > _WIDTH[c.precision]
             and o.date.isoformat()[: _WIDTH[c.precision]] == c.date.isoformat()[: _WIDTH[c.precision]]
             for o in candidates
@@ -273,6 +277,7 @@ class _Reader:
     title_triggers: list[Trigger] = field(default_factory=list)
     last_kind: str | None = None  # of the latest act told, for "X followed on D"
     pending: tuple[FoundDate, int] | None = None  # a day no act took, for the next sentences
+    told_acts: set[tuple[str, date]] = field(default_factory=set)  # (kind, day) of the acts told so far
 
     def __post_init__(self) -> None:
         self.title_triggers = self.lexicon.triggers(self.title) if self.title else []
@@ -299,19 +304,41 @@ class _Reader:
                 continue
             index = min(options, key=lambda i: _distance(trigger, dates[i], sentence))
             attached.setdefault(index, []).append((trigger, _distance(trigger, dates[index], sentence, 1.0)))
-        out, seen = [], set()
+        out: list[Candidate] = []
+        seen: set[tuple[str, date]] = set()
         for index, triggers in sorted(attached.items()):
             found = dates[index]
-            close = [(t, d) for t, d in triggers if d <= NEAR]
+            if out and all(t.strength < WEAK for t, _ in triggers) and AND_OTHERS.search(sentence, 0, found.start):
+                continue  # "..., and the remaining requirements on October 21": the act before it continues
+            # A government telling dates what it tells, however long the telling ("Malaysia will require ..., its
+            # trade ministry said on Monday"; "the regulator said on Monday it had opened an investigation").
+            told = tellers[index] == "government"
+            close = [
+                (t, d) for t, d in triggers if d <= NEAR or (told and d < 2 * NEAR and t.kind not in SENTENCE_WIDE)
+            ]
             acting = [t for t, _ in close if t.kind != "statement" and t.kind not in REGULATORY_KINDS]
             # "..., a move seen as retaliation" qualifies a sentence that states no other act near its date.
             wide = [(t, d) for t, d in triggers if t.kind in SENTENCE_WIDE and not acting]
             near = close + wide or triggers
-            best = min(near, key=lambda pair: (pair[0].rank, pair[1]))[0]
+            # A trigger that is the date's own words ("the October 7 rules", "with immediate effect") wins.
+            # Not "effective immediately" before another act: "Effective immediately, we will no longer sell".
+            own = [(t, d) for t, d in near if t.start < found.end and found.start < t.end]
+            if acting and all(t.kind == "rule_effective" for t, _ in own):
+                own = []
+            best = min(own or near, key=lambda pair: (pair[0].rank, pair[1]))[0]
+            if best.kind == "license_required":  # "published a regulation requiring licences": the rule's content
+                best = next(
+                    (
+                        t
+                        for t, _ in near
+                        if t.kind == "rule_published" and _RULE_CONTENT.fullmatch(sentence, t.end, best.start)
+                    ),
+                    best,
+                )
             ranked = sorted(triggers, key=lambda p: p[0].rank)
             also = {t.kind: t for t, d in ranked if t.kind in ALSO_KINDS and (d <= NEAR or t.kind == "entity_listed")}
             also = {k: t for k, t in also.items() if k != best.kind and t.strength >= ALSO_STRENGTH}
-            for t in _coordinated(sentence, best, [t for t, _ in ranked], found):
+            for t in _coordinated(sentence, best, [t for t, _ in ranked], found, self.told_acts):
                 also.setdefault(t.kind, t)
             for trigger in [best, *also.values()]:
                 kind = _kind(trigger.kind, sentence, found)
@@ -335,9 +362,10 @@ class _Reader:
                     candidate.kind, candidate.announces = "statement", True
                 if candidate.confidence >= MIN_CONFIDENCE:
                     out.append(candidate)
-        for index, found in enumerate(dates):
-            if index not in attached and index not in silent:
+        for index, found in enumerate(dates):  # a date no act took, or only a weak one ("the remaining requirements")
+            if index not in silent and not any(c.date == found.value and c.precision == found.precision for c in out):
                 out += self._continued(sentence, found, out, matches, context)
+        self.told_acts.update((c.kind, c.date) for c in out)
         if out:
             self.last_kind = _lead_kind(out)
         days = [f for i, f in enumerate(dates) if f.precision == "day" and i not in silent]
@@ -485,10 +513,14 @@ def _lead_kind(out: list[Candidate]) -> str:
 _SUBORDINATE_CLAUSE = re.compile(r"\b(?:same day|when|after|before|since|as|while|because|following|until)\b", re.I)
 
 
-def _coordinated(sentence: str, best: Trigger, triggers: list[Trigger], found: FoundDate) -> list[Trigger]:
+def _coordinated(
+    sentence: str, best: Trigger, triggers: list[Trigger], found: FoundDate, told: set[tuple[str, date]]
+) -> list[Trigger]:
     """Triggers of other acts than `best`'s that a date takes too: strong, of SEPARATE_ACTS, in a clause
     of their own (a comma or "and" between them and `best`), not across a semicolon from the date.
-    A measure told as retaliation ("in retaliation", "aimed at the US") is that one act, not a rule too."""
+    A measure told as retaliation ("in retaliation", "aimed at the US") is that one act, not a rule too.
+    An act in a clause that tells when ("the same day the rule was released", "a day after Washington
+    announced new rules") only when the report has not told that act of that day already (`told`)."""
     out: list[Trigger] = []
     qualifier = best.kind == "retaliation" and not RETALIATION_ACT.search(sentence, best.start, best.end)
     for t in triggers:
@@ -505,7 +537,9 @@ def _coordinated(sentence: str, best: Trigger, triggers: list[Trigger], found: F
         if not _COORDINATION.search(between) or _HARD_BOUNDARY.search(span):
             continue
         clause = sentence[max((m.end() for m in _COORDINATION.finditer(sentence, 0, t.start)), default=0) : t.start]
-        if not _SUBORDINATE_CLAUSE.search(clause) and not PROSPECTIVE.search(sentence, max(0, t.start - 25), t.start):
+        if _SUBORDINATE_CLAUSE.search(clause) and (t.kind, found.value) in told:
+            continue
+        if not PROSPECTIVE.search(sentence, max(0, t.start - 25), t.start):
             out.append(t)
     return out
 
@@ -614,13 +648,19 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
         gap, weight = sentence[trigger.end : found.start], 1.0
         starts = STARTS.search(sentence, max(trigger.end, found.start - 30), found.start)
         if starts:  # "would stop offering ... from October 21", "starting Monday, March 10": the act's own date
-            gap, weight = sentence[trigger.end : starts.start()], 0.2
+            gap = sentence[trigger.end : starts.start()]
+            return len(gap) * 0.2 + NEAR * len(_HARD_BOUNDARY.findall(gap))
     else:
         gap, weight = sentence[found.end : trigger.start], before_weight
+        if _FRONTED.match(sentence[: found.start]):
+            weight = 0.5  # "On October 7, 2022, the Bureau ... released a rule": the date opens the verb's clause
     return len(gap) * weight + 20 * len(_SOFT_BOUNDARY.findall(gap)) + NEAR * len(_HARD_BOUNDARY.findall(gap))
 
 
-_SOFT_BOUNDARY = re.compile(r"[,:，：]|\b(?:but|while|that|which)\b")
+_FRONTED = re.compile(r"\s*(?:(?:on|in|by)\s*)?$", re.I)
+
+
+_SOFT_BOUNDARY = re.compile(r"[,，：]|:(?=\s)|\b(?:but|while|that|which)\b")
 # A semicolon or a dash parts two statements: a verb across it is no near trigger of a date
 # ("BIS announced the rule last Thursday; it takes effect 30 days after publication").
 _HARD_BOUNDARY = re.compile(r"[;；]|\s[—–]\s")

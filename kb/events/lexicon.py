@@ -37,8 +37,9 @@ ENGLISH: list[tuple[str, str, float]] = [
     # A ban on exports to the United States is aimed at it: "barred shipments of gallium to the United States".
     (
         "retaliation",
-        r"\b(?:ban|bans|banned|banning|bar|bars|barred|barring|prohibit\w*)\s+(?:[\w'’,-]+\s+){0,8}?"
-        r"(?:exports?|shipments?|sales)\b,?(?:\s+[\w'’,-]+){0,8}?\s+to (?:the )?(?:US|U\.S\.|United States)\b",
+        r"\b(?:ban|bans|banned|banning|bar|bars|barred|barring|prohibit\w*|tighten\w*)\s+(?:[\w'’,-]+\s+){0,8}?"
+        r"(?:exports?|shipments?|sales|export controls)\b,?(?:\s+[\w'’,-]+){0,8}?\s+(?:to|bound for|destined for) "
+        r"(?:the )?(?:US|U\.S\.|United States)\b",
         0.8,
     ),
     # A rule named by its day: "the October 7 rules", "Beijing's rare earth rules of October 9". Before the
@@ -114,7 +115,11 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     ("executive_order", r"\bexecutive order (?:of|on|dated)\b", 0.9),
     ("executive_order", r"\bexecutive order\b(?:\s+[\w'’.,-]+){0,8}?\s+issued\b", 0.9),
-    ("investigation", r"\b(?:investigat\w*|probe[sd]?|summon\w*|antitrust|anti-monopoly|inquiry|raid\w*)\b", 0.85),
+    (
+        "investigation",
+        r"\b(?:investigat\w*|probe[sd]?|summon\w*|(?:antitrust|anti-monopoly)(?! laws?\b)|inquiry|raid\w*)\b",
+        0.85,
+    ),
     (
         "license_required",
         r"\b(?:need|needs|needed|require|requires|required|requiring)\s+(?:a\s+|an\s+)?"
@@ -129,7 +134,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     (
         "license_required",
-        r"\brequir\w*\s+(?:[\w'’-]+\s+){0,3}?to (?:obtain|get|apply for|seek)\s+(?:a\s+|an\s+)?(?:export\s+)?"
+        r"\brequir\w*\s+(?:[\w'’-]+\s+){0,12}?to (?:obtain|get|apply for|seek)\s+(?:a\s+|an\s+)?(?:export\s+)?"
         r"(?:licen[cs]es?|permits?)\b",
         0.85,
     ),
@@ -203,7 +208,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         "rule_published",
         r"\b(?:issu\w*|releas\w*|unveil\w*|announc\w*|publish\w*|extend\w*|expand\w*|tighten\w*|"
         r"impos\w*|introduc\w*|adopt\w*|finaliz\w*|propos\w*|updat\w*|revis\w*|widen\w*|broaden\w*|"
-        r"promulgat\w*|implement\w*|slap\w*)\b(?:\s+[\w'’.-]+){0,7}?\s+"
+        r"promulgat\w*|implement\w*|slap\w*|plac(?:e|es|ed|ing))\b(?:\s+[\w'’.-]+){0,7}?\s+"
         r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions|amendment|ordinance|"
         r"curbs)\b",
         0.85,
@@ -216,7 +221,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"widened|updated|extended|revised)\b",
         0.8,
     ),
-    ("rule_published", r"\b(?:restrict\w*|curb\w*|tighten\w*)\s+(?:[\w'’-]+\s+){0,2}?exports? of\b", 0.75),
+    ("rule_published", r"\b(?:restrict\w*|curb\w*|tighten\w*)\s+(?:[\w'’-]+\s+){0,2}?exports? of\b", 0.8),
     (
         "rule_published",
         r"\b(?:was|were|been)\s+(?:further\s+|again\s+)?(?:expanded|tightened|broadened|widened)\b",

@@ -29,7 +29,7 @@ from whoosh.util.times import datetime_to_long
 
 from kb.errors import KBError
 from kb.index import SCHEMA
-from kb.search_cache import UNDATED, Columns, columns_for, searcher_for
+from kb.search_cache import UNDATED, Columns, columns_for, docnums_for, searcher_for
 
 if TYPE_CHECKING:  # whoosh ships no type information: these are documentation for the reader
     from sqlalchemy.engine import Connection, Row
@@ -259,12 +259,14 @@ def search(ix: Index, session: Session | Connection, request: SearchRequest) -> 
         page = _page_of_scored(matches, scores, request)
     else:
         matches = _matches(searcher, columns, q, filter_q, spans)
-        page = _page_by_score(searcher, q, matches, filter_q is not None or len(matches) < columns.live.sum(), request)
+        page = _page_by_score(searcher, q, matches, filter_q is not None or bool(spans), request)
     result.total = len(matches)  # counted once, here
     if request.facets:
         result.facets = count_facets(columns, matches)
-    ids_scores = [(int(searcher.stored_fields(docnum)["id"]), score) for docnum, score in page]
-    result.hits = _load_hits(session, ids_scores, _body_terms(q))
+    terms = _body_terms(q)
+    matched = _with_body_terms(searcher, [docnum for docnum, _ in page], terms)
+    found = [(int(searcher.stored_fields(docnum)["id"]), score, docnum in matched) for docnum, score in page]
+    result.hits = _load_hits(session, found, terms)
     if result.total == 0 and request.query.strip():
         result.suggestion = suggest(searcher, request.query)
     result.entities = named_entities(session, request.query)
@@ -280,7 +282,7 @@ def _matches(
         docnums = columns.live_docnums()
     else:
         both = wq.And([q, filter_q]) if filter_q is not None else q
-        docnums = np.fromiter(searcher.docs_for_query(both), dtype=np.int64)
+        docnums = docnums_for(searcher, columns.live, both)
     return docnums[_dated_within(columns, docnums, spans)] if spans and len(docnums) else docnums
 
 
@@ -465,11 +467,34 @@ def _segments(marked: str) -> list[tuple[str, bool]]:
     return out
 
 
+def _with_body_terms(searcher: Searcher, docnums: list[int], terms: frozenset[str]) -> set[int]:
+    """Which of `docnums` hold one of `terms` in their indexed body (summary and body text).
+
+    A hit found by its title alone has nothing to highlight in its text; analysing the
+    whole text to find that out cost milliseconds per hit (issue 14)."""
+    found: set[int] = set()
+    reader = searcher.reader()
+    for term in terms:
+        if ("body", term) not in reader:
+            continue
+        postings = searcher.postings("body", term)
+        for docnum in sorted(docnums):
+            if docnum in found:
+                continue
+            postings.skip_to(docnum)
+            if not postings.is_active():
+                break
+            if postings.id() == docnum:
+                found.add(docnum)
+    return found
+
+
 def _load_hits(
-    session: Session | Connection, ids_scores: Sequence[tuple[int, float | None]], terms: frozenset[str]
+    session: Session | Connection, found: Sequence[tuple[int, float | None, bool]], terms: frozenset[str]
 ) -> list[Hit]:
+    """The hits for (document id, score, whether its text holds a term to highlight), in order."""
     conn = _connection(session)
-    ids = [i for i, _ in ids_scores]
+    ids = [i for i, _, _ in found]
     docs = {d.id: d for d in _rows(conn, _DOCUMENTS, ids)}
     copies: dict[int, list[Row]] = {}
     for copy in _rows(conn, _COPIES, list(docs)):  # oldest first
@@ -478,7 +503,7 @@ def _load_hits(
     for doc_id, slug, count in _rows(conn, _MENTIONS, ids):
         mentions.setdefault(doc_id, []).append((-count, slug))
     hits = []
-    for doc_id, score in ids_scores:
+    for doc_id, score, has_terms in found:
         doc = docs.get(doc_id)
         if doc is None:  # indexed but gone from the database: `kb check` reports it
             continue
@@ -491,7 +516,7 @@ def _load_hits(
                 source_title=doc.source_title or doc.source_url or "",
                 published=doc.published_at,
                 kind=doc.kind,
-                snippet=_snippet(doc, terms),
+                snippet=_snippet(doc, terms if has_terms else frozenset()),
                 entities=[s for _, s in sorted(mentions.get(doc_id, []))][:8],
                 score=score,
                 also_at=[

@@ -220,3 +220,78 @@ def _var_values(column: Any, count: int) -> list:
         return list(column)
     data = column._dbfile.get(column._basepos, column._length)
     return [data[start : start + size] for start, size in zip(offsets, lengths, strict=True)]
+
+
+# ---- matches as arrays ---------------------------------------------------------------
+
+
+def docnums_for(searcher: Searcher, live: np.ndarray, q: Any) -> np.ndarray:
+    """The live documents matching `q`, in order: what `searcher.docs_for_query(q)` lists.
+
+    Terms are read a block of postings at a time and combined with numpy (Or: union,
+    And: intersection, AndMaybe: its first part); Whoosh's own
+    listing steps through every posting of every term in Python, which cost a common
+    term most of its query time (issue 14). Other queries (phrases, ranges, prefixes...)
+    are listed by Whoosh."""
+    return _only_live(_docnums(searcher, q), live)
+
+
+def _only_live(docnums: np.ndarray, live: np.ndarray) -> np.ndarray:
+    return docnums[live[docnums]] if len(docnums) else docnums
+
+
+def _docnums(searcher: Searcher, q: Any) -> np.ndarray:
+    from whoosh import query as wq
+
+    kind = type(q)
+    if kind is wq.Term:
+        return _term_docnums(searcher, q.fieldname, q.text)
+    if kind in (wq.Or, wq.And) and q.subqueries and not any(type(sub) is wq.Not for sub in q.subqueries):
+        parts = [_docnums(searcher, sub) for sub in q.subqueries]
+        combine = np.union1d if kind is wq.Or else _intersect
+        out = parts[0]
+        for part in parts[1:]:
+            out = combine(out, part)
+        return out
+    if kind is wq.AndMaybe:
+        return _docnums(searcher, q.a)
+    # Negations stay Whoosh's: its AndNot matcher keeps the first document of the positive
+    # part when the negative part starts before it ("rule -semiconductor" lists one document
+    # with semiconductor), and the pages, ranked by Whoosh, must show what the total counts.
+    return np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
+
+
+def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.intersect1d(a, b, assume_unique=True)
+
+
+def _term_docnums(searcher: Searcher, fieldname: str, text: Any) -> np.ndarray:
+    """Every document holding the term, deleted ones included (docnums_for leaves those out)."""
+    from whoosh.matching.wrappers import FilterMatcher
+
+    parts = []
+    for leaf, offset in searcher.reader().leaf_readers():
+        try:
+            if (fieldname, text) not in leaf:
+                continue
+        except ValueError:  # a text the field cannot hold (a word for a date field)
+            continue
+        matcher = leaf.postings(fieldname, text)
+        if isinstance(matcher, FilterMatcher):  # the segment's deleted documents
+            matcher = matcher.child
+        parts.append(_posting_ids(matcher) + offset)
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def _posting_ids(matcher: Any) -> np.ndarray:
+    """A term's document numbers in one segment, a block at a time (whoosh.codec.whoosh3's
+    leaf matcher; any other matcher one posting at a time)."""
+    if not all(hasattr(matcher, name) for name in ("_read_ids", "_next_block", "_ids", "_i")):
+        return np.fromiter(matcher.all_ids(), dtype=np.int64)
+    blocks = []
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        blocks.append(np.asarray(matcher._ids[matcher._i :], dtype=np.int64))
+        matcher._next_block()
+    return np.concatenate(blocks) if blocks else np.zeros(0, np.int64)

@@ -502,3 +502,26 @@ def test_phrases_match_and_score_as_whoosh_does(kb, corpus, text):
 
     assert scored(ours) == scored(theirs)
     assert text != '"export controls"' or len(scored(ours)) == 2
+
+
+def test_matches_read_a_block_at_a_time_are_whooshs(kb, corpus):
+    """kb.search_cache.docnums_for lists the same documents as Whoosh's docs_for_query, deleted ones left out."""
+    import numpy as np
+    from whoosh import query as wq
+
+    from kb.search import parse_query
+    from kb.search_cache import columns_for, docnums_for, searcher_for
+
+    with kb.session() as session:
+        gone = session.exec(select(Document.id).where(Document.title == "OpenAI cut-off takes effect")).one()
+    kb_index.remove_documents(kb.index, [gone])
+    searcher = searcher_for(kb.index)
+    live = columns_for(searcher).live
+    assert not live.all()  # a deletion to leave out
+    texts = ["OpenAI China", "China -Nvidia", "China AND NOT OpenAI", "H20 OR Qwen", '"export controls" rule']
+    texts += ["title:openai", "kind:news", "blocking", "nothingatall", "open*", "OpenAI", ""]
+    for text in texts:
+        q, _ = parse_query(text)
+        expected = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
+        assert docnums_for(searcher, live, q).tolist() == expected.tolist(), text
+    assert docnums_for(searcher, live, wq.Term("body", "openai")).tolist() != []

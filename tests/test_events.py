@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from datetime import date, datetime
@@ -16,6 +17,7 @@ from kb.entities import current_linker
 from kb.events import CuratedEventError, events_hook, extract_events, load_curated, read_curated, split_sentences
 from kb.events import curated as curated_module
 from kb.events.dates import find_dates
+from kb.events.lexicon import CHINESE_LEXICON, ENGLISH_LEXICON, Lexicon, required_words
 from kb.models import Document, Event, EventDocument, EventEntity, Source
 from kb.pipeline import refresh_source, run_stages
 from kb.store import add_source, upsert_items
@@ -630,3 +632,21 @@ def test_documents_with_an_event_are_findable_from_it(kb, curated_dir):
         sentence = session.exec(select(EventDocument.sentence).where(EventDocument.document_id == ids[0])).one()
         assert sentence == "OpenAI began blocking API traffic from China on July 9, 2024."
         assert session.get(Document, ids[0]) is not None
+
+
+def test_the_lexicon_runs_a_pattern_only_where_its_words_are():
+    """The gates skip patterns whose words a sentence lacks; the triggers are those of every pattern run."""
+    assert required_words(re.compile(r"\b(?:hit|struck) back\b|\btit-for-tat\b", re.I)) == {" back", "tit-for-tat"}
+    assert required_words(re.compile(r"\bEntity List\b(?:\s+\w+){0,3}", re.I)) == {"entity list"}
+    assert required_words(re.compile(r"\b\w+(?:ed)?\b")) is None
+    sentences = [
+        "Beijing Hit Back on Tuesday, barring shipments of gallium to the United States.",
+        "BIS added Sophgo to the Entity List on January 15, 2025, and comments are due by March 17.",
+        "OpenAI will block API traffic from July 9; Zhipu offered free tokens.",
+        "商务部宣布对美国实施反制措施，自即日起生效。",
+    ]
+    for lexicon in (ENGLISH_LEXICON, CHINESE_LEXICON):
+        everything = Lexicon(lexicon.entries, tuple(None for _ in lexicon.entries))
+        for sentence in sentences:
+            assert lexicon.triggers(sentence) == everything.triggers(sentence)
+            assert lexicon.strength(sentence, "retaliation") == everything.strength(sentence, "retaliation")

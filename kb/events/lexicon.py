@@ -10,6 +10,8 @@ words really state that kind of action.
 from __future__ import annotations
 
 import re
+import re._constants as _c  # type: ignore[import-not-found]  # parsed patterns, for `required_words`
+import re._parser as _parser  # type: ignore[import-not-found]
 from dataclasses import dataclass
 
 _I = re.IGNORECASE
@@ -297,18 +299,79 @@ class Trigger:
 @dataclass(frozen=True)
 class Lexicon:
     entries: tuple[tuple[str, re.Pattern, float], ...]
+    # Per entry, words one of which any match contains (lower case), or None: a pattern whose words are
+    # not in the text is not run (most are not, and running every pattern was most of the stage's time).
+    gates: tuple[frozenset[str] | None, ...] = ()
+    words: tuple[str, ...] = ()  # every word of the gates, each looked for once per text
+
+    def __post_init__(self) -> None:
+        if not self.gates:
+            object.__setattr__(self, "gates", tuple(required_words(p) for _, p, _ in self.entries))
+        object.__setattr__(self, "words", tuple(sorted({w for gate in self.gates if gate for w in gate})))
+
+    def _present(self, text: str) -> set[str]:
+        lower = text.lower()
+        return {word for word in self.words if word in lower}
 
     def triggers(self, text: str) -> list[Trigger]:
         """Every trigger in `text`; where two overlap, both are kept (the ranking decides)."""
         found = []
-        for rank, (kind, pattern, strength) in enumerate(self.entries):
+        present = self._present(text)
+        for rank, ((kind, pattern, strength), gate) in enumerate(zip(self.entries, self.gates, strict=True)):
+            if gate is not None and gate.isdisjoint(present):
+                continue
             for m in pattern.finditer(text):
                 found.append(Trigger(kind, m.start(), m.end(), strength, rank))
         return found
 
     def strength(self, text: str, kind: str) -> float:
         """The strongest trigger of `kind` in `text` (0 when there is none)."""
-        return max((s for k, p, s in self.entries if k == kind and p.search(text)), default=0.0)
+        present = self._present(text)
+        return max(
+            (
+                s
+                for (k, p, s), gate in zip(self.entries, self.gates, strict=True)
+                if k == kind and (gate is None or not gate.isdisjoint(present)) and p.search(text)
+            ),
+            default=0.0,
+        )
+
+
+def required_words(pattern: re.Pattern) -> frozenset[str] | None:
+    """Strings one of which every match of `pattern` contains, lower-cased (a superset test: the
+    pattern still decides), or None when there is no such set; from the parsed pattern."""
+    return _cover(_parser.parse(pattern.pattern, pattern.flags))
+
+
+def _cover(items) -> frozenset[str] | None:
+    """For a sequence of parsed regex items: the best cover of one item that must match (a literal run,
+    a group, an alternation whose every branch has a cover, a repeat of at least one), the one whose
+    shortest string is longest."""
+    options: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            options.append(frozenset({"".join(run).lower()}))
+            run = []
+        cover = None
+        if op is _c.SUBPATTERN:
+            cover = _cover(av[-1])
+        elif op is _c.ATOMIC_GROUP:
+            cover = _cover(av)
+        elif op is _c.BRANCH:
+            branches = [_cover(branch) for branch in av[1]]
+            if all(branches):
+                cover = frozenset().union(*branches)  # type: ignore[arg-type]
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1:
+            cover = _cover(av[2])
+        if cover and all(cover):
+            options.append(cover)
+    if run:
+        options.append(frozenset({"".join(run).lower()}))
+    return max(options, key=lambda c: min(map(len, c)), default=None)
 
 
 def _compile(entries: list[tuple[str, str, float]], flags: int) -> Lexicon:

@@ -22,6 +22,7 @@ import numpy as np
 from sqlalchemy import JSON, DateTime, bindparam, text
 from whoosh import collectors, highlight
 from whoosh import query as wq
+from whoosh.matching import NullMatcher, WrappingMatcher
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser, PlusMinusPlugin
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.query.spans import Span, SpanNear2
@@ -128,11 +129,24 @@ class _Phrase(wq.Phrase):
     the positions of word i: the same documents, and Whoosh's spans for them."""
 
     def matcher(self, searcher: Searcher, context: object = None) -> Any:
-        m = super().matcher(searcher, context)
-        inner = m.child if type(m).__name__ == "WrappingMatcher" else m  # a boost wraps it
-        if type(inner) is SpanNear2.SpanNear2Matcher and (inner.slop, inner.ordered, inner.mindist) == (1, True, 1):
-            inner.__class__ = _PhraseMatcher
-        return m
+        # Whoosh's Phrase.matcher, with _PhraseMatcher for its SpanNear2 matcher (which looks
+        # for the first document with the phrase as it is made).
+        schema = searcher.schema
+        field = schema[self.fieldname] if self.fieldname in schema else None  # noqa: SIM401 (a Schema has no get)
+        if self.slop != 1 or field is None or not field.format or not field.format.supports("positions"):
+            return super().matcher(searcher, context)
+        reader = searcher.reader()
+        terms = []
+        for word in self.words:
+            try:
+                word = field.to_bytes(word)
+            except ValueError:
+                return NullMatcher()
+            if (self.fieldname, word) not in reader:
+                return NullMatcher()
+            terms.append(wq.Term(self.fieldname, word))
+        m = _PhraseMatcher([t.matcher(searcher, context) for t in terms], slop=1, ordered=True, mindist=1)
+        return WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
 
 
 class _PhraseMatcher(SpanNear2.SpanNear2Matcher):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import lru_cache
 
-from sqlalchemy import CursorResult, and_, bindparam, delete, func, or_
+from sqlalchemy import CursorResult, delete, func, insert
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -107,7 +107,8 @@ def upsert_items(session: Session, *, source: Source, items: list[Item]) -> Upse
     """Insert new items and update changed ones, keyed by (source, stable key).
 
     A new item that tells a story already stored (the same text, or a text that resembles it
-    closely: ingest.fingerprint) becomes a copy of that document instead of a second one.
+    closely: ingest.fingerprint) becomes a copy of that document instead of a second one; the
+    stories of the items before it in `items` count as stored.
     """
     assert source.id is not None, "upsert_items needs a saved source"
     result = UpsertResult()
@@ -116,39 +117,48 @@ def upsert_items(session: Session, *, source: Source, items: list[Item]) -> Upse
         latest[item.key] = item
     existing = _existing(session, source.id, list(latest))
     copies = _existing_copies(session, source.id, [k for k in latest if k not in existing])
-    dedupe = source.kind in DEDUPED_KINDS
+    marks = {k: fingerprint.bands(_story_text(i)) for k, i in latest.items() if k not in existing and k not in copies}
+    stories = (
+        _Stories(session, [latest[k] for k in marks], list(marks.values())) if source.kind in DEDUPED_KINDS else None
+    )
+    added: list[tuple[Document, list[tuple[int, int]] | None]] = []
+    twins: list[tuple[int | Document, str, Item]] = []
     for key, item in latest.items():
         doc = existing.get(key)
         if doc is None and key in copies:
             _refresh_copy(copies[key], item)
             result.unchanged += 1
         elif doc is None:
-            mark = fingerprint.bands(_story_text(item))
-            twin = _twin(session, item, mark) if dedupe else None
+            twin = stories.twin(item, marks[key]) if stories is not None else None
             if twin is not None:
-                assert twin.id is not None
-                session.add(
-                    DocumentCopy(document_id=twin.id, source_id=source.id, key=key, url=item.url, title=item.title)
-                )
-                result.copies.append(twin.id)
+                twins.append((twin, key, item))
                 continue
             doc = Document(source_id=source.id, key=key)
             _apply(doc, item)
             session.add(doc)
-            session.flush()
-            assert doc.id is not None  # the flush assigned it
-            _set_bands(session, doc.id, mark, new=True)
-            result.new.append(doc.id)
+            added.append((doc, marks[key]))
+            if stories is not None:
+                stories.add(doc, item, marks[key])
         elif _differs(doc, item):
             mark = fingerprint.bands(_story_text(item))
             _apply(doc, item)
             session.add(doc)
             assert doc.id is not None  # read from the database
-            _set_bands(session, doc.id, mark, new=False)
+            _replace_bands(session, doc.id, mark)
+            if stories is not None:
+                stories.replace(doc.id, item, mark)
             result.updated.append(doc.id)
         else:
             _keep_article_state(doc, item)
             result.unchanged += 1
+    session.flush()  # one flush for the new documents, which take their ids in item order
+    result.new = [doc.id for doc, _ in added if doc.id is not None]  # the flush assigned them all
+    _insert_bands(session, [(doc_id, mark) for doc_id, (_, mark) in zip(result.new, added, strict=True)])
+    for twin, key, item in twins:
+        twin_id = twin if isinstance(twin, int) else twin.id
+        assert twin_id is not None
+        session.add(DocumentCopy(document_id=twin_id, source_id=source.id, key=key, url=item.url, title=item.title))
+        result.copies.append(twin_id)
     session.flush()
     return result
 
@@ -181,46 +191,127 @@ def _story_text(item: Item) -> str:
     return f"{item.title}\n{item.body or item.summary}"
 
 
-def _twin(session: Session, item: Item, mark: list[tuple[int, int]] | None) -> Document | None:
-    """A stored document that tells the same story as `item`, if any: the same text, or a text
-    that shares a MinHash band with it and resembles it (`fingerprint.THRESHOLD`). A shared link
-    alone is not enough: feeds often link every item to a site's home or product page."""
-    text = _story_text(item)
-    if len(fingerprint.tokens(text)) >= MIN_EXACT_TOKENS:
-        same_text = session.exec(_SAME_TEXT, params={"content_hash": item.content_hash}).first()
-        if same_text is not None:
-            return same_text
-    if mark is None:
-        return None
-    params = {f"{name}{i}": v for i, pair in enumerate(mark) for name, v in zip(("band", "value"), pair, strict=True)}
-    best: tuple[float, int, Document] | None = None
-    mine = None  # the item's shingles, cut once for all its candidates
-    for doc in session.exec(_sharing_a_band(len(mark)), params=params):
-        mine = fingerprint.shingles(text) if mine is None else mine
-        score = _jaccard(mine, fingerprint.shingles(f"{doc.title}\n{doc.body or doc.summary}"))
-        assert doc.id is not None
-        if score >= fingerprint.THRESHOLD and (best is None or (score, -doc.id) > best[:2]):
-            best = (score, -doc.id, doc)
-    return best[2] if best else None
+_UNSAVED = 1 << 62  # numbers for the stories a batch adds: after every stored id, in order
 
 
-# Built once, with parameters: building the twelve-band condition anew took a quarter of
-# _twin's time (SQLAlchemy's expression objects), its compiled form is cached anyway.
-_PLAIN = select(Document).where(col(Document.document_number).is_(None))
-_SAME_TEXT = _PLAIN.where(Document.content_hash == bindparam("content_hash")).order_by(col(Document.id))
+class _Stories:
+    """The stories that items of one batch may repeat: the stored ones that share a text or a
+    band with some item (read with one query per band and chunk of items, not one per item),
+    and the batch's own new and changed stories as upsert_items meets them.
 
+    `twin` answers what one query per item did before (issue 14): a stored story with the same
+    text (MIN_EXACT_TOKENS words or more), else among the first MAX_CANDIDATES stories (by id)
+    sharing a MinHash band, the one that resembles the item most (fingerprint.THRESHOLD at
+    least), then the oldest. A story of the batch is known by a number above every stored id
+    until the flush gives it its id; each text is cut into shingles once."""
 
-@lru_cache(maxsize=4)
-def _sharing_a_band(bands: int):
-    """Stored documents that share one of `bands` (band, value) keys, given as band0, value0..."""
-    near = or_(
-        *(
-            and_(col(StoryBand.band) == bindparam(f"band{i}"), col(StoryBand.value) == bindparam(f"value{i}"))
-            for i in range(bands)
-        )
-    )
-    candidates = select(StoryBand.document_id).where(near).distinct().limit(MAX_CANDIDATES)
-    return _PLAIN.where(col(Document.id).in_(candidates))
+    def __init__(self, session: Session, items: list[Item], marks: list[list[tuple[int, int]] | None]) -> None:
+        self.session = session
+        self.by_hash: dict[str, list[int]] = {}  # plain stories only
+        self.hash_of: dict[int, str] = {}
+        self.by_band: dict[tuple[int, int], set[int]] = {}
+        self.bands_of: dict[int, list[tuple[int, int]]] = {}
+        self.plain: dict[int, bool] = {}  # whether a story has no document number (is compared at all)
+        self.texts: dict[int, str] = {}
+        self.shingles: dict[int, set[str]] = {}
+        self.unsaved: dict[int, Document] = {}
+        self.last: tuple[Item, set[str]] | None = None  # the item twin() cut last, and its shingles
+        hashes = sorted({item.content_hash for item in items})
+        for start in range(0, len(hashes), 500):
+            query = select(Document.id, Document.content_hash).where(
+                col(Document.document_number).is_(None), col(Document.content_hash).in_(hashes[start : start + 500])
+            )
+            for doc_id, content_hash in session.exec(query):
+                assert doc_id is not None
+                self.by_hash.setdefault(content_hash, []).append(doc_id)
+                self.hash_of[doc_id] = content_hash
+        for band in range(fingerprint.BANDS):
+            values = sorted({v for mark in marks if mark for b, v in mark if b == band})
+            for start in range(0, len(values), 500):
+                rows = select(StoryBand.value, StoryBand.document_id).where(
+                    StoryBand.band == band, col(StoryBand.value).in_(values[start : start + 500])
+                )
+                for value, doc_id in session.exec(rows):
+                    self._add_band(doc_id, (band, value))
+
+    def _add_band(self, story: int, key: tuple[int, int]) -> None:
+        self.by_band.setdefault(key, set()).add(story)
+        self.bands_of.setdefault(story, []).append(key)
+
+    def twin(self, item: Item, mark: list[tuple[int, int]] | None) -> int | Document | None:
+        """The story `item` repeats: a stored document's id, or a new Document of this batch."""
+        text = _story_text(item)
+        if len(fingerprint.tokens(text)) >= MIN_EXACT_TOKENS:
+            same = self.by_hash.get(item.content_hash)
+            if same:
+                return self._story(min(same))
+        if mark is None:
+            return None
+        found: set[int] = set()
+        for key in mark:
+            found |= self.by_band.get(key, set())
+        if not found:
+            return None
+        candidates = sorted(found)[:MAX_CANDIDATES]
+        self._read([story for story in candidates if story not in self.plain])
+        mine = fingerprint.shingles(text)
+        self.last = (item, mine)
+        best: tuple[float, int] | None = None
+        for story in candidates:
+            if not self.plain[story]:
+                continue
+            theirs = self.shingles.get(story)
+            if theirs is None:
+                theirs = self.shingles[story] = fingerprint.shingles(self.texts[story])
+            score = _jaccard(mine, theirs)
+            if score >= fingerprint.THRESHOLD and (best is None or (score, -story) > best):
+                best = (score, -story)
+        return self._story(-best[1]) if best else None
+
+    def _story(self, story: int) -> int | Document:
+        return self.unsaved.get(story, story)
+
+    def _read(self, ids: list[int]) -> None:
+        """Stored candidates' texts and document numbers, read once."""
+        for start in range(0, len(ids), 500):
+            query = sa_select(
+                col(Document.id),
+                col(Document.document_number),
+                col(Document.title),
+                col(Document.body),
+                col(Document.summary),
+            ).where(col(Document.id).in_(ids[start : start + 500]))
+            for doc_id, number, title, body, summary in self.session.execute(query):
+                assert doc_id is not None
+                self.plain[doc_id] = number is None
+                self.texts[doc_id] = f"{title}\n{body or summary}"
+
+    def add(self, doc: Document, item: Item, mark: list[tuple[int, int]] | None) -> None:
+        """A new story of the batch (a Document not flushed yet)."""
+        story = _UNSAVED + len(self.unsaved)
+        self.unsaved[story] = doc
+        self._tell(story, item, mark)
+
+    def replace(self, doc_id: int, item: Item, mark: list[tuple[int, int]] | None) -> None:
+        """A stored story the batch changes: from now on it tells the item's."""
+        for key in self.bands_of.pop(doc_id, []):
+            self.by_band[key].discard(doc_id)
+        old = self.hash_of.pop(doc_id, None)
+        if old is not None:
+            self.by_hash[old].remove(doc_id)
+        self.shingles.pop(doc_id, None)
+        self._tell(doc_id, item, mark)
+
+    def _tell(self, story: int, item: Item, mark: list[tuple[int, int]] | None) -> None:
+        self.plain[story] = item.document_number is None
+        self.texts[story] = _story_text(item)
+        if self.last is not None and self.last[0] is item:
+            self.shingles[story] = self.last[1]
+        if self.plain[story]:
+            self.by_hash.setdefault(item.content_hash, []).append(story)
+            self.hash_of[story] = item.content_hash
+        for key in mark or ():
+            self._add_band(story, key)
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
@@ -228,11 +319,16 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
-def _set_bands(session: Session, doc_id: int, mark: list[tuple[int, int]] | None, *, new: bool) -> None:
-    if not new:
-        session.execute(delete(StoryBand).where(col(StoryBand.document_id) == doc_id))
-    if mark is not None:
-        session.add_all(StoryBand(band=band, value=value, document_id=doc_id) for band, value in mark)
+def _replace_bands(session: Session, doc_id: int, mark: list[tuple[int, int]] | None) -> None:
+    session.execute(delete(StoryBand).where(col(StoryBand.document_id) == doc_id))
+    _insert_bands(session, [(doc_id, mark)])
+
+
+def _insert_bands(session: Session, marks: list[tuple[int, list[tuple[int, int]] | None]]) -> None:
+    """The bands of these documents, as plain rows in one statement (an object each cost more)."""
+    rows = [{"band": b, "value": v, "document_id": doc_id} for doc_id, mark in marks for b, v in mark or ()]
+    if rows:
+        session.execute(insert(StoryBand), rows)
 
 
 def _apply(doc: Document, item: Item) -> None:

@@ -451,6 +451,44 @@ def _kinds_dates(text: str, published: date | None) -> set[tuple[str, date, str]
             date(2024, 7, 9),
             ("migration_offer", date(2024, 6, 1), "month"),
         ),
+        # a company told by the government: a licence requirement, not a rule the company publishes
+        (
+            "Nvidia said on Tuesday that the US government had informed it on April 9 that its H20 chips would "
+            "require a license for export to China.",
+            date(2025, 4, 16),
+            ("license_required", date(2025, 4, 9), "day"),
+        ),
+        # a company's disclosure of a notice, dated by the disclosure when the text gives no other day
+        (
+            "Intel disclosed on May 2 that it had received a similar notice covering its Gaudi accelerators.",
+            date(2025, 5, 5),
+            ("license_required", date(2025, 5, 2), "day"),
+        ),
+        # counted from a publication the sentence states after the count
+        (
+            "Comments must be received within 60 days of publication in the Federal Register, which occurred on "
+            "January 15.",
+            date(2025, 1, 20),
+            ("comment_deadline", date(2025, 3, 16), "day"),
+        ),
+        # "two days before it was published": the publication is two days after the date before
+        (
+            "The agency unveiled the framework on Monday, two days before it was published.",
+            date(2025, 1, 17),
+            ("rule_published", date(2025, 1, 15), "day"),
+        ),
+        # an official reaction in other words
+        (
+            "China's foreign ministry on Wednesday criticised the listings as a breach of market principles.",
+            date(2025, 1, 17),
+            ("statement", date(2025, 1, 15), "day"),
+        ),
+        # another country's licensing regime is a rule of that country, not a licence requirement on a firm
+        (
+            "China began requiring export licences for graphite on December 1, 2023.",
+            date(2024, 5, 1),
+            ("rule_effective", date(2023, 12, 1), "day"),
+        ),
     ],
 )
 def test_an_act_told_in_other_words_is_found(text, published, expected):
@@ -643,3 +681,17 @@ def test_immediately_is_the_day_the_report_told_last():
         date(2025, 7, 15),
     )
     assert ("rule_effective", date(2025, 7, 14), "day") in found
+
+
+def test_acts_after_a_sentence_whose_other_day_took_an_act_take_the_idle_day():
+    found = extract_events(
+        "OpenAI's block starts on July 9, and Chinese model makers moved quickly yesterday to court the developers. "
+        "Alibaba Cloud said it would give them free tokens. Baidu offered new users free ERNIE tokens.",
+        date(2024, 6, 26),
+        linker=current_linker(),
+    )
+    offers = [c for c in found if c.kind == "migration_offer"]
+    assert [(c.date, c.principal) for c in offers] == [
+        (date(2024, 6, 25), "alibaba-cloud"),
+        (date(2024, 6, 25), "baidu"),
+    ]

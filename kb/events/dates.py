@@ -93,11 +93,13 @@ _COUNT = r"(?P<n>\d{1,3}|a|one|two|three|four|five|six|seven|ten|fifteen|thirty|
 _BEFORE_CONTEXT = re.compile(
     rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+after\b(?!\s+(?:its\s+)?publication)(?=\s+[\w'’])", re.I
 )
+# "unveiled on Monday, two days before it was published": what follows is two days after the date before.
+_BEFORE_IT = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+before\b(?=\s+[\w'’])", re.I)
 # "published two days later": a day after the date before it.
 _LATER = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week|month|year)s?\s+later\b", re.I)
 # "30 days after publication in the Federal Register": counted from the rule's publication.
 _AFTER_PUBLICATION = re.compile(
-    rf"\b(?:for\s+)?{_COUNT}[\s-]+days?\s+(?:after|from|following)\s+(?:the\s+)?(?:date\s+of\s+)?"
+    rf"\b(?:for\s+|within\s+)?{_COUNT}[\s-]+days?\s+(?:after|from|following|of)\s+(?:the\s+)?(?:date\s+of\s+)?"
     r"(?:its\s+|their\s+)?publication\b",
     re.I,
 )
@@ -239,7 +241,7 @@ def has_date_hint(sentence: str) -> bool:
 
 
 _HINT = re.compile(
-    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day)\b"
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before)\b"
     r"|\bon release\b",
 )
 
@@ -416,6 +418,10 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         anchor = _day_before(found, m.start()) or context.last
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor - _span(m), certainty=0.85, forward=True))
+    for m in _BEFORE_IT.finditer(sentence):
+        anchor = _day_before(found, m.start())
+        if anchor:
+            out.append(FoundDate(m.start(), m.end(), anchor + _span(m), certainty=0.85, forward=True))
     for m in _AFTER_PUBLICATION.finditer(sentence):
         published = _published_in(sentence, found) or context.publication
         if published:

@@ -62,6 +62,9 @@ SUBORDINATE = re.compile(r"\b(?:after|because|following|as a result of)\b", re.I
 # October 21", "YMTC followed in December 2022, and Biren and Moore Threads in October 2023".
 # A licence requirement right after the rule that makes it: "a regulation requiring licences".
 _RULE_CONTENT = re.compile(r",?\s*(?:(?:that|which)\s+)?", re.I)
+# A company told of a requirement: the government "informed it that the H20 would require a license" imposes
+# a licence requirement, it does not publish a rule.
+_INFORMED = re.compile(r"\b(?:informed|told|notified|letter)\b", re.I)
 WEAK = 0.6  # a trigger this weak ("requirements") gives way to an act a date continues
 AND_OTHERS = re.compile(r"\band\s+(?:[\w'’-]+\s+){0,6}?(?:on|from|in)\s+$", re.I)
 FOLLOWED = re.compile(r"\b(?:followed(?: suit)?|did the same|(?:was|were) caught)(?:\s+(?:on|in|from))?\s+$", re.I)
@@ -350,10 +353,18 @@ class _Reader:
                 verb_at = min(t.start for t, _ in triggers if t.kind == trigger.kind)  # the verb, for its subject
                 government = tellers[index] == "government" or self._government_before(sentence, verb_at, matches)
                 ahead = PROSPECTIVE.search(sentence, max(0, trigger.start - 30), trigger.start) is not None
-                if government and ahead and kind == "license_required":
+                if (
+                    government
+                    and ahead
+                    and kind == "license_required"
+                    and not _INFORMED.search(sentence, 0, trigger.start)
+                ):
                     kind = "rule_published"  # "Malaysia will require a permit ..., its trade ministry said on Monday"
                 candidate = self._candidate(sentence, found, kind, trigger.strength, verb_at, matches, context)
                 acted = _kind_of_actor(candidate, self.info, regulatory=len(attached) > 1, government=government)
+                if acted == "license_required" and _national_regime(candidate, self.info):
+                    started = _SINCE.search(sentence, 0, found.start) or _BEGAN.search(sentence)
+                    acted = "rule_effective" if started else "rule_published"
                 if acted != candidate.kind:  # the principal of the kind it is
                     candidate = self._candidate(sentence, found, acted, trigger.strength, verb_at, matches, context)
                 if _told_ahead(sentence, trigger, found, self.reference) and not (
@@ -368,8 +379,14 @@ class _Reader:
         self.told_acts.update((c.kind, c.date) for c in out)
         if out:
             self.last_kind = _lead_kind(out)
-        days = [f for i, f in enumerate(dates) if f.precision == "day" and i not in silent]
-        self.pending = (days[0], CARRY) if not out and len(days) == 1 else None
+        # The one day no act took ("OpenAI's block starts on July 9, and Chinese model makers moved quickly
+        # yesterday to court the developers"): the acts of the next sentences may be of that day.
+        idle = [
+            f
+            for i, f in enumerate(dates)
+            if f.precision == "day" and i not in silent and not any(c.date == f.value for c in out)
+        ]
+        self.pending = (idle[0], CARRY) if len(idle) == 1 else None
         return out
 
     def carried(self, sentence: str, matches: list[Match], context: list[str]) -> list[Candidate]:
@@ -597,6 +614,20 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
 _STARTS_AT = re.compile(
     r"(?:from|starting|beginning|as of|effective)\b", re.I
 )  # "from December": the lead is the date's
+
+
+_SINCE = re.compile(r"\b(?:since|from|starting|as of|effective)\s*$", re.I)
+_BEGAN = re.compile(r"\bbe(?:gan|gins?) (?:to )?requir", re.I)
+_FIRMS = frozenset({"organization", "product", "ai_model"})
+
+
+def _national_regime(cand: Candidate, info: dict[str, EntityInfo]) -> bool:
+    """A licence requirement of another country's own regime ("graphite exports have needed a licence since
+    December 2023" in China): a rule of that country (rule 11), not a US "is informed" requirement on a firm."""
+    principal = info.get(cand.principal or "")
+    if principal is None or principal.kind not in ("country", "government_body") or principal.country in (None, "US"):
+        return False
+    return not any(info.get(s, EntityInfo("")).kind in _FIRMS for s in cand.slugs)
 
 
 def _kind(kind: str, sentence: str, found: FoundDate) -> str:

@@ -80,7 +80,11 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.9,
     ),
     ("comment_deadline", r"\b(?:deadline|period) for (?:public )?comments?\b|\bcomment (?:period|deadline)\b", 0.9),
-    ("comment_deadline", r"\bcomments? (?:until|through|by)\b", 0.85),
+    (
+        "comment_deadline",
+        r"\bcomments? (?:until|through|by)\b|\bcomments? must be (?:received|submitted|filed)\b",
+        0.85,
+    ),
     (
         "comment_deadline",
         r"\b(?:takes?|accept\w*|invit\w*|seek\w*)\s+(?:public\s+)?comments\b|\bcomments?\s+(?:will be|are|is)\s+accepted\b",
@@ -139,6 +143,12 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"\brequir\w*\s+(?:[\w'’-]+\s+){0,12}?to (?:obtain|get|apply for|seek)\s+(?:a\s+|an\s+)?(?:export\s+)?"
         r"(?:licen[cs]es?|permits?)\b",
         0.85,
+    ),
+    # A company told by letter: "AMD said it had received a similar notice" (the "is informed" letters).
+    (
+        "license_required",
+        r"\breceiv\w*\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:notice|letter|notification)\b",
+        0.8,
     ),
     ("license_required", r"\blicen[cs]e requirements?\b|\blicen[cs]ing requirements? (?:for|on)\b", 0.9),
     ("guidance_issued", r"\bguidance\b|\bred flags\b|\bpolicy statement\b|\badvisory opinion\b", 0.85),
@@ -240,12 +250,13 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("rule_rescinded", r"\b(?:last|this) (?:week|month)['’]s decision to (?:scrap|rescind|withdraw|revoke)\b", 0.9),
     # A rule "released on January 13": the participle before its date.
     ("rule_published", r"\b(?:[Rr]eleased|[Ii]ssued|[Pp]romulgated)\s+(?=on\b|in\b)", 0.6),
+    ("rule_published", r"\b(?:was|were) published\b", 0.7),
     ("license_required", r"\brequirements?\b", 0.55),
     (
         "statement",
         r"\b(?:said|says|announced|announces|confirmed|confirms|told|warned|warns|emailed|notified|"
         r"informed|disclosed|discloses|reported|released|agreed|agrees|stated|unveiled|declared|pledged|"
-        r"promised|urged)\b",
+        r"promised|urged|critici[sz]ed|condemned|protested)\b|\bfirmly oppos\w*",
         0.55,
     ),
 ]

@@ -18,7 +18,17 @@ import pytest
 
 from kb.search import SearchRequest, search
 
-NEVER = ("alembic", "httpx", "ingest.fetch", "kb.store", "streamlit", "trafilatura", "feedparser", "kb.pipeline", "numpy.ma")
+NEVER = (
+    "alembic",
+    "httpx",
+    "ingest.fetch",
+    "kb.store",
+    "streamlit",
+    "trafilatura",
+    "feedparser",
+    "kb.pipeline",
+    "numpy.ma",
+)
 # What kb/index.py still imports at its top (it is the next step; see the xfail below).
 ORM = ("sqlmodel", "kb.models", "pydantic", "sqlalchemy.orm")
 

@@ -695,3 +695,42 @@ def test_acts_after_a_sentence_whose_other_day_took_an_act_take_the_idle_day():
         (date(2024, 6, 25), "alibaba-cloud"),
         (date(2024, 6, 25), "baidu"),
     ]
+
+
+@pytest.mark.parametrize(
+    "text, published, kind, day",
+    [
+        (
+            "The rule takes effect on Jan. 15, but compliance is not required until May 15.",
+            date(2025, 1, 14),
+            "compliance_date",
+            date(2025, 5, 15),
+        ),
+        (
+            "The new limits apply from May 15, with some reporting obligations starting on January 15, 2026.",
+            date(2025, 1, 14),
+            "compliance_date",
+            date(2026, 1, 15),
+        ),
+        (
+            "Starting Monday, users in Macau will no longer be able to sign up for the chatbot.",
+            date(2025, 8, 20),
+            "service_restricted",
+            date(2025, 8, 18),
+        ),
+    ],
+)
+def test_deadlines_and_restrictions_in_other_words(text, published, kind, day):
+    assert (kind, day, "day") in _kinds_dates(text, published)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In a note to clients on Wednesday, analysts at Bernstein said the rule would hit Nvidia hardest.",
+        "The US will require licences for AI chip exports to Thailand, according to a draft rule seen by Bloomberg "
+        "on Friday.",
+    ],
+)
+def test_what_onlookers_and_the_press_say_is_no_event(text):
+    assert _kinds_dates(text, date(2025, 7, 6)) == set()

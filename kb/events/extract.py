@@ -51,17 +51,23 @@ ALSO_STRENGTH = 0.8
 # A date told right after a verb of telling: "said on Tuesday", "reported the figures on Wednesday",
 # "disclosed in a filing on Tuesday", "according to a Reuters report on April 16", "filed on April 15".
 SPEECH_DATE = re.compile(
-    r"\b(?P<verb>said|says|reported|reports|disclosed|discloses|wrote|filed|report|filing)\b"
+    r"\b(?P<verb>said|says|reported|reports|disclosed|discloses|wrote|filed|report|filing|seen by)\b"
     r"(?:\s+(?!that\b|\w+ed\b)[\w'’-]+){0,4}?\s+(?:on\s+)?$",
     re.IGNORECASE,
 )
-MEDIA_VERBS = frozenset({"reported", "reports", "report"})
+MEDIA_VERBS = frozenset({"reported", "reports", "report", "seen by"})  # "a draft seen by Bloomberg on Friday"
 SUBORDINATE = re.compile(r"\b(?:after|because|following|as a result of)\b", re.I)
 # A date continuing an act told before it.
 # "some provisions apply immediately and others on October 21", "..., and the remaining requirements on
 # October 21", "YMTC followed in December 2022, and Biren and Moore Threads in October 2023".
 # A licence requirement right after the rule that makes it: "a regulation requiring licences".
 _RULE_CONTENT = re.compile(r",?\s*(?:(?:that|which)\s+)?", re.I)
+# Speakers who are no actors of an event: analysts, lawyers, people familiar with the matter.
+_ANALYSTS = re.compile(
+    r"\b(?:analysts?|lawyers?|attorneys?|experts?|observers?|people familiar|sources?|investors?|traders?|"
+    r"economists?|researchers?|consultants?|commentators?|executives? at)\b",
+    re.I,
+)
 # A company told of a requirement: the government "informed it that the H20 would require a license" imposes
 # a licence requirement, it does not publish a rule.
 _INFORMED = re.compile(r"\b(?:informed|told|notified|letter)\b", re.I)
@@ -347,6 +353,8 @@ class _Reader:
                 kind = _kind(trigger.kind, sentence, found)
                 if kind == "statement" and tellers[index] == "company":
                     continue  # a company telling what it was told or expects is no event of its own
+                if kind == "statement" and self._unnamed_speaker(sentence, trigger.start, matches):
+                    continue  # "analysts at Bernstein said the rule would hit Nvidia": no actor speaks
                 if (kind, found.value) in seen:
                     continue
                 seen.add((kind, found.value))
@@ -421,6 +429,14 @@ class _Reader:
             return []
         candidate = self._candidate(sentence, found, kind, 0.7, found.start, matches, context)
         return [candidate] if candidate.confidence >= MIN_CONFIDENCE else []
+
+    def _unnamed_speaker(self, sentence: str, at: int, matches: list[Match]) -> bool:
+        """Whether the one speaking at `at` is no actor the registry knows nor a government: nothing named
+        or described as one before the verb in its clause."""
+        clause_start = max((m.end() for m in _CLAUSE.finditer(sentence, 0, at)), default=0)
+        if any(clause_start <= m.start and m.end <= at for m in matches):
+            return False
+        return not self._government_before(sentence, at, matches) and bool(_ANALYSTS.search(sentence, 0, at))
 
     def _government_before(self, sentence: str, at: int, matches: list[Match]) -> bool:
         """Whether a government body, named or described ("the ministry"), comes before position `at`."""

@@ -92,9 +92,10 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     ("compliance_date", r"\b(?:to|must|will have to|required to|need to) comply\b", 0.85),
     ("compliance_date", r"\bcompliance (?:date|dates|deadline|deadlines|is required|required)\b", 0.9),
+    ("compliance_date", r"\bcompliance (?:is |was )?not (?:required|due|expected)\b", 0.9),
     ("compliance_date", r"\bcompliance (?:is |was )?(?:set|due|begins|starts)\b", 0.8),
     ("compliance_date", r"\bcompliance with\b(?:\s+[\w'’.,-]+){0,8}?\s+(?:is |was )?(?:not )?required\b", 0.9),
-    ("compliance_date", r"\bobligations\b(?:\s+[\w'’-]+){0,3}?\s+(?:bite|apply|start|begin)\b", 0.8),
+    ("compliance_date", r"\bobligations\b(?:\s+[\w'’-]+){0,3}?\s+(?:bite|apply|start\w*|begin\w*)\b", 0.8),
     (
         "entity_listed",
         r"\b(?:add\w*|plac\w*|put|puts|listed|listing|designat\w*|includ\w*)\b"
@@ -180,7 +181,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         "service_restricted",
         r"\b(?:lost|lose|loses|losing|restrict\w*|suspend\w*|ended|ends|revok\w*)\s+"
         r"(?:[\w'’-]+\s+){0,2}?access\b|\bno longer (?:be )?(?:available|serve|support|offer)\b"
-        r"|\b(?:can|could) no longer (?:access|use|reach|call)\b",
+        r"|\b(?:can|could) no longer (?:access|use|reach|call)\b|\bno longer (?:be )?able to\b",
         0.85,
     ),
     (

@@ -734,3 +734,36 @@ def test_deadlines_and_restrictions_in_other_words(text, published, kind, day):
 )
 def test_what_onlookers_and_the_press_say_is_no_event(text):
     assert _kinds_dates(text, date(2025, 7, 6)) == set()
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        # months counted back from the report's own day
+        (
+            "The step comes two months after the department rescinded the AI Diffusion rule.",
+            date(2025, 7, 15),
+            ("rule_rescinded", date(2025, 5, 1), "month"),
+        ),
+        # a season is told to its year
+        (
+            "This spring, Beijing imposed new export controls on rare earths.",
+            date(2025, 11, 12),
+            ("rule_published", date(2025, 1, 1), "year"),
+        ),
+        (
+            "Starting today, people in Brazil can use the assistant on the web.",
+            date(2024, 5, 14),
+            ("service_available", date(2024, 5, 14), "day"),
+        ),
+        # a regime told by how long it has held
+        (
+            "The order widens the national regulation that has covered the most advanced scanners since "
+            "September 2023.",
+            date(2024, 9, 9),
+            ("rule_effective", date(2023, 9, 1), "month"),
+        ),
+    ],
+)
+def test_dates_counted_back_seasons_and_regimes_that_hold(text, published, expected):
+    assert expected in _kinds_dates(text, published)

@@ -69,7 +69,7 @@ _WEEKDAY = re.compile(
 )
 _RELATIVE = re.compile(
     r"\b(yesterday|today|tomorrow|(?:earlier |later )?(?:this|last|next) (?:week|month|year)|"
-    r"(?:the )?(?:previous|following) (?:month|year))\b",
+    r"(?:the )?(?:previous|following) (?:month|year)|this (?:spring|summer|autumn|fall|winter))\b",
     re.IGNORECASE,
 )
 _NUMBER = {
@@ -91,7 +91,7 @@ _NUMBER = {
 _COUNT = r"(?P<n>\d{1,3}|a|one|two|three|four|five|six|seven|ten|fifteen|thirty|forty-five|sixty|ninety)"
 # "a day after Washington announced ...": the other happening was a day before the one in context.
 _BEFORE_CONTEXT = re.compile(
-    rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+after\b(?!\s+(?:its\s+)?publication)(?=\s+[\w'’])", re.I
+    rf"\b{_COUNT}[\s-]+(?P<unit>day|week|month)s?\s+after\b(?!\s+(?:its\s+)?publication)(?=\s+[\w'’])", re.I
 )
 # "unveiled on Monday, two days before it was published": what follows is two days after the date before.
 _BEFORE_IT = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+before\b(?=\s+[\w'’])", re.I)
@@ -391,10 +391,15 @@ def _relative(sentence: str, published: date) -> list[FoundDate]:
             value, precision = (published + timedelta(days=7 * step - 3 * (step == 0))).replace(day=1), "month"
         elif unit == "month":
             value, precision = _shift_month(published.replace(day=1), step), "month"
+        elif unit in _SEASONS:  # "this spring": a season is told to its year
+            value, precision = date(published.year, 1, 1), "year"
         else:
             value, precision = date(published.year + step, 1, 1), "year"
         found.append(FoundDate(m.start(), m.end(), value, precision, certainty=0.8))
     return found
+
+
+_SEASONS = ("spring", "summer", "autumn", "fall", "winter")
 
 
 def _shift_month(first: date, step: int) -> date:
@@ -416,7 +421,13 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
     found = sorted(found + out, key=lambda f: f.start)  # "published ... two days later" dates the publication
     for m in _BEFORE_CONTEXT.finditer(sentence):
         anchor = _day_before(found, m.start()) or context.last
-        if anchor:
+        if m.group("unit").lower() == "month":  # "comes two months after X rescinded the rule": X's month
+            anchor = anchor or own_day
+            if anchor is None:
+                continue
+            value = _shift_month(anchor.replace(day=1), -_count(m))
+            out.append(FoundDate(m.start(), m.end(), value, "month", certainty=0.8, forward=True))
+        elif anchor:
             out.append(FoundDate(m.start(), m.end(), anchor - _span(m), certainty=0.85, forward=True))
     for m in _BEFORE_IT.finditer(sentence):
         anchor = _day_before(found, m.start())
@@ -453,8 +464,7 @@ def _later_coarse(m: re.Match, found: list[FoundDate], context: Context) -> list
     anchor, precision = (before[-1].value, before[-1].precision) if before else (context.last, "day")
     if anchor is None:
         return []
-    n = m.group("n").lower()
-    count = int(n) if n.isdigit() else _NUMBER.get(n, 1)
+    count = _count(m)
     if m.group("unit").lower() == "year":
         value, precision = date(anchor.year + count, 1, 1), "year"
     elif precision == "year":
@@ -467,10 +477,13 @@ def _later_coarse(m: re.Match, found: list[FoundDate], context: Context) -> list
     return [FoundDate(m.start(), m.end(), value, precision, certainty=0.8)]
 
 
-def _span(m: re.Match) -> timedelta:
+def _count(m: re.Match) -> int:
     n = m.group("n").lower()
-    count = int(n) if n.isdigit() else _NUMBER.get(n, 1)
-    return timedelta(days=count * (7 if m.groupdict().get("unit", "day").lower() == "week" else 1))
+    return int(n) if n.isdigit() else _NUMBER.get(n, 1)
+
+
+def _span(m: re.Match) -> timedelta:
+    return timedelta(days=_count(m) * (7 if m.groupdict().get("unit", "day").lower() == "week" else 1))
 
 
 def _day_before(found: list[FoundDate], position: int) -> date | None:

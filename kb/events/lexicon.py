@@ -202,6 +202,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("service_available", r"\bopen\w*\s+(?:[\w'’-]+\s+){0,5}?to the (?:general )?public\b", 0.9),
+    ("service_available", r"\bcan (?:now )?(?:use|access|sign up for|subscribe to)\b", 0.7),
     (
         "rule_effective",
         r"\b(?:take|takes|took|taking|taken) effect\b|\b(?:came|come|comes|enter\w*) into "
@@ -215,6 +216,8 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("rule_effective", r"\bappl(?:y|ies|ied|ying) (?:from|immediately)\b|\beffective\b", 0.6),
+    # "the regulation that has covered its most advanced tools since September 2023"
+    ("rule_effective", r"\b(?:has|have) (?:covered|applied|governed|been in (?:force|effect|place))\b", 0.75),
     ("rule_published", r"\b(?:published|appear\w*) in the Federal Register\b", 0.95),
     # The verb and its object within one phrase: no comma between them.
     (

@@ -11,16 +11,20 @@ know about Whoosh.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import pickle
 import shutil
 import time
 from array import array
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
+from sqlalchemy import Row
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from whoosh import analysis, columns, fields, formats, index
 from whoosh.filedb.filestore import FileStorage
@@ -489,33 +493,78 @@ def remove_documents(ix: index.Index, doc_ids: Iterable[int], timeout: float = 1
     w.commit()
 
 
-# A rebuild writes segments of SEGMENT_DOCS documents; their postings are held in memory
-# until each segment is written (about 300 postings of some 25 bytes per document).
+# A rebuild writes segments of at most SEGMENT_DOCS documents, REBUILD_PROCS at a time in
+# processes of their own (a segment's postings are held in memory until it is written: about
+# 300 postings of some 25 bytes per document). Fewer than PARALLEL_DOCS are written here.
 SEGMENT_DOCS = 20_000
+REBUILD_PROCS = min(2, os.cpu_count() or 1)
+PARALLEL_DOCS = 4_000
 
 
 def rebuild(index_dir: Path, session: Session) -> int:
     """Build a fresh index from the database in a new directory, then swap it in."""
     target = _new_generation(index_dir)
-    ix = index.create_in(str(target), SCHEMA)
-    w = writer(ix)
-    count = 0
     try:
-        for chunk in chunked(_document_ids(session, in_order=True), 1000):
-            for fields_ in _index_fields(session, chunk):
-                w.add_document(**fields_)
-                count += 1
-            if count and count % SEGMENT_DOCS == 0:
-                w.commit(merge=False)
-                w = writer(ix)
+        ix = index.create_in(str(target), SCHEMA)
+        ids = _document_ids(session, in_order=True)
+        procs = REBUILD_PROCS if len(ids) >= PARALLEL_DOCS else 1
+        size = min(SEGMENT_DOCS, -(-len(ids) // procs)) or 1  # at least one segment per process
+        parts = [ids[start : start + size] for start in range(0, len(ids), size)]
+        if procs > 1:
+            url = session.get_bind().engine.url.render_as_string(hide_password=False)
+            # spawned, not forked: the writer that asks for a rebuild runs threads
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(procs, mp_context=context) as pool:
+                segments = list(pool.map(_segment_of, [(str(target), url, part) for part in parts]))
+        else:
+            segments = [_write_segment(ix, session, part) for part in parts]
+        w = writer(ix)
+        w._close_segment()  # its own segment stays empty
+        w._commit_toc(segments)  # every segment at once, as Whoosh's multiprocessing writer does
+        w._finish()
+        ix.close()
     except BaseException:
-        w.cancel()
         shutil.rmtree(target, ignore_errors=True)
         raise
-    w.commit(merge=False)
-    ix.close()
     _point(index_dir, target)
-    return count
+    return len(ids)
+
+
+def _segment_of(task: tuple[str, str, list[int]]):
+    """In a rebuild's process of its own: write the documents `ids` as one segment of the new
+    index at `target`, reading them with a connection of its own."""
+    from kb.db import make_engine
+
+    target, url, ids = task
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return _write_segment(_OwnTemp(target, supports_mmap=False).open_index(schema=SCHEMA), session, ids)
+    finally:
+        engine.dispose()
+
+
+class _OwnTemp(FileStorage):
+    """A storage whose writers' temporary directory is this process's own (Whoosh names it after
+    the index, and the rebuild's processes would create and remove the same one)."""
+
+    def temp_storage(self, name=None):
+        return super().temp_storage(f"{name}-{os.getpid()}")
+
+
+def _write_segment(ix: index.Index, session: Session, ids: list[int]):
+    """The documents `ids` written as one new segment, which the caller lists in the index."""
+    w = BulkWriter(ix, _lk=False)  # the rebuild's own directory, not yet in use: no lock
+    try:
+        for chunk in chunked(ids, 1000):
+            for fields_ in _index_fields(session, chunk):
+                w.add_document(**fields_)
+        segment = w._finalize_segment()
+    except BaseException:
+        w.cancel()
+        raise
+    w._finish()
+    return segment
 
 
 def _document_ids(session: Session, *, in_order: bool = False) -> list[int]:
@@ -523,11 +572,23 @@ def _document_ids(session: Session, *, in_order: bool = False) -> list[int]:
     return [doc_id for doc_id in session.exec(stmt) if doc_id is not None]  # a stored row always has one
 
 
+_INDEXED = (
+    Document.id,
+    Document.title,
+    Document.summary,
+    Document.body,
+    Document.published_at,
+    Document.kind,
+    Document.source_id,
+    Document.fields,
+)
+
+
 def _index_fields(session: Session, ids: list[int]) -> Iterable[dict]:
-    docs = session.exec(select(Document).where(col(Document.id).in_(ids))).all()
+    """What the index holds of these documents (read as plain rows: ORM objects cost more)."""
+    docs = session.execute(sa_select(*map(col, _INDEXED)).where(col(Document.id).in_(ids))).all()
     entities = _entities_of(session, ids)
     for doc in docs:
-        assert doc.id is not None  # read from the store
         slugs = sorted(entities.get(doc.id, ()))
         jurisdictions = doc.fields.get("jurisdictions") or []
         yield {
@@ -555,7 +616,7 @@ def _entities_of(session: Session, ids: list[int]) -> dict[int, set[str]]:
     return out
 
 
-def stamp(doc: Document, slugs: list[str]) -> str:
+def stamp(doc: Document | Row, slugs: list[str]) -> str:
     """A fingerprint of what the index holds for a document, to spot stale entries."""
     parts = [doc.title, doc.summary, doc.body, str(doc.published_at), doc.kind, str(doc.source_id), " ".join(slugs)]
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]

@@ -412,6 +412,22 @@ def test_rebuild_in_several_segments_answers_the_same(kb, corpus, monkeypatch):
     assert {q: (r.total, titles(r)) for q in before for r in [run(kb, query=q)]} == before
 
 
+def test_rebuild_in_processes_of_its_own_answers_the_same(kb, corpus, monkeypatch):
+    """Two processes write a segment each (their own database connection and temporary files);
+    the index answers as one written here, and `kb check` finds it consistent."""
+    queries = ("OpenAI", "export controls", '"export controls"', "H20 date:2025")
+    before = {q: (r.total, titles(r), r.facets) for q in queries for r in [run(kb, query=q)]}
+    monkeypatch.setattr(kb_index, "REBUILD_PROCS", 2)
+    monkeypatch.setattr(kb_index, "PARALLEL_DOCS", 1)
+    with kb.session() as session:
+        assert kb_index.rebuild(kb.config.index_dir, session) == 6
+        kb.reopen_index()
+        assert kb_index.check(kb.index, session).consistent
+    assert len(kb.index._segments()) == 2
+    assert {q: (r.total, titles(r), r.facets) for q in queries for r in [run(kb, query=q)]} == before
+    assert not [p for p in kb.config.index_dir.resolve().iterdir() if p.is_dir()]  # no temporary directory left
+
+
 def test_a_cold_search_skips_the_linker_only_when_no_entity_is_named(registry_kb):
     from kb.search import _may_name_entities
 

@@ -767,3 +767,52 @@ def test_what_onlookers_and_the_press_say_is_no_event(text):
 )
 def test_dates_counted_back_seasons_and_regimes_that_hold(text, published, expected):
     assert expected in _kinds_dates(text, published)
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        # Chinese sentences in a report filed as English are read with the Chinese words too
+        (
+            "2024年12月3日，商务部发布公告，加强相关两用物项对美国出口管制。",
+            date(2024, 12, 4),
+            ("retaliation", date(2024, 12, 3), "day"),
+        ),
+        (
+            "国家市场监督管理总局12月9日宣布，对英伟达公司开展立案调查。",
+            date(2024, 12, 10),
+            ("investigation", date(2024, 12, 9), "day"),
+        ),
+        # 将 (will) and 起 (from) make a later day planned, not last year's
+        (
+            "OpenAI将于7月9日起停止向中国大陆提供API服务。",
+            date(2024, 6, 26),
+            ("service_restricted", date(2024, 7, 9), "day"),
+        ),
+        # 即日起: from today
+        (
+            "智谱宣布，即日起为OpenAI用户提供免费tokens和搬家服务。",
+            date(2024, 6, 25),
+            ("migration_offer", date(2024, 6, 25), "day"),
+        ),
+        # a year the sentence states dates its months
+        (
+            "What changed in 2025: the AI Diffusion rule was published in January and rescinded in May.",
+            None,
+            ("rule_rescinded", date(2025, 5, 1), "month"),
+        ),
+    ],
+)
+def test_chinese_words_and_a_sentence_year(text, published, expected):
+    assert expected in _kinds_dates(text, published)
+
+
+def test_a_chinese_report_of_the_press_dates_the_telling_only():
+    assert (
+        _kinds_dates("据路透社4月16日报道，英伟达表示，向中国出口H20芯片需要获得许可证。", date(2025, 4, 17)) == set()
+    )
+
+
+def test_a_products_service_change_is_its_makers_act():
+    [found] = extract_events("OpenAI API 今起停止服务。", date(2024, 7, 9), linker=current_linker())
+    assert (found.kind, found.date, found.principal) == ("service_restricted", date(2024, 7, 9), "openai")

@@ -120,7 +120,7 @@ PLANNED = re.compile(
     r"\b(?:will|would|shall|to take effect|takes? effect|comes? into (?:force|effect)|goes? into effect|"
     r"enters? into force|starting|starts?|begin(?:s|ning)?|from|as of|effective|due|deadline|until|by|"
     r"no later than|scheduled|set to|plans?|planned|expected|intends?|upcoming|compl(?:y|iance)|"
-    r"apply|applies|comments?|expires?|next)\b",
+    r"apply|applies|comments?|expires?|next)\b|将|起",  # 将: will; 起: from (7月9日起)
     re.I,
 )
 # Words of a sentence about what is to come (narrower than PLANNED: "from" and "by" also tell the past).
@@ -183,13 +183,16 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
     years = [f.value.year for f in found if f.precision == "year"]  # "In 2023 ..., effective 1 August"
     if months:
         yearless = _yearless(sentence, reference, years, planned)
-        if len(set(years)) == 1 and any(f.precision == "day" for f in yearless):
-            # "In 2023 Beijing began requiring licences, effective 1 August": the year dates the day, not an act
+        took_year = any(f.precision == "day" for f in yearless) or (reference.day is None and yearless)
+        if len(set(years)) == 1 and took_year:
+            # "In 2023 Beijing began requiring licences, effective 1 August", "in 2025: published in January and
+            # rescinded in May": the year dates the day or month, not an act
             found = [f for f in found if f.precision != "year"]
         _add(found, yearless)
     if reference.exact:
         assert reference.day is not None
         _add(found, _weekdays(sentence, reference.day) + _relative(sentence, reference.day), slack=3)
+        _add(found, _chinese_relative(sentence, reference.day))
     own_day = reference.day if reference.exact else None
     _add(found, _counted(sentence, sorted(found, key=lambda f: f.start), context, own_day))
     found = _distinct(sorted((f for f in found if not _dateline(sentence, f)), key=lambda f: f.start))
@@ -241,7 +244,7 @@ def has_date_hint(sentence: str) -> bool:
 
 
 _HINT = re.compile(
-    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before)\b"
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before)\b|即日|今[起天日]|昨[天日]"
     r"|\bon release\b",
 )
 
@@ -316,11 +319,13 @@ def _yearless(sentence: str, reference: Reference, years: list[int], planned: bo
         before = _LEAD_BEFORE.search(sentence, max(0, m.start() - 40), m.start())
         if before is None and not _POSSESSIVE.match(sentence, m.end()):
             continue
-        value = _month_with_year(
-            _month_number(m.group("month")), before["lead"].lower() if before else "", reference, planned
-        )
-        if value:
-            found.append(FoundDate(before.start() if before else m.start(), m.end(), value, "month", 0.85))
+        month = _month_number(m.group("month"))
+        lead = before["lead"].lower() if before else ""
+        # An undated page: the sentence's own year ("in 2025: published in January and rescinded in May").
+        sentence_year = years[0] if reference.day is None and len(set(years)) == 1 else None
+        when = date(sentence_year, month, 1) if sentence_year else _month_with_year(month, lead, reference, planned)
+        if when:
+            found.append(FoundDate(before.start() if before else m.start(), m.end(), when, "month", 0.85))
     return found
 
 
@@ -400,6 +405,15 @@ def _relative(sentence: str, published: date) -> list[FoundDate]:
 
 
 _SEASONS = ("spring", "summer", "autumn", "fall", "winter")
+# Chinese relative days: 今天/今日/今起/即日起 (today, from today), 昨天/昨日 (yesterday).
+_CHINESE_RELATIVE = re.compile(r"(?:自)?(?:即日起|今起|今[天日](?:起)?)|昨[天日]")
+
+
+def _chinese_relative(sentence: str, published: date) -> list[FoundDate]:
+    return [
+        FoundDate(m.start(), m.end(), published - timedelta(days=m.group(0).startswith("昨")), certainty=0.9)
+        for m in _CHINESE_RELATIVE.finditer(sentence)
+    ]
 
 
 def _shift_month(first: date, step: int) -> date:

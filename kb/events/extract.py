@@ -26,6 +26,7 @@ from kb.events.dates import (
     reference_from_text,
 )
 from kb.events.lexicon import (
+    MIXED_LEXICON,
     PROSPECTIVE,
     SENTENCE_WIDE,
     SPEECH,
@@ -55,6 +56,7 @@ SPEECH_DATE = re.compile(
     r"(?:\s+(?!that\b|\w+ed\b)[\w'’-]+){0,4}?\s+(?:on\s+)?$",
     re.IGNORECASE,
 )
+_CHINESE_REPORT = re.compile(r"\s*(?:的)?报道")
 MEDIA_VERBS = frozenset({"reported", "reports", "report", "seen by"})  # "a draft seen by Bloomberg on Friday"
 SUBORDINATE = re.compile(r"\b(?:after|because|following|as a result of)\b", re.I)
 # A date continuing an act told before it.
@@ -184,14 +186,15 @@ def split_sentences(text: str) -> list[str]:
 
 @dataclass
 class EntityInfo:
-    """What the extractor needs to know about an entity: its kind and country."""
+    """What the extractor needs to know about an entity: its kind, country and (a product's) maker."""
 
     kind: str
     country: str | None = None
+    maker: str | None = None
 
 
 def entity_info(linker: Linker) -> dict[str, EntityInfo]:
-    return {slug: EntityInfo(spec.kind, spec.country) for slug, spec in linker.registry.entities.items()}
+    return {slug: EntityInfo(spec.kind, spec.country, spec.maker) for slug, spec in linker.registry.entities.items()}
 
 
 def extract_events(
@@ -289,7 +292,11 @@ class _Reader:
     told_acts: set[tuple[str, date]] = field(default_factory=set)  # (kind, day) of the acts told so far
 
     def __post_init__(self) -> None:
-        self.title_triggers = self.lexicon.triggers(self.title) if self.title else []
+        self.title_triggers = self._triggers(self.title) if self.title else []
+
+    def _triggers(self, sentence: str) -> list[Trigger]:
+        """The report's lexicon's triggers; both lexicons' in a sentence with Chinese characters."""
+        return (MIXED_LEXICON if _CJK.search(sentence) else self.lexicon).triggers(sentence)
 
     def sentence_events(self, sentence: str, matches: list[Match], context: list[str]) -> list[Candidate]:
         """One candidate per date in the sentence that a trigger word attaches to; a date after the
@@ -299,7 +306,7 @@ class _Reader:
         dates = [f for f in every if not f.suspicious]
         if not dates:
             return self.carried(sentence, matches, context)
-        found_triggers = _realised(sentence, self.lexicon.triggers(sentence))
+        found_triggers = _realised(sentence, self._triggers(sentence))
         tellers = {i: self._teller(sentence, f, matches) for i, f in enumerate(dates)}
         silent = {
             i
@@ -405,7 +412,7 @@ class _Reader:
             return []
         found, left = self.pending
         self.pending = (found, left - 1) if left > 1 else None
-        acts = [t for t in self.lexicon.triggers(sentence) if t.strength >= 0.85 and t.kind != "statement"]
+        acts = [t for t in self._triggers(sentence) if t.strength >= 0.85 and t.kind != "statement"]
         if not acts:
             return []
         best = min(acts, key=lambda t: t.rank)
@@ -448,6 +455,8 @@ class _Reader:
         """Who tells, when the date is a telling's ("Nvidia said on Tuesday", "according to a Reuters report
         on April 16"): media, government or company; None when the date is not a telling's, or is that of
         an act announced ("X said on D it would ...")."""
+        if _CHINESE_REPORT.match(sentence, found.end) and "据" in sentence[max(0, found.start - 12) : found.start]:
+            return "media"  # 据路透社4月16日报道: "according to Reuters' report of April 16"
         speech = SPEECH_DATE.search(sentence, max(0, found.start - 60), found.start)
         if speech is None or announces(sentence, found.start, found.end):
             return None
@@ -495,6 +504,9 @@ class _Reader:
     ) -> Candidate:
         slugs = list(dict.fromkeys(m.slug for m in matches))
         principal = _principal(kind, verb_at, matches, self.info, sentence) or _principal_from(context, kind, self.info)
+        maker = self.info[principal].maker if principal in self.info else None
+        if maker and kind in _MAKERS_ACT:  # "OpenAI API stops serving China": OpenAI's act, about its API
+            slugs, principal = list(dict.fromkeys([*slugs, maker])), maker
         confidence = strength * found.certainty * (1.0 if slugs else 0.75)
         return Candidate(
             kind=kind,
@@ -632,6 +644,8 @@ _STARTS_AT = re.compile(
 )  # "from December": the lead is the date's
 
 
+# Kinds in which a product's change is its maker's act.
+_MAKERS_ACT = frozenset({"service_restricted", "service_available", "migration_offer", "statement"})
 _SINCE = re.compile(r"\b(?:since|from|starting|as of|effective)\s*$", re.I)
 _BEGAN = re.compile(r"\bbe(?:gan|gins?) (?:to )?requir", re.I)
 _FIRMS = frozenset({"organization", "product", "ai_model"})

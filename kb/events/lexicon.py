@@ -268,12 +268,13 @@ ENGLISH: list[tuple[str, str, float]] = [
 # Chinese reports: the same kinds, triggered by the words Chinese reports use.
 CHINESE: list[tuple[str, str, float]] = [
     ("retaliation", r"反制|报复", 0.9),
+    ("retaliation", r"对美(?:国)?[^。，；]{0,12}?(?:出口管制|禁止出口|不予许可)", 0.8),  # aimed at the US (rule 11)
     ("rule_rescinded", r"撤销|废除|废止|撤回", 0.85),
     ("entity_listed", r"列入(?:了)?(?:美国)?实体清单|被列入", 0.9),
     ("investigation", r"调查|约谈", 0.85),
     ("license_required", r"许可证|出口许可", 0.8),
     ("migration_offer", r"迁移|搬家|免费\s*tokens|赠送", 0.9),
-    ("service_restricted", r"限制|封锁|停止(?:提供|服务)|屏蔽", 0.85),
+    ("service_restricted", r"限制|封锁|停止[^。，；]{0,12}?(?:提供|服务)|屏蔽", 0.85),
     ("service_available", r"开放|上线|提供服务", 0.7),
     ("rule_effective", r"生效|施行", 0.9),
     ("rule_published", r"发布|出台|公布", 0.75),
@@ -395,6 +396,19 @@ def _compile(entries: list[tuple[str, str, float]], flags: int) -> Lexicon:
 
 ENGLISH_LEXICON = _compile(ENGLISH, _I)
 CHINESE_LEXICON = _compile(CHINESE, 0)
+
+
+def _mixed() -> Lexicon:
+    """English and Chinese entries together, each Chinese one ranked with the first English one of its kind:
+    for sentences that mix the two (a translated report quoting 商务部公告), whatever the report's language."""
+    entries = list(ENGLISH_LEXICON.entries)
+    for kind, pattern, strength in CHINESE_LEXICON.entries:
+        at = next((i for i, e in enumerate(entries) if e[0] == kind), len(entries))
+        entries.insert(at, (kind, pattern, strength))
+    return Lexicon(tuple(entries))
+
+
+MIXED_LEXICON = _mixed()
 
 
 def lexicon_for(language: str | None) -> Lexicon:

@@ -816,3 +816,12 @@ def test_a_chinese_report_of_the_press_dates_the_telling_only():
 def test_a_products_service_change_is_its_makers_act():
     [found] = extract_events("OpenAI API 今起停止服务。", date(2024, 7, 9), linker=current_linker())
     assert (found.kind, found.date, found.principal) == ("service_restricted", date(2024, 7, 9), "openai")
+
+
+def test_a_second_actors_act_far_after_a_year_shares_it():
+    found = _kinds_dates(
+        "Late last year Washington widened its controls on chipmaking tools and memory, and Beijing answered within "
+        "a day by banning gallium and germanium shipments to the United States.",
+        date(2025, 11, 12),
+    )
+    assert found >= {("rule_published", date(2024, 1, 1), "year"), ("retaliation", date(2024, 1, 1), "year")}

@@ -314,9 +314,13 @@ class _Reader:
             if self._reported_speech(sentence, f, tellers[i], found_triggers) or _unrealised(sentence, f)
         }
         attached: dict[int, list[tuple[Trigger, float]]] = {}
+        later: dict[int, list[Trigger]] = {}  # far acts after a month or year ("in 2024 X did A, and Y did B")
         for trigger in found_triggers:
             options = [i for i in range(len(dates)) if _may_attach(trigger, dates[i], sentence, i in silent)]
             if not options:
+                before = [i for i, f in enumerate(dates) if f.end <= trigger.start and i not in silent]
+                if before:
+                    later.setdefault(before[-1], []).append(trigger)
                 continue
             index = min(options, key=lambda i: _distance(trigger, dates[i], sentence))
             attached.setdefault(index, []).append((trigger, _distance(trigger, dates[index], sentence, 1.0)))
@@ -354,7 +358,8 @@ class _Reader:
             ranked = sorted(triggers, key=lambda p: p[0].rank)
             also = {t.kind: t for t, d in ranked if t.kind in ALSO_KINDS and (d <= NEAR or t.kind == "entity_listed")}
             also = {k: t for k, t in also.items() if k != best.kind and t.strength >= ALSO_STRENGTH}
-            for t in _coordinated(sentence, best, [t for t, _ in ranked], found, self.told_acts):
+            others = [t for t, _ in ranked] + later.get(index, [])
+            for t in _coordinated(sentence, best, others, found, self.told_acts):
                 also.setdefault(t.kind, t)
             for trigger in [best, *also.values()]:
                 kind = _kind(trigger.kind, sentence, found)
@@ -365,7 +370,8 @@ class _Reader:
                 if (kind, found.value) in seen:
                     continue
                 seen.add((kind, found.value))
-                verb_at = min(t.start for t, _ in triggers if t.kind == trigger.kind)  # the verb, for its subject
+                # the verb, for its subject
+                verb_at = min((t.start for t, _ in triggers if t.kind == trigger.kind), default=trigger.start)
                 government = tellers[index] == "government" or self._government_before(sentence, verb_at, matches)
                 ahead = PROSPECTIVE.search(sentence, max(0, trigger.start - 30), trigger.start) is not None
                 if (
@@ -545,7 +551,7 @@ SEPARATE_ACTS = frozenset(
     {"rule_published", "investigation", "retaliation", "entity_listed", "migration_offer", "guidance_issued"}
 )
 # Retaliation named as an act of its own (a listing), not as what a measure is ("in retaliation", "hit back").
-RETALIATION_ACT = re.compile(r"unreliable|不可靠实体|^(?:ban|bar|prohibit)", re.I)
+RETALIATION_ACT = re.compile(r"(?:ban|bar|prohibit)|.*?(?:unreliable|不可靠实体)", re.I | re.S)
 _COORDINATION = re.compile(r",|\band\b|，|、")
 
 
@@ -567,13 +573,13 @@ def _coordinated(
     An act in a clause that tells when ("the same day the rule was released", "a day after Washington
     announced new rules") only when the report has not told that act of that day already (`told`)."""
     out: list[Trigger] = []
-    qualifier = best.kind == "retaliation" and not RETALIATION_ACT.search(sentence, best.start, best.end)
+    qualifier = best.kind == "retaliation" and not RETALIATION_ACT.match(sentence, best.start, best.end)
     for t in triggers:
         if t.kind == best.kind or t.kind not in SEPARATE_ACTS or t.strength < ALSO_STRENGTH:
             continue
         if any(t.kind == o.kind for o in out) or (qualifier and t.kind in REGULATORY_KINDS):
             continue
-        if t.kind == "retaliation" and not RETALIATION_ACT.search(sentence, t.start, t.end):
+        if t.kind == "retaliation" and not RETALIATION_ACT.match(sentence, t.start, t.end):
             continue
         if t.start < best.end and best.start < t.end:
             continue

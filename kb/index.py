@@ -17,6 +17,7 @@ import pickle
 import shutil
 import time
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -52,7 +53,7 @@ class OnePassAnalyzer(analysis.CompositeAnalyzer):
     def __init__(self, *composables):
         super().__init__(*composables)
         self._stems: dict[str, str] = {}
-        self._words: dict[str, str | None] = {}  # a token as found -> the word indexed, None when stopped
+        self._words: dict[str, bytes | None] = {}  # a token as found -> the term indexed, None when stopped
         tokenizer = self.items[0]
         # words() reads tokens with findall, which gives whole matches only without groups
         self.groupless = (
@@ -102,15 +103,16 @@ class OnePassAnalyzer(analysis.CompositeAnalyzer):
                 t.startchar, t.endchar = start_char + match.start(), start_char + match.end()
             yield t
 
-    def words(self, value: str) -> tuple[list[str], int]:
-        """The words indexed for `value`, in order, and the position of the first: what the
-        chain yields with positions (they count on from the first), without token objects."""
+    def words(self, value: str) -> tuple[list[bytes], int]:
+        """The words indexed for `value` (UTF-8, as terms are stored), in order, and the position
+        of the first: what the chain yields with positions (they count on from the first),
+        without token objects."""
         tokenizer, _, stop, *rest = self.items
         memo = self._words
         if len(memo) > 500_000:
             memo.clear()
         get = memo.get
-        kept: list[str] = []
+        kept: list[bytes] = []
         first = -1
         for raw, found in enumerate(tokenizer.expression.findall(value)):
             word = get(found, _UNSEEN)
@@ -123,14 +125,14 @@ class OnePassAnalyzer(analysis.CompositeAnalyzer):
         return kept, first
 
     @staticmethod
-    def _word(found: str, stop, stem) -> str | None:
+    def _word(found: str, stop, stem) -> bytes | None:
         text = found.lower()
         if len(text) < stop.min or (stop.max is not None and len(text) > stop.max) or text in stop.stops:
             return None
-        return stem(text) if stem is not None else text
+        return (stem(text) if stem is not None else text).encode("utf-8")
 
 
-_UNSEEN = ""  # no token is empty
+_UNSEEN = b""  # no token is empty
 _ONE_PASS_ARGS = frozenset(
     {"positions", "mode", "boosts", "removestops", "tokenize", "start_pos", "start_char", "chars", "keeporiginal"}
 )
@@ -400,21 +402,31 @@ def _add_positions(terms: dict, field: fields.FieldType, value: str, docnum: int
     words, first = field.analyzer.words(value)
     if not words:
         return 0
-    poses: dict[str, list[int]] = {}
-    for pos, word in enumerate(words, first):
-        found = poses.get(word)
-        if found is None:
-            poses[word] = [pos]
-        else:
-            found.append(pos)
+    last = {word: pos for pos, word in enumerate(words, first)}  # a word's only position, for most
+    several: dict[bytes, list[int]] = {}
+    if len(last) < len(words):
+        several = {word: [] for word, count in Counter(words).items() if count > 1}
+        for pos, word in enumerate(words, first):
+            found = several.get(word)
+            if found is not None:
+                found.append(pos)
     boost = field.format.field_boost
-    add = _Postings.add_term
-    for word, positions in poses.items():
-        if len(positions) == 1 and positions[0] < len(_ONE_POSITION):
-            encoded = _ONE + _ONE_POSITION[positions[0]]  # a new object each time, as pickle's memo expects
+    one, cached = _ONE, _ONE_POSITION
+    for word, pos in last.items():
+        positions = several.get(word)
+        if positions is None:
+            count = 1
+            # a new object each time, as pickle's memo expects (Whoosh encodes every posting anew)
+            encoded = one + cached[pos] if pos < len(cached) else _encode_positions([pos])
         else:
+            count = len(positions)
             encoded = _encode_positions(positions)
-        add(terms, word.encode("utf-8"), docnum, float(len(positions)) * boost, encoded)
+        entry = terms.get(word)
+        if entry is None:
+            entry = terms[word] = (array("I"), array("d"), list[bytes]())
+        entry[0].append(docnum)
+        entry[1].append(count * boost)
+        entry[2].append(encoded)
     return len(words)
 
 

@@ -104,3 +104,48 @@ def test_search_reads_its_rows_from_a_plain_connection_as_from_a_session(searcha
     assert from_connection.to_dict() == from_session.to_dict()
     assert from_connection.hits[0].source_title == "Desk"
     assert from_connection.hits[0].published == datetime(2024, 7, 9, 12, 30)
+
+
+@pytest.mark.both_databases
+def test_the_rows_search_reads_with_plain_sql_on_both_databases(kb):
+    """The statements search runs itself (hits with their sources, copies and mentions, the names
+    of stored entities): dates, JSON aliases and quoted columns read alike on SQLite and PostgreSQL."""
+    from kb import index as kb_index
+    from kb.models import Document, DocumentCopy, Entity, Mention, Source
+    from kb.search import _may_name_entities
+
+    with kb.session() as session:
+        first, second = (
+            Source(kind="feed", url="https://a.example/feed", title=""),
+            Source(kind="feed", url="https://b.example/feed", title="Desk B"),
+        )
+        session.add_all([first, second, Entity(slug="baidu", name="Baidu", kind="organization", aliases=["百度"])])
+        session.flush()
+        doc = Document(
+            source_id=first.id,
+            key="k",
+            url="https://a.example/1",
+            title="Thang",
+            body="A thang.",
+            summary="",
+            published_at=datetime(2024, 7, 9, 12, 30),
+        )
+        session.add(doc)
+        session.flush()
+        session.add_all(
+            [
+                DocumentCopy(document_id=doc.id, source_id=second.id, key="c", url="https://b.example/1"),
+                Mention(document_id=doc.id, entity_slug="baidu", count=2),
+            ]
+        )
+        session.commit()
+        kb_index.index_documents(kb.index, session, [doc.id])
+    with kb.engine.connect() as conn:
+        [hit] = search(kb.index, conn, SearchRequest(query="thang")).hits
+        assert _may_name_entities(conn, "百度 offers tokens") and not _may_name_entities(conn, "thang")
+    assert (hit.source_title, hit.published, hit.entities) == (
+        "https://a.example/feed",
+        datetime(2024, 7, 9, 12, 30),
+        ["baidu"],
+    )
+    assert [(c.url, c.source_title) for c in hit.also_at] == [("https://b.example/1", "Desk B")]

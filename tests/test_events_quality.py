@@ -825,3 +825,16 @@ def test_a_second_actors_act_far_after_a_year_shares_it():
         date(2025, 11, 12),
     )
     assert found >= {("rule_published", date(2024, 1, 1), "year"), ("retaliation", date(2024, 1, 1), "year")}
+
+
+def test_the_owner_of_a_decision_is_the_one_acting():
+    found = extract_events(
+        "Zhipu AI announced on June 26 a migration plan for developers affected by OpenAI's decision to block API "
+        "access starting July 9.",
+        date(2024, 6, 27),
+        linker=current_linker(),
+    )
+    assert {(c.kind, c.date, c.principal) for c in found} == {
+        ("migration_offer", date(2024, 6, 26), "zhipu-ai"),
+        ("service_restricted", date(2024, 7, 9), "openai"),
+    }

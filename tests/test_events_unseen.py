@@ -1,7 +1,7 @@
 """Events and entity links on the unseen-report gold corpus (tests/data/events_unseen), as the pipeline makes them.
 
-Each half (dev.yaml, test.yaml; README.md there) is stored as the documents of one feed source,
-with each report's publication date (or none) and URL, into a store holding the registry and the
+Each half (dev.yaml, dev2.yaml, test.yaml; README.md there) is stored as the documents of one feed
+source, with each report's publication date (or none) and URL, into a store holding the registry and the
 project's curated timeline, and read by the pipeline's stages (entity linking, then events). A
 report's predicted events are the events it is evidence of, as a reader sees them on the timeline.
 
@@ -38,16 +38,18 @@ from tests.helpers import ROOT
 
 UNSEEN = ROOT / "tests" / "data" / "events_unseen"
 # (events precision, events recall, linking precision, linking recall) each half must reach. Test half:
-# the issue's targets where it meets them (linking), else just below what it measured at the close of
-# issue 13 (events: P 0.80 / R 0.62 as a reader sees them, 0.78 / 0.61 without the curated timeline;
-# the targets, 0.9 / 0.8, are not met). Dev half: just below its figures, as a regression guard.
+# the issue's targets where it meets them (linking), else just below what it measures (events: P 0.80 /
+# R 0.62 at the close of issue 13, P 0.86 / R 0.72 as a reader sees them after the failure-class work on
+# dev2, 0.83 / 0.70 without the curated timeline; the targets, 0.9 / 0.8, are not met). dev2, written
+# blind after dev had been tuned on: P 0.81 / R 0.54 when it arrived (0.79 / 0.53 without the curated
+# timeline), then tuned on; dev and dev2: just below their figures, as regression guards.
 FLOORS = {
-    ("dev", "curated"): (0.88, 0.8, 0.9, 0.95),
-    ("dev", "none"): (0.95, 0.87, 0.9, 0.95),
-    ("dev2", "curated"): (0.78, 0.5, 0.9, 0.9),
-    ("dev2", "none"): (0.76, 0.5, 0.9, 0.9),
-    ("test", "curated"): (0.78, 0.58, 0.95, 0.9),
-    ("test", "none"): (0.76, 0.58, 0.95, 0.9),
+    ("dev", "curated"): (0.92, 0.9, 0.9, 0.95),
+    ("dev", "none"): (0.98, 0.95, 0.9, 0.95),
+    ("dev2", "curated"): (0.96, 0.88, 0.95, 0.9),
+    ("dev2", "none"): (0.97, 0.89, 0.95, 0.9),
+    ("test", "curated"): (0.85, 0.7, 0.95, 0.9),
+    ("test", "none"): (0.82, 0.69, 0.95, 0.9),
 }
 TARGETS = (0.9, 0.8, 0.95, 0.9)  # issue 13
 

@@ -733,6 +733,10 @@ _SOFT_BOUNDARY = re.compile(r"[,，：]|:(?=\s)|\b(?:but|while|that|which)\b")
 _HARD_BOUNDARY = re.compile(r"[;；]|\s[—–]\s")
 
 
+# Between a possessor and its verb: "OpenAI's decision to block", "Microsoft's plan to stop".
+_OWNER_OF_VERB = re.compile(r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:decision|plan|move|notice|announcement|bid)\s+to\s+", re.I)
+
+
 def _principal(kind: str, verb_at: int, matches: list[Match], info: dict[str, EntityInfo], sentence: str) -> str | None:
     """The subject of the verb: an entity of the preferred kind, first in the verb's own clause
     ("after OpenAI said it would block"), else nearest before the verb, else first after it.
@@ -744,7 +748,9 @@ def _principal(kind: str, verb_at: int, matches: list[Match], info: dict[str, En
         entity_kind = info[m.slug].kind if m.slug in info else None
         if entity_kind not in order or m.slug in NEVER_PRINCIPAL:
             continue
-        if clause_start <= m.start and m.end <= verb_at:
+        if m.end <= verb_at and _OWNER_OF_VERB.fullmatch(sentence, m.end, verb_at):
+            place = (-1, 0)  # "OpenAI's decision to block": the one whose act the noun names
+        elif clause_start <= m.start and m.end <= verb_at:
             place = (0, m.start)
         elif m.end <= verb_at:
             place = (1, -m.end)

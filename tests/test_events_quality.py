@@ -838,3 +838,27 @@ def test_the_owner_of_a_decision_is_the_one_acting():
         ("migration_offer", date(2024, 6, 26), "zhipu-ai"),
         ("service_restricted", date(2024, 7, 9), "openai"),
     }
+
+
+def test_an_act_told_as_a_separate_one_stays_its_own_event(registry_kb, curated_dir):
+    [doc] = _ingest(
+        registry_kb,
+        [
+            _item(
+                "two-probes",
+                "China's Ministry of Commerce on Saturday opened an anti-dumping investigation into US analog chips. "
+                "In a second notice the ministry opened an anti-discrimination investigation into US chip policy.",
+                date(2025, 9, 14),
+            )
+        ],
+    )
+    probes = [e for e in _events_of(registry_kb, doc) if e.kind == "investigation"]
+    assert [e.date for e in probes] == [date(2025, 9, 13), date(2025, 9, 13)]
+
+
+def test_a_schedule_of_stages_is_planned_though_told_in_the_past():
+    found = _kinds_dates(
+        "The first limits took effect on October 12, and the remaining requirements on October 21, 2022.",
+        date(2022, 10, 14),
+    )
+    assert ("rule_effective", date(2022, 10, 21), "day") in found

@@ -97,6 +97,7 @@ class Candidate:
     announces: bool = False  # "X said on D that it would ...": the statement of a later action
     exact: bool = False  # a day stated with its year ("December 5, 2024"), not resolved from a reference
     kinds_of: dict[str, str] = field(default_factory=dict)  # entity kinds of the slugs, where known
+    distinct: bool = False  # "in a second notice, ...": another act than the same report's of that kind and day
 
     @property
     def slugs(self) -> list[str]:

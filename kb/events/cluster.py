@@ -319,6 +319,8 @@ class Attacher:
 
     def attach(self, cand: Candidate, document_id: int | None) -> Slot:
         slot = (self.index.by_key(cand.key) if cand.key else None) or self.index.match(cand)
+        if slot is not None and cand.distinct and (id(slot), document_id) in self.evidence:
+            slot = None  # "in a separate decision the same day": not the act the report told before
         if slot is None:
             slot = self._create(cand)
         else:

@@ -120,7 +120,7 @@ PLANNED = re.compile(
     r"\b(?:will|would|shall|to take effect|takes? effect|comes? into (?:force|effect)|goes? into effect|"
     r"enters? into force|starting|starts?|begin(?:s|ning)?|from|as of|effective|due|deadline|until|by|"
     r"no later than|scheduled|set to|plans?|planned|expected|intends?|upcoming|compl(?:y|iance)|"
-    r"apply|applies|comments?|expires?|next)\b|将|起",  # 将: will; 起: from (7月9日起)
+    r"apply|applies|comments?|expires?|next|remaining|in stages|phased)\b|将|起",  # 将: will; 起: from (7月9日起)
     re.I,
 )
 # Words of a sentence about what is to come (narrower than PLANNED: "from" and "by" also tell the past).

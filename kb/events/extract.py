@@ -528,6 +528,7 @@ class _Reader:
             jurisdiction=_jurisdiction(principal, kind, slugs, self.info),
             announces=announces(sentence, found.start, found.end),
             exact=found.explicit_year and found.precision == "day",
+            distinct=bool(_ANOTHER_ACT.match(sentence)),
             kinds_of={s: self.info[s].kind for s in slugs if s in self.info},
         )
 
@@ -650,6 +651,10 @@ _STARTS_AT = re.compile(
 )  # "from December": the lead is the date's
 
 
+# A sentence that tells another act than the one before: "In a second notice the ministry launched ...".
+_ANOTHER_ACT = re.compile(
+    r"\s*(?:in|with|under) (?:a|an) (?:separate|second|further|parallel|another|other) \w+|\s*separately\b", re.I
+)
 # Kinds in which a product's change is its maker's act.
 _MAKERS_ACT = frozenset({"service_restricted", "service_available", "migration_offer", "statement"})
 _SINCE = re.compile(r"\b(?:since|from|starting|as of|effective)\s*$", re.I)

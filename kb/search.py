@@ -22,7 +22,7 @@ import numpy as np
 from sqlalchemy import JSON, DateTime, bindparam, text
 from whoosh import collectors, highlight
 from whoosh import query as wq
-from whoosh.matching import NullMatcher, WrappingMatcher
+from whoosh.matching import AndNotMatcher, NullMatcher, WrappingMatcher
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser, PlusMinusPlugin
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.query.spans import Span, SpanNear2
@@ -159,6 +159,27 @@ class _PhraseMatcher(SpanNear2.SpanNear2Matcher):
         return [Span(p, p + last) for p in first if all(p + i in s for i, s in enumerate(later, 1))]
 
 
+class _AndNot(wq.AndNot):
+    """Whoosh's AndNot, with a matcher that leaves out every excluded document."""
+
+    def matcher(self, searcher: Searcher, context: object = None) -> Any:
+        return _AndNotMatcher(self.a.matcher(searcher, context), self.b.matcher(searcher, searcher.boolean_context()))
+
+
+class _AndNotMatcher(AndNotMatcher):
+    """Whoosh's AndNotMatcher looks for a first match only when both parts start on the same
+    document: when the excluded part starts earlier, the positive part's first document was
+    kept even if it was excluded ("rule -semiconductor" listed one with semiconductor)."""
+
+    def _find_first(self) -> None:
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+def _exact_negation(q: wq.Query) -> wq.Query:
+    return q.accept(lambda node: _AndNot(node.a, node.b) if type(node) is wq.AndNot else node)
+
+
 def make_parser() -> MultifieldParser:
     """The query parser, one per thread: building its date grammar costs more than a rare term's search."""
     parser = getattr(_parsers, "parser", None)
@@ -183,6 +204,11 @@ def _new_parser() -> MultifieldParser:
 
 def parse_query(text: str) -> tuple[wq.Query, str | None]:
     """The query for `text`, and a note when only its plain words could be used."""
+    q, note = _parse(text)
+    return _exact_negation(q), note
+
+
+def _parse(text: str) -> tuple[wq.Query, str | None]:
     if not text.strip():
         return wq.Every(), None
     parser = make_parser()

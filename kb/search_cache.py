@@ -229,7 +229,7 @@ def docnums_for(searcher: Searcher, live: np.ndarray, q: Any) -> np.ndarray:
     """The live documents matching `q`, in order: what `searcher.docs_for_query(q)` lists.
 
     Terms are read a block of postings at a time and combined with numpy (Or: union,
-    And: intersection, AndMaybe: its first part); Whoosh's own
+    And: intersection, AndMaybe: its first part, AndNot: difference); Whoosh's own
     listing steps through every posting of every term in Python, which cost a common
     term most of its query time (issue 14). Other queries (phrases, ranges, prefixes...)
     are listed by Whoosh."""
@@ -255,9 +255,8 @@ def _docnums(searcher: Searcher, q: Any) -> np.ndarray:
         return out
     if kind is wq.AndMaybe:
         return _docnums(searcher, q.a)
-    # Negations stay Whoosh's: its AndNot matcher keeps the first document of the positive
-    # part when the negative part starts before it ("rule -semiconductor" lists one document
-    # with semiconductor), and the pages, ranked by Whoosh, must show what the total counts.
+    if isinstance(q, wq.AndNot):
+        return _minus(_docnums(searcher, q.a), _docnums(searcher, q.b))
     return np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
 
 
@@ -269,6 +268,14 @@ def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.intersect1d(a, b, assume_unique=True)
+
+
+def _minus(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The numbers of sorted `a` that sorted `b` does not hold."""
+    if not len(a) or not len(b):
+        return a
+    at = np.minimum(np.searchsorted(b, a), len(b) - 1)
+    return a[b[at] != a]
 
 
 def _term_docnums(searcher: Searcher, fieldname: str, text: Any) -> np.ndarray:

@@ -541,3 +541,37 @@ def test_matches_read_a_block_at_a_time_are_whooshs(kb, corpus):
         expected = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
         assert docnums_for(searcher, live, q).tolist() == expected.tolist(), text
     assert docnums_for(searcher, live, wq.Term("body", "openai")).tolist() != []
+
+
+def test_negation_leaves_out_the_first_document_too(loaded_kb, server):
+    """Whoosh's AndNot matcher kept the first document of the positive part when the excluded
+    word's first document came earlier ("rule -semiconductor" listed one with semiconductor)."""
+    import numpy as np
+
+    from kb.search import parse_query
+    from kb.search_cache import columns_for, docnums_for, searcher_for
+
+    kb = loaded_kb  # the registry and the curated timeline are loaded already (conftest)
+    items = [
+        ("x1", "Mon, 01 Jan 2024 12:00:00 GMT", "Fabs", "A semiconductor plant opened."),
+        ("x2", "Tue, 02 Jan 2024 12:00:00 GMT", "Both", "The rule covers semiconductor tools."),
+        ("x3", "Wed, 03 Jan 2024 12:00:00 GMT", "Rule only", "The rule took effect."),
+    ]
+    with kb.session() as session:
+        sid = add_source(session, allow_private=True, url=server.add("/n.xml", _feed(items))).id
+        session.commit()
+    poll(kb, [sid])
+    for text in ("rule -semiconductor", "rule ANDNOT semiconductor", "rule AND NOT semiconductor"):
+        for sort in ("relevance", "date", "oldest"):
+            result = run(kb, query=text, sort=sort, facets=True)
+            assert (result.total, titles(result)) == (1, ["Rule only"]), (text, sort)
+            assert dict(result.facets["year"]) == {"2024": 1}, (text, sort)
+    searcher = searcher_for(kb.index)
+    q, _ = parse_query("rule -semiconductor")
+    ranked = searcher.search(q, limit=None)
+    assert len(ranked) == 1 and [hit["id"] for hit in ranked] == [searcher.stored_fields(ranked.docnum(0))["id"]]
+    assert len(docnums_for(searcher, columns_for(searcher).live, q)) == 1
+    assert (
+        np.fromiter(searcher.docs_for_query(q), dtype=np.int64).tolist()
+        == docnums_for(searcher, columns_for(searcher).live, q).tolist()
+    )

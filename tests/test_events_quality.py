@@ -862,3 +862,16 @@ def test_a_schedule_of_stages_is_planned_though_told_in_the_past():
         date(2022, 10, 14),
     )
     assert ("rule_effective", date(2022, 10, 21), "day") in found
+
+
+def test_an_undated_page_does_not_give_a_year_to_a_day_from_a_date_told_far_from_it():
+    far = _kinds_dates(
+        "Guide to the controls. BIS updated the rules on October 17, 2023. Readers often ask about the H20. "
+        "Since the license requirement announced on 14 April, the H20 can no longer be sold there.",
+        None,
+    )
+    assert far == {("rule_published", date(2023, 10, 17), "day")}
+    chained = _kinds_dates(
+        "The ministry announced the controls on 15 August 2024. They applied from 15 September.", None
+    )
+    assert ("rule_effective", date(2024, 9, 15), "day") in chained

@@ -166,6 +166,7 @@ class Context:
     released: date | None = None  # the day a sentence says the rule was released or issued ("on release")
     told: date | None = None  # the latest day of a sentence that speaks of no plan: when things happened
     publication: date | None = None
+    recent_years: tuple[int, ...] = ()  # the years of the full dates the sentence before stated
 
 
 def find_dates(sentence: str, reference: Reference | date | None, context: Context | None = None) -> list[FoundDate]:
@@ -182,6 +183,13 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
     _add(found, _years_alone(sentence))
     years = [f.value.year for f in found if f.precision == "year"]  # "In 2023 ..., effective 1 August"
     if months:
+        if reference.source == "text":
+            # An undated page: a day without a year takes the year this sentence or the one before states
+            # ("announced the controls on 15 August 2024, and they applied from 15 September"), else none:
+            # the year is not guessed from a date told elsewhere on the page.
+            stated = {f.value.year for f in found if f.explicit_year} or set(context.recent_years)
+            reference = reference if len(stated) == 1 else Reference(None, "none")
+            years = years or sorted(stated)
         yearless = _yearless(sentence, reference, years, planned)
         took_year = any(f.precision == "day" for f in yearless) or (reference.day is None and yearless)
         if len(set(years)) == 1 and took_year:

@@ -241,6 +241,7 @@ def extract_events(
         if has_date_hint(sentence):
             out += reader.sentence_events(sentence, matches, topic + earlier)
         else:
+            reader.told.recent_years = ()  # the year of "the sentence before" is a dated sentence's
             out += reader.carried(sentence, matches, topic + earlier)
         earlier = list(dict.fromkeys([m.slug for m in matches] + earlier))
         named.update(m.slug for m in matches if m.slug in known_rules)
@@ -489,6 +490,10 @@ class _Reader:
         return bool(SUBORDINATE.search(sentence, found.end)) or not any(t.start >= found.end for t in triggers)
 
     def _remember(self, sentence: str, found: list[FoundDate]) -> None:
+        # the years of the full dates it states, for a day without a year in the next sentence of an undated page
+        self.told.recent_years = tuple(
+            sorted({f.value.year for f in found if f.explicit_year and f.precision == "day"})
+        )
         days = [f.value for f in found if f.precision == "day" and not f.suspicious]
         if days and self.told.released is None and RELEASED.search(sentence):
             self.told.released = days[0]

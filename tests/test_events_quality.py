@@ -875,3 +875,12 @@ def test_an_undated_page_does_not_give_a_year_to_a_day_from_a_date_told_far_from
         "The ministry announced the controls on 15 August 2024. They applied from 15 September.", None
     )
     assert ("rule_effective", date(2024, 9, 15), "day") in chained
+
+
+def test_companies_named_together_each_make_their_own_offer():
+    found = extract_events(
+        "Zhipu AI, SenseTime and 01.AI rolled out their own token giveaways in the last week of June.",
+        date(2024, 7, 9),
+        linker=current_linker(),
+    )
+    assert sorted(c.principal or "" for c in found if c.kind == "migration_offer") == ["01-ai", "sensetime", "zhipu-ai"]

@@ -394,7 +394,7 @@ class _Reader:
                 ):
                     candidate.kind, candidate.announces = "statement", True
                 if candidate.confidence >= MIN_CONFIDENCE:
-                    out.append(candidate)
+                    out += self._each_company(candidate, sentence, verb_at, matches)
         for index, found in enumerate(dates):  # a date no act took, or only a weak one ("the remaining requirements")
             if index not in silent and not any(c.date == found.value and c.precision == found.precision for c in out):
                 out += self._continued(sentence, found, out, matches, context)
@@ -451,6 +451,27 @@ class _Reader:
         if any(clause_start <= m.start and m.end <= at for m in matches):
             return False
         return not self._government_before(sentence, at, matches) and bool(_ANALYSTS.search(sentence, 0, at))
+
+    def _each_company(self, cand: Candidate, sentence: str, verb_at: int, matches: list[Match]) -> list[Candidate]:
+        """Companies named together as the subject of a service act each did their own ("Zhipu AI, SenseTime
+        and 01.AI rolled out their own token giveaways"): one candidate each, the others kept as entities."""
+        if cand.kind not in SERVICE_KINDS:
+            return [cand]
+        clause_start = max((m.end() for m in _SUBJECT_END.finditer(sentence, 0, verb_at)), default=0)
+        subjects = [
+            m.slug
+            for m in matches
+            if clause_start <= m.start
+            and m.end <= verb_at
+            and self.info.get(m.slug, EntityInfo("")).kind == "organization"
+        ]
+        subjects = list(dict.fromkeys(subjects))
+        if len(subjects) < 2 or not _TOGETHER.fullmatch(sentence, clause_start, verb_at):
+            return [cand]
+        return [
+            replace(cand, principal=s, entities=[(s, "actor"), *((x, r) for x, r in cand.entities if x != s)])
+            for s in subjects
+        ]
 
     def _government_before(self, sentence: str, at: int, matches: list[Match]) -> bool:
         """Whether a government body, named or described ("the ministry"), comes before position `at`."""
@@ -660,6 +681,10 @@ _STARTS_AT = re.compile(
 _ANOTHER_ACT = re.compile(
     r"\s*(?:in|with|under) (?:a|an) (?:separate|second|further|parallel|another|other) \w+|\s*separately\b", re.I
 )
+# Where a subject of several companies ends before the verb, and what may stand between them.
+_SUBJECT_END = re.compile(r"[;:；：]|\b(?:after|before|while|because|when|since|that|which|who)\b", re.I)
+_TOGETHER = re.compile(r"[^;:]*?\b(?:and|as well as)\b[^;:]*", re.I)
+SERVICE_KINDS = frozenset({"service_restricted", "service_available", "migration_offer"})
 # Kinds in which a product's change is its maker's act.
 _MAKERS_ACT = frozenset({"service_restricted", "service_available", "migration_offer", "statement"})
 _SINCE = re.compile(r"\b(?:since|from|starting|as of|effective)\s*$", re.I)

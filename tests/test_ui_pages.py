@@ -740,6 +740,28 @@ def test_entity_page_by_query_parameter(demo_kb):
 
 
 @needs_demo
+def test_the_entity_page_lists_what_kb_entities_answers(demo_kb):
+    """The page reads its documents, months and co-mentions with queries of its own (few columns,
+    plans for common entities): the same answers as kb.entities.entity_page, either plan."""
+    from kb.entities import entity_page
+
+    with demo_kb.session() as session:
+        slugs = [s for (s,) in session.execute(select(Mention.entity_slug).distinct())]
+        for slug in ["openai", "china", "nvidia", *slugs[:20]]:
+            for page in (1, 2, 9):
+                ours = queries.entity_overview(session, slug, page=page, per_page=3)
+                theirs = entity_page(session, slug, page=page, per_page=3)
+                assert ours.total_documents == theirs.total_documents
+                assert [tuple(r) for r in ours.documents] == [
+                    (d.id, d.title, d.published_at, d.source_id, d.kind) for d in theirs.documents
+                ], (slug, page)
+                assert ours.co_mentions == [(e.slug, e.name, n) for e, n in theirs.co_mentions], slug
+                assert ours.per_month == [tuple(r) for r in theirs.per_month], slug
+            assert queries._per_month(session, slug, by_date_index=True) == ours.per_month
+            assert queries._per_month(session, slug, by_date_index=False) == ours.per_month
+
+
+@needs_demo
 def test_a_country_page_shows_its_availability_history(demo_kb):
     at = app("kb/views/entities.py", id="china")
     assert_clean(at)

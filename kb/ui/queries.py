@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import exists as sa_exists
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from kb import timeline as tl
@@ -230,3 +232,89 @@ def country_pages(session: Session, codes: list[str]) -> dict[str, tuple[str, st
 def has_entities(session: Session) -> bool:
     """True once the registry has been loaded into the store."""
     return session.exec(select(Entity.slug).limit(1)).first() is not None
+
+
+@dataclass
+class EntityOverview:
+    """What an entity's page shows of its documents: the number, one page of them (the few
+    columns the list shows), the entities named with it and the documents per month."""
+
+    total_documents: int
+    documents: list  # rows of id, title, published_at, source_id, kind; newest first
+    co_mentions: list[tuple[str, str, int]]  # (slug, name, documents), most first
+    per_month: list[tuple[str, int]]  # (YYYY-MM, documents)
+
+
+def entity_overview(session: Session, slug: str, *, page: int = 1, per_page: int = 20) -> EntityOverview:
+    """The documents part of `kb.entities.entity_page` (the same answers), without loading whole
+    documents, in plans that stay fast when the entity is named in a large share of them.
+
+    The newest documents: for a common entity, walking the publication date index newest first
+    and keeping the documents that name it stops after a few rows; for a rare one, sorting its
+    few documents is quicker. The months and co-mentions are counted in the database, grouped
+    before the entities' names are joined."""
+    mentioned = select(Mention.document_id).where(Mention.entity_slug == slug)
+    total = int(session.exec(select(func.count()).select_from(mentioned.subquery())).one())
+    newest = int(session.exec(select(func.max(Document.id))).one() or 0)
+    offset = (max(page, 1) - 1) * per_page
+    # A walk down the date index reads about (offset + per_page) * newest / total rows; the
+    # other plan reads every mentioned document: take the walk when it is shorter.
+    walk = total > 0 and (offset + per_page) * newest < 16 * total * total
+    names_it = (
+        sa_exists().where(col(Mention.document_id) == col(Document.id), col(Mention.entity_slug) == slug)
+        if walk
+        else col(Document.id).in_(mentioned)
+    )
+    documents = session.execute(
+        sa_select(
+            col(Document.id),
+            col(Document.title),
+            col(Document.published_at),
+            col(Document.source_id),
+            col(Document.kind),
+        )
+        .where(names_it)
+        .order_by(col(Document.published_at).desc().nulls_last(), col(Document.id).desc())
+        .offset(offset)
+        .limit(per_page)
+    ).all()
+    # The months: by the date index for a common entity (its documents' rows are large, the index
+    # small), document by document for a rare one.
+    per_month = _per_month(session, slug, by_date_index=total * 10 >= newest)
+    return EntityOverview(total, list(documents), _co_mentions(session, slug), per_month)
+
+
+def _co_mentions(session: Session, slug: str, limit: int = 15) -> list[tuple[str, str, int]]:
+    """`kb.entities.co_mentioned` as (slug, name, documents): counted per slug, then named."""
+    other = aliased(Mention)
+    counted = (
+        sa_select(col(other.entity_slug).label("slug"), func.count().label("n"))
+        .join(Mention, col(Mention.document_id) == col(other.document_id))
+        .where(col(Mention.entity_slug) == slug, col(other.entity_slug) != slug)
+        .group_by(col(other.entity_slug))
+        .subquery()
+    )
+    rows = session.execute(
+        sa_select(counted.c.slug, col(Entity.name), counted.c.n)
+        .join(Entity, col(Entity.slug) == counted.c.slug)
+        .order_by(counted.c.n.desc(), col(Entity.name))
+        .limit(limit)
+    )
+    return [(s, name, int(n)) for s, name, n in rows]
+
+
+def _per_month(session: Session, slug: str, *, by_date_index: bool) -> list[tuple[str, int]]:
+    """`kb.entities.mentions_per_month`."""
+    from kb.entities import _month
+
+    month = _month(session, Document.published_at)
+    mentioned = select(Mention.document_id).where(Mention.entity_slug == slug)
+    # `id + 0` keeps the database from looking the documents up by id: it reads the date index instead
+    document_id = col(Document.id) + 0 if by_date_index else col(Document.id)
+    rows = session.execute(
+        sa_select(month, func.count(col(Document.id)))
+        .where(col(Document.published_at).is_not(None), document_id.in_(mentioned))
+        .group_by(month)
+        .order_by(month)
+    )
+    return [(m, int(n)) for m, n in rows]

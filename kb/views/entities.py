@@ -13,7 +13,7 @@ import re
 import streamlit as st
 
 from kb import timeline as tl
-from kb.entities import entity_page, list_entities, resolve
+from kb.entities import list_entities, resolve
 from kb.entity_suggest import closest_entities
 from kb.errors import NotFound
 from kb.registry import KINDS
@@ -254,7 +254,7 @@ def side_sections(data, history: list[queries.ServiceChange], slug: str) -> None
         st.altair_chart(charts.mentions_chart(data.per_month), width="stretch")
     st.subheader("Named together with")
     if data.co_mentions:
-        entity_links([(other.slug, f"{other.name} ({n})") for other, n in data.co_mentions])
+        entity_links([(other, f"{name} ({n})") for other, name, n in data.co_mentions])
         st.caption("Entities named in the same documents, with the number of documents.")
     else:
         st.caption("No other entity is named in its documents.")
@@ -299,11 +299,11 @@ def availability_section(history: list[queries.ServiceChange], slug: str) -> Non
 def show_entity(kb, entity) -> None:
     merged_note(entity)
     with kb.session() as session:
-        data = entity_page(session, entity.slug, page=one.page(), per_page=DOCUMENTS_PER_PAGE)
+        data = queries.entity_overview(session, entity.slug, page=one.page(), per_page=DOCUMENTS_PER_PAGE)
         pages = max(1, -(-data.total_documents // DOCUMENTS_PER_PAGE))
         if one.page() > pages:
             one.first_page()
-            data = entity_page(session, entity.slug, page=1, per_page=DOCUMENTS_PER_PAGE)
+            data = queries.entity_overview(session, entity.slug, page=1, per_page=DOCUMENTS_PER_PAGE)
         events = tl.timeline(session, tl.TimelineQuery(entities=(entity.slug,), limit=EVENTS_SHOWN))
         history = queries.availability_history(session, entity.slug)
         countries = queries.country_pages(session, [entity.country] if entity.country else [])

@@ -247,15 +247,27 @@ class EntityOverview:
 
 def entity_overview(session: Session, slug: str, *, page: int = 1, per_page: int = 20) -> EntityOverview:
     """The documents part of `kb.entities.entity_page` (the same answers), without loading whole
-    documents, in plans that stay fast when the entity is named in a large share of them.
+    documents, in plans that stay fast when the entity is named in a large share of them."""
+    total, documents = entity_documents(session, slug, page=page, per_page=per_page)
+    co_mentions, per_month = entity_counts(session, slug)
+    return EntityOverview(total, documents, co_mentions, per_month)
 
-    The newest documents: for a common entity, walking the publication date index newest first
-    and keeping the documents that name it stops after a few rows; for a rare one, sorting its
-    few documents is quicker. The months and co-mentions are counted in the database, grouped
-    before the entities' names are joined."""
+
+def _mentioned(session: Session, slug: str) -> tuple[int, int]:
+    """(documents naming `slug`, the highest document id): how large a share of them it is."""
     mentioned = select(Mention.document_id).where(Mention.entity_slug == slug)
     total = int(session.exec(select(func.count()).select_from(mentioned.subquery())).one())
-    newest = int(session.exec(select(func.max(Document.id))).one() or 0)
+    return total, int(session.exec(select(func.max(Document.id))).one() or 0)
+
+
+def entity_documents(session: Session, slug: str, *, page: int = 1, per_page: int = 20) -> tuple[int, list]:
+    """The number of documents naming `slug`, and one page of them, newest first (rows of id,
+    title, published_at, source_id, kind).
+
+    For a common entity, walking the publication date index newest first and keeping the
+    documents that name it stops after a few rows; for a rare one, sorting its few documents
+    is quicker."""
+    total, newest = _mentioned(session, slug)
     offset = (max(page, 1) - 1) * per_page
     # A walk down the date index reads about (offset + per_page) * newest / total rows; the
     # other plan reads every mentioned document: take the walk when it is shorter.
@@ -263,7 +275,7 @@ def entity_overview(session: Session, slug: str, *, page: int = 1, per_page: int
     names_it = (
         sa_exists().where(col(Mention.document_id) == col(Document.id), col(Mention.entity_slug) == slug)
         if walk
-        else col(Document.id).in_(mentioned)
+        else col(Document.id).in_(select(Mention.document_id).where(Mention.entity_slug == slug))
     )
     documents = session.execute(
         sa_select(
@@ -278,10 +290,16 @@ def entity_overview(session: Session, slug: str, *, page: int = 1, per_page: int
         .offset(offset)
         .limit(per_page)
     ).all()
-    # The months: by the date index for a common entity (its documents' rows are large, the index
-    # small), document by document for a rare one.
-    per_month = _per_month(session, slug, by_date_index=total * 10 >= newest)
-    return EntityOverview(total, list(documents), _co_mentions(session, slug), per_month)
+    return total, list(documents)
+
+
+def entity_counts(session: Session, slug: str) -> tuple[list[tuple[str, str, int]], list[tuple[str, int]]]:
+    """The entities named with `slug` and its documents per month, counted in the database.
+
+    The months are read from the date index for a common entity (its documents' rows are
+    large, the index small), document by document for a rare one."""
+    total, newest = _mentioned(session, slug)
+    return _co_mentions(session, slug), _per_month(session, slug, by_date_index=total * 10 >= newest)
 
 
 def _co_mentions(session: Session, slug: str, limit: int = 15) -> list[tuple[str, str, int]]:

@@ -22,7 +22,7 @@ from kb.ui.event_cards import event_card
 from kb.ui.follow import follow_bar
 from kb.ui.links import entity_links, page_link
 from kb.ui.render import escape_inline, escape_md, kind_label, md_link, safe_url
-from kb.ui.resources import get_kb, page_edge
+from kb.ui.resources import get_kb, index_version, page_edge
 from kb.ui.rule_views import rule_card_section, rules_section
 from kb.ui.url_state import Param, UrlState
 
@@ -150,6 +150,15 @@ def grid(rows) -> None:
 
 
 # ---- one entity -----------------------------------------------------------------------
+
+
+@st.cache_data(ttl=120, max_entries=256, show_spinner=False)
+def entity_counts(home: str, slug: str, version: str) -> tuple[list, list]:
+    """The entities named with `slug` and its documents per month; cached per index version (the
+    documents and their mentions are indexed together), so that turning a page of its documents
+    does not count them again."""
+    with get_kb().session() as session:
+        return queries.entity_counts(session, slug)
 
 
 def open_entity(kb, slug: str):
@@ -299,15 +308,16 @@ def availability_section(history: list[queries.ServiceChange], slug: str) -> Non
 def show_entity(kb, entity) -> None:
     merged_note(entity)
     with kb.session() as session:
-        data = queries.entity_overview(session, entity.slug, page=one.page(), per_page=DOCUMENTS_PER_PAGE)
-        pages = max(1, -(-data.total_documents // DOCUMENTS_PER_PAGE))
+        total, documents = queries.entity_documents(session, entity.slug, page=one.page(), per_page=DOCUMENTS_PER_PAGE)
+        pages = max(1, -(-total // DOCUMENTS_PER_PAGE))
         if one.page() > pages:
             one.first_page()
-            data = queries.entity_overview(session, entity.slug, page=1, per_page=DOCUMENTS_PER_PAGE)
+            total, documents = queries.entity_documents(session, entity.slug, page=1, per_page=DOCUMENTS_PER_PAGE)
         events = tl.timeline(session, tl.TimelineQuery(entities=(entity.slug,), limit=EVENTS_SHOWN))
         history = queries.availability_history(session, entity.slug)
         countries = queries.country_pages(session, [entity.country] if entity.country else [])
-        sources = queries.source_titles(session, [d.source_id for d in data.documents])
+        sources = queries.source_titles(session, [d.source_id for d in documents])
+    data = queries.EntityOverview(total, documents, *entity_counts(str(kb.config.home), entity.slug, index_version(kb)))
     page_link("entities", "All entities", icon=":material/arrow_back:")
     profile(entity, countries, events.total)
     follow_bar(kb, "entity", {"id": [entity.slug]})

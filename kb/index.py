@@ -19,24 +19,25 @@ import time
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Row
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
 from whoosh import analysis, columns, fields, formats, index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
-from kb import leases
 from kb.batches import chunked
 from kb.errors import IndexBusy, IndexOutdated
-from kb.models import Document, Mention
+
+if TYPE_CHECKING:  # the ORM is loaded only where documents are read: a search process never needs it
+    from sqlalchemy import Row
+    from sqlmodel import Session
+
+    from kb.models import Document
 
 # CJK characters become one token each, so Chinese text is searchable too.
 _TOKENS = r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\u3400-\u9fff\uf900-\ufaff]+(?:[.'][^\W\u3400-\u9fff\uf900-\ufaff]+)*"
@@ -236,6 +237,8 @@ def _builder_alive(name: str) -> bool:
     parts = name.split("-")  # <name>-<timestamp>-<pid>-<ns>
     if len(parts) < 3 or not parts[-2].isdigit():
         return False
+    from kb import leases
+
     return leases.process_alive(int(parts[-2]))
 
 
@@ -523,6 +526,8 @@ def rebuild(index_dir: Path, session: Session) -> int:
         size = min(SEGMENT_DOCS, -(-len(ids) // procs)) or 1  # at least one segment per process
         parts = [ids[start : start + size] for start in range(0, len(ids), size)]
         if procs > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
             url = session.get_bind().engine.url.render_as_string(hide_password=False)
             # spawned, not forked: the writer that asks for a rebuild runs threads
             context = multiprocessing.get_context("spawn")
@@ -545,6 +550,8 @@ def rebuild(index_dir: Path, session: Session) -> int:
 def _segment_of(task: tuple[str, str, list[int]]):
     """In a rebuild's process of its own: write the documents `ids` as one segment of the new
     index at `target`, reading them with a connection of its own."""
+    from sqlmodel import Session
+
     from kb.db import make_engine
 
     target, url, ids = task
@@ -580,25 +587,32 @@ def _write_segment(ix: index.Index, session: Session, ids: list[int]):
 
 
 def _document_ids(session: Session, *, in_order: bool = False) -> list[int]:
+    from sqlmodel import col, select
+
+    from kb.models import Document
+
     stmt = select(Document.id).order_by(col(Document.id)) if in_order else select(Document.id)
     return [doc_id for doc_id in session.exec(stmt) if doc_id is not None]  # a stored row always has one
 
 
-_INDEXED = (
-    Document.id,
-    Document.title,
-    Document.summary,
-    Document.body,
-    Document.published_at,
-    Document.kind,
-    Document.source_id,
-    Document.fields,
-)
-
-
 def _index_fields(session: Session, ids: list[int]) -> Iterable[dict]:
     """What the index holds of these documents (read as plain rows: ORM objects cost more)."""
-    docs = session.execute(sa_select(*map(col, _INDEXED)).where(col(Document.id).in_(ids))).all()
+    from sqlalchemy import select as sa_select
+    from sqlmodel import col
+
+    from kb.models import Document
+
+    indexed = (
+        Document.id,
+        Document.title,
+        Document.summary,
+        Document.body,
+        Document.published_at,
+        Document.kind,
+        Document.source_id,
+        Document.fields,
+    )
+    docs = session.execute(sa_select(*map(col, indexed)).where(col(Document.id).in_(ids))).all()
     entities = _entities_of(session, ids)
     for doc in docs:
         slugs = sorted(entities.get(doc.id, ()))
@@ -620,6 +634,10 @@ def _index_fields(session: Session, ids: list[int]) -> Iterable[dict]:
 
 
 def _entities_of(session: Session, ids: list[int]) -> dict[int, set[str]]:
+    from sqlmodel import col, select
+
+    from kb.models import Mention
+
     out: dict[int, set[str]] = {}
     for doc_id, slug in session.exec(
         select(Mention.document_id, Mention.entity_slug).where(col(Mention.document_id).in_(ids))

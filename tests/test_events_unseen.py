@@ -158,6 +158,7 @@ def _tally(report: dict, events: list[Event], slugs: set[str], names: dict[str, 
     )
 
 
+@pytest.mark.slow  # three whole corpora read twice each: CI runs it, the quick loop does not
 @pytest.mark.parametrize("timeline", ["curated", "none"])
 @pytest.mark.parametrize("half", ["dev", "dev2", "test"])
 def test_unseen_reports_events_and_links(request, tmp_path, monkeypatch, half, timeline):

@@ -412,6 +412,7 @@ def test_rebuild_in_several_segments_answers_the_same(kb, corpus, monkeypatch):
     assert {q: (r.total, titles(r)) for q in before for r in [run(kb, query=q)]} == before
 
 
+@pytest.mark.slow  # spawns two worker processes, each importing the project: CI runs it, the quick loop does not
 def test_rebuild_in_processes_of_its_own_answers_the_same(kb, corpus, monkeypatch):
     """Two processes write a segment each (their own database connection and temporary files);
     the index answers as one written here, and `kb check` finds it consistent."""

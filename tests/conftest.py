@@ -40,6 +40,15 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("database_url", BACKENDS, indirect=True)
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test on a copy of the whole demo corpus (`demo_kb`) is slow by the marker's definition: the
+    corpus is built once per run (seconds) and such tests render whole pages over it. CI runs them;
+    the quick loop (`-m "not browser and not slow"`) leaves them out."""
+    for item in items:
+        if "demo_kb" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_runtest_setup(item):
     _scan_streamlit_components_once()
     _compile_streamlit_scripts_once()

@@ -741,9 +741,9 @@ def test_entity_page_by_query_parameter(demo_kb):
 
 @needs_demo
 def test_the_entity_page_lists_what_kb_entities_answers(demo_kb):
-    """The page reads its documents, months and co-mentions with queries of its own (few columns,
-    plans for common entities): the same answers as kb.entities.entity_page, either plan."""
-    from kb.entities import entity_page
+    """The page reads its documents with a query of its own (few columns, a plan for common
+    entities) and counts with kb.entities: the same answers as kb.entities.entity_page, either plan."""
+    from kb.entities import entity_page, mentions_per_month
 
     with demo_kb.session() as session:
         slugs = [s for (s,) in session.execute(select(Mention.entity_slug).distinct())]
@@ -757,8 +757,8 @@ def test_the_entity_page_lists_what_kb_entities_answers(demo_kb):
                 ], (slug, page)
                 assert ours.co_mentions == [(e.slug, e.name, n) for e, n in theirs.co_mentions], slug
                 assert ours.per_month == [tuple(r) for r in theirs.per_month], slug
-            assert queries._per_month(session, slug, by_date_index=True) == ours.per_month
-            assert queries._per_month(session, slug, by_date_index=False) == ours.per_month
+            assert mentions_per_month(session, slug, by_date_index=True) == ours.per_month
+            assert mentions_per_month(session, slug, by_date_index=False) == ours.per_month
 
 
 @needs_demo

@@ -8,11 +8,11 @@ from datetime import date
 from sqlalchemy import exists as sa_exists
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from kb import timeline as tl
 from kb.availability import service_sides
+from kb.entities import co_mentioned, mentioned_share, mentions_per_month
 from kb.errors import NotFound
 from kb.models import Document, Entity, Event, EventDocument, EventEntity, Mention, Source
 from kb.timeline import TimelineQuery
@@ -253,13 +253,6 @@ def entity_overview(session: Session, slug: str, *, page: int = 1, per_page: int
     return EntityOverview(total, documents, co_mentions, per_month)
 
 
-def _mentioned(session: Session, slug: str) -> tuple[int, int]:
-    """(documents naming `slug`, the highest document id): how large a share of them it is."""
-    mentioned = select(Mention.document_id).where(Mention.entity_slug == slug)
-    total = int(session.exec(select(func.count()).select_from(mentioned.subquery())).one())
-    return total, int(session.exec(select(func.max(Document.id))).one() or 0)
-
-
 def entity_documents(session: Session, slug: str, *, page: int = 1, per_page: int = 20) -> tuple[int, list]:
     """The number of documents naming `slug`, and one page of them, newest first (rows of id,
     title, published_at, source_id, kind).
@@ -267,7 +260,7 @@ def entity_documents(session: Session, slug: str, *, page: int = 1, per_page: in
     For a common entity, walking the publication date index newest first and keeping the
     documents that name it stops after a few rows; for a rare one, sorting its few documents
     is quicker."""
-    total, newest = _mentioned(session, slug)
+    total, newest = mentioned_share(session, slug)
     offset = (max(page, 1) - 1) * per_page
     # A walk down the date index reads about (offset + per_page) * newest / total rows; the
     # other plan reads every mentioned document: take the walk when it is shorter.
@@ -294,45 +287,7 @@ def entity_documents(session: Session, slug: str, *, page: int = 1, per_page: in
 
 
 def entity_counts(session: Session, slug: str) -> tuple[list[tuple[str, str, int]], list[tuple[str, int]]]:
-    """The entities named with `slug` and its documents per month, counted in the database.
-
-    The months are read from the date index for a common entity (its documents' rows are
-    large, the index small), document by document for a rare one."""
-    total, newest = _mentioned(session, slug)
-    return _co_mentions(session, slug), _per_month(session, slug, by_date_index=total * 10 >= newest)
-
-
-def _co_mentions(session: Session, slug: str, limit: int = 15) -> list[tuple[str, str, int]]:
-    """`kb.entities.co_mentioned` as (slug, name, documents): counted per slug, then named."""
-    other = aliased(Mention)
-    counted = (
-        sa_select(col(other.entity_slug).label("slug"), func.count().label("n"))
-        .join(Mention, col(Mention.document_id) == col(other.document_id))
-        .where(col(Mention.entity_slug) == slug, col(other.entity_slug) != slug)
-        .group_by(col(other.entity_slug))
-        .subquery()
-    )
-    rows = session.execute(
-        sa_select(counted.c.slug, col(Entity.name), counted.c.n)
-        .join(Entity, col(Entity.slug) == counted.c.slug)
-        .order_by(counted.c.n.desc(), col(Entity.name))
-        .limit(limit)
-    )
-    return [(s, name, int(n)) for s, name, n in rows]
-
-
-def _per_month(session: Session, slug: str, *, by_date_index: bool) -> list[tuple[str, int]]:
-    """`kb.entities.mentions_per_month`."""
-    from kb.entities import _month
-
-    month = _month(session, Document.published_at)
-    mentioned = select(Mention.document_id).where(Mention.entity_slug == slug)
-    # `id + 0` keeps the database from looking the documents up by id: it reads the date index instead
-    document_id = col(Document.id) + 0 if by_date_index else col(Document.id)
-    rows = session.execute(
-        sa_select(month, func.count(col(Document.id)))
-        .where(col(Document.published_at).is_not(None), document_id.in_(mentioned))
-        .group_by(month)
-        .order_by(month)
-    )
-    return [(m, int(n)) for m, n in rows]
+    """The entities named with `slug` as (slug, name, documents), most first, and its documents
+    per month, counted in the database."""
+    co_mentions = [(entity.slug, entity.name, n) for entity, n in co_mentioned(session, slug)]
+    return co_mentions, mentions_per_month(session, slug)

@@ -160,7 +160,7 @@ def test_a_month_deadline_spans_its_month_in_a_calendar(registry_kb, curated_dir
 
 
 def test_a_month_event_joins_a_day_event_of_that_month_only_when_the_rest_matches(registry_kb, curated_dir):
-    _curated(curated_dir, "2025-04-15-nvidia-h20-license-required")
+    _curated(curated_dir, "2025-04-09-nvidia-h20-license-required")
     h20, amd = _ingest(
         registry_kb,
         [
@@ -169,7 +169,7 @@ def test_a_month_event_joins_a_day_event_of_that_month_only_when_the_rest_matche
         ],
     )
     [joined] = _events_of(registry_kb, h20)
-    assert joined.key == "2025-04-15-nvidia-h20-license-required"
+    assert joined.key == "2025-04-09-nvidia-h20-license-required"
     assert all(e.key != joined.key for e in _events_of(registry_kb, amd))
 
 
@@ -235,7 +235,7 @@ def test_a_government_telling_of_its_own_act_dates_the_act():
 
 
 def test_four_h20_reports_become_one_event_with_four_reports(registry_kb, curated_dir):
-    _curated(curated_dir, "2025-04-15-nvidia-h20-license-required", "2025-04-16-amd-mi308-license-required")
+    _curated(curated_dir, "2025-04-09-nvidia-h20-license-required", "2025-04-16-amd-mi308-license-required")
     ids = _ingest(
         registry_kb,
         [
@@ -259,7 +259,7 @@ def test_four_h20_reports_become_one_event_with_four_reports(registry_kb, curate
         ],
     )
     with registry_kb.session() as session:
-        [event] = session.exec(select(Event).where(Event.key == "2025-04-15-nvidia-h20-license-required")).all()
+        [event] = session.exec(select(Event).where(Event.key == "2025-04-09-nvidia-h20-license-required")).all()
         regulatory = all_events(session, TimelineQuery(entities=("h20",), kinds=("rule",)))
     assert _reports(registry_kb, event.id) == sorted(ids)
     assert [e.key for e in regulatory] == [event.key]  # no second, third or fourth entry

@@ -31,6 +31,7 @@ from whoosh.util.times import datetime_to_long
 from kb.errors import KBError
 from kb.index import SCHEMA
 from kb.search_cache import UNDATED, Columns, columns_for, docnums_for, searcher_for
+from kb.search_score import scored
 
 if TYPE_CHECKING:  # whoosh ships no type information: these are documentation for the reader
     from sqlalchemy.engine import Connection, Row
@@ -291,9 +292,14 @@ def search(ix: Index, session: Session | Connection, request: SearchRequest) -> 
     columns = columns_for(searcher)
     spans = _date_spans(request, date_ranges)
     page: list[tuple[int, float | None]]
+    read: dict[tuple[str, bytes], np.ndarray] = {}  # postings the scorer read, by (field, term)
+    fast = None if by_date else _fast_scored(searcher, columns, q, filter_q, spans)
     if by_date:
         matches = _matches(searcher, columns, q, filter_q, spans)
         page = _page_by_date(columns, matches, request)
+    elif fast is not None:
+        matches, scores, read = fast
+        page = _page_of_scored(matches, scores, request)
     elif _has_phrase(q):
         matches, scores = _scored_matches(searcher, columns, q, filter_q, spans)
         page = _page_of_scored(matches, scores, request)
@@ -304,7 +310,7 @@ def search(ix: Index, session: Session | Connection, request: SearchRequest) -> 
     if request.facets:
         result.facets = count_facets(columns, matches)
     terms = _body_terms(q)
-    matched = _with_body_terms(searcher, [docnum for docnum, _ in page], terms)
+    matched = _with_body_terms(searcher, [docnum for docnum, _ in page], terms, read)
     found = [(int(searcher.stored_fields(docnum)["id"]), score, docnum in matched) for docnum, score in page]
     result.hits = _load_hits(session, found, terms)
     if result.total == 0 and request.query.strip():
@@ -358,6 +364,25 @@ def _scored_matches(
         keep = _dated_within(columns, docnums, spans)
         docnums, scores = docnums[keep], scores[keep]
     return docnums, scores
+
+
+def _fast_scored(
+    searcher: Searcher, columns: Columns, q: wq.Query, filter_q: wq.Query | None, spans: list[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray, dict[tuple[str, bytes], np.ndarray]] | None:
+    """Every live match that passes the filters, its score (kb.search_score: Whoosh's scores,
+    with numpy) and the postings read; None for a query only Whoosh can score."""
+    found = scored(searcher, q)
+    if found is None:
+        return None
+    docnums, scores = found.docs, found.scores
+    keep = columns.live[docnums]
+    if filter_q is not None and len(docnums):
+        allowed = docnums_for(searcher, columns.live, filter_q)
+        at = np.minimum(np.searchsorted(allowed, docnums), max(len(allowed) - 1, 0))
+        keep &= allowed[at] == docnums if len(allowed) else False
+    if spans and len(docnums):
+        keep &= _dated_within(columns, docnums, spans)
+    return docnums[keep], scores[keep], found.read
 
 
 def _page_of_scored(matches: np.ndarray, scores: np.ndarray, request: SearchRequest) -> list[tuple[int, float | None]]:
@@ -507,14 +532,23 @@ def _segments(marked: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _with_body_terms(searcher: Searcher, docnums: list[int], terms: frozenset[str]) -> set[int]:
-    """Which of `docnums` hold one of `terms` in their indexed body (summary and body text).
+def _with_body_terms(
+    searcher: Searcher, docnums: list[int], terms: frozenset[str], read: dict[tuple[str, bytes], np.ndarray]
+) -> set[int]:
+    """Which of `docnums` hold one of `terms` in their indexed body (summary and body text),
+    from the term's document numbers when scoring read them (`read`), else its postings.
 
     A hit found by its title alone has nothing to highlight in its text; analysing the
     whole text to find that out cost milliseconds per hit (issue 14)."""
     found: set[int] = set()
     reader = searcher.reader()
+    wanted = np.array(docnums, dtype=np.int64)
     for term in terms:
+        known = read.get(("body", term.encode("utf-8")))
+        if known is not None:
+            at = np.minimum(np.searchsorted(known, wanted), max(len(known) - 1, 0))
+            found.update(wanted[known[at] == wanted].tolist() if len(known) else [])
+            continue
         if ("body", term) not in reader:
             continue
         postings = searcher.postings("body", term)

@@ -1,0 +1,337 @@
+"""Relevance scores of a whole query at once, with numpy: Whoosh's BM25F, the same numbers.
+
+Whoosh scores a match by stepping its matchers posting by posting in Python (skip_to,
+id, weight, a field length per match): most of the time of a common term, of two words
+(with the phrase that ranks them together first) and of a phrase (issue 14). Here each
+term's postings are read a block at a time, its BM25F scores computed for all of them
+at once, and the query's parts combined as Whoosh's matchers combine them:
+
+- a term: bm25(idf, weight, field length, average field length, B, K1), Whoosh's own
+  formula in the same order of operations (weights carry the field's boost already);
+- Or of two parts: the union, a + b where both match (DefaultOr's UnionMatcher);
+- And of two parts: the intersection, a + b (IntersectionMatcher);
+- AndMaybe: the first part's documents, plus the second's score where it matches;
+- AndNot: the first part's documents and scores, less the excluded documents;
+- a phrase of words side by side: the documents with the words at consecutive
+  positions, scored as the sum of its terms' scores (SpanNear2's tree of intersections);
+- a boost other than 1 multiplies, as WrappingMatcher does.
+
+Sums of two numbers do not depend on their order, so every score is the one Whoosh
+computes, bit for bit. Anything else (three or more parts, where Whoosh builds its tree
+by estimated sizes; ranges, prefixes, Not...) returns None, and Whoosh answers.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import zlib
+from itertools import chain
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.system import _INT_SIZE, unpack_int
+from whoosh.util.numeric import byte_to_length
+
+from kb.search_cache import _docnums, _Lengths, _union
+
+if TYPE_CHECKING:
+    from whoosh.searching import Searcher
+
+Scored = tuple[np.ndarray, np.ndarray]  # document numbers (ascending) and their scores
+_EMPTY: Scored = (np.zeros(0, np.int64), np.zeros(0, np.float64))
+# Field length per encoded byte; a document without one counts as 1 (the scorer's default).
+_LENGTHS = np.array([1] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
+
+
+class Unsupported(Exception):
+    """A query this module does not score: Whoosh does."""
+
+
+class Found:
+    """What scoring a query found: every document it matches (deleted ones included, in
+    order), their scores, and the document numbers of each term it read, by (field, term)."""
+
+    def __init__(self, docs: np.ndarray, scores: np.ndarray, read: dict[tuple[str, bytes], np.ndarray]):
+        self.docs, self.scores, self.read = docs, scores, read
+
+
+def scored(searcher: Searcher, q: Any) -> Found | None:
+    """`q`'s matches and scores; None when Whoosh must score it."""
+    if type(searcher.weighting) is not scoring.BM25F:
+        return None
+    scorer = _Scorer(searcher)
+    try:
+        docs, scores = scorer.run(q)
+    except Unsupported:
+        return None
+    return Found(docs, scores, scorer.read)
+
+
+class _Postings:
+    """One term's postings over every segment: document numbers, weights, and (on request) values."""
+
+    def __init__(self, docs: np.ndarray, weights: np.ndarray, values: list[bytes] | None):
+        self.docs, self.weights, self.values = docs, weights, values
+
+
+class _Scorer:
+    def __init__(self, searcher: Searcher):
+        self.searcher = searcher
+        self.leaves = searcher.reader().leaf_readers()
+        self.weighting = searcher.weighting
+        self._lengths: dict[str, np.ndarray] = {}
+        self.read: dict[tuple[str, bytes], np.ndarray] = {}
+
+    def run(self, q: Any) -> Scored:
+        kind = type(q)
+        if kind is wq.Term:
+            return self._term(q)
+        if kind in (wq.Or, wq.And):
+            return self._compound(q)
+        if kind is wq.AndMaybe:
+            (a_docs, a_scores), (b_docs, b_scores) = self.run(q.a), self.run(q.b)
+            at = np.searchsorted(b_docs, a_docs)
+            found = at < len(b_docs)
+            found[found] = b_docs[at[found]] == a_docs[found]
+            scores = a_scores.copy()
+            scores[found] = a_scores[found] + b_scores[at[found]]
+            return a_docs, scores
+        if isinstance(q, wq.AndNot):
+            a_docs, a_scores = self.run(q.a)
+            excluded = _docnums(self.searcher, q.b)
+            if not len(a_docs) or not len(excluded):
+                return a_docs, a_scores
+            at = np.minimum(np.searchsorted(excluded, a_docs), len(excluded) - 1)
+            keep = excluded[at] != a_docs
+            return a_docs[keep], a_scores[keep]
+        if isinstance(q, wq.Phrase) and q.slop == 1:
+            return self._phrase(q)
+        raise Unsupported(kind.__name__)
+
+    def _compound(self, q: Any) -> Scored:
+        subs = q.subqueries
+        if not subs:
+            return _EMPTY
+        if len(subs) == 1:  # CompoundQuery.matcher: the part's own matcher, without this boost
+            return self.run(subs[0])
+        if len(subs) > 2 or any(type(sub) is wq.Not for sub in subs):
+            raise Unsupported("a tree Whoosh orders by estimated sizes")
+        (a_docs, a_scores), (b_docs, b_scores) = self.run(subs[0]), self.run(subs[1])
+        if type(q) is wq.Or:
+            docs = _union(a_docs, b_docs)
+            scores = np.zeros(len(docs), np.float64)
+            scores[np.searchsorted(docs, a_docs)] += a_scores  # x + 0.0 is x: a lone part keeps its score
+            scores[np.searchsorted(docs, b_docs)] += b_scores
+        else:
+            docs, a_at, b_at = np.intersect1d(a_docs, b_docs, assume_unique=True, return_indices=True)
+            scores = a_scores[a_at] + b_scores[b_at]
+        return docs, _boosted(scores, q.boost)
+
+    def _term(self, q: Any) -> Scored:
+        text = self._bytes(q.fieldname, q.text)
+        postings = self._postings(q.fieldname, text, values=False) if text is not None else None
+        if text is None or postings is None:
+            return _EMPTY
+        return postings.docs, _boosted(self._scores(q.fieldname, text, postings), q.boost)
+
+    def _bytes(self, fieldname: str, text: Any) -> bytes | None:
+        """The term as the index holds it (Term.matcher's conversion); None when the field cannot hold it."""
+        schema = self.searcher.schema
+        if fieldname not in schema:
+            return None
+        try:
+            return schema[fieldname].to_bytes(text)
+        except ValueError:
+            return None
+
+    def _scores(self, fieldname: str, text: bytes, postings: _Postings) -> np.ndarray:
+        field = self.searcher.schema[fieldname]
+        if not field.scorable:  # WeightScorer
+            return postings.weights
+        weighting = self.weighting
+        B = weighting._field_B.get(fieldname, weighting.B)
+        K1 = weighting.K1
+        idf = self.searcher.idf(fieldname, text)
+        avgfl = self.searcher.avg_field_length(fieldname) or 1
+        tf = postings.weights
+        fl = self._field_lengths(fieldname)[postings.docs]
+        # scoring.bm25, the same operations in the same order
+        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+
+    def _field_lengths(self, fieldname: str) -> np.ndarray:
+        """The field's length (as its scorer reads it) for every document number."""
+        found = self._lengths.get(fieldname)
+        if found is not None:
+            return found
+        parts = []
+        for leaf, _ in self.leaves:
+            count = leaf.doc_count_all()
+            codes = np.zeros(count, np.uint8)
+            perdoc = getattr(leaf, "_perdoc", None)
+            column = getattr(perdoc, "_readers", {}).get(f"_{fieldname}_len")
+            if column is None and perdoc is not None and perdoc.has_column(f"_{fieldname}_len"):
+                raise Unsupported("field lengths not held in memory")
+            if isinstance(column, _Lengths):
+                stored = np.frombuffer(column._bytes, dtype=np.uint8)[:count]
+                codes[: len(stored)] = stored
+            elif column is not None:
+                raise Unsupported("field lengths not held in memory")
+            parts.append(_LENGTHS[codes])
+        found = self._lengths[fieldname] = np.concatenate(parts) if parts else np.zeros(0, np.float64)
+        return found
+
+    def _postings(self, fieldname: str, text: bytes, values: bool) -> _Postings | None:
+        """The term's postings in every segment; None when no segment holds it."""
+        docs, weights, kept = [], [], []
+        for leaf, offset in self.leaves:
+            if (fieldname, text) not in leaf:
+                continue
+            matcher = leaf.postings(fieldname, text)
+            if isinstance(matcher, FilterMatcher):  # the segment's deleted documents: left out later
+                matcher = matcher.child
+            for ids, ws, vs in _blocks(matcher, values):
+                docs.append(ids + offset)
+                weights.append(ws)
+                if values:
+                    kept.append(vs)
+        self.read[fieldname, text] = np.concatenate(docs) if docs else np.zeros(0, np.int64)
+        if not docs:
+            return None
+        return _Postings(np.concatenate(docs), np.concatenate(weights), list(chain.from_iterable(kept)))
+
+    def _phrase(self, q: Any) -> Scored:
+        """Documents with the words side by side (what _PhraseMatcher finds), and their score."""
+        field = self.searcher.schema[q.fieldname] if q.fieldname in self.searcher.schema else None  # noqa: SIM401
+        if field is None or not field.format or not field.format.supports("positions") or not q.words:
+            raise Unsupported("a phrase Whoosh answers itself")
+        terms = []
+        for text in q.words:
+            word = self._bytes(q.fieldname, text)
+            postings = self._postings(q.fieldname, word, values=True) if word is not None else None
+            if word is None or postings is None:
+                return _EMPTY
+            terms.append((word, postings))
+        candidates = terms[0][1].docs
+        for _, postings in terms[1:]:
+            candidates = np.intersect1d(candidates, postings.docs, assume_unique=True)
+        keys = None
+        for i, (_, postings) in enumerate(terms):
+            owner, positions = _positions(
+                field.format, _picked(postings.values or [], np.searchsorted(postings.docs, candidates))
+            )
+            # a start position p of the first word with word i at p + i; the keys ascend (candidates
+            # in order, each one's positions in order)
+            here = (owner << 32) + (positions - i + 2**31)
+            if keys is None:
+                keys = here
+            elif len(here):
+                at = np.minimum(np.searchsorted(here, keys), len(here) - 1)
+                keys = keys[here[at] == keys]
+            else:
+                keys = here
+        owners = keys >> 32 if keys is not None else np.zeros(0, np.int64)
+        docs = candidates[owners[np.concatenate(([True], owners[1:] != owners[:-1]))]] if len(owners) else owners
+        parts = []
+        for word, postings in terms:
+            at = np.searchsorted(postings.docs, docs)
+            selected = _Postings(docs, postings.weights[at], None)
+            parts.append(self._scores(q.fieldname, word, selected))
+        return docs, _boosted(_tree_sum(parts), q.boost)
+
+
+def _tree_sum(parts: list[np.ndarray]) -> np.ndarray:
+    """Sum as whoosh.util.make_binary_tree groups it: the first half, then the second."""
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    return _tree_sum(parts[:half]) + _tree_sum(parts[half:])
+
+
+def _boosted(scores: np.ndarray, boost: float) -> np.ndarray:
+    return scores * boost if boost != 1.0 else scores
+
+
+def _blocks(matcher: Any, values: bool) -> Any:
+    """(document numbers, weights, values or None) of a leaf matcher, a block at a time.
+
+    whoosh.codec.whoosh3's posting list is read in one piece and cut into its blocks here
+    (its matcher reads each block's header with a pickle.load on the file: many small reads);
+    any other matcher (a short list kept in the term's entry) is read a posting at a time."""
+    if type(matcher) is not W3LeafMatcher or matcher._byteids:
+        ids, weights, kept = [], [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            if values:
+                kept.append(matcher.value())
+            matcher.next()
+        yield np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64), kept
+        return
+    extent = matcher._length  # W3TermInfo reads it as unpack_int's tuple
+    raw = matcher._postfile.get(matcher._startoffset, extent[0] if isinstance(extent, tuple) else extent)
+    at = len(WHOOSH3_HEADER_MAGIC)
+    last = False
+    while not last and at < len(raw):
+        (length,) = unpack_int(raw[at : at + _INT_SIZE])
+        last, length = length < 0, abs(length)
+        block = memoryview(raw)[at + _INT_SIZE : at + _INT_SIZE + length]
+        header = io.BytesIO(block)
+        count, _, _, compression, _, _ = pickle.load(header)  # the block's info (W3LeafMatcher._goto)
+        data = block[header.tell() :]
+        ids, weights, vs = pickle.loads(zlib.decompress(data) if compression else data)
+        at += _INT_SIZE + length
+        docs = np.cumsum(np.array(ids, dtype=np.int64))  # delta_decode
+        if weights is None:
+            ws = np.ones(count, np.float64)
+        elif isinstance(weights, float):
+            ws = np.full(count, weights, np.float64)
+        else:
+            ws = np.array(weights, dtype=np.float64)
+        yield docs, ws, (list(vs) if values and vs is not None else [])
+
+
+def _picked(values: list[bytes], at: np.ndarray) -> list[bytes]:
+    return [values[int(at[0])]] if len(at) == 1 else list(itemgetter(*at.tolist())(values)) if len(at) else []
+
+
+def _positions(fmt: Any, values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """(which value, position) for every position in `values`, encoded as formats.Positions
+    does (a count, a pickle of the list of deltas): all the lists as one pickle, read at once,
+    checked against each value's count and header."""
+    if not values:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if type(fmt).decode_positions is _POSITIONS_DECODE:
+        heads = np.frombuffer(b"".join(map(itemgetter(slice(0, 6)), values)), dtype=np.uint8).reshape(-1, 6)
+        if len(heads) == len(values) and (heads[:, 4] == 0x80).all() and (heads[:, 5] == 2).all():
+            try:
+                lists = pickle.loads(b"\x80\x02(" + b"".join(map(itemgetter(slice(6, -1)), values)) + b"l.")
+            except Exception:  # a value of another layout: read one by one below
+                lists = None
+            if lists is not None and len(lists) == len(values):
+                counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+                stored = heads[:, :4].copy().view(">u4").ravel()
+                if (counts == stored).all():
+                    deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+                    ends = np.cumsum(deltas)
+                    starts = np.cumsum(counts) - counts
+                    base = np.where(starts > 0, ends[np.maximum(starts - 1, 0)], 0)
+                    return np.repeat(np.arange(len(values), dtype=np.int64), counts), ends - np.repeat(base, counts)
+    decoded = [fmt.decode_positions(v) for v in values]
+    counts = np.fromiter(map(len, decoded), dtype=np.int64, count=len(decoded))
+    flat = np.fromiter(chain.from_iterable(decoded), dtype=np.int64, count=int(counts.sum()))
+    return np.repeat(np.arange(len(values), dtype=np.int64), counts), flat
+
+
+def _positions_decode() -> Any:
+    from whoosh.formats import Positions
+
+    return Positions.decode_positions
+
+
+_POSITIONS_DECODE = _positions_decode()

@@ -1,0 +1,115 @@
+"""kb.search_score gives Whoosh's own BM25F scores (issue 14): the same documents, the same numbers.
+
+The fixed corpus of the equivalence test (generated English reports, Chinese ones, an
+undated one) plus a second batch indexed separately (another segment, one more term
+statistic to get right), and every query is scored twice: by kb.search_score and by
+Whoosh stepping its matchers through every match (an unlimited collector).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from whoosh import collectors
+
+from bench.corpus import Generator
+from kb import index as kb_index
+from kb import search_score
+from kb.models import Document
+from kb.search import SearchRequest, parse_query, search, split_date_ranges
+from kb.search_cache import columns_for, searcher_for
+from tests.test_search_equivalence import fixed_corpus  # noqa: F401 (the fixture)
+
+SCORED = [
+    "rule",
+    "celebrated",
+    "export controls",
+    '"export controls"',
+    '"model weights"',
+    '"export controls" rule',
+    "model weights",
+    "rule -semiconductor",
+    "celebrating OR",
+    "title:semiconductor",
+    "kind:rule",
+    "entity:01-ai",
+    "license^2 rule",
+    "rule date:[2021-01-01 to 2022-12-31]",
+    "百度",
+    "免费",
+    '"出口管制"',
+    "芯片 date:2023",
+    "zzzqqq",
+]
+
+
+@pytest.fixture
+def two_segments(fixed_corpus):  # noqa: F811 (the fixture imported above)
+    kb = fixed_corpus
+    with kb.session() as session:
+        docs = [
+            Document(
+                source_id=1, key=f"more{n}", title=d.title, summary=d.summary[:80], body=" ".join(d.body.split()[:40])
+            )
+            for n, d in enumerate(Generator().documents(30, 500))
+        ]
+        docs.append(Document(source_id=2, key="zh-more", title="出口管制新规", body="芯片出口管制规则更新，百度回应。"))
+        session.add_all(docs)
+        session.commit()
+        kb_index.index_documents(kb.index, session, [d.id for d in docs if d.id is not None])
+    return kb
+
+
+def whoosh_scores(searcher, q) -> dict[int, float]:
+    collector = collectors.UnlimitedCollector()
+    searcher.search_with_collector(q, collector)
+    return {docnum: score for score, docnum in collector.results().top_n}
+
+
+def test_scores_are_whooshs(two_segments):
+    searcher = searcher_for(two_segments.index)
+    assert len(searcher.reader().leaf_readers()) >= 2
+    live = columns_for(searcher).live
+    for text in SCORED:
+        q, _ = split_date_ranges(parse_query(text)[0])
+        found = search_score.scored(searcher, q)
+        assert found is not None, f"{text}: {q!r} should be scored with numpy"
+        ours = {int(d): float(s) for d, s in zip(found.docs, found.scores, strict=True) if live[d]}
+        theirs = whoosh_scores(searcher, q)
+        assert set(ours) == set(theirs), text
+        for docnum, score in theirs.items():
+            assert ours[docnum] == pytest.approx(score, rel=1e-12, abs=1e-12), (text, docnum)
+        assert list(found.docs) == sorted(found.docs)
+        assert text == "zzzqqq" or theirs, f"{text} should match something"
+
+
+def test_queries_whoosh_orders_by_size_are_left_to_whoosh(two_segments):
+    searcher = searcher_for(two_segments.index)
+    for text in ("export controls rule", "celebrating OR personalization", "lic*", "date:2024"):
+        q, _ = split_date_ranges(parse_query(text)[0])
+        assert search_score.scored(searcher, q) is None, text
+
+
+def test_a_boosted_word_ranks_as_whoosh_scores_every_match(two_segments):
+    """Whoosh's top-n search skips blocks by their best score without the boost, and could
+    leave out the best matches of a boosted word; the ranking now follows the scores."""
+    searcher = searcher_for(two_segments.index)
+    q, _ = parse_query("license^3 rule")
+    theirs = sorted(whoosh_scores(searcher, q).items(), key=lambda kv: (-kv[1], kv[0]))
+    with two_segments.session() as session:
+        result = search(two_segments.index, session, SearchRequest(query="license^3 rule", per_page=50))
+    ids = [int(searcher.stored_fields(docnum)["id"]) for docnum, _ in theirs[:50]]
+    assert [h.id for h in result.hits] == ids
+    assert [h.score for h in result.hits] == pytest.approx([s for _, s in theirs[:50]], rel=1e-12)
+
+
+def test_positions_read_one_by_one_when_the_layout_differs():
+    fmt = kb_index.SCHEMA["body"].format
+    values = [fmt.encode([3, 9, 10]), fmt.encode([0]), fmt.encode(list(range(5, 600, 7)))]
+    owner, positions = search_score._positions(fmt, values)
+    assert owner.tolist() == [0, 0, 0, 1, *[2] * len(range(5, 600, 7))]
+    assert positions.tolist() == [3, 9, 10, 0, *range(5, 600, 7)]
+    broken = [values[0], values[1][:4] + b"\x80\x03" + values[1][6:]]  # another pickle protocol
+    owner, positions = search_score._positions(fmt, broken)
+    assert positions.tolist() == [3, 9, 10, 0]
+    assert np.array_equal(owner, [0, 0, 0, 1])

@@ -884,3 +884,44 @@ def test_companies_named_together_each_make_their_own_offer():
         linker=current_linker(),
     )
     assert sorted(c.principal or "" for c in found if c.kind == "migration_offer") == ["01-ai", "sensetime", "zhipu-ai"]
+
+
+# ---- acts of one package on different days stay apart ---------------------------------------------
+
+
+def test_a_rule_due_in_the_federal_register_days_later_is_not_the_entity_list_addition(registry_kb, curated_dir):
+    """The same package listed companies on Monday and its rules reach the Federal Register on Thursday:
+    the later publication is a rule event of its own, not evidence of Monday's additions."""
+    _curated(curated_dir, "2024-12-02-entity-list-140-additions")
+    [doc] = _ingest(
+        registry_kb,
+        [
+            _item(
+                "pkg",
+                "On Monday the Commerce Department put 140 entities, among them Piotech and SiCarrier, on the "
+                "Entity List. The rules are scheduled to appear in the Federal Register on Thursday.",
+                date(2024, 12, 3),
+            )
+        ],
+    )
+    found = {(e.kind, e.date) for e in _events_of(registry_kb, doc)}
+    assert ("rule_published", date(2024, 12, 5)) in found
+    assert ("entity_listed", date(2024, 12, 2)) in found
+
+
+def test_a_rule_day_stated_without_its_year_is_not_merged_with_another_day(registry_kb, curated_dir):
+    """ "released on December 2" and "published in the Federal Register on December 5" in two reports are
+    two happenings, although neither report writes the year."""
+    first, second = _ingest(
+        registry_kb,
+        [
+            _item(
+                "fr",
+                "The Commerce Department's new rules were published in the Federal Register on December 5.",
+                date(2024, 12, 6),
+            ),
+            _item("rel", "The Commerce Department released its new chip rules on December 2.", date(2024, 12, 3)),
+        ],
+    )
+    assert [(e.kind, e.date) for e in _events_of(registry_kb, first)] == [("rule_published", date(2024, 12, 5))]
+    assert [(e.kind, e.date) for e in _events_of(registry_kb, second)] == [("rule_published", date(2024, 12, 2))]

@@ -95,7 +95,7 @@ class Candidate:
     key: str | None = None  # a fixed event key (Federal Register events)
     sources: list[str] = field(default_factory=list)
     announces: bool = False  # "X said on D that it would ...": the statement of a later action
-    exact: bool = False  # a day stated with its year ("December 5, 2024"), not resolved from a reference
+    exact: bool = False  # a day stated by its month and day ("December 5, 2024", "12月2日"), not a weekday or a count
     kinds_of: dict[str, str] = field(default_factory=dict)  # entity kinds of the slugs, where known
     distinct: bool = False  # "in a second notice, ...": another act than the same report's of that kind and day
 

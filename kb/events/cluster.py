@@ -207,6 +207,9 @@ class EventIndex:
                 if slot.event.origin not in AUTHORITATIVE or not _same_subject(slot, cand):
                     continue
                 days = day_gap(slot.event, cand, window)
+                if kind != cand.kind and days:
+                    continue  # another kind of act on another day is another happening (a rule's publication
+                    # three days after the same package's Entity List additions)
                 rank = entity_rank(slot, cand)
                 if days is not None and rank is not None:
                     options.append(
@@ -252,7 +255,7 @@ def _finer(precision: str, than: str) -> bool:
 
 
 def _window(cand: Candidate) -> int:
-    """A rule's day stated with its year is that day: the Federal Register publication three days
+    """A rule's day stated by its month and day is that day: the Federal Register publication three days
     after a rule's release is another happening."""
     return 0 if cand.exact and cand.kind in RULE_KINDS and cand.origin == "extracted" else WINDOW_DAYS
 

@@ -553,7 +553,7 @@ class _Reader:
             title=_clip(sentence, 160),
             jurisdiction=_jurisdiction(principal, kind, slugs, self.info),
             announces=announces(sentence, found.start, found.end),
-            exact=found.explicit_year and found.precision == "day",
+            exact=found.precision == "day" and (found.explicit_year or found.certainty >= 1.0),
             distinct=bool(_ANOTHER_ACT.match(sentence)),
             kinds_of={s: self.info[s].kind for s in slugs if s in self.info},
         )

@@ -6,12 +6,12 @@ import json
 import sys
 
 import click
-from sqlalchemy.exc import DBAPIError
 
 from kb import settings
 from kb.availability_cli import add_defaults, availability
 from kb.cli_params import DATE
 from kb.context import explain, open_kb
+from kb.db import storage_errors
 from kb.entities_cli import entities, link_registry
 from kb.errors import KBError, UserInputError
 from kb.listings_cli import listings
@@ -402,7 +402,7 @@ def search(query, since, until, sources_, kinds, entities, sort, limit, page, as
         per_page=limit,
         facets=as_json,  # only the JSON shows them
     )
-    with kb.engine.connect() as conn:  # no ORM session: search reads its rows with plain SQL
+    with kb.reading() as conn:  # no ORM session, no SQLAlchemy: search reads its rows with plain SQL
         result = run_search(kb.index, conn, request)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -671,7 +671,7 @@ def main(argv: list[str] | None = None) -> int:
     except KBError as exc:
         click.echo(f"error: {exc}", err=True)
         return 1
-    except (OSError, DBAPIError) as exc:  # a full disk, a read-only KB_HOME, a damaged database file
+    except storage_errors() as exc:  # a full disk, a read-only KB_HOME, a damaged database file
         problem = explain(exc)
         if problem is None:
             raise

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 
 from kb import db, settings
 from kb.errors import (
@@ -24,23 +22,49 @@ from kb.errors import (
     StorageError,
 )
 
-if TYPE_CHECKING:  # imported where used: a search process needs neither the fetcher nor the linker
+if TYPE_CHECKING:  # imported where used: a search process needs neither the fetcher, the linker nor SQLAlchemy
+    from sqlalchemy.engine import Engine
     from sqlmodel import Session
     from whoosh.index import Index as WhooshIndex
 
     from ingest.fetch import FetchOptions
     from kb.linker import Linker
+    from kb.search_rows import Readable
 
 
 @dataclass
 class KB:
     config: settings.Config
-    engine: Engine
+    _engine: Engine | None = field(default=None, repr=False)  # made on first use when not given
+    _engine_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _index: WhooshIndex | None = field(default=None, repr=False)
     _generation: Path | None = field(default=None, repr=False)
     # Threads share a KB (the app's sessions, the writer's fetchers): one of them opens or
     # creates the index, the others wait, instead of each creating a generation of its own.
     _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        with self._engine_lock:
+            if self._engine is None:
+                self._engine = self._make_engine()
+            return self._engine
+
+    def _make_engine(self) -> Engine:
+        return db.make_engine(self.config.database_url)
+
+    @contextmanager
+    def reading(self) -> Iterator[Readable]:
+        """A connection for reading rows with plain SQL (`kb search`): on SQLite, while nothing
+        has needed the engine yet, a sqlite3 connection of its own, so that SQLAlchemy stays
+        unloaded; else one of the engine's."""
+        path = db.sqlite_path(self.config.database_url)
+        if path is not None and self._engine is None:
+            with closing(db.connect_readonly(path)) as plain:
+                yield plain
+            return
+        with self.engine.connect() as conn:
+            yield conn
 
     def session(self) -> Session:
         from sqlmodel import Session
@@ -92,7 +116,12 @@ class KB:
 class ReadOnlyKB(KB):
     """A knowledge base opened by a read-only command (`open_kb(read_only=True)`): nothing
     was migrated or created, the database connections refuse every write, and a missing
-    search index is an error rather than created empty."""
+    search index is an error rather than created empty. On SQLite its engine is made on first
+    use (`kb search` reads with sqlite3 alone)."""
+
+    def _make_engine(self) -> Engine:
+        path = db.sqlite_path(self.config.database_url)
+        return db.make_readonly_engine(path) if path is not None else super()._make_engine()
 
     @property
     def index(self) -> WhooshIndex:
@@ -116,7 +145,7 @@ def open_kb(config: settings.Config | None = None, *, migrate: bool = True, read
     config = config or settings.load()
     try:
         return _open_for_reading(config) if read_only else _open_for_writing(config, migrate)
-    except (OSError, DBAPIError) as exc:
+    except db.storage_errors() as exc:
         problem = explain(exc, config)
         if problem is None:
             raise
@@ -133,28 +162,35 @@ def _open_for_writing(config: settings.Config, migrate: bool) -> KB:
     engine = db.make_engine(config.database_url)
     if migrate:
         db.migrate(engine)
-    return KB(config=config, engine=engine)
+    return KB(config=config, _engine=engine)
 
 
 def _open_for_reading(config: settings.Config) -> ReadOnlyKB:
     path = db.sqlite_path(config.database_url)
     if path is None:
         engine, where = db.make_engine(config.database_url), "the database KB_DATABASE_URL names"
-    else:
-        where = f"KB_HOME={config.home}" if path.parent == config.home else str(path)
-        if not path.is_file():
-            raise NoKnowledgeBase(f"no knowledge base in {where}: run `kb init` (or `kb demo`)")
-        engine = db.make_readonly_engine(path)
-    current, head = db.current_revision(engine), db.head_revision()
-    if current is None:
-        engine.dispose()
+        current = db.current_revision(engine)
+        if current != db.head_revision():
+            engine.dispose()
+            _not_current(current, where)
+        return ReadOnlyKB(config=config, _engine=engine)
+    where = f"KB_HOME={config.home}" if path.parent == config.home else str(path)
+    if not path.is_file():
         raise NoKnowledgeBase(f"no knowledge base in {where}: run `kb init` (or `kb demo`)")
-    if current != head:
-        engine.dispose()
-        if db.known_revision(current):
-            raise NeedsUpgrade("the database needs an upgrade: run `kb init`")
-        raise db.too_new(current, head)
-    return ReadOnlyKB(config=config, engine=engine)
+    with closing(db.connect_readonly(path)) as conn:  # no engine: SQLAlchemy is loaded when needed
+        current = db.sqlite_revision(conn)
+    if current != db.head_revision():
+        _not_current(current, where)
+    return ReadOnlyKB(config=config)
+
+
+def _not_current(current: str | None, where: str) -> None:
+    """Why a reader cannot use a database at schema revision `current` (not the head)."""
+    if current is None:
+        raise NoKnowledgeBase(f"no knowledge base in {where}: run `kb init` (or `kb demo`)")
+    if db.known_revision(current):
+        raise NeedsUpgrade("the database needs an upgrade: run `kb init`")
+    raise db.too_new(current, db.head_revision())
 
 
 def bring_up_to_date(kb: KB, update: Callable[[Session], object]) -> str | None:
@@ -171,6 +207,8 @@ def bring_up_to_date(kb: KB, update: Callable[[Session], object]) -> str | None:
     if not isinstance(kb, ReadOnlyKB) or path is None:
         _run_update(kb.engine, update)
         return None
+    from sqlalchemy.exc import DBAPIError
+
     reason = f"KB_HOME={kb.config.home} is read-only"
     if db.can_write(path):
         engine = db.make_engine(kb.config.database_url)

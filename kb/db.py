@@ -7,23 +7,20 @@ import json
 import os
 import re
 import sqlite3
+import sys
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import NullPool
-
 from kb.errors import DatabaseTooNew, StorageError
 
-if TYPE_CHECKING:  # Alembic and SQLModel are imported where used: a search process needs neither
+if TYPE_CHECKING:  # Alembic, SQLAlchemy and SQLModel are imported where used: a search process needs none
     from alembic.config import Config as AlembicConfig
     from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import URL, Connection, Engine
     from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -49,6 +46,8 @@ def engine_url(url: str) -> URL:
     `postgres://` (what many hosts hand out) is not a name SQLAlchemy knows,
     and plain `postgresql://` would mean psycopg2, which is not a dependency.
     """
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -57,6 +56,8 @@ def engine_url(url: str) -> URL:
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, busy_timeout and foreign keys, PostgreSQL psycopg 3."""
+    from sqlalchemy import create_engine, event
+
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
@@ -135,10 +136,23 @@ def current_revision(engine: Engine) -> str | None:
     """The database's schema revision; None for a database that was never initialised.
 
     What Alembic's MigrationContext reads, without loading Alembic (see head_revision)."""
+    from sqlalchemy import inspect, text
+
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return None
         versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return _one_revision(versions)
+
+
+def sqlite_revision(conn: sqlite3.Connection) -> str | None:
+    """current_revision on a plain sqlite3 connection, for a command that loads no SQLAlchemy (`kb search`)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").fetchall():
+        return None
+    return _one_revision([version for (version,) in conn.execute("SELECT version_num FROM alembic_version")])
+
+
+def _one_revision(versions: Sequence[str]) -> str | None:
     if len(versions) > 1:
         raise DatabaseTooNew(f"the database has several schema heads ({', '.join(versions)}): it was branched")
     return versions[0] if versions else None
@@ -164,6 +178,8 @@ def known_revision(revision: str) -> bool:
 
 def migration_engine(url: str) -> Engine:
     """An engine whose transactions hold DDL too (for Alembic's env.py when run on its own)."""
+    from sqlalchemy import create_engine
+
     return _migration_engine(create_engine(engine_url(url)))
 
 
@@ -178,6 +194,9 @@ def _migration_engine(engine: Engine) -> Engine:
     """
     if engine.dialect.name != "sqlite":
         return engine
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import NullPool
+
     runner = create_engine(engine.url, poolclass=NullPool, connect_args={"timeout": 10})
     event.listen(runner, "connect", _migration_pragmas)
     event.listen(runner, "begin", _begin_immediate)
@@ -202,10 +221,20 @@ def _begin_immediate(conn: Connection) -> None:
 
 def sqlite_path(url: str) -> Path | None:
     """The file of a SQLite database URL; None for another database or an in-memory one."""
+    plain = _PLAIN_SQLITE_URL.fullmatch(url)
+    if plain:  # the usual sqlite:///path, read without loading SQLAlchemy
+        return Path(plain.group(1))
+    if not url.startswith("sqlite"):
+        return None
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     return Path(parsed.database)
+
+
+_PLAIN_SQLITE_URL = re.compile(r"sqlite:///((?!:memory:)[^?%]+)")
 
 
 def can_write(path: Path) -> bool:
@@ -233,11 +262,14 @@ def make_readonly_engine(path: Path) -> Engine:
     - the same fallback serves a full disk, where the -shm cannot grow ("disk I/O
       error", SQLITE_IOERR_SHMSIZE): searching still works there.
     """
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import URL
+
     url = URL.create("sqlite", database=str(path))  # what engine.url shows; the creator connects
-    return create_engine(url, creator=lambda: _connect_readonly(path), json_serializer=_json_text)
+    return create_engine(url, creator=lambda: connect_readonly(path), json_serializer=_json_text)
 
 
-def _connect_readonly(path: Path) -> sqlite3.Connection:
+def connect_readonly(path: Path) -> sqlite3.Connection:
     uri = "file:" + urllib.parse.quote(str(path.absolute()))
     mode = "rw" if can_write(path) else "ro"
     conn = sqlite3.connect(f"{uri}?mode={mode}", uri=True, timeout=10, check_same_thread=False)
@@ -289,8 +321,7 @@ def storage_problem(exc: BaseException) -> tuple[str, str | None] | None:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, DBAPIError) and current.orig is not None:
-            current = current.orig
+        current = _driver_error(current)
         if isinstance(current, sqlite3.Error):
             code = getattr(current, "sqlite_errorcode", None)
             kind = (_SQLITE_CODES.get(code) or _SQLITE_CODES.get(code & 0xFF)) if isinstance(code, int) else None
@@ -303,7 +334,30 @@ def storage_problem(exc: BaseException) -> tuple[str, str | None] | None:
     return None
 
 
+def _driver_error(exc: BaseException) -> BaseException:
+    """The driver's exception under a SQLAlchemy DBAPIError; `exc` itself otherwise."""
+    if "sqlalchemy.exc" in sys.modules:  # else no DBAPIError was ever raised
+        from sqlalchemy.exc import DBAPIError
+
+        if isinstance(exc, DBAPIError) and exc.orig is not None:
+            return exc.orig
+    return exc
+
+
+def storage_errors() -> tuple[type[Exception], ...]:
+    """What a failing database or file raises: OSError, a sqlite3 error (on a plain connection),
+    and SQLAlchemy's DBAPIError once SQLAlchemy is loaded (else none can have been raised).
+    For `except`, which evaluates it only when an exception is being matched."""
+    if "sqlalchemy.exc" not in sys.modules:
+        return (OSError, sqlite3.Error)
+    from sqlalchemy.exc import DBAPIError
+
+    return (OSError, sqlite3.Error, DBAPIError)
+
+
 def is_initialised(engine: Engine) -> bool:
+    from sqlalchemy import inspect
+
     return inspect(engine).has_table("alembic_version")
 
 

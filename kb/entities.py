@@ -280,12 +280,3 @@ def mentions_per_month(session: Session, slug: str, *, by_date_index: bool | Non
         .order_by(month)
     )
     return [(m, int(n)) for m, n in rows]
-
-
-def entities_named_in(session: Session, text: str, linker: Linker | None = None) -> list[Entity]:
-    """Entities a search query names (by alias or slug), to offer their pages."""
-    linker = linker or current_linker()
-    slugs = list(dict.fromkeys(m.slug for m in linker.find(text)))
-    slugs += [w for w in text.lower().split() if w in linker.registry.entities and w not in slugs]
-    found = [session.get(Entity, s) for s in slugs[:5]]
-    return [e for e in found if e is not None]

@@ -19,7 +19,6 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import JSON, DateTime, bindparam, text
 from whoosh import collectors, highlight
 from whoosh import query as wq
 from whoosh.matching import AndNotMatcher, NullMatcher, WrappingMatcher
@@ -28,17 +27,19 @@ from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.query.spans import Span, SpanNear2
 from whoosh.util.times import datetime_to_long
 
+from kb import search_rows
 from kb.errors import KBError
 from kb.index import SCHEMA
 from kb.search_cache import UNDATED, Columns, columns_for, docnums_for, searcher_for
+from kb.search_rows import DocumentRow, Rows
 from kb.search_score import scored
 
 if TYPE_CHECKING:  # whoosh ships no type information: these are documentation for the reader
-    from sqlalchemy.engine import Connection, Row
-    from sqlmodel import Session
     from whoosh.analysis import Token
     from whoosh.index import Index
     from whoosh.searching import Searcher
+
+    from kb.search_rows import Readable
 
 SORTS = ("relevance", "date", "oldest")
 FACETS = ("source", "kind", "year", "entity")
@@ -275,7 +276,7 @@ def plain_words(text: str) -> list[str]:
     return [w.lower() if w in plain_ops else w for w in re.findall(r"\w+", text)]
 
 
-def search(ix: Index, session: Session | Connection, request: SearchRequest) -> SearchResult:
+def search(ix: Index, session: Readable, request: SearchRequest) -> SearchResult:
     """Run `request` against the index and read the hits back from the database.
 
     `session` may be a plain connection (`kb search`): search reads its few rows with SQL
@@ -420,41 +421,31 @@ def _date_spans(request: SearchRequest, ranges: Sequence[wq.Query]) -> list[tupl
     return spans
 
 
-def named_entities(session: Session | Connection, text: str) -> list[tuple[str, str, str]]:
+def named_entities(session: Readable, text: str) -> list[tuple[str, str, str]]:
     """Entities whose names the query's free text contains, to offer their pages."""
     free = re.sub(r"\b\w+:(\[[^\]]*\]|\S+)", " ", text)
     if not free.strip():
         return []
     # The first search of a process that has not linked (`kb search`) loads the registry and
     # builds the linker only when a stored entity's name occurs; later ones always do.
+    rows = Rows(session)
     first = _first_search.pop("linker", False) and "kb.entities" not in sys.modules
-    if first and not _may_name_entities(session, free):
+    if first and not search_rows.may_name_entities(rows, free):
         return []
-    from sqlmodel import Session
-
-    from kb.entities import entities_named_in
+    from kb.linker import current_linker
 
     try:
-        if isinstance(session, Session):
-            return [(e.slug, e.name, e.kind) for e in entities_named_in(session, free)]
-        with Session(bind=session) as orm:
-            return [(e.slug, e.name, e.kind) for e in entities_named_in(orm, free)]
+        return search_rows.named_entities(rows, free, current_linker())
     except KBError:  # a broken registry must not break search
         return []
 
 
 _first_search = {"linker": True}
-_ENTITY_NAMES = text("SELECT slug, name, aliases FROM entity").columns(aliases=JSON)
 
 
-def _may_name_entities(session: Session | Connection, text_: str) -> bool:
+def _may_name_entities(session: Readable, text_: str) -> bool:
     """Whether a stored entity's name, alias or slug occurs in `text_`: the linker finds no others."""
-    lowered = text_.lower()
-    words = set(lowered.split())
-    for slug, name, aliases in _connection(session).execute(_ENTITY_NAMES):
-        if slug in words or any(n and n.lower() in lowered for n in [name, *(aliases or [])]):
-            return True
-    return False
+    return search_rows.may_name_entities(Rows(session), text_)
 
 
 def split_date_ranges(q: wq.Query) -> tuple[wq.Query, list[wq.Query]]:
@@ -563,18 +554,14 @@ def _with_body_terms(
     return found
 
 
-def _load_hits(
-    session: Session | Connection, found: Sequence[tuple[int, float | None, bool]], terms: frozenset[str]
-) -> list[Hit]:
+def _load_hits(session: Readable, found: Sequence[tuple[int, float | None, bool]], terms: frozenset[str]) -> list[Hit]:
     """The hits for (document id, score, whether its text holds a term to highlight), in order."""
-    conn = _connection(session)
+    rows = Rows(session)
     ids = [i for i, _, _ in found]
-    docs = {d.id: d for d in _rows(conn, _DOCUMENTS, ids)}
-    copies: dict[int, list[Row]] = {}
-    for copy in _rows(conn, _COPIES, list(docs)):  # oldest first
-        copies.setdefault(copy.document_id, []).append(copy)
+    docs = {d.id: d for d in search_rows.documents(rows, ids)}
+    copies = search_rows.copies(rows, list(docs))  # oldest first
     mentions: dict[int, list[tuple[int, str]]] = {}
-    for doc_id, slug, count in _rows(conn, _MENTIONS, ids):
+    for doc_id, slug, count in search_rows.mentions(rows, ids):
         mentions.setdefault(doc_id, []).append((-count, slug))
     hits = []
     for doc_id, score, has_terms in found:
@@ -601,37 +588,7 @@ def _load_hits(
     return hits
 
 
-# The few columns a page of hits shows, read without the ORM (kb.models names the tables),
-# each with its source's title (or URL) in the same query.
-def _by_ids(sql: str, **types: Any) -> Any:
-    return text(sql).bindparams(bindparam("ids", expanding=True)).columns(**types)
-
-
-_DOCUMENTS = _by_ids(
-    "SELECT d.id, d.title, d.url, d.source_id, d.published_at, d.kind, d.body, d.summary,"
-    " s.title AS source_title, s.url AS source_url"
-    " FROM document d LEFT JOIN source s ON s.id = d.source_id WHERE d.id IN :ids",
-    published_at=DateTime,
-)
-_COPIES = _by_ids(
-    "SELECT c.document_id, c.url, c.source_id, s.title AS source_title, s.url AS source_url"
-    " FROM documentcopy c LEFT JOIN source s ON s.id = c.source_id WHERE c.document_id IN :ids ORDER BY c.id"
-)
-_MENTIONS = _by_ids('SELECT document_id, entity_slug, "count" FROM mention WHERE document_id IN :ids')
-
-
-def _connection(session: Session | Connection) -> Connection:
-    """The connection under a session: statements of plain SQL need none of the ORM's work per execution."""
-    from sqlalchemy.engine import Connection
-
-    return session if isinstance(session, Connection) else session.connection()
-
-
-def _rows(conn: Connection, query: Any, ids: list[int]) -> Sequence[Row]:
-    return conn.execute(query, {"ids": ids}).all() if ids else []
-
-
-def _snippet(doc: Row, terms: frozenset[str]) -> list[tuple[str, bool]]:
+def _snippet(doc: DocumentRow, terms: frozenset[str]) -> list[tuple[str, bool]]:
     text = doc.body or doc.summary
     marked = ""
     if terms:

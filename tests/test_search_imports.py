@@ -3,7 +3,7 @@
 Each module named here costs a `kb search` process tens to hundreds of milliseconds to import,
 and searching needs none of them: Alembic (the schema check reads the revision with plain SQL),
 the ORM (SQLModel, pydantic: search reads plain rows), the fetcher (httpx), the article
-extractor, Streamlit. Run in a fresh interpreter, because this test process has imported all
+extractor, Streamlit, SQLAlchemy (rows are read with sqlite3). Run in a fresh interpreter, because this test process has imported all
 of them already.
 """
 
@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from datetime import datetime
 
 import pytest
@@ -34,6 +36,8 @@ NEVER = (
     "kb.models",
     "pydantic",
     "sqlalchemy.orm",
+    # SQLAlchemy itself: the KB opens, checks its schema revision and reads rows with sqlite3
+    "sqlalchemy",
 )
 
 _PROBE = """
@@ -90,13 +94,16 @@ def test_a_search_process_imports_no_migrations_fetcher_or_ui(searchable, args):
 
 
 def test_search_reads_its_rows_from_a_plain_connection_as_from_a_session(searchable, kb):
-    """`kb search` hands search a connection, the app a session: the same hits either way."""
+    """`kb search` hands search a sqlite3 connection, the app a session, the API a connection:
+    the same hits either way."""
     request = SearchRequest(query="thang")
     with kb.session() as session:
         from_session = search(kb.index, session, request)
     with kb.engine.connect() as conn:
         from_connection = search(kb.index, conn, request)
-    assert from_connection.to_dict() == from_session.to_dict()
+    with closing(sqlite3.connect(kb.engine.url.database)) as plain:
+        from_sqlite3 = search(kb.index, plain, request)
+    assert from_connection.to_dict() == from_session.to_dict() == from_sqlite3.to_dict()
     assert from_connection.hits[0].source_title == "Desk"
     assert from_connection.hits[0].published == datetime(2024, 7, 9, 12, 30)
 

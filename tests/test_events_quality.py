@@ -925,3 +925,88 @@ def test_a_rule_day_stated_without_its_year_is_not_merged_with_another_day(regis
     )
     assert [(e.kind, e.date) for e in _events_of(registry_kb, first)] == [("rule_published", date(2024, 12, 5))]
     assert [(e.kind, e.date) for e in _events_of(registry_kb, second)] == [("rule_published", date(2024, 12, 2))]
+
+
+# ---- acts told in other words (found on the third blind development half) -------------------------
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        (
+            "The new export rules are slated for publication in the Federal Register on March 3, and most "
+            "provisions kick in on April 2.",
+            date(2025, 2, 27),
+            {("rule_published", date(2025, 3, 3)), ("rule_effective", date(2025, 4, 2))},
+        ),
+        ("BIS issued the rule on Friday. Parts of the regulation apply as of today.", date(2025, 2, 28), None),
+        (
+            "Firms need not comply with the reporting provisions until June 30, 2025, which is also the last day "
+            "for public comments.",
+            date(2025, 2, 27),
+            {("compliance_date", date(2025, 6, 30)), ("comment_deadline", date(2025, 6, 30))},
+        ),
+        ("The agency asked for comments by June 30.", date(2025, 2, 27), {("comment_deadline", date(2025, 6, 30))}),
+        (
+            "The package, unveiled on Monday by the Commerce Department, tightens sales of memory chips.",
+            date(2024, 12, 4),
+            {("rule_published", date(2024, 12, 2))},
+        ),
+        (
+            "Commerce released new chip rules on Tuesday. The department also put Biren Technology on the "
+            "Entity List the same day.",
+            date(2023, 10, 18),
+            {("rule_published", date(2023, 10, 17)), ("entity_listed", date(2023, 10, 17))},
+        ),
+        (
+            "Anthropic tightened its terms last week: Claude is now off limits to companies majority-owned from China.",
+            date(2025, 9, 12),
+            {("service_restricted", date(2025, 9, 1))},
+        ),
+        (
+            "百度智能云6月25日推出替代方案, 为开发者提供免费迁移.",
+            date(2024, 6, 26),
+            {("migration_offer", date(2024, 6, 25))},
+        ),
+        (
+            "OpenAI将从2024年7月9日起阻止来自中国的API流量.",
+            date(2024, 6, 26),
+            {("service_restricted", date(2024, 7, 9))},
+        ),
+    ],
+)
+def test_acts_told_in_other_words(text, published, expected):
+    expected = expected or {("rule_published", published), ("rule_effective", published)}
+    assert {(c.kind, c.date) for c in extract_events(text, published, linker=current_linker())} >= expected
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        (
+            "The move follows the March 2025 designations of Inspur units.",
+            date(2025, 5, 1),
+            ("entity_listed", "2025-03"),
+        ),
+        (
+            "Nvidia could sell the H20 in China after the 2023 tightening.",
+            date(2025, 4, 16),
+            ("rule_published", "2023"),
+        ),
+    ],
+)
+def test_acts_named_by_their_month_or_year(text, published, expected):
+    found = {
+        (c.kind, date_label(c.date, c.precision)) for c in extract_events(text, published, linker=current_linker())
+    }
+    assert expected in found
+
+
+def test_a_date_that_would_have_applied_is_no_event():
+    """A compliance date the rescission cancelled is not a compliance date."""
+    found = extract_events(
+        "When BIS scrapped the rule on May 13, exporters would have had to comply two days later.",
+        date(2025, 6, 1),
+        linker=current_linker(),
+    )
+    assert [(c.kind, c.date) for c in found] == [("rule_rescinded", date(2025, 5, 13))]

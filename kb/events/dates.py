@@ -119,13 +119,13 @@ _IMMEDIATELY = re.compile(
 PLANNED = re.compile(
     r"\b(?:will|would|shall|to take effect|takes? effect|comes? into (?:force|effect)|goes? into effect|"
     r"enters? into force|starting|starts?|begin(?:s|ning)?|from|as of|effective|due|deadline|until|by|"
-    r"no later than|scheduled|set to|plans?|planned|expected|intends?|upcoming|compl(?:y|iance)|"
+    r"no later than|scheduled|slated|set to|plans?|planned|expected|intends?|upcoming|compl(?:y|iance)|kicks? in|"
     r"apply|applies|comments?|expires?|next|remaining|in stages|phased)\b|将|起",  # 将: will; 起: from (7月9日起)
     re.I,
 )
 # Words of a sentence about what is to come (narrower than PLANNED: "from" and "by" also tell the past).
 FUTURE = re.compile(
-    r"\b(?:will|would|shall|scheduled|set to|plans?|planned|expected|intends?|upcoming|due|deadline)\b", re.I
+    r"\b(?:will|would|shall|scheduled|slated|set to|plans?|planned|expected|intends?|upcoming|due|deadline)\b", re.I
 )
 FUTURE_MARGIN = timedelta(days=2)  # a report's clock and time zone: a day or two ahead is not the future
 EXACT_SOURCES = ("published", "url")
@@ -298,9 +298,15 @@ def _months_with_year(sentence: str) -> list[FoundDate]:
     return found
 
 
+# A rule named by its year: "the 2023 rules", "after the 2023 tightening".
+_YEAR_OF_RULE = re.compile(
+    rf"\bthe (?P<year>{_YEAR_WORD}) (?=(?:export\s+)?(?:rules|controls|curbs|tightening|restrictions)\b)", re.I
+)
+
+
 def _years_alone(sentence: str) -> list[FoundDate]:
     found = []
-    for m in _YEAR_ALONE.finditer(sentence):
+    for m in [*_YEAR_ALONE.finditer(sentence), *_YEAR_OF_RULE.finditer(sentence)]:
         year = int(m.group("year"))
         found.append(FoundDate(m.start(), m.end(), date(year, 1, 1), "year", 0.85, explicit_year=True))
     return found
@@ -462,7 +468,7 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
     for m in _SAME_DAY.finditer(sentence):
         anchor = (context.released if RELEASED.search(sentence) else None) or context.told or context.last
         if anchor and not found:
-            out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.8, forward=True))
+            out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.8))  # the day of what comes before it too
     for m in _IMMEDIATELY.finditer(sentence):
         on_release = m.group(0).lower().split()[-1] in ("release", "issuance") and context.released
         # "Effective immediately, we will no longer sell": else the report's own day

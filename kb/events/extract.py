@@ -626,7 +626,7 @@ def _coordinated(
 # on May 15", "would have taken effect", "had not been expected to face the controls until mid-November".
 UNREALISED = re.compile(
     r"\bhad been (?:originally |initially )?(?:due|expected|scheduled|set|slated|supposed) to\b"
-    r"|\bwould have (?:taken|come|gone|entered|applied)\b|\bnot (?:been )?expected to\b",
+    r"|\bwould have (?:taken|come|gone|entered|applied|had to)\b|\bnot (?:been )?expected to\b",
     re.I,
 )
 

@@ -82,6 +82,11 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("comment_deadline", r"\b(?:deadline|period) for (?:public )?comments?\b|\bcomment (?:period|deadline)\b", 0.9),
     (
         "comment_deadline",
+        r"\blast day (?:for|to submit) (?:public )?comments?\b|\bask(?:s|ed)? for (?:public )?comments\b",
+        0.85,
+    ),
+    (
+        "comment_deadline",
         r"\bcomments? (?:until|through|by)\b|\bcomments? must be (?:received|submitted|filed)\b",
         0.85,
     ),
@@ -91,6 +96,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("compliance_date", r"\b(?:to|must|will have to|required to|need to) comply\b", 0.85),
+    ("compliance_date", r"\bneed not comply\b|\b(?:do|does|did) not (?:have|need) to comply\b", 0.85),
     ("compliance_date", r"\bcompliance (?:date|dates|deadline|deadlines|is required|required)\b", 0.9),
     ("compliance_date", r"\bcompliance (?:is |was )?not (?:required|due|expected)\b", 0.9),
     ("compliance_date", r"\bcompliance (?:is |was )?(?:set|due|begins|starts)\b", 0.8),
@@ -103,6 +109,8 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.95,
     ),
     ("entity_listed", r"\bEntity List (?:additions?|designations?)\b", 0.75),  # a noun: not another act
+    # "the January 2025 designations of Zhipu AI": additions named by their month
+    ("entity_listed", rf"\b{_MONTHS}\.?\s+(?:19|20)\d{{2}}\s+designations? of\b", 0.8),
     (
         "entity_listed",
         r"\b(?:add\w*|put|puts|plac\w*)\b(?:\s+[\w'’.,()-]+){0,14}?\s+(?:to|on)\s+(?:a|the|its)\s+"
@@ -130,7 +138,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "license_required",
         r"\b(?:need|needs|needed|require|requires|required|requiring)\s+(?:a\s+|an\s+)?"
-        r"(?:[\w'’-]+\s+){0,2}?licen[cs]es?\b",
+        r"(?:[\w'’-]+\s+){0,2}?(?:licen[cs]es?|permits?)\b",
         0.9,
     ),
     (
@@ -169,6 +177,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.7,
     ),
     ("service_restricted", r"\bblock(?:s|ed|ing)?\b|\bcut(?:s|ting)? off\b|\bcut-?off\b", 0.85),
+    ("service_restricted", r"\btighten\w* (?:its|their) (?:terms|usage polic(?:y|ies)|policies)\b", 0.8),
     ("service_restricted", r"\bstop(?:s|ped|ping)?\s+(?:selling|providing|serving|offering|supporting)\b", 0.9),
     ("service_restricted", r"\brefus\w* to (?:sell|serve|provide|offer)\b|\bno longer sell\b", 0.85),
     (
@@ -215,10 +224,11 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"\bwith immediate effect\b|\beffective immediately\b|\bappl(?:y|ies|ied) on (?:release|issuance)\b",
         0.85,
     ),
+    ("rule_effective", r"\bkick(?:s|ed|ing)? in\b|\bappl(?:y|ies|ied) as of\b", 0.85),
     ("rule_effective", r"\bappl(?:y|ies|ied|ying) (?:from|immediately)\b|\beffective\b", 0.6),
     # "the regulation that has covered its most advanced tools since September 2023"
     ("rule_effective", r"\b(?:has|have) (?:covered|applied|governed|been in (?:force|effect|place))\b", 0.75),
-    ("rule_published", r"\b(?:published|appear\w*) in the Federal Register\b", 0.95),
+    ("rule_published", r"\b(?:published|appear\w*|for publication) in the Federal Register\b", 0.95),
     # The verb and its object within one phrase: no comma between them.
     (
         "rule_published",
@@ -232,7 +242,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     # The object before its verb: "the controls it first imposed in October 2022", "rules were tightened in 2023".
     (
         "rule_published",
-        r"\b(?:rules?|controls|curbs|regulations|export restrictions)\b,?(?:\s+[\w'’-]+){0,3}?\s+"
+        r"\b(?:rules?|controls|curbs|regulations|export restrictions|package)\b,?(?:\s+[\w'’-]+){0,3}?\s+"
         r"(?:imposed|issued|introduced|unveiled|adopted|published|released|expanded|tightened|broadened|"
         r"widened|updated|extended|revised)\b",
         0.8,
@@ -248,7 +258,8 @@ ENGLISH: list[tuple[str, str, float]] = [
         "rule_published",
         r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(?:19|20)\d{2}\s+(?:export\s+)?"
         r"(?:rules?|controls|curbs|regulations|restrictions|update)\b"
-        r"|\b(?:last|this) (?:week|month)['’]s (?:new\s+)?(?:rules?|controls|curbs|regulations)\b",
+        r"|\b(?:last|this) (?:week|month)['’]s (?:new\s+)?(?:rules?|controls|curbs|regulations)\b"
+        r"|\bthe (?:19|20)\d{2} (?:export\s+)?(?:rules|controls|curbs|tightening)\b",
         0.85,
     ),
     ("rule_rescinded", r"\b(?:last|this) (?:week|month)['’]s decision to (?:scrap|rescind|withdraw|revoke)\b", 0.9),
@@ -273,8 +284,8 @@ CHINESE: list[tuple[str, str, float]] = [
     ("entity_listed", r"列入(?:了)?(?:美国)?实体清单|被列入", 0.9),
     ("investigation", r"调查|约谈", 0.85),
     ("license_required", r"许可证|出口许可", 0.8),
-    ("migration_offer", r"迁移|搬家|免费\s*tokens|赠送", 0.9),
-    ("service_restricted", r"限制|封锁|停止[^。，；]{0,12}?(?:提供|服务)|屏蔽", 0.85),
+    ("migration_offer", r"迁移|搬家|替代方案|免费\s*tokens|赠送", 0.9),
+    ("service_restricted", r"限制|封锁|阻止|断供|停止[^。，；]{0,12}?(?:提供|服务)|屏蔽", 0.85),
     ("service_available", r"开放|上线|提供服务", 0.7),
     ("rule_effective", r"生效|施行", 0.9),
     ("rule_published", r"发布|出台|公布", 0.75),

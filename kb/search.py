@@ -293,10 +293,10 @@ def search(ix: Index, session: Readable, request: SearchRequest) -> SearchResult
     columns = columns_for(searcher)
     spans = _date_spans(request, date_ranges)
     page: list[tuple[int, float | None]]
-    read: dict[tuple[str, bytes], np.ndarray] = {}  # postings the scorer read, by (field, term)
+    read: dict[tuple[str, bytes], np.ndarray] = {}  # each term's documents, when read, by (field, term)
     fast = None if by_date else _fast_scored(searcher, columns, q, filter_q, spans)
     if by_date:
-        matches = _matches(searcher, columns, q, filter_q, spans)
+        matches = _matches(searcher, columns, q, filter_q, spans, read)
         page = _page_by_date(columns, matches, request)
     elif fast is not None:
         matches, scores, read = fast
@@ -305,7 +305,7 @@ def search(ix: Index, session: Readable, request: SearchRequest) -> SearchResult
         matches, scores = _scored_matches(searcher, columns, q, filter_q, spans)
         page = _page_of_scored(matches, scores, request)
     else:
-        matches = _matches(searcher, columns, q, filter_q, spans)
+        matches = _matches(searcher, columns, q, filter_q, spans, read)
         page = _page_by_score(searcher, q, matches, filter_q is not None or bool(spans), request)
     result.total = len(matches)  # counted once, here
     if request.facets:
@@ -321,15 +321,21 @@ def search(ix: Index, session: Readable, request: SearchRequest) -> SearchResult
 
 
 def _matches(
-    searcher: Searcher, columns: Columns, q: wq.Query, filter_q: wq.Query | None, spans: list[tuple[int, int]]
+    searcher: Searcher,
+    columns: Columns,
+    q: wq.Query,
+    filter_q: wq.Query | None,
+    spans: list[tuple[int, int]],
+    read: dict[tuple[str, bytes], np.ndarray] | None = None,
 ) -> np.ndarray:
     """The document numbers that match, in order: the query and filters through the
-    index, the date spans on the date column (undated documents match no span)."""
+    index, the date spans on the date column (undated documents match no span). `read`
+    gets the document numbers of the terms read (docnums_for)."""
     if isinstance(q, wq.Every) and filter_q is None:
         docnums = columns.live_docnums()
     else:
         both = wq.And([q, filter_q]) if filter_q is not None else q
-        docnums = docnums_for(searcher, columns.live, both)
+        docnums = docnums_for(searcher, columns.live, both, read)
     return docnums[_dated_within(columns, docnums, spans)] if spans and len(docnums) else docnums
 
 

@@ -11,13 +11,17 @@ that still holds the segment.
 
 from __future__ import annotations
 
+import io
+import pickle
 import threading
+import zlib
 from collections import OrderedDict
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher
+from whoosh.system import _INT_SIZE, unpack_int
 
 if TYPE_CHECKING:
     from whoosh.index import Index
@@ -225,38 +229,42 @@ def _var_values(column: Any, count: int) -> list:
 # ---- matches as arrays ---------------------------------------------------------------
 
 
-def docnums_for(searcher: Searcher, live: np.ndarray, q: Any) -> np.ndarray:
+def docnums_for(searcher: Searcher, live: np.ndarray, q: Any, read: dict | None = None) -> np.ndarray:
     """The live documents matching `q`, in order: what `searcher.docs_for_query(q)` lists.
 
     Terms are read a block of postings at a time and combined with numpy (Or: union,
     And: intersection, AndMaybe: its first part, AndNot: difference); Whoosh's own
     listing steps through every posting of every term in Python, which cost a common
     term most of its query time (issue 14). Other queries (phrases, ranges, prefixes...)
-    are listed by Whoosh."""
-    return _only_live(_docnums(searcher, q), live)
+    are listed by Whoosh. `read`, when given, gets each term's document numbers, by
+    (field, term as bytes)."""
+    return _only_live(_docnums(searcher, q, read), live)
 
 
 def _only_live(docnums: np.ndarray, live: np.ndarray) -> np.ndarray:
     return docnums[live[docnums]] if len(docnums) else docnums
 
 
-def _docnums(searcher: Searcher, q: Any) -> np.ndarray:
+def _docnums(searcher: Searcher, q: Any, read: dict | None = None) -> np.ndarray:
     from whoosh import query as wq
 
     kind = type(q)
     if kind is wq.Term:
-        return _term_docnums(searcher, q.fieldname, q.text)
+        docnums = _term_docnums(searcher, q.fieldname, q.text)
+        if read is not None:
+            read[q.fieldname, q.text.encode("utf-8") if isinstance(q.text, str) else q.text] = docnums
+        return docnums
     if kind in (wq.Or, wq.And) and q.subqueries and not any(type(sub) is wq.Not for sub in q.subqueries):
-        parts = [_docnums(searcher, sub) for sub in q.subqueries]
+        parts = [_docnums(searcher, sub, read) for sub in q.subqueries]
         combine = _union if kind is wq.Or else _intersect
         out = parts[0]
         for part in parts[1:]:
             out = combine(out, part)
         return out
     if kind is wq.AndMaybe:
-        return _docnums(searcher, q.a)
+        return _docnums(searcher, q.a, read)
     if isinstance(q, wq.AndNot):
-        return _minus(_docnums(searcher, q.a), _docnums(searcher, q.b))
+        return _minus(_docnums(searcher, q.a, read), _docnums(searcher, q.b, read))
     return np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
 
 
@@ -297,14 +305,44 @@ def _term_docnums(searcher: Searcher, fieldname: str, text: Any) -> np.ndarray:
 
 
 def _posting_ids(matcher: Any) -> np.ndarray:
-    """A term's document numbers in one segment, a block at a time (whoosh.codec.whoosh3's
-    leaf matcher; any other matcher one posting at a time)."""
-    if not all(hasattr(matcher, name) for name in ("_read_ids", "_next_block", "_ids", "_i")):
-        return np.fromiter(matcher.all_ids(), dtype=np.int64)
-    blocks = []
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        blocks.append(np.asarray(matcher._ids[matcher._i :], dtype=np.int64))
-        matcher._next_block()
+    """A term's document numbers in one segment."""
+    blocks = [ids for ids, _, _ in posting_blocks(matcher)]
     return np.concatenate(blocks) if blocks else np.zeros(0, np.int64)
+
+
+def posting_blocks(matcher: Any) -> Any:
+    """(document numbers, weights, values) of a term's postings in one segment, a block at a time.
+
+    whoosh.codec.whoosh3's posting list is read in one piece and cut into its blocks here
+    (its matcher reads each block's header with a pickle.load on the file: many small reads);
+    any other matcher (a short list kept in the term's entry) is read a posting at a time."""
+    if type(matcher) is not W3LeafMatcher or matcher._byteids:
+        ids, weights, kept = [], [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            kept.append(matcher.value())
+            matcher.next()
+        yield np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64), kept
+        return
+    extent = matcher._length  # W3TermInfo reads it as unpack_int's tuple
+    raw = matcher._postfile.get(matcher._startoffset, extent[0] if isinstance(extent, tuple) else extent)
+    at = len(WHOOSH3_HEADER_MAGIC)
+    last = False
+    while not last and at < len(raw):
+        (length,) = unpack_int(raw[at : at + _INT_SIZE])
+        last, length = length < 0, abs(length)
+        block = memoryview(raw)[at + _INT_SIZE : at + _INT_SIZE + length]
+        header = io.BytesIO(block)
+        count, _, _, compression, _, _ = pickle.load(header)  # the block's info (W3LeafMatcher._goto)
+        data = block[header.tell() :]
+        ids, weights, vs = pickle.loads(zlib.decompress(data) if compression else data)
+        at += _INT_SIZE + length
+        docs = np.cumsum(np.array(ids, dtype=np.int64))  # delta_decode
+        if weights is None:
+            ws = np.ones(count, np.float64)
+        elif isinstance(weights, float):
+            ws = np.full(count, weights, np.float64)
+        else:
+            ws = np.array(weights, dtype=np.float64)
+        yield docs, ws, vs if vs is not None else (None,) * count

@@ -23,9 +23,9 @@ by estimated sizes; ranges, prefixes, Not...) returns None, and Whoosh answers.
 
 from __future__ import annotations
 
-import io
 import pickle
-import zlib
+from collections.abc import Sequence
+from functools import cached_property
 from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -33,12 +33,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.system import _INT_SIZE, unpack_int
 from whoosh.util.numeric import byte_to_length
 
-from kb.search_cache import _docnums, _Lengths, _union
+from kb.search_cache import _docnums, _Lengths, _union, posting_blocks
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -74,10 +72,14 @@ def scored(searcher: Searcher, q: Any) -> Found | None:
 
 
 class _Postings:
-    """One term's postings over every segment: document numbers, weights, and (on request) values."""
+    """One term's postings over every segment: document numbers, weights, and values (positions)."""
 
-    def __init__(self, docs: np.ndarray, weights: np.ndarray, values: list[bytes] | None):
-        self.docs, self.weights, self.values = docs, weights, values
+    def __init__(self, docs: np.ndarray, weights: np.ndarray, blocks: list[Sequence[bytes]]):
+        self.docs, self.weights, self._blocks = docs, weights, blocks
+
+    @cached_property
+    def values(self) -> list[bytes]:
+        return list(chain.from_iterable(self._blocks))
 
 
 class _Scorer:
@@ -87,6 +89,7 @@ class _Scorer:
         self.weighting = searcher.weighting
         self._lengths: dict[str, np.ndarray] = {}
         self.read: dict[tuple[str, bytes], np.ndarray] = {}
+        self._read: dict[tuple[str, bytes], _Postings | None] = {}
 
     def run(self, q: Any) -> Scored:
         kind = type(q)
@@ -135,10 +138,10 @@ class _Scorer:
 
     def _term(self, q: Any) -> Scored:
         text = self._bytes(q.fieldname, q.text)
-        postings = self._postings(q.fieldname, text, values=False) if text is not None else None
+        postings = self._postings(q.fieldname, text) if text is not None else None
         if text is None or postings is None:
             return _EMPTY
-        return postings.docs, _boosted(self._scores(q.fieldname, text, postings), q.boost)
+        return postings.docs, _boosted(self._scores(q.fieldname, text, postings.docs, postings.weights), q.boost)
 
     def _bytes(self, fieldname: str, text: Any) -> bytes | None:
         """The term as the index holds it (Term.matcher's conversion); None when the field cannot hold it."""
@@ -150,17 +153,17 @@ class _Scorer:
         except ValueError:
             return None
 
-    def _scores(self, fieldname: str, text: bytes, postings: _Postings) -> np.ndarray:
+    def _scores(self, fieldname: str, text: bytes, docs: np.ndarray, weights: np.ndarray) -> np.ndarray:
         field = self.searcher.schema[fieldname]
         if not field.scorable:  # WeightScorer
-            return postings.weights
+            return weights
         weighting = self.weighting
         B = weighting._field_B.get(fieldname, weighting.B)
         K1 = weighting.K1
         idf = self.searcher.idf(fieldname, text)
         avgfl = self.searcher.avg_field_length(fieldname) or 1
-        tf = postings.weights
-        fl = self._field_lengths(fieldname)[postings.docs]
+        tf = weights
+        fl = self._field_lengths(fieldname)[docs]
         # scoring.bm25, the same operations in the same order
         return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
 
@@ -186,24 +189,26 @@ class _Scorer:
         found = self._lengths[fieldname] = np.concatenate(parts) if parts else np.zeros(0, np.float64)
         return found
 
-    def _postings(self, fieldname: str, text: bytes, values: bool) -> _Postings | None:
-        """The term's postings in every segment; None when no segment holds it."""
-        docs, weights, kept = [], [], []
+    def _postings(self, fieldname: str, text: bytes) -> _Postings | None:
+        """The term's postings in every segment (read once per query); None when no segment holds it."""
+        key = (fieldname, text)
+        if key in self._read:
+            return self._read[key]
+        docs, weights = [], []
+        kept: list[Sequence[bytes]] = []
         for leaf, offset in self.leaves:
             if (fieldname, text) not in leaf:
                 continue
             matcher = leaf.postings(fieldname, text)
             if isinstance(matcher, FilterMatcher):  # the segment's deleted documents: left out later
                 matcher = matcher.child
-            for ids, ws, vs in _blocks(matcher, values):
+            for ids, ws, vs in posting_blocks(matcher):
                 docs.append(ids + offset)
                 weights.append(ws)
-                if values:
-                    kept.append(vs)
-        self.read[fieldname, text] = np.concatenate(docs) if docs else np.zeros(0, np.int64)
-        if not docs:
-            return None
-        return _Postings(np.concatenate(docs), np.concatenate(weights), list(chain.from_iterable(kept)))
+                kept.append(vs)
+        self.read[key] = np.concatenate(docs) if docs else np.zeros(0, np.int64)
+        found = self._read[key] = _Postings(self.read[key], np.concatenate(weights), kept) if docs else None
+        return found
 
     def _phrase(self, q: Any) -> Scored:
         """Documents with the words side by side (what _PhraseMatcher finds), and their score."""
@@ -213,7 +218,7 @@ class _Scorer:
         terms = []
         for text in q.words:
             word = self._bytes(q.fieldname, text)
-            postings = self._postings(q.fieldname, word, values=True) if word is not None else None
+            postings = self._postings(q.fieldname, word) if word is not None else None
             if word is None or postings is None:
                 return _EMPTY
             terms.append((word, postings))
@@ -223,7 +228,7 @@ class _Scorer:
         keys = None
         for i, (_, postings) in enumerate(terms):
             owner, positions = _positions(
-                field.format, _picked(postings.values or [], np.searchsorted(postings.docs, candidates))
+                field.format, _picked(postings.values, np.searchsorted(postings.docs, candidates))
             )
             # a start position p of the first word with word i at p + i; the keys ascend (candidates
             # in order, each one's positions in order)
@@ -240,8 +245,7 @@ class _Scorer:
         parts = []
         for word, postings in terms:
             at = np.searchsorted(postings.docs, docs)
-            selected = _Postings(docs, postings.weights[at], None)
-            parts.append(self._scores(q.fieldname, word, selected))
+            parts.append(self._scores(q.fieldname, word, docs, postings.weights[at]))
         return docs, _boosted(_tree_sum(parts), q.boost)
 
 
@@ -255,45 +259,6 @@ def _tree_sum(parts: list[np.ndarray]) -> np.ndarray:
 
 def _boosted(scores: np.ndarray, boost: float) -> np.ndarray:
     return scores * boost if boost != 1.0 else scores
-
-
-def _blocks(matcher: Any, values: bool) -> Any:
-    """(document numbers, weights, values or None) of a leaf matcher, a block at a time.
-
-    whoosh.codec.whoosh3's posting list is read in one piece and cut into its blocks here
-    (its matcher reads each block's header with a pickle.load on the file: many small reads);
-    any other matcher (a short list kept in the term's entry) is read a posting at a time."""
-    if type(matcher) is not W3LeafMatcher or matcher._byteids:
-        ids, weights, kept = [], [], []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            if values:
-                kept.append(matcher.value())
-            matcher.next()
-        yield np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64), kept
-        return
-    extent = matcher._length  # W3TermInfo reads it as unpack_int's tuple
-    raw = matcher._postfile.get(matcher._startoffset, extent[0] if isinstance(extent, tuple) else extent)
-    at = len(WHOOSH3_HEADER_MAGIC)
-    last = False
-    while not last and at < len(raw):
-        (length,) = unpack_int(raw[at : at + _INT_SIZE])
-        last, length = length < 0, abs(length)
-        block = memoryview(raw)[at + _INT_SIZE : at + _INT_SIZE + length]
-        header = io.BytesIO(block)
-        count, _, _, compression, _, _ = pickle.load(header)  # the block's info (W3LeafMatcher._goto)
-        data = block[header.tell() :]
-        ids, weights, vs = pickle.loads(zlib.decompress(data) if compression else data)
-        at += _INT_SIZE + length
-        docs = np.cumsum(np.array(ids, dtype=np.int64))  # delta_decode
-        if weights is None:
-            ws = np.ones(count, np.float64)
-        elif isinstance(weights, float):
-            ws = np.full(count, weights, np.float64)
-        else:
-            ws = np.array(weights, dtype=np.float64)
-        yield docs, ws, (list(vs) if values and vs is not None else [])
 
 
 def _picked(values: list[bytes], at: np.ndarray) -> list[bytes]:

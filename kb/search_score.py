@@ -23,7 +23,6 @@ by estimated sizes; ranges, prefixes, Not...) returns None, and Whoosh answers.
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Sequence
 from functools import cached_property
 from itertools import chain
@@ -266,31 +265,72 @@ def _picked(values: list[bytes], at: np.ndarray) -> list[bytes]:
 
 
 def _positions(fmt: Any, values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """(which value, position) for every position in `values`, encoded as formats.Positions
-    does (a count, a pickle of the list of deltas): all the lists as one pickle, read at once,
-    checked against each value's count and header."""
+    """(which value, position) for every position in `values` (formats.Positions: a count,
+    then the pickled list of deltas), read together (_deltas); values of another layout one by one."""
     if not values:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    if type(fmt).decode_positions is _POSITIONS_DECODE:
-        heads = np.frombuffer(b"".join(map(itemgetter(slice(0, 6)), values)), dtype=np.uint8).reshape(-1, 6)
-        if len(heads) == len(values) and (heads[:, 4] == 0x80).all() and (heads[:, 5] == 2).all():
-            try:
-                lists = pickle.loads(b"\x80\x02(" + b"".join(map(itemgetter(slice(6, -1)), values)) + b"l.")
-            except Exception:  # a value of another layout: read one by one below
-                lists = None
-            if lists is not None and len(lists) == len(values):
-                counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-                stored = heads[:, :4].copy().view(">u4").ravel()
-                if (counts == stored).all():
-                    deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
-                    ends = np.cumsum(deltas)
-                    starts = np.cumsum(counts) - counts
-                    base = np.where(starts > 0, ends[np.maximum(starts - 1, 0)], 0)
-                    return np.repeat(np.arange(len(values), dtype=np.int64), counts), ends - np.repeat(base, counts)
+    read = _deltas(values) if type(fmt).decode_positions is _POSITIONS_DECODE else None
+    if read is not None:
+        counts, deltas = read
+        ends = np.cumsum(deltas)
+        starts = np.cumsum(counts) - counts
+        base = np.where(starts > 0, ends[np.maximum(starts - 1, 0)], 0)
+        return np.repeat(np.arange(len(values), dtype=np.int64), counts), ends - np.repeat(base, counts)
     decoded = [fmt.decode_positions(v) for v in values]
     counts = np.fromiter(map(len, decoded), dtype=np.int64, count=len(decoded))
     flat = np.fromiter(chain.from_iterable(decoded), dtype=np.int64, count=int(counts.sum()))
     return np.repeat(np.arange(len(values), dtype=np.int64), counts), flat
+
+
+# The pickle opcodes of a list of small ints (protocol 2) and the bytes each takes
+_EMPTY_LIST, _BINPUT, _MARK, _APPEND, _APPENDS, _STOP = 0x5D, 0x71, 0x28, 0x61, 0x65, 0x2E
+_BININT1, _BININT2, _BININT = 0x4B, 0x4D, 0x4A
+
+
+def _deltas(values: list[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(count, deltas) of every value, read with numpy: each is the count (4 bytes), then
+    pickle.dumps(deltas, 2): PROTO 2, EMPTY_LIST, BINPUT 0, then one int and APPEND, or MARK,
+    the ints and APPENDS (each int BININT1, BININT2 or BININT), then STOP. The i-th ints of
+    all values are read in one step. None when any value is laid out otherwise (a list
+    of more than 1,000 ints is pickled in batches): the caller unpickles them one by one."""
+    count = len(values)
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=count)
+    if (lengths < 12).any():
+        return None
+    b = np.frombuffer(b"".join(values), dtype=np.uint8).astype(np.int64)
+    starts = np.cumsum(lengths) - lengths
+    counts = (b[starts] << 24) | (b[starts + 1] << 16) | (b[starts + 2] << 8) | b[starts + 3]
+    heads = (b[starts + 4] == 0x80) & (b[starts + 5] == 2) & (b[starts + 6] == _EMPTY_LIST)
+    heads &= (b[starts + 7] == _BINPUT) & (b[starts + 8] == 0) & (counts >= 1)
+    many = counts > 1
+    if not heads.all() or not (b[starts[many] + 9] == _MARK).all():
+        return None
+    at = starts + 9 + many
+    offsets = np.cumsum(counts) - counts
+    deltas = np.empty(int(counts.sum()), dtype=np.int64)
+    active = np.arange(count)
+    i = 0
+    while len(active):
+        p = at[active]
+        op = b[p]
+        one, two, four = op == _BININT1, op == _BININT2, op == _BININT
+        if not (one | two | four).all():
+            return None
+        value = np.where(one, b[p + 1], b[p + 1] | (b[np.minimum(p + 2, len(b) - 1)] << 8))
+        if four.any():
+            q = p[four]
+            signed = b[q + 1] | (b[q + 2] << 8) | (b[q + 3] << 16) | (b[q + 4] << 24)
+            value[four] = np.where(signed >= 2**31, signed - 2**32, signed)
+        deltas[offsets[active] + i] = value
+        at[active] = p + np.where(one, 2, np.where(two, 3, 5))
+        i += 1
+        active = active[counts[active] > i]
+    closed = b[at] == np.where(many, _APPENDS, _APPEND)
+    rest = starts + lengths - at - 1  # STOP, or nothing (Whoosh's reader adds it when missing)
+    stop = b[np.minimum(at + 1, len(b) - 1)] == _STOP
+    if not (closed & ((rest == 0) | ((rest == 1) & stop))).all():
+        return None
+    return counts, deltas
 
 
 def _positions_decode() -> Any:

@@ -1010,3 +1010,71 @@ def test_a_date_that_would_have_applied_is_no_event():
         linker=current_linker(),
     )
     assert [(c.kind, c.date) for c in found] == [("rule_rescinded", date(2025, 5, 13))]
+
+
+def test_one_report_telling_two_days_of_one_kind_gives_two_events(registry_kb, curated_dir):
+    """Released on Monday and due in the Federal Register on Thursday: within three days, yet the report
+    itself tells them apart."""
+    [doc] = _ingest(
+        registry_kb,
+        [
+            _item(
+                "two-days",
+                "The Commerce Department unveiled its new chip rules on Monday. The rules are scheduled to appear "
+                "in the Federal Register on Thursday.",
+                date(2024, 12, 4),
+            )
+        ],
+    )
+    found = sorted((e.kind, e.date) for e in _events_of(registry_kb, doc))
+    assert found == [("rule_published", date(2024, 12, 2)), ("rule_published", date(2024, 12, 5))]
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        (
+            "On January 13 BIS issued the interim final rule. The rule took effect when it was issued.",
+            date(2025, 1, 17),
+            {("rule_effective", date(2025, 1, 13))},
+        ),
+        (
+            "Nvidia said on Monday that licences will be granted, a reversal from April, when the US government "
+            "told it that the H20 required a licence.",
+            date(2025, 7, 15),
+            {("statement", date(2025, 7, 14))},
+        ),
+        (
+            "The move builds on April's controls on rare earths and on the graphite licensing regime in place "
+            "since December 2023.",
+            date(2025, 10, 10),
+            {("rule_published", date(2025, 4, 1)), ("rule_effective", date(2023, 12, 1))},
+        ),
+        (
+            "美国商务部12月2日发布新一轮半导体出口管制措施. 商务部新闻发言人当天表示, 中方对此坚决反对. "
+            "次日, 商务部发布公告, 决定禁止两用物项对美国军事用户出口.",
+            date(2024, 12, 4),
+            {
+                ("rule_published", date(2024, 12, 2)),
+                ("statement", date(2024, 12, 2)),
+                ("retaliation", date(2024, 12, 3)),
+            },
+        ),
+        (
+            "市场监管总局15日发布消息称, 英伟达违反反垄断法. 此前, 商务部13日宣布对原产于美国的模拟芯片发起反倾销调查.",
+            date(2025, 9, 16),
+            {("statement", date(2025, 9, 15)), ("investigation", date(2025, 9, 13))},
+        ),
+        (
+            "Beijing has required export licences for gallium and germanium since August 2023.",
+            date(2024, 12, 4),
+            {("rule_effective", date(2023, 8, 1))},
+        ),
+    ],
+)
+def test_dates_told_by_reference_to_others(text, published, expected):
+    """Days told as "when it was issued", "当天", "次日", "15日"; a month a past clause describes; a capital
+    as the subject of a national regime."""
+    found = {(c.kind, c.date) for c in extract_events(text, published, linker=current_linker())}
+    assert found >= expected
+    assert all(c.date.year < 2026 for c in extract_events(text, published, linker=current_linker()))

@@ -254,6 +254,10 @@ def _finer(precision: str, than: str) -> bool:
     return _PRECISIONS.index(precision) > _PRECISIONS.index(than)
 
 
+def _another_day(event: Event, cand: Candidate) -> bool:
+    return event.precision == cand.precision == "day" and event.date != cand.date
+
+
 def _window(cand: Candidate) -> int:
     """A rule's day stated by its month and day is that day: the Federal Register publication three days
     after a rule's release is another happening."""
@@ -322,8 +326,11 @@ class Attacher:
 
     def attach(self, cand: Candidate, document_id: int | None) -> Slot:
         slot = (self.index.by_key(cand.key) if cand.key else None) or self.index.match(cand)
-        if slot is not None and cand.distinct and (id(slot), document_id) in self.evidence:
-            slot = None  # "in a separate decision the same day": not the act the report told before
+        told = slot is not None and (id(slot), document_id) in self.evidence
+        if told and slot is not None and (cand.distinct or _another_day(slot.event, cand)):
+            # "in a separate decision the same day", or another day the same report states for its kind
+            # (released on Monday, in the Federal Register on Thursday): not the act it told before
+            slot = None
         if slot is None:
             slot = self._create(cand)
         else:

@@ -106,14 +106,17 @@ _AFTER_PUBLICATION = re.compile(
 # A sentence without a date of its own that happened with the one before it.
 _SAME_DAY = re.compile(
     r"\b(?:in a companion action|alongside the rule|at the same time|(?:on )?(?:the|that) same day|"
-    r"in a (?:separate|second|further|parallel) (?:statement|notice|announcement|decision|move|action|document))\b",
+    r"in a (?:separate|second|further|parallel) (?:statement|notice|announcement|decision|move|action|document))\b"
+    r"|当[天日]",
     re.I,
 )
 # "appeared in the Federal Register the next day": the day after the day before it.
-_NEXT_DAY = re.compile(r"\b(?:the )?(?:next|following) day\b", re.I)
+_NEXT_DAY = re.compile(r"\b(?:the )?(?:next|following) day\b|次日|翌日", re.I)
 RELEASED = re.compile(r"\b(?:releas|issu|unveil|announc)\w*", re.I)
 _IMMEDIATELY = re.compile(
-    r"\b(?:immediately|with immediate effect|upon publication|(?:on|upon) (?:release|issuance))\b", re.I
+    r"\b(?:immediately|with immediate effect|upon publication|(?:on|upon) (?:release|issuance)"
+    r"|when (?:it|they) (?:was|were) (?:issued|released))\b",
+    re.I,
 )
 # Words that make a date after the reference a planned one, not a misread.
 PLANNED = re.compile(
@@ -252,8 +255,8 @@ def has_date_hint(sentence: str) -> bool:
 
 
 _HINT = re.compile(
-    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before)\b|即日|今[起天日]|昨[天日]"
-    r"|\bon release\b",
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before)\b|即日|今[起天日]|昨[天日]|当[天日]|次日|翌日|\d\s*日"
+    r"|\bon release\b|\bwhen (?:it|they) (?:was|were) (?:issued|released)\b",
 )
 
 
@@ -337,10 +340,19 @@ def _yearless(sentence: str, reference: Reference, years: list[int], planned: bo
         lead = before["lead"].lower() if before else ""
         # An undated page: the sentence's own year ("in 2025: published in January and rescinded in May").
         sentence_year = years[0] if reference.day is None and len(set(years)) == 1 else None
-        when = date(sentence_year, month, 1) if sentence_year else _month_with_year(month, lead, reference, planned)
+        # "a reversal from April, when the US told it ...": a month that a clause in the past describes
+        told_past = _PAST_WHEN.match(sentence, m.end()) is not None
+        when = (
+            date(sentence_year, month, 1)
+            if sentence_year
+            else _month_with_year(month, lead, reference, planned and not told_past)
+        )
         if when:
             found.append(FoundDate(before.start() if before else m.start(), m.end(), when, "month", 0.85))
     return found
+
+
+_PAST_WHEN = re.compile(r",?\s+when\b(?![^,;.]*\b(?:will|shall|takes?|comes?|enters?|begins?|starts?)\b)", re.I)
 
 
 def _with_year(month: int, day: int, reference: Reference, years: list[int], planned: bool) -> date | None:
@@ -421,13 +433,23 @@ def _relative(sentence: str, published: date) -> list[FoundDate]:
 _SEASONS = ("spring", "summer", "autumn", "fall", "winter")
 # Chinese relative days: 今天/今日/今起/即日起 (today, from today), 昨天/昨日 (yesterday).
 _CHINESE_RELATIVE = re.compile(r"(?:自)?(?:即日起|今起|今[天日](?:起)?)|昨[天日]")
+_CHINESE_DAY_ONLY = re.compile(r"(?<![月\d年今昨当次翌即])(?P<day>\d{1,2})\s*日")
 
 
 def _chinese_relative(sentence: str, published: date) -> list[FoundDate]:
-    return [
+    found = [
         FoundDate(m.start(), m.end(), published - timedelta(days=m.group(0).startswith("昨")), certainty=0.9)
         for m in _CHINESE_RELATIVE.finditer(sentence)
     ]
+    for m in _CHINESE_DAY_ONLY.finditer(sentence):  # "15日发布": the 15th of the report's month, or of the month before
+        day = int(m.group("day"))
+        value = _make(published.year, published.month, day) if day <= published.day else None
+        if value is None and day > published.day:
+            last_month = _shift_month(published.replace(day=1), -1)
+            value = _make(last_month.year, last_month.month, day)
+        if value:
+            found.append(FoundDate(m.start(), m.end(), value, certainty=0.95))
+    return found
 
 
 def _shift_month(first: date, step: int) -> date:
@@ -470,7 +492,9 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         if anchor and not found:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.8))  # the day of what comes before it too
     for m in _IMMEDIATELY.finditer(sentence):
-        on_release = m.group(0).lower().split()[-1] in ("release", "issuance") and context.released
+        on_release = (
+            m.group(0).lower().split()[-1] in ("release", "issuance", "issued", "released") and context.released
+        )
         # "Effective immediately, we will no longer sell": else the report's own day
         anchor = (
             context.released if on_release else _day_before(found, m.start()) or context.told or context.last or own_day

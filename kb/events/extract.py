@@ -536,6 +536,12 @@ class _Reader:
     ) -> Candidate:
         slugs = list(dict.fromkeys(m.slug for m in matches))
         principal = _principal(kind, verb_at, matches, self.info, sentence) or _principal_from(context, kind, self.info)
+        seat = _SEAT.match(sentence)
+        if seat and seat.end() <= verb_at and not any(m.start < verb_at for m in matches):
+            # "Beijing has required licences since ...": a capital as the subject is its government (no mention)
+            country = _SEATS[seat.group(1)]
+            if country in self.info:
+                principal, slugs = country, list(dict.fromkeys([country, *slugs]))
         maker = self.info[principal].maker if principal in self.info else None
         if maker and kind in _MAKERS_ACT:  # "OpenAI API stops serving China": OpenAI's act, about its API
             slugs, principal = list(dict.fromkeys([*slugs, maker])), maker
@@ -569,6 +575,11 @@ class _Reader:
             return None
         cited = [self.known_documents[n] for n in DOCUMENT_NUMBER.findall(sentence) if n in self.known_documents]
         return next(iter(cited), None) or next((s for s in slugs if s in self.known_rules), None)
+
+
+# Capitals that stand for their governments at the head of a sentence, to the registry's country slugs.
+_SEATS = {"Beijing": "china", "Washington": "united-states", "Tokyo": "japan", "The Hague": "netherlands"}
+_SEAT = re.compile(rf"({'|'.join(_SEATS)})\b(?!['’])")
 
 
 # Acts one subject may do on one day, each an event of its own when told in coordinated clauses: "China on

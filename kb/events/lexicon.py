@@ -228,6 +228,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("rule_effective", r"\bappl(?:y|ies|ied|ying) (?:from|immediately)\b|\beffective\b", 0.6),
     # "the regulation that has covered its most advanced tools since September 2023"
     ("rule_effective", r"\b(?:has|have) (?:covered|applied|governed|been in (?:force|effect|place))\b", 0.75),
+    ("rule_effective", r"\bin (?:place|force|effect) since\b", 0.75),
     ("rule_published", r"\b(?:published|appear\w*|for publication) in the Federal Register\b", 0.95),
     # The verb and its object within one phrase: no comma between them.
     (
@@ -259,7 +260,8 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(?:19|20)\d{2}\s+(?:export\s+)?"
         r"(?:rules?|controls|curbs|regulations|restrictions|update)\b"
         r"|\b(?:last|this) (?:week|month)['’]s (?:new\s+)?(?:rules?|controls|curbs|regulations)\b"
-        r"|\bthe (?:19|20)\d{2} (?:export\s+)?(?:rules|controls|curbs|tightening)\b",
+        r"|\bthe (?:19|20)\d{2} (?:export\s+)?(?:rules|controls|curbs|tightening)\b"
+        rf"|\b{_MONTHS}['’]s (?:new\s+)?(?:export\s+)?(?:rules?|controls|curbs|regulations|restrictions)\b",
         0.85,
     ),
     ("rule_rescinded", r"\b(?:last|this) (?:week|month)['’]s decision to (?:scrap|rescind|withdraw|revoke)\b", 0.9),
@@ -280,6 +282,7 @@ ENGLISH: list[tuple[str, str, float]] = [
 CHINESE: list[tuple[str, str, float]] = [
     ("retaliation", r"反制|报复", 0.9),
     ("retaliation", r"对美(?:国)?[^。，；]{0,12}?(?:出口管制|禁止出口|不予许可)", 0.8),  # aimed at the US (rule 11)
+    ("retaliation", r"禁止[^。；]{0,20}?对\s*美国", 0.8),  # "禁止两用物项对美国军事用户出口"
     ("rule_rescinded", r"撤销|废除|废止|撤回", 0.85),
     ("entity_listed", r"列入(?:了)?(?:美国)?实体清单|被列入", 0.9),
     ("investigation", r"调查|约谈", 0.85),
@@ -288,8 +291,8 @@ CHINESE: list[tuple[str, str, float]] = [
     ("service_restricted", r"限制|封锁|阻止|断供|停止[^。，；]{0,12}?(?:提供|服务)|屏蔽", 0.85),
     ("service_available", r"开放|上线|提供服务", 0.7),
     ("rule_effective", r"生效|施行", 0.9),
-    ("rule_published", r"发布|出台|公布", 0.75),
-    ("statement", r"宣布|表示|称", 0.55),
+    ("rule_published", r"发布(?!消息|声明)|出台|公布", 0.75),
+    ("statement", r"宣布|表示|称|发布(?:消息|声明)|坚决反对", 0.55),
 ]
 
 # Kinds that qualify the whole sentence, however far from the date ("..., a move seen as retaliation").

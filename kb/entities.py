@@ -249,7 +249,9 @@ def co_mentioned(session: Session, slug: str, limit: int = 15) -> list[tuple[Ent
 def _month(session: Session, column):
     """YYYY-MM of a datetime column, in the database's own dialect."""
     if session.get_bind().dialect.name == "sqlite":
-        return func.strftime("%Y-%m", column)
+        # SQLite stores a datetime as text that starts YYYY-MM- (SQLAlchemy writes every one):
+        # its first seven characters are strftime's %Y-%m, without parsing the date
+        return func.substr(column, 1, 7)
     return func.to_char(column, "YYYY-MM")  # PostgreSQL
 
 

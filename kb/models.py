@@ -117,8 +117,11 @@ class Entity(SQLModel, table=True):
 class Mention(SQLModel, table=True):
     """A document names an entity `count` times."""
 
+    # an entity's documents from the index alone (the Entity page's counts)
+    __table_args__ = (Index("ix_mention_entity_document", "entity_slug", "document_id"),)
+
     document_id: int = Field(foreign_key="document.id", primary_key=True, ondelete="CASCADE")
-    entity_slug: str = Field(primary_key=True, index=True)
+    entity_slug: str = Field(primary_key=True)
     count: int = 1
 
 

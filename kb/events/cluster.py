@@ -254,10 +254,6 @@ def _finer(precision: str, than: str) -> bool:
     return _PRECISIONS.index(precision) > _PRECISIONS.index(than)
 
 
-def _another_day(event: Event, cand: Candidate) -> bool:
-    return event.precision == cand.precision == "day" and event.date != cand.date
-
-
 def _window(cand: Candidate) -> int:
     """A rule's day stated by its month and day is that day: the Federal Register publication three days
     after a rule's release is another happening."""
@@ -323,11 +319,12 @@ class Attacher:
         self.evidence: dict[tuple[int, int], tuple[Slot, str]] = {}  # (slot identity, document) -> sentence
         self.new_roles: list[tuple[Slot, str, str]] = []
         self.slots: dict[int, Slot] = {}  # every slot touched, by identity
+        self.days_told: dict[tuple[int, int | None], set[date]] = {}  # (slot identity, document) -> days it told
 
     def attach(self, cand: Candidate, document_id: int | None) -> Slot:
         slot = (self.index.by_key(cand.key) if cand.key else None) or self.index.match(cand)
-        told = slot is not None and (id(slot), document_id) in self.evidence
-        if told and slot is not None and (cand.distinct or _another_day(slot.event, cand)):
+        told = self.days_told.get((id(slot), document_id)) if slot is not None else None
+        if told is not None and (cand.distinct or (cand.precision == "day" and cand.date not in told)):
             # "in a separate decision the same day", or another day the same report states for its kind
             # (released on Monday, in the Federal Register on Thursday): not the act it told before
             slot = None
@@ -340,6 +337,7 @@ class Attacher:
                 self.index.move(slot, before)
         if document_id is not None:
             self.evidence.setdefault((id(slot), document_id), (slot, cand.sentence))
+            self.days_told.setdefault((id(slot), document_id), set()).add(cand.date)
         self.slots[id(slot)] = slot
         return slot
 
@@ -352,7 +350,7 @@ class Attacher:
             self.session.add(EventDocument(event_id=slot.event_id, document_id=document_id, sentence=sentence))
         self.session.flush()
         touched = {slot.event_id for slot in self.slots.values()}
-        self.new_roles, self.evidence, self.slots = [], {}, {}
+        self.new_roles, self.evidence, self.slots, self.days_told = [], {}, {}, {}
         return touched
 
     def _create(self, cand: Candidate) -> Slot:

@@ -16,6 +16,7 @@ import pickle
 import threading
 import zlib
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -310,12 +311,18 @@ def _posting_ids(matcher: Any) -> np.ndarray:
     return np.concatenate(blocks) if blocks else np.zeros(0, np.int64)
 
 
-def posting_blocks(matcher: Any) -> Any:
-    """(document numbers, weights, values) of a term's postings in one segment, a block at a time.
+Values = Callable[[], Sequence[Any]]  # a block's values (positions), unpickled when asked for
+
+
+def posting_blocks(matcher: Any) -> list[tuple[np.ndarray, np.ndarray, Values]]:
+    """(document numbers, weights, values) of a term's postings in one segment, by block.
 
     whoosh.codec.whoosh3's posting list is read in one piece and cut into its blocks here
-    (its matcher reads each block's header with a pickle.load on the file: many small reads);
-    any other matcher (a short list kept in the term's entry) is read a posting at a time."""
+    (its matcher reads each block's header with a pickle.load on the file: many small
+    reads). A block is a pickle of (document number deltas, weights, values); the first
+    two are read with numpy (_heads) and the values, most of the unpickling, only when
+    asked for (phrases). Any other matcher (a short list kept in the term's entry) is read
+    a posting at a time."""
     if type(matcher) is not W3LeafMatcher or matcher._byteids:
         ids, weights, kept = [], [], []
         while matcher.is_active():
@@ -323,26 +330,138 @@ def posting_blocks(matcher: Any) -> Any:
             weights.append(matcher.weight())
             kept.append(matcher.value())
             matcher.next()
-        yield np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64), kept
-        return
+        return [(np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64), _given(kept))]
     extent = matcher._length  # W3TermInfo reads it as unpack_int's tuple
     raw = matcher._postfile.get(matcher._startoffset, extent[0] if isinstance(extent, tuple) else extent)
     at = len(WHOOSH3_HEADER_MAGIC)
     last = False
+    counts: list[int] = []
+    datas: list[bytes] = []
     while not last and at < len(raw):
         (length,) = unpack_int(raw[at : at + _INT_SIZE])
         last, length = length < 0, abs(length)
         block = memoryview(raw)[at + _INT_SIZE : at + _INT_SIZE + length]
         header = io.BytesIO(block)
         count, _, _, compression, _, _ = pickle.load(header)  # the block's info (W3LeafMatcher._goto)
-        data = block[header.tell() :]
-        ids, weights, vs = pickle.loads(zlib.decompress(data) if compression else data)
+        stored = block[header.tell() :]
+        counts.append(count)
+        datas.append(zlib.decompress(stored) if compression else bytes(stored))
         at += _INT_SIZE + length
-        docs = np.cumsum(np.array(ids, dtype=np.int64))  # delta_decode
+    heads = _heads(counts, datas)
+    fixed = matcher._fixedsize
+    out = []
+    for count, data, head in zip(counts, datas, heads, strict=True):
+        if head is not None:
+            out.append((head[0], head[1], _unpickled_values(data, fixed, count)))
+            continue
+        ids, weights, vs = pickle.loads(data)
         if weights is None:
             ws = np.ones(count, np.float64)
         elif isinstance(weights, float):
             ws = np.full(count, weights, np.float64)
         else:
             ws = np.array(weights, dtype=np.float64)
-        yield docs, ws, vs if vs is not None else (None,) * count
+        out.append((np.cumsum(np.array(ids, dtype=np.int64)), ws, _given(_values(vs, fixed, count))))  # delta_decode
+    return out
+
+
+def _given(values: Sequence[Any]) -> Values:
+    return lambda: values
+
+
+def _unpickled_values(data: bytes, fixed: int | None, count: int) -> Values:
+    return lambda: _values(pickle.loads(data)[2], fixed, count)
+
+
+def _values(stored: Any, fixed: int | None, count: int) -> Sequence[Any]:
+    """A block's values as W3LeafMatcher._read_values gives them."""
+    if fixed is None or fixed < 0:
+        return stored
+    if fixed == 0:
+        return (None,) * count
+    return tuple(stored[i : i + fixed] for i in range(0, len(stored), fixed))
+
+
+# Pickle opcodes (protocol 2) of a block's first two parts
+_MARK, _TUPLE, _BINPUT, _NONE, _BINFLOAT = 0x28, 0x74, 0x71, 0x4E, 0x47
+_BININT1, _BININT2, _BININT = 0x4B, 0x4D, 0x4A
+
+
+def _heads(counts: list[int], datas: list[bytes]) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """(document numbers, weights) of each block, read with numpy; None for a block laid out
+    otherwise, which is unpickled (a gap of 256 or more between document numbers; fewer than
+    4 postings, as Whoosh pickles tuples of up to 3 without MARK).
+
+    A block's pickle starts PROTO 2, MARK, its first document number (BININT1, BININT2 or
+    BININT: 2, 3 or 5 bytes), the delta to each next one as BININT1, TUPLE, BINPUT 0; then the weights: NONE (all 1), one BINFLOAT (all the same), or MARK, a
+    BINFLOAT (9 bytes) each and TUPLE."""
+    size = len(counts)
+    out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * size
+    if not size:
+        return out
+    lengths = np.fromiter(map(len, datas), dtype=np.int64, count=size)
+    count = np.array(counts, dtype=np.int64)
+    b = np.frombuffer(b"".join(datas), dtype=np.uint8)
+    starts = np.cumsum(lengths) - lengths
+    ends = starts + lengths
+    # the numbers and what follows them must lie inside the block (checked before reading)
+    ok = (count >= 4) & (starts + 6 + 2 * count + 5 <= ends)
+    blocks = np.flatnonzero(ok)
+    ok[blocks] = (b[starts[blocks]] == 0x80) & (b[starts[blocks] + 1] == 2) & (b[starts[blocks] + 2] == _MARK)
+    blocks = np.flatnonzero(ok)
+    n = count[blocks]
+    head = starts[blocks] + 3
+    op = b[head]
+    width = np.where(op == _BININT1, 2, np.where(op == _BININT2, 3, np.where(op == _BININT, 5, 0)))
+    ok[blocks] &= width > 0
+    byte = b[head[:, None] + np.arange(1, 5)].astype(np.int64)  # BININT is a signed int32: never negative here
+    start = np.where(width == 2, byte[:, 0], np.where(width == 3, byte[:, 0] | (byte[:, 1] << 8), 0))
+    start = np.where(width == 5, byte[:, 0] | (byte[:, 1] << 8) | (byte[:, 2] << 16) | (byte[:, 3] << 24), start)
+    rest = n - 1
+    later = np.repeat(head + width, rest) + 2 * _ranks(rest)  # each next delta's opcode
+    bad = np.bincount(np.repeat(np.arange(len(blocks)), rest), weights=b[later] != _BININT1, minlength=len(blocks))
+    after = head + width + 2 * rest
+    ok[blocks] &= (bad == 0) & (b[after] == _TUPLE) & (b[after + 1] == _BINPUT) & (b[after + 2] == 0)
+    deltas = np.empty(int(n.sum()), dtype=np.int64)
+    delta_at = np.cumsum(n) - n
+    deltas[delta_at] = start
+    deltas[np.repeat(delta_at + 1, rest) + _ranks(rest)] = b[later + 1]
+    w = after + 3
+    kind = b[w]
+    tupled = kind == _MARK
+    ok[blocks[tupled]] &= w[tupled] + 2 + 9 * n[tupled] <= ends[blocks[tupled]]
+    ok[blocks] &= (kind == _NONE) | ((kind == _BINFLOAT) & (w + 9 <= ends[blocks])) | tupled
+    tupled &= ok[blocks]
+    m = n[tupled]
+    floats = np.repeat(w[tupled] + 1, m) + 9 * _ranks(m)  # each weight's opcode
+    tail = w[tupled] + 1 + 9 * m
+    good = np.bincount(np.repeat(np.arange(len(m)), m), weights=b[floats] == _BINFLOAT, minlength=len(m)) == m
+    ok[blocks[tupled]] = good & (b[tail] == _TUPLE)
+    weights = b[floats[:, None] + np.arange(1, 9)].view(">f8").ravel().astype(np.float64) if len(floats) else None
+    single = kind == _BINFLOAT
+    one = b[w[single][:, None] + np.arange(1, 9)].view(">f8").ravel().astype(np.float64) if single.any() else None
+    float_at = np.full(len(blocks), -1, np.int64)
+    float_at[tupled] = np.cumsum(m) - m
+    single_at = np.full(len(blocks), -1, np.int64)
+    single_at[single] = np.arange(int(single.sum()))
+    for i, block in enumerate(blocks.tolist()):
+        if not ok[block]:
+            continue
+        c = int(n[i])
+        docs = np.cumsum(deltas[delta_at[i] : delta_at[i] + c])  # delta_decode
+        if kind[i] == _NONE:
+            ws = np.ones(c, np.float64)
+        elif kind[i] == _BINFLOAT and one is not None:
+            ws = np.full(c, one[single_at[i]], np.float64)
+        elif weights is not None:
+            ws = weights[float_at[i] : float_at[i] + c]
+        else:
+            continue
+        out[block] = (docs, ws)
+    return out
+
+
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ... count - 1 for each count, one after the other."""
+    total = int(counts.sum())
+    return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)

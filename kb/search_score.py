@@ -23,7 +23,6 @@ by estimated sizes; ranges, prefixes, Not...) returns None, and Whoosh answers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cached_property
 from itertools import chain
 from operator import itemgetter
@@ -35,7 +34,7 @@ from whoosh import scoring
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
-from kb.search_cache import _docnums, _Lengths, _union, posting_blocks
+from kb.search_cache import Values, _docnums, _Lengths, _union, posting_blocks
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -73,12 +72,12 @@ def scored(searcher: Searcher, q: Any) -> Found | None:
 class _Postings:
     """One term's postings over every segment: document numbers, weights, and values (positions)."""
 
-    def __init__(self, docs: np.ndarray, weights: np.ndarray, blocks: list[Sequence[bytes]]):
+    def __init__(self, docs: np.ndarray, weights: np.ndarray, blocks: list[Values]):
         self.docs, self.weights, self._blocks = docs, weights, blocks
 
     @cached_property
     def values(self) -> list[bytes]:
-        return list(chain.from_iterable(self._blocks))
+        return list(chain.from_iterable(values() for values in self._blocks))
 
 
 class _Scorer:
@@ -194,7 +193,7 @@ class _Scorer:
         if key in self._read:
             return self._read[key]
         docs, weights = [], []
-        kept: list[Sequence[bytes]] = []
+        kept: list[Values] = []
         for leaf, offset in self.leaves:
             if (fieldname, text) not in leaf:
                 continue

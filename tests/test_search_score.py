@@ -8,6 +8,8 @@ Whoosh stepping its matchers through every match (an unlimited collector).
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from whoosh import collectors
@@ -17,7 +19,7 @@ from kb import index as kb_index
 from kb import search_score
 from kb.models import Document
 from kb.search import SearchRequest, parse_query, search, split_date_ranges
-from kb.search_cache import columns_for, searcher_for
+from kb.search_cache import _heads, columns_for, posting_blocks, searcher_for
 from tests.test_search_equivalence import fixed_corpus  # noqa: F401 (the fixture)
 
 SCORED = [
@@ -113,3 +115,50 @@ def test_positions_read_one_by_one_when_the_layout_differs():
     owner, positions = search_score._positions(fmt, broken)
     assert positions.tolist() == [3, 9, 10, 0]
     assert np.array_equal(owner, [0, 0, 0, 1])
+
+
+def test_postings_read_by_numpy_are_whooshs(two_segments):
+    """Every term of every field, block by block: the same documents, weights and values as Whoosh's matcher."""
+    reader = searcher_for(two_segments.index).reader()
+    for leaf, _ in reader.leaf_readers():
+        for fieldname, text in leaf.all_terms():
+            docs, weights, values = [], [], []
+            for ids, ws, vs in posting_blocks(leaf.postings(fieldname, text)):
+                docs += ids.tolist()
+                weights += ws.tolist()
+                values += list(vs())
+            matcher = leaf.postings(fieldname, text)
+            expected = []
+            while matcher.is_active():
+                expected.append((matcher.id(), matcher.weight(), matcher.value()))
+                matcher.next()
+            assert list(zip(docs, weights, values, strict=True)) == expected, (fieldname, text)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [3, 4, 9, 10, 200],
+        [300, 301, 305, 306, 307],
+        [70_000, 70_001, 70_100, 70_200],
+        [5, 6, 7],  # fewer than 4: a tuple pickled without MARK
+        [1, 2, 3, 600, 601],  # a gap of 256 or more
+        list(range(1000, 1128)),
+    ],
+)
+@pytest.mark.parametrize("weights", ["varied", "same", "ones"])
+def test_block_heads_read_as_pickle_does(ids, weights):
+    deltas = tuple(b - a for a, b in zip([0, *ids], ids, strict=False))
+    varied = [float(i % 7) + 0.5 for i in range(len(ids))]
+    stored = {"varied": tuple(varied), "same": 3.0, "ones": None}[weights]
+    values = tuple(f"v{i}".encode() for i in range(len(ids)))
+    blocks = [pickle.dumps((deltas, stored, values), 2), pickle.dumps(((7, 1, 1, 1, 1), None, values[:5]), 2)]
+    heads = _heads([len(ids), 5], blocks)
+    expected = {"varied": varied, "same": [3.0] * len(ids), "ones": [1.0] * len(ids)}[weights]
+    readable = len(ids) >= 4 and all(d < 256 for d in deltas[1:])
+    if readable:
+        docs, ws = heads[0]
+        assert docs.tolist() == ids and ws.tolist() == expected
+    else:
+        assert heads[0] is None
+    assert heads[1] is not None and heads[1][0].tolist() == [7, 8, 9, 10, 11]

@@ -151,3 +151,19 @@ def test_the_rows_search_reads_with_plain_sql_on_both_databases(kb):
         ["baidu"],
     )
     assert [(c.url, c.source_title) for c in hit.also_at] == [("https://b.example/1", "Desk B")]
+
+
+def test_a_read_only_kb_reads_with_sqlite3_until_it_needs_its_engine(searchable, kb):
+    """`kb search` opens no SQLAlchemy engine: a read-only KB on SQLite hands out sqlite3
+    connections until something asks for its engine, and the engine's connections after."""
+    from kb.context import open_kb
+
+    reader = open_kb(kb.config, read_only=True)
+    with reader.reading() as conn:
+        assert isinstance(conn, sqlite3.Connection)
+        assert search(reader.index, conn, SearchRequest(query="thang")).total == 1
+    assert reader.engine.url.database == kb.engine.url.database  # made on first use
+    with reader.reading() as conn:
+        assert not isinstance(conn, sqlite3.Connection)
+        assert search(reader.index, conn, SearchRequest(query="thang")).total == 1
+    reader.engine.dispose()

@@ -9,7 +9,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from kb import db, settings
 from kb.errors import (
@@ -184,7 +184,7 @@ def _open_for_reading(config: settings.Config) -> ReadOnlyKB:
     return ReadOnlyKB(config=config)
 
 
-def _not_current(current: str | None, where: str) -> None:
+def _not_current(current: str | None, where: str) -> NoReturn:
     """Why a reader cannot use a database at schema revision `current` (not the head)."""
     if current is None:
         raise NoKnowledgeBase(f"no knowledge base in {where}: run `kb init` (or `kb demo`)")

@@ -1078,3 +1078,51 @@ def test_dates_told_by_reference_to_others(text, published, expected):
     found = {(c.kind, c.date) for c in extract_events(text, published, linker=current_linker())}
     assert found >= expected
     assert all(c.date.year < 2026 for c in extract_events(text, published, linker=current_linker()))
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        (
+            "OpenAI has blocked API access from unsupported regions, including mainland China and Hong Kong, "
+            "since July 2024.",
+            date(2025, 9, 12),
+            {("service_restricted", "2024-07")},
+        ),
+        (
+            "The campaign began when Huawei was put on the Entity List in May 2019, followed by SMIC in December 2020.",
+            date(2026, 1, 15),
+            {("entity_listed", "2019-05"), ("entity_listed", "2020-12")},
+        ),
+        (
+            "Malaysia's trade ministry said on Monday that anyone shipping US-made AI chips will need a "
+            "strategic trade permit, effective immediately.",
+            date(2025, 7, 15),
+            {("rule_published", "2025-07-14"), ("rule_effective", "2025-07-14")},
+        ),
+    ],
+)
+def test_acts_whose_date_is_told_far_from_the_verb(text, published, expected):
+    found = {
+        (c.kind, date_label(c.date, c.precision)) for c in extract_events(text, published, linker=current_linker())
+    }
+    assert found >= expected
+
+
+def test_a_ministry_of_a_country_the_registry_lacks_acts_for_its_country():
+    [rule, *_] = extract_events(
+        "Malaysia's trade ministry said on Monday that AI chip exporters will need a permit, effective immediately.",
+        date(2025, 7, 15),
+        linker=current_linker(),
+    )
+    assert rule.principal == "malaysia"
+
+
+def test_a_restriction_effective_immediately_is_one_act():
+    found = extract_events(
+        "Effective immediately, Anthropic will no longer sell to companies majority-owned from China, it said "
+        "on Friday.",
+        date(2025, 9, 6),
+        linker=current_linker(),
+    )
+    assert "rule_effective" not in {c.kind for c in found}

@@ -75,7 +75,11 @@ _ANALYSTS = re.compile(
 _INFORMED = re.compile(r"\b(?:informed|told|notified|letter)\b", re.I)
 WEAK = 0.6  # a trigger this weak ("requirements") gives way to an act a date continues
 AND_OTHERS = re.compile(r"\band\s+(?:[\w'’-]+\s+){0,6}?(?:on|from|in)\s+$", re.I)
-FOLLOWED = re.compile(r"\b(?:followed(?: suit)?|did the same|(?:was|were) caught)(?:\s+(?:on|in|from))?\s+$", re.I)
+FOLLOWED = re.compile(
+    r"\b(?:followed(?: suit)?|did the same|(?:was|were) caught)(?:\s+(?:on|in|from))?\s+$"
+    r"|\bfollowed by\s+(?:[\w'’.&-]+\s+){1,5}?(?:on|in)\s+$",  # "..., followed by SMIC in December 2020"
+    re.I,
+)
 GOVERNMENT_WORDS = re.compile(
     r"\b(?:ministry|regulator|department|bureau|government|commission|administration|agency|spokes\w+|"
     r"president|minister|secretary|premier)\b",
@@ -357,7 +361,13 @@ class _Reader:
                     best,
                 )
             ranked = sorted(triggers, key=lambda p: p[0].rank)
-            also = {t.kind: t for t, d in ranked if t.kind in ALSO_KINDS and (d <= NEAR or t.kind == "entity_listed")}
+            also: dict[str, Trigger] = {}
+            for t, d in ranked:  # the first of each kind in the lexicon's order: its strongest words
+                if t.kind == "rule_effective" and best.kind not in _RULE_LIKE:
+                    continue  # "Effective immediately, we will no longer sell": the restriction's own day (rule 8)
+                at_once = _AT_ONCE.fullmatch(sentence, t.start, t.end)
+                if t.kind in ALSO_KINDS and (d <= NEAR or t.kind == "entity_listed" or at_once):
+                    also.setdefault(t.kind, t)
             also = {k: t for k, t in also.items() if k != best.kind and t.strength >= ALSO_STRENGTH}
             others = [t for t, _ in ranked] + later.get(index, [])
             for t in _coordinated(sentence, best, others, found, self.told_acts):
@@ -542,6 +552,10 @@ class _Reader:
             country = _SEATS[seat.group(1)]
             if country in self.info:
                 principal, slugs = country, list(dict.fromkeys([country, *slugs]))
+        if principal not in slugs:  # "Malaysia's trade ministry said ...": a ministry the registry does not name
+            principal = next(
+                (m.slug for m in matches if m.end <= verb_at and self._country_body(sentence, m)), principal
+            )
         maker = self.info[principal].maker if principal in self.info else None
         if maker and kind in _MAKERS_ACT:  # "OpenAI API stops serving China": OpenAI's act, about its API
             slugs, principal = list(dict.fromkeys([*slugs, maker])), maker
@@ -564,6 +578,12 @@ class _Reader:
             kinds_of={s: self.info[s].kind for s in slugs if s in self.info},
         )
 
+    def _country_body(self, sentence: str, match: Match) -> bool:
+        """A country named as the owner of a government body: "Malaysia's trade ministry"."""
+        return self.info.get(match.slug, EntityInfo("")).kind == "country" and bool(
+            _COUNTRY_BODY.match(sentence, match.end)
+        )
+
     def _title_principal(self, kind: str, principal: str | None) -> list[str]:
         """The title's own principal for this kind: what the whole report is about ("Baidu offers ...")."""
         verbs = [t.start for t in self.title_triggers if t.kind == kind]
@@ -577,6 +597,12 @@ class _Reader:
         return next(iter(cited), None) or next((s for s in slugs if s in self.known_rules), None)
 
 
+# Words that are a date of their own, the day the sentence tells: "..., effective immediately".
+_AT_ONCE = re.compile(r"effective immediately|with immediate effect", re.I)
+_RULE_LIKE = frozenset({*RULE_KINDS, "license_required"})  # not a retaliation, which is one act (rule 11)
+_COUNTRY_BODY = re.compile(
+    r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:ministry|government|regulator|department|commission|agency|cabinet)\b", re.I
+)
 # Capitals that stand for their governments at the head of a sentence, to the registry's country slugs.
 _SEATS = {"Beijing": "china", "Washington": "united-states", "Tokyo": "japan", "The Hague": "netherlands"}
 _SEAT = re.compile(rf"({'|'.join(_SEATS)})\b(?!['’])")
@@ -759,8 +785,10 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
         return 0.0
     if trigger.end <= found.start:
         gap, weight = sentence[trigger.end : found.start], 1.0
-        starts = STARTS.search(sentence, max(trigger.end, found.start - 30), found.start)
-        if starts:  # "would stop offering ... from October 21", "starting Monday, March 10": the act's own date
+        starts = STARTS.search(sentence, max(trigger.end, found.start - 30), found.start) or _SINCE.search(
+            sentence, max(trigger.end, found.start - 30), found.start
+        )
+        if starts:  # "would stop offering ... from October 21", "has blocked ... since July 2024": the act's own date
             gap = sentence[trigger.end : starts.start()]
             return len(gap) * 0.2 + NEAR * len(_HARD_BOUNDARY.findall(gap))
     else:

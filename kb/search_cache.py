@@ -315,7 +315,32 @@ Values = Callable[[], Sequence[Any]]  # a block's values (positions), unpickled 
 
 
 def posting_blocks(matcher: Any) -> list[tuple[np.ndarray, np.ndarray, Values]]:
-    """(document numbers, weights, values) of a term's postings in one segment, by block.
+    """(document numbers, weights, values) of a term's postings in one segment, by block."""
+    return read_postings(matcher).blocks
+
+
+class SegmentPostings:
+    """A term's postings in one segment: its blocks, and (when read with numpy) the blocks'
+    pickles one after the other, for value_spans."""
+
+    def __init__(self, blocks: list[tuple[np.ndarray, np.ndarray, Values]], pickles: Any = None):
+        self.blocks = blocks
+        self.size = sum(len(ids) for ids, _, _ in blocks)
+        self._pickles = pickles  # (bytes as uint8, each block's start, end and posting count) or None
+
+    @cached_property
+    def buffer(self) -> np.ndarray:
+        return self._pickles[0] if self._pickles is not None else np.zeros(0, np.uint8)
+
+    @cached_property
+    def value_spans(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Where each posting's value lies in `buffer` (start, length in UTF-8), in order;
+        None when the values must be unpickled (_value_spans)."""
+        return _value_spans(*self._pickles) if self._pickles is not None else None
+
+
+def read_postings(matcher: Any) -> SegmentPostings:
+    """A term's postings in one segment.
 
     whoosh.codec.whoosh3's posting list is read in one piece and cut into its blocks here
     (its matcher reads each block's header with a pickle.load on the file: many small
@@ -330,7 +355,7 @@ def posting_blocks(matcher: Any) -> list[tuple[np.ndarray, np.ndarray, Values]]:
             weights.append(matcher.weight())
             kept.append(matcher.value())
             matcher.next()
-        return [(np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64), _given(kept))]
+        return SegmentPostings([(np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64), _given(kept))])
     extent = matcher._length  # W3TermInfo reads it as unpack_int's tuple
     raw = matcher._postfile.get(matcher._startoffset, extent[0] if isinstance(extent, tuple) else extent)
     at = len(WHOOSH3_HEADER_MAGIC)
@@ -347,7 +372,7 @@ def posting_blocks(matcher: Any) -> list[tuple[np.ndarray, np.ndarray, Values]]:
         counts.append(count)
         datas.append(zlib.decompress(stored) if compression else bytes(stored))
         at += _INT_SIZE + length
-    heads = _heads(counts, datas)
+    b, starts, heads = _heads(counts, datas)
     fixed = matcher._fixedsize
     out = []
     for count, data, head in zip(counts, datas, heads, strict=True):
@@ -362,7 +387,9 @@ def posting_blocks(matcher: Any) -> list[tuple[np.ndarray, np.ndarray, Values]]:
         else:
             ws = np.array(weights, dtype=np.float64)
         out.append((np.cumsum(np.array(ids, dtype=np.int64)), ws, _given(_values(vs, fixed, count))))  # delta_decode
-    return out
+    readable = fixed is None and all(head is not None for head in heads)  # positions' layout (formats.Positions)
+    lengths = np.fromiter(map(len, datas), dtype=np.int64, count=len(datas))
+    return SegmentPostings(out, (b, starts, starts + lengths, np.array(counts, np.int64)) if readable else None)
 
 
 def _given(values: Sequence[Any]) -> Values:
@@ -387,7 +414,9 @@ _MARK, _TUPLE, _BINPUT, _NONE, _BINFLOAT = 0x28, 0x74, 0x71, 0x4E, 0x47
 _BININT1, _BININT2, _BININT = 0x4B, 0x4D, 0x4A
 
 
-def _heads(counts: list[int], datas: list[bytes]) -> list[tuple[np.ndarray, np.ndarray] | None]:
+def _heads(
+    counts: list[int], datas: list[bytes]
+) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray] | None]]:
     """(document numbers, weights) of each block, read with numpy; None for a block laid out
     otherwise, which is unpickled (a gap of 256 or more between document numbers; fewer than
     4 postings, as Whoosh pickles tuples of up to 3 without MARK).
@@ -398,7 +427,7 @@ def _heads(counts: list[int], datas: list[bytes]) -> list[tuple[np.ndarray, np.n
     size = len(counts)
     out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * size
     if not size:
-        return out
+        return np.zeros(0, np.uint8), np.zeros(0, np.int64), out
     lengths = np.fromiter(map(len, datas), dtype=np.int64, count=size)
     count = np.array(counts, dtype=np.int64)
     b = np.frombuffer(b"".join(datas), dtype=np.uint8)
@@ -458,7 +487,50 @@ def _heads(counts: list[int], datas: list[bytes]) -> list[tuple[np.ndarray, np.n
         else:
             continue
         out[block] = (docs, ws)
-    return out
+    return b, starts, out
+
+
+_UNICODE, _BINGET, _LONG_BINPUT = 0x58, 0x68, 0x72
+_ENCODE = b"c_codecs\nencode\nq"  # GLOBAL _codecs encode, BINPUT
+
+
+def _value_spans(
+    b: np.ndarray, starts: np.ndarray, ends: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where each value (bytes) lies in the blocks' pickles, without unpickling them.
+
+    Protocol 2 pickles bytes as _codecs.encode(str, "latin1"): a block's first value is
+    GLOBAL _codecs encode, BINPUT g, BINUNICODE (X, a 4-byte length, the text in UTF-8),
+    ...; each next one BINGET g, BINUNICODE, ... (g is 2 after a tuple of weights, else 1).
+    The texts are found with numpy, and taken only when every block holds as many as its
+    postings, one after the other, each inside its block and followed by a BINPUT; None
+    otherwise (the values are unpickled)."""
+    joined = b.tobytes()
+    opening = np.array(
+        [joined.find(_ENCODE, start, end) for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
+    )
+    if len(b) < 3 or (opening < 0).any():
+        return None
+    memo = b[opening + len(_ENCODE)].astype(np.int64)  # g, per block
+    x = np.flatnonzero((b[2:] == _UNICODE) & (b[:-2] == _BINGET) & (b[1:-1] <= 2)) + 2
+    block = np.searchsorted(starts, x, side="right") - 1
+    x = np.concatenate((x[b[x - 1] == memo[block]], opening + len(_ENCODE) + 1))
+    x.sort()
+    if len(x) != counts.sum() or not (b[x] == _UNICODE).all():
+        return None
+    block = np.searchsorted(starts, x, side="right") - 1
+    if not np.array_equal(np.bincount(block, minlength=len(counts)), counts) or (x + 5 > ends[block]).any():
+        return None
+    size = b[x + 1].astype(np.int64) | (b[x + 2].astype(np.int64) << 8) | (b[x + 3].astype(np.int64) << 16)
+    size |= b[x + 4].astype(np.int64) << 24
+    text = x + 5
+    end = text + size
+    if (end >= ends[block]).any() or not ((b[end] == _BINPUT) | (b[end] == _LONG_BINPUT)).all():
+        return None
+    same = block[1:] == block[:-1]
+    if (x[1:][same] <= end[:-1][same]).any():
+        return None
+    return text, size
 
 
 def _ranks(counts: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ from whoosh import scoring
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
-from kb.search_cache import Values, _docnums, _Lengths, _union, posting_blocks
+from kb.search_cache import SegmentPostings, _docnums, _Lengths, _ranks, _union, read_postings
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -72,12 +72,37 @@ def scored(searcher: Searcher, q: Any) -> Found | None:
 class _Postings:
     """One term's postings over every segment: document numbers, weights, and values (positions)."""
 
-    def __init__(self, docs: np.ndarray, weights: np.ndarray, blocks: list[Values]):
-        self.docs, self.weights, self._blocks = docs, weights, blocks
+    def __init__(self, docs: np.ndarray, weights: np.ndarray, segments: list[SegmentPostings]):
+        self.docs, self.weights, self._segments = docs, weights, segments
 
     @cached_property
     def values(self) -> list[bytes]:
-        return list(chain.from_iterable(values() for values in self._blocks))
+        return list(chain.from_iterable(values() for segment in self._segments for _, _, values in segment.blocks))
+
+    def texts(self, at: np.ndarray) -> tuple[bytes, np.ndarray] | None:
+        """The values of the postings at `at` (ascending), one after the other, and each one's
+        length, read from the blocks' pickles (SegmentPostings.value_spans); None when some
+        segment's values must be unpickled."""
+        pieces, lengths = [], []
+        first = 0
+        for segment in self._segments:
+            here = at[(at >= first) & (at < first + segment.size)] - first
+            first += segment.size
+            if not len(here):
+                continue
+            spans = segment.value_spans
+            if spans is None:
+                return None
+            start, size = spans[0][here], spans[1][here]
+            utf8 = segment.buffer[np.repeat(start, size) + _ranks(size)]
+            try:
+                pieces.append(utf8.tobytes().decode("utf-8").encode("latin-1"))
+            except UnicodeError:
+                return None
+            continued = (utf8 & 0xC0) == 0x80  # a character of two bytes in UTF-8 is one byte here
+            owner = np.repeat(np.arange(len(size)), size)
+            lengths.append(size - np.bincount(owner, weights=continued, minlength=len(size)).astype(np.int64))
+        return b"".join(pieces), (np.concatenate(lengths) if lengths else np.zeros(0, np.int64))
 
 
 class _Scorer:
@@ -193,17 +218,18 @@ class _Scorer:
         if key in self._read:
             return self._read[key]
         docs, weights = [], []
-        kept: list[Values] = []
+        kept: list[SegmentPostings] = []
         for leaf, offset in self.leaves:
             if (fieldname, text) not in leaf:
                 continue
             matcher = leaf.postings(fieldname, text)
             if isinstance(matcher, FilterMatcher):  # the segment's deleted documents: left out later
                 matcher = matcher.child
-            for ids, ws, vs in posting_blocks(matcher):
+            segment = read_postings(matcher)
+            for ids, ws, _ in segment.blocks:
                 docs.append(ids + offset)
                 weights.append(ws)
-                kept.append(vs)
+            kept.append(segment)
         self.read[key] = np.concatenate(docs) if docs else np.zeros(0, np.int64)
         found = self._read[key] = _Postings(self.read[key], np.concatenate(weights), kept) if docs else None
         return found
@@ -225,9 +251,7 @@ class _Scorer:
             candidates = np.intersect1d(candidates, postings.docs, assume_unique=True)
         keys = None
         for i, (_, postings) in enumerate(terms):
-            owner, positions = _positions(
-                field.format, _picked(postings.values, np.searchsorted(postings.docs, candidates))
-            )
+            owner, positions = _candidate_positions(field.format, postings, np.searchsorted(postings.docs, candidates))
             # a start position p of the first word with word i at p + i; the keys ascend (candidates
             # in order, each one's positions in order)
             here = (owner << 32) + (positions - i + 2**31)
@@ -259,6 +283,23 @@ def _boosted(scores: np.ndarray, boost: float) -> np.ndarray:
     return scores * boost if boost != 1.0 else scores
 
 
+def _candidate_positions(fmt: Any, postings: _Postings, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(which posting of `at`, position) for every position of the postings at `at`."""
+    texts = postings.texts(at) if type(fmt).decode_positions is _POSITIONS_DECODE else None
+    read = _deltas(*texts) if texts is not None else None
+    if read is not None:
+        return _accumulated(*read)
+    return _positions(fmt, _picked(postings.values, at))
+
+
+def _accumulated(counts: np.ndarray, deltas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(which value, position) from each value's count of positions and their deltas."""
+    ends = np.cumsum(deltas)
+    starts = np.cumsum(counts) - counts
+    base = np.where(starts > 0, ends[np.maximum(starts - 1, 0)], 0)
+    return np.repeat(np.arange(len(counts), dtype=np.int64), counts), ends - np.repeat(base, counts)
+
+
 def _picked(values: list[bytes], at: np.ndarray) -> list[bytes]:
     return [values[int(at[0])]] if len(at) == 1 else list(itemgetter(*at.tolist())(values)) if len(at) else []
 
@@ -268,13 +309,10 @@ def _positions(fmt: Any, values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     then the pickled list of deltas), read together (_deltas); values of another layout one by one."""
     if not values:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    read = _deltas(values) if type(fmt).decode_positions is _POSITIONS_DECODE else None
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    read = _deltas(b"".join(values), lengths) if type(fmt).decode_positions is _POSITIONS_DECODE else None
     if read is not None:
-        counts, deltas = read
-        ends = np.cumsum(deltas)
-        starts = np.cumsum(counts) - counts
-        base = np.where(starts > 0, ends[np.maximum(starts - 1, 0)], 0)
-        return np.repeat(np.arange(len(values), dtype=np.int64), counts), ends - np.repeat(base, counts)
+        return _accumulated(*read)
     decoded = [fmt.decode_positions(v) for v in values]
     counts = np.fromiter(map(len, decoded), dtype=np.int64, count=len(decoded))
     flat = np.fromiter(chain.from_iterable(decoded), dtype=np.int64, count=int(counts.sum()))
@@ -286,17 +324,16 @@ _EMPTY_LIST, _BINPUT, _MARK, _APPEND, _APPENDS, _STOP = 0x5D, 0x71, 0x28, 0x61, 
 _BININT1, _BININT2, _BININT = 0x4B, 0x4D, 0x4A
 
 
-def _deltas(values: list[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
+def _deltas(joined: bytes, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(count, deltas) of every value, read with numpy: each is the count (4 bytes), then
     pickle.dumps(deltas, 2): PROTO 2, EMPTY_LIST, BINPUT 0, then one int and APPEND, or MARK,
     the ints and APPENDS (each int BININT1, BININT2 or BININT), then STOP. The i-th ints of
     all values are read in one step. None when any value is laid out otherwise (a list
     of more than 1,000 ints is pickled in batches): the caller unpickles them one by one."""
-    count = len(values)
-    lengths = np.fromiter(map(len, values), dtype=np.int64, count=count)
-    if (lengths < 12).any():
+    count = len(lengths)
+    if not count or (lengths < 12).any():
         return None
-    b = np.frombuffer(b"".join(values), dtype=np.uint8).astype(np.int64)
+    b = np.frombuffer(joined, dtype=np.uint8).astype(np.int64)
     starts = np.cumsum(lengths) - lengths
     counts = (b[starts] << 24) | (b[starts + 1] << 16) | (b[starts + 2] << 8) | b[starts + 3]
     heads = (b[starts + 4] == 0x80) & (b[starts + 5] == 2) & (b[starts + 6] == _EMPTY_LIST)

@@ -135,6 +135,28 @@ def test_postings_read_by_numpy_are_whooshs(two_segments):
             assert list(zip(docs, weights, values, strict=True)) == expected, (fieldname, text)
 
 
+def test_values_read_from_the_pickles_are_whooshs(two_segments):
+    """The positions of every title and body term, found in the blocks' pickles without
+    unpickling them, are the values Whoosh reads (where the layout allows; else None)."""
+    searcher = searcher_for(two_segments.index)
+    scorer = search_score._Scorer(searcher)
+    found = 0
+    for fieldname, text in searcher.reader().all_terms():
+        if fieldname not in ("title", "body"):
+            continue
+        postings = scorer._postings(fieldname, text)
+        assert postings is not None
+        for at in (np.arange(len(postings.docs)), np.arange(0, len(postings.docs), 3)):
+            texts = postings.texts(at)
+            if texts is None:
+                continue
+            found += 1
+            joined, lengths = texts
+            expected = [postings.values[i] for i in at.tolist()]
+            assert joined == b"".join(expected) and lengths.tolist() == [len(v) for v in expected], (fieldname, text)
+    assert found
+
+
 @pytest.mark.parametrize(
     "ids",
     [
@@ -153,7 +175,7 @@ def test_block_heads_read_as_pickle_does(ids, weights):
     stored = {"varied": tuple(varied), "same": 3.0, "ones": None}[weights]
     values = tuple(f"v{i}".encode() for i in range(len(ids)))
     blocks = [pickle.dumps((deltas, stored, values), 2), pickle.dumps(((7, 1, 1, 1, 1), None, values[:5]), 2)]
-    heads = _heads([len(ids), 5], blocks)
+    _, _, heads = _heads([len(ids), 5], blocks)
     expected = {"varied": varied, "same": [3.0] * len(ids), "ones": [1.0] * len(ids)}[weights]
     readable = len(ids) >= 4 and all(d < 256 for d in deltas[1:])
     if readable:

@@ -81,20 +81,24 @@ class Linker:
             end = end_index + 1
             for p in patterns:
                 start = end - len(p.alias)
-                if self._accepts(p, text, start, end):
-                    candidates.append(Match(p.slug, p.alias, start, end))
-        return _longest(candidates)
+                accepted = self._accepts(p, text, start, end)
+                if accepted is not None:
+                    # a name that fits but lacks its context words still covers its words: "Ministry of
+                    # Commerce" without a Chinese marker is no mention, and its "Commerce" is not the US one
+                    candidates.append(Match(p.slug if accepted else "", p.alias, start, end))
+        return [m for m in _longest(candidates) if m.slug]
 
     def link(self, text: str) -> Counter:
         """Mention counts per entity slug."""
         return Counter(m.slug for m in self.find(text))
 
     @staticmethod
-    def _accepts(p: Pattern, text: str, start: int, end: int) -> bool:
+    def _accepts(p: Pattern, text: str, start: int, end: int) -> bool | None:
+        """True: a mention; False: the name, but without the context words it needs; None: not the name."""
         if p.case_sensitive and text[start:end] != p.alias:
-            return False
+            return None
         if not p.cjk and not _is_word_edge(text, start, end):
-            return False
+            return None
         if p.context is not None:
             window = text[max(0, start - CONTEXT_CHARS) : start] + " " + text[end : end + CONTEXT_CHARS]
             return p.context.search(window) is not None

@@ -1126,3 +1126,16 @@ def test_a_restriction_effective_immediately_is_one_act():
         linker=current_linker(),
     )
     assert "rule_effective" not in {c.kind for c in found}
+
+
+def test_a_rule_with_effect_from_the_day_of_its_announcement():
+    found = extract_events(
+        "China's commerce ministry announced today that export controls will apply to tungsten items, with effect "
+        "from the date of the announcement.",
+        date(2025, 2, 4),
+        linker=current_linker(),
+    )
+    assert {(c.kind, c.date) for c in found} >= {
+        ("rule_published", date(2025, 2, 4)),
+        ("rule_effective", date(2025, 2, 4)),
+    }

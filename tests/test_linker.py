@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from kb.errors import RegistryError
-from kb.linker import Linker
+from kb.linker import Linker, current_linker
 from kb.registry import load_registry
 from tests.helpers import ROOT
 
@@ -204,3 +204,12 @@ def test_gold_corpus_precision_and_recall(linker):
     for miss in misses:
         print("  ", miss)
     assert precision >= 0.95 and recall >= 0.90
+
+
+def test_a_name_without_its_context_words_still_covers_its_shorter_names():
+    """ "Ministry of Commerce" with no Chinese marker near is no mention, and the "Commerce" inside it is not
+    the US department, although export-control words are near."""
+    linker = current_linker()
+    text = "The Ministry of Commerce said export controls will apply to tungsten items."
+    assert "department-of-commerce" not in {m.slug for m in linker.find(text)}
+    assert "department-of-commerce" in {m.slug for m in linker.find("Commerce said export controls will apply.")}

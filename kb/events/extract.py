@@ -598,7 +598,7 @@ class _Reader:
 
 
 # Words that are a date of their own, the day the sentence tells: "..., effective immediately".
-_AT_ONCE = re.compile(r"effective immediately|with immediate effect", re.I)
+_AT_ONCE = re.compile(r"effective immediately|with immediate effect|with effect from", re.I)
 _RULE_LIKE = frozenset({*RULE_KINDS, "license_required"})  # not a retaliation, which is one act (rule 11)
 _COUNTRY_BODY = re.compile(
     r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:ministry|government|regulator|department|commission|agency|cabinet)\b", re.I

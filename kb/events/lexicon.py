@@ -224,7 +224,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"\bwith immediate effect\b|\beffective immediately\b|\bappl(?:y|ies|ied) on (?:release|issuance)\b",
         0.85,
     ),
-    ("rule_effective", r"\bkick(?:s|ed|ing)? in\b|\bappl(?:y|ies|ied) as of\b", 0.85),
+    ("rule_effective", r"\bkick(?:s|ed|ing)? in\b|\bappl(?:y|ies|ied) as of\b|\bwith effect from\b", 0.85),
     ("rule_effective", r"\bappl(?:y|ies|ied|ying) (?:from|immediately)\b|\beffective\b", 0.6),
     # "the regulation that has covered its most advanced tools since September 2023"
     ("rule_effective", r"\b(?:has|have) (?:covered|applied|governed|been in (?:force|effect|place))\b", 0.75),

@@ -476,11 +476,16 @@ def _page_by_date(columns: Columns, matches: np.ndarray, request: SearchRequest)
     start = (max(1, request.page) - 1) * request.per_page
     if not len(matches) or start >= len(matches):
         return []
+    wanted = start + request.per_page
+    if len(matches) > columns.size // 8:  # many matches: the index's date order, kept once sorted
+        chosen = np.zeros(columns.size, dtype=bool)
+        chosen[matches] = True
+        order = columns.by_date(oldest=request.sort == "oldest")
+        return [(int(d), None) for d in order[chosen[order]][start:wanted]]
     dates = columns.published[matches]
     undated = dates == UNDATED
     # Newest first: order by the complement, so that one ascending sort serves both ways.
     key = np.where(undated, UNDATED, (UNDATED - 1) - dates) if request.sort != "oldest" else dates
-    wanted = start + request.per_page
     if wanted < len(matches) // 4:  # a top-k: partition first, then sort only the front
         front = np.argpartition(key, wanted - 1)[:wanted]
         front = front[np.lexsort((matches[front], key[front]))]

@@ -107,6 +107,18 @@ class Columns:
     def live_docnums(self) -> np.ndarray:
         return np.flatnonzero(self.live)
 
+    def by_date(self, oldest: bool) -> np.ndarray:
+        """Every document number (deleted ones too) by publication date, newest or oldest
+        first, undated last, equal dates by document number: sorted once per index version."""
+        name = "_oldest_first" if oldest else "_newest_first"
+        found = self.__dict__.get(name)
+        if found is None:
+            dates = self.published
+            # newest first: by the complement, so that one ascending sort serves both ways
+            key = dates if oldest else np.where(dates == UNDATED, UNDATED, (UNDATED - 1) - dates)
+            found = self.__dict__[name] = np.argsort(key, kind="stable")
+        return found
+
     @cached_property
     def published(self) -> np.ndarray:
         """uint64 per document; UNDATED when there is none."""

@@ -110,7 +110,8 @@ class _Scorer:
         self.searcher = searcher
         self.leaves = searcher.reader().leaf_readers()
         self.weighting = searcher.weighting
-        self._lengths: dict[str, np.ndarray] = {}
+        # field lengths are the same for every query of this index version: kept on its searcher
+        self._lengths: dict[str, np.ndarray] = searcher.__dict__.setdefault("_kb_field_lengths", {})
         self.read: dict[tuple[str, bytes], np.ndarray] = {}
         self._read: dict[tuple[str, bytes], _Postings | None] = {}
 
@@ -191,7 +192,7 @@ class _Scorer:
         return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
 
     def _field_lengths(self, fieldname: str) -> np.ndarray:
-        """The field's length (as its scorer reads it) for every document number."""
+        """The field's length (as its scorer reads it) for every document number (read once per index version)."""
         found = self._lengths.get(fieldname)
         if found is not None:
             return found

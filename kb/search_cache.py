@@ -48,8 +48,11 @@ def searcher_for(ix: Index) -> Searcher:
     else:
         searcher = entry[1]
         if not searcher.up_to_date():
-            # refresh() reuses the open segment readers; Whoosh's reader of an empty index cannot be reused.
-            searcher = searcher.refresh() if searcher.reader().segments() else ix.searcher()
+            # A new searcher, not refresh(): Whoosh's refresh reuses the open segment readers
+            # with the deletions they were opened with, so that removed and replaced
+            # documents were still found. The segments' columns are kept (_segment_part).
+            searcher.close()
+            searcher = ix.searcher()
     _lengths_in_memory(searcher)
     cached[id(ix)] = (ix, searcher)
     return searcher

@@ -184,3 +184,23 @@ def test_block_heads_read_as_pickle_does(ids, weights):
     else:
         assert heads[0] is None
     assert heads[1] is not None and heads[1][0].tolist() == [7, 8, 9, 10, 11]
+
+
+def test_deleted_documents_are_left_out(two_segments):
+    """A removed document is still in its segment's postings: the page, total and ranking
+    leave it out, as Whoosh's own search does (and the thread's searcher sees the removal)."""
+    kb = two_segments
+    with kb.session() as session:
+        before = search(kb.index, session, SearchRequest(query="rule", per_page=200, facets=False))
+        gone = [hit.id for hit in before.hits[:3]]
+        kb_index.remove_documents(kb.index, gone)
+        after = search(kb.index, session, SearchRequest(query="rule", per_page=200, facets=False))
+        phrase = search(kb.index, session, SearchRequest(query='"export controls"', per_page=200, facets=False))
+    searcher = searcher_for(kb.index)
+    assert any(leaf.has_deletions() for leaf, _ in searcher.reader().leaf_readers())
+    assert after.total == before.total - 3 and not set(gone) & {h.id for h in after.hits}
+    assert [h.id for h in after.hits] == [h.id for h in before.hits[3:]]
+    for result, text in ((after, "rule"), (phrase, '"export controls"')):
+        q, _ = parse_query(text)
+        theirs = sorted(whoosh_scores(searcher, q).items(), key=lambda kv: (-kv[1], kv[0]))
+        assert [h.id for h in result.hits] == [int(searcher.stored_fields(d)["id"]) for d, _ in theirs]

@@ -1139,3 +1139,105 @@ def test_a_rule_with_effect_from_the_day_of_its_announcement():
         ("rule_published", date(2025, 2, 4)),
         ("rule_effective", date(2025, 2, 4)),
     }
+
+
+# ---- found on the fourth blind development half ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        (
+            "On January 15, two days after it released the AI Diffusion rule, BIS issued the foundry rule. The "
+            "foundry rule appeared in the Federal Register the following day.",
+            date(2025, 1, 17),
+            {("rule_published", "2025-01-15"), ("rule_published", "2025-01-16")},
+        ),
+        (
+            "商务部12月3日发布公告, 禁止两用物项对美国出口. 前一天, 美国商务部将140家中国实体列入实体清单.",
+            date(2024, 12, 4),
+            {("retaliation", "2024-12-03"), ("entity_listed", "2024-12-02")},
+        ),
+        (
+            "Last Thursday China's Ministry of Commerce put out a cluster of announcements on rare earths.",
+            date(2025, 10, 14),
+            {("rule_published", "2025-10-09")},
+        ),
+        (
+            "In April, Beijing had already placed seven rare earths under licensing.",
+            date(2025, 10, 14),
+            {("rule_published", "2025-04")},
+        ),
+        (
+            "Yesterday's package from the Bureau of Industry and Security goes further than before.",
+            date(2023, 10, 18),
+            {("rule_published", "2023-10-17")},
+        ),
+        (
+            "Beijing began licensing exports of gallium and germanium in August.",
+            date(2023, 10, 20),
+            {("rule_effective", "2023-08")},
+        ),
+        (
+            "美国商务部12月2日发布新规. 次日, 中国半导体行业协会 issued statements urging caution.",
+            date(2024, 12, 4),
+            {("statement", "2024-12-03")},
+        ),
+        (
+            "China on Friday said exporters of some graphite products will need permits from December 1.",
+            date(2023, 10, 20),
+            {("rule_published", "2023-10-20"), ("rule_effective", "2023-12-01")},
+        ),
+        (
+            "On Monday President Trump revoked the order that President Biden had signed on October 30, 2023. "
+            "Three days later Trump signed Executive Order 14179.",
+            date(2025, 1, 22),
+            {("executive_order", "2025-01-23")},
+        ),
+        (
+            "January's rule would have capped both countries' imports.",
+            date(2025, 7, 28),
+            {("rule_published", "2025-01")},
+        ),
+        (
+            "Compliance with several of the new requirements is deferred until December 31, 2024.",
+            date(2024, 12, 9),
+            {("compliance_date", "2024-12-31")},
+        ),
+        (
+            "Beijing, for its part, said last week it would suspend for a year the rare-earth export controls.",
+            date(2025, 11, 12),
+            {("rule_delayed", "2025-11")},
+        ),
+        (
+            "The Trump administration pulled the plug on the AI Diffusion rule in May.",
+            date(2025, 7, 28),
+            {("rule_rescinded", "2025-05")},
+        ),
+    ],
+)
+def test_acts_of_the_fourth_development_half(text, published, expected):
+    found = {
+        (c.kind, date_label(c.date, c.precision)) for c in extract_events(text, published, linker=current_linker())
+    }
+    assert found >= expected
+
+
+def test_a_compliance_date_the_rescission_cancelled_is_no_event():
+    found = extract_events(
+        "Today BIS announced that it will not enforce the AI Diffusion rule, whose compliance obligations were due "
+        "to begin on May 15.",
+        date(2025, 5, 13),
+        linker=current_linker(),
+    )
+    assert [(c.kind, c.date) for c in found] == [("rule_rescinded", date(2025, 5, 13))]
+
+
+def test_a_rule_named_by_its_year_does_not_join_an_act_of_another_kind(registry_kb, curated_dir):
+    """ "The 2022 controls" is a rule of 2022, not evidence of the August 2022 licence requirement."""
+    _curated(curated_dir, "2022-08-26-nvidia-a100-h100-license-required")
+    [doc] = _ingest(
+        registry_kb,
+        [_item("y2022", "BIS replaced the bandwidth test of the 2022 controls on Nvidia chips.", date(2023, 10, 18))],
+    )
+    assert [(e.kind, e.origin) for e in _events_of(registry_kb, doc)] == [("rule_published", "extracted")]

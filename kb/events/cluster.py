@@ -207,7 +207,7 @@ class EventIndex:
                 if slot.event.origin not in AUTHORITATIVE or not _same_subject(slot, cand):
                     continue
                 days = day_gap(slot.event, cand, window)
-                if kind != cand.kind and days:
+                if kind != cand.kind and (days or cand.precision != "day"):
                     continue  # another kind of act on another day is another happening (a rule's publication
                     # three days after the same package's Entity List additions)
                 rank = entity_rank(slot, cand)

@@ -112,6 +112,7 @@ _SAME_DAY = re.compile(
 )
 # "appeared in the Federal Register the next day": the day after the day before it.
 _NEXT_DAY = re.compile(r"\b(?:the )?(?:next|following) day\b|次日|翌日", re.I)
+_DAY_BEFORE = re.compile(r"前一天|前一日")
 RELEASED = re.compile(r"\b(?:releas|issu|unveil|announc)\w*", re.I)
 _IMMEDIATELY = re.compile(
     r"\b(?:immediately|with immediate effect|upon publication|(?:on|upon) (?:release|issuance)"
@@ -127,6 +128,8 @@ PLANNED = re.compile(
     r"apply|applies|comments?|expires?|next|remaining|in stages|phased)\b|将|起",  # 将: will; 起: from (7月9日起)
     re.I,
 )
+# A past that did not happen is no plan: "January's rule would have capped their imports".
+_COUNTERFACTUAL = re.compile(r"\bwould have\b", re.I)
 # Words of a sentence about what is to come (narrower than PLANNED: "from" and "by" also tell the past).
 FUTURE = re.compile(
     r"\b(?:will|would|shall|scheduled|slated|set to|plans?|planned|expected|intends?|upcoming|due|deadline)\b", re.I
@@ -179,7 +182,7 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
     if not isinstance(reference, Reference):
         reference = Reference(reference, "published" if reference else "none")
     context = context or Context()
-    planned = bool(PLANNED.search(sentence))
+    planned = bool(PLANNED.search(sentence)) and not _COUNTERFACTUAL.search(sentence)
     found: list[FoundDate] = []
     months = bool(_ANY_MONTH.search(sentence))  # most sentences with a date hint name no month
     for finder in (_explicit_days, _months_with_year) if months else ():
@@ -256,7 +259,7 @@ def has_date_hint(sentence: str) -> bool:
 
 
 _HINT = re.compile(
-    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before)\b|即日|今[起天日]|昨[天日]|当[天日]|次日|翌日|\d\s*日"
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before)\b|即日|今[起天日]|昨[天日]|当[天日]|次日|翌日|前一[天日]|\d\s*日"
     r"|\bon release\b|\bwhen (?:it|they) (?:was|were) (?:issued|released)\b",
 )
 
@@ -471,7 +474,7 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
             out.append(FoundDate(m.start(), m.end(), anchor + _span(m), certainty=0.9))
     found = sorted(found + out, key=lambda f: f.start)  # "published ... two days later" dates the publication
     for m in _BEFORE_CONTEXT.finditer(sentence):
-        anchor = _day_before(found, m.start()) or context.last
+        anchor = _day_before(found, m.start()) or context.told or context.last
         if m.group("unit").lower() == "month":  # "comes two months after X rescinded the rule": X's month
             anchor = anchor or own_day
             if anchor is None:
@@ -502,6 +505,10 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         )
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.9))
+    for m in _DAY_BEFORE.finditer(sentence):
+        anchor = context.told or context.last
+        if anchor and not found:
+            out.append(FoundDate(m.start(), m.end(), anchor - timedelta(days=1), certainty=0.85, explicit_year=True))
     for m in _NEXT_DAY.finditer(sentence):
         anchor = _day_before(sorted(found + out, key=lambda f: f.start), m.start()) or context.last
         if anchor:

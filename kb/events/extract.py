@@ -392,6 +392,8 @@ class _Reader:
                     and not _INFORMED.search(sentence, 0, trigger.start)
                 ):
                     kind = "rule_published"  # "Malaysia will require a permit ..., its trade ministry said on Monday"
+                if kind == "statement" and government and _requirement_to_come(sentence, trigger, found_triggers):
+                    kind = "rule_published"  # "China on Friday said exporters will need permits from December 1"
                 candidate = self._candidate(sentence, found, kind, trigger.strength, verb_at, matches, context)
                 acted = _kind_of_actor(candidate, self.info, regulatory=len(attached) > 1, government=government)
                 if acted == "license_required" and _national_regime(candidate, self.info):
@@ -487,7 +489,16 @@ class _Reader:
         """Whether a government body, named or described ("the ministry"), comes before position `at`."""
         if GOVERNMENT_WORDS.search(sentence, 0, at):
             return True
-        return any(m.end <= at and self.info.get(m.slug, EntityInfo("")).kind == "government_body" for m in matches)
+        seat = _SEAT.match(sentence)
+        if seat and seat.end() <= at:  # "Beijing, for its part, said ..."
+            return True
+        head = _DATELINE_HEAD.match(sentence)
+        start = head.end() if head else 0
+        # "China on Friday said ...": a country at the head of the sentence speaks through its government
+        return any(
+            m.start == start and m.end <= at and self.info.get(m.slug, EntityInfo("")).kind == "country"
+            for m in matches
+        ) or any(m.end <= at and self.info.get(m.slug, EntityInfo("")).kind == "government_body" for m in matches)
 
     def _teller(self, sentence: str, found: FoundDate, matches: list[Match]) -> str | None:
         """Who tells, when the date is a telling's ("Nvidia said on Tuesday", "according to a Reuters report
@@ -528,10 +539,21 @@ class _Reader:
         days = [f.value for f in found if f.precision == "day" and not f.suspicious]
         if days and self.told.released is None and RELEASED.search(sentence):
             self.told.released = days[0]
-        if days:
-            self.told.last = days[-1]
-            if not FUTURE.search(sentence):
-                self.told.told = days[-1]
+        # the day the sentence is about: not a day it dates only to count from ("two days after it released X")
+        own = [
+            f.value
+            for f in found
+            if f.precision == "day"
+            and not f.suspicious
+            and not f.forward
+            and not _BACKGROUND.search(sentence, 0, f.start)
+        ] or days
+        if own:
+            self.told.last = own[-1]
+            reference = self.reference.day
+            past = [d for d in own if reference is None or d <= reference]
+            if past and (not FUTURE.search(sentence) or reference is not None):
+                self.told.told = past[-1]
         self.told.publication = publication_day(sentence, found) or self.told.publication
 
     def _candidate(
@@ -663,9 +685,30 @@ def _coordinated(
 # on May 15", "would have taken effect", "had not been expected to face the controls until mid-November".
 UNREALISED = re.compile(
     r"\bhad been (?:originally |initially )?(?:due|expected|scheduled|set|slated|supposed) to\b"
-    r"|\bwould have (?:taken|come|gone|entered|applied|had to)\b|\bnot (?:been )?expected to\b",
+    r"|\bwould have (?:taken|come|gone|entered|applied|had to)\b|\bnot (?:been )?expected to\b"
+    r"|\b(?:was|were) (?:originally |initially )?(?:due|scheduled|set|slated|supposed) to\b",
     re.I,
 )
+
+
+def _requirement_to_come(sentence: str, said: Trigger, triggers: list[Trigger]) -> bool:
+    """A government telling that a licence or permit will be needed: the telling publishes that rule."""
+    return any(
+        t.kind == "license_required"
+        and t.start > said.end
+        and bool(
+            PROSPECTIVE.search(sentence, max(said.end, t.start - 30), t.start)
+            or _MUST.search(sentence, said.end, t.start)
+        )
+        and not _INFORMED.search(sentence, 0, t.start)
+        for t in triggers
+    )
+
+
+_MUST = re.compile(r"\bmust\b", re.I)
+_DATELINE_HEAD = re.compile(r"[A-Z][A-Z .'’-]{1,40},\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*[-–—]\s*")
+# A day told as background in a past-perfect clause ("the order that Biden had signed on October 30, 2023")
+_BACKGROUND = re.compile(r"\bhad\b[^,;.]{0,60}$", re.I)
 
 
 def _unrealised(sentence: str, found: FoundDate) -> bool:
@@ -678,7 +721,8 @@ def _unrealised(sentence: str, found: FoundDate) -> bool:
 def _realised(sentence: str, triggers: list[Trigger]) -> list[Trigger]:
     """Triggers that are not the verb of an expectation ("had been due to take effect")."""
     spans = [(m.start(), m.end() + 25) for m in UNREALISED.finditer(sentence)]
-    return [t for t in triggers if not any(a <= t.start <= b for a, b in spans)] if spans else triggers
+    # a trigger that runs into the phrase is its verb too: "compliance obligations were due to begin"
+    return [t for t in triggers if not any(a <= t.end and t.start <= b for a, b in spans)] if spans else triggers
 
 
 def _told_ahead(sentence: str, trigger: Trigger, found: FoundDate, reference: Reference) -> bool:
@@ -725,7 +769,7 @@ SERVICE_KINDS = frozenset({"service_restricted", "service_available", "migration
 # Kinds in which a product's change is its maker's act.
 _MAKERS_ACT = frozenset({"service_restricted", "service_available", "migration_offer", "statement"})
 _SINCE = re.compile(r"\b(?:since|from|starting|as of|effective)\s*$", re.I)
-_BEGAN = re.compile(r"\bbe(?:gan|gins?) (?:to )?requir", re.I)
+_BEGAN = re.compile(r"\b(?:be(?:gan|gins?)|start(?:ed|s)?) (?:to )?(?:requir|licen[cs])", re.I)
 _FIRMS = frozenset({"organization", "product", "ai_model"})
 
 

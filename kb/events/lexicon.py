@@ -53,7 +53,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("rule_rescinded", r"\b(?:rescind\w*|revok\w*|repeal(?:s|ed|ing)?)\b", 0.9),
-    ("rule_rescinded", r"\b(?:not|no longer) (?:to )?enforce\b", 0.8),
+    ("rule_rescinded", r"\b(?:not|no longer) (?:to )?enforce\b|\bpull\w* the plug on\b", 0.8),
     (
         "rule_rescinded",
         r"\b(?:scrap\w*|withdraw\w*|undo\w*)\s+(?:[\w'’-]+\s+){0,4}?(?:rule|regulation|framework)\b",
@@ -64,7 +64,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         "rule_delayed",
         r"\b(?:suspend\w*|suspension|delay\w*|postpon\w*|paus\w*)"
         + _gap(6)
-        + r"(?:rules?|regulations?|requirements?|implementation|compliance|effective date|enforcement)\b",
+        + r"(?:rules?|regulations?|requirements?|implementation|compliance|effective date|enforcement|controls|measures)\b",
         0.85,
     ),
     (
@@ -97,6 +97,11 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     ("compliance_date", r"\b(?:to|must|will have to|required to|need to) comply\b", 0.85),
     ("compliance_date", r"\bneed not comply\b|\b(?:do|does|did) not (?:have|need) to comply\b", 0.85),
+    (
+        "compliance_date",
+        r"\bcompliance\b(?:\s+[\w'’.,-]+){0,8}?\s+(?:is |was |are |were )?(?:deferred|delayed|postponed|pushed back)\b",
+        0.85,
+    ),
     ("compliance_date", r"\bcompliance (?:date|dates|deadline|deadlines|is required|required)\b", 0.9),
     ("compliance_date", r"\bcompliance (?:is |was )?not (?:required|due|expected)\b", 0.9),
     ("compliance_date", r"\bcompliance (?:is |was )?(?:set|due|begins|starts)\b", 0.8),
@@ -160,6 +165,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.8,
     ),
     ("license_required", r"\blicen[cs]e requirements?\b|\blicen[cs]ing requirements? (?:for|on)\b", 0.9),
+    ("license_required", r"\blicen[cs]ing (?:the )?(?:exports?|shipments?) of\b", 0.8),
     ("guidance_issued", r"\bguidance\b|\bred flags\b|\bpolicy statement\b|\badvisory opinion\b", 0.85),
     (
         "guidance_issued",
@@ -249,6 +255,13 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.8,
     ),
     ("rule_published", r"\b(?:restrict\w*|curb\w*|tighten\w*)\s+(?:[\w'’-]+\s+){0,2}?exports? of\b", 0.8),
+    # "placed seven rare earths under licensing", "put exports of tungsten under licensing", "put out announcements"
+    (
+        "rule_published",
+        r"\b(?:plac\w*|put|puts|putting)\s+(?:[\w'’,-]+\s+){0,12}?under (?:licen[cs]ing|export controls?)\b"
+        r"|\bput (?:out|forward)\s+(?:[\w'’-]+\s+){0,4}?(?:announcements?|rules|regulations|measures|notices)\b",
+        0.8,
+    ),
     (
         "rule_published",
         r"\b(?:was|were|been)\s+(?:further\s+|again\s+)?(?:expanded|tightened|broadened|widened)\b",
@@ -261,6 +274,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:rules?|controls|curbs|regulations|restrictions|update)\b"
         r"|\b(?:last|this) (?:week|month)['’]s (?:new\s+)?(?:rules?|controls|curbs|regulations)\b"
         r"|\bthe (?:19|20)\d{2} (?:export\s+)?(?:rules|controls|curbs|tightening)\b"
+        r"|\b(?:yesterday|today|(?:mon|tues|wednes|thurs|fri)day)['’]s (?:new\s+)?(?:package|rules?|controls|curbs)\b"
         rf"|\b{_MONTHS}['’]s (?:new\s+)?(?:export\s+)?(?:rules?|controls|curbs|regulations|restrictions)\b",
         0.85,
     ),
@@ -268,12 +282,18 @@ ENGLISH: list[tuple[str, str, float]] = [
     # A rule "released on January 13": the participle before its date.
     ("rule_published", r"\b(?:[Rr]eleased|[Ii]ssued|[Pp]romulgated)\s+(?=on\b|in\b)", 0.6),
     ("rule_published", r"\b(?:was|were) published\b", 0.7),
+    # below the acts: "take effect today, meaning ASML must obtain a licence" is the rule's content
+    (
+        "license_required",
+        r"\bmust\s+(?:first\s+)?(?:obtain|get|apply for|hold)\s+(?:a\s+|an\s+)?(?:[\w'’-]+\s+){0,3}?(?:licen[cs]es?|permits?)\b",
+        0.8,
+    ),
     ("license_required", r"\brequirements?\b", 0.55),
     (
         "statement",
         r"\b(?:said|says|announced|announces|confirmed|confirms|told|warned|warns|emailed|notified|"
         r"informed|disclosed|discloses|reported|released|agreed|agrees|stated|unveiled|declared|pledged|"
-        r"promised|urged|critici[sz]ed|condemned|protested)\b|\bfirmly oppos\w*",
+        r"promised|urged|critici[sz]ed|condemned|protested)\b|\bfirmly oppos\w*|\bissued (?:a )?statements?\b",
         0.55,
     ),
 ]

@@ -1241,3 +1241,48 @@ def test_a_rule_named_by_its_year_does_not_join_an_act_of_another_kind(registry_
         [_item("y2022", "BIS replaced the bandwidth test of the 2022 controls on Nvidia chips.", date(2023, 10, 18))],
     )
     assert [(e.kind, e.origin) for e in _events_of(registry_kb, doc)] == [("rule_published", "extracted")]
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        (
+            "On July 14 Malaysia's trade ministry said that anyone exporting AI chips of US origin must first obtain "
+            "a permit, with immediate effect.",
+            date(2025, 7, 28),
+            {("rule_published", "2025-07-14"), ("rule_effective", "2025-07-14")},
+        ),
+        ("商务部7月3日发布公告, 自2023年8月1日起正式实施.", date(2023, 7, 4), {("rule_effective", "2023-08-01")}),
+        (
+            "Japan will begin controlling 23 types of chipmaking equipment on July 23.",
+            date(2023, 7, 4),
+            {("rule_effective", "2023-07-23")},
+        ),
+        (
+            "BIS released a rule correcting its October 2023 export controls on March 29, 2024, and the Federal "
+            "Register published it on April 4, 2024.",
+            date(2024, 4, 8),
+            {("rule_published", "2024-03-29"), ("rule_published", "2024-04-04")},
+        ),
+        (
+            "Nvidia said on Tuesday that the US government had told it on April 9 that its H20 would henceforth "
+            "need an export licence.",
+            date(2025, 4, 16),
+            {("license_required", "2025-04-09")},
+        ),
+    ],
+)
+def test_acts_of_the_fourth_development_half_told_at_length(text, published, expected):
+    found = {
+        (c.kind, date_label(c.date, c.precision)) for c in extract_events(text, published, linker=current_linker())
+    }
+    assert found >= expected
+
+
+def test_the_end_of_a_reporting_period_is_no_event_date():
+    found = extract_events(
+        "Nvidia said it expected $5.5 billion of charges in the quarter ending April 27.",
+        date(2025, 4, 16),
+        linker=current_linker(),
+    )
+    assert all(c.date != date(2025, 4, 27) for c in found)

@@ -316,12 +316,25 @@ class _Reader:
         silent = {
             i
             for i, f in enumerate(dates)
-            if self._reported_speech(sentence, f, tellers[i], found_triggers) or _unrealised(sentence, f)
+            if self._reported_speech(sentence, f, tellers[i], found_triggers)
+            or _unrealised(sentence, f)
+            or _PERIOD_END.search(sentence, max(0, f.start - 30), f.start)  # "the quarter ending April 27"
+        }
+        # a month or year that is part of a rule's name ("its October 2023 export controls") is that rule's date,
+        # not the date of a verb that governs the name ("released a rule correcting its October 2023 controls")
+        named = {
+            i
+            for i, f in enumerate(dates)
+            if f.precision != "day"
+            and any(t.kind == "rule_published" and t.start <= f.start and f.end <= t.end for t in found_triggers)
         }
         attached: dict[int, list[tuple[Trigger, float]]] = {}
         later: dict[int, list[Trigger]] = {}  # far acts after a month or year ("in 2024 X did A, and Y did B")
         for trigger in found_triggers:
             options = [i for i in range(len(dates)) if _may_attach(trigger, dates[i], sentence, i in silent)]
+            options = [
+                i for i in options if i not in named or trigger.start <= dates[i].start < dates[i].end <= trigger.end
+            ] or options
             if not options:
                 before = [i for i, f in enumerate(dates) if f.end <= trigger.start and i not in silent]
                 if before:
@@ -363,7 +376,8 @@ class _Reader:
             ranked = sorted(triggers, key=lambda p: p[0].rank)
             also: dict[str, Trigger] = {}
             for t, d in ranked:  # the first of each kind in the lexicon's order: its strongest words
-                if t.kind == "rule_effective" and best.kind not in _RULE_LIKE:
+                announced_rule = best.kind == "statement" and _requirement_to_come(sentence, best, found_triggers)
+                if t.kind == "rule_effective" and best.kind not in _RULE_LIKE and not announced_rule:
                     continue  # "Effective immediately, we will no longer sell": the restriction's own day (rule 8)
                 at_once = _AT_ONCE.fullmatch(sentence, t.start, t.end)
                 if t.kind in ALSO_KINDS and (d <= NEAR or t.kind == "entity_listed" or at_once):
@@ -372,6 +386,11 @@ class _Reader:
             others = [t for t, _ in ranked] + later.get(index, [])
             for t in _coordinated(sentence, best, others, found, self.told_acts):
                 also.setdefault(t.kind, t)
+            said = next((t for t, _ in ranked if t.kind == "statement"), None)
+            if best.kind == "rule_effective" and said and _requirement_to_come(sentence, said, found_triggers):
+                also.setdefault(
+                    "statement", said
+                )  # "the ministry said ... must obtain a permit, with immediate effect"
             for trigger in [best, *also.values()]:
                 kind = _kind(trigger.kind, sentence, found)
                 if kind == "statement" and tellers[index] == "company":
@@ -394,6 +413,12 @@ class _Reader:
                     kind = "rule_published"  # "Malaysia will require a permit ..., its trade ministry said on Monday"
                 if kind == "statement" and government and _requirement_to_come(sentence, trigger, found_triggers):
                     kind = "rule_published"  # "China on Friday said exporters will need permits from December 1"
+                if (
+                    kind == "statement"
+                    and _INFORMED.fullmatch(sentence, trigger.start, trigger.end)
+                    and any(t.kind == "license_required" and t.start > trigger.end for t in found_triggers)
+                ):
+                    kind = "license_required"  # "the government had told it on April 9 that ... would need a licence"
                 candidate = self._candidate(sentence, found, kind, trigger.strength, verb_at, matches, context)
                 acted = _kind_of_actor(candidate, self.info, regulatory=len(attached) > 1, government=government)
                 if acted == "license_required" and _national_regime(candidate, self.info):
@@ -698,7 +723,7 @@ def _requirement_to_come(sentence: str, said: Trigger, triggers: list[Trigger]) 
         and t.start > said.end
         and bool(
             PROSPECTIVE.search(sentence, max(said.end, t.start - 30), t.start)
-            or _MUST.search(sentence, said.end, t.start)
+            or _MUST.search(sentence, said.end, t.end)
         )
         and not _INFORMED.search(sentence, 0, t.start)
         for t in triggers
@@ -706,6 +731,7 @@ def _requirement_to_come(sentence: str, said: Trigger, triggers: list[Trigger]) 
 
 
 _MUST = re.compile(r"\bmust\b", re.I)
+_PERIOD_END = re.compile(r"\b(?:quarter|period|year|month|week)s?\s+(?:ending|ended|that ends)\s+(?:on\s+)?$", re.I)
 _DATELINE_HEAD = re.compile(r"[A-Z][A-Z .'’-]{1,40},\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*[-–—]\s*")
 # A day told as background in a past-perfect clause ("the order that Biden had signed on October 30, 2023")
 _BACKGROUND = re.compile(r"\bhad\b[^,;.]{0,60}$", re.I)

@@ -235,7 +235,9 @@ ENGLISH: list[tuple[str, str, float]] = [
     # "the regulation that has covered its most advanced tools since September 2023"
     ("rule_effective", r"\b(?:has|have) (?:covered|applied|governed|been in (?:force|effect|place))\b", 0.75),
     ("rule_effective", r"\bin (?:place|force|effect) since\b", 0.75),
+    ("rule_effective", r"\b(?:begin|begins|began|start|starts|started) (?:to )?(?:control|restrict)\w*", 0.8),
     ("rule_published", r"\b(?:published|appear\w*|for publication) in the Federal Register\b", 0.95),
+    ("rule_published", r"\bFederal Register (?:published|printed|carried)\b", 0.9),
     # The verb and its object within one phrase: no comma between them.
     (
         "rule_published",
@@ -310,7 +312,7 @@ CHINESE: list[tuple[str, str, float]] = [
     ("migration_offer", r"迁移|搬家|替代方案|免费\s*tokens|赠送", 0.9),
     ("service_restricted", r"限制|封锁|阻止|断供|停止[^。，；]{0,12}?(?:提供|服务)|屏蔽", 0.85),
     ("service_available", r"开放|上线|提供服务", 0.7),
-    ("rule_effective", r"生效|施行", 0.9),
+    ("rule_effective", r"生效|施行|(?:起|正式)实施", 0.9),
     ("rule_published", r"发布(?!消息|声明)|出台|公布", 0.75),
     ("statement", r"宣布|表示|称|发布(?:消息|声明)|坚决反对", 0.55),
 ]

@@ -1286,3 +1286,39 @@ def test_the_end_of_a_reporting_period_is_no_event_date():
         linker=current_linker(),
     )
     assert all(c.date != date(2025, 4, 27) for c in found)
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        (
+            "The probe lands a week after Washington's Dec. 2 controls, and after Beijing's Dec. 3 ban on shipping "
+            "gallium to the United States.",
+            date(2024, 12, 10),
+            {("retaliation", "2024-12-03")},
+        ),
+        ("Inspur's parent was itself listed in March 2023.", date(2025, 3, 27), {("entity_listed", "2023-03")}),
+        (
+            "A subsidiary of SMIC, listed in December 2020, was restricted only if named.",
+            date(2025, 10, 2),
+            {("entity_listed", "2020-12")},
+        ),
+        (
+            "The Trump administration on Wednesday blacklisted Huawei Technologies.",
+            date(2019, 5, 16),
+            {("entity_listed", "2019-05-15")},
+        ),
+    ],
+)
+def test_listings_and_bans_in_other_words(text, published, expected):
+    found = {
+        (c.kind, date_label(c.date, c.precision)) for c in extract_events(text, published, linker=current_linker())
+    }
+    assert found >= expected
+
+
+def test_not_responding_immediately_is_no_date():
+    assert (
+        extract_events("Huawei did not immediately respond to a request.", date(2019, 5, 15), linker=current_linker())
+        == []
+    )

@@ -115,7 +115,7 @@ _NEXT_DAY = re.compile(r"\b(?:the )?(?:next|following) day\b|次日|翌日", re.
 _DAY_BEFORE = re.compile(r"前一天|前一日")
 RELEASED = re.compile(r"\b(?:releas|issu|unveil|announc)\w*", re.I)
 _IMMEDIATELY = re.compile(
-    r"\b(?:immediately|with immediate effect|upon publication|(?:on|upon) (?:release|issuance)"
+    r"\b(?:(?<!not )immediately|with immediate effect|upon publication|(?:on|upon) (?:release|issuance)"
     r"|when (?:it|they) (?:was|were) (?:issued|released)"
     r"|with effect from the (?:date|day) of (?:the |its |their )?(?:announcement|publication|issuance))\b",
     re.I,

@@ -40,7 +40,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "retaliation",
         r"\b(?:ban|bans|banned|banning|bar|bars|barred|barring|prohibit\w*|tighten\w*)\s+(?:[\w'’,-]+\s+){0,8}?"
-        r"(?:exports?|shipments?|sales|export controls)\b,?(?:\s+[\w'’,-]+){0,8}?\s+(?:to|bound for|destined for) "
+        r"(?:exports?|shipments?|shipping|selling|exporting|sales|export controls)\b,?(?:\s+[\w'’,-]+){0,8}?\s+"
+        r"(?:to|bound for|destined for) "
         r"(?:the )?(?:US|U\.S\.|United States)\b",
         0.8,
     ),
@@ -124,7 +125,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     (
         "entity_listed",
-        r"\b(?:was|were|been|being) (?:added|listed|blacklisted)\b|\bon the (?:entity )?list since\b",
+        r"\b(?:was|were|been|being) (?:\w+ )?(?:added|listed|blacklisted)\b|\bon the (?:entity )?list since\b"
+        r"|\bblacklist(?:ed|s|ing)\b|\blisted\s+(?=(?:in|on|since)\s)",
         0.7,
     ),
     (

@@ -45,16 +45,18 @@ UNSEEN = ROOT / "tests" / "data" / "events_unseen"
 # mended three dev reports and cost the test half one). dev2, written
 # blind after dev had been tuned on: P 0.81 / R 0.54 when it arrived (0.79 / 0.53 without the curated
 # timeline), then tuned on; dev3, written blind after dev2 had been tuned on: P 0.82 / R 0.59 when it arrived
-# (0.79 / 0.56 without), then tuned on; dev, dev2 and dev3: just below their figures, as regression guards.
+# (0.79 / 0.56 without), then tuned on; dev4, written blind after dev3 had been tuned on: P 0.76 / R 0.61
+# when it arrived (0.75 / 0.62 without), then tuned on; the development halves: just below their figures, as
+# regression guards.
 FLOORS = {
-    ("dev", "curated"): (0.92, 0.9, 0.9, 0.95),
+    ("dev", "curated"): (0.96, 0.94, 0.95, 0.95),
     ("dev", "none"): (0.98, 0.95, 0.9, 0.95),
     ("dev2", "curated"): (0.96, 0.93, 0.95, 0.9),
     ("dev2", "none"): (0.97, 0.92, 0.95, 0.9),
     ("dev3", "curated"): (0.91, 0.85, 0.95, 0.95),
-    ("dev3", "none"): (0.9, 0.84, 0.95, 0.95),
-    ("dev4", "curated"): (0.0, 0.0, 0.0, 0.0),
-    ("dev4", "none"): (0.0, 0.0, 0.0, 0.0),
+    ("dev3", "none"): (0.93, 0.87, 0.95, 0.95),
+    ("dev4", "curated"): (0.9, 0.81, 0.95, 0.95),
+    ("dev4", "none"): (0.9, 0.83, 0.95, 0.95),
     ("test", "curated"): (0.84, 0.7, 0.95, 0.9),
     ("test", "none"): (0.82, 0.69, 0.95, 0.9),
 }

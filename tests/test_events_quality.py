@@ -1322,3 +1322,12 @@ def test_not_responding_immediately_is_no_date():
         extract_events("Huawei did not immediately respond to a request.", date(2019, 5, 15), linker=current_linker())
         == []
     )
+
+
+def test_a_spokesperson_answering_reporters_is_a_statement():
+    found = extract_events(
+        "商务部2025年10月9日发布公告. 商务部新闻发言人当天就有关问题答记者问.",
+        date(2025, 10, 10),
+        linker=current_linker(),
+    )
+    assert ("statement", date(2025, 10, 9)) in {(c.kind, c.date) for c in found}

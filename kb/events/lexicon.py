@@ -316,7 +316,7 @@ CHINESE: list[tuple[str, str, float]] = [
     ("service_available", r"开放|上线|提供服务", 0.7),
     ("rule_effective", r"生效|施行|(?:起|正式)实施", 0.9),
     ("rule_published", r"发布(?!消息|声明)|出台|公布", 0.75),
-    ("statement", r"宣布|表示|称|发布(?:消息|声明)|坚决反对", 0.55),
+    ("statement", r"宣布|表示|称|发布(?:消息|声明)|坚决反对|答记者问", 0.55),
 ]
 
 # Kinds that qualify the whole sentence, however far from the date ("..., a move seen as retaliation").

@@ -1331,3 +1331,98 @@ def test_a_spokesperson_answering_reporters_is_a_statement():
         linker=current_linker(),
     )
     assert ("statement", date(2025, 10, 9)) in {(c.kind, c.date) for c in found}
+
+
+# ---- found on the fifth blind development half -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        (
+            "President Trump on Monday revoked the executive order that Joe Biden signed on Oct. 30, 2023.",
+            date(2025, 1, 21),
+            {("executive_order", "2023-10-30")},
+        ),
+        (
+            "The repeal left in place the AI Diffusion rule issued last week.",
+            date(2025, 1, 21),
+            {("rule_published", "2025-01")},
+        ),
+        (
+            "The move comes two months after the AI Diffusion rule was rescinded in May.",
+            date(2025, 7, 16),
+            {("rule_rescinded", "2025-05")},
+        ),
+        (
+            "On January 13, 2025, BIS released the rule. Although the rule became effective on the day it was "
+            "released, exporters have until May 15, 2025 to comply, and that same date is the deadline for written "
+            "comments.",
+            date(2025, 1, 17),
+            {("rule_effective", "2025-01-13"), ("compliance_date", "2025-05-15"), ("comment_deadline", "2025-05-15")},
+        ),
+        (
+            "Huawei has been on it since May 2019. In January 2025 the list grew to include Sophgo and Zhipu AI.",
+            None,
+            {("entity_listed", "2019-05"), ("entity_listed", "2025-01")},
+        ),
+        (
+            "On Monday the U.S. had added 140 entities to the Entity List and restricted sales of high-bandwidth memory "
+            "to China.",
+            date(2024, 12, 3),
+            {("entity_listed", "2024-12-02"), ("rule_published", "2024-12-02")},
+        ),
+        (
+            "The draft, released for public comment on March 31, 2023, was finalised after the ministry reviewed "
+            "comments.",
+            date(2023, 5, 23),
+            {("rule_published", "2023-03-31")},
+        ),
+        (
+            "China will require exporters of some graphite products, a key battery material, to apply for permits "
+            "from December 1, the commerce ministry said on Friday.",
+            date(2023, 10, 20),
+            {("rule_published", "2023-10-20"), ("rule_effective", "2023-12-01")},
+        ),
+        (
+            "On Tuesday OpenAI began rejecting API requests from regions it does not support.",
+            date(2024, 7, 10),
+            {("service_restricted", "2024-07-09")},
+        ),
+        (
+            "4月4日，商务部发布公告。同日，商务部宣布将11家美国实体列入不可靠实体清单。",
+            date(2025, 4, 5),
+            {("retaliation", "2025-04-04")},
+        ),
+        (
+            "此前一周，美国商务部于12月2日宣布了新一轮对华半导体出口管制措施。",
+            date(2024, 12, 10),
+            {("rule_published", "2024-12-02")},
+        ),
+        (
+            "The Netherlands first began licensing its most advanced DUV scanners in September 2023.",
+            date(2024, 9, 9),
+            {("rule_effective", "2023-09")},
+        ),
+    ],
+)
+def test_acts_of_the_fifth_development_half(text, published, expected):
+    found = {
+        (c.kind, date_label(c.date, c.precision)) for c in extract_events(text, published, linker=current_linker())
+    }
+    assert found >= expected
+
+
+def test_a_restriction_announced_for_later_dates_the_telling_as_a_statement():
+    """ "X will start blocking from July 9, the company told developers on Tuesday": the block on July 9, the
+    telling on Tuesday (a statement), and no block on Tuesday."""
+    found = extract_events(
+        "OpenAI will start blocking API traffic from unsupported regions from July 9, the company told developers "
+        "in emails on Tuesday.",
+        date(2024, 6, 25),
+        linker=current_linker(),
+    )
+    assert sorted((c.kind, c.date) for c in found) == [
+        ("service_restricted", date(2024, 7, 9)),
+        ("statement", date(2024, 6, 25)),
+    ]

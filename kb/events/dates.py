@@ -107,7 +107,7 @@ _AFTER_PUBLICATION = re.compile(
 _SAME_DAY = re.compile(
     r"\b(?:in a companion action|alongside the rule|at the same time|(?:on )?(?:the|that) same day|"
     r"in a (?:separate|second|further|parallel) (?:statement|notice|announcement|decision|move|action|document))\b"
-    r"|当[天日]",
+    r"|当[天日]|同[日天]|同一天",
     re.I,
 )
 # "appeared in the Federal Register the next day": the day after the day before it.
@@ -117,7 +117,8 @@ RELEASED = re.compile(r"\b(?:releas|issu|unveil|announc)\w*", re.I)
 _IMMEDIATELY = re.compile(
     r"\b(?:(?<!not )immediately|with immediate effect|upon publication|(?:on|upon) (?:release|issuance)"
     r"|when (?:it|they) (?:was|were) (?:issued|released)"
-    r"|with effect from the (?:date|day) of (?:the |its |their )?(?:announcement|publication|issuance))\b",
+    r"|with effect from the (?:date|day) of (?:the |its |their )?(?:announcement|publication|issuance)"
+    r"|on the day (?:it|they) (?:was|were) (?:released|issued|published))\b",
     re.I,
 )
 # Words that make a date after the reference a planned one, not a misread.
@@ -229,12 +230,15 @@ def _dateline(sentence: str, found: FoundDate) -> bool:
 def _distinct(found: list[FoundDate]) -> list[FoundDate]:
     """One date per day in a sentence ("told it on Monday that the requirements apply immediately"):
     the first way it is written takes the triggers."""
-    seen: set[tuple[date, str]] = set()
-    out = []
+    first: dict[tuple[date, str], int] = {}
+    out: list[FoundDate] = []
     for f in found:
-        if (f.value, f.precision) not in seen:
-            seen.add((f.value, f.precision))
+        key = (f.value, f.precision)
+        if key not in first:
+            first[key] = len(out)
             out.append(f)
+        elif out[first[key]].forward and not f.forward:  # "two months after ... was rescinded in May": "in May"
+            out[first[key]] = f
     return out
 
 
@@ -259,7 +263,7 @@ def has_date_hint(sentence: str) -> bool:
 
 
 _HINT = re.compile(
-    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before)\b|即日|今[起天日]|昨[天日]|当[天日]|次日|翌日|前一[天日]|\d\s*日"
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before)\b|即日|今[起天日]|昨[天日]|当[天日]|同[日天]|同一天|次日|翌日|前一[天日]|\d\s*日"
     r"|\bon release\b|\bwhen (?:it|they) (?:was|were) (?:issued|released)\b",
 )
 
@@ -496,9 +500,8 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         if anchor and not found:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.8))  # the day of what comes before it too
     for m in _IMMEDIATELY.finditer(sentence):
-        on_release = (
-            m.group(0).lower().split()[-1] in ("release", "issuance", "issued", "released") and context.released
-        )
+        on_release = m.group(0).lower().split()[-1] in ("release", "issuance", "issued", "released", "published")
+        on_release = on_release and context.released is not None
         # "Effective immediately, we will no longer sell": else the report's own day
         anchor = (
             context.released if on_release else _day_before(found, m.start()) or context.told or context.last or own_day

@@ -86,6 +86,7 @@ GOVERNMENT_WORDS = re.compile(
     re.I,
 )
 NEAR = 100  # a trigger farther than this (weighted characters) from its date is a last resort
+ADJACENT = 6  # a trigger this close to its date is the date's own verb
 DOCUMENT_NUMBER = re.compile(r"\b(?:19|20)\d{2}-\d{5}\b")
 # Where a clause starts: its subject is the one acting ("..., after OpenAI said it would block").
 _CLAUSE = re.compile(
@@ -363,6 +364,14 @@ class _Reader:
             own = [(t, d) for t, d in near if t.start < found.end and found.start < t.end]
             if acting and all(t.kind == "rule_effective" for t, _ in own):
                 own = []
+            elif not own:
+                # an act's verb right before its date ("that Joe Biden signed on Oct. 30, 2023", "the rule issued
+                # last week") is that date's, however high another kind ranks further off; not a speech verb
+                adjacent = [(t, d) for t, d in near if d <= ADJACENT and t.end <= found.start and t.kind != "statement"]
+                kinds = {t.kind for t, _ in adjacent}
+                others = [d for t, d in near if t.kind not in kinds and t.kind != "statement"]
+                if adjacent and all(d > 4 * ADJACENT for d in others):
+                    own = adjacent
             best = min(own or near, key=lambda pair: (pair[0].rank, pair[1]))[0]
             if best.kind == "license_required":  # "published a regulation requiring licences": the rule's content
                 best = next(
@@ -710,7 +719,7 @@ def _coordinated(
 # on May 15", "would have taken effect", "had not been expected to face the controls until mid-November".
 UNREALISED = re.compile(
     r"\bhad been (?:originally |initially )?(?:due|expected|scheduled|set|slated|supposed) to\b"
-    r"|\bwould have (?:taken|come|gone|entered|applied|had to)\b|\bnot (?:been )?expected to\b"
+    r"|\bwould (?:otherwise )?have (?:taken|come|gone|entered|applied|had to|become)\b|\bnot (?:been )?expected to\b"
     r"|\b(?:was|were) (?:originally |initially )?(?:due|scheduled|set|slated|supposed) to\b",
     re.I,
 )
@@ -763,7 +772,7 @@ def _told_ahead(sentence: str, trigger: Trigger, found: FoundDate, reference: Re
         return False
     if found.end <= trigger.start:
         return bool(SPEECH.search(sentence, found.end, trigger.start))
-    return bool(SPEECH.search(sentence, 0, trigger.start))
+    return bool(SPEECH.search(sentence, 0, trigger.start) or SPEECH.search(sentence, trigger.end, found.start))
 
 
 def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool) -> bool:

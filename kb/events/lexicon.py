@@ -80,7 +80,11 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:due|deadline|close[sd]?|period)\b",
         0.9,
     ),
-    ("comment_deadline", r"\b(?:deadline|period) for (?:public )?comments?\b|\bcomment (?:period|deadline)\b", 0.9),
+    (
+        "comment_deadline",
+        r"\b(?:deadline|period) for (?:public |written )?comments?\b|\bcomment (?:period|deadline)\b",
+        0.9,
+    ),
     (
         "comment_deadline",
         r"\blast day (?:for|to submit) (?:public )?comments?\b|\bask(?:s|ed)? for (?:public )?comments\b",
@@ -126,6 +130,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "entity_listed",
         r"\b(?:was|were|been|being) (?:\w+ )?(?:added|listed|blacklisted)\b|\bon the (?:entity )?list since\b"
+        r"|\b(?:has|have) been on (?:it|the (?:entity )?list) since\b|\b(?:list|it) (?:grew|expanded) to include\b"
         r"|\bblacklist(?:ed|s|ing)\b|\blisted\s+(?=(?:in|on|since)\s)",
         0.7,
     ),
@@ -156,7 +161,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     (
         "license_required",
-        r"\brequir\w*\s+(?:[\w'’-]+\s+){0,12}?to (?:obtain|get|apply for|seek)\s+(?:a\s+|an\s+)?(?:export\s+)?"
+        r"\brequir\w*\s+(?:[\w'’,-]+\s+){0,14}?to (?:obtain|get|apply for|seek)\s+(?:a\s+|an\s+)?(?:export\s+)?"
         r"(?:licen[cs]es?|permits?)\b",
         0.85,
     ),
@@ -167,7 +172,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.8,
     ),
     ("license_required", r"\blicen[cs]e requirements?\b|\blicen[cs]ing requirements? (?:for|on)\b", 0.9),
-    ("license_required", r"\blicen[cs]ing (?:the )?(?:exports?|shipments?) of\b", 0.8),
+    ("license_required", r"\blicen[cs]ing (?:the )?(?:exports?|shipments?) of\b|\bbe(?:gan|gins?) licen[cs]ing\b", 0.8),
     ("guidance_issued", r"\bguidance\b|\bred flags\b|\bpolicy statement\b|\badvisory opinion\b", 0.85),
     (
         "guidance_issued",
@@ -186,6 +191,11 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     ("service_restricted", r"\bblock(?:s|ed|ing)?\b|\bcut(?:s|ting)? off\b|\bcut-?off\b", 0.85),
     ("service_restricted", r"\btighten\w* (?:its|their) (?:terms|usage polic(?:y|ies)|policies)\b", 0.8),
+    (
+        "service_restricted",
+        r"\b(?:reject\w*|den(?:y|ies|ied|ying))\s+(?:[\w'’-]+\s+){0,3}?(?:requests|access|calls|traffic)\b",
+        0.8,
+    ),
     ("service_restricted", r"\bstop(?:s|ped|ping)?\s+(?:selling|providing|serving|offering|supporting)\b", 0.9),
     ("service_restricted", r"\brefus\w* to (?:sell|serve|provide|offer)\b|\bno longer sell\b", 0.85),
     (
@@ -253,12 +263,17 @@ ENGLISH: list[tuple[str, str, float]] = [
     # The object before its verb: "the controls it first imposed in October 2022", "rules were tightened in 2023".
     (
         "rule_published",
-        r"\b(?:rules?|controls|curbs|regulations|export restrictions|package)\b,?(?:\s+[\w'’-]+){0,3}?\s+"
+        r"\b(?:rules?|controls|curbs|regulations|export restrictions|package|draft|ordinance|amendment)\b,?"
+        r"(?:\s+[\w'’-]+){0,3}?\s+"
         r"(?:imposed|issued|introduced|unveiled|adopted|published|released|expanded|tightened|broadened|"
         r"widened|updated|extended|revised)\b",
         0.8,
     ),
-    ("rule_published", r"\b(?:restrict\w*|curb\w*|tighten\w*)\s+(?:[\w'’-]+\s+){0,2}?exports? of\b", 0.8),
+    (
+        "rule_published",
+        r"\b(?:restrict\w*|curb\w*|tighten\w*)\s+(?:[\w'’-]+\s+){0,2}?(?:exports?|sales|shipments) of\b",
+        0.8,
+    ),
     # "placed seven rare earths under licensing", "put exports of tungsten under licensing", "put out announcements"
     (
         "rule_published",
@@ -297,14 +312,14 @@ ENGLISH: list[tuple[str, str, float]] = [
         "statement",
         r"\b(?:said|says|announced|announces|confirmed|confirms|told|warned|warns|emailed|notified|"
         r"informed|disclosed|discloses|reported|released|agreed|agrees|stated|unveiled|declared|pledged|"
-        r"promised|urged|critici[sz]ed|condemned|protested)\b|\bfirmly oppos\w*|\bissued (?:a )?statements?\b",
+        r"promised|urged|critici[sz]ed|condemned|protested|flagged)\b|\bfirmly oppos\w*|\bissued (?:a )?statements?\b",
         0.55,
     ),
 ]
 
 # Chinese reports: the same kinds, triggered by the words Chinese reports use.
 CHINESE: list[tuple[str, str, float]] = [
-    ("retaliation", r"反制|报复", 0.9),
+    ("retaliation", r"反制|报复|不可靠实体清单", 0.9),
     ("retaliation", r"对美(?:国)?[^。，；]{0,12}?(?:出口管制|禁止出口|不予许可)", 0.8),  # aimed at the US (rule 11)
     ("retaliation", r"禁止[^。；]{0,20}?对\s*美国", 0.8),  # "禁止两用物项对美国军事用户出口"
     ("rule_rescinded", r"撤销|废除|废止|撤回", 0.85),
@@ -315,6 +330,7 @@ CHINESE: list[tuple[str, str, float]] = [
     ("service_restricted", r"限制|封锁|阻止|断供|停止[^。，；]{0,12}?(?:提供|服务)|屏蔽", 0.85),
     ("service_available", r"开放|上线|提供服务", 0.7),
     ("rule_effective", r"生效|施行|(?:起|正式)实施", 0.9),
+    ("rule_published", r"(?:宣布|发布|出台|公布)[^。，；]{0,24}?(?:管制措施|出口管制|新规|规则)", 0.8),
     ("rule_published", r"发布(?!消息|声明)|出台|公布", 0.75),
     ("statement", r"宣布|表示|称|发布(?:消息|声明)|坚决反对|答记者问", 0.55),
 ]

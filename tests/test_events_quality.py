@@ -1426,3 +1426,30 @@ def test_a_restriction_announced_for_later_dates_the_telling_as_a_statement():
         ("service_restricted", date(2024, 7, 9)),
         ("statement", date(2024, 6, 25)),
     ]
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        (
+            "The campaign began in October 2022. A year later it revised the thresholds, catching the A800.",
+            date(2025, 6, 2),
+            {("rule_published", "2023")},
+        ),
+        (
+            "In March 2023 the Cyberspace Administration of China opened a security review of Micron.",
+            date(2024, 8, 20),
+            {("investigation", "2023-03")},
+        ),
+        (
+            "From today, anyone in China can download the Ernie Bot app.",
+            date(2023, 8, 31),
+            {("service_available", "2023-08-31")},
+        ),
+    ],
+)
+def test_acts_of_the_fifth_development_half_in_recaps(text, published, expected):
+    found = {
+        (c.kind, date_label(c.date, c.precision)) for c in extract_events(text, published, linker=current_linker())
+    }
+    assert found >= expected

@@ -175,6 +175,7 @@ class Context:
     told: date | None = None  # the latest day of a sentence that speaks of no plan: when things happened
     publication: date | None = None
     recent_years: tuple[int, ...] = ()  # the years of the full dates the sentence before stated
+    coarse: date | None = None  # the latest month or year earlier sentences stated ("in October 2022. A year later")
 
 
 def find_dates(sentence: str, reference: Reference | date | None, context: Context | None = None) -> list[FoundDate]:
@@ -525,6 +526,8 @@ def _later_coarse(m: re.Match, found: list[FoundDate], context: Context) -> list
     when the sentence gives the day itself ("followed a year later: ... announced on 15 August 2024")."""
     before = [f for f in found if f.end <= m.start()]
     anchor, precision = (before[-1].value, before[-1].precision) if before else (context.last, "day")
+    if anchor is None and context.coarse is not None:
+        anchor, precision = context.coarse, "month"
     if anchor is None:
         return []
     count = _count(m)

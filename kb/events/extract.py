@@ -369,8 +369,8 @@ class _Reader:
                 # last week") is that date's, however high another kind ranks further off; not a speech verb
                 adjacent = [(t, d) for t, d in near if d <= ADJACENT and t.end <= found.start and t.kind != "statement"]
                 kinds = {t.kind for t, _ in adjacent}
-                others = [d for t, d in near if t.kind not in kinds and t.kind != "statement"]
-                if adjacent and all(d > 4 * ADJACENT for d in others):
+                farther = [d for t, d in near if t.kind not in kinds and t.kind != "statement"]
+                if adjacent and all(d > 4 * ADJACENT for d in farther):
                     own = adjacent
             best = min(own or near, key=lambda pair: (pair[0].rank, pair[1]))[0]
             if best.kind == "license_required":  # "published a regulation requiring licences": the rule's content
@@ -571,6 +571,9 @@ class _Reader:
             sorted({f.value.year for f in found if f.explicit_year and f.precision == "day"})
         )
         days = [f.value for f in found if f.precision == "day" and not f.suspicious]
+        coarse = [f.value for f in found if f.precision != "day" and not f.suspicious and not f.forward]
+        if coarse:
+            self.told.coarse = coarse[-1]
         if days and self.told.released is None and RELEASED.search(sentence):
             self.told.released = days[0]
         # the day the sentence is about: not a day it dates only to count from ("two days after it released X")

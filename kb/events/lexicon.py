@@ -115,7 +115,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "entity_listed",
         r"\b(?:add\w*|plac\w*|put|puts|listed|listing|designat\w*|includ\w*)\b"
-        r"(?:\s+[\w'’.,()-]+){0,25}?\s+(?:to|on|onto)\s+(?:the\s+|its\s+)?(?:U\.S\.\s+|US\s+)?(?:Entity|Unverified) List\b",
+        r"(?:\s+[\w'’.,()-]+){0,25}?\s+(?:to|on|onto)\s+(?:the\s+|its\s+)?(?:own\s+)?(?:export[- ]control\s+)?"
+        r"(?:U\.S\.\s+|US\s+)?(?:Entity|Unverified) List\b",
         0.95,
     ),
     ("entity_listed", r"\bEntity List (?:additions?|designations?)\b", 0.75),  # a noun: not another act
@@ -147,6 +148,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"\b(?:investigat\w*|probe[sd]?|summon\w*|(?:antitrust|anti-monopoly)(?! laws?\b)|inquiry|raid\w*)\b",
         0.85,
     ),
+    ("investigation", r"\b(?:open\w*|launch\w*|beg[au]n|start\w*)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}?review\b", 0.8),
     (
         "license_required",
         r"\b(?:need|needs|needed|require|requires|required|requiring)\s+(?:a\s+|an\s+)?"
@@ -229,7 +231,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("service_available", r"\bopen\w*\s+(?:[\w'’-]+\s+){0,5}?to the (?:general )?public\b", 0.9),
-    ("service_available", r"\bcan (?:now )?(?:use|access|sign up for|subscribe to)\b", 0.7),
+    ("service_available", r"\bcan (?:now )?(?:use|access|sign up for|subscribe to|download)\b", 0.7),
     (
         "rule_effective",
         r"\b(?:take|takes|took|taking|taken) effect\b|\b(?:came|come|comes|enter\w*) into "
@@ -256,7 +258,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"\b(?:issu\w*|releas\w*|unveil\w*|announc\w*|publish\w*|extend\w*|expand\w*|tighten\w*|"
         r"impos\w*|introduc\w*|adopt\w*|finaliz\w*|propos\w*|updat\w*|revis\w*|widen\w*|broaden\w*|"
         r"promulgat\w*|implement\w*|slap\w*|plac(?:e|es|ed|ing))\b(?:\s+[\w'’.-]+){0,7}?\s+"
-        r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions|amendment|ordinance|"
+        r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions|amendment|ordinance|thresholds|"
         r"curbs)\b",
         0.85,
     ),

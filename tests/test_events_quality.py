@@ -1453,3 +1453,16 @@ def test_acts_of_the_fifth_development_half_in_recaps(text, published, expected)
         (c.kind, date_label(c.date, c.precision)) for c in extract_events(text, published, linker=current_linker())
     }
     assert found >= expected
+
+
+def test_days_counted_from_a_release_told_before_date_the_act_after_them():
+    found = extract_events(
+        "On January 13, 2025, BIS released the AI Diffusion rule. Two days after the AI Diffusion rule was released, "
+        "BIS issued a separate foundry due diligence rule.",
+        date(2025, 1, 17),
+        linker=current_linker(),
+    )
+    assert sorted((c.kind, c.date) for c in found) == [
+        ("rule_published", date(2025, 1, 13)),
+        ("rule_published", date(2025, 1, 15)),
+    ]

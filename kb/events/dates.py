@@ -479,6 +479,11 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
             out.append(FoundDate(m.start(), m.end(), anchor + _span(m), certainty=0.9))
     found = sorted(found + out, key=lambda f: f.start)  # "published ... two days later" dates the publication
     for m in _BEFORE_CONTEXT.finditer(sentence):
+        clause = sentence[m.end() : (sentence.find(",", m.end()) + 1 or len(sentence) + 1) - 1]
+        if not sentence[: m.start()].strip() and context.released and RELEASED.search(clause):
+            # "Two days after the rule was released, BIS issued ...": counted from the release told before
+            out.append(FoundDate(m.start(), m.end(), context.released + _span(m), certainty=0.85))
+            continue
         anchor = _day_before(found, m.start()) or context.told or context.last
         if m.group("unit").lower() == "month":  # "comes two months after X rescinded the rule": X's month
             anchor = anchor or own_day

@@ -42,12 +42,13 @@ UNSEEN = ROOT / "tests" / "data" / "events_unseen"
 # R 0.62 at the close of issue 13, P 0.86 / R 0.72 as a reader sees them after the failure-class work on
 # dev2, 0.83 / 0.70 without the curated timeline; the targets, 0.9 / 0.8, are not met; P 0.85 (50/59) / R 0.70
 # once the curated timeline dated the H20 and A100 licence requirements by the day Nvidia was told, which
-# mended three dev reports and cost the test half one). dev2, written
+# mended three dev reports and cost the test half one; floors now just under its latest figures). dev2, written
 # blind after dev had been tuned on: P 0.81 / R 0.54 when it arrived (0.79 / 0.53 without the curated
 # timeline), then tuned on; dev3, written blind after dev2 had been tuned on: P 0.82 / R 0.59 when it arrived
 # (0.79 / 0.56 without), then tuned on; dev4, written blind after dev3 had been tuned on: P 0.76 / R 0.61
-# when it arrived (0.75 / 0.62 without), then tuned on; the development halves: just below their figures, as
-# regression guards.
+# when it arrived (0.75 / 0.62 without), then tuned on; dev5 likewise: P 0.81 / R 0.63 when it arrived (0.81 /
+# 0.62 without). The test half after the work on dev3, dev4 and dev5: P 0.87 (53/61) / R 0.75 (53/71), 0.85 / 0.75
+# without the curated timeline. The development halves: just below their figures, as regression guards.
 FLOORS = {
     ("dev", "curated"): (0.96, 0.94, 0.95, 0.95),
     ("dev", "none"): (0.98, 0.95, 0.9, 0.95),
@@ -57,8 +58,10 @@ FLOORS = {
     ("dev3", "none"): (0.93, 0.87, 0.95, 0.95),
     ("dev4", "curated"): (0.9, 0.81, 0.95, 0.95),
     ("dev4", "none"): (0.9, 0.83, 0.95, 0.95),
-    ("test", "curated"): (0.84, 0.7, 0.95, 0.9),
-    ("test", "none"): (0.82, 0.69, 0.95, 0.9),
+    ("dev5", "curated"): (0.87, 0.74, 0.95, 0.95),
+    ("dev5", "none"): (0.87, 0.73, 0.95, 0.95),
+    ("test", "curated"): (0.86, 0.74, 0.95, 0.9),
+    ("test", "none"): (0.85, 0.74, 0.95, 0.9),
 }
 TARGETS = (0.9, 0.8, 0.95, 0.9)  # issue 13
 
@@ -169,7 +172,7 @@ def _tally(report: dict, events: list[Event], slugs: set[str], names: dict[str, 
 
 @pytest.mark.slow  # three whole corpora read twice each: CI runs it, the quick loop does not
 @pytest.mark.parametrize("timeline", ["curated", "none"])
-@pytest.mark.parametrize("half", ["dev", "dev2", "dev3", "dev4", "test"])
+@pytest.mark.parametrize("half", ["dev", "dev2", "dev3", "dev4", "dev5", "test"])
 def test_unseen_reports_events_and_links(request, tmp_path, monkeypatch, half, timeline):
     """`curated`: as a reader sees the timeline (a report's event that joins a curated event shows the curated
     date, which may be the day a requirement was disclosed rather than the day it was imposed); `none`:

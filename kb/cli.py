@@ -460,16 +460,26 @@ def _asked_the_writer(kb, action: str) -> bool:
 
 @cli.command()
 def check():
-    """Compare the search index with the database."""
+    """Compare the search index with the database, and the co-mention counts with the mentions."""
     from kb import index as kb_index
+    from kb.entities import counted_co_mentions, kept_co_mentions
 
     kb = _kb(read_only=True)
     with kb.session() as session:
         report = kb_index.check(kb.index, session)
+        kept, counted = kept_co_mentions(session), counted_co_mentions(session)
+    if kept != counted:
+        wrong = sorted({pair for pair in kept.keys() | counted.keys() if kept.get(pair) != counted.get(pair)})
+        click.echo(
+            f"{len(wrong)} co-mention counts differ from the mentions, e.g. {' '.join(map('/'.join, wrong[:5]))}"
+        )
+        click.echo("co-mention counts inconsistent: run `kb link`")
     click.echo(f"{report.documents} documents in the database, {report.indexed} in the index")
     if report.consistent:
         click.echo("index consistent")
-        return
+        if kept == counted:
+            return
+        sys.exit(1)
     for label, ids in (
         ("missing from the index", report.missing),
         ("stale in the index", report.stale),

@@ -125,6 +125,18 @@ class Mention(SQLModel, table=True):
     count: int = 1
 
 
+class CoMention(SQLModel, table=True):
+    """`documents` name both `entity_slug` and `other_slug` (each pair is stored both ways): the
+    Entity page's "named together with", kept by kb.entities wherever mentions are written or
+    deleted, so that a common entity's page does not join its mentions to every other mention."""
+
+    __tablename__ = "co_mention"
+
+    entity_slug: str = Field(primary_key=True)
+    other_slug: str = Field(primary_key=True)
+    documents: int
+
+
 class Event(SQLModel, table=True):
     """A dated happening, with the reports that support it."""
 

@@ -448,6 +448,7 @@ def remove_source(session: Session, source_id: int, *, keep_documents: bool) -> 
     """Remove a source with its documents, or, with `keep_documents`, stop polling it and mark it
     removed (its row stays: every document names its source). The caller marks the deleted
     documents for the index (kb.pending.mark) in the same transaction and commits."""
+    from kb.entities import forget_mentions
     from kb.models import Event, EventDocument, ListedParty, Snapshot
 
     source = get_source(session, source_id)
@@ -464,6 +465,7 @@ def remove_source(session: Session, source_id: int, *, keep_documents: bool) -> 
         chunk = doc_ids[start : start + 500]
         events |= set(session.exec(select(EventDocument.event_id).where(col(EventDocument.document_id).in_(chunk))))
         session.exec(delete(DocumentCopy).where(col(DocumentCopy.document_id).in_(chunk)))
+        forget_mentions(session, chunk)  # with the counts of the entities named together
         session.exec(delete(Document).where(col(Document.id).in_(chunk)))
     result.copies = _delete_count(session, delete(DocumentCopy).where(col(DocumentCopy.source_id) == source_id))
     session.exec(delete(Snapshot).where(col(Snapshot.source_id) == source_id))

@@ -108,22 +108,46 @@ def events_chart(points: list[dict]) -> alt.Chart:
     )
 
 
-def mentions_chart(per_month: list[tuple[str, int]]) -> alt.Chart:
-    """Documents naming an entity, per month of publication (one bar spanning each month)."""
+def mentions_chart(per_month: list[tuple[str, int]]) -> tuple[pd.DataFrame, dict]:
+    """Documents naming an entity, per month of publication (one bar spanning each month): the
+    data and the Vega-Lite spec for `st.vega_lite_chart`. The spec is the one Altair makes of
+    this chart, written out: building and validating Altair's objects for it took 15-40 ms of
+    the Entity page."""
     rows = []
     for month, n in per_month:
         start = date.fromisoformat(f"{month}-01")
         end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
         rows.append({"month": pd.Timestamp(start), "end": pd.Timestamp(end), "label": month, "documents": int(n)})
-    return (
-        alt.Chart(pd.DataFrame(rows))
-        .mark_rect(x2Offset=-1, cornerRadiusTopLeft=2, cornerRadiusTopRight=2)
-        .encode(
-            x=alt.X("month:T", title=None, axis=time_axis(rows[0]["month"].date(), rows[-1]["end"].date())),
-            x2="end:T",
-            y=alt.Y("documents:Q", title="documents", axis=alt.Axis(tickMinStep=1, format="d")),
-            y2=alt.datum(0),
-            tooltip=[alt.Tooltip("label:N", title="Month"), alt.Tooltip("documents:Q", title="Documents")],
-        )
-        .properties(height=200)
-    )
+    interval, step, fmt = tick_plan(rows[0]["month"].date(), rows[-1]["end"].date())
+    spec = {
+        "config": {"view": {"continuousWidth": 300, "continuousHeight": 300}},
+        "mark": {"type": "rect", "cornerRadiusTopLeft": 2, "cornerRadiusTopRight": 2, "x2Offset": -1},
+        "encoding": {
+            "tooltip": [
+                {"field": "label", "title": "Month", "type": "nominal"},
+                {"field": "documents", "title": "Documents", "type": "quantitative"},
+            ],
+            "x": {
+                "axis": {
+                    "format": fmt,
+                    "labelOverlap": True,
+                    "tickCount": {"interval": interval, "step": step},
+                    "title": None,
+                },
+                "field": "month",
+                "title": None,
+                "type": "temporal",
+            },
+            "x2": {"field": "end"},
+            "y": {
+                "axis": {"format": "d", "tickMinStep": 1},
+                "field": "documents",
+                "title": "documents",
+                "type": "quantitative",
+            },
+            "y2": {"datum": 0},
+        },
+        "height": 200,
+        "$schema": alt.SCHEMA_URL,
+    }
+    return pd.DataFrame(rows), spec

@@ -260,7 +260,8 @@ def documents_section(data, sources: dict[str, str]) -> None:
 def side_sections(data, history: list[queries.ServiceChange], slug: str) -> None:
     if data.per_month:
         st.subheader("Mentions per month")
-        st.altair_chart(charts.mentions_chart(data.per_month), width="stretch")
+        frame, spec = charts.mentions_chart(data.per_month)
+        st.vega_lite_chart(frame, spec, width="stretch")
     st.subheader("Named together with")
     if data.co_mentions:
         entity_links([(other, f"{name} ({n})") for other, name, n in data.co_mentions])

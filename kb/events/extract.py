@@ -359,19 +359,7 @@ class _Reader:
             # "..., a move seen as retaliation" qualifies a sentence that states no other act near its date.
             wide = [(t, d) for t, d in triggers if t.kind in SENTENCE_WIDE and not acting]
             near = close + wide or triggers
-            # A trigger that is the date's own words ("the October 7 rules", "with immediate effect") wins.
-            # Not "effective immediately" before another act: "Effective immediately, we will no longer sell".
-            own = [(t, d) for t, d in near if t.start < found.end and found.start < t.end]
-            if acting and all(t.kind == "rule_effective" for t, _ in own):
-                own = []
-            elif not own:
-                # an act's verb right before its date ("that Joe Biden signed on Oct. 30, 2023", "the rule issued
-                # last week") is that date's, however high another kind ranks further off; not a speech verb
-                adjacent = [(t, d) for t, d in near if d <= ADJACENT and t.end <= found.start and t.kind != "statement"]
-                kinds = {t.kind for t, _ in adjacent}
-                farther = [d for t, d in near if t.kind not in kinds and t.kind != "statement"]
-                if adjacent and all(d > 4 * ADJACENT for d in farther):
-                    own = adjacent
+            own = _own_triggers(near, found, acting=bool(acting))
             best = min(own or near, key=lambda pair: (pair[0].rank, pair[1]))[0]
             if best.kind == "license_required":  # "published a regulation requiring licences": the rule's content
                 best = next(
@@ -384,8 +372,8 @@ class _Reader:
                 )
             ranked = sorted(triggers, key=lambda p: p[0].rank)
             also: dict[str, Trigger] = {}
+            announced_rule = best.kind == "statement" and _requirement_to_come(sentence, best, found_triggers)
             for t, d in ranked:  # the first of each kind in the lexicon's order: its strongest words
-                announced_rule = best.kind == "statement" and _requirement_to_come(sentence, best, found_triggers)
                 if t.kind == "rule_effective" and best.kind not in _RULE_LIKE and not announced_rule:
                     continue  # "Effective immediately, we will no longer sell": the restriction's own day (rule 8)
                 at_once = _AT_ONCE.fullmatch(sentence, t.start, t.end)
@@ -397,9 +385,8 @@ class _Reader:
                 also.setdefault(t.kind, t)
             said = next((t for t, _ in ranked if t.kind == "statement"), None)
             if best.kind == "rule_effective" and said and _requirement_to_come(sentence, said, found_triggers):
-                also.setdefault(
-                    "statement", said
-                )  # "the ministry said ... must obtain a permit, with immediate effect"
+                # "the ministry said ... must obtain a permit, with immediate effect": published that day too
+                also.setdefault("statement", said)
             for trigger in [best, *also.values()]:
                 kind = _kind(trigger.kind, sentence, found)
                 if kind == "statement" and tellers[index] == "company":
@@ -726,6 +713,20 @@ UNREALISED = re.compile(
     r"|\b(?:was|were) (?:originally |initially )?(?:due|scheduled|set|slated|supposed) to\b",
     re.I,
 )
+
+
+def _own_triggers(near: list[tuple[Trigger, float]], found: FoundDate, *, acting: bool) -> list[tuple[Trigger, float]]:
+    """The triggers that are the date's own words ("the October 7 rules", "with immediate effect"), else an act's
+    verb right before the date ("that Joe Biden signed on Oct. 30, 2023", "the rule issued last week"), which
+    wins over a higher-ranked kind further off; never a speech verb. Not "effective immediately" before another
+    act: "Effective immediately, we will no longer sell"."""
+    own = [(t, d) for t, d in near if t.start < found.end and found.start < t.end]
+    if own:
+        return [] if acting and all(t.kind == "rule_effective" for t, _ in own) else own
+    adjacent = [(t, d) for t, d in near if d <= ADJACENT and t.end <= found.start and t.kind != "statement"]
+    kinds = {t.kind for t, _ in adjacent}
+    farther = [d for t, d in near if t.kind not in kinds and t.kind != "statement"]
+    return adjacent if adjacent and all(d > 4 * ADJACENT for d in farther) else []
 
 
 def _requirement_to_come(sentence: str, said: Trigger, triggers: list[Trigger]) -> bool:

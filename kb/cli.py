@@ -460,20 +460,23 @@ def _asked_the_writer(kb, action: str) -> bool:
 
 @cli.command()
 def check():
-    """Compare the search index with the database, and the co-mention counts with the mentions."""
+    """Compare the search index with the database, and the entity counts with the mentions."""
     from kb import index as kb_index
-    from kb.entities import counted_co_mentions, kept_co_mentions
+    from kb.entities import counted_co_mentions, counted_months, kept_co_mentions, kept_months
 
     kb = _kb(read_only=True)
     with kb.session() as session:
         report = kb_index.check(kb.index, session)
-        kept, counted = kept_co_mentions(session), counted_co_mentions(session)
-    if kept != counted:
-        wrong = sorted({pair for pair in kept.keys() | counted.keys() if kept.get(pair) != counted.get(pair)})
-        click.echo(
-            f"{len(wrong)} co-mention counts differ from the mentions, e.g. {' '.join(map('/'.join, wrong[:5]))}"
-        )
-        click.echo("co-mention counts inconsistent: run `kb link`")
+        kept = {"co-mention": kept_co_mentions(session), "month": kept_months(session)}
+        counted = {"co-mention": counted_co_mentions(session), "month": counted_months(session)}
+    for name, ours in kept.items():
+        truth = counted[name]
+        wrong = sorted({key for key in ours.keys() | truth.keys() if ours.get(key) != truth.get(key)})
+        if wrong:
+            click.echo(
+                f"{len(wrong)} {name} counts differ from the mentions, e.g. {' '.join(map('/'.join, wrong[:5]))}"
+            )
+            click.echo(f"{name} counts inconsistent: run `kb link`")
     click.echo(f"{report.documents} documents in the database, {report.indexed} in the index")
     if report.consistent:
         click.echo("index consistent")

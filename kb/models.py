@@ -137,6 +137,18 @@ class CoMention(SQLModel, table=True):
     documents: int
 
 
+class EntityMonth(SQLModel, table=True):
+    """`documents` naming `entity_slug` were published in `month` (YYYY-MM; undated ones are not
+    counted): the Entity page's mentions per month, kept by kb.entities like CoMention, and moved
+    by kb.store when a stored document's publication date changes."""
+
+    __tablename__ = "entity_month"
+
+    entity_slug: str = Field(primary_key=True)
+    month: str = Field(primary_key=True)
+    documents: int
+
+
 class Event(SQLModel, table=True):
     """A dated happening, with the reports that support it."""
 

@@ -141,9 +141,14 @@ def upsert_items(session: Session, *, source: Source, items: list[Item]) -> Upse
                 stories.add(doc, item, marks[key])
         elif _differs(doc, item):
             mark = fingerprint.bands(_story_text(item))
+            dated = doc.published_at
             _apply(doc, item)
             session.add(doc)
             assert doc.id is not None  # read from the database
+            if doc.published_at != dated:  # the months its entities are counted in
+                from kb.entities import redate_mentions
+
+                redate_mentions(session, doc.id, dated, doc.published_at)
             _replace_bands(session, doc.id, mark)
             if stories is not None:
                 stories.replace(doc.id, item, mark)

@@ -1,8 +1,11 @@
-"""The co-mention counts the writer keeps (the Entity page's "named together with") always equal
-the counts computed from the mention table: after polls, re-links of changed documents, a removed
-source, a relink of everything, and when the migration that adds them fills them."""
+"""The counts the writer keeps for the Entity page, co-mentions ("named together with") and
+documents per month, always equal the counts computed from the mention and document tables:
+after polls, re-links of changed documents, a changed publication date, a removed source, a
+relink of everything, and when the migrations that add them fill them."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from alembic import command
@@ -12,8 +15,18 @@ from sqlmodel import delete, select
 from kb import writer
 from kb.cli import main
 from kb.db import _alembic_config, make_engine, migrate
-from kb.entities import co_mentioned, counted_co_mentions, kept_co_mentions, rebuild_co_mentions, relink_all
-from kb.models import CoMention, Entity
+from kb.entities import (
+    co_mentioned,
+    counted_co_mentions,
+    counted_months,
+    kept_co_mentions,
+    kept_mentions_per_month,
+    kept_months,
+    mentions_per_month,
+    rebuild_entity_counts,
+    relink_all,
+)
+from kb.models import CoMention, Entity, EntityMonth
 from kb.pipeline import poll
 from kb.store import add_source
 from tests.helpers import rss
@@ -29,6 +42,13 @@ FEED_A_CHANGED = rss(
     ("a3", "A new story", "Baidu, Nvidia and Alibaba Cloud were all named in this one."),
     title="Feed A",
 )
+
+
+def redated(feed: str, guid: str, day: str) -> str:
+    """`feed` with the item `guid` published on another day (an RFC 822 date)."""
+    return re.sub(rf"(<guid isPermaLink='false'>{guid}</guid>.*?<pubDate>)[^<]*", rf"\g<1>{day}", feed)
+
+
 FEED_B = rss(
     ("b1", "Tokens offered", "Baidu offered free tokens to developers leaving OpenAI, Nvidia said."),
     title="Feed B",
@@ -36,10 +56,17 @@ FEED_B = rss(
 
 
 def kept_equals_counted(kb) -> dict[tuple[str, str], int]:
+    """The co-mention counts, after checking both kinds of kept counts."""
     with kb.session() as session:
         kept, counted = kept_co_mentions(session), counted_co_mentions(session)
+        assert kept_months(session) == counted_months(session)
     assert kept == counted
     return kept
+
+
+def months(kb, slug: str) -> list[tuple[str, int]]:
+    with kb.session() as session:
+        return kept_mentions_per_month(session, slug)
 
 
 @pytest.mark.both_databases
@@ -57,6 +84,12 @@ def test_counts_follow_polls_changes_removals_and_relinks(loaded_kb, server, cap
     changed = kept_equals_counted(loaded_kb)
     assert changed != first and ("alibaba-cloud", "openai") in changed
 
+    assert months(loaded_kb, "openai") == [("2024-07", 3)]
+    server.add("/a.xml", redated(FEED_A_CHANGED, "a2", "Sat, 01 Feb 2025 10:00:00 GMT"))  # only its date
+    assert poll(loaded_kb, [a]).count("failed") == 0
+    assert kept_equals_counted(loaded_kb) == changed
+    assert months(loaded_kb, "openai") == [("2024-07", 2), ("2025-02", 1)]
+
     writer.remove_source(loaded_kb, b, keep_documents=False)
     removed = kept_equals_counted(loaded_kb)
     assert removed.get(("baidu", "openai"), 0) < changed[("baidu", "openai")]
@@ -70,7 +103,14 @@ def test_counts_follow_polls_changes_removals_and_relinks(loaded_kb, server, cap
         session.commit()
     with pytest.raises(SystemExit) as exited:
         main(["check"])
-    assert exited.value.code == 1 and "co-mention counts inconsistent" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert exited.value.code == 1 and "co-mention counts inconsistent" in out and "month counts" not in out
+    with loaded_kb.session() as session:
+        session.exec(delete(EntityMonth).where(EntityMonth.entity_slug == "baidu"))
+        session.commit()
+    with pytest.raises(SystemExit) as exited:
+        main(["check"])
+    assert exited.value.code == 1 and "month counts inconsistent" in capsys.readouterr().out
 
     with loaded_kb.session() as session:  # and a relink of everything counts them again
         relink_all(session, loaded_kb.config.registry_dir)
@@ -90,12 +130,14 @@ def test_the_page_reads_the_kept_counts_most_first(loaded_kb, server):
             expected = sorted(((o, n) for (s, o), n in counted.items() if s == slug and o in names),
                               key=lambda pair: (-pair[1], names[pair[0]]))[:15]  # fmt: skip
             assert [(e.slug, n) for e, n in co_mentioned(session, slug)] == expected, slug
-        assert rebuild_co_mentions(session) == len(counted)
+            assert kept_mentions_per_month(session, slug) == mentions_per_month(session, slug), slug
+        assert rebuild_entity_counts(session) == len(counted)
         assert kept_co_mentions(session) == counted
+        assert kept_months(session) == counted_months(session)
 
 
 @pytest.mark.both_databases
-def test_the_migration_fills_the_counts_from_the_mentions(database_url):
+def test_the_migrations_fill_the_counts_from_the_mentions(database_url):
     engine = make_engine(database_url)
     cfg = _alembic_config(database_url)
     with engine.begin() as conn:
@@ -107,12 +149,12 @@ def test_the_migration_fills_the_counts_from_the_mentions(database_url):
                 "VALUES ('feed', 'https://example.org/f', 't', TRUE, '{}', '2024-01-01', 'ok', 0)"
             )
         )
-        for key in ("k1", "k2", "k3"):
+        for key, published in (("k1", "'2024-01-31 23:00:00'"), ("k2", "'2024-02-01 00:00:00'"), ("k3", "NULL")):
             conn.execute(
                 text(
                     "INSERT INTO document (source_id, key, title, summary, body, fetched_at, kind, content_hash, "
-                    "fields, article_attempts, previous_hashes) "
-                    f"VALUES (1, '{key}', 't', '', '', '2024-01-01', 'news', '', '{{}}', 0, '[]')"
+                    "fields, article_attempts, previous_hashes, published_at) "
+                    f"VALUES (1, '{key}', 't', '', '', '2024-01-01', 'news', '', '{{}}', 0, '[]', {published})"
                 )
             )
         for doc_id, slug in ((1, "a"), (1, "b"), (1, "c"), (2, "a"), (2, "b"), (3, "c")):
@@ -123,6 +165,7 @@ def test_the_migration_fills_the_counts_from_the_mentions(database_url):
     migrate(engine)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT entity_slug, other_slug, documents FROM co_mention")).all()
+        per_month = conn.execute(text("SELECT entity_slug, month, documents FROM entity_month")).all()
     assert {(a, b): n for a, b, n in rows} == {
         ("a", "b"): 2,
         ("b", "a"): 2,
@@ -130,5 +173,12 @@ def test_the_migration_fills_the_counts_from_the_mentions(database_url):
         ("c", "a"): 1,
         ("b", "c"): 1,
         ("c", "b"): 1,
+    }
+    assert {(a, m): n for a, m, n in per_month} == {
+        ("a", "2024-01"): 1,
+        ("b", "2024-01"): 1,
+        ("c", "2024-01"): 1,
+        ("a", "2024-02"): 1,
+        ("b", "2024-02"): 1,
     }
     engine.dispose()

@@ -90,7 +90,7 @@ def test_upgrade_from_the_first_revision_keeps_rows(database_url):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM eventdocument")).scalar() == 1
         head = ScriptDirectory.from_config(cfg).get_current_head()
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head == "0012"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head == "0013"
     engine.dispose()
 
 

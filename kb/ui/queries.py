@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from kb import timeline as tl
 from kb.availability import service_sides
-from kb.entities import co_mentioned, mentioned_share, mentions_per_month
+from kb.entities import co_mentioned, kept_mentions_per_month, mentioned_share
 from kb.errors import NotFound
 from kb.models import Document, Entity, Event, EventDocument, EventEntity, Mention, Source
 from kb.timeline import TimelineQuery
@@ -288,6 +288,6 @@ def entity_documents(session: Session, slug: str, *, page: int = 1, per_page: in
 
 def entity_counts(session: Session, slug: str) -> tuple[list[tuple[str, str, int]], list[tuple[str, int]]]:
     """The entities named with `slug` as (slug, name, documents), most first, and its documents
-    per month, counted in the database."""
+    per month: both from the counts the writer keeps."""
     co_mentions = [(entity.slug, entity.name, n) for entity, n in co_mentioned(session, slug)]
-    return co_mentions, mentions_per_month(session, slug)
+    return co_mentions, kept_mentions_per_month(session, slug)

@@ -462,7 +462,7 @@ def _asked_the_writer(kb, action: str) -> bool:
 def check():
     """Compare the search index with the database, and the entity counts with the mentions."""
     from kb import index as kb_index
-    from kb.entities import counted_co_mentions, counted_months, kept_co_mentions, kept_months
+    from kb.entity_counts import counted_co_mentions, counted_months, kept_co_mentions, kept_months
 
     kb = _kb(read_only=True)
     with kb.session() as session:

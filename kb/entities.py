@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import String, bindparam, cast, delete, func, insert
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased
+from sqlalchemy import String, cast, func, insert
 from sqlmodel import Session, col, select
 
+from kb import entity_counts as counts
 from kb.batches import chunked
 from kb.context import KB
+from kb.entity_counts import sql_month
 from kb.errors import NotFound
 from kb.linker import Linker, current_linker
 from kb.models import CoMention, Document, Entity, EntityMonth, Event, EventEntity, Mention
@@ -71,8 +67,8 @@ def link_documents(session: Session, doc_ids: list[int], linker: Linker | None =
     stored = 0
     for chunk in chunked(doc_ids):
         docs = list(session.exec(select(Document).where(col(Document.id).in_(chunk))))
-        months = {doc.id: month_of(doc.published_at) for doc in docs if doc.id is not None}
-        pairs, per_month = _forget_mentions(session, chunk, months)
+        months = {doc.id: counts.month_of(doc.published_at) for doc in docs if doc.id is not None}
+        pairs, per_month = counts.forget(session, chunk, months)
         rows = [
             {"document_id": doc.id, "entity_slug": slug, "count": count}
             for doc in docs
@@ -81,160 +77,13 @@ def link_documents(session: Session, doc_ids: list[int], linker: Linker | None =
         if rows:  # one statement: a Mention object costs pydantic a fraction of a millisecond
             session.execute(insert(Mention), rows)
         new = [(row["document_id"], row["entity_slug"]) for row in rows]
-        pairs.update(_pairs(new))
-        per_month.update(_months(new, months))
-        _add_counts(session, CoMention, "other_slug", pairs)
-        _add_counts(session, EntityMonth, "month", per_month)
+        pairs.update(counts.pairs_of(new))
+        per_month.update(counts.months_of(new, months))
+        counts.add(session, CoMention, "other_slug", pairs)
+        counts.add(session, EntityMonth, "month", per_month)
         stored += len(rows)
     session.flush()
     return stored
-
-
-def forget_mentions(session: Session, doc_ids: list[int]) -> None:
-    """Delete the mentions of documents about to be deleted, with their counts."""
-    for chunk in chunked(doc_ids):
-        dated = session.exec(select(Document.id, Document.published_at).where(col(Document.id).in_(chunk)))
-        pairs, per_month = _forget_mentions(session, chunk, {i: month_of(when) for i, when in dated if i is not None})
-        _add_counts(session, CoMention, "other_slug", pairs)
-        _add_counts(session, EntityMonth, "month", per_month)
-
-
-def redate_mentions(session: Session, doc_id: int, before: datetime | None, after: datetime | None) -> None:
-    """A stored document's publication date changed: move its mentions to the new month's counts."""
-    old, new = month_of(before), month_of(after)
-    if old == new:
-        return
-    change: Counter[tuple[str, str]] = Counter()
-    for slug in session.exec(select(Mention.entity_slug).where(Mention.document_id == doc_id)):
-        if old:
-            change[(slug, old)] -= 1
-        if new:
-            change[(slug, new)] += 1
-    _add_counts(session, EntityMonth, "month", change)
-
-
-def month_of(when: datetime | None) -> str | None:
-    """YYYY-MM of a publication date, as the database's own month of the stored value."""
-    return f"{when.year:04d}-{when.month:02d}" if when is not None else None
-
-
-Change = Counter[tuple[str, str]]  # (slug, other slug or month) -> documents to add
-
-
-def _forget_mentions(session: Session, doc_ids: list[int], months: dict[int, str | None]) -> tuple[Change, Change]:
-    """Delete the documents' mentions; the changes to the co-mention and month counts, to apply."""
-    old = session.exec(
-        select(Mention.document_id, Mention.entity_slug).where(col(Mention.document_id).in_(doc_ids))
-    ).all()
-    if old:
-        session.exec(delete(Mention).where(col(Mention.document_id).in_(doc_ids)))
-    pairs: Change = Counter()
-    pairs.subtract(_pairs(old))
-    per_month: Change = Counter()
-    per_month.subtract(_months(old, months))
-    return pairs, per_month
-
-
-def _pairs(mentions: Iterable[tuple[int, str]]) -> Change:
-    """(slug, other slug) -> documents naming both, both ways, from (document id, slug) rows."""
-    named: defaultdict[int, list[str]] = defaultdict(list)
-    for doc_id, slug in mentions:
-        named[doc_id].append(slug)
-    pairs: Change = Counter()
-    for slugs in named.values():
-        pairs.update((a, b) for a in slugs for b in slugs if a != b)
-    return pairs
-
-
-def _months(mentions: Iterable[tuple[int, str]], months: dict[int, str | None]) -> Change:
-    """(slug, YYYY-MM) -> dated documents naming the entity, from (document id, slug) rows."""
-    dated = ((slug, months.get(doc_id)) for doc_id, slug in mentions)
-    return Counter((slug, month) for slug, month in dated if month)
-
-
-def _add_counts(session: Session, table: type[CoMention] | type[EntityMonth], key: str, change: Change) -> None:
-    """Add `change` to a table of counts keyed by (entity_slug, `key`); a count down to 0 goes."""
-    rows = [{"entity_slug": a, key: b, "documents": n} for (a, b), n in change.items() if n]
-    if not rows:
-        return
-    upsert = (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
-    session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["entity_slug", key],
-            set_={"documents": col(table.documents) + upsert.excluded.documents},
-        ),
-        rows,
-    )
-    fewer = [{"slug": a, "other": b} for (a, b), n in change.items() if n < 0]
-    if fewer:  # one statement, run for each key: on the connection, as the ORM runs no such delete
-        session.connection().execute(
-            delete(table).where(
-                col(table.entity_slug) == bindparam("slug"),
-                getattr(table, key) == bindparam("other"),
-                col(table.documents) <= 0,
-            ),
-            fewer,
-        )
-
-
-def counted_co_mentions(session: Session) -> dict[tuple[str, str], int]:
-    """The co-mention counts computed from the mention table: what the kept counts must equal."""
-    other = aliased(Mention)
-    rows = session.exec(
-        select(col(Mention.entity_slug), col(other.entity_slug), func.count())
-        .join(other, col(other.document_id) == col(Mention.document_id))
-        .where(col(other.entity_slug) != col(Mention.entity_slug))
-        .group_by(col(Mention.entity_slug), col(other.entity_slug))
-    )
-    return {(a, b): int(n) for a, b, n in rows}
-
-
-def kept_co_mentions(session: Session) -> dict[tuple[str, str], int]:
-    """The co-mention counts as kept in their table."""
-    rows = session.exec(select(CoMention.entity_slug, CoMention.other_slug, CoMention.documents))
-    return {(a, b): int(n) for a, b, n in rows}
-
-
-def counted_months(session: Session) -> dict[tuple[str, str], int]:
-    """The month counts computed from the mention and document tables: what the kept ones must equal."""
-    month = _month(session, Document.published_at)
-    rows = session.exec(
-        select(col(Mention.entity_slug), month, func.count())
-        .join(Document, col(Document.id) == col(Mention.document_id))
-        .where(col(Document.published_at).is_not(None))
-        .group_by(col(Mention.entity_slug), month)
-    )
-    return {(slug, m): int(n) for slug, m, n in rows}
-
-
-def kept_months(session: Session) -> dict[tuple[str, str], int]:
-    """The month counts as kept in their table."""
-    rows = session.exec(select(EntityMonth.entity_slug, EntityMonth.month, EntityMonth.documents))
-    return {(a, b): int(n) for a, b, n in rows}
-
-
-def kept_mentions_per_month(session: Session, slug: str) -> list[tuple[str, int]]:
-    """`mentions_per_month`, read from the counts the writer keeps."""
-    rows = session.exec(
-        select(EntityMonth.month, EntityMonth.documents)
-        .where(EntityMonth.entity_slug == slug)
-        .order_by(col(EntityMonth.month))
-    )
-    return [(m, int(n)) for m, n in rows]
-
-
-def rebuild_entity_counts(session: Session) -> int:
-    """Count the co-mentions and months again from the mentions; return the number of pairs (both ways)."""
-    session.exec(delete(CoMention))
-    session.exec(delete(EntityMonth))
-    rows = [{"entity_slug": a, "other_slug": b, "documents": n} for (a, b), n in counted_co_mentions(session).items()]
-    for chunk in chunked(rows, 5000):
-        session.execute(insert(CoMention), chunk)
-    months = [{"entity_slug": a, "month": b, "documents": n} for (a, b), n in counted_months(session).items()]
-    for chunk in chunked(months, 5000):
-        session.execute(insert(EntityMonth), chunk)
-    session.flush()
-    return len(rows)
 
 
 def ensure_registry(session: Session, directory: Path | None = None) -> Linker:
@@ -281,7 +130,7 @@ def relink_all(session: Session, directory: Path | None = None) -> tuple[int, in
     linker = current_linker(directory)
     entities = sync_registry(session, linker.registry)
     mentions = link_documents(session, _every_document(session), linker)
-    rebuild_entity_counts(session)  # counted afresh: whatever the kept counts were, they are right again
+    counts.rebuild(session)  # counted afresh: whatever the kept counts were, they are right again
     return entities, mentions
 
 
@@ -399,15 +248,6 @@ def co_mentioned(session: Session, slug: str, limit: int = 15) -> list[tuple[Ent
     return [(entity, int(n)) for entity, n in rows]
 
 
-def _month(session: Session, column):
-    """YYYY-MM of a datetime column, in the database's own dialect."""
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite stores a datetime as text that starts YYYY-MM- (SQLAlchemy writes every one):
-        # its first seven characters are strftime's %Y-%m, without parsing the date
-        return func.substr(column, 1, 7)
-    return func.to_char(column, "YYYY-MM")  # PostgreSQL
-
-
 def mentioned_share(session: Session, slug: str) -> tuple[int, int]:
     """(documents naming `slug`, the highest document id): how large a share of them it is."""
     mentioned = select(Mention.document_id).where(Mention.entity_slug == slug)
@@ -424,7 +264,7 @@ def mentions_per_month(session: Session, slug: str, *, by_date_index: bool | Non
     if by_date_index is None:
         total, newest = mentioned_share(session, slug)
         by_date_index = total * 10 >= newest
-    month = _month(session, Document.published_at)
+    month = sql_month(session, Document.published_at)
     mentioned = select(Mention.document_id).where(Mention.entity_slug == slug)
     # `id + 0` keeps the database from looking the documents up by id: it reads the date index instead
     document_id = col(Document.id) + 0 if by_date_index else col(Document.id)

@@ -146,7 +146,7 @@ def upsert_items(session: Session, *, source: Source, items: list[Item]) -> Upse
             session.add(doc)
             assert doc.id is not None  # read from the database
             if doc.published_at != dated:  # the months its entities are counted in
-                from kb.entities import redate_mentions
+                from kb.entity_counts import redate_mentions
 
                 redate_mentions(session, doc.id, dated, doc.published_at)
             _replace_bands(session, doc.id, mark)
@@ -453,7 +453,7 @@ def remove_source(session: Session, source_id: int, *, keep_documents: bool) -> 
     """Remove a source with its documents, or, with `keep_documents`, stop polling it and mark it
     removed (its row stays: every document names its source). The caller marks the deleted
     documents for the index (kb.pending.mark) in the same transaction and commits."""
-    from kb.entities import forget_mentions
+    from kb.entity_counts import forget_mentions
     from kb.models import Event, EventDocument, ListedParty, Snapshot
 
     source = get_source(session, source_id)

@@ -15,16 +15,14 @@ from sqlmodel import delete, select
 from kb import writer
 from kb.cli import main
 from kb.db import _alembic_config, make_engine, migrate
-from kb.entities import (
-    co_mentioned,
+from kb.entities import co_mentioned, mentions_per_month, relink_all
+from kb.entity_counts import (
     counted_co_mentions,
     counted_months,
     kept_co_mentions,
     kept_mentions_per_month,
     kept_months,
-    mentions_per_month,
-    rebuild_entity_counts,
-    relink_all,
+    rebuild,
 )
 from kb.models import CoMention, Entity, EntityMonth
 from kb.pipeline import poll
@@ -131,7 +129,7 @@ def test_the_page_reads_the_kept_counts_most_first(loaded_kb, server):
                               key=lambda pair: (-pair[1], names[pair[0]]))[:15]  # fmt: skip
             assert [(e.slug, n) for e, n in co_mentioned(session, slug)] == expected, slug
             assert kept_mentions_per_month(session, slug) == mentions_per_month(session, slug), slug
-        assert rebuild_entity_counts(session) == len(counted)
+        assert rebuild(session) == len(counted)
         assert kept_co_mentions(session) == counted
         assert kept_months(session) == counted_months(session)
 

@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 
 from kb import timeline as tl
 from kb.availability import service_sides
-from kb.entities import co_mentioned, kept_mentions_per_month, mentioned_share
+from kb.entities import co_mentioned, mentioned_share
+from kb.entity_counts import kept_mentions_per_month
 from kb.errors import NotFound
 from kb.models import Document, Entity, Event, EventDocument, EventEntity, Mention, Source
 from kb.timeline import TimelineQuery

@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("documents", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("entity_slug", "month"),
     )
-    # SQLite stores a datetime as text that starts YYYY-MM- (kb.entities._month)
+    # SQLite stores a datetime as text that starts YYYY-MM- (kb.entity_counts.sql_month)
     postgresql = op.get_bind().dialect.name == "postgresql"
     month = "to_char(d.published_at, 'YYYY-MM')" if postgresql else "substr(d.published_at, 1, 7)"
     op.execute(

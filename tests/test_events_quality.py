@@ -54,6 +54,11 @@ def _reports(kb, event_id: int) -> list[int]:
         return sorted(session.exec(select(EventDocument.document_id).where(EventDocument.event_id == event_id)))
 
 
+def _kinds_and_labels(text: str, published: date | None) -> set[tuple[str, str]]:
+    """(kind, date as the timeline labels it: "2023-10", "2023-10-17") of what the text states."""
+    return {(c.kind, date_label(c.date, c.precision)) for c in extract_events(text, published, linker=current_linker())}
+
+
 @pytest.fixture
 def curated_dir(tmp_path, monkeypatch):
     """A curated timeline of our own, made of entries copied from the project's."""
@@ -996,10 +1001,7 @@ def test_acts_told_in_other_words(text, published, expected):
     ],
 )
 def test_acts_named_by_their_month_or_year(text, published, expected):
-    found = {
-        (c.kind, date_label(c.date, c.precision)) for c in extract_events(text, published, linker=current_linker())
-    }
-    assert expected in found
+    assert expected in _kinds_and_labels(text, published)
 
 
 def test_a_date_that_would_have_applied_is_no_event():
@@ -1103,10 +1105,7 @@ def test_dates_told_by_reference_to_others(text, published, expected):
     ],
 )
 def test_acts_whose_date_is_told_far_from_the_verb(text, published, expected):
-    found = {
-        (c.kind, date_label(c.date, c.precision)) for c in extract_events(text, published, linker=current_linker())
-    }
-    assert found >= expected
+    assert _kinds_and_labels(text, published) >= expected
 
 
 def test_a_ministry_of_a_country_the_registry_lacks_acts_for_its_country():
@@ -1217,10 +1216,7 @@ def test_a_rule_with_effect_from_the_day_of_its_announcement():
     ],
 )
 def test_acts_of_the_fourth_development_half(text, published, expected):
-    found = {
-        (c.kind, date_label(c.date, c.precision)) for c in extract_events(text, published, linker=current_linker())
-    }
-    assert found >= expected
+    assert _kinds_and_labels(text, published) >= expected
 
 
 def test_a_compliance_date_the_rescission_cancelled_is_no_event():
@@ -1273,10 +1269,7 @@ def test_a_rule_named_by_its_year_does_not_join_an_act_of_another_kind(registry_
     ],
 )
 def test_acts_of_the_fourth_development_half_told_at_length(text, published, expected):
-    found = {
-        (c.kind, date_label(c.date, c.precision)) for c in extract_events(text, published, linker=current_linker())
-    }
-    assert found >= expected
+    assert _kinds_and_labels(text, published) >= expected
 
 
 def test_the_end_of_a_reporting_period_is_no_event_date():
@@ -1311,10 +1304,7 @@ def test_the_end_of_a_reporting_period_is_no_event_date():
     ],
 )
 def test_listings_and_bans_in_other_words(text, published, expected):
-    found = {
-        (c.kind, date_label(c.date, c.precision)) for c in extract_events(text, published, linker=current_linker())
-    }
-    assert found >= expected
+    assert _kinds_and_labels(text, published) >= expected
 
 
 def test_not_responding_immediately_is_no_date():
@@ -1407,10 +1397,7 @@ def test_a_spokesperson_answering_reporters_is_a_statement():
     ],
 )
 def test_acts_of_the_fifth_development_half(text, published, expected):
-    found = {
-        (c.kind, date_label(c.date, c.precision)) for c in extract_events(text, published, linker=current_linker())
-    }
-    assert found >= expected
+    assert _kinds_and_labels(text, published) >= expected
 
 
 def test_a_restriction_announced_for_later_dates_the_telling_as_a_statement():
@@ -1449,10 +1436,7 @@ def test_a_restriction_announced_for_later_dates_the_telling_as_a_statement():
     ],
 )
 def test_acts_of_the_fifth_development_half_in_recaps(text, published, expected):
-    found = {
-        (c.kind, date_label(c.date, c.precision)) for c in extract_events(text, published, linker=current_linker())
-    }
-    assert found >= expected
+    assert _kinds_and_labels(text, published) >= expected
 
 
 def test_days_counted_from_a_release_told_before_date_the_act_after_them():

@@ -15,6 +15,7 @@ from ingest import fingerprint
 from ingest.errors import BadURL
 from ingest.fetch import check_url, private_host_problem
 from ingest.records import Item
+from kb.entity_counts import forget_mentions, redate_mentions
 from kb.errors import NotFound, UserInputError
 from kb.models import Document, DocumentCopy, Meta, Source, StoryBand, utcnow
 
@@ -146,8 +147,6 @@ def upsert_items(session: Session, *, source: Source, items: list[Item]) -> Upse
             session.add(doc)
             assert doc.id is not None  # read from the database
             if doc.published_at != dated:  # the months its entities are counted in
-                from kb.entity_counts import redate_mentions
-
                 redate_mentions(session, doc.id, dated, doc.published_at)
             _replace_bands(session, doc.id, mark)
             if stories is not None:
@@ -453,7 +452,6 @@ def remove_source(session: Session, source_id: int, *, keep_documents: bool) -> 
     """Remove a source with its documents, or, with `keep_documents`, stop polling it and mark it
     removed (its row stays: every document names its source). The caller marks the deleted
     documents for the index (kb.pending.mark) in the same transaction and commits."""
-    from kb.entity_counts import forget_mentions
     from kb.models import Event, EventDocument, ListedParty, Snapshot
 
     source = get_source(session, source_id)

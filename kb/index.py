@@ -523,8 +523,7 @@ def rebuild(index_dir: Path, session: Session) -> int:
         ix = index.create_in(str(target), SCHEMA)
         ids = _document_ids(session, in_order=True)
         procs = REBUILD_PROCS if len(ids) >= PARALLEL_DOCS else 1
-        size = min(SEGMENT_DOCS, -(-len(ids) // procs)) or 1  # at least one segment per process
-        parts = [ids[start : start + size] for start in range(0, len(ids), size)]
+        parts = _parts(ids, procs, SEGMENT_DOCS)
         if procs > 1:
             from concurrent.futures import ProcessPoolExecutor
 
@@ -545,6 +544,15 @@ def rebuild(index_dir: Path, session: Session) -> int:
         raise
     _point(index_dir, target)
     return len(ids)
+
+
+def _parts(ids: list[int], procs: int, most: int) -> list[list[int]]:
+    """`ids` cut into segments of at most `most` documents, as many for each process, and of
+    nearly equal sizes: the processes finish together (100,000 documents on two processes
+    in segments of 20,000 left one process writing a third segment alone)."""
+    count = procs * -(-len(ids) // (procs * most)) or 1
+    size = -(-len(ids) // count) or 1
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 def _segment_of(task: tuple[str, str, list[int]]):

@@ -412,6 +412,15 @@ def test_rebuild_in_several_segments_answers_the_same(kb, corpus, monkeypatch):
     assert {q: (r.total, titles(r)) for q in before for r in [run(kb, query=q)]} == before
 
 
+def test_a_rebuild_gives_each_process_as_many_segments_of_nearly_equal_size():
+    sizes = [len(part) for part in kb_index._parts(list(range(100_000)), 2, 20_000)]
+    assert sizes == [16_667] * 5 + [16_665]  # not five of 20,000: one process would write a third alone
+    assert [len(part) for part in kb_index._parts(list(range(40_001)), 2, 20_000)] == [10_001] * 3 + [9_998]
+    assert [len(part) for part in kb_index._parts(list(range(5)), 2, 20_000)] == [3, 2]
+    assert [len(part) for part in kb_index._parts(list(range(7)), 1, 2)] == [2, 2, 2, 1]
+    assert kb_index._parts([], 2, 20_000) == []
+
+
 @pytest.mark.slow  # spawns two worker processes, each importing the project: CI runs it, the quick loop does not
 def test_rebuild_in_processes_of_its_own_answers_the_same(kb, corpus, monkeypatch):
     """Two processes write a segment each (their own database connection and temporary files);

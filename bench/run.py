@@ -257,17 +257,20 @@ def pick_terms(conn: sqlite3.Connection, docs: int, vocabulary: set[str]) -> dic
     rare, common = nearest(0.001), nearest(0.37)
     mid = nearest(0.10, {rare, common})
     other = nearest(0.10, {rare, common, mid})
-    return {"rare": rare, "common": common, "mid": mid, "other": other}
+    third = nearest(0.10, {rare, common, mid, other})
+    return {"rare": rare, "common": common, "mid": mid, "other": other, "third": third}
 
 
 def cases(terms: dict[str, str], entity: str) -> list[Case]:
-    rare, common, mid, other = terms["rare"], terms["common"], terms["mid"], terms["other"]
+    rare, common, mid, other, third = (terms[k] for k in ("rare", "common", "mid", "other", "third"))
     since, until = date(2022, 1, 1), date(2022, 6, 30)
     q = fts5.Query
     return [
         Case("rare term", {"query": rare}, q(rare)),
         Case("common term", {"query": common}, q(common)),
         Case("two terms AND", {"query": f"{mid} {other}"}, q(f"{mid} {other}")),
+        Case("three terms AND", {"query": f"{mid} {other} {third}"}, q(f"{mid} {other} {third}")),
+        Case("three terms OR", {"query": f"{mid} OR {other} OR {third}"}, q(f"{mid} OR {other} OR {third}")),
         Case("phrase", {"query": '"model weights"'}, q('"model weights"')),
         Case(
             "term + date range",

@@ -16,9 +16,11 @@ at once, and the query's parts combined as Whoosh's matchers combine them:
   positions, scored as the sum of its terms' scores (SpanNear2's tree of intersections);
 - a boost other than 1 multiplies, as WrappingMatcher does.
 
-Sums of two numbers do not depend on their order, so every score is the one Whoosh
-computes, bit for bit. Anything else (three or more parts, where Whoosh builds its tree
-by estimated sizes; ranges, prefixes, Not...) returns None, and Whoosh answers.
+Sums of two numbers do not depend on their order. Three parts or more are added up in
+each segment in the order Whoosh's tree of matchers adds them there (built from the
+parts' estimated sizes in that segment), so every score is the one Whoosh computes, bit
+for bit. Anything else (ranges, prefixes, Not inside a compound...) returns None, and
+Whoosh answers.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.util import make_weighted_tree
 from whoosh.util.numeric import byte_to_length
 
 from kb.search_cache import SegmentPostings, _docnums, _Lengths, _ranks, _union, read_postings
@@ -43,6 +46,11 @@ Scored = tuple[np.ndarray, np.ndarray]  # document numbers (ascending) and their
 _EMPTY: Scored = (np.zeros(0, np.int64), np.zeros(0, np.float64))
 # Field length per encoded byte; a document without one counts as 1 (the scorer's default).
 _LENGTHS = np.array([1] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
+
+
+# Or._matcher preloads the scores of an Or of three parts or more in a segment of at most
+# this many documents (when its collector does not need the current match, as a search's)
+PRELOADED_MOST = 5000
 
 
 class Unsupported(Exception):
@@ -147,8 +155,10 @@ class _Scorer:
             return _EMPTY
         if len(subs) == 1:  # CompoundQuery.matcher: the part's own matcher, without this boost
             return self.run(subs[0])
-        if len(subs) > 2 or any(type(sub) is wq.Not for sub in subs):
-            raise Unsupported("a tree Whoosh orders by estimated sizes")
+        if any(type(sub) is wq.Not for sub in subs):
+            raise Unsupported("a part excluded inside a compound")
+        if len(subs) > 2:
+            return self._by_segment(q, [self.run(sub) for sub in subs])
         (a_docs, a_scores), (b_docs, b_scores) = self.run(subs[0]), self.run(subs[1])
         if type(q) is wq.Or:
             docs = _union(a_docs, b_docs)
@@ -159,6 +169,29 @@ class _Scorer:
             docs, a_at, b_at = np.intersect1d(a_docs, b_docs, assume_unique=True, return_indices=True)
             scores = a_scores[a_at] + b_scores[b_at]
         return docs, _boosted(scores, q.boost)
+
+    def _by_segment(self, q: Any, parts: list[Scored]) -> Scored:
+        """Three or more parts, added up in each segment in the order Whoosh's matchers add
+        them there (CompoundQuery._tree_matcher): a tree built from the parts' estimated
+        sizes in that segment, or, for an Or in a segment of at most 5,000 documents
+        (PreloadedOr), one part after the other with the boost on each."""
+        is_or = type(q) is wq.Or
+        if is_or and (q.scale or len(parts) >= wq.Or.TOO_MANY_CLAUSES):
+            raise Unsupported("an Or Whoosh scores with a coordination bonus or preloads whole")
+        docs, scores = [], []
+        for leaf, offset in self.leaves:
+            end = offset + leaf.doc_count_all()
+            here = [_within(part, offset, end) for part in parts]
+            if is_or and leaf.doc_count_all() <= PRELOADED_MOST:
+                combined = _one_by_one(here, q.boost)
+            else:
+                sizes = [sub.estimate_size(leaf) for sub in q.subqueries]
+                weights = sizes if is_or else [0 - size for size in sizes]
+                tree = make_weighted_tree(_Pair, [(w, _Part(i)) for i, w in enumerate(weights)])
+                combined = _boosted_pair(_added(tree, here, is_or), q.boost)
+            docs.append(combined[0])
+            scores.append(combined[1])
+        return np.concatenate(docs), np.concatenate(scores)
 
     def _term(self, q: Any) -> Scored:
         text = self._bytes(q.fieldname, q.text)
@@ -270,6 +303,67 @@ class _Scorer:
             at = np.searchsorted(postings.docs, docs)
             parts.append(self._scores(q.fieldname, word, docs, postings.weights[at]))
         return docs, _boosted(_tree_sum(parts), q.boost)
+
+
+class _Part:
+    """A part's place in make_weighted_tree. Whoosh's matchers compare equal to any matcher of
+    their own class and are never less than one, so the tuples of equal estimates it sorts
+    compare equal: its sort and insort keep them in the order they came (a new pair after
+    the others of its weight). These do the same for every pair."""
+
+    def __init__(self, index: int):
+        self.index = index
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _Pair(_Part):
+    def __init__(self, a: _Part, b: _Part):
+        super().__init__(-1)
+        self.a, self.b = a, b
+
+
+def _added(node: _Part, parts: list[Scored], is_or: bool) -> Scored:
+    """The parts added up as `node`'s tree adds them: a + b where both match (UnionMatcher,
+    IntersectionMatcher)."""
+    if not isinstance(node, _Pair):
+        return parts[node.index]
+    (a_docs, a_scores), (b_docs, b_scores) = _added(node.a, parts, is_or), _added(node.b, parts, is_or)
+    if not is_or:
+        docs, a_at, b_at = np.intersect1d(a_docs, b_docs, assume_unique=True, return_indices=True)
+        return docs, a_scores[a_at] + b_scores[b_at]
+    docs = _union(a_docs, b_docs)
+    scores = np.zeros(len(docs), np.float64)
+    scores[np.searchsorted(docs, a_docs)] += a_scores
+    scores[np.searchsorted(docs, b_docs)] += b_scores
+    return docs, scores
+
+
+def _one_by_one(parts: list[Scored], boost: float) -> Scored:
+    """ArrayUnionMatcher: each part's score times the boost, added to the documents' totals in turn."""
+    docs = parts[0][0]
+    for part_docs, _ in parts[1:]:
+        docs = _union(docs, part_docs)
+    scores = np.zeros(len(docs), np.float64)
+    for part_docs, part_scores in parts:
+        scores[np.searchsorted(docs, part_docs)] += part_scores * boost
+    return docs, scores
+
+
+def _within(part: Scored, start: int, end: int) -> Scored:
+    docs, scores = part
+    low, high = np.searchsorted(docs, [start, end])
+    return docs[low:high], scores[low:high]
+
+
+def _boosted_pair(found: Scored, boost: float) -> Scored:
+    return found[0], _boosted(found[1], boost)
 
 
 def _tree_sum(parts: list[np.ndarray]) -> np.ndarray:

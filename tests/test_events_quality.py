@@ -1450,3 +1450,139 @@ def test_days_counted_from_a_release_told_before_date_the_act_after_them():
         ("rule_published", date(2025, 1, 13)),
         ("rule_published", date(2025, 1, 15)),
     ]
+
+
+# ---- failure classes of the sixth and seventh development halves ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        # an act added with "also" to those of the sentence before is of their day
+        (
+            "The commerce ministry on Tuesday announced export controls on tungsten. The market regulator also said "
+            "it had opened an investigation into Google.",
+            date(2025, 2, 5),
+            {("rule_published", "2025-02-04"), ("investigation", "2025-02-04")},
+        ),
+        (
+            "Today BIS issued new rules on chipmaking tools. BIS also issued guidance warning that using Huawei "
+            "Ascend chips may breach US export controls.",
+            date(2025, 5, 13),
+            {("rule_published", "2025-05-13"), ("guidance_issued", "2025-05-13")},
+        ),
+        (
+            "The Commerce Department on Friday published new chip controls. The department also put 31 Chinese "
+            "firms on its Unverified List.",
+            date(2022, 10, 8),
+            {("rule_published", "2022-10-07"), ("entity_listed", "2022-10-07")},
+        ),
+    ],
+)
+def test_an_act_told_as_also_done_takes_the_day_of_the_acts_before(text, published, expected):
+    assert _kinds_and_labels(text, published) >= expected
+
+
+def test_also_telling_more_of_the_same_act_is_no_second_act():
+    found = extract_events(
+        "The Commerce Department on Monday imposed new restrictions on memory chips. The rule also extends "
+        "foreign direct product rules to tools made abroad.",
+        date(2024, 12, 3),
+        linker=current_linker(),
+    )
+    assert [(c.kind, c.date) for c in found] == [("rule_published", date(2024, 12, 2))]
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        # a list added to its export blacklist
+        (
+            "Washington added two dozen Chinese firms to its export blacklist on Wednesday.",
+            date(2025, 3, 27),
+            {("entity_listed", "2025-03-26")},
+        ),
+        # stopping shipments, refusing traffic, barring any company, may no longer use: restrictions
+        (
+            "Samsung will stop shipping advanced memory to Chinese customers starting Monday, two people said.",
+            date(2024, 12, 9),
+            {("service_restricted", "2024-12-09")},
+        ),
+        (
+            "The company drew its line on July 9, 2024, when it started refusing API calls from China.",
+            date(2025, 5, 1),
+            {("service_restricted", "2024-07-09")},
+        ),
+        (
+            "Google tightened its rules last week, barring any firm majority-owned by Russian entities from Gemini.",
+            date(2025, 3, 12),
+            {("service_restricted", "2025-03")},
+        ),
+        # a compliance date "required by", a licence one "will have to obtain"
+        (
+            "The controls apply at once, with compliance for some provisions required by March 31, 2025.",
+            date(2025, 1, 10),
+            {("compliance_date", "2025-03-31")},
+        ),
+        # the Chinese words for guidance, for pausing a service, for licences not granted for the US
+        ("美国商务部于3月4日发布相关指引。", date(2025, 3, 10), {("guidance_issued", "2025-03-04")}),
+        ("某公司已于今日起暂停API服务注册。", date(2025, 2, 6), {("service_restricted", "2025-02-06")}),
+        (
+            "商务部于12月3日发布公告，原则上不予许可锑对美国出口。",
+            date(2024, 12, 5),
+            {("retaliation", "2024-12-03")},
+        ),
+    ],
+)
+def test_phrasings_of_acts_of_the_sixth_and_seventh_halves(text, published, expected):
+    assert _kinds_and_labels(text, published) >= expected
+
+
+@pytest.mark.parametrize(
+    "text, published, kinds",
+    [
+        # a licence revoked is a decision on one export, no rule rescinded
+        (
+            "The company disclosed on March 3 that the government had revoked a licence to ship two scanners.",
+            date(2024, 3, 10),
+            set(),
+        ),
+        # a telling referred to ("as previously announced") is no telling of that day
+        ("The discount for new users ends on March 8 as previously announced.", date(2025, 3, 1), set()),
+        # a date something starts from is no day of a telling
+        ("The tariff commission announced extra duties on some US goods from March 10.", date(2025, 3, 4), set()),
+    ],
+)
+def test_dates_that_are_no_act_of_the_kind_the_words_suggest(text, published, kinds):
+    assert {k for k, _ in _kinds_and_labels(text, published)} == kinds
+
+
+def test_a_month_of_last_year_is_in_the_year_before_the_report():
+    assert _kinds_and_labels(
+        "Microsoft cut off Bing API access from Russia in March of last year.", date(2025, 6, 1)
+    ) == {("service_restricted", "2024-03")}
+
+
+def test_a_company_reacting_on_a_day_states_that_day_not_the_act_it_reacts_to():
+    found = extract_events(
+        "Moonshot AI said on Friday it firmly opposed Washington's decision to add it to the Entity List.",
+        date(2025, 6, 7),
+        linker=current_linker(),
+    )
+    assert [(c.kind, c.date) for c in found] == [("statement", date(2025, 6, 6))]
+
+
+def test_a_company_speaking_after_a_government_act_is_no_government():
+    """ "Washington required licences in April, and Nvidia said in mid-July ...": Nvidia's telling, no rule."""
+    assert _kinds_and_labels(
+        "Washington had required licences for the chip in April, and Nvidia said in mid-July it had been told "
+        "those licences would be granted.",
+        date(2025, 8, 12),
+    ) == {("license_required", "2025-04"), ("statement", "2025-07")}
+
+
+def test_a_letter_to_a_company_imposing_restrictions_is_a_licence_requirement():
+    assert _kinds_and_labels(
+        "The Commerce Department sent Samsung a letter on Monday imposing export restrictions on its HBM chips.",
+        date(2024, 12, 4),
+    ) == {("license_required", "2024-12-02")}

@@ -356,9 +356,28 @@ def _yearless(sentence: str, reference: Reference, years: list[int], planned: bo
             if sentence_year
             else _month_with_year(month, lead, reference, planned and not told_past)
         )
+        end = m.end()
+        of_year = _OF_YEAR.match(sentence, m.end())
+        if of_year:  # "in July of last year", "in December of that year"
+            year = _year_of(of_year.group(1).lower(), reference, years)
+            when = date(year, month, 1) if year else None
+            end = of_year.end()
         if when:
-            found.append(FoundDate(before.start() if before else m.start(), m.end(), when, "month", 0.85))
+            found.append(FoundDate(before.start() if before else m.start(), end, when, "month", 0.85))
     return found
+
+
+_OF_YEAR = re.compile(r"\s+of\s+(last|this|that|the same|the previous|the following|next) year\b", re.I)
+
+
+def _year_of(which: str, reference: Reference, years: list[int]) -> int | None:
+    """The year of "of last year" (the reference's year before), "of that year" (the year the sentence states)."""
+    if which in ("that", "the same"):
+        return years[-1] if years else None
+    if reference.day is None:
+        return None
+    step = {"last": -1, "the previous": -1, "next": 1, "the following": 1}.get(which, 0)
+    return reference.day.year + step
 
 
 _PAST_WHEN = re.compile(r",?\s+when\b(?![^,;.]*\b(?:will|shall|takes?|comes?|enters?|begins?|starts?)\b)", re.I)

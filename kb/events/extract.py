@@ -296,6 +296,7 @@ class _Reader:
     last_kind: str | None = None  # of the latest act told, for "X followed on D"
     pending: tuple[FoundDate, int] | None = None  # a day no act took, for the next sentences
     told_acts: set[tuple[str, date]] = field(default_factory=set)  # (kind, day) of the acts told so far
+    acted: FoundDate | None = None  # the day of the acts the sentence before told, for "X also did Y"
 
     def __post_init__(self) -> None:
         self.title_triggers = self._triggers(self.title) if self.title else []
@@ -329,10 +330,27 @@ class _Reader:
             if f.precision != "day"
             and any(t.kind == "rule_published" and t.start <= f.start and f.end <= t.end for t in found_triggers)
         }
+        # the date of a reaction ("said on Thursday it firmly opposed the decision to put it on a blacklist") is
+        # the reaction's: the acts it reacts to are not of that day
+        reactions = {
+            i: r
+            for i, f in enumerate(dates)
+            for r in found_triggers
+            if r.kind == "statement"
+            and REACTION.fullmatch(sentence, r.start, r.end)
+            and 0 <= r.start - f.end <= 40
+            and not _HARD_BOUNDARY.search(sentence, f.end, r.start)
+        }
+        silent -= set(reactions)
         attached: dict[int, list[tuple[Trigger, float]]] = {}
         later: dict[int, list[Trigger]] = {}  # far acts after a month or year ("in 2024 X did A, and Y did B")
         for trigger in found_triggers:
-            options = [i for i in range(len(dates)) if _may_attach(trigger, dates[i], sentence, i in silent)]
+            options = [
+                i
+                for i in range(len(dates))
+                if _may_attach(trigger, dates[i], sentence, i in silent)
+                and (i not in reactions or trigger.start <= reactions[i].start)
+            ]
             options = [
                 i for i in options if i not in named or trigger.start <= dates[i].start < dates[i].end <= trigger.end
             ] or options
@@ -389,7 +407,7 @@ class _Reader:
                 also.setdefault("statement", said)
             for trigger in [best, *also.values()]:
                 kind = _kind(trigger.kind, sentence, found)
-                if kind == "statement" and tellers[index] == "company":
+                if kind == "statement" and tellers[index] == "company" and index not in reactions:
                     continue  # a company telling what it was told or expects is no event of its own
                 if kind == "statement" and self._unnamed_speaker(sentence, trigger.start, matches):
                     continue  # "analysts at Bernstein said the rule would hit Nvidia": no actor speaks
@@ -415,6 +433,13 @@ class _Reader:
                     and any(t.kind == "license_required" and t.start > trigger.end for t in found_triggers)
                 ):
                     kind = "license_required"  # "the government had told it on April 9 that ... would need a licence"
+                if kind == "rule_published" and self._told_a_company(sentence, trigger.start, matches):
+                    kind = "license_required"  # "Commerce sent TSMC a letter on Friday imposing restrictions": a letter
+                if kind == "statement" and (
+                    STARTS.search(sentence, max(0, found.start - 30), found.start)
+                    or _STARTS_AT.match(sentence, found.start)
+                ):
+                    continue  # "announced additional tariffs from February 10": the day something starts, no telling
                 candidate = self._candidate(sentence, found, kind, trigger.strength, verb_at, matches, context)
                 acted = _kind_of_actor(candidate, self.info, regulatory=len(attached) > 1, government=government)
                 if acted == "license_required" and _national_regime(candidate, self.info):
@@ -432,6 +457,8 @@ class _Reader:
             if index not in silent and not any(c.date == found.value and c.precision == found.precision for c in out):
                 out += self._continued(sentence, found, out, matches, context)
         self.told_acts.update((c.kind, c.date) for c in out)
+        acted_days = {c.date for c in out if c.precision == "day" and c.kind != "statement"}
+        self.acted = next((f for f in dates if f.value in acted_days), None) if len(acted_days) == 1 else None
         if out:
             self.last_kind = _lead_kind(out)
         # The one day no act took ("OpenAI's block starts on July 9, and Chinese model makers moved quickly
@@ -448,11 +475,21 @@ class _Reader:
         """Acts told without a date right after a sentence whose one day took no act: "Chinese model makers
         moved quickly yesterday to court the developers. Alibaba Cloud said it would give them free tokens."
         Strong triggers only, for the next CARRY sentences."""
-        if self.pending is None:
-            return []
-        found, left = self.pending
-        self.pending = (found, left - 1) if left > 1 else None
+        acted, self.acted = self.acted, None
+        also = self.pending is None
+        if also:
+            # "BIS issued the rules today. It also added 140 entities to the Entity List.": the act added to
+            # those of the sentence before is of their day
+            if acted is None or not _ALSO.search(sentence):
+                return []
+            found, left = acted, 1
+        else:
+            assert self.pending is not None
+            found, left = self.pending
+        self.pending = (found, left - 1) if left > 1 and not also else None
         acts = [t for t in self._triggers(sentence) if t.strength >= 0.85 and t.kind != "statement"]
+        if also:  # "The rule also extends ...": the same act told on
+            acts = [t for t in acts if (t.kind, found.value) not in self.told_acts]
         if not acts:
             return []
         best = min(acts, key=lambda t: t.rank)
@@ -506,8 +543,32 @@ class _Reader:
             for s in subjects
         ]
 
+    def _told_a_company(self, sentence: str, at: int, matches: list[Match]) -> bool:
+        """A government's letter or notice to a company before `at`: "the department sent TSMC a letter",
+        "officials informed Nvidia": what it imposes is a licence requirement on that company (the "is
+        informed" letters), not a rule."""
+        told = _INFORMED.search(sentence, 0, at)
+        if told is None or not self._government_before(sentence, told.start(), matches):
+            return False
+        return any(
+            self.info.get(m.slug, EntityInfo("")).kind == "organization"
+            and m.start < at
+            and (told.start() - 40 <= m.start)
+            for m in matches
+        )
+
     def _government_before(self, sentence: str, at: int, matches: list[Match]) -> bool:
-        """Whether a government body, named or described ("the ministry"), comes before position `at`."""
+        """Whether a government body, named or described ("the ministry"), comes before position `at`; not when
+        a company is the subject of the verb's own clause ("Washington required licences in April, and Nvidia
+        said in mid-July ...")."""
+        clause_start = max((m.end() for m in _CLAUSE.finditer(sentence, 0, at)), default=0)
+        own = [m for m in matches if clause_start <= m.start and m.end <= at]
+        if (
+            own
+            and self.info.get(own[0].slug, EntityInfo("")).kind in _FIRMS
+            and _SUBJECT_GAP.fullmatch(sentence, own[0].end, at)
+        ):
+            return False
         if GOVERNMENT_WORDS.search(sentence, 0, at):
             return True
         seat = _SEAT.match(sentence)
@@ -744,6 +805,13 @@ def _requirement_to_come(sentence: str, said: Trigger, triggers: list[Trigger]) 
 
 
 _MUST = re.compile(r"\bmust\b", re.I)
+# Between a company as subject and its verb: "Nvidia said", "Nvidia on Tuesday said", "Nvidia, the chipmaker, said".
+_SUBJECT_GAP = re.compile(r"(?!['’]s)[^;:'’]{0,30}")
+# An act told as one more of the acts before it: "The department also put 31 firms on its Unverified List".
+_ALSO = re.compile(r"\b(?:also|alongside|in addition|at the same time)\b|还|同时", re.I)
+_AS_TOLD = re.compile(r"\bas\s+(?:\w+\s+)?$", re.I)  # "as previously announced", "as announced"
+# A reaction: what follows it is what it reacts to ("said on Thursday it firmly opposed the decision to list it").
+REACTION = re.compile(r"(?:firmly )?(?:oppos|condemn|protest|critici[sz]|denounc)\w*|坚决反对", re.I)
 _PERIOD_END = re.compile(r"\b(?:quarter|period|year|month|week)s?\s+(?:ending|ended|that ends)\s+(?:on\s+)?$", re.I)
 _DATELINE_HEAD = re.compile(r"[A-Z][A-Z .'’-]{1,40},\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*[-–—]\s*")
 # A day told as background in a past-perfect clause ("the order that Biden had signed on October 30, 2023")
@@ -758,7 +826,11 @@ def _unrealised(sentence: str, found: FoundDate) -> bool:
 
 
 def _realised(sentence: str, triggers: list[Trigger]) -> list[Trigger]:
-    """Triggers that are not the verb of an expectation ("had been due to take effect")."""
+    """Triggers that are not the verb of an expectation ("had been due to take effect"), nor a telling
+    told as a reference to an earlier one ("ends on February 8 as previously announced")."""
+    triggers = [
+        t for t in triggers if t.kind != "statement" or not _AS_TOLD.search(sentence, max(0, t.start - 25), t.start)
+    ]
     spans = [(m.start(), m.end() + 25) for m in UNREALISED.finditer(sentence)]
     # a trigger that runs into the phrase is its verb too: "compliance obligations were due to begin"
     return [t for t in triggers if not any(a <= t.end and t.start <= b for a, b in spans)] if spans else triggers

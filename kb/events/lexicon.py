@@ -53,7 +53,13 @@ ENGLISH: list[tuple[str, str, float]] = [
         rf"|\b{_RULE_NOUNS}\s+(?:of|dated)\s+(?={_MONTHS}\.?\s+\d|\d{{1,2}}\s+{_MONTHS})",
         0.85,
     ),
-    ("rule_rescinded", r"\b(?:rescind\w*|revok\w*|repeal(?:s|ed|ing)?)\b", 0.9),
+    # Not a licence revoked ("partially revoked a licence to ship"): a decision on one export, no rule.
+    (
+        "rule_rescinded",
+        r"\b(?:rescind\w*|revok\w*|repeal(?:s|ed|ing)?)\b"
+        r"(?!\s+(?:(?:a|an|the|its|their|some|several|two|three)\s+)?(?:[\w-]+\s+)?licen[cs]es?\b)",
+        0.9,
+    ),
     ("rule_rescinded", r"\b(?:not|no longer) (?:to )?enforce\b|\bpull\w* the plug on\b", 0.8),
     (
         "rule_rescinded",
@@ -109,6 +115,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     ("compliance_date", r"\bcompliance (?:date|dates|deadline|deadlines|is required|required)\b", 0.9),
     ("compliance_date", r"\bcompliance (?:is |was )?not (?:required|due|expected)\b", 0.9),
+    # "with compliance for certain provisions required by December 31"
+    ("compliance_date", r"\bcompliance\s+(?:for|with)\s+(?:[\w'’-]+\s+){0,4}?(?:is\s+|are\s+)?required\b", 0.85),
     ("compliance_date", r"\bcompliance (?:is |was )?(?:set|due|begins|starts)\b", 0.8),
     ("compliance_date", r"\bcompliance with\b(?:\s+[\w'’.,-]+){0,8}?\s+(?:is |was )?(?:not )?required\b", 0.9),
     ("compliance_date", r"\bobligations\b(?:\s+[\w'’-]+){0,3}?\s+(?:bite|apply|start\w*|begin\w*)\b", 0.8),
@@ -125,7 +133,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "entity_listed",
         r"\b(?:add\w*|put|puts|plac\w*)\b(?:\s+[\w'’.,()-]+){0,14}?\s+(?:to|on)\s+(?:a|the|its)\s+"
-        r"(?:US\s+|U\.S\.\s+|American\s+)?(?:trade\s+)?blacklist\b",
+        r"(?:US\s+|U\.S\.\s+|American\s+)?(?:trade\s+|export\s+)?blacklist\b",
         0.85,
     ),
     (
@@ -195,22 +203,26 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("service_restricted", r"\btighten\w* (?:its|their) (?:terms|usage polic(?:y|ies)|policies)\b", 0.8),
     (
         "service_restricted",
-        r"\b(?:reject\w*|den(?:y|ies|ied|ying))\s+(?:[\w'’-]+\s+){0,3}?(?:requests|access|calls|traffic)\b",
+        r"\b(?:reject\w*|refus\w*|den(?:y|ies|ied|ying))\s+(?:[\w'’-]+\s+){0,3}?(?:requests|access|calls|traffic)\b",
         0.8,
     ),
-    ("service_restricted", r"\bstop(?:s|ped|ping)?\s+(?:selling|providing|serving|offering|supporting)\b", 0.9),
+    (
+        "service_restricted",
+        r"\bstop(?:s|ped|ping)?\s+(?:selling|providing|serving|offering|supporting|shipping|supplying)\b",
+        0.9,
+    ),
     ("service_restricted", r"\brefus\w* to (?:sell|serve|provide|offer)\b|\bno longer sell\b", 0.85),
     (
         "service_restricted",
         r"\b(?:bar|bars|barred|barring|ban|bans|banned)\s+(?:[\w'’-]+\s+){0,3}?"
-        r"(?:companies|users|developers|access|customers|entities|firms|use)\b",
+        r"(?:compan(?:y|ies)|users?|developers?|access|customers?|entit(?:y|ies)|firms?|use)\b",
         0.85,
     ),
     (
         "service_restricted",
         r"\b(?:lost|lose|loses|losing|restrict\w*|suspend\w*|ended|ends|revok\w*)\s+"
         r"(?:[\w'’-]+\s+){0,2}?access\b|\bno longer (?:be )?(?:available|serve|support|offer)\b"
-        r"|\b(?:can|could) no longer (?:access|use|reach|call)\b|\bno longer (?:be )?able to\b",
+        r"|\b(?:can|could|may) no longer (?:access|use|reach|call)\b|\bno longer (?:be )?able to\b",
         0.85,
     ),
     (
@@ -306,7 +318,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     # below the acts: "take effect today, meaning ASML must obtain a licence" is the rule's content
     (
         "license_required",
-        r"\bmust\s+(?:first\s+)?(?:obtain|get|apply for|hold)\s+(?:a\s+|an\s+)?(?:[\w'’-]+\s+){0,3}?(?:licen[cs]es?|permits?)\b",
+        r"\b(?:must|(?:have|has|had) to)\s+(?:first\s+)?(?:obtain|get|apply for|hold)\s+(?:a\s+|an\s+)?(?:[\w'’-]+\s+){0,3}?(?:licen[cs]es?|permits?)\b",
         0.8,
     ),
     ("license_required", r"\brequirements?\b", 0.55),
@@ -324,16 +336,22 @@ CHINESE: list[tuple[str, str, float]] = [
     ("retaliation", r"反制|报复|不可靠实体清单", 0.9),
     ("retaliation", r"对美(?:国)?[^。，；]{0,12}?(?:出口管制|禁止出口|不予许可)", 0.8),  # aimed at the US (rule 11)
     ("retaliation", r"禁止[^。；]{0,20}?对\s*美国", 0.8),  # "禁止两用物项对美国军事用户出口"
+    ("retaliation", r"不予许可[^。；]{0,20}?对\s*美国", 0.8),  # "原则上不予许可镓、锗对美国出口"
     ("rule_rescinded", r"撤销|废除|废止|撤回", 0.85),
     ("entity_listed", r"列入(?:了)?(?:美国)?实体清单|被列入", 0.9),
     ("investigation", r"调查|约谈", 0.85),
     ("license_required", r"许可证|出口许可", 0.8),
+    ("guidance_issued", r"指南|指引", 0.85),  # guidance: "发布相关指南"
     ("migration_offer", r"迁移|搬家|替代方案|免费\s*tokens|赠送", 0.9),
-    ("service_restricted", r"限制|封锁|阻止|断供|停止[^。，；]{0,12}?(?:提供|服务)|屏蔽", 0.85),
+    (
+        "service_restricted",
+        r"限制|封锁|阻止|断供|停止[^。，；]{0,12}?(?:提供|服务)|屏蔽|暂停[^。，；]{0,8}?(?:服务|充值|注册|访问|调用)",
+        0.85,
+    ),
     ("service_available", r"开放|上线|提供服务", 0.7),
     ("rule_effective", r"生效|施行|(?:起|正式)实施", 0.9),
     ("rule_published", r"(?:宣布|发布|出台|公布)[^。，；]{0,24}?(?:管制措施|出口管制|新规|规则)", 0.8),
-    ("rule_published", r"发布(?!消息|声明)|出台|公布", 0.75),
+    ("rule_published", r"发布(?!消息|声明|[^。，；]{0,6}?(?:指南|指引))|出台|公布", 0.75),  # not guidance
     ("statement", r"宣布|表示|称|发布(?:消息|声明)|坚决反对|答记者问", 0.55),
 ]
 

@@ -1586,3 +1586,74 @@ def test_a_letter_to_a_company_imposing_restrictions_is_a_licence_requirement():
         "The Commerce Department sent Samsung a letter on Monday imposing export restrictions on its HBM chips.",
         date(2024, 12, 4),
     ) == {("license_required", "2024-12-02")}
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        # a list whose items leave out the verb: each item is an act of the kind of the first
+        (
+            "Hikvision was added in October 2019, Inspur in March 2023, and Sugon in June 2019.",
+            date(2024, 1, 5),
+            {("entity_listed", "2019-10"), ("entity_listed", "2023-03"), ("entity_listed", "2019-06")},
+        ),
+        # a national regime first requiring licences starts to apply then
+        (
+            "China first required licences for graphite in December 2023 and for antimony in September 2024.",
+            date(2024, 12, 4),
+            {("rule_effective", "2023-12"), ("rule_effective", "2024-09")},
+        ),
+        # items added to a control regime (no list, no party named) are the regime widened
+        (
+            "China's licensing now covers more metals: tungsten and indium were added in February 2025.",
+            date(2025, 6, 1),
+            {("rule_published", "2025-02")},
+        ),
+        # a rule in force "from that day", requirements met "from that same day"
+        (
+            "BIS's corrections to its chip rules, released on March 3 and in force from that day, change how the "
+            "thresholds apply.",
+            date(2024, 3, 8),
+            {("rule_published", "2024-03-03"), ("rule_effective", "2024-03-03")},
+        ),
+        (
+            "Comments are due by June 30, 2025, and most requirements must be met from that same day.",
+            date(2025, 3, 1),
+            {("comment_deadline", "2025-06-30"), ("compliance_date", "2025-06-30")},
+        ),
+        # a regime widened, an announcement issued by its number
+        (
+            "Beijing widened its graphite export regime on Thursday, publishing Announcement No. 12 of 2025.",
+            date(2025, 3, 8),
+            {("rule_published", "2025-03-06")},
+        ),
+    ],
+)
+def test_acts_of_lists_and_regimes_of_the_sixth_and_seventh_halves(text, published, expected):
+    assert _kinds_and_labels(text, published) >= expected
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        # "immediately" is not a day to come told before it in the sentence
+        (
+            "The ministry issued the rules on Thursday. Some provisions take effect on March 1, others immediately.",
+            date(2025, 1, 10),
+            {("rule_published", "2025-01-09"), ("rule_effective", "2025-01-09"), ("rule_effective", "2025-03-01")},
+        ),
+        # a rule released on one day and printed on another applies "immediately" from its release
+        (
+            "On March 3, 2025, BIS released two rules; they were published in the Federal Register on March 6. "
+            "Most provisions take effect immediately.",
+            date(2025, 3, 10),
+            {("rule_published", "2025-03-03"), ("rule_published", "2025-03-06"), ("rule_effective", "2025-03-03")},
+        ),
+    ],
+)
+def test_immediately_is_the_day_the_rule_was_released(text, published, expected):
+    found = _kinds_and_labels(text, published)
+    assert found >= expected
+    assert {label for kind, label in found if kind == "rule_effective"} == {
+        label for kind, label in expected if kind == "rule_effective"
+    }

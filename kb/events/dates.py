@@ -527,9 +527,12 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
     for m in _IMMEDIATELY.finditer(sentence):
         on_release = m.group(0).lower().split()[-1] in ("release", "issuance", "issued", "released", "published")
         on_release = on_release and context.released is not None
-        # "Effective immediately, we will no longer sell": else the report's own day
+        # "Effective immediately, we will no longer sell": else the report's own day. Not a day to come before it
+        # ("some provisions take effect on December 1, others immediately"); a rule told released on one day and
+        # printed on another applies from its release.
+        before = _day_before([f for f in found if own_day is None or f.value <= own_day], m.start())
         anchor = (
-            context.released if on_release else _day_before(found, m.start()) or context.told or context.last or own_day
+            context.released if on_release else before or context.released or context.told or context.last or own_day
         )
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.9))

@@ -75,6 +75,14 @@ _ANALYSTS = re.compile(
 _INFORMED = re.compile(r"\b(?:informed|told|notified|letter)\b", re.I)
 WEAK = 0.6  # a trigger this weak ("requirements") gives way to an act a date continues
 AND_OTHERS = re.compile(r"\band\s+(?:[\w'’-]+\s+){0,6}?(?:on|from|in)\s+$", re.I)
+# A verb left out between list items: "Huawei was added in May 2019, SMIC in December 2020", "first required licences
+# for gallium in August 2023 and for antimony in September 2024", "some take effect on March 1, others immediately"
+# (no verb of its own between the comma and the date).
+_GAPPED = re.compile(
+    r"(?:,|\band\b)\s*(?:(?!(?:\w+ed|said|says|is|are|was|were|has|have|had|which|who|that|when|while|but|it|they)\b)"
+    r"[\w'’.&-]+\s+){1,5}?(?:(?:on|in|from|since)\s+|(?<=\bothers\s)|(?<=\brest\s))$",
+    re.I,
+)
 FOLLOWED = re.compile(
     r"\b(?:followed(?: suit)?|did the same|(?:was|were) caught)(?:\s+(?:on|in|from))?\s+$"
     r"|\bfollowed by\s+(?:[\w'’.&-]+\s+){1,5}?(?:on|in)\s+$",  # "..., followed by SMIC in December 2020"
@@ -433,6 +441,8 @@ class _Reader:
                     and any(t.kind == "license_required" and t.start > trigger.end for t in found_triggers)
                 ):
                     kind = "license_required"  # "the government had told it on April 9 that ... would need a licence"
+                if kind == "entity_listed" and not _LIST_WORD.search(sentence) and not self._names_a_party(matches):
+                    kind = "rule_published"  # "Tungsten and indium were added in February 2025": items under control
                 if kind == "rule_published" and self._told_a_company(sentence, trigger.start, matches):
                     kind = "license_required"  # "Commerce sent TSMC a letter on Friday imposing restrictions": a letter
                 if kind == "statement" and (
@@ -505,7 +515,7 @@ class _Reader:
         and Moore Threads followed on 17 October 2023" (the act of the sentence before)."""
         before = sentence[max(0, found.start - 40) : found.start]
         kind = None
-        if AND_OTHERS.search(before) and out:
+        if (AND_OTHERS.search(before) or _GAPPED.search(before)) and out:
             kind = _lead_kind(out)
         elif FOLLOWED.search(before) and (out or self.last_kind):
             kind = _lead_kind(out) if out else self.last_kind
@@ -542,6 +552,10 @@ class _Reader:
             replace(cand, principal=s, entities=[(s, "actor"), *((x, r) for x, r in cand.entities if x != s)])
             for s in subjects
         ]
+
+    def _names_a_party(self, matches: list[Match]) -> bool:
+        """Whether the sentence names a company or body that a list could take."""
+        return any(self.info.get(m.slug, EntityInfo("")).kind in ("organization", "government_body") for m in matches)
 
     def _told_a_company(self, sentence: str, at: int, matches: list[Match]) -> bool:
         """A government's letter or notice to a company before `at`: "the department sent TSMC a letter",
@@ -805,6 +819,7 @@ def _requirement_to_come(sentence: str, said: Trigger, triggers: list[Trigger]) 
 
 
 _MUST = re.compile(r"\bmust\b", re.I)
+_LIST_WORD = re.compile(r"\blist|blacklist|清单|名单", re.I)
 # Between a company as subject and its verb: "Nvidia said", "Nvidia on Tuesday said", "Nvidia, the chipmaker, said".
 _SUBJECT_GAP = re.compile(r"(?!['’]s)[^;:'’]{0,30}")
 # An act told as one more of the acts before it: "The department also put 31 firms on its Unverified List".
@@ -880,7 +895,7 @@ SERVICE_KINDS = frozenset({"service_restricted", "service_available", "migration
 # Kinds in which a product's change is its maker's act.
 _MAKERS_ACT = frozenset({"service_restricted", "service_available", "migration_offer", "statement"})
 _SINCE = re.compile(r"\b(?:since|from|starting|as of|effective)\s*$", re.I)
-_BEGAN = re.compile(r"\b(?:be(?:gan|gins?)|start(?:ed|s)?) (?:to )?(?:requir|licen[cs])", re.I)
+_BEGAN = re.compile(r"\b(?:be(?:gan|gins?)|start(?:ed|s)?|first) (?:to )?(?:requir|licen[cs])", re.I)
 _FIRMS = frozenset({"organization", "product", "ai_model"})
 
 

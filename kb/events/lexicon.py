@@ -120,6 +120,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("compliance_date", r"\bcompliance (?:is |was )?(?:set|due|begins|starts)\b", 0.8),
     ("compliance_date", r"\bcompliance with\b(?:\s+[\w'’.,-]+){0,8}?\s+(?:is |was )?(?:not )?required\b", 0.9),
     ("compliance_date", r"\bobligations\b(?:\s+[\w'’-]+){0,3}?\s+(?:bite|apply|start\w*|begin\w*)\b", 0.8),
+    ("compliance_date", r"\b(?:requirements?|obligations?) must be met\b", 0.85),
     (
         "entity_listed",
         r"\b(?:add\w*|plac\w*|put|puts|listed|listing|designat\w*|includ\w*)\b"
@@ -261,6 +262,11 @@ ENGLISH: list[tuple[str, str, float]] = [
     # "the regulation that has covered its most advanced tools since September 2023"
     ("rule_effective", r"\b(?:has|have) (?:covered|applied|governed|been in (?:force|effect|place))\b", 0.75),
     ("rule_effective", r"\bin (?:place|force|effect) since\b", 0.75),
+    (
+        "rule_effective",
+        r"\bin (?:force|effect) (?:from|as of)\b",
+        0.85,
+    ),  # "released on April 4 and in force from that day"
     ("rule_effective", r"\b(?:begin|begins|began|start|starts|started) (?:to )?(?:control|restrict)\w*", 0.8),
     ("rule_published", r"\b(?:published|appear\w*|for publication) in the Federal Register\b", 0.95),
     ("rule_published", r"\bFederal Register (?:published|printed|carried)\b", 0.9),
@@ -271,7 +277,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"impos\w*|introduc\w*|adopt\w*|finaliz\w*|propos\w*|updat\w*|revis\w*|widen\w*|broaden\w*|"
         r"promulgat\w*|implement\w*|slap\w*|plac(?:e|es|ed|ing))\b(?:\s+[\w'’.-]+){0,7}?\s+"
         r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions|amendment|ordinance|thresholds|"
-        r"curbs)\b",
+        r"curbs|regime)\b|\b(?:issu\w*|publish\w*)\s+Announcement\s+No\b",
         0.85,
     ),
     # The object before its verb: "the controls it first imposed in October 2022", "rules were tightened in 2023".

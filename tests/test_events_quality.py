@@ -1483,6 +1483,29 @@ def test_an_act_told_as_also_done_takes_the_day_of_the_acts_before(text, publish
     assert _kinds_and_labels(text, published) >= expected
 
 
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        # deadlines told between the act and the "also" leave the act's day to it
+        (
+            "The Commerce Department on Friday published new chip controls. Some apply at once, while others take "
+            "effect on October 21. The department also put 31 Chinese firms on its Unverified List.",
+            date(2022, 10, 8),
+            {("rule_published", "2022-10-07"), ("entity_listed", "2022-10-07")},
+        ),
+        # a letter imposing restrictions on a chipmaker the registry does not name
+        (
+            "The Commerce Department sent the memory maker a letter on Monday imposing export restrictions on its "
+            "chips.",
+            date(2024, 12, 4),
+            {("license_required", "2024-12-02")},
+        ),
+    ],
+)
+def test_acts_of_the_seventh_half_told_after_deadlines_or_by_letter(text, published, expected):
+    assert _kinds_and_labels(text, published) >= expected
+
+
 def test_also_telling_more_of_the_same_act_is_no_second_act():
     found = extract_events(
         "The Commerce Department on Monday imposed new restrictions on memory chips. The rule also extends "
@@ -1657,3 +1680,94 @@ def test_immediately_is_the_day_the_rule_was_released(text, published, expected)
     assert {label for kind, label in found if kind == "rule_effective"} == {
         label for kind, label in expected if kind == "rule_effective"
     }
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        # a rule named by its month alone ("the March controls"), licensing named by its month and year
+        (
+            "The new measures build on the March controls on tungsten exports.",
+            date(2025, 6, 10),
+            {("rule_published", "2025-03")},
+        ),
+        (
+            "These extend the February 2025 licensing of five minor metals.",
+            date(2025, 6, 10),
+            {("rule_published", "2025-02")},
+        ),
+        # a relocation plan is a migration offer
+        (
+            "Moonshot AI rolled out a relocation plan for OpenAI developers on Thursday.",
+            date(2024, 6, 29),
+            {("migration_offer", "2024-06-27")},
+        ),
+        # a ban on exports to the United States told in the passive
+        (
+            "The ministry said on Tuesday that exports of graphite to the United States are in principle not "
+            "permitted.",
+            date(2024, 12, 5),
+            {("retaliation", "2024-12-03")},
+        ),
+        # the verb's own date wins over a date just before it in a relative clause
+        (
+            "The rules that BIS unveiled on October 3 took effect on Friday.",
+            date(2024, 11, 4),
+            {("rule_published", "2024-10-03"), ("rule_effective", "2024-11-01")},
+        ),
+    ],
+)
+def test_acts_of_the_sixth_and_seventh_halves_named_or_dated_by_their_own_words(text, published, expected):
+    assert _kinds_and_labels(text, published) >= expected
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        # a contrast in the past perfect tells what was done before that day
+        (
+            "The rules that BIS unveiled on October 3 took effect on Friday, but Nvidia had already stopped shipping "
+            "the parts.",
+            date(2024, 11, 4),
+            {("rule_published", "2024-10-03"), ("rule_effective", "2024-11-01")},
+        ),
+        # what was only expected, or could happen, is no act
+        (
+            "Dealers now say the company is readying a new part, which was expected to be unveiled in mid-November; "
+            "one dealer told us the launch could slip into next year.",
+            date(2023, 11, 20),
+            set(),
+        ),
+        # a letter imposing a requirement: the requirement, not a rule that also takes effect
+        (
+            "In a filing the company said the government told it on March 3 that licences were needed, with "
+            "immediate effect, for its A30 and B30 parts.",
+            date(2025, 3, 10),
+            {("license_required", "2025-03-03")},
+        ),
+        # a month that names a rule a report dates to the day is the same rule
+        (
+            "Nvidia's line-up after the October rules. The rules that BIS unveiled on October 3 changed the thresholds.",
+            date(2024, 11, 4),
+            {("rule_published", "2024-10-03")},
+        ),
+    ],
+)
+def test_dates_of_the_sixth_and_seventh_halves_that_are_no_further_act(text, published, expected):
+    assert _kinds_and_labels(text, published) == expected
+
+
+def test_a_reaction_on_the_day_of_a_curated_act_is_a_statement_of_its_own(registry_kb, curated_dir):
+    """ "The ministry firmly opposed ...": a reaction, not the announcement of the curated act of that day."""
+    _curated(curated_dir, "2024-12-03-cn-bans-gallium-germanium-antimony-exports-to-us")
+    [doc] = _ingest(
+        registry_kb,
+        [
+            _item(
+                "reaction",
+                "A spokesperson for the Ministry of Commerce said on Tuesday that China firmly opposed the US move.",
+                date(2024, 12, 4),
+            )
+        ],
+    )
+    assert [(e.kind, e.origin) for e in _events_of(registry_kb, doc)] == [("statement", "extracted")]

@@ -17,7 +17,7 @@ event only when it names that rule. A rule's day stated with its year matches th
 Two bridges between kinds, both on the exact day and for the same actor: a
 report that "X said on D it would block..." is evidence of X's statement of
 D; a report of a statement on D is evidence of the curated event of D whose
-actor X is (the announcement of it).
+actor X is (the announcement of it), unless the statement is a reaction ("firmly opposes").
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 from kb.batches import chunked
 from kb.events.candidates import RULE_KINDS, Candidate, kind_group, origin_rank
 from kb.events.dates import month_span
-from kb.events.lexicon import CHINESE_LEXICON, ENGLISH_LEXICON, sentence_announces
+from kb.events.lexicon import CHINESE_LEXICON, ENGLISH_LEXICON, REACTION, sentence_announces
 from kb.models import Event, EventDocument, EventEntity, utcnow
 
 WINDOW_DAYS = 3
@@ -227,7 +227,12 @@ class EventIndex:
                 continue
             if cand.announces and event.kind == "statement" and principal in slot.actors:
                 return slot
-            if cand.kind == "statement" and event.origin == "curated" and principal in slot.slugs:
+            if (
+                cand.kind == "statement"
+                and event.origin == "curated"
+                and principal in slot.slugs
+                and not REACTION.search(cand.sentence)  # "the ministry firmly opposed ...": a reaction of its own
+            ):
                 return slot
         return None
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from kb.events.candidates import REGULATORY_KINDS, RULE_KINDS, Candidate
+from kb.events.candidates import DEADLINE_KINDS, REGULATORY_KINDS, RULE_KINDS, Candidate
 from kb.events.dates import (
     FUTURE,
     RELEASED,
@@ -28,6 +28,7 @@ from kb.events.dates import (
 from kb.events.lexicon import (
     MIXED_LEXICON,
     PROSPECTIVE,
+    REACTION,
     SENTENCE_WIDE,
     SPEECH,
     STARTS,
@@ -280,7 +281,8 @@ def _finest(candidates: list[Candidate]) -> list[Candidate]:
         if c.precision == "day"
         or not any(
             o.kind == c.kind
-            and (c.principal is None or o.principal in (None, c.principal))
+            # "after the October rules" with "unveiled on October 17": a rule named by its month alone is that one
+            and (c.principal is None or o.principal in (None, c.principal) or (c.kind in RULE_KINDS and c.rule is None))
             and _WIDTH[o.precision] > _WIDTH[c.precision]
             and o.date.isoformat()[: _WIDTH[c.precision]] == c.date.isoformat()[: _WIDTH[c.precision]]
             for o in candidates
@@ -401,7 +403,9 @@ class _Reader:
             announced_rule = best.kind == "statement" and _requirement_to_come(sentence, best, found_triggers)
             for t, d in ranked:  # the first of each kind in the lexicon's order: its strongest words
                 if t.kind == "rule_effective" and best.kind not in _RULE_LIKE and not announced_rule:
-                    continue  # "Effective immediately, we will no longer sell": the restriction's own day (rule 8)
+                    continue
+                if t.kind == "rule_effective" and best.kind == "license_required" and _INFORMED.search(sentence):
+                    continue  # "told it on October 23 that licences were needed, with immediate effect": one letter  # "Effective immediately, we will no longer sell": the restriction's own day (rule 8)
                 at_once = _AT_ONCE.fullmatch(sentence, t.start, t.end)
                 if t.kind in ALSO_KINDS and (d <= NEAR or t.kind == "entity_listed" or at_once):
                     also.setdefault(t.kind, t)
@@ -467,8 +471,11 @@ class _Reader:
             if index not in silent and not any(c.date == found.value and c.precision == found.precision for c in out):
                 out += self._continued(sentence, found, out, matches, context)
         self.told_acts.update((c.kind, c.date) for c in out)
-        acted_days = {c.date for c in out if c.precision == "day" and c.kind != "statement"}
-        self.acted = next((f for f in dates if f.value in acted_days), None) if len(acted_days) == 1 else None
+        # deadlines told after an act ("Some apply immediately, others on Oct. 21") leave its day for "also"
+        acts = [c for c in out if c.kind != "statement" and c.kind not in DEADLINE_KINDS]
+        if acts or not out:
+            acted_days = {c.date for c in acts if c.precision == "day"}
+            self.acted = next((f for f in dates if f.value in acted_days), None) if len(acted_days) == 1 else None
         if out:
             self.last_kind = _lead_kind(out)
         # The one day no act took ("OpenAI's block starts on July 9, and Chinese model makers moved quickly
@@ -564,7 +571,7 @@ class _Reader:
         told = _INFORMED.search(sentence, 0, at)
         if told is None or not self._government_before(sentence, told.start(), matches):
             return False
-        return any(
+        return told.group(0).lower() == "letter" or any(
             self.info.get(m.slug, EntityInfo("")).kind == "organization"
             and m.start < at
             and (told.start() - 40 <= m.start)
@@ -785,7 +792,9 @@ def _coordinated(
 UNREALISED = re.compile(
     r"\bhad been (?:originally |initially )?(?:due|expected|scheduled|set|slated|supposed) to\b"
     r"|\bwould (?:otherwise )?have (?:taken|come|gone|entered|applied|had to|become)\b|\bnot (?:been )?expected to\b"
-    r"|\b(?:was|were) (?:originally |initially )?(?:due|scheduled|set|slated|supposed) to\b",
+    r"|\b(?:was|were) (?:originally |initially )?(?:due|expected|scheduled|set|slated|supposed) to\b"
+    # "one distributor said the launch could slip into next year"
+    r"|\b(?:could|might)\s+(?:[\w-]+\s+){0,2}?(?:slip|come|arrive|happen|take|start|begin|be)\b",
     re.I,
 )
 
@@ -825,8 +834,6 @@ _SUBJECT_GAP = re.compile(r"(?!['’]s)[^;:'’]{0,30}")
 # An act told as one more of the acts before it: "The department also put 31 firms on its Unverified List".
 _ALSO = re.compile(r"\b(?:also|alongside|in addition|at the same time)\b|还|同时", re.I)
 _AS_TOLD = re.compile(r"\bas\s+(?:\w+\s+)?$", re.I)  # "as previously announced", "as announced"
-# A reaction: what follows it is what it reacts to ("said on Thursday it firmly opposed the decision to list it").
-REACTION = re.compile(r"(?:firmly )?(?:oppos|condemn|protest|critici[sz]|denounc)\w*|坚决反对", re.I)
 _PERIOD_END = re.compile(r"\b(?:quarter|period|year|month|week)s?\s+(?:ending|ended|that ends)\s+(?:on\s+)?$", re.I)
 _DATELINE_HEAD = re.compile(r"[A-Z][A-Z .'’-]{1,40},\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*[-–—]\s*")
 # A day told as background in a past-perfect clause ("the order that Biden had signed on October 30, 2023")
@@ -876,9 +883,17 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
         return False
     if found.precision != "day" and RULE_NAME.match(sentence, found.end) and trigger.kind != "rule_published":
         return False  # "comments on the October 2023 updates are due ...": a rule's name, not a date of the act
+    if (
+        found.end <= trigger.start
+        and _PAST_PERFECT.search(sentence, max(found.end, trigger.start - 30), trigger.start)
+        and _CONTRAST.search(sentence, found.end, trigger.start)
+    ):
+        return False  # "took effect on Friday, but Nvidia had already stopped shipping": done before that day
     return found.precision == "day" or _distance(trigger, found, sentence, 1.0) <= NEAR_COARSE
 
 
+_CONTRAST = re.compile(r"\b(?:but|while|whereas|yet)\b|;", re.I)
+_PAST_PERFECT = re.compile(r"\bhad\s+(?:already\s+|earlier\s+|previously\s+)?$", re.I)
 _STARTS_AT = re.compile(
     r"(?:from|starting|beginning|as of|effective)\b", re.I
 )  # "from December": the lead is the date's
@@ -955,6 +970,8 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
         return 0.0
     if trigger.end <= found.start:
         gap, weight = sentence[trigger.end : found.start], 1.0
+        if _VERB_DATE.fullmatch(gap):  # "took effect on Friday": the verb's own date, however near one before it
+            return 0.0
         starts = STARTS.search(sentence, max(trigger.end, found.start - 30), found.start) or _SINCE.search(
             sentence, max(trigger.end, found.start - 30), found.start
         )
@@ -968,6 +985,7 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
     return len(gap) * weight + 20 * len(_SOFT_BOUNDARY.findall(gap)) + NEAR * len(_HARD_BOUNDARY.findall(gap))
 
 
+_VERB_DATE = re.compile(r"\s*(?:on|in|from|since|as of)?\s*", re.I)
 _FRONTED = re.compile(r"\s*(?:(?:on|in|by)\s*)?$", re.I)
 
 

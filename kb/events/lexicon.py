@@ -45,6 +45,15 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:the )?(?:US|U\.S\.|United States)\b",
         0.8,
     ),
+    # The same ban told in the passive: "exports of gallium to the United States are in principle not permitted",
+    # "dual-use items may not be exported to US military users".
+    (
+        "retaliation",
+        r"\b(?:exports?|shipments?|sales)\b[^.;:]{0,80}?\bto (?:the )?(?:US|U\.S\.|United States)\b[^.;:]{0,40}?"
+        r"\b(?:are|is|were|was|will be)\s+(?:[\w-]+\s+){0,3}?(?:prohibited|banned|barred|not (?:be )?(?:permitted|allowed))\b"
+        r"|\b(?:may|can|will) not be (?:exported|shipped|sold) to (?:the )?(?:US|U\.S\.|United States)\b",
+        0.8,
+    ),
     # A rule named by its day: "the October 7 rules", "Beijing's rare earth rules of October 9". Before the
     # licence requirements: "the October 7 rules, which already required licences" dates the rules.
     (
@@ -192,7 +201,11 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     # The nouns rank below the verbs of other kinds: "with the rescission, BIS issued guidance".
     ("rule_rescinded", r"\b(?:rescission|revocation)\b", 0.75),
-    ("migration_offer", r"\bfree\s+(?:[\w-]+\s+){0,2}?tokens\b|\bmigration\b|\bmigrat(?:e|ing)\b", 0.9),
+    (
+        "migration_offer",
+        r"\bfree\s+(?:[\w-]+\s+){0,2}?tokens\b|\bmigration\b|\bmigrat(?:e|ing)\b|\brelocation (?:plan|programme|program)\b",
+        0.9,
+    ),
     ("migration_offer", r"\b(?:switching|switch|moving|move|migrating) (?:away )?from\b|\bleaving OpenAI\b", 0.75),
     (
         "migration_offer",
@@ -310,7 +323,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "rule_published",
         r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(?:19|20)\d{2}\s+(?:export\s+)?"
-        r"(?:rules?|controls|curbs|regulations|restrictions|update)\b"
+        r"(?:rules?|controls|curbs|regulations|restrictions|update|licensing)\b"
+        rf"|\bthe {_MONTHS} (?:export\s+)?(?:rules?|controls|curbs|regulations|restrictions|licensing)\b"
         r"|\b(?:last|this) (?:week|month)['’]s (?:new\s+)?(?:rules?|controls|curbs|regulations)\b"
         r"|\bthe (?:19|20)\d{2} (?:export\s+)?(?:rules|controls|curbs|tightening)\b"
         r"|\b(?:yesterday|today|(?:mon|tues|wednes|thurs|fri)day)['’]s (?:new\s+)?(?:package|rules?|controls|curbs)\b"
@@ -369,6 +383,10 @@ STARTS = re.compile(
     r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?$",
     _I,
 )
+
+# A reaction: what follows it is what it reacts to ("said on Thursday it firmly opposed the decision to list it"), and
+# it is no announcement of the act it reacts to.
+REACTION = re.compile(r"(?:firmly )?(?:oppos|condemn|protest|critici[sz]|denounc)\w*|坚决反对", re.I)
 
 # Words that attach a date to an announcement, and words that make what is announced a later act.
 SPEECH = re.compile(

@@ -11,6 +11,7 @@ know about Whoosh.
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing
 import os
 import pickle
@@ -19,6 +20,7 @@ import time
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -28,7 +30,7 @@ from whoosh import analysis, columns, fields, formats, index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.system import pack_uint
-from whoosh.writing import SegmentWriter
+from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from kb.batches import chunked
 from kb.errors import IndexBusy, IndexOutdated
@@ -38,6 +40,8 @@ if TYPE_CHECKING:  # the ORM is loaded only where documents are read: a search p
     from sqlmodel import Session
 
     from kb.models import Document
+
+log = logging.getLogger(__name__)
 
 # CJK characters become one token each, so Chinese text is searchable too.
 _TOKENS = r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\u3400-\u9fff\uf900-\ufaff]+(?:[.'][^\W\u3400-\u9fff\uf900-\ufaff]+)*"
@@ -485,20 +489,44 @@ def _in_order(docnums: array, weights: array, values: list[bytes]) -> tuple[arra
 
 
 def index_documents(ix: index.Index, session: Session, doc_ids: Iterable[int], timeout: float = 10.0) -> int:
-    """Add or replace the given documents in the index."""
+    """Add or replace the given documents in the index.
+
+    Many at once (the first poll of a large feed) are written as new segments by processes of
+    their own, on both cores, and listed in the same commit that removes their older entries."""
     ids = list(doc_ids)
     if not ids:
         return 0
     w = writer(ix, timeout)
+    segments = None
     try:
-        for chunk in chunked(ids, 500):
-            for fields_ in _index_fields(session, chunk):
-                w.update_document(**fields_)
+        if len(ids) >= PARALLEL_DOCS and REBUILD_PROCS > 1:
+            segments = _segments_apart(ix, session, ids)
+        if segments is None:
+            for chunk in chunked(ids, 500):
+                for fields_ in _index_fields(session, chunk):
+                    w.update_document(**fields_)
+        else:
+            with w.searcher() as searcher:  # update_document's part: older versions go
+                for doc_id in ids:
+                    w.delete_by_term("id", str(doc_id), searcher=searcher)
     except BaseException:
         w.cancel()
         raise
-    w.commit()
+    if segments is None:
+        w.commit()
+    else:
+        written = segments
+        w.commit(mergetype=lambda writer_, current: [*MERGE_SMALL(writer_, current), *written])
     return len(ids)
+
+
+def _segments_apart(ix: index.Index, session: Session, ids: list[int]) -> list | None:
+    """_written_apart, or None (logged) when no process could be started or one died."""
+    try:
+        return _written_apart(ix, session, ids)
+    except (BrokenExecutor, OSError) as exc:
+        log.warning("indexing in processes of their own failed (%s); indexing here", exc)
+        return None
 
 
 def remove_documents(ix: index.Index, doc_ids: Iterable[int], timeout: float = 10.0) -> None:
@@ -508,9 +536,10 @@ def remove_documents(ix: index.Index, doc_ids: Iterable[int], timeout: float = 1
     w.commit()
 
 
-# A rebuild writes segments of at most SEGMENT_DOCS documents, REBUILD_PROCS at a time in
-# processes of their own (a segment's postings are held in memory until it is written: about
-# 300 postings of some 25 bytes per document). Fewer than PARALLEL_DOCS are written here.
+# A rebuild, and an update of at least PARALLEL_DOCS documents, writes segments of at most
+# SEGMENT_DOCS documents, REBUILD_PROCS at a time in processes of their own (a segment's
+# postings are held in memory until it is written: about 300 postings of some 25 bytes per
+# document). Fewer than PARALLEL_DOCS are written here, in this process.
 SEGMENT_DOCS = 20_000
 REBUILD_PROCS = min(2, os.cpu_count() or 1)
 PARALLEL_DOCS = 4_000
@@ -523,17 +552,10 @@ def rebuild(index_dir: Path, session: Session) -> int:
         ix = index.create_in(str(target), SCHEMA)
         ids = _document_ids(session, in_order=True)
         procs = REBUILD_PROCS if len(ids) >= PARALLEL_DOCS else 1
-        parts = _parts(ids, procs, SEGMENT_DOCS)
         if procs > 1:
-            from concurrent.futures import ProcessPoolExecutor
-
-            url = session.get_bind().engine.url.render_as_string(hide_password=False)
-            # spawned, not forked: the writer that asks for a rebuild runs threads
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(procs, mp_context=context) as pool:
-                segments = list(pool.map(_segment_of, [(str(target), url, part) for part in parts]))
+            segments = _written_apart(ix, session, ids, target)
         else:
-            segments = [_write_segment(ix, session, part) for part in parts]
+            segments = [_write_segment(ix, session, part) for part in _parts(ids, 1, SEGMENT_DOCS)]
         w = writer(ix)
         w._close_segment()  # its own segment stays empty
         w._commit_toc(segments)  # every segment at once, as Whoosh's multiprocessing writer does
@@ -544,6 +566,20 @@ def rebuild(index_dir: Path, session: Session) -> int:
         raise
     _point(index_dir, target)
     return len(ids)
+
+
+def _written_apart(ix: index.Index, session: Session, ids: list[int], directory: Path | None = None) -> list:
+    """The documents `ids` written as new segments of the index in `directory` (the index's
+    own by default) by REBUILD_PROCS processes of their own, each reading the documents with
+    a connection of its own; the caller lists the segments in the index."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    target = str(directory or ix.storage.folder)
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
+    # spawned, not forked: the writer that asks for it runs threads
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(REBUILD_PROCS, mp_context=context) as pool:
+        return list(pool.map(_segment_of, [(target, url, part) for part in _parts(ids, REBUILD_PROCS, SEGMENT_DOCS)]))
 
 
 def _parts(ids: list[int], procs: int, most: int) -> list[list[int]]:

@@ -438,6 +438,42 @@ def test_rebuild_in_processes_of_its_own_answers_the_same(kb, corpus, monkeypatc
     assert not [p for p in kb.config.index_dir.resolve().iterdir() if p.is_dir()]  # no temporary directory left
 
 
+@pytest.mark.slow  # spawns two worker processes, each importing the project: CI runs it, the quick loop does not
+def test_many_documents_indexed_at_once_are_written_on_both_cores(kb, corpus, monkeypatch):
+    """A flush of many documents (the first poll of a large feed) is written as new segments by
+    two processes of their own: the index answers as before, a document indexed again replaces
+    its older entry instead of adding a second, and `kb check` finds the index consistent."""
+    queries = ("OpenAI", "export controls", '"export controls"', "H20 date:2025")
+    before = {q: (r.total, titles(r), r.facets) for q in queries for r in [run(kb, query=q)]}
+    monkeypatch.setattr(kb_index, "PARALLEL_DOCS", 1)
+    segments = len(kb.index._segments())
+    with kb.session() as session:
+        ids = kb_index._document_ids(session)
+        assert kb_index.index_documents(kb.index, session, ids) == len(ids)  # every one again
+        kb.reopen_index()
+        assert kb_index.check(kb.index, session).consistent
+    assert len(kb.index._segments()) == segments + 2
+    assert kb.index.doc_count() == len(ids)
+    assert {q: (r.total, titles(r), r.facets) for q in queries for r in [run(kb, query=q)]} == before
+
+
+def test_many_documents_are_indexed_here_when_no_process_of_their_own_can_write_them(kb, corpus, monkeypatch):
+    from concurrent.futures import BrokenExecutor
+
+    def broken(*args):
+        raise BrokenExecutor("a process in the pool was terminated abruptly")
+
+    before = {q: (r.total, titles(r)) for q in ("OpenAI", '"export controls"') for r in [run(kb, query=q)]}
+    monkeypatch.setattr(kb_index, "PARALLEL_DOCS", 1)
+    monkeypatch.setattr(kb_index, "_written_apart", broken)
+    with kb.session() as session:
+        ids = kb_index._document_ids(session)
+        assert kb_index.index_documents(kb.index, session, ids) == len(ids)
+        kb.reopen_index()
+        assert kb_index.check(kb.index, session).consistent
+    assert {q: (r.total, titles(r)) for q in before for r in [run(kb, query=q)]} == before
+
+
 def test_a_cold_search_skips_the_linker_only_when_no_entity_is_named(registry_kb):
     from kb.search import _may_name_entities
 

@@ -31,6 +31,8 @@ class Item:
     article_status: str | None = None
     article_error: str | None = None
     article_attempts: int = 0
+    # (title, text, hash) of the last content_hash asked for: the store asks several times an item
+    _hashed: tuple[str, str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -43,7 +45,11 @@ class Item:
 
     @property
     def content_hash(self) -> str:
-        return content_hash(self.title, self.body or self.summary)
+        text = self.body or self.summary
+        hashed = self._hashed
+        if hashed is None or hashed[0] != self.title or hashed[1] != text:  # computed again after a change
+            hashed = self._hashed = (self.title, text, content_hash(self.title, text))
+        return hashed[2]
 
 
 @dataclass

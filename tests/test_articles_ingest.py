@@ -461,3 +461,30 @@ def test_a_story_changed_earlier_in_the_same_poll_is_compared_as_changed(kb):
         )
         assert (again.updated, again.copies) == (first.new, first.new)
         assert len(again.new) == 1
+
+
+def test_an_items_content_hash_follows_a_body_filled_in_later():
+    """The store asks an item for its content hash several times and it is kept between asks,
+    but an article's text filled in after the first ask (kb.articles) changes it."""
+    from ingest.records import Item, content_hash
+
+    item = Item(title="Rule published", summary="A line from the feed.")
+    first = item.content_hash
+    assert first == content_hash("Rule published", "A line from the feed.") == item.content_hash
+    item.body = "The whole text of the article page."
+    assert item.content_hash == content_hash("Rule published", "The whole text of the article page.") != first
+    item.title = "Rule published in the Federal Register"
+    assert item.content_hash == content_hash(item.title, item.body)
+
+
+def test_bands_stay_those_stored_before():
+    """Bands are stored with each document and compared with those of later items: the same
+    text must give the same bands in every version (these were computed when they were first kept)."""
+    from ingest import fingerprint
+
+    text = " ".join(f"word{i % 17} export rule {i}" for i in range(30))
+    assert fingerprint.bands(text) == [
+        (0, 1155013143), (1, 167261394), (2, 1735925684), (3, 1690500901), (4, 667377804), (5, 1820616738),
+        (6, 332631375), (7, 1684371934), (8, 1206199798), (9, 1674362201), (10, 1351424970), (11, 1418222682),
+    ]  # fmt: skip
+    assert fingerprint.bands("too short to tell stories apart") is None

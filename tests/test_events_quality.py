@@ -1771,3 +1771,71 @@ def test_a_reaction_on_the_day_of_a_curated_act_is_a_statement_of_its_own(regist
         ],
     )
     assert [(e.kind, e.origin) for e in _events_of(registry_kb, doc)] == [("statement", "extracted")]
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        # a rule whose content is another rule's fate
+        (
+            "On March 3 the department issued a final rule suspending the export rule of January 15 for a year.",
+            date(2025, 3, 5),
+            {("rule_delayed", "2025-03-03"), ("rule_published", "2025-01-15")},
+        ),
+        # a licence requirement effective the same day
+        (
+            "The ministry said on Monday that exports of two metals will need a licence, effective the same day.",
+            date(2025, 6, 3),
+            {("rule_published", "2025-06-02"), ("rule_effective", "2025-06-02")},
+        ),
+        # a service gone dark a week before the report
+        (
+            "A week after Google's API went dark in Russia, rivals moved in.",
+            date(2024, 3, 15),
+            {("service_restricted", "2024-03-08")},
+        ),
+        # offering free tokens or credit
+        (
+            "MiniMax this month began offering new developers on its open platform a generous bundle of free tokens.",
+            date(2024, 7, 20),
+            {("migration_offer", "2024-07")},
+        ),
+    ],
+)
+def test_more_phrasings_of_the_sixth_and_seventh_halves(text, published, expected):
+    assert _kinds_and_labels(text, published) >= expected
+
+
+def test_a_block_of_tokens_blocks_nothing():
+    kinds = {
+        k for k, _ in _kinds_and_labels("MiniMax said on Monday new users get a block of credits.", date(2024, 7, 20))
+    }
+    assert "service_restricted" not in kinds
+
+
+@pytest.mark.parametrize(
+    "text, published, principals",
+    [
+        # providers in clauses of their own, each with its own offer
+        (
+            "MiniMax this month began offering new users a bundle of free tokens, while Baichuan said its models "
+            "would come with free tokens for developers moving from overseas models.",
+            date(2024, 7, 20),
+            ["minimax", "baichuan"],
+        ),
+        # two lists the same day: two countermeasures
+        (
+            "On Friday the ministry added 11 US firms to the Unreliable Entity List and placed 16 others on its export "
+            "control list.",
+            date(2025, 4, 5),
+            None,
+        ),
+    ],
+)
+def test_one_kind_twice_in_clauses_of_their_own_is_two_acts(text, published, principals):
+    found = extract_events(text, published, linker=current_linker())
+    kinds = [c.kind for c in found if c.kind in ("migration_offer", "retaliation")]
+    assert len(kinds) == 2 and len(set(kinds)) == 1
+    assert [c.distinct for c in found if c.kind == kinds[0]] == [False, True]
+    if principals:
+        assert [c.principal for c in found if c.kind == kinds[0]] == principals

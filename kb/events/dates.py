@@ -503,9 +503,9 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
             # "Two days after the rule was released, BIS issued ...": counted from the release told before
             out.append(FoundDate(m.start(), m.end(), context.released + _span(m), certainty=0.85))
             continue
-        anchor = _day_before(found, m.start()) or context.told or context.last
+        # without a day told before, the report's own: "A week after OpenAI's API went dark, ..." leads a story
+        anchor = _day_before(found, m.start()) or context.told or context.last or own_day
         if m.group("unit").lower() == "month":  # "comes two months after X rescinded the rule": X's month
-            anchor = anchor or own_day
             if anchor is None:
                 continue
             value = _shift_month(anchor.replace(day=1), -_count(m))

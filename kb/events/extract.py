@@ -419,6 +419,9 @@ class _Reader:
                 also.setdefault("statement", said)
             for trigger in [best, *also.values()]:
                 kind = _kind(trigger.kind, sentence, found)
+                if kind == "rule_published":  # "issued a final rule suspending the affiliates rule": a suspension
+                    doing = _DOING.search(sentence, trigger.start, trigger.end + 20)
+                    kind = _DOING_KIND[doing.group(1).lower()[:5]] if doing else kind
                 if kind == "statement" and tellers[index] == "company" and index not in reactions:
                     continue  # a company telling what it was told or expects is no event of its own
                 if kind == "statement" and self._unnamed_speaker(sentence, trigger.start, matches):
@@ -467,6 +470,8 @@ class _Reader:
                     candidate.kind, candidate.announces = "statement", True
                 if candidate.confidence >= MIN_CONFIDENCE:
                     out += self._each_company(candidate, sentence, verb_at, matches)
+                    if trigger is best:
+                        out += self._again(candidate, sentence, trigger, found_triggers, found, matches, context)
         for index, found in enumerate(dates):  # a date no act took, or only a weak one ("the remaining requirements")
             if index not in silent and not any(c.date == found.value and c.precision == found.precision for c in out):
                 out += self._continued(sentence, found, out, matches, context)
@@ -531,6 +536,43 @@ class _Reader:
         candidate = self._candidate(sentence, found, kind, 0.7, found.start, matches, context)
         return [candidate] if candidate.confidence >= MIN_CONFIDENCE else []
 
+    def _again(
+        self,
+        cand: Candidate,
+        sentence: str,
+        first: Trigger,
+        triggers: list[Trigger],
+        found: FoundDate,
+        matches: list[Match],
+        context: list[str],
+    ) -> list[Candidate]:
+        """The same kind of act again in a clause of its own, by another actor ("SenseTime began offering free
+        tokens this month, while Tencent Cloud said its models would come with free tokens") or on another list
+        ("put 11 US firms on the unreliable entity list and 16 on its export control list"): one more event."""
+        if cand.kind not in _AGAIN_KINDS:
+            return []
+        out: list[Candidate] = []
+        last = first
+        for t in sorted(triggers, key=lambda t: t.start):
+            if t.kind != cand.kind or t.start < last.end or t.strength < ALSO_STRENGTH:
+                continue
+            between = sentence[last.end : t.start]
+            if not _AGAIN_BOUNDARY.search(between) or _HARD_BOUNDARY.search(between):
+                continue
+            if t.kind == "retaliation" and not (
+                RETALIATION_ACT.match(sentence, last.start, last.end)
+                and RETALIATION_ACT.match(sentence, t.start, t.end)
+            ):
+                continue
+            other = self._candidate(sentence, found, cand.kind, t.strength, t.start, matches, context)
+            if cand.kind in SERVICE_KINDS and other.principal in (None, cand.principal):
+                continue  # the same provider's offer told twice
+            other.distinct = True
+            if other.confidence >= MIN_CONFIDENCE:
+                out.append(other)
+                last = t
+        return out
+
     def _unnamed_speaker(self, sentence: str, at: int, matches: list[Match]) -> bool:
         """Whether the one speaking at `at` is no actor the registry knows nor a government: nothing named
         or described as one before the verb in its clause."""
@@ -555,9 +597,14 @@ class _Reader:
         subjects = list(dict.fromkeys(subjects))
         if len(subjects) < 2 or not _TOGETHER.fullmatch(sentence, clause_start, verb_at):
             return [cand]
-        return [
-            replace(cand, principal=s, entities=[(s, "actor"), *((x, r) for x, r in cand.entities if x != s)])
-            for s in subjects
+        return [  # each its own act, though of one kind and day (data/events README: two companies' offers)
+            replace(
+                cand,
+                principal=s,
+                entities=[(s, "actor"), *((x, r) for x, r in cand.entities if x != s)],
+                distinct=cand.distinct or i > 0,
+            )
+            for i, s in enumerate(subjects)
         ]
 
     def _names_a_party(self, matches: list[Match]) -> bool:
@@ -726,7 +773,9 @@ class _Reader:
 
 
 # Words that are a date of their own, the day the sentence tells: "..., effective immediately".
-_AT_ONCE = re.compile(r"effective immediately|with immediate effect|with effect from", re.I)
+_AT_ONCE = re.compile(
+    r"effective immediately|with immediate effect|with effect from|effective (?:on )?(?:the|that) same day", re.I
+)
 _RULE_LIKE = frozenset({*RULE_KINDS, "license_required"})  # not a retaliation, which is one act (rule 11)
 _COUNTRY_BODY = re.compile(
     r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:ministry|government|regulator|department|commission|agency|cabinet)\b", re.I
@@ -743,7 +792,12 @@ SEPARATE_ACTS = frozenset(
     {"rule_published", "investigation", "retaliation", "entity_listed", "migration_offer", "guidance_issued"}
 )
 # Retaliation named as an act of its own (a listing), not as what a measure is ("in retaliation", "hit back").
-RETALIATION_ACT = re.compile(r"(?:ban|bar|prohibit)|.*?(?:unreliable|不可靠实体)", re.I | re.S)
+RETALIATION_ACT = re.compile(
+    r"(?:ban|bar|prohibit)|.*?(?:unreliable|不可靠实体|control list|管控名单|列入)", re.I | re.S
+)
+_AGAIN_KINDS = frozenset({"migration_offer", "service_restricted", "service_available", "retaliation"})
+# Between two clauses of their own: ", while", ", and", "and placing", "，并将".
+_AGAIN_BOUNDARY = re.compile(r",\s*(?:while|whereas|and)\b|\band\s*$|，\s*并|并将|；", re.I)
 _COORDINATION = re.compile(r",|\band\b|，|、")
 
 
@@ -828,6 +882,14 @@ def _requirement_to_come(sentence: str, said: Trigger, triggers: list[Trigger]) 
 
 
 _MUST = re.compile(r"\bmust\b", re.I)
+# A rule or notice whose content is another rule's fate: "a final rule suspending the affiliates rule".
+_DOING = re.compile(
+    r"\b(?:rule|notice|order|regulation|announcement)\s+(suspending|delaying|postponing|rescinding|revoking|withdrawing)\b",
+    re.I,
+)
+_DOING_KIND = dict.fromkeys(("suspe", "delay", "postp"), "rule_delayed") | dict.fromkeys(
+    ("resci", "revok", "withd"), "rule_rescinded"
+)
 _LIST_WORD = re.compile(r"\blist|blacklist|清单|名单", re.I)
 # Between a company as subject and its verb: "Nvidia said", "Nvidia on Tuesday said", "Nvidia, the chipmaker, said".
 _SUBJECT_GAP = re.compile(r"(?!['’]s)[^;:'’]{0,30}")

@@ -36,6 +36,13 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:\s+[\w'’,()-]+){0,12}?\s+(?:to|on)\s+(?:its|China's|the)\s+(?:export control|control) list\b",
         0.85,
     ),
+    # Parties put on China's own control list: "placing 16 others on its export control list".
+    (
+        "retaliation",
+        r"\b(?:add\w*|plac\w*|put|puts)\b(?:\s+(?!and\b|list\b)[\w'’,()-]+){0,14}?\s+(?:to|on)\s+(?:its|China's|the)\s+"
+        r"(?:export control|control)(?: control)? list\b",
+        0.85,
+    ),
     # A ban on exports to the United States is aimed at it: "barred shipments of gallium to the United States".
     (
         "retaliation",
@@ -207,13 +214,25 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.9,
     ),
     ("migration_offer", r"\b(?:switching|switch|moving|move|migrating) (?:away )?from\b|\bleaving OpenAI\b", 0.75),
+    # "began offering new users ... a block of free tokens", "is giving every new account free credit"
+    (
+        "migration_offer",
+        r"\b(?:offer\w*|giv(?:e|es|ing)|hand\w* out)\s+(?:[\w'’-]+\s+){0,12}?free\s+(?:[\w-]+\s+)?"
+        r"(?:tokens|credits?|compute|quota|usage)\b",
+        0.8,
+    ),
     (
         "migration_offer",
         r"\b(?:announc\w*|launch\w*|unveil\w*|introduc\w*|made|rolled out|followed (?:up )?with) "
-        r"(?:an |a |its |their )?(?:[\w-]+ ){0,2}?(?:offers?|promotions?|giveaways?)\b|\boffers? of (?:its|their) own\b",
+        r"(?:an |a |its |their )?(?:[\w-]+ ){0,2}?(?:offers?|promotions?|giveaways?|incentives|incentive packages)\b"
+        r"|\boffers? of (?:its|their) own\b",
         0.7,
     ),
-    ("service_restricted", r"\bblock(?:s|ed|ing)?\b|\bcut(?:s|ting)? off\b|\bcut-?off\b", 0.85),
+    (
+        "service_restricted",
+        r"\b(?:went|go|goes|gone) dark\b|\bblock(?:s|ed|ing)?\b(?!\s+of\b)|\bcut(?:s|ting)? off\b|\bcut-?off\b",
+        0.85,
+    ),
     ("service_restricted", r"\btighten\w* (?:its|their) (?:terms|usage polic(?:y|ies)|policies)\b", 0.8),
     (
         "service_restricted",
@@ -267,7 +286,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("rule_effective", r"\beffective (?:on|from|as of|date)\b|\b(?:was|is|be|are|were) effective\b", 0.9),
     (
         "rule_effective",
-        r"\bwith immediate effect\b|\beffective immediately\b|\bappl(?:y|ies|ied) on (?:release|issuance)\b",
+        r"\bwith immediate effect\b|\beffective immediately\b|\bappl(?:y|ies|ied) on (?:release|issuance)\b"
+        r"|\beffective (?:on )?(?:the|that) same day\b",
         0.85,
     ),
     ("rule_effective", r"\bkick(?:s|ed|ing)? in\b|\bappl(?:y|ies|ied) as of\b|\bwith effect from\b", 0.85),
@@ -357,6 +377,7 @@ CHINESE: list[tuple[str, str, float]] = [
     ("retaliation", r"对美(?:国)?[^。，；]{0,12}?(?:出口管制|禁止出口|不予许可)", 0.8),  # aimed at the US (rule 11)
     ("retaliation", r"禁止[^。；]{0,20}?对\s*美国", 0.8),  # "禁止两用物项对美国军事用户出口"
     ("retaliation", r"不予许可[^。；]{0,20}?对\s*美国", 0.8),  # "原则上不予许可镓、锗对美国出口"
+    ("retaliation", r"将[^。；，]{0,12}?美国实体[^。；，]{0,4}?列入", 0.85),  # "将16家美国实体列入出口管制管控名单"
     ("rule_rescinded", r"撤销|废除|废止|撤回", 0.85),
     ("entity_listed", r"列入(?:了)?(?:美国)?实体清单|被列入", 0.9),
     ("investigation", r"调查|约谈", 0.85),

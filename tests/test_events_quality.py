@@ -1839,3 +1839,93 @@ def test_one_kind_twice_in_clauses_of_their_own_is_two_acts(text, published, pri
     assert [c.distinct for c in found if c.kind == kinds[0]] == [False, True]
     if principals:
         assert [c.principal for c in found if c.kind == kinds[0]] == principals
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        # "the same day" after a day of the sentence dates the act it closes
+        (
+            "BIS set June 30 as the compliance date; the public may comment until the same day.",
+            date(2025, 3, 3),
+            {("compliance_date", "2025-06-30"), ("comment_deadline", "2025-06-30")},
+        ),
+        # "N days after X" opening a sentence counts back from the day of the main clause
+        (
+            "Two days after the memory rule was unveiled, BIS on March 12 released a further rule on foundries.",
+            date(2025, 3, 14),
+            {("rule_published", "2025-03-10"), ("rule_published", "2025-03-12")},
+        ),
+        # "the previous day" is the day before the one the report is telling
+        (
+            "The ministry said on Tuesday that it had barred shipments of graphite to the United States. It said the "
+            "decision followed Washington's addition of Chinese firms to its Entity List the previous day.",
+            date(2024, 12, 4),
+            {("retaliation", "2024-12-03"), ("entity_listed", "2024-12-02")},
+        ),
+        # "followed that October": the year told before it, and the sentence's first act
+        (
+            "In May 2023 the ministry announced licensing for indium, which took effect on June 1, 2023; bismuth "
+            "followed that October.",
+            date(2025, 4, 10),
+            {("rule_published", "2023-05"), ("rule_effective", "2023-06-01"), ("rule_published", "2023-10")},
+        ),
+        # regimes that start to bite, licensing that began, items added to a licensing list, 实施出口管制
+        (
+            "Tokyo followed with a regulation that started to bite in September 2023.",
+            date(2024, 2, 1),
+            {("rule_effective", "2023-09")},
+        ),
+        (
+            "The move follows licensing of indium that began on Feb. 4.",
+            date(2025, 6, 1),
+            {("rule_effective", "2025-02-04")},
+        ),
+        (
+            "On February 4, 2025 it added tungsten and indium to its licensing list.",
+            date(2025, 4, 10),
+            {("rule_published", "2025-02-04")},
+        ),
+        ("2025年2月，商务部已对钨、碲等物项实施出口管制。", date(2025, 6, 1), {("rule_published", "2025-02")}),
+        # a licence requirement on two makers' products named together: one each
+        (
+            "The March 2025 licence requirements for Nvidia's H20 and AMD's MI308 remain in force.",
+            date(2025, 8, 14),
+            {("license_required", "2025-03")},
+        ),
+    ],
+)
+def test_dates_and_acts_of_the_sixth_and_seventh_halves_told_by_reference(text, published, expected):
+    assert _kinds_and_labels(text, published) >= expected
+
+
+def test_a_licence_requirement_named_for_two_makers_is_one_each():
+    found = extract_events(
+        "The March 2025 licence requirements for Nvidia's H20 and AMD's MI308 remain in force.",
+        date(2025, 8, 14),
+        linker=current_linker(),
+    )
+    assert [(c.kind, c.principal, c.distinct) for c in found] == [
+        ("license_required", "nvidia", False),
+        ("license_required", "amd", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, published",
+    [
+        # the end of a suspension is no act
+        (
+            "Last week the ministry suspended its ban on antimony sales to the US until November 2026.",
+            date(2025, 11, 14),
+        ),
+        # a deadline counted from a publication not yet told is no date
+        ("BIS will accept comments for 60 days after the rule appears in the Federal Register.", date(2025, 9, 29)),
+    ],
+)
+def test_dates_the_sixth_and_seventh_halves_tell_that_are_no_act(text, published):
+    assert all(c.date < published for c in extract_events(text, published, linker=current_linker()))
+    assert all(
+        c.date.month == published.month or c.kind != "rule_published"
+        for c in extract_events(text, published, linker=current_linker())
+    )

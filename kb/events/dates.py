@@ -50,7 +50,7 @@ _CHINESE_DAY = re.compile(r"(?:(?P<year>\d{4})\s*年\s*)?(?P<mm>\d{1,2})\s*月\s
 _CHINESE_MONTH = re.compile(r"(?P<year>\d{4})\s*年\s*(?P<mm>\d{1,2})\s*月(?!\s*\d)")
 _PART = r"(?:(?i:early|mid|late|the end of|end of|the start of|the beginning of|the middle of)[\s-]+)"
 _MONTH_YEAR = re.compile(rf"\b{_PART}?{_M},?\s+(?P<year>{_YEAR_WORD})\b(?!\s*[-/]\d)")
-_LEAD = r"in|since|from|until|till|by|during|through|throughout|before|after|the|of|this|last|next|early|mid|late"
+_LEAD = r"in|since|from|until|till|by|during|through|throughout|before|after|the|of|this|that|last|next|early|mid|late"
 # A month alone is a date after a preposition or determiner ("in January", "the January rule") or with
 # a possessive ("April's requirement"): found from the month word, then looked at behind and ahead
 # (one pattern with both alternatives tried at every word was a tenth of the stage's time).
@@ -91,7 +91,9 @@ _NUMBER = {
 _COUNT = r"(?P<n>\d{1,3}|a|one|two|three|four|five|six|seven|ten|fifteen|thirty|forty-five|sixty|ninety)"
 # "a day after Washington announced ...": the other happening was a day before the one in context.
 _BEFORE_CONTEXT = re.compile(
-    rf"\b{_COUNT}[\s-]+(?P<unit>day|week|month)s?\s+after\b(?!\s+(?:its\s+)?publication)(?=\s+[\w'’])", re.I
+    rf"\b{_COUNT}[\s-]+(?P<unit>day|week|month)s?\s+after\b(?![^,;.]{{0,24}}\b(?:publication|appears?|published)\b)"
+    r"(?=\s+[\w'’])",
+    re.I,
 )
 # "unveiled on Monday, two days before it was published": what follows is two days after the date before.
 _BEFORE_IT = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+before\b(?=\s+[\w'’])", re.I)
@@ -112,7 +114,7 @@ _SAME_DAY = re.compile(
 )
 # "appeared in the Federal Register the next day": the day after the day before it.
 _NEXT_DAY = re.compile(r"\b(?:the )?(?:next|following) day\b|次日|翌日", re.I)
-_DAY_BEFORE = re.compile(r"前一天|前一日")
+_DAY_BEFORE = re.compile(r"前一天|前一日|\bthe (?:previous|preceding) day\b|\bthe day before\b(?!\s+\w)", re.I)
 RELEASED = re.compile(r"\b(?:releas|issu|unveil|announc)\w*", re.I)
 _IMMEDIATELY = re.compile(
     r"\b(?:(?<!not )immediately|with immediate effect|upon publication|(?:on|upon) (?:release|issuance)"
@@ -163,6 +165,8 @@ class FoundDate:
     explicit_year: bool = False
     suspicious: bool = False  # after the reference, and the sentence does not say it is planned
     forward: bool = False  # the date of what follows it ("a week after the US widened restrictions")
+    anaphor: bool = False  # "the same day" told after a day of the sentence: that day again, for the verbs near it
+    recalled: bool = False  # "the previous day": a day before the one the report is telling, not that one
 
 
 @dataclass
@@ -199,7 +203,8 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
             stated = {f.value.year for f in found if f.explicit_year} or set(context.recent_years)
             reference = reference if len(stated) == 1 else Reference(None, "none")
             years = years or sorted(stated)
-        yearless = _yearless(sentence, reference, years, planned)
+        stated_years = tuple((f.start, f.value.year) for f in found if f.explicit_year)
+        yearless = _yearless(sentence, reference, years, planned, stated_years)
         took_year = any(f.precision == "day" for f in yearless) or (reference.day is None and yearless)
         if len(set(years)) == 1 and took_year:
             # "In 2023 Beijing began requiring licences, effective 1 August", "in 2025: published in January and
@@ -235,7 +240,9 @@ def _distinct(found: list[FoundDate]) -> list[FoundDate]:
     out: list[FoundDate] = []
     for f in found:
         key = (f.value, f.precision)
-        if key not in first:
+        if f.anaphor:
+            out.append(f)
+        elif key not in first:
             first[key] = len(out)
             out.append(f)
         elif out[first[key]].forward and not f.forward:  # "two months after ... was rescinded in May": "in May"
@@ -264,7 +271,7 @@ def has_date_hint(sentence: str) -> bool:
 
 
 _HINT = re.compile(
-    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before)\b|即日|今[起天日]|昨[天日]|当[天日]|同[日天]|同一天|次日|翌日|前一[天日]|\d\s*日"
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day)\b|即日|今[起天日]|昨[天日]|当[天日]|同[日天]|同一天|次日|翌日|前一[天日]|\d\s*日"
     r"|\bon release\b|\bwhen (?:it|they) (?:was|were) (?:issued|released)\b",
 )
 
@@ -327,7 +334,9 @@ def _years_alone(sentence: str) -> list[FoundDate]:
 # ---- days and months without a year --------------------------------------------------------
 
 
-def _yearless(sentence: str, reference: Reference, years: list[int], planned: bool) -> list[FoundDate]:
+def _yearless(
+    sentence: str, reference: Reference, years: list[int], planned: bool, stated: tuple[tuple[int, int], ...] = ()
+) -> list[FoundDate]:
     """Days and months written without a year: the sentence's own year, else the reference's nearest
     year (not put in the future unless planned), else nothing (no reference: no guess)."""
     found = []
@@ -356,6 +365,9 @@ def _yearless(sentence: str, reference: Reference, years: list[int], planned: bo
             if sentence_year
             else _month_with_year(month, lead, reference, planned and not told_past)
         )
+        if lead == "that":  # "graphite followed that October": the month of the year told before it, else none
+            earlier = [year for at, year in stated if at < m.start()]
+            when = date(earlier[-1], month, 1) if earlier else None
         end = m.end()
         of_year = _OF_YEAR.match(sentence, m.end())
         if of_year:  # "in July of last year", "in December of that year"
@@ -499,6 +511,12 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
     found = sorted(found + out, key=lambda f: f.start)  # "published ... two days later" dates the publication
     for m in _BEFORE_CONTEXT.finditer(sentence):
         clause = sentence[m.end() : (sentence.find(",", m.end()) + 1 or len(sentence) + 1) - 1]
+        after = [f.value for f in found if f.precision == "day" and f.start >= m.end() + len(clause)]
+        if not sentence[: m.start()].strip() and after and m.group("unit").lower() != "month":
+            # "Two days after the AI Diffusion rule was unveiled, BIS on January 15 released ...": counted back
+            # from the day of the main clause
+            out.append(FoundDate(m.start(), m.end(), after[0] - _span(m), certainty=0.85, forward=True))
+            continue
         if not sentence[: m.start()].strip() and context.released and RELEASED.search(clause):
             # "Two days after the rule was released, BIS issued ...": counted from the release told before
             out.append(FoundDate(m.start(), m.end(), context.released + _span(m), certainty=0.85))
@@ -521,6 +539,11 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         if published:
             out.append(FoundDate(m.start(), m.end(), published + _span(m), certainty=0.95))
     for m in _SAME_DAY.finditer(sentence):
+        before = _day_before(found, m.start())
+        if before is not None and "same" in m.group(0).lower():
+            # "the public may comment until the same day", "on Oct. 17, the same day Washington widened the controls"
+            out.append(FoundDate(m.start(), m.end(), before, certainty=0.85, anaphor=True))
+            continue
         anchor = (context.released if RELEASED.search(sentence) else None) or context.told or context.last
         if anchor and not found:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.8))  # the day of what comes before it too
@@ -539,7 +562,11 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
     for m in _DAY_BEFORE.finditer(sentence):
         anchor = context.told or context.last
         if anchor and not found:
-            out.append(FoundDate(m.start(), m.end(), anchor - timedelta(days=1), certainty=0.85, explicit_year=True))
+            out.append(
+                FoundDate(
+                    m.start(), m.end(), anchor - timedelta(days=1), certainty=0.85, explicit_year=True, recalled=True
+                )
+            )
     for m in _NEXT_DAY.finditer(sentence):
         anchor = _day_before(sorted(found + out, key=lambda f: f.start), m.start()) or context.last
         if anchor:

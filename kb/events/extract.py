@@ -530,7 +530,7 @@ class _Reader:
         if (AND_OTHERS.search(before) or _GAPPED.search(before)) and out:
             kind = _lead_kind(out)
         elif FOLLOWED.search(before) and (out or self.last_kind):
-            kind = _lead_kind(out) if out else self.last_kind
+            kind = out[0].kind if out else self.last_kind  # what another did first: the sentence's first act
         if kind is None:
             return []
         candidate = self._candidate(sentence, found, kind, 0.7, found.start, matches, context)
@@ -565,8 +565,8 @@ class _Reader:
             ):
                 continue
             other = self._candidate(sentence, found, cand.kind, t.strength, t.start, matches, context)
-            if cand.kind in SERVICE_KINDS and other.principal in (None, cand.principal):
-                continue  # the same provider's offer told twice
+            if cand.kind != "retaliation" and other.principal in (None, cand.principal):
+                continue  # the same provider's offer (the same company's requirement) told twice
             other.distinct = True
             if other.confidence >= MIN_CONFIDENCE:
                 out.append(other)
@@ -584,6 +584,8 @@ class _Reader:
     def _each_company(self, cand: Candidate, sentence: str, verb_at: int, matches: list[Match]) -> list[Candidate]:
         """Companies named together as the subject of a service act each did their own ("Zhipu AI, SenseTime
         and 01.AI rolled out their own token giveaways"): one candidate each, the others kept as entities."""
+        if cand.kind == "license_required":
+            return self._each_maker(cand, matches)
         if cand.kind not in SERVICE_KINDS:
             return [cand]
         clause_start = max((m.end() for m in _SUBJECT_END.finditer(sentence, 0, verb_at)), default=0)
@@ -624,6 +626,32 @@ class _Reader:
             and (told.start() - 40 <= m.start)
             for m in matches
         )
+
+    def _each_maker(self, cand: Candidate, matches: list[Match]) -> list[Candidate]:
+        """A licence requirement on the products of two makers named together ("the April 2025 licence
+        requirements for Nvidia's H20 and AMD's MI308"): each maker was told on its own, one requirement each."""
+        makers: dict[str, list[str]] = {}
+        at: list[int] = []
+        for m in matches:
+            spec = self.info.get(m.slug, EntityInfo(""))
+            if spec.kind == "product" and spec.maker:
+                makers.setdefault(spec.maker, []).append(m.slug)
+                at.append(m.start)
+        if (
+            len(makers) < 2
+            or max(at) - min(at) > _TOGETHER_SPAN
+            or (cand.principal in self.info and self.info[cand.principal].kind == "government_body")
+        ):
+            return [cand]
+        return [
+            replace(
+                cand,
+                principal=maker,
+                entities=[(maker, "target"), *((p, "subject") for p in products)],
+                distinct=cand.distinct or i > 0,
+            )
+            for i, (maker, products) in enumerate(makers.items())
+        ]
 
     def _government_before(self, sentence: str, at: int, matches: list[Match]) -> bool:
         """Whether a government body, named or described ("the ministry"), comes before position `at`; not when
@@ -686,7 +714,7 @@ class _Reader:
         self.told.recent_years = tuple(
             sorted({f.value.year for f in found if f.explicit_year and f.precision == "day"})
         )
-        days = [f.value for f in found if f.precision == "day" and not f.suspicious]
+        days = [f.value for f in found if f.precision == "day" and not f.suspicious and not f.recalled]
         coarse = [f.value for f in found if f.precision != "day" and not f.suspicious and not f.forward]
         if coarse:
             self.told.coarse = coarse[-1]
@@ -699,6 +727,7 @@ class _Reader:
             if f.precision == "day"
             and not f.suspicious
             and not f.forward
+            and not f.recalled
             and not _BACKGROUND.search(sentence, 0, f.start)
         ] or days
         if own:
@@ -795,7 +824,10 @@ SEPARATE_ACTS = frozenset(
 RETALIATION_ACT = re.compile(
     r"(?:ban|bar|prohibit)|.*?(?:unreliable|不可靠实体|control list|管控名单|列入)", re.I | re.S
 )
-_AGAIN_KINDS = frozenset({"migration_offer", "service_restricted", "service_available", "retaliation"})
+_TOGETHER_SPAN = 40  # products this close are named together ("Nvidia's H20 and AMD's MI308")
+_AGAIN_KINDS = frozenset(
+    {"migration_offer", "service_restricted", "service_available", "retaliation", "license_required"}
+)
 # Between two clauses of their own: ", while", ", and", "and placing", "，并将".
 _AGAIN_BOUNDARY = re.compile(r",\s*(?:while|whereas|and)\b|\band\s*$|，\s*并|并将|；", re.I)
 _COORDINATION = re.compile(r",|\band\b|，|、")
@@ -895,6 +927,8 @@ _LIST_WORD = re.compile(r"\blist|blacklist|清单|名单", re.I)
 _SUBJECT_GAP = re.compile(r"(?!['’]s)[^;:'’]{0,30}")
 # An act told as one more of the acts before it: "The department also put 31 firms on its Unverified List".
 _ALSO = re.compile(r"\b(?:also|alongside|in addition|at the same time)\b|还|同时", re.I)
+# A measure lifted or paused is no new measure: "suspended its ban on gallium sales to the US".
+_LIFTED = re.compile(r"\b(?:suspend|paus|lift|delay|postpon|end|eas)\w*\s+(?:(?:its|the|their|a)\s+)?$", re.I)
 _AS_TOLD = re.compile(r"\bas\s+(?:\w+\s+)?$", re.I)  # "as previously announced", "as announced"
 _PERIOD_END = re.compile(r"\b(?:quarter|period|year|month|week)s?\s+(?:ending|ended|that ends)\s+(?:on\s+)?$", re.I)
 _DATELINE_HEAD = re.compile(r"[A-Z][A-Z .'’-]{1,40},\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*[-–—]\s*")
@@ -913,7 +947,10 @@ def _realised(sentence: str, triggers: list[Trigger]) -> list[Trigger]:
     """Triggers that are not the verb of an expectation ("had been due to take effect"), nor a telling
     told as a reference to an earlier one ("ends on February 8 as previously announced")."""
     triggers = [
-        t for t in triggers if t.kind != "statement" or not _AS_TOLD.search(sentence, max(0, t.start - 25), t.start)
+        t
+        for t in triggers
+        if not (t.kind == "statement" and _AS_TOLD.search(sentence, max(0, t.start - 25), t.start))
+        and not (t.kind == "retaliation" and _LIFTED.search(sentence, max(0, t.start - 25), t.start))
     ]
     spans = [(m.start(), m.end() + 25) for m in UNREALISED.finditer(sentence)]
     # a trigger that runs into the phrase is its verb too: "compliance obligations were due to begin"
@@ -941,8 +978,17 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
     year only from close by ("a deal approved in 2020" is no date of the probe named earlier)."""
     if silent:
         return False
+    if found.anaphor and (
+        trigger.kind == "statement"
+        or (trigger.end <= found.start and not _VERB_DATE.fullmatch(sentence, trigger.end, found.start))
+    ):
+        return False  # "the same day" dates the act it opens or closes ("comment until the same day"), no telling
     if found.forward and trigger.end <= found.start:
         return False
+    if trigger.kind not in _UNTIL_KINDS and (
+        _UNTIL.search(sentence, max(0, found.start - 12), found.start) or _UNTIL_AT.match(sentence, found.start)
+    ):
+        return False  # "suspended its ban until November 2026": when a state ends, no act (save deadlines)
     if found.precision != "day" and RULE_NAME.match(sentence, found.end) and trigger.kind != "rule_published":
         return False  # "comments on the October 2023 updates are due ...": a rule's name, not a date of the act
     if (
@@ -1047,6 +1093,9 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
     return len(gap) * weight + 20 * len(_SOFT_BOUNDARY.findall(gap)) + NEAR * len(_HARD_BOUNDARY.findall(gap))
 
 
+_UNTIL = re.compile(r"\b(?:until|till)\s+(?:\w+\s+)?$", re.I)
+_UNTIL_AT = re.compile(r"(?:until|till)\b", re.I)
+_UNTIL_KINDS = frozenset({"comment_deadline", "compliance_date"})
 _VERB_DATE = re.compile(r"\s*(?:on|in|from|since|as of)?\s*", re.I)
 _FRONTED = re.compile(r"\s*(?:(?:on|in|by)\s*)?$", re.I)
 

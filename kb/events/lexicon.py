@@ -36,6 +36,12 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:\s+[\w'’,()-]+){0,12}?\s+(?:to|on)\s+(?:its|China's|the)\s+(?:export control|control) list\b",
         0.85,
     ),
+    # Items put on a licensing list are the regime widened: "added tungsten and indium to its licensing list".
+    (
+        "rule_published",
+        r"\badd\w*\b(?:\s+[\w'’,()-]+){0,12}?\s+to\s+(?:its|the|China's)\s+(?:export\s+)?licen[cs]ing list\b",
+        0.85,
+    ),
     # Parties put on China's own control list: "placing 16 others on its export control list".
     (
         "retaliation",
@@ -141,7 +147,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         "entity_listed",
         r"\b(?:add\w*|plac\w*|put|puts|listed|listing|designat\w*|includ\w*)\b"
         r"(?:\s+[\w'’.,()-]+){0,25}?\s+(?:to|on|onto)\s+(?:the\s+|its\s+)?(?:own\s+)?(?:export[- ]control\s+)?"
-        r"(?:U\.S\.\s+|US\s+)?(?:Entity|Unverified) List\b",
+        r"(?:U\.S\.\s+|US\s+)?(?:(?:Entity|Unverified) List\b|实体清单)",
         0.95,
     ),
     ("entity_listed", r"\bEntity List (?:additions?|designations?)\b", 0.75),  # a noun: not another act
@@ -295,6 +301,13 @@ ENGLISH: list[tuple[str, str, float]] = [
     # "the regulation that has covered its most advanced tools since September 2023"
     ("rule_effective", r"\b(?:has|have) (?:covered|applied|governed|been in (?:force|effect|place))\b", 0.75),
     ("rule_effective", r"\bin (?:place|force|effect) since\b", 0.75),
+    # "a regulation that started to bite in September", "licensing of gallium that began on Aug. 1"
+    ("rule_effective", r"\b(?:start\w*|began|begins?) to (?:bite|apply)\b", 0.85),
+    (
+        "rule_effective",
+        r"\blicen[cs]ing\b(?:\s+[\w'’,-]+){0,6}?\s+(?:that|which)\s+(?:began|started|took effect)\b",
+        0.85,
+    ),
     (
         "rule_effective",
         r"\bin (?:force|effect) (?:from|as of)\b",
@@ -392,6 +405,11 @@ CHINESE: list[tuple[str, str, float]] = [
     ("service_available", r"开放|上线|提供服务", 0.7),
     ("rule_effective", r"生效|施行|(?:起|正式)实施", 0.9),
     ("rule_published", r"(?:宣布|发布|出台|公布)[^。，；]{0,24}?(?:管制措施|出口管制|新规|规则)", 0.8),
+    (
+        "rule_published",
+        r"(?<!起)对[^。；]{0,30}?实施(?:出口)?管制",
+        0.8,
+    ),  # "对七种中重稀土实施出口管制": controls imposed
     ("rule_published", r"发布(?!消息|声明|[^。，；]{0,6}?(?:指南|指引))|出台|公布", 0.75),  # not guidance
     ("statement", r"宣布|表示|称|发布(?:消息|声明)|坚决反对|答记者问", 0.55),
 ]

@@ -1929,3 +1929,48 @@ def test_dates_the_sixth_and_seventh_halves_tell_that_are_no_act(text, published
         c.date.month == published.month or c.kind != "rule_published"
         for c in extract_events(text, published, linker=current_linker())
     )
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        # "also" reaches past a sentence that tells no act of a day of its own
+        (
+            "Today BIS announced the rescission of the rule. BIS will not enforce its compliance requirements. BIS "
+            "also issued guidance warning that using Huawei Ascend chips anywhere may breach US export controls.",
+            date(2025, 5, 13),
+            {("rule_rescinded", "2025-05-13"), ("guidance_issued", "2025-05-13")},
+        ),
+        # an act "accompanied by" another: that other is of its day
+        (
+            "On Tuesday the department scrapped the rule. The framework, issued in January, had angered allies. Its "
+            "withdrawal was accompanied by guidance saying that using Huawei's Ascend chips may breach US rules.",
+            date(2025, 5, 16),
+            {("rule_rescinded", "2025-05-13"), ("guidance_issued", "2025-05-13")},
+        ),
+    ],
+)
+def test_acts_told_as_also_done_a_sentence_or_two_later(text, published, expected):
+    assert _kinds_and_labels(text, published) >= expected
+
+
+def test_companies_that_moved_first_each_did_the_act_told_before():
+    found = extract_events(
+        "SenseTime this month began offering new developers a bundle of free tokens. Baidu and Zhipu AI had each "
+        "moved first, in late June.",
+        date(2024, 7, 15),
+        linker=current_linker(),
+    )
+    assert sorted((c.kind, str(c.principal), date_label(c.date, c.precision)) for c in found) == [
+        ("migration_offer", "baidu", "2024-06"),
+        ("migration_offer", "sensetime", "2024-07"),
+        ("migration_offer", "zhipu-ai", "2024-06"),
+    ]
+
+
+def test_a_provider_prohibiting_access_restricts_its_service():
+    assert ("service_restricted", "2025-03-03") in _kinds_and_labels(
+        "Effective today, we are updating our terms to prohibit access by companies controlled from unsupported "
+        "regions.",
+        date(2025, 3, 3),
+    )

@@ -85,7 +85,7 @@ _GAPPED = re.compile(
     re.I,
 )
 FOLLOWED = re.compile(
-    r"\b(?:followed(?: suit)?|did the same|(?:was|were) caught)(?:\s+(?:on|in|from))?\s+$"
+    r"\b(?:followed(?: suit)?|did the same|(?:was|were) caught|(?:moved|went|acted) first,?)(?:\s+(?:on|in|from))?\s+$"
     r"|\bfollowed by\s+(?:[\w'’.&-]+\s+){1,5}?(?:on|in)\s+$",  # "..., followed by SMIC in December 2020"
     re.I,
 )
@@ -306,7 +306,8 @@ class _Reader:
     last_kind: str | None = None  # of the latest act told, for "X followed on D"
     pending: tuple[FoundDate, int] | None = None  # a day no act took, for the next sentences
     told_acts: set[tuple[str, date]] = field(default_factory=set)  # (kind, day) of the acts told so far
-    acted: FoundDate | None = None  # the day of the acts the sentence before told, for "X also did Y"
+    # the day of the acts a sentence told, for "X also did Y" in the next two sentences: (day, sentences left)
+    acted: tuple[FoundDate, int] | None = None
 
     def __post_init__(self) -> None:
         self.title_triggers = self._triggers(self.title) if self.title else []
@@ -478,9 +479,12 @@ class _Reader:
         self.told_acts.update((c.kind, c.date) for c in out)
         # deadlines told after an act ("Some apply immediately, others on Oct. 21") leave its day for "also"
         acts = [c for c in out if c.kind != "statement" and c.kind not in DEADLINE_KINDS]
-        if acts or not out:
-            acted_days = {c.date for c in acts if c.precision == "day"}
-            self.acted = next((f for f in dates if f.value in acted_days), None) if len(acted_days) == 1 else None
+        acted_days = {c.date for c in acts if c.precision == "day"}
+        if acted_days:
+            day = next((f for f in dates if f.value in acted_days), None)
+            self.acted = (day, 2) if day is not None and len(acted_days) == 1 else None
+        else:  # deadlines or background months told in between leave it, one sentence less
+            self._age_acted()
         if out:
             self.last_kind = _lead_kind(out)
         # The one day no act took ("OpenAI's block starts on July 9, and Chinese model makers moved quickly
@@ -501,10 +505,14 @@ class _Reader:
         also = self.pending is None
         if also:
             # "BIS issued the rules today. It also added 140 entities to the Entity List.": the act added to
-            # those of the sentence before is of their day
-            if acted is None or not _ALSO.search(sentence):
+            # those of a sentence before is of their day
+            if acted is None:
                 return []
-            found, left = acted, 1
+            if not _ALSO.search(sentence):
+                self.acted = acted
+                self._age_acted()
+                return []
+            found, left = acted[0], 1
         else:
             assert self.pending is not None
             found, left = self.pending
@@ -518,6 +526,10 @@ class _Reader:
         carried = replace(found, start=0, end=0, certainty=found.certainty * 0.8)
         candidate = self._candidate(sentence, carried, best.kind, best.strength, best.start, matches, context)
         return [candidate] if candidate.confidence >= MIN_CONFIDENCE else []
+
+    def _age_acted(self) -> None:
+        if self.acted is not None:
+            self.acted = (self.acted[0], self.acted[1] - 1) if self.acted[1] > 1 else None
 
     def _continued(
         self, sentence: str, found: FoundDate, out: list[Candidate], matches: list[Match], context: list[str]
@@ -534,7 +546,12 @@ class _Reader:
         if kind is None:
             return []
         candidate = self._candidate(sentence, found, kind, 0.7, found.start, matches, context)
-        return [candidate] if candidate.confidence >= MIN_CONFIDENCE else []
+        # "Baidu, Alibaba Cloud and Zhipu AI had each moved first, in late June": one act each
+        return (
+            self._each_company(candidate, sentence, found.start, matches)
+            if candidate.confidence >= MIN_CONFIDENCE
+            else []
+        )
 
     def _again(
         self,
@@ -894,6 +911,8 @@ def _own_triggers(near: list[tuple[Trigger, float]], found: FoundDate, *, acting
     if own:
         return [] if acting and all(t.kind == "rule_effective" for t, _ in own) else own
     adjacent = [(t, d) for t, d in near if d <= ADJACENT and t.end <= found.start and t.kind != "statement"]
+    if acting and adjacent and all(t.kind == "rule_effective" for t, _ in adjacent):
+        return []  # "Effective today, we are updating our terms to prohibit access": the act's own day
     kinds = {t.kind for t, _ in adjacent}
     farther = [d for t, d in near if t.kind not in kinds and t.kind != "statement"]
     return adjacent if adjacent and all(d > 4 * ADJACENT for d in farther) else []
@@ -926,7 +945,7 @@ _LIST_WORD = re.compile(r"\blist|blacklist|清单|名单", re.I)
 # Between a company as subject and its verb: "Nvidia said", "Nvidia on Tuesday said", "Nvidia, the chipmaker, said".
 _SUBJECT_GAP = re.compile(r"(?!['’]s)[^;:'’]{0,30}")
 # An act told as one more of the acts before it: "The department also put 31 firms on its Unverified List".
-_ALSO = re.compile(r"\b(?:also|alongside|in addition|at the same time)\b|还|同时", re.I)
+_ALSO = re.compile(r"\b(?:also|alongside|in addition|at the same time|accompanied by|along with)\b|还|同时", re.I)
 # A measure lifted or paused is no new measure: "suspended its ban on gallium sales to the US".
 _LIFTED = re.compile(r"\b(?:suspend|paus|lift|delay|postpon|end|eas)\w*\s+(?:(?:its|the|their|a)\s+)?$", re.I)
 _AS_TOLD = re.compile(r"\bas\s+(?:\w+\s+)?$", re.I)  # "as previously announced", "as announced"

@@ -240,6 +240,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("service_restricted", r"\btighten\w* (?:its|their) (?:terms|usage polic(?:y|ies)|policies)\b", 0.8),
+    ("service_restricted", r"\bprohibit\w*\s+(?:the\s+)?(?:use|access)\s+(?:by|from|of|in)\b", 0.85),
     (
         "service_restricted",
         r"\b(?:reject\w*|refus\w*|den(?:y|ies|ied|ying))\s+(?:[\w'’-]+\s+){0,3}?(?:requests|access|calls|traffic)\b",

@@ -1974,3 +1974,27 @@ def test_a_provider_prohibiting_access_restricts_its_service():
         "regions.",
         date(2025, 3, 3),
     )
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        # a second company told in a clause of its own ("and AMD received a similar notice") is a second requirement
+        (
+            "The rule formalises limits first sent by letter in late August, when Nvidia was told it needed licences "
+            "to ship its H100 to China and AMD received a similar notice covering its MI308.",
+            date(2022, 10, 7),
+            [("license_required", "nvidia"), ("license_required", "amd")],
+        ),
+        # the government "made Nvidia obtain licences", counted back from the report's day; the company speaks after
+        (
+            "Three months after the government made Nvidia obtain licences for every H20 bound for China, the company "
+            "said last week that it had been assured they would be granted.",
+            date(2025, 7, 20),
+            [("license_required", "nvidia"), ("statement", "nvidia")],
+        ),
+    ],
+)
+def test_licence_requirements_of_the_seventh_half(text, published, expected):
+    found = extract_events(text, published, linker=current_linker())
+    assert [(c.kind, c.principal) for c in found] == expected

@@ -582,6 +582,22 @@ class _Reader:
             ):
                 continue
             other = self._candidate(sentence, found, cand.kind, t.strength, t.start, matches, context)
+            subject = next(  # the clause's own subject: "... and AMD received a similar notice"
+                (
+                    m.slug
+                    for m in matches
+                    if last.end <= m.start
+                    and m.end <= t.start
+                    and self.info.get(m.slug, EntityInfo("")).kind == "organization"
+                ),
+                None,
+            )
+            if subject and cand.kind != "retaliation":
+                other = replace(
+                    other,
+                    principal=subject,
+                    entities=[(subject, "actor"), *((s, r) for s, r in other.entities if s != subject)],
+                )
             if cand.kind != "retaliation" and other.principal in (None, cand.principal):
                 continue  # the same provider's offer (the same company's requirement) told twice
             other.distinct = True
@@ -682,6 +698,9 @@ class _Reader:
             and _SUBJECT_GAP.fullmatch(sentence, own[0].end, at)
         ):
             return False
+        firm = _FIRM_WORDS.search(sentence, clause_start, at)
+        if firm and _SUBJECT_GAP.fullmatch(sentence, firm.end(), at):
+            return False  # "..., the company said last week": a company speaks
         if GOVERNMENT_WORDS.search(sentence, 0, at):
             return True
         seat = _SEAT.match(sentence)
@@ -846,7 +865,9 @@ _AGAIN_KINDS = frozenset(
     {"migration_offer", "service_restricted", "service_available", "retaliation", "license_required"}
 )
 # Between two clauses of their own: ", while", ", and", "and placing", "，并将".
-_AGAIN_BOUNDARY = re.compile(r",\s*(?:while|whereas|and)\b|\band\s*$|，\s*并|并将|；", re.I)
+_AGAIN_BOUNDARY = re.compile(
+    r",\s*(?:while|whereas|and)\b|\band\s+(?:[\w'’.&-]+\s+){0,3}$|\band\s*$|，\s*并|并将|；", re.I
+)
 _COORDINATION = re.compile(r",|\band\b|，|、")
 
 
@@ -942,6 +963,7 @@ _DOING_KIND = dict.fromkeys(("suspe", "delay", "postp"), "rule_delayed") | dict.
     ("resci", "revok", "withd"), "rule_rescinded"
 )
 _LIST_WORD = re.compile(r"\blist|blacklist|清单|名单", re.I)
+_FIRM_WORDS = re.compile(r"\b(?:the|its) (?:company|firm|chipmaker|chip designer|group|start-?up)\b", re.I)
 # Between a company as subject and its verb: "Nvidia said", "Nvidia on Tuesday said", "Nvidia, the chipmaker, said".
 _SUBJECT_GAP = re.compile(r"(?!['’]s)[^;:'’]{0,30}")
 # An act told as one more of the acts before it: "The department also put 31 firms on its Unverified List".

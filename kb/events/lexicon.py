@@ -198,6 +198,13 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:licen[cs]es?|permits?)\b",
         0.85,
     ),
+    # "the government made Nvidia obtain licences for every H20": a requirement imposed on the company
+    (
+        "license_required",
+        r"\b(?:made|makes|make|forced|forces|force)\s+(?:[\w'’-]+\s+){1,3}?(?:obtain|get|seek|apply for)\s+"
+        r"(?:a\s+|an\s+)?(?:export\s+)?licen[cs]es?\b",
+        0.85,
+    ),
     # A company told by letter: "AMD said it had received a similar notice" (the "is informed" letters).
     (
         "license_required",

@@ -1998,3 +1998,37 @@ def test_a_provider_prohibiting_access_restricts_its_service():
 def test_licence_requirements_of_the_seventh_half(text, published, expected):
     found = extract_events(text, published, linker=current_linker())
     assert [(c.kind, c.principal) for c in found] == expected
+
+
+def test_acts_listed_with_semicolons_are_each_of_the_day():
+    """ "A; B; and C": the semicolons part the items of one list of the day's acts, not statements."""
+    found = _kinds_and_labels(
+        "The commerce ministry put exports of five metals under licensing with immediate effect; the ministry added "
+        "two US firms to its Unreliable Entity List; and the market regulator said it had opened an investigation "
+        "into Intel.",
+        date(2025, 3, 4),
+    )
+    assert found >= {
+        ("rule_published", "2025-03-04"),
+        ("rule_effective", "2025-03-04"),
+        ("retaliation", "2025-03-04"),
+        ("investigation", "2025-03-04"),
+    }
+
+
+@pytest.mark.parametrize(
+    "text, published",
+    [
+        # a telling dated only to its year
+        ("Baidu founder Robin Li said last year that foundation models will become infrastructure.", date(2024, 6, 25)),
+        # a product released is no telling
+        (
+            "Our Qwen2 open-weight models, released earlier this month, can also be run on your own hardware.",
+            date(2024, 6, 25),
+        ),
+        # a date tariffs are "to start on" is no telling
+        ("Beijing also announced tariffs on US coal, to start on March 10.", date(2025, 3, 4)),
+    ],
+)
+def test_no_statement_of_a_year_a_product_release_or_a_start(text, published):
+    assert "statement" not in {k for k, _ in _kinds_and_labels(text, published)}

@@ -418,6 +418,18 @@ class _Reader:
             if best.kind == "rule_effective" and said and _requirement_to_come(sentence, said, found_triggers):
                 # "the ministry said ... must obtain a permit, with immediate effect": published that day too
                 also.setdefault("statement", said)
+            if best.kind == "rule_effective" and _AT_ONCE.fullmatch(sentence, best.start, best.end):
+                # "put exports of tungsten under licensing with immediate effect": the measure is of that day too
+                issued = [
+                    t
+                    for t in found_triggers
+                    if t.kind == "rule_published"
+                    and t.end <= best.start
+                    and not _HARD_BOUNDARY.search(sentence, t.end, best.start)
+                    and not _CLAUSE.search(sentence, t.end, best.start)
+                ]
+                if issued:
+                    also.setdefault("rule_published", issued[-1])
             for trigger in [best, *also.values()]:
                 kind = _kind(trigger.kind, sentence, found)
                 if kind == "rule_published":  # "issued a final rule suspending the affiliates rule": a suspension
@@ -453,6 +465,8 @@ class _Reader:
                     kind = "rule_published"  # "Tungsten and indium were added in February 2025": items under control
                 if kind == "rule_published" and self._told_a_company(sentence, trigger.start, matches):
                     kind = "license_required"  # "Commerce sent TSMC a letter on Friday imposing restrictions": a letter
+                if kind == "statement" and found.precision == "year":
+                    continue  # "said last year that ...": a telling is dated to its day or month, not its year
                 if kind == "statement" and (
                     STARTS.search(sentence, max(0, found.start - 30), found.start)
                     or _STARTS_AT.match(sentence, found.start)
@@ -868,6 +882,9 @@ _AGAIN_KINDS = frozenset(
 _AGAIN_BOUNDARY = re.compile(
     r",\s*(?:while|whereas|and)\b|\band\s+(?:[\w'’.&-]+\s+){0,3}$|\band\s*$|，\s*并|并将|；", re.I
 )
+# Acts listed with semicolons, the last after "; and": "put metals under licensing; added PVH to its list; and said
+# it had opened an investigation" (the semicolons part items of one list, not two statements).
+_LIST_OF_ACTS = re.compile(r";[^;]+;\s+and\b")
 _COORDINATION = re.compile(r",|\band\b|，|、")
 
 
@@ -901,7 +918,10 @@ def _coordinated(
             continue
         between = sentence[min(t.end, best.end) : max(t.start, best.start)]
         span = sentence[min(t.end, found.end) : max(t.start, found.start)]
-        if not _COORDINATION.search(between) or _HARD_BOUNDARY.search(span):
+        listed = _LIST_OF_ACTS.search(sentence) is not None
+        if not (_COORDINATION.search(between) or (listed and ";" in between)) or (
+            _HARD_BOUNDARY.search(span) and not listed
+        ):
             continue
         clause = sentence[max((m.end() for m in _COORDINATION.finditer(sentence, 0, t.start)), default=0) : t.start]
         if _SUBORDINATE_CLAUSE.search(clause) and (t.kind, found.value) in told:
@@ -970,6 +990,8 @@ _SUBJECT_GAP = re.compile(r"(?!['’]s)[^;:'’]{0,30}")
 _ALSO = re.compile(r"\b(?:also|alongside|in addition|at the same time|accompanied by|along with)\b|还|同时", re.I)
 # A measure lifted or paused is no new measure: "suspended its ban on gallium sales to the US".
 _LIFTED = re.compile(r"\b(?:suspend|paus|lift|delay|postpon|end|eas)\w*\s+(?:(?:its|the|their|a)\s+)?$", re.I)
+# A product released is no telling: "Our Qwen2 models, released earlier this month, ...".
+_PRODUCT_RELEASED = re.compile(r"\b(?:models?|chips?|products?|versions?|apps?|GPUs?|processors?|parts?),?\s+$", re.I)
 _AS_TOLD = re.compile(r"\bas\s+(?:\w+\s+)?$", re.I)  # "as previously announced", "as announced"
 _PERIOD_END = re.compile(r"\b(?:quarter|period|year|month|week)s?\s+(?:ending|ended|that ends)\s+(?:on\s+)?$", re.I)
 _DATELINE_HEAD = re.compile(r"[A-Z][A-Z .'’-]{1,40},\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*[-–—]\s*")
@@ -992,6 +1014,7 @@ def _realised(sentence: str, triggers: list[Trigger]) -> list[Trigger]:
         for t in triggers
         if not (t.kind == "statement" and _AS_TOLD.search(sentence, max(0, t.start - 25), t.start))
         and not (t.kind == "retaliation" and _LIFTED.search(sentence, max(0, t.start - 25), t.start))
+        and not (t.kind == "statement" and _PRODUCT_RELEASED.search(sentence, max(0, t.start - 30), t.start))
     ]
     spans = [(m.start(), m.end() + 25) for m in UNREALISED.finditer(sentence)]
     # a trigger that runs into the phrase is its verb too: "compliance obligations were due to begin"

@@ -426,7 +426,7 @@ CHINESE: list[tuple[str, str, float]] = [
 SENTENCE_WIDE = frozenset({"retaliation"})
 # A date after these words is when something starts to apply, not when it was published.
 STARTS = re.compile(
-    r"\b(?:from|starting(?: on| from)?|beginning(?: on)?|as of|effective)\s*"
+    r"\b(?:from|starting(?: on| from)?|beginning(?: on)?|as of|effective|(?:to|will|would) (?:start|begin) (?:on|from))\s*"
     r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?$",
     _I,
 )

@@ -2032,3 +2032,24 @@ def test_acts_listed_with_semicolons_are_each_of_the_day():
 )
 def test_no_statement_of_a_year_a_product_release_or_a_start(text, published):
     assert "statement" not in {k for k, _ in _kinds_and_labels(text, published)}
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        # the Entity List widened to cover more parties is a rule changed, not a party listed
+        (
+            "When BIS widened the Entity List to cover majority-owned subsidiaries on March 3, exporters scrambled.",
+            date(2025, 4, 1),
+            {("rule_published", "2025-03-03")},
+        ),
+        # an outright ban to the United States answers a US rule
+        (
+            "In December 2024 Beijing answered the memory rule with an outright ban to the United States.",
+            date(2025, 4, 1),
+            {("retaliation", "2024-12")},
+        ),
+    ],
+)
+def test_regulatory_acts_of_the_sixth_half_in_an_analysis(text, published, expected):
+    assert _kinds_and_labels(text, published) == expected

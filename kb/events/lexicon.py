@@ -49,6 +49,12 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:export control|control)(?: control)? list\b",
         0.85,
     ),
+    # "answered the HBM rule with an outright ban to the United States"
+    (
+        "retaliation",
+        r"\b(?:ban|embargo)\s+(?:on\s+[\w-]+\s+)?(?:to|against)\s+(?:the\s+)?(?:US|U\.S\.|United States)\b",
+        0.8,
+    ),
     # A ban on exports to the United States is aimed at it: "barred shipments of gallium to the United States".
     (
         "retaliation",
@@ -323,6 +329,12 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),  # "released on April 4 and in force from that day"
     ("rule_effective", r"\b(?:begin|begins|began|start|starts|started) (?:to )?(?:control|restrict)\w*", 0.8),
     ("rule_published", r"\b(?:published|appear\w*|for publication) in the Federal Register\b", 0.95),
+    # "widened the Entity List to cover majority-owned subsidiaries": the list's rules changed, no party listed
+    (
+        "rule_published",
+        r"\b(?:widen|expand|extend|broaden)\w*\s+(?:the\s+)?Entity List\s+to\s+(?:cover|include|reach)\b",
+        0.9,
+    ),
     ("rule_published", r"\bFederal Register (?:published|printed|carried)\b", 0.9),
     # The verb and its object within one phrase: no comma between them.
     (

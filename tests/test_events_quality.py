@@ -2053,3 +2053,24 @@ def test_no_statement_of_a_year_a_product_release_or_a_start(text, published):
 )
 def test_regulatory_acts_of_the_sixth_half_in_an_analysis(text, published, expected):
     assert _kinds_and_labels(text, published) == expected
+
+
+def test_the_same_day_after_a_day_counted_back_is_the_day_the_report_tells():
+    """ "It came one day after Washington unveiled ...": that day is counted from, not told; "the same day" after it
+    is the day of the act before."""
+    found = _kinds_and_labels(
+        "China's Ministry of Commerce on Tuesday banned exports of gallium to the United States. It came one day "
+        "after Washington unveiled new chip curbs. A ministry spokesperson said on the same day that China firmly "
+        "opposed the US move.",
+        date(2024, 12, 4),
+    )
+    assert ("statement", "2024-12-03") in found and ("statement", "2024-12-02") not in found
+
+
+def test_the_following_day_follows_the_day_told_not_a_deadline_told_since():
+    found = _kinds_and_labels(
+        "On December 2 BIS released new chip rules. BIS set December 31 as the compliance date. China's Ministry of "
+        "Commerce said the following day that it firmly opposed the rules.",
+        date(2024, 12, 6),
+    )
+    assert ("statement", "2024-12-03") in found

@@ -568,7 +568,9 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
                 )
             )
     for m in _NEXT_DAY.finditer(sentence):
-        anchor = _day_before(sorted(found + out, key=lambda f: f.start), m.start()) or context.last
+        # the day after the latest day told as past, not after a deadline told since ("set December 31 as the
+        # compliance date. The association said the following day ...")
+        anchor = _day_before(sorted(found + out, key=lambda f: f.start), m.start()) or context.told or context.last
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor + timedelta(days=1), certainty=0.85, explicit_year=True))
     return out

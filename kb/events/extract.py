@@ -779,7 +779,7 @@ class _Reader:
             and not f.forward
             and not f.recalled
             and not _BACKGROUND.search(sentence, 0, f.start)
-        ] or days
+        ] or [f.value for f in found if f.precision == "day" and not f.suspicious and not f.forward and not f.recalled]
         if own:
             self.told.last = own[-1]
             reference = self.reference.day

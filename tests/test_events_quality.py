@@ -2074,3 +2074,23 @@ def test_the_following_day_follows_the_day_told_not_a_deadline_told_since():
         date(2024, 12, 6),
     )
     assert ("statement", "2024-12-03") in found
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        (
+            "According to the newspaper, the Cyberspace Administration of China told the firms this week to stop "
+            "buying the chip.",
+            date(2025, 9, 18),
+            {("guidance_issued", "2025-09")},
+        ),
+        (
+            "The Ministry of Commerce on Monday urged Chinese companies to avoid the H20.",
+            date(2025, 8, 13),
+            {("guidance_issued", "2025-08-11")},
+        ),
+    ],
+)
+def test_a_government_telling_companies_what_to_do_issues_guidance(text, published, expected):
+    assert _kinds_and_labels(text, published) == expected

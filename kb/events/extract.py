@@ -463,6 +463,8 @@ class _Reader:
                     kind = "license_required"  # "the government had told it on April 9 that ... would need a licence"
                 if kind == "entity_listed" and not _LIST_WORD.search(sentence) and not self._names_a_party(matches):
                     kind = "rule_published"  # "Tungsten and indium were added in February 2025": items under control
+                if kind == "statement" and government and _DIRECTIVE.match(sentence, trigger.start):
+                    kind = "guidance_issued"  # "the regulator told the companies this week to halt tests": guidance
                 if kind == "rule_published" and self._told_a_company(sentence, trigger.start, matches):
                     kind = "license_required"  # "Commerce sent TSMC a letter on Friday imposing restrictions": a letter
                 if kind == "statement" and found.precision == "year":
@@ -981,6 +983,12 @@ _DOING = re.compile(
 )
 _DOING_KIND = dict.fromkeys(("suspe", "delay", "postp"), "rule_delayed") | dict.fromkeys(
     ("resci", "revok", "withd"), "rule_rescinded"
+)
+# A government telling companies what to do: "told the companies to halt tests", "urged firms to avoid".
+_DIRECTIVE = re.compile(
+    r"(?:told|urged|instructed|ordered|asked|advised)\s+(?:[\w'’-]+\s+){0,4}?"
+    r"(?:companies|firms|operators|platforms|exporters|businesses|buyers)\b[^.;]{0,40}?\bto\s+(?!be\b)\w+",
+    re.I,
 )
 _LIST_WORD = re.compile(r"\blist|blacklist|清单|名单", re.I)
 _FIRM_WORDS = re.compile(r"\b(?:the|its) (?:company|firm|chipmaker|chip designer|group|start-?up)\b", re.I)

@@ -2094,3 +2094,17 @@ def test_the_following_day_follows_the_day_told_not_a_deadline_told_since():
 )
 def test_a_government_telling_companies_what_to_do_issues_guidance(text, published, expected):
     assert _kinds_and_labels(text, published) == expected
+
+
+def test_another_governments_act_in_a_report_about_one_rule_is_not_that_rules():
+    """A digest about the affiliates rule that also tells MOFCOM pausing its own measures: the pause is not an event
+    of the affiliates rule (and does not join its suspension)."""
+    found = extract_events(
+        "BIS suspended the affiliates rule for a year. Last week MOFCOM paused the rare earth measures it had "
+        "announced in October.",
+        date(2025, 11, 14),
+        linker=current_linker(),
+        known_rules=frozenset({"affiliates-rule"}),
+    )
+    [paused] = [c for c in found if c.principal == "mofcom" and c.kind == "rule_delayed"]
+    assert paused.rule is None

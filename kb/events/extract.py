@@ -260,9 +260,11 @@ def extract_events(
         earlier = list(dict.fromkeys([m.slug for m in matches] + earlier))
         named.update(m.slug for m in matches if m.slug in known_rules)
     if len(named) == 1:  # a report about one rule: its rule events are that rule's ("the rule took effect")
+        rule = next(iter(named))
+        country = reader.info[rule].country if rule in reader.info else None
         for cand in out:
-            if cand.kind in RULE_KINDS and cand.rule is None:
-                cand.rule = next(iter(named))
+            if cand.kind in RULE_KINDS and cand.rule is None and cand.jurisdiction in (None, country, "GLOBAL"):
+                cand.rule = rule  # not another government's act ("MOFCOM paused its measures" beside a US rule)
     return _finest(out)
 
 

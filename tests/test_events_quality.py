@@ -2108,3 +2108,11 @@ def test_another_governments_act_in_a_report_about_one_rule_is_not_that_rules():
     )
     [paused] = [c for c in found if c.principal == "mofcom" and c.kind == "rule_delayed"]
     assert paused.rule is None
+
+
+def test_a_listing_as_part_of_a_rules_update_dates_the_update_too():
+    assert _kinds_and_labels(
+        "Three Chinese GPU designers were added to the Entity List on Tuesday as part of the Commerce Department's "
+        "update of its chip controls.",
+        date(2023, 10, 19),
+    ) == {("entity_listed", "2023-10-17"), ("rule_published", "2023-10-17")}

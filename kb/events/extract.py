@@ -412,6 +412,9 @@ class _Reader:
                 at_once = _AT_ONCE.fullmatch(sentence, t.start, t.end)
                 if t.kind in ALSO_KINDS and (d <= NEAR or t.kind == "entity_listed" or at_once):
                     also.setdefault(t.kind, t)
+            for t, d in ranked:  # "listed on Tuesday as part of the department's update of its controls"
+                if t.kind == "rule_published" and d <= NEAR and _AS_PART.match(sentence, t.start):
+                    also.setdefault(t.kind, t)
             also = {k: t for k, t in also.items() if k != best.kind and t.strength >= ALSO_STRENGTH}
             others = [t for t, _ in ranked] + later.get(index, [])
             for t in _coordinated(sentence, best, others, found, self.told_acts):
@@ -992,6 +995,7 @@ _DIRECTIVE = re.compile(
     r"(?:companies|firms|operators|platforms|exporters|businesses|buyers)\b[^.;]{0,40}?\bto\s+(?!be\b)\w+",
     re.I,
 )
+_AS_PART = re.compile(r"as part of\b", re.I)
 _LIST_WORD = re.compile(r"\blist|blacklist|清单|名单", re.I)
 _FIRM_WORDS = re.compile(r"\b(?:the|its) (?:company|firm|chipmaker|chip designer|group|start-?up)\b", re.I)
 # Between a company as subject and its verb: "Nvidia said", "Nvidia on Tuesday said", "Nvidia, the chipmaker, said".

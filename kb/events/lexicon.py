@@ -329,6 +329,15 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),  # "released on April 4 and in force from that day"
     ("rule_effective", r"\b(?:begin|begins|began|start|starts|started) (?:to )?(?:control|restrict)\w*", 0.8),
     ("rule_published", r"\b(?:published|appear\w*|for publication) in the Federal Register\b", 0.95),
+    # "added to the Entity List on Tuesday as part of the Commerce Department's update of its controls": that update
+    # is of the same day
+    (
+        "rule_published",
+        r"\bas part of (?:the |its |their |[\w.&'’ -]{1,40}?['’]s )(?:[\w-]+\s+){0,2}?"
+        r"(?:update|package|overhaul|tightening|expansion|revision) (?:of|to) (?:its|the|their) "
+        r"(?:[\w-]+\s+){0,3}?(?:rules|controls|regulations|restrictions)\b",
+        0.85,
+    ),
     # "widened the Entity List to cover majority-owned subsidiaries": the list's rules changed, no party listed
     (
         "rule_published",

@@ -2116,3 +2116,25 @@ def test_a_listing_as_part_of_a_rules_update_dates_the_update_too():
         "update of its chip controls.",
         date(2023, 10, 19),
     ) == {("entity_listed", "2023-10-17"), ("rule_published", "2023-10-17")}
+
+
+def test_two_probes_named_in_one_list_are_two_investigations():
+    found = extract_events(
+        "The ministry made two moves on Friday: an anti-dumping investigation into US memory chips, and an "
+        "anti-subsidy inquiry into US chip policy.",
+        date(2025, 9, 15),
+        linker=current_linker(),
+    )
+    assert [(c.kind, c.date, c.distinct) for c in found] == [
+        ("investigation", date(2025, 9, 12), False),
+        ("investigation", date(2025, 9, 12), True),
+    ]
+
+
+def test_one_probe_told_twice_is_one_investigation():
+    found = extract_events(
+        "The regulator opened an investigation into Micron on Friday and said the probe would examine its sales.",
+        date(2025, 9, 15),
+        linker=current_linker(),
+    )
+    assert [c.kind for c in found] == ["investigation"]

@@ -602,6 +602,12 @@ class _Reader:
                 and RETALIATION_ACT.match(sentence, t.start, t.end)
             ):
                 continue
+            if t.kind == "investigation" and not all(
+                _PROBE_NOUN.fullmatch(sentence, x.start, x.end)
+                and _A_PROBE.search(sentence, max(0, x.start - 40), x.start)
+                for x in (last, t)
+            ):
+                continue  # two probes named as such, each with its own article and kind, not one told twice
             other = self._candidate(sentence, found, cand.kind, t.strength, t.start, matches, context)
             subject = next(  # the clause's own subject: "... and AMD received a similar notice"
                 (
@@ -613,13 +619,13 @@ class _Reader:
                 ),
                 None,
             )
-            if subject and cand.kind != "retaliation":
+            if subject and cand.kind not in _SAME_ACTOR_AGAIN:
                 other = replace(
                     other,
                     principal=subject,
                     entities=[(subject, "actor"), *((s, r) for s, r in other.entities if s != subject)],
                 )
-            if cand.kind != "retaliation" and other.principal in (None, cand.principal):
+            if cand.kind not in _SAME_ACTOR_AGAIN and other.principal in (None, cand.principal):
                 continue  # the same provider's offer (the same company's requirement) told twice
             other.distinct = True
             if other.confidence >= MIN_CONFIDENCE:
@@ -883,8 +889,12 @@ RETALIATION_ACT = re.compile(
 )
 _TOGETHER_SPAN = 40  # products this close are named together ("Nvidia's H20 and AMD's MI308")
 _AGAIN_KINDS = frozenset(
-    {"migration_offer", "service_restricted", "service_available", "retaliation", "license_required"}
+    {"migration_offer", "service_restricted", "service_available", "retaliation", "license_required", "investigation"}
 )
+_SAME_ACTOR_AGAIN = frozenset({"retaliation", "investigation"})  # one body's two lists, two probes
+# Probes of one body listed as nouns of their own: "an anti-dumping investigation ..., and an anti-discrimination inquiry".
+_PROBE_NOUN = re.compile(r"(?:investigation|inquiry|probe|review)\b", re.I)
+_A_PROBE = re.compile(r"\ban?\s+(?:[\w-]+\s+){1,2}$", re.I)
 # Between two clauses of their own: ", while", ", and", "and placing", "，并将".
 _AGAIN_BOUNDARY = re.compile(
     r",\s*(?:while|whereas|and)\b|\band\s+(?:[\w'’.&-]+\s+){0,3}$|\band\s*$|，\s*并|并将|；", re.I

@@ -50,7 +50,7 @@ UNSEEN = ROOT / "tests" / "data" / "events_unseen"
 # 0.62 without). The test half after the work on dev3, dev4 and dev5: P 0.87 (53/61) / R 0.75 (53/71), 0.85 / 0.75
 # without the curated timeline. dev6 and dev7, written blind at the same time after that work: P 0.82 / R 0.60
 # and P 0.81 / R 0.64 when they arrived (0.80 / 0.59 and 0.81 / 0.64 without); after tuning on their failure
-# classes dev6 is at P 0.95 / R 0.84 (0.95 / 0.86 without) and dev7 at P 0.96 / R 0.89 (0.97 / 0.90 without).
+# classes dev6 is at P 0.95 / R 0.84 (0.95 / 0.86 without) and dev7 at P 0.97 / R 0.90 (0.97 / 0.91 without).
 # The development halves: just below their figures, as regression guards.
 FLOORS = {
     ("dev", "curated"): (0.96, 0.94, 0.95, 0.95),
@@ -65,8 +65,8 @@ FLOORS = {
     ("dev5", "none"): (0.87, 0.73, 0.95, 0.95),
     ("dev6", "curated"): (0.94, 0.83, 0.95, 0.95),
     ("dev6", "none"): (0.94, 0.85, 0.95, 0.95),
-    ("dev7", "curated"): (0.95, 0.88, 0.95, 0.95),
-    ("dev7", "none"): (0.96, 0.89, 0.95, 0.95),
+    ("dev7", "curated"): (0.96, 0.89, 0.95, 0.95),
+    ("dev7", "none"): (0.96, 0.9, 0.95, 0.95),
     ("test", "curated"): (0.86, 0.74, 0.95, 0.9),
     ("test", "none"): (0.85, 0.74, 0.95, 0.9),
 }

@@ -51,6 +51,10 @@ UNSEEN = ROOT / "tests" / "data" / "events_unseen"
 # without the curated timeline. dev6 and dev7, written blind at the same time after that work: P 0.82 / R 0.60
 # and P 0.81 / R 0.64 when they arrived (0.80 / 0.59 and 0.81 / 0.64 without); after tuning on their failure
 # classes dev6 is at P 0.95 / R 0.84 (0.95 / 0.86 without) and dev7 at P 0.97 / R 0.90 (0.97 / 0.91 without).
+# dev8, written blind meanwhile and kept out of the repository until that tuning was over, measured first on it:
+# P 0.83 / R 0.73 (0.85 / 0.75 without); on the code before the tuning it gives P 0.79 / R 0.68 (0.81 / 0.71).
+# Not tuned on yet. The test half after the tuning on dev6 and dev7: P 0.87 (54/62) / R 0.76 (54/71), 0.86 / 0.76
+# without the curated timeline.
 # The development halves: just below their figures, as regression guards.
 FLOORS = {
     ("dev", "curated"): (0.96, 0.94, 0.95, 0.95),
@@ -67,6 +71,8 @@ FLOORS = {
     ("dev6", "none"): (0.94, 0.85, 0.95, 0.95),
     ("dev7", "curated"): (0.96, 0.89, 0.95, 0.95),
     ("dev7", "none"): (0.96, 0.9, 0.95, 0.95),
+    ("dev8", "curated"): (0.82, 0.72, 0.95, 0.95),
+    ("dev8", "none"): (0.84, 0.74, 0.95, 0.95),
     ("test", "curated"): (0.86, 0.74, 0.95, 0.9),
     ("test", "none"): (0.85, 0.74, 0.95, 0.9),
 }
@@ -179,7 +185,7 @@ def _tally(report: dict, events: list[Event], slugs: set[str], names: dict[str, 
 
 @pytest.mark.slow  # three whole corpora read twice each: CI runs it, the quick loop does not
 @pytest.mark.parametrize("timeline", ["curated", "none"])
-@pytest.mark.parametrize("half", ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "test"])
+@pytest.mark.parametrize("half", ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "test"])
 def test_unseen_reports_events_and_links(request, tmp_path, monkeypatch, half, timeline):
     """`curated`: as a reader sees the timeline (a report's event that joins a curated event shows the curated
     date, which may be the day a requirement was disclosed rather than the day it was imposed); `none`:

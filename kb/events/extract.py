@@ -406,9 +406,9 @@ class _Reader:
             announced_rule = best.kind == "statement" and _requirement_to_come(sentence, best, found_triggers)
             for t, d in ranked:  # the first of each kind in the lexicon's order: its strongest words
                 if t.kind == "rule_effective" and best.kind not in _RULE_LIKE and not announced_rule:
-                    continue
+                    continue  # "Effective immediately, we will no longer sell": the restriction's own day (rule 8)
                 if t.kind == "rule_effective" and best.kind == "license_required" and _INFORMED.search(sentence):
-                    continue  # "told it on October 23 that licences were needed, with immediate effect": one letter  # "Effective immediately, we will no longer sell": the restriction's own day (rule 8)
+                    continue  # "told it on October 23 that licences were needed, with immediate effect": one letter
                 at_once = _AT_ONCE.fullmatch(sentence, t.start, t.end)
                 if t.kind in ALSO_KINDS and (d <= NEAR or t.kind == "entity_listed" or at_once):
                     also.setdefault(t.kind, t)

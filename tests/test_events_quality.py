@@ -2138,3 +2138,25 @@ def test_one_probe_told_twice_is_one_investigation():
         linker=current_linker(),
     )
     assert [c.kind for c in found] == ["investigation"]
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        # a day told with "that year" takes the year told before it in the sentence, not the report's
+        (
+            "Japan's trade ministry published its export regulation on 12 March 2022 and began requiring licences from May 2 "
+            "that year.",
+            date(2024, 11, 5),
+            {("rule_published", "2022-03-12"), ("rule_effective", "2022-05-02")},
+        ),
+        # a rule told in the passive: announced in one month, begun on a day of the next
+        (
+            "The tungsten controls were announced in February 2021 and began on March 15 of that year.",
+            date(2023, 6, 1),
+            {("rule_published", "2021-02"), ("rule_effective", "2021-03-15")},
+        ),
+    ],
+)
+def test_a_day_of_that_year_and_a_rule_announced_then_begun(text, published, expected):
+    assert _kinds_and_labels(text, published) >= expected

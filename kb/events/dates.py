@@ -347,9 +347,15 @@ def _yearless(
             month = int(m.group("mm")) if "mm" in m.groupdict() else _month_number(m.group("month"))
             day = int(m.group("day"))
             value = _with_year(month, day, reference, years, planned)
+            end = m.end()
+            that_year = _DAY_THAT_YEAR.match(sentence, end)
+            if that_year:  # "began on August 1 that year": the year told before it in the sentence, else none
+                earlier = [year for at, year in stated if at < m.start()]
+                value = _make(earlier[-1], month, day) if earlier else None
+                end = that_year.end()
             if value:
                 certainty = 1.0 if years or reference.exact else 0.8
-                found.append(FoundDate(m.start(), m.end(), value, certainty=certainty))
+                found.append(FoundDate(m.start(), end, value, certainty=certainty))
     for m in _MONTH_ALONE.finditer(sentence):
         before = _LEAD_BEFORE.search(sentence, max(0, m.start() - 40), m.start())
         if before is None and not _POSSESSIVE.match(sentence, m.end()):
@@ -379,6 +385,7 @@ def _yearless(
     return found
 
 
+_DAY_THAT_YEAR = re.compile(r",?\s+(?:of\s+)?(?:that|the same) year\b", re.I)
 _OF_YEAR = re.compile(r"\s+of\s+(last|this|that|the same|the previous|the following|next) year\b", re.I)
 
 

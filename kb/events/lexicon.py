@@ -397,6 +397,20 @@ ENGLISH: list[tuple[str, str, float]] = [
     # A rule "released on January 13": the participle before its date.
     ("rule_published", r"\b(?:[Rr]eleased|[Ii]ssued|[Pp]romulgated)\s+(?=on\b|in\b)", 0.6),
     ("rule_published", r"\b(?:was|were) published\b", 0.7),
+    # "the gallium controls were announced in July 2023 and began on August 1": a rule told in the passive
+    (
+        "rule_published",
+        r"\b(?:rules?|controls|curbs|regulations|restrictions|regime)\s+(?:was|were|had been|have been|has been)\s+"
+        r"(?:first\s+)?announced\b",
+        0.8,
+    ),
+    # "... and began on August 1": the subject is the rule, the trigger its verb (the date of the verb, not the noun)
+    (
+        "rule_effective",
+        r"\b(?:rules?|controls|curbs|regulations|restrictions|regime)\b(?:\s+[\w'’-]+){0,6}?\s+"
+        r"(?P<at>(?:began|started|begin|begins|start|starts)\s+(?:on|from))\b",
+        0.8,
+    ),
     # below the acts: "take effect today, meaning ASML must obtain a licence" is the rule's content
     (
         "license_required",
@@ -502,8 +516,9 @@ class Lexicon:
         for rank, ((kind, pattern, strength), gate) in enumerate(zip(self.entries, self.gates, strict=True)):
             if gate is not None and gate.isdisjoint(present):
                 continue
+            at = "at" if "at" in pattern.groupindex else 0  # a pattern may name the verb it dates ("(?P<at>began on)")
             for m in pattern.finditer(text):
-                found.append(Trigger(kind, m.start(), m.end(), strength, rank))
+                found.append(Trigger(kind, m.start(at), m.end(at), strength, rank))
         return found
 
     def strength(self, text: str, kind: str) -> float:

@@ -2160,3 +2160,19 @@ def test_one_probe_told_twice_is_one_investigation():
 )
 def test_a_day_of_that_year_and_a_rule_announced_then_begun(text, published, expected):
     assert _kinds_and_labels(text, published) >= expected
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        (
+            "The new licence requirement takes effect on March 3, the economy minister told lawmakers.",
+            date(2025, 1, 20),
+        ),
+        ("The new licence requirement comes into force on March 3.", date(2025, 1, 20)),
+    ],
+)
+def test_a_licence_requirement_that_takes_effect_is_the_rule_taking_effect(text, published):
+    """The requirement is the rule told by its content: its start is rule_effective, no requirement imposed."""
+    kinds = {kind for kind, _ in _kinds_and_labels(text, published)}
+    assert "rule_effective" in kinds and "license_required" not in kinds

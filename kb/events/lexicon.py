@@ -25,6 +25,12 @@ def _gap(words: int) -> str:
 
 
 # (kind, pattern, strength); English, case-insensitive unless the pattern says otherwise.
+# A requirement told as starting ("the new licence requirement takes effect on April 1") is the rule taking effect
+# (rule_effective), no requirement imposed that day.
+_NOT_STARTING = (
+    r"(?!\s+(?:(?:will|would|is to|are to)\s+)?(?:take|takes|took|taking|come|comes|came|enter|enters|entered|"
+    r"kick|kicks|kicked)\s+(?:effect|into|in)\b)"
+)
 ENGLISH: list[tuple[str, str, float]] = [
     ("retaliation", r"\bretaliat\w*|\bcounter-?measures?\b|\bunreliable entit(?:y|ies) list\b", 0.9),
     ("retaliation", r"\bresponse to (?:the )?(?:US|U\.S\.|American|Washington|United States)\b", 0.85),
@@ -217,7 +223,11 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"\breceiv\w*\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:notice|letter|notification)\b",
         0.8,
     ),
-    ("license_required", r"\blicen[cs]e requirements?\b|\blicen[cs]ing requirements? (?:for|on)\b", 0.9),
+    (
+        "license_required",
+        rf"\blicen[cs]e requirements?\b{_NOT_STARTING}|\blicen[cs]ing requirements? (?:for|on)\b",
+        0.9,
+    ),
     ("license_required", r"\blicen[cs]ing (?:the )?(?:exports?|shipments?) of\b|\bbe(?:gan|gins?) licen[cs]ing\b", 0.8),
     ("guidance_issued", r"\bguidance\b|\bred flags\b|\bpolicy statement\b|\badvisory opinion\b", 0.85),
     (
@@ -417,7 +427,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"\b(?:must|(?:have|has|had) to)\s+(?:first\s+)?(?:obtain|get|apply for|hold)\s+(?:a\s+|an\s+)?(?:[\w'’-]+\s+){0,3}?(?:licen[cs]es?|permits?)\b",
         0.8,
     ),
-    ("license_required", r"\brequirements?\b", 0.55),
+    ("license_required", rf"\brequirements?\b{_NOT_STARTING}", 0.55),
     (
         "statement",
         r"\b(?:said|says|announced|announces|confirmed|confirms|told|warned|warns|emailed|notified|"

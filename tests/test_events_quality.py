@@ -2176,3 +2176,13 @@ def test_a_licence_requirement_that_takes_effect_is_the_rule_taking_effect(text,
     """The requirement is the rule told by its content: its start is rule_effective, no requirement imposed."""
     kinds = {kind for kind, _ in _kinds_and_labels(text, published)}
     assert "rule_effective" in kinds and "license_required" not in kinds
+
+
+def test_parties_of_the_united_states_named_with_an_including_list_are_a_countermeasure():
+    """The parties named after the country ('entities of the United States, including A, B and C') and a list
+    with 'and' between the verb and China's control list."""
+    assert _kinds_and_labels(
+        "The commerce ministry on Monday added 15 companies of the United States, including subsidiaries of Boeing, "
+        "Textron and Anduril, to its export control list.",
+        date(2025, 3, 5),
+    ) == {("retaliation", "2025-03-03")}

@@ -35,10 +35,12 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("retaliation", r"\bretaliat\w*|\bcounter-?measures?\b|\bunreliable entit(?:y|ies) list\b", 0.9),
     ("retaliation", r"\bresponse to (?:the )?(?:US|U\.S\.|American|Washington|United States)\b", 0.85),
     ("retaliation", r"\b(?:hit|hits|hitting|struck|strikes|striking) back\b|\btit-for-tat\b", 0.85),
-    # US parties put on a Chinese list: "added 28 US entities ... to its export control list".
+    # US parties put on a Chinese list: "added 28 US entities ... to its export control list", "28 entities of the
+    # United States, including units of A, B and C, to its export control list".
     (
         "retaliation",
-        r"\b(?:US|U\.S\.|American)\s+(?:[\w-]+\s+){0,2}?(?:entities|companies|firms|contractors)\b,?"
+        r"(?:\b(?:US|U\.S\.|American)\s+(?:[\w-]+\s+){0,2}?(?:entities|companies|firms|contractors)\b"
+        r"|\b(?:entities|companies|firms|contractors)\s+(?:of|from)\s+the\s+(?:United States|US|U\.S\.)),?"
         r"(?:\s+[\w'’,()-]+){0,12}?\s+(?:to|on)\s+(?:its|China's|the)\s+(?:export control|control) list\b",
         0.85,
     ),

@@ -2186,3 +2186,12 @@ def test_parties_of_the_united_states_named_with_an_including_list_are_a_counter
         "Textron and Anduril, to its export control list.",
         date(2025, 3, 5),
     ) == {("retaliation", "2025-03-03")}
+
+
+def test_a_company_that_followed_was_listed_like_the_company_before():
+    """A company that "followed" after a sentence telling a listing and a rule widened is listed in its turn."""
+    assert ("entity_listed", "2024-12") in _kinds_and_labels(
+        "Inspur was added on 2 March 2023, and in October 2023 BIS tightened the advanced computing rules to stop "
+        "exports of chips to its units abroad. The memory maker YMTC followed in December 2024.",
+        date(2025, 3, 1),
+    )

@@ -84,6 +84,8 @@ _GAPPED = re.compile(
     r"[\w'’.&-]+\s+){1,5}?(?:(?:on|in|from|since)\s+|(?<=\bothers\s)|(?<=\brest\s))$",
     re.I,
 )
+# Acts a company is the object of: a company that "followed" one of them was listed (told) in its turn.
+_OF_FIRMS = frozenset({"entity_listed", "license_required"})
 FOLLOWED = re.compile(
     r"\b(?:followed(?: suit)?|did the same|(?:was|were) caught|(?:moved|went|acted) first,?)(?:\s+(?:on|in|from))?\s+$"
     r"|\bfollowed by\s+(?:[\w'’.&-]+\s+){1,5}?(?:on|in)\s+$",  # "..., followed by SMIC in December 2020"
@@ -306,6 +308,7 @@ class _Reader:
     told: Context = field(default_factory=Context)  # days earlier sentences stated
     title_triggers: list[Trigger] = field(default_factory=list)
     last_kind: str | None = None  # of the latest act told, for "X followed on D"
+    last_acts: list[Candidate] = field(default_factory=list)  # the acts of the latest sentence that told any
     pending: tuple[FoundDate, int] | None = None  # a day no act took, for the next sentences
     told_acts: set[tuple[str, date]] = field(default_factory=set)  # (kind, day) of the acts told so far
     # the day of the acts a sentence told, for "X also did Y" in the next two sentences: (day, sentences left)
@@ -508,6 +511,7 @@ class _Reader:
             self._age_acted()
         if out:
             self.last_kind = _lead_kind(out)
+            self.last_acts = out
         # The one day no act took ("OpenAI's block starts on July 9, and Chinese model makers moved quickly
         # yesterday to court the developers"): the acts of the next sentences may be of that day.
         idle = [
@@ -563,7 +567,8 @@ class _Reader:
         if (AND_OTHERS.search(before) or _GAPPED.search(before)) and out:
             kind = _lead_kind(out)
         elif FOLLOWED.search(before) and (out or self.last_kind):
-            kind = out[0].kind if out else self.last_kind  # what another did first: the sentence's first act
+            # what another did first: the sentence's first act, else the act of the sentence before
+            kind = out[0].kind if out else self._followed_kind(found, matches)
         if kind is None:
             return []
         candidate = self._candidate(sentence, found, kind, 0.7, found.start, matches, context)
@@ -573,6 +578,15 @@ class _Reader:
             if candidate.confidence >= MIN_CONFIDENCE
             else []
         )
+
+    def _followed_kind(self, found: FoundDate, matches: list[Match]) -> str | None:
+        """The act a company "followed" in: one a company is the object of ("Huawei was added on 16 May 2019, and in
+        August 2020 BIS widened the rule ... SMIC followed in December 2020": listed, like Huawei), else the latest."""
+        follower = next((m.slug for m in reversed(matches) if m.end <= found.start), None)
+        if follower is None or self.info.get(follower, EntityInfo("")).kind != "organization":
+            return self.last_kind
+        of_firms = [c for c in self.last_acts if c.kind in _OF_FIRMS]
+        return of_firms[-1].kind if of_firms else self.last_kind
 
     def _again(
         self,

@@ -2195,3 +2195,12 @@ def test_a_company_that_followed_was_listed_like_the_company_before():
         "exports of chips to its units abroad. The memory maker YMTC followed in December 2024.",
         date(2025, 3, 1),
     )
+
+
+def test_curbs_announced_on_a_day_are_published_that_day():
+    """The rule before its verb, 'announced' as well as 'issued' or 'unveiled': no probe nor statement of that day."""
+    assert ("rule_published", "2025-03-04") in _kinds_and_labels(
+        "The inquiry comes after the broad American export curbs announced on March 4 and a ban on graphite "
+        "shipments two days later.",
+        date(2025, 3, 12),
+    )

@@ -373,7 +373,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"\b(?:rules?|controls|curbs|regulations|export restrictions|package|draft|ordinance|amendment)\b,?"
         r"(?:\s+[\w'’-]+){0,3}?\s+"
         r"(?:imposed|issued|introduced|unveiled|adopted|published|released|expanded|tightened|broadened|"
-        r"widened|updated|extended|revised)\b",
+        r"widened|updated|extended|revised|announced)\b",
         0.8,
     ),
     (

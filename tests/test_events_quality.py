@@ -2204,3 +2204,19 @@ def test_curbs_announced_on_a_day_are_published_that_day():
         "shipments two days later.",
         date(2025, 3, 12),
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        # 自公布之日起: from the day of its publication, not the later day of another announcement's clause
+        (
+            "商务部3月4日发布第18号公告。第18号公告自公布之日起实施，第17号公告自2025年5月1日起施行。",
+            date(2025, 3, 5),
+            {("rule_effective", "2025-03-04"), ("rule_effective", "2025-05-01")},
+        ),
+    ],
+)
+def test_a_chinese_announcement_in_force_from_its_publication(text, published, expected):
+    labels = _kinds_and_labels(text, published)
+    assert labels >= expected and ("rule_published", "2025-05-01") not in labels

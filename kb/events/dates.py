@@ -120,7 +120,8 @@ _IMMEDIATELY = re.compile(
     r"\b(?:(?<!not )immediately|with immediate effect|upon publication|(?:on|upon) (?:release|issuance)"
     r"|when (?:it|they) (?:was|were) (?:issued|released)"
     r"|with effect from the (?:date|day) of (?:the |its |their )?(?:announcement|publication|issuance)"
-    r"|on the day (?:it|they) (?:was|were) (?:released|issued|published))\b",
+    r"|on the day (?:it|they) (?:was|were) (?:released|issued|published))\b"
+    r"|自(?:公布|发布|印发)之日起",  # "from the day of its publication"
     re.I,
 )
 # Words that make a date after the reference a planned one, not a misread.
@@ -271,7 +272,7 @@ def has_date_hint(sentence: str) -> bool:
 
 
 _HINT = re.compile(
-    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day)\b|即日|今[起天日]|昨[天日]|当[天日]|同[日天]|同一天|次日|翌日|前一[天日]|\d\s*日"
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day)\b|即日|之日起|今[起天日]|昨[天日]|当[天日]|同[日天]|同一天|次日|翌日|前一[天日]|\d\s*日"
     r"|\bon release\b|\bwhen (?:it|they) (?:was|were) (?:issued|released)\b",
 )
 
@@ -580,6 +581,13 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         anchor = _day_before(sorted(found + out, key=lambda f: f.start), m.start()) or context.told or context.last
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor + timedelta(days=1), certainty=0.85, explicit_year=True))
+    # "次日, 商务部发布公告 ..., 公告自公布之日起实施": from its publication, the day told before it in the sentence
+    for i, f in enumerate(out):
+        if sentence.startswith("自", f.start):
+            others = found + [g for j, g in enumerate(out) if j != i]
+            told = _day_before(sorted(others, key=lambda g: g.start), f.start)
+            if told is not None and told != f.value:
+                out[i] = replace(f, value=told)
     return out
 
 

@@ -2220,3 +2220,12 @@ def test_curbs_announced_on_a_day_are_published_that_day():
 def test_a_chinese_announcement_in_force_from_its_publication(text, published, expected):
     labels = _kinds_and_labels(text, published)
     assert labels >= expected and ("rule_published", "2025-05-01") not in labels
+
+
+def test_a_national_regime_with_licences_required_from_a_day_starts_then():
+    """'..., with licences required from <day>': the day another country's regime starts to apply (rule 11)."""
+    assert ("rule_effective", "2024-04-01") in _kinds_and_labels(
+        "On 2 March 2024, the Ministry of Commerce brought tungsten into the regime, with licences required from "
+        "1 April.",
+        date(2024, 5, 2),
+    )

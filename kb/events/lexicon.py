@@ -203,6 +203,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "license_required",
         r"\b(?:a\s+|an\s+)?(?:export\s+)?licen[cs]es?\s+(?:is|are|was|were)\s+(?:now\s+)?(?:required|needed)\b"
+        r"|\bwith (?:export\s+)?licen[cs]es? (?:required|needed) (?=from\b)"  # "added antimony, with licences required from"
         r"|\b(?:has|have) needed one\b",
         0.9,
     ),

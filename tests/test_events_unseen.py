@@ -55,6 +55,7 @@ UNSEEN = ROOT / "tests" / "data" / "events_unseen"
 # P 0.83 / R 0.73 (0.85 / 0.75 without); on the code before the tuning it gives P 0.79 / R 0.68 (0.81 / 0.71).
 # Not tuned on yet. The test half after the tuning on dev6 and dev7: P 0.87 (54/62) / R 0.76 (54/71), 0.86 / 0.76
 # without the curated timeline.
+# dev8 after tuning on its failure classes: P 0.91 (105/116) / R 0.81 (105/130), 0.93 / 0.83 without the curated timeline.
 # The development halves: just below their figures, as regression guards.
 FLOORS = {
     ("dev", "curated"): (0.96, 0.94, 0.95, 0.95),
@@ -71,8 +72,8 @@ FLOORS = {
     ("dev6", "none"): (0.94, 0.85, 0.95, 0.95),
     ("dev7", "curated"): (0.96, 0.89, 0.95, 0.95),
     ("dev7", "none"): (0.96, 0.9, 0.95, 0.95),
-    ("dev8", "curated"): (0.82, 0.72, 0.95, 0.95),
-    ("dev8", "none"): (0.84, 0.74, 0.95, 0.95),
+    ("dev8", "curated"): (0.9, 0.8, 0.95, 0.95),
+    ("dev8", "none"): (0.93, 0.83, 0.95, 0.95),
     ("test", "curated"): (0.86, 0.74, 0.95, 0.9),
     ("test", "none"): (0.85, 0.74, 0.95, 0.9),
 }

@@ -2229,3 +2229,9 @@ def test_a_national_regime_with_licences_required_from_a_day_starts_then():
         "1 April.",
         date(2024, 5, 2),
     )
+
+
+def test_an_order_signed_by_its_abbreviation_is_an_executive_order():
+    assert _kinds_and_labels("On Wednesday the president signed EO 14277 on AI education.", date(2025, 4, 25)) == {
+        ("executive_order", "2025-04-23")
+    }

@@ -55,7 +55,7 @@ UNSEEN = ROOT / "tests" / "data" / "events_unseen"
 # P 0.83 / R 0.73 (0.85 / 0.75 without); on the code before the tuning it gives P 0.79 / R 0.68 (0.81 / 0.71).
 # Not tuned on yet. The test half after the tuning on dev6 and dev7: P 0.87 (54/62) / R 0.76 (54/71), 0.86 / 0.76
 # without the curated timeline.
-# dev8 after tuning on its failure classes: P 0.91 (105/116) / R 0.81 (105/130), 0.93 / 0.83 without the curated timeline.
+# dev8 after tuning on its failure classes: P 0.91 (106/117) / R 0.82 (106/130), 0.93 / 0.84 without the curated timeline.
 # The development halves: just below their figures, as regression guards.
 FLOORS = {
     ("dev", "curated"): (0.96, 0.94, 0.95, 0.95),

@@ -186,6 +186,8 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:\s+[\w'’.,-]+){0,12}?\s+signed\b",
         0.95,
     ),
+    # "he signed EO 14179": the order by its abbreviation and number
+    ("executive_order", r"\bsign(?:s|ed|ing)?\s+(?-i:EO)\s*\d{5}\b", 0.95),
     ("executive_order", r"\bexecutive order (?:of|on|dated)\b", 0.9),
     ("executive_order", r"\bexecutive order\b(?:\s+[\w'’.,-]+){0,8}?\s+issued\b", 0.9),
     (

@@ -2235,3 +2235,29 @@ def test_an_order_signed_by_its_abbreviation_is_an_executive_order():
     assert _kinds_and_labels("On Wednesday the president signed EO 14277 on AI education.", date(2025, 4, 25)) == {
         ("executive_order", "2025-04-23")
     }
+
+
+def test_a_licence_requirement_in_the_rule_s_relative_clause_is_the_rule_s_content():
+    """'issued a rule that extends the licence requirements ...': the rule is published, nothing else is told."""
+    assert _kinds_and_labels(
+        "On June 2, 2025, the bureau issued an interim final rule that extends the licence requirements of its "
+        "military end-user list to subsidiaries of listed firms.",
+        date(2025, 6, 4),
+    ) == {("rule_published", "2025-06-02")}
+
+
+def test_the_day_in_a_rule_s_name_is_not_the_day_of_the_verb_that_governs_it():
+    """'would rescind the May 2, 2023 Chip Security rule': rescinded on the day told, the rule named by its day."""
+    assert _kinds_and_labels(
+        "On March 3, 2025, the ministry announced that it would rescind the May 2, 2023 Chip Security rule.",
+        date(2025, 3, 10),
+    ) == {("rule_rescinded", "2025-03-03"), ("rule_published", "2023-05-02")}
+
+
+def test_a_weekday_a_week_ago_and_a_rule_printed_in_the_federal_register():
+    """'released a week ago Friday' in a Friday report is the Friday before; 'printed in the Federal Register'."""
+    assert _kinds_and_labels(
+        "The export rules, released by the agency a week ago Friday and printed in the Federal Register yesterday, "
+        "are broad. In short, they require licences for tools bound for fabs in China.",
+        date(2022, 10, 14),
+    ) == {("rule_published", "2022-10-07"), ("rule_published", "2022-10-13")}

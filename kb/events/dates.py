@@ -64,7 +64,7 @@ _YEAR_ALONE = re.compile(
 )
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY = re.compile(
-    r"\b(?:(next|last|this|by|until|before|coming)\s+)?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
+    r"\b(?:(next|last|this|by|until|before|coming|a week ago)\s+)?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
     re.IGNORECASE,
 )
 _RELATIVE = re.compile(
@@ -450,6 +450,8 @@ def _weekdays(sentence: str, published: date) -> list[FoundDate]:
             value = published + timedelta(days=(weekday - published.weekday()) % 7 or 7)
         elif qualifier == "last":
             value = published - timedelta(days=back or 7)
+        elif qualifier == "a week ago":  # "released a week ago Friday": that weekday of the week before
+            value = published - timedelta(days=back + 7)
         else:
             value = published - timedelta(days=back)
         found.append(FoundDate(m.start(), m.end(), value, certainty=0.85))

@@ -63,8 +63,11 @@ SUBORDINATE = re.compile(r"\b(?:after|because|following|as a result of)\b", re.I
 # A date continuing an act told before it.
 # "some provisions apply immediately and others on October 21", "..., and the remaining requirements on
 # October 21", "YMTC followed in December 2022, and Biren and Moore Threads in October 2023".
-# A licence requirement right after the rule that makes it: "a regulation requiring licences".
-_RULE_CONTENT = re.compile(r",?\s*(?:(?:that|which)\s+)?", re.I)
+# A licence requirement right after the rule that makes it: "a regulation requiring licences", or in the
+# rule's own relative clause: "an interim final rule that applies the licence requirements of the Entity List".
+_RULE_CONTENT = re.compile(r",?\s*(?:(?:that|which)\s+(?:[\w-]+\s+){0,3}?)?", re.I)
+# A verb a few words before the rule it acts on: "rescind the January 13 rules".
+_GOVERNS = re.compile(r"\s*(?:[\w-]+\s+){0,4}")
 # Speakers who are no actors of an event: analysts, lawyers, people familiar with the matter.
 _ANALYSTS = re.compile(
     r"\b(?:analysts?|lawyers?|attorneys?|experts?|observers?|people familiar|sources?|investors?|traders?|"
@@ -341,10 +344,10 @@ class _Reader:
         # a month or year that is part of a rule's name ("its October 2023 export controls") is that rule's date,
         # not the date of a verb that governs the name ("released a rule correcting its October 2023 controls")
         named = {
-            i
+            i: t
             for i, f in enumerate(dates)
-            if f.precision != "day"
-            and any(t.kind == "rule_published" and t.start <= f.start and f.end <= t.end for t in found_triggers)
+            for t in found_triggers
+            if t.kind == "rule_published" and t.start <= f.start and f.end <= t.end
         }
         # the date of a reaction ("said on Thursday it firmly opposed the decision to put it on a blacklist") is
         # the reaction's: the acts it reacts to are not of that day
@@ -368,7 +371,13 @@ class _Reader:
                 and (i not in reactions or trigger.start <= reactions[i].start)
             ]
             options = [
-                i for i in options if i not in named or trigger.start <= dates[i].start < dates[i].end <= trigger.end
+                i
+                for i in options
+                if i not in named
+                or trigger.start <= dates[i].start < dates[i].end <= trigger.end
+                # a day in a name is kept from the verb that governs the name only ("would rescind the January 13,
+                # 2025 AI Diffusion rule"): a farther act may still take it, and lose to the name
+                or (dates[i].precision == "day" and not _GOVERNS.fullmatch(sentence, trigger.end, named[i].start))
             ] or options
             if not options:
                 before = [i for i, f in enumerate(dates) if f.end <= trigger.start and i not in silent]

@@ -86,7 +86,10 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "rule_published",
         rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:,?\s+(?:19|20)\d{{2}})?\s+(?:export\s+)?{_RULE_NOUNS}"
-        rf"|\b{_RULE_NOUNS}\s+(?:of|dated)\s+(?={_MONTHS}\.?\s+\d|\d{{1,2}}\s+{_MONTHS})",
+        rf"|\b{_RULE_NOUNS}\s+(?:of|dated)\s+(?={_MONTHS}\.?\s+\d|\d{{1,2}}\s+{_MONTHS})"
+        # with the rule's own name between the day and the noun: "the January 13, 2025 AI Diffusion rule"
+        rf"|\bthe\s+{_MONTHS}\.?\s+\d{{1,2}}(?:,?\s+(?:19|20)\d{{2}})?,?\s+(?-i:(?:[A-Z][\w-]*\s+){{1,3}})"
+        r"(?:rules?|framework|regulations?|controls)\b",
         0.85,
     ),
     # Not a licence revoked ("partially revoked a licence to ship"): a decision on one export, no rule.
@@ -343,7 +346,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),  # "released on April 4 and in force from that day"
     ("rule_effective", r"\b(?:begin|begins|began|start|starts|started) (?:to )?(?:control|restrict)\w*", 0.8),
-    ("rule_published", r"\b(?:published|appear\w*|for publication) in the Federal Register\b", 0.95),
+    ("rule_published", r"\b(?:published|printed|appear\w*|for publication) in the Federal Register\b", 0.95),
     # "added to the Entity List on Tuesday as part of the Commerce Department's update of its controls": that update
     # is of the same day
     (

@@ -2261,3 +2261,21 @@ def test_a_weekday_a_week_ago_and_a_rule_printed_in_the_federal_register():
         "are broad. In short, they require licences for tools bound for fabs in China.",
         date(2022, 10, 14),
     ) == {("rule_published", "2022-10-07"), ("rule_published", "2022-10-13")}
+
+
+def test_a_day_told_in_the_past_perfect_is_the_earlier_act_s_only():
+    """'delaying ... the chip rule it had issued on March 3': the delay is of the report's Tuesday, the rule of
+    March 3; the day is not the delay's."""
+    labels = _kinds_and_labels(
+        "On Tuesday, the agency published a final rule delaying for six months the chip rule it had issued on March 3.",
+        date(2025, 4, 10),
+    )
+    assert labels == {("rule_delayed", "2025-04-08"), ("rule_published", "2025-03-03")}
+
+
+def test_a_day_of_what_would_have_happened_is_no_act_s():
+    """'..., which would have bound exporters from June 1': no act of June 1, the rescission of its own day."""
+    assert _kinds_and_labels(
+        "On March 3 the ministry said it was rescinding the chip rule, which would have bound exporters from June 1.",
+        date(2025, 3, 10),
+    ) == {("rule_rescinded", "2025-03-03")}

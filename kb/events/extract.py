@@ -1050,7 +1050,13 @@ def _unrealised(sentence: str, found: FoundDate) -> bool:
     """The date of what was only expected: within a clause after an UNREALISED phrase."""
     before = sentence[max(0, found.start - 80) : found.start]
     expected = UNREALISED.search(before)
-    return expected is not None and not _HARD_BOUNDARY.search(before, expected.end())
+    if expected is not None and not _HARD_BOUNDARY.search(before, expected.end()):
+        return True
+    # any other act in the conditional perfect, in the date's own clause: "would have bound exporters from May 15"
+    return _WOULD_HAVE.search(before) is not None
+
+
+_WOULD_HAVE = re.compile(r"\bwould (?:otherwise |still )?have (?!to\b)[^,;:]*$", re.I)  # not "would have to comply"
 
 
 def _realised(sentence: str, triggers: list[Trigger]) -> list[Trigger]:
@@ -1102,6 +1108,9 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
         return False  # "suspended its ban until November 2026": when a state ends, no act (save deadlines)
     if found.precision != "day" and RULE_NAME.match(sentence, found.end) and trigger.kind != "rule_published":
         return False  # "comments on the October 2023 updates are due ...": a rule's name, not a date of the act
+    done = _HAD_DONE.search(sentence, max(0, found.start - 50), found.start)
+    if done and trigger.end <= done.start():
+        return False  # "suspended the rule it had introduced on September 29": the day of the earlier act only
     if (
         found.end <= trigger.start
         and _PAST_PERFECT.search(sentence, max(found.end, trigger.start - 30), trigger.start)
@@ -1111,6 +1120,8 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
     return found.precision == "day" or _distance(trigger, found, sentence, 1.0) <= NEAR_COARSE
 
 
+# A date right after its verb in the past perfect: "it had introduced on", "which had been released in".
+_HAD_DONE = re.compile(r"\bhad\s+(?:been\s+)?(?:[\w-]+\s+)?[\w-]+\s+(?:on|in)\s+$", re.I)
 _CONTRAST = re.compile(r"\b(?:but|while|whereas|yet)\b|;", re.I)
 _PAST_PERFECT = re.compile(r"\bhad\s+(?:already\s+|earlier\s+|previously\s+)?$", re.I)
 _STARTS_AT = re.compile(

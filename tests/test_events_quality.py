@@ -2279,3 +2279,16 @@ def test_a_day_of_what_would_have_happened_is_no_act_s():
         "On March 3 the ministry said it was rescinding the chip rule, which would have bound exporters from June 1.",
         date(2025, 3, 10),
     ) == {("rule_rescinded", "2025-03-03")}
+
+
+def test_acts_done_at_once_after_a_day_to_come_are_of_the_report_s_day():
+    """A tariff 'from May 12' told before controls imposed 'with immediate effect': the controls are of the
+    report's own day, not of the day still to come that the sentence before told."""
+    labels = _kinds_and_labels(
+        "Germany hit back at Washington on Tuesday with a set of measures. It will levy a 20% tariff on all goods "
+        "from the United States from May 12, matching the duty announced by the White House two days earlier. The "
+        "economy ministry placed export controls on four rare metals, including gallium, with immediate effect.",
+        date(2025, 5, 6),
+    )
+    assert {("rule_published", "2025-05-06"), ("rule_effective", "2025-05-06")} <= labels
+    assert not any(label == "2025-05-12" for _, label in labels)

@@ -564,9 +564,12 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         # ("some provisions take effect on December 1, others immediately"); a rule told released on one day and
         # printed on another applies from its release.
         before = _day_before([f for f in found if own_day is None or f.value <= own_day], m.start())
-        anchor = (
-            context.released if on_release else before or context.released or context.told or context.last or own_day
-        )
+        # nor a day to come told in an earlier sentence ("will levy a tariff from April 10. ... placed controls on
+        # rare earths with immediate effect"): what is done at once is done by the report's own day
+        earlier = [
+            d for d in (context.released, context.told, context.last) if own_day is None or d is None or d <= own_day
+        ]
+        anchor = context.released if on_release else before or next((d for d in earlier if d), None) or own_day
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.9))
     for m in _DAY_BEFORE.finditer(sentence):

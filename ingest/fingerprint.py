@@ -41,7 +41,10 @@ def tokens(text: str) -> list[str]:
 
 
 def shingles(text: str) -> set[str]:
-    words = tokens(text)
+    return _shingles(tokens(text))
+
+
+def _shingles(words: list[str]) -> set[str]:
     return {" ".join(words[i : i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
 
 
@@ -53,10 +56,11 @@ def resemblance(a: str, b: str) -> float:
 
 def bands(text: str) -> list[tuple[int, int]] | None:
     """(band number, value) keys of the text, or None when it is too short to tell stories apart."""
-    if len(tokens(text)) < MIN_TOKENS:
+    words = tokens(text)
+    if len(words) < MIN_TOKENS:
         return None
     base = np.array(
-        [int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest(), "big") for s in shingles(text)],
+        [int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest(), "big") for s in _shingles(words)],
         dtype=np.uint64,
     )
     # (a * x + b) mod p for 48 (a, b) pairs; a, b < 2**30 and x < 2**32 keep a * x + b below 2**63.

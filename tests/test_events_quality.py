@@ -2292,3 +2292,28 @@ def test_acts_done_at_once_after_a_day_to_come_are_of_the_report_s_day():
     )
     assert {("rule_published", "2025-05-06"), ("rule_effective", "2025-05-06")} <= labels
     assert not any(label == "2025-05-12" for _, label in labels)
+
+
+def test_a_rule_named_by_the_day_after_of_is_suspended_on_the_verb_s_date():
+    """'The chip rule of March 3 was paused in June': the rule of March 3, the pause of June."""
+    assert _kinds_and_labels("The chip rule of March 3 was paused in June, after the summit.", date(2026, 1, 8)) == {
+        ("rule_published", "2025-03-03"),
+        ("rule_delayed", "2025-06"),
+    }
+
+
+def test_by_of_an_agent_is_no_plan_that_puts_a_day_without_a_year_ahead():
+    """'followed two days later by ...' in a year-in-review published early in January: the January days told
+    are of the year before, not of days still to come ('by May 15' would be a deadline)."""
+    labels = _kinds_and_labels(
+        "The year opened with a flurry: the chip rule on January 12, followed two days later by another round of "
+        "Entity List additions.",
+        date(2026, 1, 6),
+    )
+    assert ("entity_listed", "2025-01-14") in labels and not any(label.startswith("2026") for _, label in labels)
+
+
+def test_a_framework_discarded_is_rescinded():
+    assert ("rule_rescinded", "2025-03") in _kinds_and_labels(
+        "The new government kept most export rules but discarded the chip framework in March.", date(2026, 1, 5)
+    )

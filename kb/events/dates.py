@@ -127,7 +127,10 @@ _IMMEDIATELY = re.compile(
 # Words that make a date after the reference a planned one, not a misread.
 PLANNED = re.compile(
     r"\b(?:will|would|shall|to take effect|takes? effect|comes? into (?:force|effect)|goes? into effect|"
-    r"enters? into force|starting|starts?|begin(?:s|ning)?|from|as of|effective|due|deadline|until|by|"
+    r"enters? into force|starting|starts?|begin(?:s|ning)?|from|as of|effective|due|deadline|until|"
+    # "by" of a deadline ("by May 15", "by the end of June"), not of an agent ("followed by the foundry rule")
+    r"by(?=\s+(?:the\s+)?(?:end\b|(?:early|mid|late)[\s-]|next\b|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)|\d|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day\b))|"
     r"no later than|scheduled|slated|set to|plans?|planned|expected|intends?|upcoming|compl(?:y|iance)|kicks? in|"
     r"apply|applies|comments?|expires?|next|remaining|in stages|phased)\b|将|起",  # 将: will; 起: from (7月9日起)
     re.I,

@@ -66,6 +66,8 @@ SUBORDINATE = re.compile(r"\b(?:after|because|following|as a result of)\b", re.I
 # A licence requirement right after the rule that makes it: "a regulation requiring licences", or in the
 # rule's own relative clause: "an interim final rule that applies the licence requirements of the Entity List".
 _RULE_CONTENT = re.compile(r",?\s*(?:(?:that|which)\s+(?:[\w-]+\s+){0,3}?)?", re.I)
+# "the affiliates rule of September 29": a rule named by the day after it
+_NAMED_OF = re.compile(r"\b(?:of|dated)\s+$", re.I)
 # A verb a few words before the rule it acts on: "rescind the January 13 rules".
 _GOVERNS = re.compile(r"\s*(?:[\w-]+\s+){0,4}")
 # Speakers who are no actors of an event: analysts, lawyers, people familiar with the matter.
@@ -347,7 +349,8 @@ class _Reader:
             i: t
             for i, f in enumerate(dates)
             for t in found_triggers
-            if t.kind == "rule_published" and t.start <= f.start and f.end <= t.end
+            if t.kind == "rule_published"
+            and ((t.start <= f.start and f.end <= t.end) or (t.end == f.start and _NAMED_OF.search(sentence, 0, t.end)))
         }
         # the date of a reaction ("said on Thursday it firmly opposed the decision to put it on a blacklist") is
         # the reaction's: the acts it reacts to are not of that day
@@ -374,10 +377,16 @@ class _Reader:
                 i
                 for i in options
                 if i not in named
-                or trigger.start <= dates[i].start < dates[i].end <= trigger.end
+                or trigger is named[i]
+                or (trigger.kind == "rule_published" and trigger.start <= dates[i].start < dates[i].end <= trigger.end)
                 # a day in a name is kept from the verb that governs the name only ("would rescind the January 13,
-                # 2025 AI Diffusion rule"): a farther act may still take it, and lose to the name
-                or (dates[i].precision == "day" and not _GOVERNS.fullmatch(sentence, trigger.end, named[i].start))
+                # 2025 AI Diffusion rule"), and from a verb whose words span the name ("the rule of September 29 was
+                # suspended in November"): a farther act may still take it, and lose to the name
+                or (
+                    dates[i].precision == "day"
+                    and trigger.end <= named[i].start
+                    and not _GOVERNS.fullmatch(sentence, trigger.end, named[i].start)
+                )
             ] or options
             if not options:
                 before = [i for i, f in enumerate(dates) if f.end <= trigger.start and i not in silent]

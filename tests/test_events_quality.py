@@ -2317,3 +2317,28 @@ def test_a_framework_discarded_is_rescinded():
     assert ("rule_rescinded", "2025-03") in _kinds_and_labels(
         "The new government kept most export rules but discarded the chip framework in March.", date(2026, 1, 5)
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Norway barred the chatbot from all government devices on Tuesday.", {("service_restricted", "2025-02-04")}),
+        (
+            "Canada told federal agencies on Monday not to use the app.",
+            {("service_restricted", "2025-02-03")},
+        ),
+        ("Several Dutch ministries cut access to the chatbot this week.", {("service_restricted", "2025-02")}),
+    ],
+)
+def test_a_government_keeping_an_app_off_its_own_machines_restricts_it(text, expected):
+    assert _kinds_and_labels(text, date(2025, 2, 6)) == expected
+
+
+def test_an_act_that_took_a_date_of_its_own_is_not_told_again_on_the_other():
+    """'A barred it on February 4, and B told its agencies at the start of February to stop using it': B's act is
+    of February, not a second act of February 4."""
+    assert _kinds_and_labels(
+        "Canada barred the app from government phones on February 4, and Norway told public agencies at the start "
+        "of February to stop using it.",
+        date(2025, 2, 10),
+    ) == {("service_restricted", "2025-02-04"), ("service_restricted", "2025-02")}

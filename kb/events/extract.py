@@ -514,7 +514,14 @@ class _Reader:
                 if candidate.confidence >= MIN_CONFIDENCE:
                     out += self._each_company(candidate, sentence, verb_at, matches)
                     if trigger is best:
-                        out += self._again(candidate, sentence, trigger, found_triggers, found, matches, context)
+                        # not an act that took another date of the sentence ("A barred it on February 4, and B told
+                        # its agencies at the start of February to stop using it"): told there
+                        unplaced = [
+                            t
+                            for t in found_triggers
+                            if all(t is not o for i, ts in attached.items() if i != index for o, _ in ts)
+                        ]
+                        out += self._again(candidate, sentence, trigger, unplaced, found, matches, context)
         for index, found in enumerate(dates):  # a date no act took, or only a weak one ("the remaining requirements")
             if index not in silent and not any(c.date == found.value and c.precision == found.precision for c in out):
                 out += self._continued(sentence, found, out, matches, context)

@@ -271,6 +271,18 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("service_restricted", r"\btighten\w* (?:its|their) (?:terms|usage polic(?:y|ies)|policies)\b", 0.8),
+    # A government keeping an app off its own machines: "barred the chatbot from government devices", "told public
+    # agencies not to use it", "several ministries cut access".
+    (
+        "service_restricted",
+        r"\b(?:bar|bars|barred|barring|ban|bans|banned|banning)\s+(?:[\w'’-]+\s+){0,3}?from\s+(?:[\w'’-]+\s+){0,3}?"
+        r"(?:devices|computers|phones|systems|networks)\b"
+        r"|\b(?:told|tells|ordered|orders|instructed|instructs|asked|advised)\s+(?:[\w'’-]+\s+){0,3}?"
+        r"(?:agencies|officials|staff|employees|civil servants|ministries|departments)\b(?:\s+[\w'’,-]+){0,6}?\s+"
+        r"(?:not to use|to stop using|to avoid using|to refrain from using)\b"
+        r"|\bcut(?:s|ting)? access\b",
+        0.85,
+    ),
     ("service_restricted", r"\bprohibit\w*\s+(?:the\s+)?(?:use|access)\s+(?:by|from|of|in)\b", 0.85),
     (
         "service_restricted",

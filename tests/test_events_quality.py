@@ -2342,3 +2342,13 @@ def test_an_act_that_took_a_date_of_its_own_is_not_told_again_on_the_other():
         "of February to stop using it.",
         date(2025, 2, 10),
     ) == {("service_restricted", "2025-02-04"), ("service_restricted", "2025-02")}
+
+
+def test_a_warning_told_after_what_it_warns_of_is_guidance_of_the_telling_s_day():
+    """'Firms that ... could be breaching the controls, the bureau warned on Monday': 'could' is what the warning
+    says, not an expectation that makes the day no act's."""
+    assert _kinds_and_labels(
+        "Firms that ship the accelerators to data centres in the region could be breaching US export controls, the "
+        "Bureau of Industry and Security warned on Monday.",
+        date(2025, 6, 4),
+    ) == {("guidance_issued", "2025-06-02")}

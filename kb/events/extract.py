@@ -1066,12 +1066,15 @@ def _unrealised(sentence: str, found: FoundDate) -> bool:
     """The date of what was only expected: within a clause after an UNREALISED phrase."""
     before = sentence[max(0, found.start - 80) : found.start]
     expected = UNREALISED.search(before)
+    if _TELLING_DAY.search(before):
+        return False  # "Companies could be violating the rules, the department warned on Tuesday": the telling's day
     if expected is not None and not _HARD_BOUNDARY.search(before, expected.end()):
         return True
     # any other act in the conditional perfect, in the date's own clause: "would have bound exporters from May 15"
     return _WOULD_HAVE.search(before) is not None
 
 
+_TELLING_DAY = re.compile(rf",[^,;]{{0,60}}\b{SPEECH.pattern}\s+(?:on\s+)?$", re.I)
 _WOULD_HAVE = re.compile(r"\bwould (?:otherwise |still )?have (?!to\b)[^,;:]*$", re.I)  # not "would have to comply"
 
 

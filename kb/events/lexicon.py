@@ -243,6 +243,13 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"\bwarn\w*\b(?:\s+[\w'’.,-]+){0,6}?\s+that (?:using|companies|exporters|firms|anyone)\b",
         0.75,
     ),
+    # the same warning with what it warns of first: "Companies that ... could be violating the controls, the
+    # department warned on Tuesday"
+    (
+        "guidance_issued",
+        r"\b(?:companies|exporters|firms|anyone|using)\b[^;.]{0,140}?,\s+(?:[\w'’-]+\s+){1,7}?(?P<at>warn(?:ed|s))\b",
+        0.75,
+    ),
     # The nouns rank below the verbs of other kinds: "with the rescission, BIS issued guidance".
     ("rule_rescinded", r"\b(?:rescission|revocation)\b", 0.75),
     (

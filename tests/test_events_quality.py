@@ -2352,3 +2352,12 @@ def test_a_warning_told_after_what_it_warns_of_is_guidance_of_the_telling_s_day(
         "Bureau of Industry and Security warned on Monday.",
         date(2025, 6, 4),
     ) == {("guidance_issued", "2025-06-02")}
+
+
+def test_a_chinese_month_told_by_its_part_and_the_same_month_after_it():
+    """'5月中旬' (mid-May) without a year is a month of the report's year; '同月' (the same month) in the next
+    clause is that month; '，X也...' (X also ...) is another provider's offer."""
+    text = "早在5月中旬，百度智能云就宣布为开发者提供迁移方案；腾讯云同月推出迁移优惠，商汤科技也为新用户提供免费额度。"
+    offers = list(extract_events(text, date(2024, 6, 12), linker=current_linker()))
+    assert {(c.kind, date_label(c.date, c.precision)) for c in offers} == {("migration_offer", "2024-05")}
+    assert len(offers) == 3 and {"tencent-cloud", "sensetime"} <= {c.principal for c in offers}

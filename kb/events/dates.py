@@ -48,6 +48,9 @@ _ISO = re.compile(rf"\b(?P<year>{_YEAR_WORD})-(?P<mm>\d{{2}})-(?P<day>\d{{2}})\b
 _SLASHED = re.compile(r"\b(?P<mm>\d{1,2})/(?P<day>\d{1,2})/(?P<year>(?:19|20)\d{2})\b")
 _CHINESE_DAY = re.compile(r"(?:(?P<year>\d{4})\s*年\s*)?(?P<mm>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*[日号]")
 _CHINESE_MONTH = re.compile(r"(?P<year>\d{4})\s*年\s*(?P<mm>\d{1,2})\s*月(?!\s*\d)")
+# A month without a year, told by its part: "6月下旬" (late June), "3月初" (early March), "5月份" (in May).
+_CHINESE_MONTH_PART = re.compile(r"(?<![年\d])(?P<mm>\d{1,2})\s*月\s*(?:上旬|中旬|下旬|初|底|末|份|中)")
+_SAME_MONTH = re.compile(r"同月|当月")  # the same month as the date told before
 _PART = r"(?:(?i:early|mid|late|the end of|end of|the start of|the beginning of|the middle of)[\s-]+)"
 _MONTH_YEAR = re.compile(rf"\b{_PART}?{_M},?\s+(?P<year>{_YEAR_WORD})\b(?!\s*[-/]\d)")
 _LEAD = r"in|since|from|until|till|by|during|through|throughout|before|after|the|of|this|that|last|next|early|mid|late"
@@ -184,6 +187,7 @@ class Context:
     publication: date | None = None
     recent_years: tuple[int, ...] = ()  # the years of the full dates the sentence before stated
     coarse: date | None = None  # the latest month or year earlier sentences stated ("in October 2022. A year later")
+    month: date | None = None  # the month of the last date earlier sentences stated ("6月下旬 ...；腾讯云同月")
 
 
 def find_dates(sentence: str, reference: Reference | date | None, context: Context | None = None) -> list[FoundDate]:
@@ -275,7 +279,7 @@ def has_date_hint(sentence: str) -> bool:
 
 
 _HINT = re.compile(
-    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day)\b|即日|之日起|今[起天日]|昨[天日]|当[天日]|同[日天]|同一天|次日|翌日|前一[天日]|\d\s*日"
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day)\b|即日|之日起|今[起天日]|昨[天日]|当[天日]|同[日天月]|当月|同一天|次日|翌日|前一[天日]|\d\s*日"
     r"|\bon release\b|\bwhen (?:it|they) (?:was|were) (?:issued|released)\b",
 )
 
@@ -386,6 +390,12 @@ def _yearless(
             end = of_year.end()
         if when:
             found.append(FoundDate(before.start() if before else m.start(), end, when, "month", 0.85))
+    for m in _CHINESE_MONTH_PART.finditer(sentence):
+        sentence_year = years[0] if len(set(years)) == 1 else None
+        month = int(m.group("mm"))
+        when = date(sentence_year, month, 1) if sentence_year else _month_with_year(month, "in", reference, planned)
+        if when and 1 <= month <= 12:
+            found.append(FoundDate(m.start(), m.end(), when, "month", 0.85))
     return found
 
 
@@ -583,6 +593,9 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
                     m.start(), m.end(), anchor - timedelta(days=1), certainty=0.85, explicit_year=True, recalled=True
                 )
             )
+    for m in _SAME_MONTH.finditer(sentence):
+        if context.month and not found:
+            out.append(FoundDate(m.start(), m.end(), context.month, "month", certainty=0.8))
     for m in _NEXT_DAY.finditer(sentence):
         # the day after the latest day told as past, not after a deadline told since ("set December 31 as the
         # compliance date. The association said the following day ...")

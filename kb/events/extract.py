@@ -820,6 +820,9 @@ class _Reader:
         coarse = [f.value for f in found if f.precision != "day" and not f.suspicious and not f.forward]
         if coarse:
             self.told.coarse = coarse[-1]
+        told = [f for f in found if not f.suspicious and not f.forward]
+        if told:
+            self.told.month = max(told, key=lambda f: f.start).value.replace(day=1)
         if days and self.told.released is None and RELEASED.search(sentence):
             self.told.released = days[0]
         # the day the sentence is about: not a day it dates only to count from ("two days after it released X")
@@ -936,7 +939,9 @@ _PROBE_NOUN = re.compile(r"(?:investigation|inquiry|probe|review)\b", re.I)
 _A_PROBE = re.compile(r"\ban?\s+(?:[\w-]+\s+){1,2}$", re.I)
 # Between two clauses of their own: ", while", ", and", "and placing", "，并将".
 _AGAIN_BOUNDARY = re.compile(
-    r",\s*(?:while|whereas|and)\b|\band\s+(?:[\w'’.&-]+\s+){0,3}$|\band\s*$|，\s*并|并将|；", re.I
+    r",\s*(?:while|whereas|and)\b|\band\s+(?:[\w'’.&-]+\s+){0,3}$|\band\s*$|，\s*并|并将|；"
+    r"|，[^，。；]{1,12}?也",  # "，商汤科技也...": another subject "also" doing it
+    re.I,
 )
 # Acts listed with semicolons, the last after "; and": "put metals under licensing; added PVH to its list; and said
 # it had opened an investigation" (the semicolons part items of one list, not two statements).

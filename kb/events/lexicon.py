@@ -476,7 +476,7 @@ CHINESE: list[tuple[str, str, float]] = [
     ("investigation", r"调查|约谈", 0.85),
     ("license_required", r"许可证|出口许可", 0.8),
     ("guidance_issued", r"指南|指引", 0.85),  # guidance: "发布相关指南"
-    ("migration_offer", r"迁移|搬家|替代方案|免费\s*tokens|赠送", 0.9),
+    ("migration_offer", r"迁移|搬家|替代方案|免费\s*(?:tokens?|额度)|赠送", 0.9),  # 免费额度: free credits
     (
         "service_restricted",
         r"限制|封锁|阻止|断供|停止[^。，；]{0,12}?(?:提供|服务)|屏蔽|暂停[^。，；]{0,8}?(?:服务|充值|注册|访问|调用)",

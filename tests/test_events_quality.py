@@ -2361,3 +2361,26 @@ def test_a_chinese_month_told_by_its_part_and_the_same_month_after_it():
     offers = list(extract_events(text, date(2024, 6, 12), linker=current_linker()))
     assert {(c.kind, date_label(c.date, c.precision)) for c in offers} == {("migration_offer", "2024-05")}
     assert len(offers) == 3 and {"tencent-cloud", "sensetime"} <= {c.principal for c in offers}
+
+
+def test_chinese_clauses_starting_on_a_day_to_come_and_from_the_publication():
+    """'部分条款自2025年8月1日起实施，其余条款自公布之日起实施': the rest applies from the day of publication told
+    before, not from the other clause's later day; 公布 in 自公布之日起 tells no publication."""
+    labels = _kinds_and_labels(
+        "2025年6月3日，商务部发布公告，对部分钨制品实施出口管制。公告称，部分条款自2025年8月1日起实施，"
+        "其余条款自公布之日起实施。",
+        date(2025, 6, 4),
+    )
+    assert {("rule_effective", "2025-06-03"), ("rule_effective", "2025-08-01")} <= labels
+    assert ("rule_published", "2025-08-01") not in labels
+
+
+def test_a_statement_issued_the_same_day_after_an_aside_in_brackets():
+    """'发表声明' (issued a statement) is a telling; 同日 (the same day) is the day of the story, not of a date an
+    aside in brackets told in between."""
+    labels = _kinds_and_labels(
+        "2025年3月4日，商务部发布公告，将15家美国实体列入出口管制管控名单。(Editor's note: Washington had raised "
+        "tariffs on March 1.) 同日，中国半导体行业协会发表声明，呼吁会员企业评估供应链风险。",
+        date(2025, 3, 5),
+    )
+    assert ("statement", "2025-03-04") in labels and ("statement", "2025-03-01") not in labels

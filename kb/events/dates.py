@@ -606,6 +606,8 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
     for i, f in enumerate(out):
         if sentence.startswith("自", f.start):
             others = found + [g for j, g in enumerate(out) if j != i]
+            # not another clause's start ("部分条款自2025年12月1日起实施，其余条款自公布之日起实施")
+            others = [g for g in others if not sentence.startswith("自", g.start - 1) or g.start == 0]
             told = _day_before(sorted(others, key=lambda g: g.start), f.start)
             if told is not None and told != f.value:
                 out[i] = replace(f, value=told)

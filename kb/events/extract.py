@@ -835,7 +835,7 @@ class _Reader:
             and not f.recalled
             and not _BACKGROUND.search(sentence, 0, f.start)
         ] or [f.value for f in found if f.precision == "day" and not f.suspicious and not f.forward and not f.recalled]
-        if own:
+        if own and not _ASIDE.fullmatch(sentence.strip()):  # an aside in brackets moves no story's day
             self.told.last = own[-1]
             reference = self.reference.day
             past = [d for d in own if reference is None or d <= reference]
@@ -1092,6 +1092,8 @@ def _realised(sentence: str, triggers: list[Trigger]) -> list[Trigger]:
         if not (t.kind == "statement" and _AS_TOLD.search(sentence, max(0, t.start - 25), t.start))
         and not (t.kind == "retaliation" and _LIFTED.search(sentence, max(0, t.start - 25), t.start))
         and not (t.kind == "statement" and _PRODUCT_RELEASED.search(sentence, max(0, t.start - 30), t.start))
+        # "自公布之日起实施": the publication names the day the measure applies from, no publication told here
+        and not (t.kind == "rule_published" and _FROM_ITS_DAY.match(sentence, max(0, t.start - 1)))
     ]
     spans = [(m.start(), m.end() + 25) for m in UNREALISED.finditer(sentence)]
     # a trigger that runs into the phrase is its verb too: "compliance obligations were due to begin"
@@ -1146,6 +1148,9 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
 
 # A date right after its verb in the past perfect: "it had introduced on", "which had been released in".
 _HAD_DONE = re.compile(r"\bhad\s+(?:been\s+)?(?:[\w-]+\s+)?[\w-]+\s+(?:on|in)\s+$", re.I)
+# A sentence wholly in brackets: "(Translation note: the ban follows the US move of December 2.)"
+_ASIDE = re.compile(r"[(（][^()（）]*(?:[)）]\.?)?")  # the closing bracket may go with the split
+_FROM_ITS_DAY = re.compile(r"自(?:公布|发布|印发)之日")
 _CONTRAST = re.compile(r"\b(?:but|while|whereas|yet)\b|;", re.I)
 _PAST_PERFECT = re.compile(r"\bhad\s+(?:already\s+|earlier\s+|previously\s+)?$", re.I)
 _STARTS_AT = re.compile(

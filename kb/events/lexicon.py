@@ -491,7 +491,7 @@ CHINESE: list[tuple[str, str, float]] = [
         0.8,
     ),  # "对七种中重稀土实施出口管制": controls imposed
     ("rule_published", r"发布(?!消息|声明|[^。，；]{0,6}?(?:指南|指引))|出台|公布", 0.75),  # not guidance
-    ("statement", r"宣布|表示|称|发布(?:消息|声明)|坚决反对|答记者问", 0.55),
+    ("statement", r"宣布|表示|称|(?:发布|发表|发出)(?:消息|声明)|坚决反对|答记者问", 0.55),
 ]
 
 # Kinds that qualify the whole sentence, however far from the date ("..., a move seen as retaliation").

@@ -355,22 +355,50 @@ class SegmentPostings:
 
 
 def read_postings(matcher: Any) -> SegmentPostings:
-    """A term's postings in one segment.
+    """A term's postings in one segment (read_postings_many of one)."""
+    return read_postings_many([matcher])[0]
+
+
+def read_postings_many(matchers: Sequence[Any]) -> list[SegmentPostings]:
+    """Terms' postings, each in one segment.
 
     whoosh.codec.whoosh3's posting list is read in one piece and cut into its blocks here
     (its matcher reads each block's header with a pickle.load on the file: many small
     reads). A block is a pickle of (document number deltas, weights, values); the first
-    two are read with numpy (_heads) and the values, most of the unpickling, only when
-    asked for (phrases). Any other matcher (a short list kept in the term's entry) is read
-    a posting at a time."""
-    if type(matcher) is not W3LeafMatcher or matcher._byteids:
-        ids, weights, kept = [], [], []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            kept.append(matcher.value())
-            matcher.next()
-        return SegmentPostings([(np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64), _given(kept))])
+    two are read with numpy (_heads), for the blocks of every list at once (a query's
+    terms in every segment: one pass instead of one per list), and the values, most of
+    the unpickling, only when asked for (phrases). Any other matcher (a short list kept in
+    the term's entry) is read a posting at a time."""
+    out: list[SegmentPostings | None] = [None] * len(matchers)
+    lists: list[tuple[int, list[int], list[bytes]]] = []  # (position in out, counts, datas)
+    for at, matcher in enumerate(matchers):
+        if type(matcher) is not W3LeafMatcher or matcher._byteids:
+            out[at] = _posting_by_posting(matcher)
+        else:
+            lists.append((at, *_raw_blocks(matcher)))
+    counts = [count for _, cs, _ in lists for count in cs]
+    datas = [data for _, _, ds in lists for data in ds]
+    b, starts, heads = _heads(counts, datas)
+    first = 0
+    for at, cs, ds in lists:
+        last = first + len(cs)
+        out[at] = _segment_postings(cs, ds, matchers[at]._fixedsize, b, starts[first:last], heads[first:last])
+        first = last
+    return [postings for postings in out if postings is not None]
+
+
+def _posting_by_posting(matcher: Any) -> SegmentPostings:
+    ids, weights, kept = [], [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        kept.append(matcher.value())
+        matcher.next()
+    return SegmentPostings([(np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64), _given(kept))])
+
+
+def _raw_blocks(matcher: Any) -> tuple[list[int], list[bytes]]:
+    """Each block's posting count and its pickle (decompressed) of a W3LeafMatcher's list."""
     extent = matcher._length  # W3TermInfo reads it as unpack_int's tuple
     raw = matcher._postfile.get(matcher._startoffset, extent[0] if isinstance(extent, tuple) else extent)
     at = len(WHOOSH3_HEADER_MAGIC)
@@ -387,8 +415,18 @@ def read_postings(matcher: Any) -> SegmentPostings:
         counts.append(count)
         datas.append(zlib.decompress(stored) if compression else bytes(stored))
         at += _INT_SIZE + length
-    b, starts, heads = _heads(counts, datas)
-    fixed = matcher._fixedsize
+    return counts, datas
+
+
+def _segment_postings(
+    counts: list[int],
+    datas: list[bytes],
+    fixed: int | None,
+    b: np.ndarray,
+    starts: np.ndarray,
+    heads: list[tuple[np.ndarray, np.ndarray] | None],
+) -> SegmentPostings:
+    """One list's blocks, from _heads' reading of them (`starts`: where each lies in `b`)."""
     out = []
     for count, data, head in zip(counts, datas, heads, strict=True):
         if head is not None:
@@ -403,8 +441,12 @@ def read_postings(matcher: Any) -> SegmentPostings:
             ws = np.array(weights, dtype=np.float64)
         out.append((np.cumsum(np.array(ids, dtype=np.int64)), ws, _given(_values(vs, fixed, count))))  # delta_decode
     readable = fixed is None and all(head is not None for head in heads)  # positions' layout (formats.Positions)
+    if not readable or not len(starts):
+        return SegmentPostings(out)
     lengths = np.fromiter(map(len, datas), dtype=np.int64, count=len(datas))
-    return SegmentPostings(out, (b, starts, starts + lengths, np.array(counts, np.int64)) if readable else None)
+    own = b[starts[0] : starts[-1] + lengths[-1]]  # this list's pickles, one after the other
+    own_starts = starts - starts[0]
+    return SegmentPostings(out, (own, own_starts, own_starts + lengths, np.array(counts, np.int64)))
 
 
 def _given(values: Sequence[Any]) -> Values:
@@ -488,11 +530,13 @@ def _heads(
     float_at[tupled] = np.cumsum(m) - m
     single_at = np.full(len(blocks), -1, np.int64)
     single_at[single] = np.arange(int(single.sum()))
+    summed = np.cumsum(deltas)  # delta_decode of every block at once: less what came before the block
+    numbers = summed - np.repeat(summed[delta_at] - deltas[delta_at], n) if len(deltas) else deltas
     for i, block in enumerate(blocks.tolist()):
         if not ok[block]:
             continue
         c = int(n[i])
-        docs = np.cumsum(deltas[delta_at[i] : delta_at[i] + c])  # delta_decode
+        docs = numbers[delta_at[i] : delta_at[i] + c]
         if kind[i] == _NONE:
             ws = np.ones(c, np.float64)
         elif kind[i] == _BINFLOAT and one is not None:

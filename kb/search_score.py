@@ -25,6 +25,7 @@ Whoosh answers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cached_property
 from itertools import chain
 from operator import itemgetter
@@ -37,7 +38,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util import make_weighted_tree
 from whoosh.util.numeric import byte_to_length
 
-from kb.search_cache import SegmentPostings, _docnums, _Lengths, _ranks, _union, read_postings
+from kb.search_cache import SegmentPostings, _docnums, _Lengths, _ranks, _union, read_postings_many
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -71,6 +72,7 @@ def scored(searcher: Searcher, q: Any) -> Found | None:
         return None
     scorer = _Scorer(searcher)
     try:
+        scorer.read_terms(q)
         docs, scores = scorer.run(q)
     except Unsupported:
         return None
@@ -246,27 +248,43 @@ class _Scorer:
         found = self._lengths[fieldname] = np.concatenate(parts) if parts else np.zeros(0, np.float64)
         return found
 
+    def read_terms(self, q: Any) -> None:
+        """Read the postings of every term `q` scores (its phrases' words included) in one go
+        (search_cache.read_postings_many), before the parts are put together."""
+        keys = []
+        for fieldname, text in _scored_terms(q):
+            word = self._bytes(fieldname, text)
+            if word is not None and (fieldname, word) not in keys and (fieldname, word) not in self._read:
+                keys.append((fieldname, word))
+        self._read_postings(keys)
+
     def _postings(self, fieldname: str, text: bytes) -> _Postings | None:
         """The term's postings in every segment (read once per query); None when no segment holds it."""
         key = (fieldname, text)
-        if key in self._read:
-            return self._read[key]
-        docs, weights = [], []
-        kept: list[SegmentPostings] = []
-        for leaf, offset in self.leaves:
-            if (fieldname, text) not in leaf:
-                continue
-            matcher = leaf.postings(fieldname, text)
-            if isinstance(matcher, FilterMatcher):  # the segment's deleted documents: left out later
-                matcher = matcher.child
-            segment = read_postings(matcher)
-            for ids, ws, _ in segment.blocks:
-                docs.append(ids + offset)
-                weights.append(ws)
-            kept.append(segment)
-        self.read[key] = np.concatenate(docs) if docs else np.zeros(0, np.int64)
-        found = self._read[key] = _Postings(self.read[key], np.concatenate(weights), kept) if docs else None
-        return found
+        if key not in self._read:
+            self._read_postings([key])
+        return self._read[key]
+
+    def _read_postings(self, keys: list[tuple[str, bytes]]) -> None:
+        wanted = []  # (key, document number offset, matcher), segment by segment
+        for key in keys:
+            for leaf, offset in self.leaves:
+                if key not in leaf:
+                    continue
+                matcher = leaf.postings(*key)
+                if isinstance(matcher, FilterMatcher):  # the segment's deleted documents: left out later
+                    matcher = matcher.child
+                wanted.append((key, offset, matcher))
+        read = read_postings_many([matcher for _, _, matcher in wanted])
+        by_key: dict[tuple[str, bytes], list[tuple[int, SegmentPostings]]] = {key: [] for key in keys}
+        for (key, offset, _), segment in zip(wanted, read, strict=True):
+            by_key[key].append((offset, segment))
+        for key, segments in by_key.items():
+            docs = [ids + offset for offset, segment in segments for ids, _, _ in segment.blocks]
+            weights = [ws for _, segment in segments for _, ws, _ in segment.blocks]
+            self.read[key] = np.concatenate(docs) if docs else np.zeros(0, np.int64)
+            kept = [segment for _, segment in segments]
+            self._read[key] = _Postings(self.read[key], np.concatenate(weights), kept) if docs else None
 
     def _phrase(self, q: Any) -> Scored:
         """Documents with the words side by side (what _PhraseMatcher finds), and their score."""
@@ -372,6 +390,24 @@ def _tree_sum(parts: list[np.ndarray]) -> np.ndarray:
         return parts[0]
     half = len(parts) // 2
     return _tree_sum(parts[:half]) + _tree_sum(parts[half:])
+
+
+def _scored_terms(q: Any) -> Iterator[tuple[str, Any]]:
+    """The (field, text) of every term and phrase word that _Scorer.run reads postings of."""
+    kind = type(q)
+    if kind is wq.Term:
+        yield q.fieldname, q.text
+    elif kind in (wq.Or, wq.And):
+        for sub in q.subqueries:
+            yield from _scored_terms(sub)
+    elif kind is wq.AndMaybe:
+        yield from _scored_terms(q.a)
+        yield from _scored_terms(q.b)
+    elif isinstance(q, wq.AndNot):
+        yield from _scored_terms(q.a)  # the excluded part is read by _docnums
+    elif isinstance(q, wq.Phrase):
+        for word in q.words:
+            yield q.fieldname, word
 
 
 def _boosted(scores: np.ndarray, boost: float) -> np.ndarray:

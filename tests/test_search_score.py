@@ -19,7 +19,7 @@ from kb import index as kb_index
 from kb import search_score
 from kb.models import Document
 from kb.search import SearchRequest, parse_query, search, split_date_ranges
-from kb.search_cache import _heads, columns_for, posting_blocks, searcher_for
+from kb.search_cache import _heads, columns_for, posting_blocks, read_postings_many, searcher_for
 from tests.test_search_equivalence import fixed_corpus  # noqa: F401 (the fixture)
 
 SCORED = [
@@ -163,6 +163,28 @@ def test_postings_read_by_numpy_are_whooshs(two_segments):
                 expected.append((matcher.id(), matcher.weight(), matcher.value()))
                 matcher.next()
             assert list(zip(docs, weights, values, strict=True)) == expected, (fieldname, text)
+
+
+def test_postings_read_together_are_each_read_alone(two_segments):
+    """Every term of every segment read in one batch (as a query's terms are): each list's blocks
+    and positions are those it has read alone, whatever layouts the batch mixes."""
+    reader = searcher_for(two_segments.index).reader()
+    keys = [(leaf, key) for leaf, _ in reader.leaf_readers() for key in leaf.all_terms()]
+    together = read_postings_many([leaf.postings(*key) for leaf, key in keys])
+    assert len(together) == len(keys) > 100
+    spans = 0
+    for (leaf, key), batch in zip(keys, together, strict=True):
+        alone = read_postings_many([leaf.postings(*key)])[0]
+        assert len(batch.blocks) == len(alone.blocks), key
+        for (ids, ws, vs), (ids2, ws2, vs2) in zip(batch.blocks, alone.blocks, strict=True):
+            assert ids.tolist() == ids2.tolist() and ws.tolist() == ws2.tolist() and list(vs()) == list(vs2()), key
+        mine, theirs = batch.value_spans, alone.value_spans
+        assert (mine is None) == (theirs is None), key
+        if mine is not None and theirs is not None:
+            spans += 1
+            assert batch.buffer.tobytes() == alone.buffer.tobytes(), key
+            assert all(np.array_equal(a, b) for a, b in zip(mine, theirs, strict=True)), key
+    assert spans
 
 
 def test_values_read_from_the_pickles_are_whooshs(two_segments):

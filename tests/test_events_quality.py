@@ -2384,3 +2384,22 @@ def test_a_statement_issued_the_same_day_after_an_aside_in_brackets():
         date(2025, 3, 5),
     )
     assert ("statement", "2025-03-04") in labels and ("statement", "2025-03-01") not in labels
+
+
+def test_a_rule_in_force_on_the_day_it_was_issued():
+    """'took effect on the day it was issued': the day of the issue told in the sentence before."""
+    assert ("rule_effective", "2025-03-03") in _kinds_and_labels(
+        "On March 3, 2025, the agency issued an interim final rule on subsidiaries of listed firms. The subsidiaries "
+        "rule took effect on the day it was issued.",
+        date(2025, 3, 6),
+    )
+
+
+def test_a_countermeasure_in_force_on_its_day_is_one_act():
+    """'The measure took effect immediately' after a ban aimed at the United States: the ban in force at once, no
+    rule of its own (rule 11)."""
+    assert _kinds_and_labels(
+        "On March 4, 2025, the ministry banned exports of tungsten to the United States. The measure took effect "
+        "immediately.",
+        date(2025, 3, 6),
+    ) == {("retaliation", "2025-03-04")}

@@ -280,7 +280,9 @@ def has_date_hint(sentence: str) -> bool:
 
 _HINT = re.compile(
     rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day)\b|即日|之日起|今[起天日]|昨[天日]|当[天日]|同[日天月]|当月|同一天|次日|翌日|前一[天日]|\d\s*日"
-    r"|\bon release\b|\bwhen (?:it|they) (?:was|were) (?:issued|released)\b",
+    r"|\bon release\b|\bwhen (?:it|they) (?:was|were) (?:issued|released)\b"
+    # the rest of _IMMEDIATELY's forms: "took effect on the day it was issued", "upon publication"
+    r"|\b(?:on|upon) (?:the day (?:it|they) (?:was|were)|publication|release)\b|\bwith effect from the (?:date|day)\b",
 )
 
 

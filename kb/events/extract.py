@@ -525,6 +525,11 @@ class _Reader:
         for index, found in enumerate(dates):  # a date no act took, or only a weak one ("the remaining requirements")
             if index not in silent and not any(c.date == found.value and c.precision == found.precision for c in out):
                 out += self._continued(sentence, found, out, matches, context)
+        # "The measure took effect on the day it was issued" after a countermeasure told on its own: that one act
+        # in force at once, no rule of its own (rule 11)
+        answered = {c.date for c in self.last_acts if c.kind == "retaliation"}
+        if answered and all(c.kind == "retaliation" for c in self.last_acts) and _THE_MEASURE.match(sentence):
+            out = [c for c in out if not (c.kind == "rule_effective" and c.date in answered)]
         self.told_acts.update((c.kind, c.date) for c in out)
         # deadlines told after an act ("Some apply immediately, others on Oct. 21") leave its day for "also"
         acts = [c for c in out if c.kind != "statement" and c.kind not in DEADLINE_KINDS]
@@ -1150,6 +1155,11 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
 _HAD_DONE = re.compile(r"\bhad\s+(?:been\s+)?(?:[\w-]+\s+)?[\w-]+\s+(?:on|in)\s+$", re.I)
 # A sentence wholly in brackets: "(Translation note: the ban follows the US move of December 2.)"
 _ASIDE = re.compile(r"[(（][^()（）]*(?:[)）]\.?)?")  # the closing bracket may go with the split
+# A sentence about the measure just told: "The measure took effect ...", "公告自公布之日起实施".
+_THE_MEASURE = re.compile(
+    r"\s*(?:(?:the|this|that|its) (?:measures?|ban|announcement|notice|decision|move|order)\b|(?:该|此)?(?:公告|措施|决定))",
+    re.I,
+)
 _FROM_ITS_DAY = re.compile(r"自(?:公布|发布|印发)之日")
 _CONTRAST = re.compile(r"\b(?:but|while|whereas|yet)\b|;", re.I)
 _PAST_PERFECT = re.compile(r"\bhad\s+(?:already\s+|earlier\s+|previously\s+)?$", re.I)

@@ -353,6 +353,18 @@ class SegmentPostings:
         None when the values must be unpickled (_value_spans)."""
         return _value_spans(*self._pickles) if self._pickles is not None else None
 
+    def values_at(self, at: np.ndarray) -> list[Any]:
+        """The values of the postings at `at` (ascending), unpickling only the blocks that hold them."""
+        ends = np.cumsum([len(ids) for ids, _, _ in self.blocks])
+        out = []
+        held: dict[int, tuple[int, Sequence[Any]]] = {}
+        for block, i in zip(np.searchsorted(ends, at, side="right").tolist(), at.tolist(), strict=True):
+            if block not in held:
+                held[block] = (int(ends[block]) - len(self.blocks[block][0]), self.blocks[block][2]())
+            start, values = held[block]
+            out.append(values[i - start])
+        return out
+
 
 def read_postings(matcher: Any) -> SegmentPostings:
     """A term's postings in one segment (read_postings_many of one)."""

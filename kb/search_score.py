@@ -26,9 +26,7 @@ Whoosh answers.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cached_property
 from itertools import chain
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -85,14 +83,22 @@ class _Postings:
     def __init__(self, docs: np.ndarray, weights: np.ndarray, segments: list[SegmentPostings]):
         self.docs, self.weights, self._segments = docs, weights, segments
 
-    @cached_property
-    def values(self) -> list[bytes]:
-        return list(chain.from_iterable(values() for segment in self._segments for _, _, values in segment.blocks))
+    def values_at(self, at: np.ndarray) -> list[bytes]:
+        """The values of the postings at `at` (ascending), unpickling only the blocks that hold them."""
+        out: list[bytes] = []
+        first = 0
+        for segment in self._segments:
+            here = at[(at >= first) & (at < first + segment.size)] - first
+            first += segment.size
+            if len(here):
+                out += segment.values_at(here)
+        return out
 
     def texts(self, at: np.ndarray) -> tuple[bytes, np.ndarray] | None:
         """The values of the postings at `at` (ascending), one after the other, and each one's
-        length, read from the blocks' pickles (SegmentPostings.value_spans); None when some
-        segment's values must be unpickled."""
+        length, read from the blocks' pickles (SegmentPostings.value_spans), or unpickled from
+        the blocks that hold them in a segment whose blocks are not all laid out as those
+        spans need; None when a value is no text of latin-1 characters."""
         pieces, lengths = [], []
         first = 0
         for segment in self._segments:
@@ -101,8 +107,11 @@ class _Postings:
             if not len(here):
                 continue
             spans = segment.value_spans
-            if spans is None:
-                return None
+            if spans is None:  # this segment's list has blocks laid out otherwise: the blocks at `here` unpickled
+                values = segment.values_at(here)
+                pieces.append(b"".join(values))
+                lengths.append(np.fromiter(map(len, values), dtype=np.int64, count=len(values)))
+                continue
             start, size = spans[0][here], spans[1][here]
             utf8 = segment.buffer[np.repeat(start, size) + _ranks(size)]
             try:
@@ -420,7 +429,7 @@ def _candidate_positions(fmt: Any, postings: _Postings, at: np.ndarray) -> tuple
     read = _deltas(*texts) if texts is not None else None
     if read is not None:
         return _accumulated(*read)
-    return _positions(fmt, _picked(postings.values, at))
+    return _positions(fmt, postings.values_at(at))
 
 
 def _accumulated(counts: np.ndarray, deltas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -429,10 +438,6 @@ def _accumulated(counts: np.ndarray, deltas: np.ndarray) -> tuple[np.ndarray, np
     starts = np.cumsum(counts) - counts
     base = np.where(starts > 0, ends[np.maximum(starts - 1, 0)], 0)
     return np.repeat(np.arange(len(counts), dtype=np.int64), counts), ends - np.repeat(base, counts)
-
-
-def _picked(values: list[bytes], at: np.ndarray) -> list[bytes]:
-    return [values[int(at[0])]] if len(at) == 1 else list(itemgetter(*at.tolist())(values)) if len(at) else []
 
 
 def _positions(fmt: Any, values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:

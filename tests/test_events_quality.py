@@ -2403,3 +2403,22 @@ def test_a_countermeasure_in_force_on_its_day_is_one_act():
         "immediately.",
         date(2025, 3, 6),
     ) == {("retaliation", "2025-03-04")}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a country's own blacklist widened to cover a kind of company: its rules changed, no party listed
+        (
+            "Washington on Tuesday expanded its export blacklist to include subsidiaries of listed companies.",
+            {("rule_published", "2025-09-30")},
+        ),
+        # a rule named by its weekday with a word between: "Wednesday's US rules"
+        (
+            "Wednesday's US rules bar the sale of advanced memory to China without a licence.",
+            {("rule_published", "2025-10-01")},
+        ),
+    ],
+)
+def test_a_blacklist_widened_and_a_weekday_s_rules(text, expected):
+    assert _kinds_and_labels(text, date(2025, 10, 3)) == expected

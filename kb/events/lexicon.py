@@ -378,7 +378,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     # "widened the Entity List to cover majority-owned subsidiaries": the list's rules changed, no party listed
     (
         "rule_published",
-        r"\b(?:widen|expand|extend|broaden)\w*\s+(?:the\s+)?Entity List\s+to\s+(?:cover|include|reach)\b",
+        r"\b(?:widen|expand|extend|broaden)\w*\s+(?:the\s+|its\s+|their\s+)?(?:[\w-]+\s+)?(?:Entity List|blacklist)\s+"
+        r"to\s+(?:cover|include|reach)\b",  # "widened its trade blacklist to cover any company half owned by ..."
         0.9,
     ),
     ("rule_published", r"\bFederal Register (?:published|printed|carried)\b", 0.9),
@@ -426,7 +427,8 @@ ENGLISH: list[tuple[str, str, float]] = [
         rf"|\bthe {_MONTHS} (?:export\s+)?(?:rules?|controls|curbs|regulations|restrictions|licensing)\b"
         r"|\b(?:last|this) (?:week|month)['’]s (?:new\s+)?(?:rules?|controls|curbs|regulations)\b"
         r"|\bthe (?:19|20)\d{2} (?:export\s+)?(?:rules|controls|curbs|tightening)\b"
-        r"|\b(?:yesterday|today|(?:mon|tues|wednes|thurs|fri)day)['’]s (?:new\s+)?(?:package|rules?|controls|curbs)\b"
+        r"|\b(?:yesterday|today|(?:mon|tues|wednes|thurs|fri)day)['’]s (?:new\s+)?(?:(?:US|U\.S\.|American|export|chip)\s+)?"
+        r"(?:package|rules?|controls|curbs)\b"
         rf"|\b{_MONTHS}['’]s (?:new\s+)?(?:export\s+)?(?:rules?|controls|curbs|regulations|restrictions)\b",
         0.85,
     ),

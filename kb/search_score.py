@@ -191,9 +191,9 @@ class _Scorer:
             raise Unsupported("an Or Whoosh scores with a coordination bonus or preloads whole")
         docs, scores = [], []
         for leaf, offset in self.leaves:
-            end = offset + leaf.doc_count_all()
-            here = [_within(part, offset, end) for part in parts]
-            if is_or and leaf.doc_count_all() <= PRELOADED_MOST:
+            count = leaf.doc_count_all()
+            here = [_within(part, offset, offset + count) for part in parts]
+            if is_or and count <= PRELOADED_MOST:
                 combined = _one_by_one(here, q.boost)
             else:
                 sizes = [sub.estimate_size(leaf) for sub in q.subqueries]

@@ -2422,3 +2422,24 @@ def test_a_countermeasure_in_force_on_its_day_is_one_act():
 )
 def test_a_blacklist_widened_and_a_weekday_s_rules(text, expected):
     assert _kinds_and_labels(text, date(2025, 10, 3)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a package named by its day
+        ("Beijing's answer, the March 12 package, reached goods made abroad.", ("rule_published", "2025-03-12")),
+        # a rule frozen from a day: a suspension
+        ("The ministry then froze the licensing rule from November 3 for a year.", ("rule_delayed", "2025-11-03")),
+    ],
+)
+def test_a_package_named_by_its_day_and_a_rule_frozen(text, expected):
+    assert expected in _kinds_and_labels(text, date(2025, 12, 15))
+
+
+def test_a_month_that_owns_a_thing_is_past_even_after_from():
+    """'from March's licence requirement to ...' in a December report: the March before, not the next one."""
+    labels = _kinds_and_labels(
+        "The story ran from March's licence requirement on the chip to the autumn reversal.", date(2025, 12, 15)
+    )
+    assert labels and not any(label.startswith("2026") for _, label in labels)

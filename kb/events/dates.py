@@ -375,7 +375,8 @@ def _yearless(
         # An undated page: the sentence's own year ("in 2025: published in January and rescinded in May").
         sentence_year = years[0] if reference.day is None and len(set(years)) == 1 else None
         # "a reversal from April, when the US told it ...": a month that a clause in the past describes
-        told_past = _PAST_WHEN.match(sentence, m.end()) is not None
+        # or a month that owns a thing already there: "from April's licence requirement to ..."
+        told_past = _PAST_WHEN.match(sentence, m.end()) is not None or _POSSESSIVE.match(sentence, m.end()) is not None
         when = (
             date(sentence_year, month, 1)
             if sentence_year

@@ -60,6 +60,8 @@ UNSEEN = ROOT / "tests" / "data" / "events_unseen"
 # happenings of 2019-2023, dev10 on those of 2024-2025), measured before anyone tuned on them: dev9 P 0.78
 # (85/109) / R 0.67 (85/127), 0.80 / 0.69 without the curated timeline; dev10 P 0.67 (62/93) / R 0.48 (62/128),
 # 0.63 / 0.47 without.
+# dev10 after tuning on its failure classes: P 0.86 (89/103) / R 0.70 (89/128), 0.83 / 0.68 without the curated
+# timeline; the same work moved dev9 to P 0.78 (87/111) / R 0.69 (0.80 / 0.70 without), untuned on otherwise.
 # The development halves: just below their figures, as regression guards.
 FLOORS = {
     ("dev", "curated"): (0.96, 0.94, 0.95, 0.95),
@@ -80,8 +82,8 @@ FLOORS = {
     ("dev8", "none"): (0.93, 0.83, 0.95, 0.95),
     ("dev9", "curated"): (0.77, 0.66, 0.95, 0.95),
     ("dev9", "none"): (0.79, 0.68, 0.95, 0.95),
-    ("dev10", "curated"): (0.66, 0.47, 0.95, 0.95),
-    ("dev10", "none"): (0.62, 0.46, 0.95, 0.95),
+    ("dev10", "curated"): (0.85, 0.69, 0.95, 0.95),
+    ("dev10", "none"): (0.82, 0.67, 0.95, 0.95),
     ("test", "curated"): (0.86, 0.74, 0.95, 0.9),
     ("test", "none"): (0.85, 0.74, 0.95, 0.9),
 }

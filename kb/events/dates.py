@@ -58,6 +58,9 @@ _ANY_MONTH = re.compile(rf"\b(?:{_MONTH_WORDS})\b|\d\s*月|\d{{4}}-\d\d-\d\d|\d/
 _MONTH_ALONE = re.compile(rf"\b{_M}(?!\s*\d)")
 _LEAD_BEFORE = re.compile(rf"\b(?P<lead>(?i:{_LEAD}))[\s-]+{_PART}?$")
 _POSSESSIVE = re.compile(r"['’]s\b")
+# An owner before the month ("Washington's October restrictions", "its May changes"): a month told as past, like
+# "the October rules".
+_OWNER_BEFORE = re.compile(r"(?:\b(?i:its|their)|\b[A-Z][\w.-]*['’]s)\s+$")
 _YEAR_ALONE = re.compile(
     rf"\b(?:(?i:in|since|during|throughout|until|by|from|before|after)[\s-]+{_PART}?|{_PART})"
     rf"(?P<year>{_YEAR_WORD})\b(?!\s*(?:[-/年]|\d|,\s*\d))"
@@ -205,6 +208,9 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
             reference = reference if len(stated) == 1 else Reference(None, "none")
             years = years or sorted(stated)
         stated_years = tuple((f.start, f.value.year) for f in found if f.explicit_year)
+        # "It answered with chips trimmed to pass the rules of that October": the year told the sentence before
+        told_before = context.recent_years[-1:] or ((context.coarse.year,) if context.coarse else ())
+        stated_years = tuple((-1, year) for year in told_before) + stated_years
         yearless = _yearless(sentence, reference, years, planned, stated_years)
         took_year = any(f.precision == "day" for f in yearless) or (reference.day is None and yearless)
         if len(set(years)) == 1 and took_year:
@@ -359,10 +365,11 @@ def _yearless(
                 found.append(FoundDate(m.start(), end, value, certainty=certainty))
     for m in _MONTH_ALONE.finditer(sentence):
         before = _LEAD_BEFORE.search(sentence, max(0, m.start() - 40), m.start())
-        if before is None and not _POSSESSIVE.match(sentence, m.end()):
+        owner = before is None and _OWNER_BEFORE.search(sentence, max(0, m.start() - 40), m.start())
+        if before is None and not owner and not _POSSESSIVE.match(sentence, m.end()):
             continue
         month = _month_number(m.group("month"))
-        lead = before["lead"].lower() if before else ""
+        lead = before["lead"].lower() if before else "the" if owner else ""
         # An undated page: the sentence's own year ("in 2025: published in January and rescinded in May").
         sentence_year = years[0] if reference.day is None and len(set(years)) == 1 else None
         # "a reversal from April, when the US told it ...": a month that a clause in the past describes

@@ -400,8 +400,11 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "rule_published",
         r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(?:19|20)\d{2}\s+(?:export\s+)?"
-        r"(?:rules?|controls|curbs|regulations|restrictions|update|licensing)\b"
-        rf"|\bthe {_MONTHS} (?:export\s+)?(?:rules?|controls|curbs|regulations|restrictions|licensing)\b"
+        r"(?:rules?|controls|curbs|regulations|restrictions|update|licensing|amendments?)\b"
+        # with its owner: "Washington's October restrictions"; "the rules of that October"
+        rf"|\b(?:the|its|their|(?-i:[A-Z][\w.-]*)['’]s) {_MONTHS} (?:export\s+)?"
+        r"(?:rules?|controls|curbs|regulations|restrictions|licensing)\b"
+        rf"|\b(?:rules|controls|curbs|regulations|restrictions) of (?:that |last )?{_MONTHS}\b(?!\.?\s+\d)"
         r"|\b(?:last|this) (?:week|month)['’]s (?:new\s+)?(?:rules?|controls|curbs|regulations)\b"
         r"|\bthe (?:19|20)\d{2} (?:export\s+)?(?:rules|controls|curbs|tightening)\b"
         r"|\b(?:yesterday|today|(?:mon|tues|wednes|thurs|fri)day)['’]s (?:new\s+)?(?:package|rules?|controls|curbs)\b"

@@ -1,0 +1,51 @@
+"""Failure classes the ninth development half (dev9) showed, each on short reports of our own."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.test_events_quality import _kinds_and_labels
+
+# ---- rules named by a month ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        # a possessive before the month: the most recent such month, at month precision
+        (
+            "Lawmakers in Seoul urged the government to match Washington's October restrictions on chipmaking tools.",
+            date(2023, 6, 10),
+            ("rule_published", "2022-10"),
+        ),
+        (
+            "Officials said the tool makers had shipped little since Tokyo's March controls.",
+            date(2021, 9, 8),
+            ("rule_published", "2021-03"),
+        ),
+        # "that October" with the year told in the sentence before
+        (
+            "The company was first told in August 2021 that its fastest parts needed licences. It trimmed two of "
+            "them to pass the rules of that October.",
+            date(2024, 2, 20),
+            ("rule_published", "2021-10"),
+        ),
+        (
+            "Commerce tightened the direct product rule in March 2021. The memory maker was put on the Entity List "
+            "that December.",
+            date(2023, 2, 20),
+            ("entity_listed", "2021-12"),
+        ),
+        # an amendment named by its month, beside a requirement of the rule's content
+        (
+            "The revised rule makes clear that a licence is required when the firm is a party, closing a gap left "
+            "by the March 2021 amendment.",
+            date(2021, 9, 1),
+            ("rule_published", "2021-03"),
+        ),
+    ],
+)
+def test_a_rule_named_by_its_month(text, published, expected):
+    assert expected in _kinds_and_labels(text, published)

@@ -49,3 +49,24 @@ from tests.test_events_quality import _kinds_and_labels
 )
 def test_a_rule_named_by_its_month(text, published, expected):
     assert expected in _kinds_and_labels(text, published)
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        # "rewrote" and "amended" a rule are its publication; the act "and widened it in <month>" continues
+        (
+            "Huawei was put on the Entity List in May 2019, and when that failed, the agency rewrote the direct product "
+            "rule in March 2021 and widened it in June 2021.",
+            date(2022, 2, 20),
+            {("entity_listed", "2019-05"), ("rule_published", "2021-03"), ("rule_published", "2021-06")},
+        ),
+        (
+            "On 3 February 2022 the ministry amended its dual-use export rules to cover lithography software.",
+            date(2022, 2, 10),
+            {("rule_published", "2022-02-03")},
+        ),
+    ],
+)
+def test_a_rule_rewritten_or_amended_is_published(text, published, expected):
+    assert _kinds_and_labels(text, published) == expected

@@ -70,3 +70,16 @@ def test_a_rule_named_by_its_month(text, published, expected):
 )
 def test_a_rule_rewritten_or_amended_is_published(text, published, expected):
     assert _kinds_and_labels(text, published) == expected
+
+
+# ---- a wire story's dateline --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("head", ["SEOUL (Wire) - ", "SEOUL, Oct. 21 (Newsdesk) - ", "SEOUL - ", "SEOUL, Oct. 21 - "])
+def test_a_country_after_a_dateline_speaks_through_its_government(head):
+    """A country at the head of the sentence is its government whatever the dateline before it: its telling
+    that permits will be required publishes the rule, no statement."""
+    assert _kinds_and_labels(
+        head + "South Korea said on Friday it will require export permits for some magnet products from Dec. 1.",
+        date(2023, 10, 21),
+    ) == {("rule_published", "2023-10-20"), ("rule_effective", "2023-12-01")}

@@ -1032,7 +1032,10 @@ _LIFTED = re.compile(r"\b(?:suspend|paus|lift|delay|postpon|end|eas)\w*\s+(?:(?:
 _PRODUCT_RELEASED = re.compile(r"\b(?:models?|chips?|products?|versions?|apps?|GPUs?|processors?|parts?),?\s+$", re.I)
 _AS_TOLD = re.compile(r"\bas\s+(?:\w+\s+)?$", re.I)  # "as previously announced", "as announced"
 _PERIOD_END = re.compile(r"\b(?:quarter|period|year|month|week)s?\s+(?:ending|ended|that ends)\s+(?:on\s+)?$", re.I)
-_DATELINE_HEAD = re.compile(r"[A-Z][A-Z .'’-]{1,40},\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*[-–—]\s*")
+# "SEOUL, May 3 - ", "SEOUL (Wire) - ", "SEOUL, May 3 (Reuters) - ": the story's place, before its subject
+_DATELINE_HEAD = re.compile(
+    r"[A-Z][A-Z .'’-]{1,40}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s*(?:\([A-Z][^()]{0,30}\))?\s*[-–—]\s*"
+)
 # A day told as background in a past-perfect clause ("the order that Biden had signed on October 30, 2023")
 _BACKGROUND = re.compile(r"\bhad\b[^,;.]{0,60}$", re.I)
 

@@ -83,3 +83,28 @@ def test_a_country_after_a_dateline_speaks_through_its_government(head):
         head + "South Korea said on Friday it will require export permits for some magnet products from Dec. 1.",
         date(2023, 10, 21),
     ) == {("rule_published", "2023-10-20"), ("rule_effective", "2023-12-01")}
+
+
+# ---- verbs of a rule's publication --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        # the British spelling, as wire stories from London or Tokyo write it
+        (
+            "Korea on Tuesday finalised export restrictions on 12 types of chipmaking equipment.",
+            date(2023, 5, 24),
+            {("rule_published", "2023-05-23")},
+        ),
+        # a word of law with no rule noun after it; the rule's content after it is no requirement of that day
+        (
+            "The trade ministry promulgated the changes on 12 May, after a period of public comment. Exports of "
+            "the listed tools now require an individual licence.",
+            date(2023, 7, 24),
+            {("rule_published", "2023-05-12")},
+        ),
+    ],
+)
+def test_a_rule_finalised_or_promulgated_is_published(text, published, expected):
+    assert _kinds_and_labels(text, published) == expected

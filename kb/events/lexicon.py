@@ -364,13 +364,14 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "rule_published",
         r"\b(?:issu\w*|releas\w*|unveil\w*|announc\w*|publish\w*|extend\w*|expand\w*|tighten\w*|"
-        r"impos\w*|introduc\w*|adopt\w*|finaliz\w*|propos\w*|updat\w*|revis\w*|widen\w*|broaden\w*|"
+        r"impos\w*|introduc\w*|adopt\w*|finali[sz]\w*|propos\w*|updat\w*|revis\w*|widen\w*|broaden\w*|"
         r"promulgat\w*|implement\w*|slap\w*|plac(?:e|es|ed|ing)|rewr(?:ote|ite|ites|itten|iting)|amend(?:s|ed|ing)?)"
         r"\b(?:\s+[\w'’.-]+){0,7}?\s+"
         r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions|amendment|ordinance|thresholds|"
         r"curbs|regime)\b|\b(?:issu\w*|publish\w*)\s+Announcement\s+No\b",
         0.85,
     ),
+    ("rule_published", r"\bpromulgat(?:e|es|ed|ing)\b", 0.8),  # a word of law alone: "promulgated the changes"
     # The object before its verb: "the controls it first imposed in October 2022", "rules were tightened in 2023".
     (
         "rule_published",

@@ -108,3 +108,29 @@ def test_a_country_after_a_dateline_speaks_through_its_government(head):
 )
 def test_a_rule_finalised_or_promulgated_is_published(text, published, expected):
     assert _kinds_and_labels(text, published) == expected
+
+
+# ---- "a day earlier" ----------------------------------------------------------------------------
+
+
+def test_a_company_informed_a_day_earlier_is_required_a_licence_that_day():
+    """'a day earlier' counts back from the day told before; 'effective immediately' in the same letter is that
+    day's requirement, no rule taking effect of the report's day."""
+    assert _kinds_and_labels(
+        "SEOUL (Wire) - Samsung said on Thursday that the rules now applied at once. In a regulatory filing, the "
+        "company said the US government informed it a day earlier that licence requirements for shipments of its "
+        "memory parts were effective immediately.",
+        date(2024, 3, 8),
+    ) == {("license_required", "2024-03-06")}
+
+
+@pytest.mark.parametrize("when", ["two days earlier", "on May 7"])
+def test_tariffs_announced_are_no_event(when):
+    """'two days earlier' counts back from the day told as past, not from a day to come; tariffs fit no kind,
+    nor does their announcement."""
+    labels = _kinds_and_labels(
+        "OTTAWA, May 9 - Canada hit back on Friday. It will levy a 20% tariff on steel from the United States "
+        f"from May 20, matching the duty announced by the White House {when}.",
+        date(2025, 5, 9),
+    )
+    assert not {kind for kind, _ in labels} & {"statement", "rule_published"}

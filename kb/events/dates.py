@@ -102,6 +102,8 @@ _BEFORE_CONTEXT = re.compile(
 _BEFORE_IT = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+before\b(?=\s+[\w'’])", re.I)
 # "published two days later": a day after the date before it.
 _LATER = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week|month|year)s?\s+later\b", re.I)
+# "the government informed it a day earlier": a day before the day told before it.
+_EARLIER = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+earlier\b", re.I)
 # "30 days after publication in the Federal Register": counted from the rule's publication.
 _AFTER_PUBLICATION = re.compile(
     rf"\b(?:for\s+|within\s+)?{_COUNT}[\s-]+days?\s+(?:after|from|following|of)\s+(?:the\s+)?(?:date\s+of\s+)?"
@@ -278,7 +280,7 @@ def has_date_hint(sentence: str) -> bool:
 
 
 _HINT = re.compile(
-    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day)\b|即日|之日起|今[起天日]|昨[天日]|当[天日]|同[日天]|同一天|次日|翌日|前一[天日]|\d\s*日"
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day|days? earlier|weeks? earlier)\b|即日|之日起|今[起天日]|昨[天日]|当[天日]|同[日天]|同一天|次日|翌日|前一[天日]|\d\s*日"
     r"|\bon release\b|\bwhen (?:it|they) (?:was|were) (?:issued|released)\b",
 )
 
@@ -523,6 +525,12 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         anchor = _day_before(found, m.start()) or context.last
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor + _span(m), certainty=0.9))
+    for m in _EARLIER.finditer(sentence):
+        # not a day to come ("from April 10, matching the duty announced two days earlier"): the day told as past
+        past = [f for f in found if own_day is None or f.value <= own_day]
+        anchor = _day_before(past, m.start()) or context.told or context.last
+        if anchor:
+            out.append(FoundDate(m.start(), m.end(), anchor - _span(m), certainty=0.85, recalled=True))
     found = sorted(found + out, key=lambda f: f.start)  # "published ... two days later" dates the publication
     for m in _BEFORE_CONTEXT.finditer(sentence):
         clause = sentence[m.end() : (sentence.find(",", m.end()) + 1 or len(sentence) + 1) - 1]

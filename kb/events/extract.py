@@ -482,6 +482,8 @@ class _Reader:
                     or _STARTS_AT.match(sentence, found.start)
                 ):
                     continue  # "announced additional tariffs from February 10": the day something starts, no telling
+                if kind == "statement" and _TARIFFS.search(sentence, max(0, trigger.start - 30), trigger.end + 30):
+                    continue  # "the tariffs announced two days earlier": tariffs fit no kind, nor does their telling
                 candidate = self._candidate(sentence, found, kind, trigger.strength, verb_at, matches, context)
                 acted = _kind_of_actor(candidate, self.info, regulatory=len(attached) > 1, government=government)
                 if acted == "license_required" and _national_regime(candidate, self.info):
@@ -1031,6 +1033,7 @@ _LIFTED = re.compile(r"\b(?:suspend|paus|lift|delay|postpon|end|eas)\w*\s+(?:(?:
 # A product released is no telling: "Our Qwen2 models, released earlier this month, ...".
 _PRODUCT_RELEASED = re.compile(r"\b(?:models?|chips?|products?|versions?|apps?|GPUs?|processors?|parts?),?\s+$", re.I)
 _AS_TOLD = re.compile(r"\bas\s+(?:\w+\s+)?$", re.I)  # "as previously announced", "as announced"
+_TARIFFS = re.compile(r"\b(?:tariffs?|duty|duties|levies)\b", re.I)
 _PERIOD_END = re.compile(r"\b(?:quarter|period|year|month|week)s?\s+(?:ending|ended|that ends)\s+(?:on\s+)?$", re.I)
 # "SEOUL, May 3 - ", "SEOUL (Wire) - ", "SEOUL, May 3 (Reuters) - ": the story's place, before its subject
 _DATELINE_HEAD = re.compile(

@@ -134,3 +134,25 @@ def test_tariffs_announced_are_no_event(when):
         date(2025, 5, 9),
     )
     assert not {kind for kind, _ in labels} & {"statement", "rule_published"}
+
+
+# ---- a country as the subject after a time told first -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        (
+            "In March 2022 Tokyo announced that exporters of the two metals would need licences.",
+            None,
+            {("rule_published", "2022-03")},
+        ),
+        (
+            "Last week China said exporters of the tools would need licences from July 23.",
+            date(2023, 5, 27),
+            {("rule_published", "2023-05"), ("rule_effective", "2023-07-23")},
+        ),
+    ],
+)
+def test_a_country_telling_a_licence_requirement_after_a_fronted_time_publishes_a_rule(text, published, expected):
+    assert _kinds_and_labels(text, published) == expected

@@ -746,11 +746,10 @@ class _Reader:
             return False  # "..., the company said last week": a company speaks
         if GOVERNMENT_WORDS.search(sentence, 0, at):
             return True
-        seat = _SEAT.match(sentence)
+        start = _subject_start(sentence)
+        seat = _SEAT.match(sentence, start)
         if seat and seat.end() <= at:  # "Beijing, for its part, said ..."
             return True
-        head = _DATELINE_HEAD.match(sentence)
-        start = head.end() if head else 0
         # "China on Friday said ...": a country at the head of the sentence speaks through its government
         return any(
             m.start == start and m.end <= at and self.info.get(m.slug, EntityInfo("")).kind == "country"
@@ -829,7 +828,7 @@ class _Reader:
     ) -> Candidate:
         slugs = list(dict.fromkeys(m.slug for m in matches))
         principal = _principal(kind, verb_at, matches, self.info, sentence) or _principal_from(context, kind, self.info)
-        seat = _SEAT.match(sentence)
+        seat = _SEAT.match(sentence, _subject_start(sentence))
         if seat and seat.end() <= verb_at and not any(m.start < verb_at for m in matches):
             # "Beijing has required licences since ...": a capital as the subject is its government (no mention)
             country = _SEATS[seat.group(1)]
@@ -1040,6 +1039,21 @@ _DATELINE_HEAD = re.compile(
     r"[A-Z][A-Z .'’-]{1,40}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s*(?:\([A-Z][^()]{0,30}\))?\s*[-–—]\s*"
 )
 # A day told as background in a past-perfect clause ("the order that Biden had signed on October 30, 2023")
+# A time told before the subject: "In July 2023 Beijing announced", "On Friday, China said", "Last week Tokyo ..."
+_FRONTED_TIME = re.compile(
+    r"(?i:in|on|last|earlier|late|early|this|by)\s+(?:[\w.]+\s+){0,2}"
+    r"(?:\d{1,4}|\w*day|week|month|year|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?),?\s+"
+)
+
+
+def _subject_start(sentence: str) -> int:
+    """Where the sentence's subject can start: after a dateline and a time told before it."""
+    head = _DATELINE_HEAD.match(sentence)
+    start = head.end() if head else 0
+    fronted = _FRONTED_TIME.match(sentence, start)
+    return fronted.end() if fronted else start
+
+
 _BACKGROUND = re.compile(r"\bhad\b[^,;.]{0,60}$", re.I)
 
 

@@ -156,3 +156,27 @@ def test_tariffs_announced_are_no_event(when):
 )
 def test_a_country_telling_a_licence_requirement_after_a_fronted_time_publishes_a_rule(text, published, expected):
     assert _kinds_and_labels(text, published) == expected
+
+
+# ---- acts told after a day no act took ------------------------------------------------------------
+
+
+def test_two_acts_told_after_a_day_no_act_took_are_both_of_that_day():
+    labels = _kinds_and_labels(
+        "WASHINGTON (Wire) - The administration moved against the telecoms maker on two fronts on Tuesday. The "
+        "president signed an executive order that lets agencies bar equipment from risky suppliers, and hours later "
+        "the Commerce Department said it was placing ZTE on the Entity List.",
+        date(2019, 5, 16),
+    )
+    assert labels >= {("executive_order", "2019-05-14"), ("entity_listed", "2019-05-14")}
+
+
+def test_a_day_counted_for_the_clause_after_it_is_not_carried_to_the_next_sentence():
+    """'two days before the first obligations were due' dates that clause, not the guidance told next."""
+    labels = _kinds_and_labels(
+        "On March 3, 2025, the agency announced that it would withdraw its chip rule, two days before the first "
+        "obligations were due. In parallel, it published guidance that lists red flags of diversion and warns that "
+        "some uses can trigger licence requirements.",
+        date(2025, 3, 6),
+    )
+    assert not any(label == "2025-03-05" for _, label in labels)

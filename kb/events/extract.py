@@ -521,7 +521,8 @@ class _Reader:
             for i, f in enumerate(dates)
             if f.precision == "day" and i not in silent and not any(c.date == f.value for c in out)
         ]
-        self.pending = (idle[0], CARRY) if len(idle) == 1 else None
+        # not a day counted for the clause after it ("two days before the first obligations were due")
+        self.pending = (idle[0], CARRY) if len(idle) == 1 and not idle[0].forward else None
         return out
 
     def carried(self, sentence: str, matches: list[Match], context: list[str]) -> list[Candidate]:
@@ -552,7 +553,14 @@ class _Reader:
         best = min(acts, key=lambda t: t.rank)
         carried = replace(found, start=0, end=0, certainty=found.certainty * 0.8)
         candidate = self._candidate(sentence, carried, best.kind, best.strength, best.start, matches, context)
-        return [candidate] if candidate.confidence >= MIN_CONFIDENCE else []
+        if candidate.confidence < MIN_CONFIDENCE:
+            return []
+        # "The president signed an executive order, and hours later Commerce put Huawei on the Entity List": each act
+        out = [candidate]
+        for t in _coordinated(sentence, best, acts, carried, self.told_acts):
+            other = self._candidate(sentence, carried, t.kind, t.strength, t.start, matches, context)
+            out += [other] if other.confidence >= MIN_CONFIDENCE else []
+        return out
 
     def _age_acted(self) -> None:
         if self.acted is not None:
@@ -896,7 +904,15 @@ _SEAT = re.compile(rf"({'|'.join(_SEATS)})\b(?!['’])")
 # Tuesday announced export controls on tungsten, placed PVH on its unreliable entity list, and said its
 # regulator had opened an investigation into Google".
 SEPARATE_ACTS = frozenset(
-    {"rule_published", "investigation", "retaliation", "entity_listed", "migration_offer", "guidance_issued"}
+    {
+        "rule_published",
+        "investigation",
+        "retaliation",
+        "entity_listed",
+        "migration_offer",
+        "guidance_issued",
+        "executive_order",
+    }
 )
 # Retaliation named as an act of its own (a listing), not as what a measure is ("in retaliation", "hit back").
 RETALIATION_ACT = re.compile(

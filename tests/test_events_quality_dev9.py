@@ -180,3 +180,17 @@ def test_a_day_counted_for_the_clause_after_it_is_not_carried_to_the_next_senten
         date(2025, 3, 6),
     )
     assert not any(label == "2025-03-05" for _, label in labels)
+
+
+# ---- a date that opens the next clause ----------------------------------------------------------
+
+
+def test_a_date_after_comma_and_opens_the_next_clause():
+    """'revoked it, and two days later he signed a new order': the revocation is of the day told before, the
+    order (told without 'executive') of the day counted after it."""
+    labels = _kinds_and_labels(
+        "On March 4, his first week in office, the president revoked it, and two days later he signed a new order "
+        "on chip research.",
+        date(2029, 3, 20),
+    )
+    assert labels == {("rule_rescinded", "2029-03-04"), ("executive_order", "2029-03-06")}

@@ -1209,6 +1209,9 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
     return cand.kind
 
 
+_OPENS_CLAUSE = re.compile(r",\s*(?:and|then)\s+$", re.I)
+
+
 def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: float = 1.5) -> float:
     """Characters between a trigger and a date, a clause boundary (", but") counting 20, a semicolon NEAR;
     to choose between two dates, one after the verb is nearer than one before it."""
@@ -1224,6 +1227,8 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
         if starts:  # "would stop offering ... from October 21", "has blocked ... since July 2024": the act's own date
             gap = sentence[trigger.end : starts.start()]
             return len(gap) * 0.2 + NEAR * len(_HARD_BOUNDARY.findall(gap))
+        if _OPENS_CLAUSE.search(gap):  # "revoked it, and three days later he signed ...": the date opens the next
+            return NEAR + len(gap)
     else:
         gap, weight = sentence[found.end : trigger.start], before_weight
         if _FRONTED.match(sentence[: found.start]):

@@ -186,6 +186,12 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:\s+[\w'’.,-]+){0,12}?\s+signed\b",
         0.95,
     ),
+    # "he signed a new order", "signed another order": a president's order told without "executive"
+    (
+        "executive_order",
+        r"\bsign(?:s|ed|ing)?\s+(?:a|another)\s+(?:new\s+|second\s+|further\s+)?order\b(?!\s+(?:for|worth)\b)",
+        0.9,
+    ),
     # "he signed EO 14179": the order by its abbreviation and number
     ("executive_order", r"\bsign(?:s|ed|ing)?\s+(?-i:EO)\s*\d{5}\b", 0.95),
     ("executive_order", r"\bexecutive order (?:of|on|dated)\b", 0.9),

@@ -194,3 +194,29 @@ def test_a_date_after_comma_and_opens_the_next_clause():
         date(2029, 3, 20),
     )
     assert labels == {("rule_rescinded", "2029-03-04"), ("executive_order", "2029-03-06")}
+
+
+# ---- a rule printed in the Federal Register, and the days told by the day before ----------------
+
+
+def test_a_rule_printed_in_the_federal_register_yesterday():
+    assert ("rule_published", "2022-10-13") in _kinds_and_labels(
+        "The new rules, released by the agency last Friday and printed in the Federal Register yesterday, are "
+        "sweeping.",
+        date(2022, 10, 14),
+    )
+
+
+def test_in_effect_on_the_day_it_was_announced_and_printed_the_following_monday():
+    """'on the day it was announced' is the announcement's day (no telling of its own); 'the following Monday' is
+    the Monday after the day told before, not the last Monday before the report."""
+    labels = _kinds_and_labels(
+        "On March 3, 2021, the agency announced an amendment to the direct product rule. The interim final rule "
+        "took effect on the day it was announced and was printed in the Federal Register the following Monday.",
+        date(2021, 3, 19),
+    )
+    assert labels == {
+        ("rule_published", "2021-03-03"),
+        ("rule_effective", "2021-03-03"),
+        ("rule_published", "2021-03-08"),
+    }

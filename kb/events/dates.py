@@ -67,7 +67,7 @@ _YEAR_ALONE = re.compile(
 )
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY = re.compile(
-    r"\b(?:(next|last|this|by|until|before|coming)\s+)?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
+    r"\b(?:(next|last|this|by|until|before|coming|following)\s+)?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
     re.IGNORECASE,
 )
 _RELATIVE = re.compile(
@@ -125,7 +125,7 @@ _IMMEDIATELY = re.compile(
     r"\b(?:(?<!not )immediately|with immediate effect|upon publication|(?:on|upon) (?:release|issuance)"
     r"|when (?:it|they) (?:was|were) (?:issued|released)"
     r"|with effect from the (?:date|day) of (?:the |its |their )?(?:announcement|publication|issuance)"
-    r"|on the day (?:it|they) (?:was|were) (?:released|issued|published))\b"
+    r"|on the day (?:it|they) (?:was|were) (?:released|issued|published|announced))\b"
     r"|自(?:公布|发布|印发)之日起",  # "from the day of its publication"
     re.I,
 )
@@ -452,6 +452,8 @@ def _weekdays(sentence: str, published: date) -> list[FoundDate]:
     found = []
     for m in _WEEKDAY.finditer(sentence):
         qualifier, weekday = (m.group(1) or "").lower(), WEEKDAYS.index(m.group(2).lower())
+        if qualifier == "following":
+            continue  # "printed the following Tuesday": after the day told before it (`_counted`)
         back = (published.weekday() - weekday) % 7
         if not qualifier and _AHEAD.search(sentence, max(0, m.start() - 60), m.start()):
             value = published + timedelta(days=(weekday - published.weekday()) % 7)
@@ -531,6 +533,13 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         anchor = _day_before(past, m.start()) or context.told or context.last
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor - _span(m), certainty=0.85, recalled=True))
+    for m in _WEEKDAY.finditer(sentence):
+        if (m.group(1) or "").lower() != "following":
+            continue
+        anchor = _day_before(found, m.start()) or context.told or context.last
+        if anchor:
+            ahead = (WEEKDAYS.index(m.group(2).lower()) - anchor.weekday()) % 7 or 7
+            out.append(FoundDate(m.start(), m.end(), anchor + timedelta(days=ahead), certainty=0.85))
     found = sorted(found + out, key=lambda f: f.start)  # "published ... two days later" dates the publication
     for m in _BEFORE_CONTEXT.finditer(sentence):
         clause = sentence[m.end() : (sentence.find(",", m.end()) + 1 or len(sentence) + 1) - 1]
@@ -571,7 +580,14 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         if anchor and not found:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.8))  # the day of what comes before it too
     for m in _IMMEDIATELY.finditer(sentence):
-        on_release = m.group(0).lower().split()[-1] in ("release", "issuance", "issued", "released", "published")
+        on_release = m.group(0).lower().split()[-1] in (
+            "release",
+            "issuance",
+            "issued",
+            "released",
+            "published",
+            "announced",
+        )
         on_release = on_release and context.released is not None
         # "Effective immediately, we will no longer sell": else the report's own day. Not a day to come before it
         # ("some provisions take effect on December 1, others immediately"); a rule told released on one day and

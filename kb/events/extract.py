@@ -330,6 +330,12 @@ class _Reader:
         if not dates:
             return self.carried(sentence, matches, context)
         found_triggers = _realised(sentence, self._triggers(sentence))
+        # a speech verb inside a date ("took effect on the day it was announced") is no telling
+        found_triggers = [
+            t
+            for t in found_triggers
+            if t.kind != "statement" or not any(f.start <= t.start and t.end <= f.end for f in dates)
+        ]
         tellers = {i: self._teller(sentence, f, matches) for i, f in enumerate(dates)}
         silent = {
             i

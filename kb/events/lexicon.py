@@ -349,7 +349,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),  # "released on April 4 and in force from that day"
     ("rule_effective", r"\b(?:begin|begins|began|start|starts|started) (?:to )?(?:control|restrict)\w*", 0.8),
-    ("rule_published", r"\b(?:published|appear\w*|for publication) in the Federal Register\b", 0.95),
+    ("rule_published", r"\b(?:published|printed|appear\w*|for publication) in the Federal Register\b", 0.95),
     # "added to the Entity List on Tuesday as part of the Commerce Department's update of its controls": that update
     # is of the same day
     (

@@ -220,3 +220,12 @@ def test_in_effect_on_the_day_it_was_announced_and_printed_the_following_monday(
         ("rule_effective", "2021-03-03"),
         ("rule_published", "2021-03-08"),
     }
+
+
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [(date(2022, 10, 14), "2022-10-07"), (date(2022, 10, 17), "2022-10-07"), (date(2022, 10, 20), "2022-10-07")],
+)
+def test_a_week_ago_friday_is_the_friday_before_the_last(published, expected):
+    labels = _kinds_and_labels("The agency released the new rule a week ago Friday.", published)
+    assert labels == {("rule_published", expected)}

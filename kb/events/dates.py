@@ -67,7 +67,7 @@ _YEAR_ALONE = re.compile(
 )
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY = re.compile(
-    r"\b(?:(next|last|this|by|until|before|coming|following)\s+)?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
+    r"\b(?:(next|last|this|by|until|before|coming|following|a week ago)\s+)?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
     re.IGNORECASE,
 )
 _RELATIVE = re.compile(
@@ -461,6 +461,8 @@ def _weekdays(sentence: str, published: date) -> list[FoundDate]:
             value = published + timedelta(days=(weekday - published.weekday()) % 7 or 7)
         elif qualifier == "last":
             value = published - timedelta(days=back or 7)
+        elif qualifier == "a week ago":  # "released a week ago Friday": the Friday a week before the last one
+            value = published - timedelta(days=back + 7)
         else:
             value = published - timedelta(days=back)
         found.append(FoundDate(m.start(), m.end(), value, certainty=0.85))

@@ -229,3 +229,22 @@ def test_in_effect_on_the_day_it_was_announced_and_printed_the_following_monday(
 def test_a_week_ago_friday_is_the_friday_before_the_last(published, expected):
     labels = _kinds_and_labels("The agency released the new rule a week ago Friday.", published)
     assert labels == {("rule_published", expected)}
+
+
+# ---- an act continued with its verb left out, or followed onto a list ---------------------------
+
+
+def test_a_second_regulation_with_its_verb_left_out_before_a_month():
+    """'took effect in July and the Thai regulation in September': a month alone is written with its preposition,
+    which is part of the date, yet the act continues."""
+    assert _kinds_and_labels(
+        "Korea's equipment rules took effect in July and the Thai regulation in September.", date(2023, 11, 6)
+    ) == {("rule_effective", "2023-07"), ("rule_effective", "2023-09")}
+
+
+def test_a_company_that_followed_onto_the_list_was_listed():
+    assert ("entity_listed", "2020-12") in _kinds_and_labels(
+        "Huawei was listed in May 2019. Commerce rewrote the rule in May 2020. SMIC followed onto the list that "
+        "December.",
+        date(2023, 11, 6),
+    )

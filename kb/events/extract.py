@@ -86,8 +86,10 @@ _GAPPED = re.compile(
 )
 # Acts a company is the object of: a company that "followed" one of them was listed (told) in its turn.
 _OF_FIRMS = frozenset({"entity_listed", "license_required"})
+_LEAD_IN = re.compile(r"(?:on|in|from|since)\s+", re.I)
 FOLLOWED = re.compile(
-    r"\b(?:followed(?: suit)?|did the same|(?:was|were) caught|(?:moved|went|acted) first,?)(?:\s+(?:on|in|from))?\s+$"
+    r"\bfollowed\s+(?:\w+\s+)?(?:onto|on to|into)\s+(?:the|its|that)\s+(?:[\w-]+\s+){0,2}?(?:list|blacklist)\s+$"
+    r"|\b(?:followed(?: suit)?|did the same|(?:was|were) caught|(?:moved|went|acted) first,?)(?:\s+(?:on|in|from))?\s+$"
     r"|\bfollowed by\s+(?:[\w'’.&-]+\s+){1,5}?(?:on|in)\s+$",  # "..., followed by SMIC in December 2020"
     re.I,
 )
@@ -578,11 +580,15 @@ class _Reader:
         """A date no trigger takes that continues an act told before it: "some provisions apply
         immediately and others on October 21" (the act of the date before it in the sentence), "Biren
         and Moore Threads followed on 17 October 2023" (the act of the sentence before)."""
-        before = sentence[max(0, found.start - 40) : found.start]
+        # with the preposition a month alone is written with ("and the Dutch regulation in September")
+        lead = _LEAD_IN.match(sentence, found.start)
+        before = sentence[max(0, found.start - 40) : lead.end() if lead else found.start]
         kind = None
         if (AND_OTHERS.search(before) or _GAPPED.search(before)) and out:
             kind = _lead_kind(out)
-        elif FOLLOWED.search(before) and (out or self.last_kind):
+        elif (followed := FOLLOWED.search(before)) and _LIST_WORD.search(followed.group(0)):
+            kind = "entity_listed"  # "SMIC followed onto the list that December"
+        elif followed and (out or self.last_kind):
             # what another did first: the sentence's first act, else the act of the sentence before
             kind = out[0].kind if out else self._followed_kind(found, matches)
         if kind is None:

@@ -248,3 +248,19 @@ def test_a_company_that_followed_onto_the_list_was_listed():
         "December.",
         date(2023, 11, 6),
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Toolmakers must now apply for export licences to sell to the foundry, after the Commerce Department warned "
+        "in letters dated last Friday that shipments risked being diverted, Reuters reported on Saturday.",
+        # the letters' verb nearer the day than the requirement: a government's letters of licences are no statement
+        "American tool and materials vendors must now apply for export licences to sell to Hua Hong Semiconductor "
+        "Ltd., China's second foundry, after the Commerce Department warned in letters dated last Friday that "
+        "shipments risked being diverted to military end use, Reuters reported on Saturday.",
+    ],
+)
+def test_vendors_that_must_now_apply_for_licences_after_letters_of_a_day(text):
+    """'must now apply for export licences': a requirement, dated by the letters, not by the news report."""
+    assert _kinds_and_labels(text, date(2021, 6, 21)) == {("license_required", "2021-06-18")}

@@ -477,6 +477,13 @@ class _Reader:
                     and any(t.kind == "license_required" and t.start > trigger.end for t in found_triggers)
                 ):
                     kind = "license_required"  # "the government had told it on April 9 that ... would need a licence"
+                if (
+                    kind == "statement"
+                    and government
+                    and _IN_LETTERS.match(sentence, trigger.end)
+                    and any(t.kind == "license_required" for t in found_triggers)
+                ):
+                    kind = "license_required"  # "vendors must apply for licences after Commerce warned in letters ..."
                 if kind == "entity_listed" and not _LIST_WORD.search(sentence) and not self._names_a_party(matches):
                     kind = "rule_published"  # "Tungsten and indium were added in February 2025": items under control
                 if kind == "statement" and government and _DIRECTIVE.match(sentence, trigger.start):
@@ -1033,6 +1040,7 @@ def _requirement_to_come(sentence: str, said: Trigger, triggers: list[Trigger]) 
     )
 
 
+_IN_LETTERS = re.compile(r"\s+(?:\w+\s+)?(?:in|by|via)\s+(?:a\s+|its\s+)?letters?\b", re.I)
 _MUST = re.compile(r"\bmust\b", re.I)
 # A rule or notice whose content is another rule's fate: "a final rule suspending the affiliates rule".
 _DOING = re.compile(

@@ -440,7 +440,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     # below the acts: "take effect today, meaning ASML must obtain a licence" is the rule's content
     (
         "license_required",
-        r"\b(?:must|(?:have|has|had) to)\s+(?:first\s+)?(?:obtain|get|apply for|hold)\s+(?:a\s+|an\s+)?(?:[\w'’-]+\s+){0,3}?(?:licen[cs]es?|permits?)\b",
+        r"\b(?:must|(?:have|has|had) to)\s+(?:first\s+|now\s+)?(?:obtain|get|apply for|hold)\s+(?:a\s+|an\s+)?(?:[\w'’-]+\s+){0,3}?(?:licen[cs]es?|permits?)\b",
         0.8,
     ),
     ("license_required", rf"\brequirements?\b{_NOT_STARTING}", 0.55),

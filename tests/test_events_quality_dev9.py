@@ -264,3 +264,15 @@ def test_a_company_that_followed_onto_the_list_was_listed():
 def test_vendors_that_must_now_apply_for_licences_after_letters_of_a_day(text):
     """'must now apply for export licences': a requirement, dated by the letters, not by the news report."""
     assert _kinds_and_labels(text, date(2021, 6, 21)) == {("license_required", "2021-06-18")}
+
+
+@pytest.mark.parametrize(
+    "after",
+    ["We expect further guidance and can help with applications.", "We will post again if our guidance changes."],
+)
+def test_an_expected_act_told_after_a_day_is_no_act_of_that_day(after):
+    labels = _kinds_and_labels(
+        "On the same Friday the agency renewed the temporary general licence for 90 days. " + after,
+        date(2021, 3, 8),
+    )
+    assert "guidance_issued" not in {kind for kind, _ in labels}

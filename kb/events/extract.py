@@ -560,7 +560,13 @@ class _Reader:
             assert self.pending is not None
             found, left = self.pending
         self.pending = (found, left - 1) if left > 1 and not also else None
-        acts = [t for t in self._triggers(sentence) if t.strength >= 0.85 and t.kind != "statement"]
+        acts = [
+            t
+            for t in self._triggers(sentence)
+            if t.strength >= 0.85
+            and t.kind != "statement"
+            and not _EXPECTED.search(sentence, max(0, t.start - 30), t.start)  # "We expect further guidance"
+        ]
         if also:  # "The rule also extends ...": the same act told on
             acts = [t for t in acts if (t.kind, found.value) not in self.told_acts]
         if not acts:
@@ -1040,6 +1046,7 @@ def _requirement_to_come(sentence: str, said: Trigger, triggers: list[Trigger]) 
     )
 
 
+_EXPECTED = re.compile(r"\b(?:expect\w*|if|unless|whether)\b", re.I)  # what may come, told without a day
 _IN_LETTERS = re.compile(r"\s+(?:\w+\s+)?(?:in|by|via)\s+(?:a\s+|its\s+)?letters?\b", re.I)
 _MUST = re.compile(r"\bmust\b", re.I)
 # A rule or notice whose content is another rule's fate: "a final rule suspending the affiliates rule".

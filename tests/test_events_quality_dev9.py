@@ -276,3 +276,17 @@ def test_an_expected_act_told_after_a_day_is_no_act_of_that_day(after):
         date(2021, 3, 8),
     )
     assert "guidance_issued" not in {kind for kind, _ in labels}
+
+
+# ---- effective upon publication in the Federal Register -----------------------------------------
+
+
+def test_effective_upon_publication_with_no_day_told_is_no_event():
+    """A day no act took ('In a separate notice' of the day before) is not the day of an effect told as 'upon
+    publication in the Federal Register', whose day the report does not give (rule 9)."""
+    assert _kinds_and_labels(
+        "The agency today added 12 firms to the Entity List. In a separate notice, the agency is removing a number "
+        "of parties from the Unverified List. The additions become effective upon publication in the Federal "
+        "Register.",
+        date(2022, 12, 15),
+    ) == {("entity_listed", "2022-12-15")}

@@ -566,6 +566,7 @@ class _Reader:
             if t.strength >= 0.85
             and t.kind != "statement"
             and not _EXPECTED.search(sentence, max(0, t.start - 30), t.start)  # "We expect further guidance"
+            and not (t.kind == "rule_effective" and _ON_PUBLICATION.search(sentence, t.end))  # a day not told
         ]
         if also:  # "The rule also extends ...": the same act told on
             acts = [t for t in acts if (t.kind, found.value) not in self.told_acts]
@@ -1047,6 +1048,9 @@ def _requirement_to_come(sentence: str, said: Trigger, triggers: list[Trigger]) 
 
 
 _EXPECTED = re.compile(r"\b(?:expect\w*|if|unless|whether)\b", re.I)  # what may come, told without a day
+_ON_PUBLICATION = re.compile(
+    r"\b(?:upon|on|when)\s+(?:its\s+)?(?:publication|(?:it|they) (?:is|are) published)\b", re.I
+)
 _IN_LETTERS = re.compile(r"\s+(?:\w+\s+)?(?:in|by|via)\s+(?:a\s+|its\s+)?letters?\b", re.I)
 _MUST = re.compile(r"\bmust\b", re.I)
 # A rule or notice whose content is another rule's fate: "a final rule suspending the affiliates rule".

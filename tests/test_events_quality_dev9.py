@@ -290,3 +290,10 @@ def test_effective_upon_publication_with_no_day_told_is_no_event():
         "Register.",
         date(2022, 12, 15),
     ) == {("entity_listed", "2022-12-15")}
+
+
+def test_measures_floated_as_a_draft_are_published():
+    """A draft floated for public comment is the rule's first publication (as a proposal)."""
+    assert _kinds_and_labels(
+        "The ministry first floated the measures as a draft for public comment in February.", date(2024, 6, 4)
+    ) == {("rule_published", "2024-02")}

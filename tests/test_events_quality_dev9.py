@@ -297,3 +297,10 @@ def test_measures_floated_as_a_draft_are_published():
     assert _kinds_and_labels(
         "The ministry first floated the measures as a draft for public comment in February.", date(2024, 6, 4)
     ) == {("rule_published", "2024-02")}
+
+
+def test_licences_for_items_needed_from_a_day_start_the_regime_then():
+    assert _kinds_and_labels(
+        "Buyers should note that licences for tungsten and bismuth items will be needed from August 1.",
+        date(2023, 7, 24),
+    ) == {("rule_effective", "2023-08-01")}

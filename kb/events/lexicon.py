@@ -211,6 +211,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "license_required",
         r"\b(?:a\s+|an\s+)?(?:export\s+)?licen[cs]es?\s+(?:is|are|was|were)\s+(?:now\s+)?(?:required|needed)\b"
+        # "licences for gallium and germanium items will be needed from August 1"
+        r"|\blicen[cs]es\s+for\s+(?:[\w'’-]+\s+){1,6}?(?:will be|would be|are|were)\s+(?:required|needed)\b"
         r"|\bwith (?:export\s+)?licen[cs]es? (?:required|needed) (?=from\b)"  # "added antimony, with licences required from"
         r"|\b(?:has|have) needed one\b",
         0.9,

@@ -61,13 +61,16 @@ _ANY_MONTH = re.compile(rf"\b(?:{_MONTH_WORDS})\b|\d\s*月|\d{{4}}-\d\d-\d\d|\d/
 _MONTH_ALONE = re.compile(rf"\b{_M}(?!\s*\d)")
 _LEAD_BEFORE = re.compile(rf"\b(?P<lead>(?i:{_LEAD}))[\s-]+{_PART}?$")
 _POSSESSIVE = re.compile(r"['’]s\b")
+# An owner before the month ("Washington's October restrictions", "its May changes"): a month told as past, like
+# "the October rules".
+_OWNER_BEFORE = re.compile(r"(?:\b(?i:its|their)|\b[A-Z][\w.-]*['’]s)\s+$")
 _YEAR_ALONE = re.compile(
     rf"\b(?:(?i:in|since|during|throughout|until|by|from|before|after)[\s-]+{_PART}?|{_PART})"
     rf"(?P<year>{_YEAR_WORD})\b(?!\s*(?:[-/年]|\d|,\s*\d))"
 )
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY = re.compile(
-    r"\b(?:(next|last|this|by|until|before|coming|a week ago)\s+)?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
+    r"\b(?:(next|last|this|by|until|before|coming|following|a week ago)\s+)?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
     re.IGNORECASE,
 )
 _RELATIVE = re.compile(
@@ -102,6 +105,8 @@ _BEFORE_CONTEXT = re.compile(
 _BEFORE_IT = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+before\b(?=\s+[\w'’])", re.I)
 # "published two days later": a day after the date before it.
 _LATER = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week|month|year)s?\s+later\b", re.I)
+# "the government informed it a day earlier": a day before the day told before it.
+_EARLIER = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+earlier\b", re.I)
 # "30 days after publication in the Federal Register": counted from the rule's publication.
 _AFTER_PUBLICATION = re.compile(
     rf"\b(?:for\s+|within\s+)?{_COUNT}[\s-]+days?\s+(?:after|from|following|of)\s+(?:the\s+)?(?:date\s+of\s+)?"
@@ -120,10 +125,11 @@ _NEXT_DAY = re.compile(r"\b(?:the )?(?:next|following) day\b|次日|翌日", re.
 _DAY_BEFORE = re.compile(r"前一天|前一日|\bthe (?:previous|preceding) day\b|\bthe day before\b(?!\s+\w)", re.I)
 RELEASED = re.compile(r"\b(?:releas|issu|unveil|announc)\w*", re.I)
 _IMMEDIATELY = re.compile(
-    r"\b(?:(?<!not )immediately|with immediate effect|upon publication|(?:on|upon) (?:release|issuance)"
+    # "upon publication in the Federal Register": a day the report does not give, not the report's
+    r"\b(?:(?<!not )immediately|with immediate effect|upon publication(?! in the Federal Register)|(?:on|upon) (?:release|issuance)"
     r"|when (?:it|they) (?:was|were) (?:issued|released)"
     r"|with effect from the (?:date|day) of (?:the |its |their )?(?:announcement|publication|issuance)"
-    r"|on the day (?:it|they) (?:was|were) (?:released|issued|published))\b"
+    r"|on the day (?:it|they) (?:was|were) (?:released|issued|published|announced))\b"
     r"|自(?:公布|发布|印发)之日起",  # "from the day of its publication"
     re.I,
 )
@@ -212,6 +218,9 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
             reference = reference if len(stated) == 1 else Reference(None, "none")
             years = years or sorted(stated)
         stated_years = tuple((f.start, f.value.year) for f in found if f.explicit_year)
+        # "It answered with chips trimmed to pass the rules of that October": the year told the sentence before
+        told_before = context.recent_years[-1:] or ((context.coarse.year,) if context.coarse else ())
+        stated_years = tuple((-1, year) for year in told_before) + stated_years
         yearless = _yearless(sentence, reference, years, planned, stated_years)
         took_year = any(f.precision == "day" for f in yearless) or (reference.day is None and yearless)
         if len(set(years)) == 1 and took_year:
@@ -279,7 +288,7 @@ def has_date_hint(sentence: str) -> bool:
 
 
 _HINT = re.compile(
-    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day)\b|即日|之日起|今[起天日]|昨[天日]|当[天日]|同[日天月]|当月|同一天|次日|翌日|前一[天日]|\d\s*日"
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day|days? earlier|weeks? earlier)\b|即日|之日起|今[起天日]|昨[天日]|当[天日]|同[日天月]|当月|同一天|次日|翌日|前一[天日]|\d\s*日"
     r"|\bon release\b|\bwhen (?:it|they) (?:was|were) (?:issued|released)\b"
     # the rest of _IMMEDIATELY's forms: "took effect on the day it was issued", "upon publication"
     r"|\b(?:on|upon) (?:the day (?:it|they) (?:was|were)|publication|release)\b|\bwith effect from the (?:date|day)\b",
@@ -368,10 +377,11 @@ def _yearless(
                 found.append(FoundDate(m.start(), end, value, certainty=certainty))
     for m in _MONTH_ALONE.finditer(sentence):
         before = _LEAD_BEFORE.search(sentence, max(0, m.start() - 40), m.start())
-        if before is None and not _POSSESSIVE.match(sentence, m.end()):
+        owner = before is None and _OWNER_BEFORE.search(sentence, max(0, m.start() - 40), m.start())
+        if before is None and not owner and not _POSSESSIVE.match(sentence, m.end()):
             continue
         month = _month_number(m.group("month"))
-        lead = before["lead"].lower() if before else ""
+        lead = before["lead"].lower() if before else "the" if owner else ""
         # An undated page: the sentence's own year ("in 2025: published in January and rescinded in May").
         sentence_year = years[0] if reference.day is None and len(set(years)) == 1 else None
         # "a reversal from April, when the US told it ...": a month that a clause in the past describes
@@ -459,6 +469,8 @@ def _weekdays(sentence: str, published: date) -> list[FoundDate]:
     found = []
     for m in _WEEKDAY.finditer(sentence):
         qualifier, weekday = (m.group(1) or "").lower(), WEEKDAYS.index(m.group(2).lower())
+        if qualifier == "following":
+            continue  # "printed the following Tuesday": after the day told before it (`_counted`)
         back = (published.weekday() - weekday) % 7
         if not qualifier and _AHEAD.search(sentence, max(0, m.start() - 60), m.start()):
             value = published + timedelta(days=(weekday - published.weekday()) % 7)
@@ -466,7 +478,7 @@ def _weekdays(sentence: str, published: date) -> list[FoundDate]:
             value = published + timedelta(days=(weekday - published.weekday()) % 7 or 7)
         elif qualifier == "last":
             value = published - timedelta(days=back or 7)
-        elif qualifier == "a week ago":  # "released a week ago Friday": that weekday of the week before
+        elif qualifier == "a week ago":  # "released a week ago Friday": the Friday a week before the last one
             value = published - timedelta(days=back + 7)
         else:
             value = published - timedelta(days=back)
@@ -534,6 +546,19 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         anchor = _day_before(found, m.start()) or context.last
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor + _span(m), certainty=0.9))
+    for m in _EARLIER.finditer(sentence):
+        # not a day to come ("from April 10, matching the duty announced two days earlier"): the day told as past
+        past = [f for f in found if own_day is None or f.value <= own_day]
+        anchor = _day_before(past, m.start()) or context.told or context.last
+        if anchor:
+            out.append(FoundDate(m.start(), m.end(), anchor - _span(m), certainty=0.85, recalled=True))
+    for m in _WEEKDAY.finditer(sentence):
+        if (m.group(1) or "").lower() != "following":
+            continue
+        anchor = _day_before(found, m.start()) or context.told or context.last
+        if anchor:
+            ahead = (WEEKDAYS.index(m.group(2).lower()) - anchor.weekday()) % 7 or 7
+            out.append(FoundDate(m.start(), m.end(), anchor + timedelta(days=ahead), certainty=0.85))
     found = sorted(found + out, key=lambda f: f.start)  # "published ... two days later" dates the publication
     for m in _BEFORE_CONTEXT.finditer(sentence):
         clause = sentence[m.end() : (sentence.find(",", m.end()) + 1 or len(sentence) + 1) - 1]
@@ -574,7 +599,14 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         if anchor and not found:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.8))  # the day of what comes before it too
     for m in _IMMEDIATELY.finditer(sentence):
-        on_release = m.group(0).lower().split()[-1] in ("release", "issuance", "issued", "released", "published")
+        on_release = m.group(0).lower().split()[-1] in (
+            "release",
+            "issuance",
+            "issued",
+            "released",
+            "published",
+            "announced",
+        )
         on_release = on_release and context.released is not None
         # "Effective immediately, we will no longer sell": else the report's own day. Not a day to come before it
         # ("some provisions take effect on December 1, others immediately"); a rule told released on one day and

@@ -91,8 +91,10 @@ _GAPPED = re.compile(
 )
 # Acts a company is the object of: a company that "followed" one of them was listed (told) in its turn.
 _OF_FIRMS = frozenset({"entity_listed", "license_required"})
+_LEAD_IN = re.compile(r"(?:on|in|from|since)\s+", re.I)
 FOLLOWED = re.compile(
-    r"\b(?:followed(?: suit)?|did the same|(?:was|were) caught|(?:moved|went|acted) first,?)(?:\s+(?:on|in|from))?\s+$"
+    r"\bfollowed\s+(?:\w+\s+)?(?:onto|on to|into)\s+(?:the|its|that)\s+(?:[\w-]+\s+){0,2}?(?:list|blacklist)\s+$"
+    r"|\b(?:followed(?: suit)?|did the same|(?:was|were) caught|(?:moved|went|acted) first,?)(?:\s+(?:on|in|from))?\s+$"
     r"|\bfollowed by\s+(?:[\w'’.&-]+\s+){1,5}?(?:on|in)\s+$",  # "..., followed by SMIC in December 2020"
     re.I,
 )
@@ -335,6 +337,12 @@ class _Reader:
         if not dates:
             return self.carried(sentence, matches, context)
         found_triggers = _realised(sentence, self._triggers(sentence))
+        # a speech verb inside a date ("took effect on the day it was announced") is no telling
+        found_triggers = [
+            t
+            for t in found_triggers
+            if t.kind != "statement" or not any(f.start <= t.start and t.end <= f.end for f in dates)
+        ]
         tellers = {i: self._teller(sentence, f, matches) for i, f in enumerate(dates)}
         silent = {
             i
@@ -487,6 +495,13 @@ class _Reader:
                     and any(t.kind == "license_required" and t.start > trigger.end for t in found_triggers)
                 ):
                     kind = "license_required"  # "the government had told it on April 9 that ... would need a licence"
+                if (
+                    kind == "statement"
+                    and government
+                    and _IN_LETTERS.match(sentence, trigger.end)
+                    and any(t.kind == "license_required" for t in found_triggers)
+                ):
+                    kind = "license_required"  # "vendors must apply for licences after Commerce warned in letters ..."
                 if kind == "entity_listed" and not _LIST_WORD.search(sentence) and not self._names_a_party(matches):
                     kind = "rule_published"  # "Tungsten and indium were added in February 2025": items under control
                 if kind == "statement" and government and _DIRECTIVE.match(sentence, trigger.start):
@@ -500,6 +515,8 @@ class _Reader:
                     or _STARTS_AT.match(sentence, found.start)
                 ):
                     continue  # "announced additional tariffs from February 10": the day something starts, no telling
+                if kind == "statement" and _TARIFFS.search(sentence, max(0, trigger.start - 30), trigger.end + 30):
+                    continue  # "the tariffs announced two days earlier": tariffs fit no kind, nor does their telling
                 candidate = self._candidate(sentence, found, kind, trigger.strength, verb_at, matches, context)
                 acted = _kind_of_actor(candidate, self.info, regulatory=len(attached) > 1, government=government)
                 if acted == "license_required" and _national_regime(candidate, self.info):
@@ -549,7 +566,8 @@ class _Reader:
             for i, f in enumerate(dates)
             if f.precision == "day" and i not in silent and not any(c.date == f.value for c in out)
         ]
-        self.pending = (idle[0], CARRY) if len(idle) == 1 else None
+        # not a day counted for the clause after it ("two days before the first obligations were due")
+        self.pending = (idle[0], CARRY) if len(idle) == 1 and not idle[0].forward else None
         return out
 
     def carried(self, sentence: str, matches: list[Match], context: list[str]) -> list[Candidate]:
@@ -572,7 +590,14 @@ class _Reader:
             assert self.pending is not None
             found, left = self.pending
         self.pending = (found, left - 1) if left > 1 and not also else None
-        acts = [t for t in self._triggers(sentence) if t.strength >= 0.85 and t.kind != "statement"]
+        acts = [
+            t
+            for t in self._triggers(sentence)
+            if t.strength >= 0.85
+            and t.kind != "statement"
+            and not _EXPECTED.search(sentence, max(0, t.start - 30), t.start)  # "We expect further guidance"
+            and not (t.kind == "rule_effective" and _ON_PUBLICATION.search(sentence, t.end))  # a day not told
+        ]
         if also:  # "The rule also extends ...": the same act told on
             acts = [t for t in acts if (t.kind, found.value) not in self.told_acts]
         if not acts:
@@ -580,7 +605,14 @@ class _Reader:
         best = min(acts, key=lambda t: t.rank)
         carried = replace(found, start=0, end=0, certainty=found.certainty * 0.8)
         candidate = self._candidate(sentence, carried, best.kind, best.strength, best.start, matches, context)
-        return [candidate] if candidate.confidence >= MIN_CONFIDENCE else []
+        if candidate.confidence < MIN_CONFIDENCE:
+            return []
+        # "The president signed an executive order, and hours later Commerce put Huawei on the Entity List": each act
+        out = [candidate]
+        for t in _coordinated(sentence, best, acts, carried, self.told_acts):
+            other = self._candidate(sentence, carried, t.kind, t.strength, t.start, matches, context)
+            out += [other] if other.confidence >= MIN_CONFIDENCE else []
+        return out
 
     def _age_acted(self) -> None:
         if self.acted is not None:
@@ -592,11 +624,15 @@ class _Reader:
         """A date no trigger takes that continues an act told before it: "some provisions apply
         immediately and others on October 21" (the act of the date before it in the sentence), "Biren
         and Moore Threads followed on 17 October 2023" (the act of the sentence before)."""
-        before = sentence[max(0, found.start - 40) : found.start]
+        # with the preposition a month alone is written with ("and the Dutch regulation in September")
+        lead = _LEAD_IN.match(sentence, found.start)
+        before = sentence[max(0, found.start - 40) : lead.end() if lead else found.start]
         kind = None
         if (AND_OTHERS.search(before) or _GAPPED.search(before)) and out:
             kind = _lead_kind(out)
-        elif FOLLOWED.search(before) and (out or self.last_kind):
+        elif (followed := FOLLOWED.search(before)) and _LIST_WORD.search(followed.group(0)):
+            kind = "entity_listed"  # "SMIC followed onto the list that December"
+        elif followed and (out or self.last_kind):
             # what another did first: the sentence's first act, else the act of the sentence before
             kind = out[0].kind if out else self._followed_kind(found, matches)
         if kind is None:
@@ -774,11 +810,10 @@ class _Reader:
             return False  # "..., the company said last week": a company speaks
         if GOVERNMENT_WORDS.search(sentence, 0, at):
             return True
-        seat = _SEAT.match(sentence)
+        start = _subject_start(sentence)
+        seat = _SEAT.match(sentence, start)
         if seat and seat.end() <= at:  # "Beijing, for its part, said ..."
             return True
-        head = _DATELINE_HEAD.match(sentence)
-        start = head.end() if head else 0
         # "China on Friday said ...": a country at the head of the sentence speaks through its government
         return any(
             m.start == start and m.end <= at and self.info.get(m.slug, EntityInfo("")).kind == "country"
@@ -860,7 +895,7 @@ class _Reader:
     ) -> Candidate:
         slugs = list(dict.fromkeys(m.slug for m in matches))
         principal = _principal(kind, verb_at, matches, self.info, sentence) or _principal_from(context, kind, self.info)
-        seat = _SEAT.match(sentence)
+        seat = _SEAT.match(sentence, _subject_start(sentence))
         if seat and seat.end() <= verb_at and not any(m.start < verb_at for m in matches):
             # "Beijing has required licences since ...": a capital as the subject is its government (no mention)
             country = _SEATS[seat.group(1)]
@@ -928,7 +963,15 @@ _SEAT = re.compile(rf"({'|'.join(_SEATS)})\b(?!['’])")
 # Tuesday announced export controls on tungsten, placed PVH on its unreliable entity list, and said its
 # regulator had opened an investigation into Google".
 SEPARATE_ACTS = frozenset(
-    {"rule_published", "investigation", "retaliation", "entity_listed", "migration_offer", "guidance_issued"}
+    {
+        "rule_published",
+        "investigation",
+        "retaliation",
+        "entity_listed",
+        "migration_offer",
+        "guidance_issued",
+        "executive_order",
+    }
 )
 # Retaliation named as an act of its own (a listing), not as what a measure is ("in retaliation", "hit back").
 RETALIATION_ACT = re.compile(
@@ -1039,6 +1082,11 @@ def _requirement_to_come(sentence: str, said: Trigger, triggers: list[Trigger]) 
     )
 
 
+_EXPECTED = re.compile(r"\b(?:expect\w*|if|unless|whether)\b", re.I)  # what may come, told without a day
+_ON_PUBLICATION = re.compile(
+    r"\b(?:upon|on|when)\s+(?:its\s+)?(?:publication|(?:it|they) (?:is|are) published)\b", re.I
+)
+_IN_LETTERS = re.compile(r"\s+(?:\w+\s+)?(?:in|by|via)\s+(?:a\s+|its\s+)?letters?\b", re.I)
 _MUST = re.compile(r"\bmust\b", re.I)
 # A rule or notice whose content is another rule's fate: "a final rule suspending the affiliates rule".
 _DOING = re.compile(
@@ -1066,9 +1114,28 @@ _LIFTED = re.compile(r"\b(?:suspend|paus|lift|delay|postpon|end|eas)\w*\s+(?:(?:
 # A product released is no telling: "Our Qwen2 models, released earlier this month, ...".
 _PRODUCT_RELEASED = re.compile(r"\b(?:models?|chips?|products?|versions?|apps?|GPUs?|processors?|parts?),?\s+$", re.I)
 _AS_TOLD = re.compile(r"\bas\s+(?:\w+\s+)?$", re.I)  # "as previously announced", "as announced"
+_TARIFFS = re.compile(r"\b(?:tariffs?|duty|duties|levies)\b", re.I)
 _PERIOD_END = re.compile(r"\b(?:quarter|period|year|month|week)s?\s+(?:ending|ended|that ends)\s+(?:on\s+)?$", re.I)
-_DATELINE_HEAD = re.compile(r"[A-Z][A-Z .'’-]{1,40},\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*[-–—]\s*")
+# "SEOUL, May 3 - ", "SEOUL (Wire) - ", "SEOUL, May 3 (Reuters) - ": the story's place, before its subject
+_DATELINE_HEAD = re.compile(
+    r"[A-Z][A-Z .'’-]{1,40}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s*(?:\([A-Z][^()]{0,30}\))?\s*[-–—]\s*"
+)
 # A day told as background in a past-perfect clause ("the order that Biden had signed on October 30, 2023")
+# A time told before the subject: "In July 2023 Beijing announced", "On Friday, China said", "Last week Tokyo ..."
+_FRONTED_TIME = re.compile(
+    r"(?i:in|on|last|earlier|late|early|this|by)\s+(?:[\w.]+\s+){0,2}"
+    r"(?:\d{1,4}|\w*day|week|month|year|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?),?\s+"
+)
+
+
+def _subject_start(sentence: str) -> int:
+    """Where the sentence's subject can start: after a dateline and a time told before it."""
+    head = _DATELINE_HEAD.match(sentence)
+    start = head.end() if head else 0
+    fronted = _FRONTED_TIME.match(sentence, start)
+    return fronted.end() if fronted else start
+
+
 _BACKGROUND = re.compile(r"\bhad\b[^,;.]{0,60}$", re.I)
 
 
@@ -1232,6 +1299,9 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
     return cand.kind
 
 
+_OPENS_CLAUSE = re.compile(r",\s*(?:and|then)\s+$", re.I)
+
+
 def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: float = 1.5) -> float:
     """Characters between a trigger and a date, a clause boundary (", but") counting 20, a semicolon NEAR;
     to choose between two dates, one after the verb is nearer than one before it."""
@@ -1247,6 +1317,8 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
         if starts:  # "would stop offering ... from October 21", "has blocked ... since July 2024": the act's own date
             gap = sentence[trigger.end : starts.start()]
             return len(gap) * 0.2 + NEAR * len(_HARD_BOUNDARY.findall(gap))
+        if _OPENS_CLAUSE.search(gap):  # "revoked it, and three days later he signed ...": the date opens the next
+            return NEAR + len(gap)
     else:
         gap, weight = sentence[found.end : trigger.start], before_weight
         if _FRONTED.match(sentence[: found.start]):

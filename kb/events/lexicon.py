@@ -189,6 +189,12 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:\s+[\w'’.,-]+){0,12}?\s+signed\b",
         0.95,
     ),
+    # "he signed a new order", "signed another order": a president's order told without "executive"
+    (
+        "executive_order",
+        r"\bsign(?:s|ed|ing)?\s+(?:a|another)\s+(?:new\s+|second\s+|further\s+)?order\b(?!\s+(?:for|worth)\b)",
+        0.9,
+    ),
     # "he signed EO 14179": the order by its abbreviation and number
     ("executive_order", r"\bsign(?:s|ed|ing)?\s+(?-i:EO)\s*\d{5}\b", 0.95),
     ("executive_order", r"\bexecutive order (?:of|on|dated)\b", 0.9),
@@ -208,6 +214,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "license_required",
         r"\b(?:a\s+|an\s+)?(?:export\s+)?licen[cs]es?\s+(?:is|are|was|were)\s+(?:now\s+)?(?:required|needed)\b"
+        # "licences for gallium and germanium items will be needed from August 1"
+        r"|\blicen[cs]es\s+for\s+(?:[\w'’-]+\s+){1,6}?(?:will be|would be|are|were)\s+(?:required|needed)\b"
         r"|\bwith (?:export\s+)?licen[cs]es? (?:required|needed) (?=from\b)"  # "added antimony, with licences required from"
         r"|\b(?:has|have) needed one\b",
         0.9,
@@ -387,12 +395,15 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "rule_published",
         r"\b(?:issu\w*|releas\w*|unveil\w*|announc\w*|publish\w*|extend\w*|expand\w*|tighten\w*|"
-        r"impos\w*|introduc\w*|adopt\w*|finaliz\w*|propos\w*|updat\w*|revis\w*|widen\w*|broaden\w*|"
-        r"promulgat\w*|implement\w*|slap\w*|plac(?:e|es|ed|ing))\b(?:\s+[\w'’.-]+){0,7}?\s+"
+        r"impos\w*|introduc\w*|adopt\w*|finali[sz]\w*|propos\w*|updat\w*|revis\w*|widen\w*|broaden\w*|"
+        r"promulgat\w*|implement\w*|slap\w*|plac(?:e|es|ed|ing)|rewr(?:ote|ite|ites|itten|iting)|amend(?:s|ed|ing)?|"
+        r"float(?:s|ed|ing)?)"
+        r"\b(?:\s+[\w'’.-]+){0,7}?\s+"
         r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions|amendment|ordinance|thresholds|"
         r"curbs|regime)\b|\b(?:issu\w*|publish\w*)\s+Announcement\s+No\b",
         0.85,
     ),
+    ("rule_published", r"\bpromulgat(?:e|es|ed|ing)\b", 0.8),  # a word of law alone: "promulgated the changes"
     # The object before its verb: "the controls it first imposed in October 2022", "rules were tightened in 2023".
     (
         "rule_published",
@@ -423,8 +434,11 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "rule_published",
         r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(?:19|20)\d{2}\s+(?:export\s+)?"
-        r"(?:rules?|controls|curbs|regulations|restrictions|update|licensing)\b"
-        rf"|\bthe {_MONTHS} (?:export\s+)?(?:rules?|controls|curbs|regulations|restrictions|licensing)\b"
+        r"(?:rules?|controls|curbs|regulations|restrictions|update|licensing|amendments?)\b"
+        # with its owner: "Washington's October restrictions"; "the rules of that October"
+        rf"|\b(?:the|its|their|(?-i:[A-Z][\w.-]*)['’]s) {_MONTHS} (?:export\s+)?"
+        r"(?:rules?|controls|curbs|regulations|restrictions|licensing)\b"
+        rf"|\b(?:rules|controls|curbs|regulations|restrictions) of (?:that |last )?{_MONTHS}\b(?!\.?\s+\d)"
         r"|\b(?:last|this) (?:week|month)['’]s (?:new\s+)?(?:rules?|controls|curbs|regulations)\b"
         r"|\bthe (?:19|20)\d{2} (?:export\s+)?(?:rules|controls|curbs|tightening)\b"
         r"|\b(?:yesterday|today|(?:mon|tues|wednes|thurs|fri)day)['’]s (?:new\s+)?(?:(?:US|U\.S\.|American|export|chip)\s+)?"
@@ -453,7 +467,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     # below the acts: "take effect today, meaning ASML must obtain a licence" is the rule's content
     (
         "license_required",
-        r"\b(?:must|(?:have|has|had) to)\s+(?:first\s+)?(?:obtain|get|apply for|hold)\s+(?:a\s+|an\s+)?(?:[\w'’-]+\s+){0,3}?(?:licen[cs]es?|permits?)\b",
+        r"\b(?:must|(?:have|has|had) to)\s+(?:first\s+|now\s+)?(?:obtain|get|apply for|hold)\s+(?:a\s+|an\s+)?(?:[\w'’-]+\s+){0,3}?(?:licen[cs]es?|permits?)\b",
         0.8,
     ),
     ("license_required", rf"\brequirements?\b{_NOT_STARTING}", 0.55),

@@ -64,6 +64,10 @@ UNSEEN = ROOT / "tests" / "data" / "events_unseen"
 # timeline; the same work moved dev9 to P 0.78 (87/111) / R 0.69 (0.80 / 0.70 without). dev9, tuned on at the same
 # time on a branch of its own (which moved dev10 to 0.68 / 0.49): P 0.89 (107/120) / R 0.84 (107/127), 0.91 / 0.86
 # without. Both together: dev9 0.89 / 0.84 (0.91 / 0.86), dev10 0.87 (89/102) / 0.70 (0.84 / 0.68).
+# dev11, written blind while dev9 and dev10 were tuned on and kept outside the repository until that work was
+# over: P 0.71 (91/128) / R 0.63 (91/144) on the code before it (0.71 / 0.64 without the curated timeline), P 0.70
+# (93/132) / R 0.65 after the dev10 work alone, P 0.71 (94/132) / R 0.65 (94/144) after both (0.71 / 0.66
+# without). Not tuned on. The test half after both: P 0.87 (54/62) / R 0.76 (54/71), unchanged.
 # The development halves: just below their figures, as regression guards.
 FLOORS = {
     ("dev", "curated"): (0.96, 0.94, 0.95, 0.95),
@@ -86,6 +90,8 @@ FLOORS = {
     ("dev9", "none"): (0.9, 0.85, 0.95, 0.95),
     ("dev10", "curated"): (0.85, 0.69, 0.95, 0.95),
     ("dev10", "none"): (0.82, 0.67, 0.95, 0.95),
+    ("dev11", "curated"): (0.7, 0.64, 0.95, 0.95),
+    ("dev11", "none"): (0.7, 0.65, 0.95, 0.95),
     ("test", "curated"): (0.86, 0.74, 0.95, 0.9),
     ("test", "none"): (0.85, 0.74, 0.95, 0.9),
 }
@@ -199,7 +205,7 @@ def _tally(report: dict, events: list[Event], slugs: set[str], names: dict[str, 
 @pytest.mark.slow  # three whole corpora read twice each: CI runs it, the quick loop does not
 @pytest.mark.parametrize("timeline", ["curated", "none"])
 @pytest.mark.parametrize(
-    "half", ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "test"]
+    "half", ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "test"]
 )
 def test_unseen_reports_events_and_links(request, tmp_path, monkeypatch, half, timeline):
     """`curated`: as a reader sees the timeline (a report's event that joins a curated event shows the curated

@@ -83,15 +83,20 @@ class _Postings:
     def __init__(self, docs: np.ndarray, weights: np.ndarray, segments: list[SegmentPostings]):
         self.docs, self.weights, self._segments = docs, weights, segments
 
-    def values_at(self, at: np.ndarray) -> list[bytes]:
-        """The values of the postings at `at` (ascending), unpickling only the blocks that hold them."""
-        out: list[bytes] = []
+    def _in_segments(self, at: np.ndarray) -> Iterator[tuple[SegmentPostings, np.ndarray]]:
+        """Each segment holding postings of `at` (ascending), with their places in it."""
         first = 0
         for segment in self._segments:
             here = at[(at >= first) & (at < first + segment.size)] - first
             first += segment.size
             if len(here):
-                out += segment.values_at(here)
+                yield segment, here
+
+    def values_at(self, at: np.ndarray) -> list[bytes]:
+        """The values of the postings at `at` (ascending), unpickling only the blocks that hold them."""
+        out: list[bytes] = []
+        for segment, here in self._in_segments(at):
+            out += segment.values_at(here)
         return out
 
     def texts(self, at: np.ndarray) -> tuple[bytes, np.ndarray] | None:
@@ -100,12 +105,7 @@ class _Postings:
         the blocks that hold them in a segment whose blocks are not all laid out as those
         spans need; None when a value is no text of latin-1 characters."""
         pieces, lengths = [], []
-        first = 0
-        for segment in self._segments:
-            here = at[(at >= first) & (at < first + segment.size)] - first
-            first += segment.size
-            if not len(here):
-                continue
+        for segment, here in self._in_segments(at):
             spans = segment.value_spans
             if spans is None:  # this segment's list has blocks laid out otherwise: the blocks at `here` unpickled
                 values = segment.values_at(here)

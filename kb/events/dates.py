@@ -124,13 +124,15 @@ _SAME_DAY = re.compile(
 _NEXT_DAY = re.compile(r"\b(?:the )?(?:next|following) day\b|次日|翌日", re.I)
 _DAY_BEFORE = re.compile(r"前一天|前一日|\bthe (?:previous|preceding) day\b|\bthe day before\b(?!\s+\w)", re.I)
 RELEASED = re.compile(r"\b(?:releas|issu|unveil|announc)\w*", re.I)
+# "自公布之日" (the day of its publication): the day a Chinese announcement applies from
+FROM_ITS_DAY = r"自(?:公布|发布|印发)之日"
 _IMMEDIATELY = re.compile(
     # "upon publication in the Federal Register": a day the report does not give, not the report's
     r"\b(?:(?<!not )immediately|with immediate effect|upon publication(?! in the Federal Register)|(?:on|upon) (?:release|issuance)"
     r"|when (?:it|they) (?:was|were) (?:issued|released)"
     r"|with effect from the (?:date|day) of (?:the |its |their )?(?:announcement|publication|issuance)"
     r"|on the day (?:it|they) (?:was|were) (?:released|issued|published|announced))\b"
-    r"|自(?:公布|发布|印发)之日起",  # "from the day of its publication"
+    rf"|{FROM_ITS_DAY}起",  # "from the day of its publication"
     re.I,
 )
 # Words that make a date after the reference a planned one, not a misread.

@@ -15,6 +15,7 @@ from datetime import date
 
 from kb.events.candidates import DEADLINE_KINDS, REGULATORY_KINDS, RULE_KINDS, Candidate
 from kb.events.dates import (
+    FROM_ITS_DAY,
     FUTURE,
     RELEASED,
     Context,
@@ -1227,7 +1228,7 @@ _THE_MEASURE = re.compile(
     r"\s*(?:(?:the|this|that|its) (?:measures?|ban|announcement|notice|decision|move|order)\b|(?:该|此)?(?:公告|措施|决定))",
     re.I,
 )
-_FROM_ITS_DAY = re.compile(r"自(?:公布|发布|印发)之日")
+_FROM_ITS_DAY = re.compile(FROM_ITS_DAY)
 _CONTRAST = re.compile(r"\b(?:but|while|whereas|yet)\b|;", re.I)
 _PAST_PERFECT = re.compile(r"\bhad\s+(?:already\s+|earlier\s+|previously\s+)?$", re.I)
 _STARTS_AT = re.compile(

@@ -18,10 +18,12 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermsReader
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE, unpack_int
 
 if TYPE_CHECKING:
@@ -304,8 +306,6 @@ def _minus(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _term_docnums(searcher: Searcher, fieldname: str, text: Any) -> np.ndarray:
     """Every document holding the term, deleted ones included (docnums_for leaves those out)."""
-    from whoosh.matching.wrappers import FilterMatcher
-
     parts = []
     for leaf, offset in searcher.reader().leaf_readers():
         try:
@@ -313,11 +313,13 @@ def _term_docnums(searcher: Searcher, fieldname: str, text: Any) -> np.ndarray:
                 continue
         except ValueError:  # a text the field cannot hold (a word for a date field)
             continue
-        matcher = leaf.postings(fieldname, text)
-        if isinstance(matcher, FilterMatcher):  # the segment's deleted documents
-            matcher = matcher.child
-        parts.append(_posting_ids(matcher) + offset)
+        parts.append(_posting_ids(_unfiltered(leaf.postings(fieldname, text))) + offset)
     return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def _unfiltered(matcher: Any) -> Any:
+    """A segment's matcher without the wrapper that leaves its deleted documents out."""
+    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
 
 
 def _posting_ids(matcher: Any) -> np.ndarray:
@@ -371,8 +373,38 @@ def read_postings(matcher: Any) -> SegmentPostings:
     return read_postings_many([matcher])[0]
 
 
+class PostingExtent(NamedTuple):
+    """Where a term's posting list lies in a segment's postings file (from its W3TermInfo),
+    for read_postings_many: Whoosh's matcher in its place would read and unpickle the
+    list's first block just to be opened (issue 14)."""
+
+    postfile: Any
+    start: int
+    length: Any  # as W3TermInfo holds it: an int, or unpack_int's tuple
+    fixed: int | None  # the format's fixed value size
+
+
+def term_postings(leaf: Any, fieldname: str, tbytes: bytes) -> tuple[int, Any] | None:
+    """A term's document frequency in a segment and what read_postings_many reads of it, from
+    one lookup of its term info; None when the segment does not hold the term. A segment's
+    deleted documents are not left out here."""
+    terms: Any = getattr(leaf, "_terms", None)
+    if type(terms) is not W3TermsReader or getattr(leaf, "is_closed", True) or fieldname not in leaf.schema:
+        if (fieldname, tbytes) not in leaf:
+            return None
+        return leaf.doc_frequency(fieldname, tbytes), _unfiltered(leaf.postings(fieldname, tbytes))
+    try:
+        info = terms.term_info(fieldname, tbytes)
+    except TermNotFound:
+        return None
+    fmt = leaf.schema[fieldname].format
+    # (W3TermInfo's inlined lists cannot occur: Whoosh's writer fails on them, set_inline is missing)
+    offset, length = info.extent()
+    return info.doc_frequency(), PostingExtent(terms._postfile, offset, length, fmt.fixed_value_size())
+
+
 def read_postings_many(matchers: Sequence[Any]) -> list[SegmentPostings]:
-    """Terms' postings, each in one segment.
+    """Terms' postings, each in one segment (a matcher, or a PostingExtent).
 
     whoosh.codec.whoosh3's posting list is read in one piece and cut into its blocks here
     (its matcher reads each block's header with a pickle.load on the file: many small
@@ -382,19 +414,22 @@ def read_postings_many(matchers: Sequence[Any]) -> list[SegmentPostings]:
     the unpickling, only when asked for (phrases). Any other matcher (a short list kept in
     the term's entry) is read a posting at a time."""
     out: list[SegmentPostings | None] = [None] * len(matchers)
-    lists: list[tuple[int, list[int], list[bytes]]] = []  # (position in out, counts, datas)
+    lists: list[tuple[int, list[int], list[bytes], int | None]] = []  # (position in out, counts, datas, fixed size)
     for at, matcher in enumerate(matchers):
-        if type(matcher) is not W3LeafMatcher or matcher._byteids:
+        if type(matcher) is PostingExtent:
+            lists.append((at, *_raw_blocks(matcher.postfile, matcher.start, matcher.length), matcher.fixed))
+        elif type(matcher) is not W3LeafMatcher or matcher._byteids:
             out[at] = _posting_by_posting(matcher)
         else:
-            lists.append((at, *_raw_blocks(matcher)))
-    counts = [count for _, cs, _ in lists for count in cs]
-    datas = [data for _, _, ds in lists for data in ds]
+            raw = _raw_blocks(matcher._postfile, matcher._startoffset, matcher._length)
+            lists.append((at, *raw, matcher._fixedsize))
+    counts = [count for _, cs, _, _ in lists for count in cs]
+    datas = [data for _, _, ds, _ in lists for data in ds]
     b, starts, heads = _heads(counts, datas)
     first = 0
-    for at, cs, ds in lists:
+    for at, cs, ds, fixed in lists:
         last = first + len(cs)
-        out[at] = _segment_postings(cs, ds, matchers[at]._fixedsize, b, starts[first:last], heads[first:last])
+        out[at] = _segment_postings(cs, ds, fixed, b, starts[first:last], heads[first:last])
         first = last
     return [postings for postings in out if postings is not None]
 
@@ -409,10 +444,10 @@ def _posting_by_posting(matcher: Any) -> SegmentPostings:
     return SegmentPostings([(np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64), _given(kept))])
 
 
-def _raw_blocks(matcher: Any) -> tuple[list[int], list[bytes]]:
-    """Each block's posting count and its pickle (decompressed) of a W3LeafMatcher's list."""
-    extent = matcher._length  # W3TermInfo reads it as unpack_int's tuple
-    raw = matcher._postfile.get(matcher._startoffset, extent[0] if isinstance(extent, tuple) else extent)
+def _raw_blocks(postfile: Any, start: int, extent: Any) -> tuple[list[int], list[bytes]]:
+    """Each block's posting count and its pickle (decompressed) of the list at `start`."""
+    # W3TermInfo reads the extent as unpack_int's tuple
+    raw = postfile.get(start, extent[0] if isinstance(extent, tuple) else extent)
     at = len(WHOOSH3_HEADER_MAGIC)
     last = False
     counts: list[int] = []

@@ -32,11 +32,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util import make_weighted_tree
 from whoosh.util.numeric import byte_to_length
 
-from kb.search_cache import SegmentPostings, _docnums, _Lengths, _ranks, _union, read_postings_many
+from kb.search_cache import (
+    SegmentPostings,
+    _docnums,
+    _Lengths,
+    _ranks,
+    _union,
+    read_postings_many,
+    term_postings,
+)
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -124,6 +131,21 @@ class _Postings:
         return b"".join(pieces), (np.concatenate(lengths) if lengths else np.zeros(0, np.int64))
 
 
+class _KnownFrequencies:
+    """A segment's reader whose doc_frequency answers from the term infos the query has read
+    (what the Queries' estimate_size asks), and asks the segment for any other term."""
+
+    def __init__(self, leaf: Any, known: dict[tuple[str, bytes], int]):
+        self._leaf, self._known = leaf, known
+
+    def doc_frequency(self, fieldname: str, text: Any) -> int:
+        found = self._known.get((fieldname, text))
+        return found if found is not None else self._leaf.doc_frequency(fieldname, text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._leaf, name)
+
+
 class _Scorer:
     def __init__(self, searcher: Searcher):
         self.searcher = searcher
@@ -133,6 +155,8 @@ class _Scorer:
         self._lengths: dict[str, np.ndarray] = searcher.__dict__.setdefault("_kb_field_lengths", {})
         self.read: dict[tuple[str, bytes], np.ndarray] = {}
         self._read: dict[tuple[str, bytes], _Postings | None] = {}
+        # each segment's document frequency of the terms read (for the parts' estimated sizes)
+        self._frequencies: list[dict[tuple[str, bytes], int]] = [{} for _ in self.leaves]
 
     def run(self, q: Any) -> Scored:
         kind = type(q)
@@ -190,13 +214,14 @@ class _Scorer:
         if is_or and (q.scale or len(parts) >= wq.Or.TOO_MANY_CLAUSES):
             raise Unsupported("an Or Whoosh scores with a coordination bonus or preloads whole")
         docs, scores = [], []
-        for leaf, offset in self.leaves:
+        for (leaf, offset), frequencies in zip(self.leaves, self._frequencies, strict=True):
             count = leaf.doc_count_all()
             here = [_within(part, offset, offset + count) for part in parts]
             if is_or and count <= PRELOADED_MOST:
                 combined = _one_by_one(here, q.boost)
             else:
-                sizes = [sub.estimate_size(leaf) for sub in q.subqueries]
+                known = _KnownFrequencies(leaf, frequencies)
+                sizes = [sub.estimate_size(known) for sub in q.subqueries]
                 weights = sizes if is_or else [0 - size for size in sizes]
                 tree = make_weighted_tree(_Pair, [(w, _Part(i)) for i, w in enumerate(weights)])
                 combined = _boosted_pair(_added(tree, here, is_or), q.boost)
@@ -275,15 +300,13 @@ class _Scorer:
         return self._read[key]
 
     def _read_postings(self, keys: list[tuple[str, bytes]]) -> None:
-        wanted = []  # (key, document number offset, matcher), segment by segment
+        wanted = []  # (key, document number offset, what to read), segment by segment
         for key in keys:
-            for leaf, offset in self.leaves:
-                if key not in leaf:
-                    continue
-                matcher = leaf.postings(*key)
-                if isinstance(matcher, FilterMatcher):  # the segment's deleted documents: left out later
-                    matcher = matcher.child
-                wanted.append((key, offset, matcher))
+            for i, (leaf, offset) in enumerate(self.leaves):
+                found = term_postings(leaf, *key)
+                self._frequencies[i][key] = found[0] if found is not None else 0
+                if found is not None:
+                    wanted.append((key, offset, found[1]))
         read = read_postings_many([matcher for _, _, matcher in wanted])
         by_key: dict[tuple[str, bytes], list[tuple[int, SegmentPostings]]] = {key: [] for key in keys}
         for (key, offset, _), segment in zip(wanted, read, strict=True):

@@ -19,7 +19,7 @@ from kb import index as kb_index
 from kb import search_score
 from kb.models import Document
 from kb.search import SearchRequest, parse_query, search, split_date_ranges
-from kb.search_cache import _heads, columns_for, posting_blocks, read_postings_many, searcher_for
+from kb.search_cache import _heads, columns_for, posting_blocks, read_postings_many, searcher_for, term_postings
 from tests.test_search_equivalence import fixed_corpus  # noqa: F401 (the fixture)
 
 SCORED = [
@@ -185,6 +185,29 @@ def test_postings_read_together_are_each_read_alone(two_segments):
             assert batch.buffer.tobytes() == alone.buffer.tobytes(), key
             assert all(np.array_equal(a, b) for a, b in zip(mine, theirs, strict=True)), key
     assert spans
+
+
+def _term_infos_give_the_matchers_postings(reader) -> set[str]:
+    kinds = set()
+    for leaf, _ in reader.leaf_readers():
+        for key in leaf.all_terms():
+            found = term_postings(leaf, *key)
+            assert found is not None, key
+            frequency, item = found
+            kinds.add(type(item).__name__)
+            assert frequency == leaf.doc_frequency(*key), key
+            mine, theirs = read_postings_many([item])[0], read_postings_many([leaf.postings(*key)])[0]
+            assert [(a.tolist(), b.tolist(), list(c())) for a, b, c in mine.blocks] == [
+                (a.tolist(), b.tolist(), list(c())) for a, b, c in theirs.blocks
+            ], key
+        assert term_postings(leaf, "body", b"nowordlikethis") is None
+    return kinds
+
+
+def test_term_infos_read_once_give_the_matchers_postings(two_segments):
+    """A term read from its term info alone (no Whoosh matcher built: issue 14) has the
+    document frequency and the postings its matcher gives; an absent term is None."""
+    assert _term_infos_give_the_matchers_postings(searcher_for(two_segments.index).reader()) == {"PostingExtent"}
 
 
 def test_values_read_from_the_pickles_are_whooshs(two_segments):

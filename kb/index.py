@@ -33,6 +33,7 @@ from whoosh.system import pack_uint
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from kb.batches import chunked
+from kb.doclists import DocListWriter, path_for
 from kb.errors import IndexBusy, IndexOutdated
 
 if TYPE_CHECKING:  # the ORM is loaded only where documents are read: a search process never needs it
@@ -343,6 +344,7 @@ class BulkWriter(SegmentWriter):
     def __init__(self, ix: index.Index, **options) -> None:
         super().__init__(ix, **options)
         self.pool = _Postings()
+        self._doclists = DocListWriter()
         self._fast = {
             name: field
             for name, field in self.schema.items()
@@ -396,11 +398,19 @@ class BulkWriter(SegmentWriter):
         self.perdocwriter.close()
         lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
         try:
-            _write_postings(self.fieldwriter, self.schema, lengths, self.pool)
+            _write_postings(self.fieldwriter, self.schema, lengths, self.pool, self._doclists)
         finally:
             self.fieldwriter.close()
             if lengths is not None:
                 lengths.close()
+
+    def _finalize_segment(self):
+        segment = super()._finalize_segment()
+        # the lists as arrays, beside the segment (kb.doclists), before any TOC lists it
+        folder = getattr(self.storage, "folder", None)
+        if folder is not None:
+            self._doclists.write(path_for(folder, segment.segment_id()))
+        return segment
 
 
 def _add_positions(terms: dict, field: fields.FieldType, value: str, docnum: int) -> int:
@@ -447,7 +457,9 @@ _ONE = pack_uint(1)
 _ONE_POSITION = [pickle.dumps([pos], 2) for pos in range(4096)]
 
 
-def _write_postings(fieldwriter, schema: fields.Schema, lengths: _Lengths | None, pool: _Postings) -> None:
+def _write_postings(
+    fieldwriter, schema: fields.Schema, lengths: _Lengths | None, pool: _Postings, doclists: DocListWriter
+) -> None:
     """FieldWriter.add_postings for postings held by term: the same calls on the codec, with
     each block's buffers filled at once (W3PostingsWriter.add_posting, one posting at a time,
     gives the same blocks)."""
@@ -456,15 +468,17 @@ def _write_postings(fieldwriter, schema: fields.Schema, lengths: _Lengths | None
         if not terms:  # a field whose values gave no words is not in the segment
             continue
         fieldobj = schema[fieldname]
+        positioned = type(fieldobj.format) is formats.Positions
         fieldwriter.start_field(fieldname, fieldobj)
         doc_lengths = lengths.field_lengths(fieldname) if lengths is not None else None
         pw = fieldwriter._postwriter
-        limit = pw._blocklimit
+        limit = doclists.block = pw._blocklimit
         for tbytes in sorted(terms):
             docnums, weights, values = terms[tbytes]
             if pool.merged and any(a >= b for a, b in pairwise(docnums)):
                 docnums, weights, values = _in_order(docnums, weights, values)
             fieldwriter.start_term(tbytes)
+            doclists.add(pw._startoffset, docnums, weights, values if positioned else None)
             for start in range(0, len(docnums), limit):
                 if start:
                     pw._write_block()

@@ -17,7 +17,7 @@ import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -29,6 +29,8 @@ from whoosh.system import _INT_SIZE, unpack_int
 if TYPE_CHECKING:
     from whoosh.index import Index
     from whoosh.searching import Searcher
+
+    from kb.doclists import DocLists, Listed
 
 UNDATED = 2**64 - 1  # the date column's "no value"
 CODED = ("source", "kind", "year")
@@ -340,10 +342,18 @@ class SegmentPostings:
     """A term's postings in one segment: its blocks, and (when read with numpy) the blocks'
     pickles one after the other, for value_spans."""
 
-    def __init__(self, blocks: list[tuple[np.ndarray, np.ndarray, Values]], pickles: Any = None):
+    def __init__(
+        self, blocks: list[tuple[np.ndarray, np.ndarray, Values]], pickles: Any = None, listed: Listed | None = None
+    ):
         self.blocks = blocks
+        self.listed = listed  # the same postings from the segment's document lists, with their positions
         self.size = sum(len(ids) for ids, _, _ in blocks)
-        self._pickles = pickles  # (bytes as uint8, each block's start, end and posting count) or None
+        # (bytes as uint8, each block's start, end and posting count), None, or what gives one of those
+        self._given = pickles
+
+    @cached_property
+    def _pickles(self) -> Any:
+        return self._given() if callable(self._given) else self._given
 
     @cached_property
     def buffer(self) -> np.ndarray:
@@ -384,10 +394,64 @@ class PostingExtent(NamedTuple):
     fixed: int | None  # the format's fixed value size
 
 
-def term_postings(leaf: Any, fieldname: str, tbytes: bytes) -> tuple[int, Any] | None:
+class ListedPostings(NamedTuple):
+    """A term's list in a segment from the segment's document lists (kb.doclists), with
+    where its Whoosh list lies, read only if its values themselves are asked for."""
+
+    listed: Listed
+    extent: PostingExtent
+    block: int  # postings per block of the Whoosh list
+
+    def postings(self) -> SegmentPostings:
+        docs, weights, size = self.listed.docs, self.listed.weights, len(self.listed.docs)
+        blocks = _BlocksRead(self.extent, self.block, size)
+        cut = range(0, size, self.block)
+        return SegmentPostings(
+            [
+                (docs[at : at + self.block], weights[at : at + self.block], partial(blocks.values, i))
+                for i, at in enumerate(cut)
+            ],
+            blocks.pickles,
+            self.listed,
+        )
+
+
+class _BlocksRead:
+    """A Whoosh list's blocks, read once when its values are first asked for."""
+
+    def __init__(self, extent: PostingExtent, block: int, size: int):
+        self.extent = extent
+        self.counts = [min(block, size - at) for at in range(0, size, block)]
+
+    @cached_property
+    def datas(self) -> list[bytes]:
+        counts, datas = _raw_blocks(*self.extent[:3])
+        if counts != self.counts:
+            raise RuntimeError("the index's document lists disagree with its postings: run `kb reindex`")
+        return datas
+
+    def values(self, i: int) -> Sequence[Any]:
+        return _values(pickle.loads(self.datas[i])[2], self.extent.fixed, self.counts[i])
+
+    def pickles(self) -> Any:
+        """What read_postings_many keeps for value_spans: the blocks' pickles one after the
+        other. The layout of the document numbers and weights before each block's values is
+        not checked here (_heads does it for lists read from their blocks): _value_spans
+        finds the values from the first one's opening, which those parts cannot hold, and
+        takes them only when each block holds as many as its postings."""
+        if self.extent.fixed is not None:
+            return None
+        datas = self.datas
+        lengths = np.fromiter(map(len, datas), dtype=np.int64, count=len(datas))
+        starts = np.cumsum(lengths) - lengths
+        return np.frombuffer(b"".join(datas), dtype=np.uint8), starts, starts + lengths, np.array(self.counts, np.int64)
+
+
+def term_postings(leaf: Any, fieldname: str, tbytes: bytes, lists: DocLists | None = None) -> tuple[int, Any] | None:
     """A term's document frequency in a segment and what read_postings_many reads of it, from
-    one lookup of its term info; None when the segment does not hold the term. A segment's
-    deleted documents are not left out here."""
+    one lookup of its term info (and its documents from the segment's `lists`, when it has
+    them); None when the segment does not hold the term. A segment's deleted documents are
+    not left out here."""
     terms: Any = getattr(leaf, "_terms", None)
     if type(terms) is not W3TermsReader or getattr(leaf, "is_closed", True) or fieldname not in leaf.schema:
         if (fieldname, tbytes) not in leaf:
@@ -400,7 +464,11 @@ def term_postings(leaf: Any, fieldname: str, tbytes: bytes) -> tuple[int, Any] |
     fmt = leaf.schema[fieldname].format
     # (W3TermInfo's inlined lists cannot occur: Whoosh's writer fails on them, set_inline is missing)
     offset, length = info.extent()
-    return info.doc_frequency(), PostingExtent(terms._postfile, offset, length, fmt.fixed_value_size())
+    extent = PostingExtent(terms._postfile, offset, length, fmt.fixed_value_size())
+    listed = lists.find(offset) if lists is not None else None
+    if lists is not None and listed is not None:
+        return info.doc_frequency(), ListedPostings(listed, extent, lists.block)
+    return info.doc_frequency(), extent
 
 
 def read_postings_many(matchers: Sequence[Any]) -> list[SegmentPostings]:
@@ -416,7 +484,9 @@ def read_postings_many(matchers: Sequence[Any]) -> list[SegmentPostings]:
     out: list[SegmentPostings | None] = [None] * len(matchers)
     lists: list[tuple[int, list[int], list[bytes], int | None]] = []  # (position in out, counts, datas, fixed size)
     for at, matcher in enumerate(matchers):
-        if type(matcher) is PostingExtent:
+        if type(matcher) is ListedPostings:
+            out[at] = matcher.postings()
+        elif type(matcher) is PostingExtent:
             lists.append((at, *_raw_blocks(matcher.postfile, matcher.start, matcher.length), matcher.fixed))
         elif type(matcher) is not W3LeafMatcher or matcher._byteids:
             out[at] = _posting_by_posting(matcher)

@@ -26,15 +26,16 @@ Whoosh answers.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
+from whoosh.formats import Positions as _POSITIONS_FORMAT
 from whoosh.util import make_weighted_tree
 from whoosh.util.numeric import byte_to_length
 
+from kb.doclists import _POSITIONS_DECODE, _accumulated, _deltas, _positions, doclists_for
 from kb.search_cache import (
     SegmentPostings,
     _docnums,
@@ -106,6 +107,22 @@ class _Postings:
             out += segment.values_at(here)
         return out
 
+    def listed_positions(self, at: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(which posting of `at`, position) for every position of the postings at `at`, from
+        the segments' document lists; None when a segment holding some has none."""
+        owners, positions = [], []
+        first = 0
+        for segment, here in self._in_segments(at):
+            if segment.listed is None:
+                return None
+            owner, found = segment.listed.positions_at(here)
+            owners.append(owner + first)
+            positions.append(found)
+            first += len(here)
+        if not owners:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(owners), np.concatenate(positions)
+
     def texts(self, at: np.ndarray) -> tuple[bytes, np.ndarray] | None:
         """The values of the postings at `at` (ascending), one after the other, and each one's
         length, read from the blocks' pickles (SegmentPostings.value_spans), or unpickled from
@@ -157,6 +174,10 @@ class _Scorer:
         self._read: dict[tuple[str, bytes], _Postings | None] = {}
         # each segment's document frequency of the terms read (for the parts' estimated sizes)
         self._frequencies: list[dict[tuple[str, bytes], int]] = [{} for _ in self.leaves]
+        folder = getattr(getattr(getattr(searcher, "_ix", None), "storage", None), "folder", None)
+        self._lists = [
+            doclists_for(folder, leaf._segid) if hasattr(leaf, "_segid") else None for leaf, _ in self.leaves
+        ]
 
     def run(self, q: Any) -> Scored:
         kind = type(q)
@@ -303,7 +324,7 @@ class _Scorer:
         wanted = []  # (key, document number offset, what to read), segment by segment
         for key in keys:
             for i, (leaf, offset) in enumerate(self.leaves):
-                found = term_postings(leaf, *key)
+                found = term_postings(leaf, *key, self._lists[i])
                 self._frequencies[i][key] = found[0] if found is not None else 0
                 if found is not None:
                     wanted.append((key, offset, found[1]))
@@ -448,90 +469,11 @@ def _boosted(scores: np.ndarray, boost: float) -> np.ndarray:
 
 def _candidate_positions(fmt: Any, postings: _Postings, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(which posting of `at`, position) for every position of the postings at `at`."""
+    listed = postings.listed_positions(at) if type(fmt) is _POSITIONS_FORMAT else None
+    if listed is not None:
+        return listed
     texts = postings.texts(at) if type(fmt).decode_positions is _POSITIONS_DECODE else None
     read = _deltas(*texts) if texts is not None else None
     if read is not None:
         return _accumulated(*read)
     return _positions(fmt, postings.values_at(at))
-
-
-def _accumulated(counts: np.ndarray, deltas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(which value, position) from each value's count of positions and their deltas."""
-    ends = np.cumsum(deltas)
-    starts = np.cumsum(counts) - counts
-    base = np.where(starts > 0, ends[np.maximum(starts - 1, 0)], 0)
-    return np.repeat(np.arange(len(counts), dtype=np.int64), counts), ends - np.repeat(base, counts)
-
-
-def _positions(fmt: Any, values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """(which value, position) for every position in `values` (formats.Positions: a count,
-    then the pickled list of deltas), read together (_deltas); values of another layout one by one."""
-    if not values:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-    read = _deltas(b"".join(values), lengths) if type(fmt).decode_positions is _POSITIONS_DECODE else None
-    if read is not None:
-        return _accumulated(*read)
-    decoded = [fmt.decode_positions(v) for v in values]
-    counts = np.fromiter(map(len, decoded), dtype=np.int64, count=len(decoded))
-    flat = np.fromiter(chain.from_iterable(decoded), dtype=np.int64, count=int(counts.sum()))
-    return np.repeat(np.arange(len(values), dtype=np.int64), counts), flat
-
-
-# The pickle opcodes of a list of small ints (protocol 2) and the bytes each takes
-_EMPTY_LIST, _BINPUT, _MARK, _APPEND, _APPENDS, _STOP = 0x5D, 0x71, 0x28, 0x61, 0x65, 0x2E
-_BININT1, _BININT2, _BININT = 0x4B, 0x4D, 0x4A
-
-
-def _deltas(joined: bytes, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(count, deltas) of every value, read with numpy: each is the count (4 bytes), then
-    pickle.dumps(deltas, 2): PROTO 2, EMPTY_LIST, BINPUT 0, then one int and APPEND, or MARK,
-    the ints and APPENDS (each int BININT1, BININT2 or BININT), then STOP. The i-th ints of
-    all values are read in one step. None when any value is laid out otherwise (a list
-    of more than 1,000 ints is pickled in batches): the caller unpickles them one by one."""
-    count = len(lengths)
-    if not count or (lengths < 12).any():
-        return None
-    b = np.frombuffer(joined, dtype=np.uint8).astype(np.int64)
-    starts = np.cumsum(lengths) - lengths
-    counts = (b[starts] << 24) | (b[starts + 1] << 16) | (b[starts + 2] << 8) | b[starts + 3]
-    heads = (b[starts + 4] == 0x80) & (b[starts + 5] == 2) & (b[starts + 6] == _EMPTY_LIST)
-    heads &= (b[starts + 7] == _BINPUT) & (b[starts + 8] == 0) & (counts >= 1)
-    many = counts > 1
-    if not heads.all() or not (b[starts[many] + 9] == _MARK).all():
-        return None
-    at = starts + 9 + many
-    offsets = np.cumsum(counts) - counts
-    deltas = np.empty(int(counts.sum()), dtype=np.int64)
-    active = np.arange(count)
-    i = 0
-    while len(active):
-        p = at[active]
-        op = b[p]
-        one, two, four = op == _BININT1, op == _BININT2, op == _BININT
-        if not (one | two | four).all():
-            return None
-        value = np.where(one, b[p + 1], b[p + 1] | (b[np.minimum(p + 2, len(b) - 1)] << 8))
-        if four.any():
-            q = p[four]
-            signed = b[q + 1] | (b[q + 2] << 8) | (b[q + 3] << 16) | (b[q + 4] << 24)
-            value[four] = np.where(signed >= 2**31, signed - 2**32, signed)
-        deltas[offsets[active] + i] = value
-        at[active] = p + np.where(one, 2, np.where(two, 3, 5))
-        i += 1
-        active = active[counts[active] > i]
-    closed = b[at] == np.where(many, _APPENDS, _APPEND)
-    rest = starts + lengths - at - 1  # STOP, or nothing (Whoosh's reader adds it when missing)
-    stop = b[np.minimum(at + 1, len(b) - 1)] == _STOP
-    if not (closed & ((rest == 0) | ((rest == 1) & stop))).all():
-        return None
-    return counts, deltas
-
-
-def _positions_decode() -> Any:
-    from whoosh.formats import Positions
-
-    return Positions.decode_positions
-
-
-_POSITIONS_DECODE = _positions_decode()

@@ -487,7 +487,7 @@ def _segment_files(directory) -> list[dict[str, bytes]]:
     """Each segment's files by extension (segment names are random)."""
     segments: dict[str, dict[str, bytes]] = {}
     for path in directory.iterdir():
-        if "." in path.name and path.suffix != ".toc":
+        if "." in path.name and path.suffix not in (".toc", ".kbdocs"):  # kbdocs: the project's own (kb.doclists)
             name, ext = path.name.split(".", 1)
             segments.setdefault(name, {})[ext] = path.read_bytes()
     return sorted(segments.values(), key=lambda files: sorted(files.items()))
@@ -539,6 +539,12 @@ def test_the_bulk_writer_writes_what_whoosh_writes(tmp_path):
         built[name] = _segment_files(directory)
     assert len(built["bulk"]) > 1  # the later rounds merged or kept several segments
     assert built["bulk"] == built["whoosh"]
+    # beside each of its segments, and only those (Whoosh's clean-up removed the merged ones'),
+    # the project's writer left the segment's document lists
+    ix = FileStorage(str(tmp_path / "bulk"), supports_mmap=False).open_index()
+    segments = {segment.segment_id() for segment in ix._segments()}
+    assert {path.name.split(".")[0] for path in (tmp_path / "bulk").glob("*.kbdocs")} == segments
+    assert not list((tmp_path / "whoosh").glob("*.kbdocs"))
 
 
 @pytest.mark.parametrize(

@@ -9,14 +9,17 @@ Whoosh stepping its matchers through every match (an unlimited collector).
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
 from whoosh import collectors
+from whoosh.formats import Positions
 
 from bench.corpus import Generator
 from kb import index as kb_index
 from kb import search_score
+from kb.doclists import doclists_for
 from kb.models import Document
 from kb.search import SearchRequest, parse_query, search, split_date_ranges
 from kb.search_cache import _heads, columns_for, posting_blocks, read_postings_many, searcher_for, term_postings
@@ -187,27 +190,75 @@ def test_postings_read_together_are_each_read_alone(two_segments):
     assert spans
 
 
-def _term_infos_give_the_matchers_postings(reader) -> set[str]:
-    kinds = set()
-    for leaf, _ in reader.leaf_readers():
-        for key in leaf.all_terms():
-            found = term_postings(leaf, *key)
-            assert found is not None, key
-            frequency, item = found
-            kinds.add(type(item).__name__)
-            assert frequency == leaf.doc_frequency(*key), key
-            mine, theirs = read_postings_many([item])[0], read_postings_many([leaf.postings(*key)])[0]
-            assert [(a.tolist(), b.tolist(), list(c())) for a, b, c in mine.blocks] == [
-                (a.tolist(), b.tolist(), list(c())) for a, b, c in theirs.blocks
-            ], key
-        assert term_postings(leaf, "body", b"nowordlikethis") is None
-    return kinds
-
-
 def test_term_infos_read_once_give_the_matchers_postings(two_segments):
-    """A term read from its term info alone (no Whoosh matcher built: issue 14) has the
-    document frequency and the postings its matcher gives; an absent term is None."""
-    assert _term_infos_give_the_matchers_postings(searcher_for(two_segments.index).reader()) == {"PostingExtent"}
+    """A term read from its term info alone (no Whoosh matcher built: issue 14), with its
+    documents from the segment's document lists (kb.doclists) or from its blocks, has the
+    document frequency, postings and value layout its matcher gives; an absent term is None."""
+    searcher = searcher_for(two_segments.index)
+    kinds = set()
+    listed_positions = 0
+    for leaf, _ in searcher.reader().leaf_readers():
+        lists = doclists_for(searcher._ix.storage.folder, leaf._segid)
+        assert lists is not None  # the project's writer wrote them
+        for key in leaf.all_terms():
+            theirs = read_postings_many([leaf.postings(*key)])[0]
+            for given in (lists, None):
+                found = term_postings(leaf, *key, given)
+                assert found is not None, key
+                frequency, item = found
+                kinds.add(type(item).__name__)
+                assert frequency == leaf.doc_frequency(*key), key
+                mine = read_postings_many([item])[0]
+                assert [(a.tolist(), b.tolist(), list(c())) for a, b, c in mine.blocks] == [
+                    (a.tolist(), b.tolist(), list(c())) for a, b, c in theirs.blocks
+                ], key
+                fmt = leaf.schema[key[0]].format
+                if given is not None and type(fmt) is Positions:  # each posting's positions, read from the lists
+                    assert mine.listed is not None
+                    everything = np.arange(mine.size)
+                    owner, positions = mine.listed.positions_at(everything)
+                    values = [v for _, _, vs in theirs.blocks for v in vs()]
+                    assert owner.tolist() == [i for i, v in enumerate(values) for _ in fmt.decode_positions(v)], key
+                    assert positions.tolist() == [p for v in values for p in fmt.decode_positions(v)], key
+                    some = everything[::3]
+                    owner, positions = mine.listed.positions_at(some)
+                    assert positions.tolist() == [p for v in values[::3] for p in fmt.decode_positions(v)], key
+                    listed_positions += 1
+                if theirs.value_spans is not None:
+                    assert mine.value_spans is not None, key
+                    assert mine.buffer.tobytes() == theirs.buffer.tobytes(), key
+                    assert all(np.array_equal(x, y) for x, y in zip(mine.value_spans, theirs.value_spans, strict=True))
+                if mine.value_spans is not None:  # (read lazily, also where the blocks' heads are laid out otherwise)
+                    texts = [
+                        mine.buffer[start : start + size].tobytes().decode("utf-8").encode("latin-1")
+                        for start, size in zip(*mine.value_spans, strict=True)
+                    ]
+                    assert texts == [v for _, _, vs in theirs.blocks for v in vs()], key
+        assert term_postings(leaf, "body", b"nowordlikethis", lists) is None
+    assert kinds == {"PostingExtent", "ListedPostings"}
+    assert listed_positions > 100
+
+
+def test_segments_without_document_lists_score_the_same(two_segments):
+    """An index whose segments have no document lists (written by Whoosh's own writer, or by
+    an older version) is read from its blocks: the same documents and scores."""
+    from kb import doclists
+
+    queries = ["export controls", '"export controls"', "chips OR licence", "出口", "controls -chips"]
+    searcher = searcher_for(two_segments.index)
+    before = {text: search_score.scored(searcher, parse_query(text)[0]) for text in queries}
+    folder = Path(searcher._ix.storage.folder)
+    removed = list(folder.glob(f"*{doclists.SUFFIX}"))
+    assert removed
+    for path in removed:
+        path.unlink()
+    doclists._open.clear()
+    after = {text: search_score.scored(searcher, parse_query(text)[0]) for text in queries}
+    assert not any(isinstance(item, doclists.DocLists) for item in doclists._open.values())
+    for text in queries:
+        assert before[text] is not None and after[text] is not None, text
+        assert before[text].docs.tolist() == after[text].docs.tolist(), text
+        assert before[text].scores.tolist() == after[text].scores.tolist(), text
 
 
 def test_values_read_from_the_pickles_are_whooshs(two_segments):
@@ -216,6 +267,7 @@ def test_values_read_from_the_pickles_are_whooshs(two_segments):
     them), are the values Whoosh reads."""
     searcher = searcher_for(two_segments.index)
     scorer = search_score._Scorer(searcher)
+    scorer._lists = [None] * len(scorer._lists)  # read from the blocks, as a segment without document lists is
     found = unpickled = 0
     for fieldname, text in searcher.reader().all_terms():
         if fieldname not in ("title", "body"):

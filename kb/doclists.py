@@ -206,6 +206,10 @@ def doclists_for(folder: str | Path | None, segment_id: str) -> DocLists | None:
     except (OSError, ValueError):
         found = None
     with _lock:
+        # files gone with their segments (merged, or an older generation swept away) are let
+        # go: a memory map would keep their disk space taken
+        for gone in [known for known in _open if not known.exists()]:
+            del _open[gone]
         _open[path] = found
         while len(_open) > _KEPT:
             _open.popitem(last=False)

@@ -261,6 +261,21 @@ def test_segments_without_document_lists_score_the_same(two_segments):
         assert before[text].scores.tolist() == after[text].scores.tolist(), text
 
 
+def test_document_lists_of_removed_segments_are_let_go(two_segments, tmp_path):
+    """A segment's file, once removed (its segment merged away, or an older generation of the
+    index swept), is no longer held open (its memory map would keep its disk space taken)."""
+    from kb import doclists
+
+    source = next(Path(searcher_for(two_segments.index)._ix.storage.folder).glob(f"*{doclists.SUFFIX}"))
+    copy = doclists.path_for(tmp_path, "MAIN_old")
+    copy.write_bytes(source.read_bytes())
+    assert doclists.doclists_for(tmp_path, "MAIN_old") is not None
+    assert copy in doclists._open
+    copy.unlink()
+    assert doclists.doclists_for(tmp_path, "MAIN_new") is None  # no such file: remembered as None
+    assert copy not in doclists._open and doclists.path_for(tmp_path, "MAIN_new") in doclists._open
+
+
 def test_values_read_from_the_pickles_are_whooshs(two_segments):
     """The positions of every title and body term, found in the blocks' pickles without
     unpickling them where the blocks' layout allows (else unpickled from the blocks that hold

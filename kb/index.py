@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -113,22 +113,29 @@ class OnePassAnalyzer(analysis.CompositeAnalyzer):
         """The words indexed for `value` (UTF-8, as terms are stored), in order, and the position
         of the first: what the chain yields with positions (they count on from the first),
         without token objects."""
-        tokenizer, _, stop, *rest = self.items
+        terms = self.terms_of(self.items[0].expression.findall(value))
+        kept: list[bytes] = list(filter(None, terms))
+        first = -1
+        if kept:
+            first = 0
+            while terms[first] is None:
+                first += 1
+        return kept, first
+
+    def terms_of(self, tokens: list[str]) -> list[bytes | None]:
+        """The term indexed for each token as the tokenizer finds it (UTF-8), None for a stopped
+        one, from a memo of the tokens met (read in one C loop: most were met before)."""
         memo = self._words
         if len(memo) > 500_000:
             memo.clear()
-        get = memo.get
-        kept: list[bytes] = []
-        first = -1
-        for raw, found in enumerate(tokenizer.expression.findall(value)):
-            word = get(found, _UNSEEN)
-            if word is _UNSEEN:
-                word = memo[found] = self._word(found, stop, rest[0]._stem if rest else None)
-            if word is not None:
-                if first < 0:
-                    first = raw
-                kept.append(word)
-        return kept, first
+        terms = list(map(memo.get, tokens, repeat(_UNSEEN, len(tokens))))
+        if _UNSEEN in terms:
+            _, _, stop, *rest = self.items
+            stem = rest[0]._stem if rest else None
+            for at, term in enumerate(terms):
+                if term is _UNSEEN:
+                    terms[at] = memo[tokens[at]] = self._word(tokens[at], stop, stem)
+        return terms
 
     @staticmethod
     def _word(found: str, stop, stem) -> bytes | None:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, compress
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -669,18 +669,8 @@ def _wanted(terms: frozenset[str]) -> tuple[frozenset[bytes], frozenset[str]]:
 
 
 def _indexed(tokens: list[str]) -> list[bytes | None]:
-    """The words the body analyzer indexes for these tokens, None for a stopword, from its memo."""
-    memo = _BODY._words  # the memo OnePassAnalyzer.words() keeps
-    if len(memo) > 500_000:
-        memo.clear()
-    words = list(map(memo.get, tokens, repeat(False, len(tokens))))
-    if False in words:  # not seen yet
-        _, _, stop, *rest = _BODY.items
-        stem = rest[0]._stem if rest else None
-        for i, word in enumerate(words):
-            if word is False:
-                words[i] = memo[tokens[i]] = _BODY._word(tokens[i], stop, stem)
-    return words
+    """The words the body analyzer indexes for these tokens, None for a stopword."""
+    return _BODY.terms_of(tokens)
 
 
 def _fragments(starts: list[int], ends: list[int], matched: dict[int, bytes]) -> list[tuple[int, int, list[int]]]:

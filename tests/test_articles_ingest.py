@@ -488,3 +488,31 @@ def test_bands_stay_those_stored_before():
         (6, 332631375), (7, 1684371934), (8, 1206199798), (9, 1674362201), (10, 1351424970), (11, 1418222682),
     ]  # fmt: skip
     assert fingerprint.bands("too short to tell stories apart") is None
+
+
+def test_bands_equal_hashing_each_shingle_string():
+    """The bands hash each shingle's UTF-8 bytes; computed the plain way (one joined string per
+    shingle, hashed and read as an integer) on English, Chinese and repetitive texts, they agree."""
+    import hashlib
+
+    import numpy as np
+
+    from ingest import fingerprint as fp
+
+    def plain(text: str) -> list[tuple[int, int]] | None:
+        words = fp.tokens(text)
+        if len(words) < fp.MIN_TOKENS:
+            return None
+        hashed = [int.from_bytes(hashlib.blake2b(s.encode(), digest_size=4).digest(), "big") for s in fp.shingles(text)]
+        signature = ((np.array(hashed, dtype=np.uint64)[:, None] * fp._A + fp._B) % fp._PRIME).min(axis=0)
+        rows = [signature[b * fp.ROWS : (b + 1) * fp.ROWS].tobytes() for b in range(fp.BANDS)]
+        return [(b, int.from_bytes(hashlib.blake2b(r, digest_size=4).digest(), "big") >> 1) for b, r in enumerate(rows)]
+
+    texts = [
+        " ".join(f"word{i % 17} export rule {i}" for i in range(30)),
+        "商务部、海关总署7月3日联合发布公告，宣布对镓、锗相关物项实施出口管制，自2023年8月1日起正式实施。" * 2,
+        "The Bureau of Industry and Security added 140 entities; Café owners’ naïve résumé. " * 6,
+        "chip " * 60,
+    ]
+    for text in texts:
+        assert fp.bands(text) == plain(text) is not None

@@ -2443,3 +2443,19 @@ def test_a_month_that_owns_a_thing_is_past_even_after_from():
         "The story ran from March's licence requirement on the chip to the autumn reversal.", date(2025, 12, 15)
     )
     assert labels and not any(label.startswith("2026") for _, label in labels)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The agency's new licensing rule is scheduled for publication in the Federal Register on Friday.",
+        "The agency's new licensing rule is slated for release on Friday.",
+        "The agency's new licensing rule is due for publication on Friday.",
+    ],
+)
+def test_a_weekday_planned_with_for_is_the_coming_one(sentence):
+    """'is scheduled for publication ... on Friday' in a Tuesday report is the Friday to come, as 'is
+    scheduled to be published on Friday' already was; not the Friday before."""
+    published = date(2024, 3, 5)  # a Tuesday
+    found = [f.value for f in find_dates(sentence, Reference(published, "published"))]
+    assert found == [date(2024, 3, 8)]

@@ -493,7 +493,7 @@ def _month_with_year(month: int, lead: str, reference: Reference, planned: bool)
 
 # A weekday told of what is to come is the next such day: "is scheduled to appear in the Federal Register
 # on Thursday", "the rule will be published on Friday".
-_AHEAD = re.compile(r"\b(?:will|shall|(?:is|are) (?:scheduled|set|due|expected) to)\b[^,;]*$", re.I)
+_AHEAD = re.compile(r"\b(?:will|shall|(?:is|are) (?:scheduled|slated|set|due|expected) (?:to|for))\b[^,;]*$", re.I)
 
 
 def _weekdays(sentence: str, published: date) -> list[FoundDate]:

@@ -22,18 +22,16 @@ from itertools import accumulate, compress
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from whoosh import collectors
 from whoosh import query as wq
 from whoosh.matching import AndNotMatcher, NullMatcher, WrappingMatcher
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser, PlusMinusPlugin
-from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.query.spans import Span, SpanNear2
 from whoosh.util.times import datetime_to_long
 
 from kb import search_rows
 from kb.errors import KBError
 from kb.index import SCHEMA
-from kb.search_cache import UNDATED, Columns, columns_for, docnums_for, searcher_for
+from kb.search_cache import UNDATED, Columns, columns_for, docnums_for, searcher_for, stored_ids
 from kb.search_rows import DocumentRow, Rows
 from kb.search_score import scored
 
@@ -184,26 +182,44 @@ def _exact_negation(q: wq.Query) -> wq.Query:
     return q.accept(lambda node: _AndNot(node.a, node.b) if type(node) is wq.AndNot else node)
 
 
-def make_parser() -> MultifieldParser:
-    """The query parser, one per thread: building its date grammar costs more than a rare term's search."""
-    parser = getattr(_parsers, "parser", None)
+def make_parser(dates: bool = True) -> MultifieldParser:
+    """The query parser, one per thread: building its date grammar costs more than a rare term's search.
+
+    Without `dates`, the same parser without Whoosh's date plugin (not even imported), for a text
+    that names no date field (_names_dates): the plugin only rewrites the clauses of DATETIME
+    fields (published, or its alias date) and leaves every other clause as it is, so such a text
+    parses to the same query either way, and a cold `kb search chip` skips building the date
+    grammar (its regular expressions)."""
+    name = "parser" if dates else "plain_parser"
+    parser = getattr(_parsers, name, None)
     if parser is None:
-        parser = _parsers.parser = _new_parser()
+        parser = _new_parser(dates)
+        setattr(_parsers, name, parser)
     return parser
 
 
 _parsers = threading.local()
 
 
-def _new_parser() -> MultifieldParser:
+def _new_parser(dates: bool = True) -> MultifieldParser:
     parser = MultifieldParser(["title", "body"], SCHEMA, phraseclass=_Phrase)
     # A minus negates only at the start of a word, so slugs like alibaba-cloud stay whole.
     parser.remove_plugin_class(PlusMinusPlugin)
     parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+(?=\S)", minusexpr=r"(?:^|(?<=[\s(]))-(?=\S)"))
     parser.add_plugin(GtLtPlugin())
-    parser.add_plugin(DateParserPlugin(free=False))
+    if dates:
+        from whoosh.qparser.dateparse import DateParserPlugin
+
+        parser.add_plugin(DateParserPlugin(free=False))
     parser.add_plugin(FieldAliasPlugin({"published": ["date"], "entity": ["entities"]}))
     return parser
+
+
+def _names_dates(text: str) -> bool:
+    """Whether `text` may name a date field: field names are matched as written, so a text
+    without "date" and "published" (in any case, to be safe) has no date clause."""
+    lowered = text.lower()
+    return "date" in lowered or "published" in lowered
 
 
 def parse_query(text: str) -> tuple[wq.Query, str | None]:
@@ -215,7 +231,7 @@ def parse_query(text: str) -> tuple[wq.Query, str | None]:
 def _parse(text: str) -> tuple[wq.Query, str | None]:
     if not text.strip():
         return wq.Every(), None
-    parser = make_parser()
+    parser = make_parser(dates=_names_dates(text))
     try:
         q = parser.parse(_compact_dates(text))
         if _DATE_CLAUSE.search(text) and _has_null(q):  # Whoosh drops dates it cannot read
@@ -314,7 +330,8 @@ def search(ix: Index, session: Readable, request: SearchRequest) -> SearchResult
         result.facets = count_facets(columns, matches)
     terms = _body_terms(q)
     matched = _with_body_terms(searcher, [docnum for docnum, _ in page], terms, read)
-    found = [(int(searcher.stored_fields(docnum)["id"]), score, docnum in matched) for docnum, score in page]
+    ids = stored_ids(searcher, [docnum for docnum, _ in page])
+    found = [(doc_id, score, docnum in matched) for doc_id, (docnum, score) in zip(ids, page, strict=True)]
     result.hits = _load_hits(session, found, terms)
     if result.total == 0 and request.query.strip():
         result.suggestion = suggest(searcher, request.query)
@@ -362,6 +379,8 @@ def _scored_matches(
     A query with a phrase cannot skip blocks: ranking it visits and scores every match
     anyway, so that one pass also gives the matches, instead of running the (costly)
     phrase once more to list them first."""
+    from whoosh import collectors  # only here: whoosh.sorting with it
+
     collector = collectors.UnlimitedCollector()
     if filter_q is not None:
         collector = collectors.FilterCollector(collector, allow=filter_q)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 
@@ -26,8 +25,10 @@ class Setting:
 
 # Seed data written by the project (entity registry, curated timeline, demo
 # corpus) ships inside the package, so an installed wheel has it too; the
-# checkout's top-level `data` is a link to the same folder.
-DATA_DIR = Path(str(resources.files("kb") / "data"))
+# checkout's top-level `data` is a link to the same folder. Found next to this file, as
+# importlib.resources.files("kb") would, without importing importlib.resources (and zipfile)
+# into every `kb` process.
+DATA_DIR = Path(__file__).parent / "data"
 
 
 def _default_home() -> str:

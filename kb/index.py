@@ -347,8 +347,9 @@ class BulkWriter(SegmentWriter):
     """Whoosh's segment writer with the same index on disk, written faster: a document's text
     is analysed in one pass straight into its postings (no token objects, no tuple per
     posting), postings are held by term, and each term's list goes to the codec a block at a
-    time instead of one call per posting. The files are the same bytes Whoosh writes
-    (tests/test_search.py compares them)."""
+    time instead of one call per posting. Every file is the same bytes Whoosh writes, save the
+    posting lists (and the term table's offsets into them), whose blocks _PostingsWriter
+    pickles more cheaply; Whoosh reads them the same (tests/test_search.py compares both)."""
 
     def __init__(self, ix: index.Index, **options) -> None:
         super().__init__(ix, **options)

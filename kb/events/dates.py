@@ -293,9 +293,9 @@ def has_date_hint(sentence: str) -> bool:
 
 # Every match of _HINT, _WEEKDAY or _RELATIVE in an ASCII sentence contains one of these: a digit,
 # a month's first three letters as written, or one of the words in lower case (each weekday ends
-# in "day"). Most sentences of a report hold none, and three substring tests cost a tenth of the
-# three expressions. Outside ASCII, case-insensitive matching has more forms ("ı" matches "i"),
-# so other sentences always take the expressions.
+# in "day"). Most sentences of a report hold none, and looking for these costs about a tenth of
+# running the three expressions. Outside ASCII, case-insensitive matching has more forms ("ı"
+# matches "i"), so other sentences always take the expressions.
 _HINT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _HINT_WORDS = (
     "day", "week", "month", "year", "tomorrow", "spring", "summer", "autumn", "fall", "winter", "immediate",

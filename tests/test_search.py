@@ -552,12 +552,15 @@ def test_the_bulk_writer_writes_what_whoosh_writes(tmp_path):
 
     rounds = [list(range(300)), [*range(100, 150), *range(300, 340)], list(range(340, 360))]
     built = {}
-    for name, make in (("whoosh", SegmentWriter), ("bulk", kb_index.BulkWriter)):
+    bulk = kb_index.BulkWriter
+    # "upgraded": an index begun by Whoosh's writer (as older versions' blocks are), then written by the project's
+    writers = {"whoosh": [SegmentWriter] * 3, "bulk": [bulk] * 3, "upgraded": [SegmentWriter, bulk, bulk]}
+    for name, makers in writers.items():
         directory = tmp_path / name
         directory.mkdir()
         index.create_in(str(directory), kb_index.SCHEMA)
         ix = FileStorage(str(directory), supports_mmap=False).open_index(schema=kb_index.SCHEMA)
-        for number, docs in enumerate(rounds):
+        for number, (docs, make) in enumerate(zip(rounds, makers, strict=True)):
             w = make(ix, compound=False)
             for n in docs:
                 (w.update_document if number else w.add_document)(**document(n))
@@ -571,7 +574,15 @@ def test_the_bulk_writer_writes_what_whoosh_writes(tmp_path):
     ]
     # the lists are smaller (kb.index._PostingsWriter) and read the same through Whoosh's own reader
     assert sum(len(f["pst"]) for f in built["bulk"]) < 0.8 * sum(len(f["pst"]) for f in built["whoosh"])
-    assert _postings_as_whoosh_reads_them(tmp_path / "bulk") == _postings_as_whoosh_reads_them(tmp_path / "whoosh")
+    whooshs = _postings_as_whoosh_reads_them(tmp_path / "whoosh")
+    assert _postings_as_whoosh_reads_them(tmp_path / "bulk") == whooshs
+    assert _postings_as_whoosh_reads_them(tmp_path / "upgraded") == whooshs
+    # merged into one segment: the older blocks are read through Whoosh's matchers and written anew
+    for name, make in (("whoosh", SegmentWriter), ("upgraded", bulk)):
+        ix = FileStorage(str(tmp_path / name), supports_mmap=False).open_index(schema=kb_index.SCHEMA)
+        make(ix, compound=False).commit(optimize=True)
+        assert len(ix._segments()) == 1
+    assert _postings_as_whoosh_reads_them(tmp_path / "upgraded") == _postings_as_whoosh_reads_them(tmp_path / "whoosh")
     # beside each of its segments, and only those (Whoosh's clean-up removed the merged ones'),
     # the project's writer left the segment's document lists
     ix = FileStorage(str(tmp_path / "bulk"), supports_mmap=False).open_index()

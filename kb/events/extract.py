@@ -200,10 +200,8 @@ def split_sentences(text: str) -> list[str]:
     sentences, start = [], 0
     for m in _BOUNDARY.finditer(text):
         head = text[start : m.start()].rstrip()
-        # the word before the full stop lies after the last space (searching the whole head cost
-        # a third of reading a long report)
-        last_word = _LAST_WORD.search(head.rsplit(None, 1)[-1]) if head else None
-        if last_word and last_word.group(1).lower() in _ABBREVIATIONS and m.group(0) != "\n":
+        last_word = _word_before_stop(head)
+        if last_word and last_word.lower() in _ABBREVIATIONS and m.group(0) != "\n":
             continue
         if head.strip():
             sentences.append(head.strip())
@@ -211,6 +209,14 @@ def split_sentences(text: str) -> list[str]:
     if text[start:].strip():
         sentences.append(text[start:].strip())
     return sentences
+
+
+def _word_before_stop(text: str) -> str | None:
+    """The word (letters, digits and dots) that the full stop ending `text` closes: "U.S" of "the U.S.".
+    No space lies within it, so it is looked for after the last one (searching the whole text cost
+    a third of reading a long report)."""
+    found = _LAST_WORD.search(text.rsplit(None, 1)[-1]) if text.strip() else None
+    return found.group(1) if found else None
 
 
 @dataclass

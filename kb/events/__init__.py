@@ -7,20 +7,60 @@ documents -> candidates, rule lifecycles), `curated` (data/events/*.yaml),
 pipeline hook that runs them). Queries over events live in `kb.timeline`.
 """
 
-from kb.events.candidates import (
-    DEADLINE_KINDS,
-    IN_FORCE,
-    KIND_GROUPS,
-    KINDS,
-    ROLES,
-    RULE_KINDS,
-    STATUS_LABELS,
-    STATUSES,
-    Candidate,
-)
-from kb.events.curated import CURATED_DIR, CuratedEventError, LoadReport, read_curated
-from kb.events.extract import extract_events, split_sentences
-from kb.events.stage import candidates_of, ensure_curated, ensure_events, events_hook, extract_documents, load_curated
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kb.events.candidates import (
+        DEADLINE_KINDS,
+        IN_FORCE,
+        KIND_GROUPS,
+        KINDS,
+        ROLES,
+        RULE_KINDS,
+        STATUS_LABELS,
+        STATUSES,
+        Candidate,
+    )
+    from kb.events.curated import CURATED_DIR, CuratedEventError, LoadReport, read_curated
+    from kb.events.extract import extract_events, split_sentences
+    from kb.events.stage import (
+        candidates_of,
+        ensure_curated,
+        ensure_events,
+        events_hook,
+        extract_documents,
+        load_curated,
+    )
+
+# Each name is imported from its module when first asked for: a process that needs only the
+# extractor (a process reading events apart, kb.events.stage) does not import the store, the
+# curated timeline's loader and what they bring (two seconds of start-up).
+_FROM = {
+    **dict.fromkeys(
+        ["DEADLINE_KINDS", "IN_FORCE", "KIND_GROUPS", "KINDS", "ROLES", "RULE_KINDS", "STATUS_LABELS", "STATUSES"],
+        "candidates",
+    ),
+    "Candidate": "candidates",
+    **dict.fromkeys(["CURATED_DIR", "CuratedEventError", "LoadReport", "read_curated"], "curated"),
+    **dict.fromkeys(["extract_events", "split_sentences"], "extract"),
+    **dict.fromkeys(
+        ["candidates_of", "ensure_curated", "ensure_events", "events_hook", "extract_documents", "load_curated"],
+        "stage",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _FROM.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CURATED_DIR",

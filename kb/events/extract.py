@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from kb.events.candidates import DEADLINE_KINDS, REGULATORY_KINDS, RULE_KINDS, Candidate
 from kb.events.dates import (
@@ -287,6 +288,42 @@ def extract_events(
             if cand.kind in RULE_KINDS and cand.rule is None and cand.jurisdiction in (None, country, "GLOBAL"):
                 cand.rule = rule  # not another government's act ("MOFCOM paused its measures" beside a US rule)
     return _finest(out)
+
+
+# ---- reading many reports, here or in a process of its own (kb.events.stage) ----------------
+
+Text = tuple[str, Reference, str | None, str]  # prose, reference, language, title
+_held: dict[str, Any] = {}  # in a reading process: what hold() was given
+
+
+def extract_all(
+    texts: list[Text], linker: Linker, info: dict[str, EntityInfo], rules: frozenset[str], documents: dict[str, str]
+) -> list[list[Candidate]]:
+    """extract_events for each text, with what every one of them shares."""
+    return [
+        extract_events(
+            text,
+            reference,
+            linker=linker,
+            language=language,
+            known_rules=rules,
+            known_documents=documents,
+            info=info,
+            title=title,
+        )
+        for text, reference, language, title in texts
+    ]
+
+
+def hold(linker: Linker, info: dict[str, EntityInfo], rules: frozenset[str], documents: dict[str, str]) -> None:
+    """A reading process's start: keep what every text is read with (sent once, not with each batch)."""
+    _held.update(linker=linker, info=info, rules=rules, documents=documents)
+
+
+def extract_held(texts: list[Text]) -> list[list[Candidate]]:
+    """extract_all in a reading process, with what hold() kept. It lives here, not in kb.events.stage,
+    so that the process imports the extractor only."""
+    return extract_all(texts, _held["linker"], _held["info"], _held["rules"], _held["documents"])
 
 
 _WIDTH = {"year": 4, "month": 7, "day": 10}

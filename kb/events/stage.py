@@ -9,6 +9,10 @@ rescore -> relink rule lifecycles.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from pathlib import Path
 
 from sqlmodel import Session, col, select
@@ -21,7 +25,7 @@ from kb.events import cluster, curated, structured
 from kb.events.candidates import Candidate
 from kb.events.curated import CuratedEventError, LoadReport
 from kb.events.dates import Reference, warm_up
-from kb.events.extract import EntityInfo, entity_info, extract_events
+from kb.events.extract import EntityInfo, Text, entity_info, extract_all, extract_held, hold
 from kb.linker import Linker, current_linker
 from kb.models import Document, Mention
 from kb.store import get_meta, set_meta
@@ -32,6 +36,10 @@ EXTRACTOR_VERSION = "3"  # 2: month and year dates, reference chain, speech date
 STATE_KEY = "events_extractor"  # extractor version + registry fingerprint the events were made with
 BATCH = 200
 SKIPPED_KINDS = ("page_snapshot",)  # availability snapshots get their events from the diff, not prose
+# At least PARALLEL_DOCS documents at once (a large feed's first poll, every document after the
+# extractor changed): their prose is read by EVENT_PROCS processes of their own, on both cores.
+PARALLEL_DOCS = 2_000
+EVENT_PROCS = min(2, os.cpu_count() or 1)
 
 
 def events_hook(kb: KB, session: Session, doc_ids: list[int]) -> list[int]:
@@ -112,15 +120,16 @@ def extract_documents(session: Session, doc_ids: list[int], *, linker: Linker | 
     lifecycles = structured.assign_lifecycles(session) if _has_federal_register(session, doc_ids) else {}
     rules, documents = cluster.known_rules(session), structured.known_documents(session)
     total, touched = 0, set()
-    for chunk in chunked(doc_ids, BATCH):
-        batch = sorted(chunk)
-        touched |= cluster.detach_documents(session, batch)
-        pairs = list(_read(session, batch, linker, info, lifecycles, rules, documents))
-        attacher = cluster.Attacher(session, cluster.EventIndex.around(session, [c for _, c in pairs]))
-        for doc_id, cand in pairs:
-            attacher.attach(cand, doc_id)
-        touched |= attacher.finish()
-        total += len(pairs)
+    with _ProseReader(linker, info, rules, documents, apart=len(doc_ids) >= PARALLEL_DOCS) as reader:
+        for chunk in chunked(doc_ids, BATCH):
+            batch = sorted(chunk)
+            touched |= cluster.detach_documents(session, batch)
+            pairs = list(_read(session, batch, reader, lifecycles))
+            attacher = cluster.Attacher(session, cluster.EventIndex.around(session, [c for _, c in pairs]))
+            for doc_id, cand in pairs:
+                attacher.attach(cand, doc_id)
+            touched |= attacher.finish()
+            total += len(pairs)
     cluster.rescore(session, touched)
     if lifecycles:
         structured.update_lifecycle_rules(session, lifecycles)
@@ -129,28 +138,80 @@ def extract_documents(session: Session, doc_ids: list[int], *, linker: Linker | 
 
 
 def _read(
-    session: Session,
-    batch: list[int],
-    linker: Linker,
-    info: dict[str, EntityInfo],
-    lifecycles: dict[str, str | None],
-    rules: frozenset[str],
-    documents: dict[str, str],
-):
+    session: Session, batch: list[int], reader: _ProseReader, lifecycles: dict[str, str | None]
+) -> Iterator[tuple[int, Candidate]]:
+    """Each document's candidates, as candidates_of gives them, in the order of their ids."""
     stmt = select(Document).where(col(Document.id).in_(batch)).order_by(col(Document.id))
     docs = [(d.id, d) for d in session.exec(stmt) if d.id is not None]  # a stored row always has an id
     mentions = _mentions(session, [i for i, d in docs if structured.is_federal_register(d)])
+    plain = [
+        (doc_id, doc)
+        for doc_id, doc in docs
+        if doc.kind not in SKIPPED_KINDS and not structured.is_federal_register(doc)
+    ]
+    read = dict(zip([doc_id for doc_id, _ in plain], reader.read([doc for _, doc in plain]), strict=True))
     for doc_id, doc in docs:
-        for cand in candidates_of(
-            doc,
-            linker=linker,
-            info=info,
-            lifecycles=lifecycles,
-            rules=rules,
-            documents=documents,
-            mentions=mentions.get(doc_id, []),
-        ):
+        found = read.get(doc_id)
+        if found is None:
+            found = candidates_of(
+                doc,
+                linker=reader.linker,
+                info=reader.info,
+                lifecycles=lifecycles,
+                rules=reader.rules,
+                documents=reader.documents,
+                mentions=mentions.get(doc_id, []),
+            )
+        for cand in found:
             yield doc_id, cand
+
+
+class _ProseReader:
+    """extract_events over documents' prose (candidates_of's part for reports), here or, for a large
+    run, in processes of their own: the linker and what extraction knows are sent to each once, then
+    the texts, a batch at a time, split between them. Should no process start or one die, the rest
+    is read here (logged)."""
+
+    def __init__(
+        self,
+        linker: Linker,
+        info: dict[str, EntityInfo],
+        rules: frozenset[str],
+        documents: dict[str, str],
+        *,
+        apart: bool,
+    ) -> None:
+        self.linker, self.info, self.rules, self.documents = linker, info, rules, documents
+        self.apart = apart and EVENT_PROCS > 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _ProseReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def read(self, docs: list[Document]) -> list[list[Candidate]]:
+        texts = [(prose(doc), reference_of(doc), doc.language, doc.title) for doc in docs]
+        if self.apart and len(texts) > 1:
+            try:
+                return self._read_apart(texts)
+            except (BrokenExecutor, OSError) as exc:
+                log.warning("reading events in processes of their own failed (%s); reading them here", exc)
+                self.apart = False
+                self.__exit__()
+        return extract_all(texts, self.linker, self.info, self.rules, self.documents)
+
+    def _read_apart(self, texts: list[Text]) -> list[list[Candidate]]:
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")  # no fork of a threaded process
+            state = (self.linker, self.info, self.rules, self.documents)
+            self._pool = ProcessPoolExecutor(EVENT_PROCS, mp_context=context, initializer=hold, initargs=state)
+        size = -(-len(texts) // EVENT_PROCS)
+        parts = [texts[at : at + size] for at in range(0, len(texts), size)]
+        return [found for part in self._pool.map(extract_held, parts) for found in part]
 
 
 def candidates_of(
@@ -172,16 +233,9 @@ def candidates_of(
         return structured.fr_candidates(
             doc, rule=(lifecycles or {}).get(doc.document_number), mentions=mentions or [], linker=linker, info=info
         )
-    return extract_events(
-        prose(doc),
-        reference_of(doc),
-        linker=linker,
-        language=doc.language,
-        known_rules=rules,
-        known_documents=documents,
-        info=info,
-        title=doc.title,
-    )
+    return extract_all(
+        [(prose(doc), reference_of(doc), doc.language, doc.title)], linker, info, rules, documents or {}
+    )[0]
 
 
 def reference_of(doc: Document) -> Reference:

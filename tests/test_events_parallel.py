@@ -91,3 +91,13 @@ def test_the_stage_attaches_the_same_events_either_way(loaded_kb, two_processes,
         session.commit()
         assert _events_by_report(session, ids) == before
     assert ("failed" in caplog.text) == (processes == "cannot start")
+
+
+def test_every_name_of_kb_events_is_found_where_it_is_said_to_be():
+    """kb.events imports its names on first use (what a reading process needs stays light): each one
+    listed in __all__ has a module to come from, and is there."""
+    import kb.events
+
+    assert set(kb.events.__all__) == set(kb.events._FROM)
+    for name in kb.events.__all__:
+        assert getattr(kb.events, name) is not None, name

@@ -194,7 +194,7 @@ class _ProseReader:
             self._pool = None
 
     def read(self, docs: list[Document]) -> list[list[Candidate]]:
-        texts = [(prose(doc), reference_of(doc), doc.language, doc.title) for doc in docs]
+        texts = [_text(doc) for doc in docs]
         if self.apart and len(texts) > 1:
             try:
                 return self._read_apart(texts)
@@ -233,9 +233,12 @@ def candidates_of(
         return structured.fr_candidates(
             doc, rule=(lifecycles or {}).get(doc.document_number), mentions=mentions or [], linker=linker, info=info
         )
-    return extract_all(
-        [(prose(doc), reference_of(doc), doc.language, doc.title)], linker, info, rules, documents or {}
-    )[0]
+    return extract_all([_text(doc)], linker, info, rules, documents or {})[0]
+
+
+def _text(doc: Document) -> Text:
+    """What extract_events reads of a report."""
+    return prose(doc), reference_of(doc), doc.language, doc.title
 
 
 def reference_of(doc: Document) -> Reference:

@@ -2459,3 +2459,19 @@ def test_a_weekday_planned_with_for_is_the_coming_one(sentence):
     published = date(2024, 3, 5)  # a Tuesday
     found = [f.value for f in find_dates(sentence, Reference(published, "published"))]
     assert found == [date(2024, 3, 8)]
+
+
+def test_from_this_very_day_is_the_day_the_act_was_dated():
+    """'商务部3日发布公告……即日起……' in a report of the 4th: the ban applies from the 3rd, and the spokesman who
+    spoke '当天' (that day) spoke on the 3rd too, not on the report's day."""
+    published = date(2024, 12, 4)
+    found = find_dates("商务部3日发布公告，即日起原则上不予许可镓、锗相关两用物项对美国出口。", published)
+    assert [f.value for f in found] == [date(2024, 12, 3)]  # one date per day in a sentence
+    text = (
+        "商务部3日发布公告，宣布加强两用物项对美国出口管制，即日起原则上不予许可镓、锗相关两用物项对美国出口。"
+        "商务部新闻发言人当天表示，中方坚决反对。"
+    )
+    days = {d for _, d, _ in _kinds_dates(text, published)}
+    assert days == {date(2024, 12, 3)}
+    # without a day told before it, 即日起 is the report's own day
+    assert [f.value for f in find_dates("即日起暂停相关服务。", published)] == [published]

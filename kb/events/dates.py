@@ -233,7 +233,7 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
     if reference.exact:
         assert reference.day is not None
         _add(found, _weekdays(sentence, reference.day) + _relative(sentence, reference.day), slack=3)
-        _add(found, _chinese_relative(sentence, reference.day))
+        _add(found, _chinese_relative(sentence, reference.day, found))
     own_day = reference.day if reference.exact else None
     _add(found, _counted(sentence, sorted(found, key=lambda f: f.start), context, own_day))
     found = _distinct(sorted((f for f in found if not _dateline(sentence, f)), key=lambda f: f.start))
@@ -545,11 +545,10 @@ _CHINESE_RELATIVE = re.compile(r"(?:自)?(?:即日起|今起|今[天日](?:起)?
 _CHINESE_DAY_ONLY = re.compile(r"(?<![月\d年今昨当次翌即])(?P<day>\d{1,2})\s*日")
 
 
-def _chinese_relative(sentence: str, published: date) -> list[FoundDate]:
-    found = [
-        FoundDate(m.start(), m.end(), published - timedelta(days=m.group(0).startswith("昨")), certainty=0.9)
-        for m in _CHINESE_RELATIVE.finditer(sentence)
-    ]
+def _chinese_relative(sentence: str, published: date, before: list[FoundDate]) -> list[FoundDate]:
+    """今天, 昨天 and "15日" read against the report's day; 即日起 ("from this very day") in a sentence that
+    dated its act ("商务部3日发布公告……即日起不予许可") is that act's day, not the report's."""
+    found: list[FoundDate] = []
     for m in _CHINESE_DAY_ONLY.finditer(sentence):  # "15日发布": the 15th of the report's month, or of the month before
         day = int(m.group("day"))
         value = _make(published.year, published.month, day) if day <= published.day else None
@@ -558,7 +557,12 @@ def _chinese_relative(sentence: str, published: date) -> list[FoundDate]:
             value = _make(last_month.year, last_month.month, day)
         if value:
             found.append(FoundDate(m.start(), m.end(), value, certainty=0.95))
-    return found
+    for m in _CHINESE_RELATIVE.finditer(sentence):
+        value = published - timedelta(days=m.group(0).startswith("昨"))
+        if "即日" in m.group(0):
+            value = _day_before(sorted(before + found, key=lambda f: f.start), m.start()) or value
+        found.append(FoundDate(m.start(), m.end(), value, certainty=0.9))
+    return sorted(found, key=lambda f: f.start)
 
 
 def _shift_month(first: date, step: int) -> date:

@@ -2475,3 +2475,17 @@ def test_from_this_very_day_is_the_day_the_act_was_dated():
     assert days == {date(2024, 12, 3)}
     # without a day told before it, 即日起 is the report's own day
     assert [f.value for f in find_dates("即日起暂停相关服务。", published)] == [published]
+
+
+def test_a_listing_on_an_owners_entity_list_and_one_announced_as_an_act():
+    """'placed on the Commerce Department's Entity List on Wednesday' is a listing; 'announced that it was
+    adding ... to the Entity List', however far the list from the day, is the listing and no telling besides."""
+    assert ("entity_listed", date(2019, 5, 15), "day") in _kinds_dates(
+        "Huawei and 68 of its affiliates were placed on the Commerce Department's Entity List on Wednesday.",
+        date(2019, 5, 17),
+    )
+    assert _kinds_dates(
+        "On Monday, October 7, 2019, the Bureau of Industry and Security (BIS) announced that it was adding 28 "
+        "Chinese government and commercial organizations to the Entity List, citing their role in surveillance.",
+        date(2019, 10, 10),
+    ) == {("entity_listed", date(2019, 10, 7), "day")}

@@ -494,6 +494,16 @@ class _Reader:
                 if t.kind == "rule_published" and d <= NEAR and _AS_PART.match(sentence, t.start):
                     also.setdefault(t.kind, t)
             also = {k: t for k, t in also.items() if k != best.kind and t.strength >= ALSO_STRENGTH}
+            listed = also.get("entity_listed")
+            if (
+                best.kind == "statement"
+                and listed is not None
+                and _ANNOUNCED_THAT.match(sentence, best.start)
+                and listed.start > best.end
+                and not _HARD_BOUNDARY.search(sentence, best.end, listed.start)
+            ):
+                # "BIS announced that it was adding 28 organizations to the Entity List": the telling is the listing
+                best = also.pop("entity_listed")
             others = [t for t, _ in ranked] + later.get(index, [])
             for t in _coordinated(sentence, best, others, found, self.told_acts):
                 also.setdefault(t.kind, t)
@@ -1386,6 +1396,8 @@ _SOFT_BOUNDARY = re.compile(r"[,，：]|:(?=\s)|\b(?:but|while|that|which)\b")
 # A semicolon or a dash parts two statements: a verb across it is no near trigger of a date
 # ("BIS announced the rule last Thursday; it takes effect 30 days after publication").
 _HARD_BOUNDARY = re.compile(r"[;；]|\s[—–]\s")
+# A telling whose object is the act itself: "announced that it was adding", "announced it would add".
+_ANNOUNCED_THAT = re.compile(r"announc\w*\s+(?:on\s+\w+\s+)?(?:that\s+)?(?:it|they)\b", re.I)
 
 
 # Between a possessor and its verb: "OpenAI's decision to block", "Microsoft's plan to stop".

@@ -163,7 +163,9 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "entity_listed",
         r"\b(?:add\w*|plac\w*|put|puts|listed|listing|designat\w*|includ\w*)\b"
-        r"(?:\s+[\w'’.,()-]+){0,25}?\s+(?:to|on|onto)\s+(?:the\s+|its\s+)?(?:own\s+)?(?:export[- ]control\s+)?"
+        r"(?:\s+[\w'’.,()-]+){0,25}?\s+(?:to|on|onto)\s+(?:the\s+|its\s+)?(?:own\s+)?"
+        # "on the Commerce Department's Entity List", "to Washington's Entity List"
+        r"(?:(?:[A-Z][\w.-]*\s+){0,2}[A-Z][\w.-]*['’]s\s+)?(?:export[- ]control\s+)?"
         r"(?:U\.S\.\s+|US\s+)?(?:(?:Entity|Unverified) List\b|实体清单)",
         0.95,
     ),

@@ -2489,3 +2489,34 @@ def test_a_listing_on_an_owners_entity_list_and_one_announced_as_an_act():
         "Chinese government and commercial organizations to the Entity List, citing their role in surveillance.",
         date(2019, 10, 10),
     ) == {("entity_listed", date(2019, 10, 7), "day")}
+
+
+def test_a_chinese_measure_published_then_applied_and_a_spokesperson_s_comment():
+    """'7月3日发布公告，宣布对镓、锗实施出口管制，自2023年8月1日起正式实施': published on the 3rd, in force from
+    August 1 (no publication on the 1st); the spokesperson answering questions '当天' about the controls speaks
+    on the 3rd: a statement, not the controls published again."""
+    text = (
+        "商务部、海关总署7月3日联合发布公告，宣布对镓、锗相关物项实施出口管制，自2023年8月1日起正式实施。"
+        "商务部新闻发言人当天就此答记者问时表示，对相关物项实施出口管制是国际通行做法。"
+    )
+    assert _kinds_and_labels(text, date(2023, 7, 4)) == {
+        ("rule_published", "2023-07-03"),
+        ("rule_effective", "2023-08-01"),
+        ("statement", "2023-07-03"),
+    }
+
+
+def test_a_spokesperson_s_comment_is_no_announcement_of_the_curated_act(registry_kb, curated_dir):
+    """A Chinese spokesperson's answer on the day of a curated measure is a statement of its own, as a reaction is."""
+    _curated(curated_dir, "2023-07-03-cn-gallium-germanium-export-controls-announced")
+    [doc] = _ingest(
+        registry_kb,
+        [
+            _item(
+                "comment",
+                "商务部新闻发言人3日就此答记者问时表示，对相关物项实施出口管制是国际通行做法。",
+                date(2023, 7, 4),
+            )
+        ],
+    )
+    assert [(e.kind, e.origin) for e in _events_of(registry_kb, doc)] == [("statement", "extracted")]

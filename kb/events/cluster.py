@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 from kb.batches import chunked
 from kb.events.candidates import RULE_KINDS, Candidate, kind_group, origin_rank
 from kb.events.dates import month_span
-from kb.events.lexicon import CHINESE_LEXICON, ENGLISH_LEXICON, REACTION, sentence_announces
+from kb.events.lexicon import CHINESE_COMMENT, CHINESE_LEXICON, ENGLISH_LEXICON, REACTION, sentence_announces
 from kb.models import Event, EventDocument, EventEntity, utcnow
 
 WINDOW_DAYS = 3
@@ -232,6 +232,7 @@ class EventIndex:
                 and event.origin == "curated"
                 and principal in slot.slugs
                 and not REACTION.search(cand.sentence)  # "the ministry firmly opposed ...": a reaction of its own
+                and not CHINESE_COMMENT.search(cand.sentence)  # "发言人……答记者问时表示": a comment of its own
             ):
                 return slot
         return None

@@ -28,6 +28,7 @@ from kb.events.dates import (
     reference_from_text,
 )
 from kb.events.lexicon import (
+    CHINESE_COMMENT,
     MIXED_LEXICON,
     PROSPECTIVE,
     REACTION,
@@ -523,6 +524,10 @@ class _Reader:
                 ]
                 if issued:
                     also.setdefault("rule_published", issued[-1])
+            spoke = next((t for t, _ in ranked if t.kind == "statement" and t.end <= best.start), None)
+            if best.kind in _RULE_LIKE and spoke and CHINESE_COMMENT.search(sentence, 0, spoke.start):
+                # "商务部新闻发言人当天就此答记者问时表示，对相关物项实施出口管制是国际通行做法": a spokesperson's comment
+                best, also = spoke, {}
             for trigger in [best, *also.values()]:
                 kind = _kind(trigger.kind, sentence, found)
                 if kind == "rule_published":  # "issued a final rule suspending the affiliates rule": a suspension
@@ -1259,6 +1264,8 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
         return False  # "the same day" dates the act it opens or closes ("comment until the same day"), no telling
     if found.forward and trigger.end <= found.start:
         return False
+    if trigger.kind == "rule_published" and trigger.end <= found.start and _CHINESE_FROM.match(sentence, found.start):
+        return False  # "宣布对镓、锗实施出口管制，自2023年8月1日起正式实施": the day it applies from, not of its publication
     if trigger.kind not in _UNTIL_KINDS and (
         _UNTIL.search(sentence, max(0, found.start - 12), found.start) or _UNTIL_AT.match(sentence, found.start)
     ):
@@ -1277,6 +1284,8 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
     return found.precision == "day" or _distance(trigger, found, sentence, 1.0) <= NEAR_COARSE
 
 
+# A Chinese start: "自2023年8月1日起" (from August 1, 2023); the date may or may not include its 自.
+_CHINESE_FROM = re.compile(r"(?<=自)|自")
 # A date right after its verb in the past perfect: "it had introduced on", "which had been released in".
 _HAD_DONE = re.compile(r"\bhad\s+(?:been\s+)?(?:[\w-]+\s+)?[\w-]+\s+(?:on|in)\s+$", re.I)
 # A sentence wholly in brackets: "(Translation note: the ban follows the US move of December 2.)"

@@ -524,6 +524,9 @@ STARTS = re.compile(
 # A reaction: what follows it is what it reacts to ("said on Thursday it firmly opposed the decision to list it"), and
 # it is no announcement of the act it reacts to.
 REACTION = re.compile(r"(?:firmly )?(?:oppos|condemn|protest|critici[sz]|denounc)\w*|坚决反对", re.I)
+# A spokesperson in a Chinese report (发言人, 答记者问: answering reporters' questions), whose words on a measure
+# are a comment on it, a telling of its own apart from the announcement, not the measure.
+CHINESE_COMMENT = re.compile(r"发言人|答记者问")
 
 # Words that attach a date to an announcement, and words that make what is announced a later act.
 SPEECH = re.compile(

@@ -2328,6 +2328,20 @@ def test_a_framework_discarded_is_rescinded():
             {("service_restricted", "2025-02-03")},
         ),
         ("Several Dutch ministries cut access to the chatbot this week.", {("service_restricted", "2025-02")}),
+        (
+            "Finland told its ministries on Monday to keep the chatbot off work phones.",
+            {("service_restricted", "2025-02-03")},
+        ),
+        ("The army told personnel on Monday not to use it.", {("service_restricted", "2025-02-03")}),
+        (
+            "Chile followed on Monday with a ban across federal government systems.",
+            {("service_restricted", "2025-02-03")},
+        ),
+        (
+            "The privacy regulator halted new downloads of the app on Monday while it reviewed the terms.",
+            {("service_restricted", "2025-02-03")},
+        ),
+        ("Downloads came back on Monday once the terms changed.", {("service_available", "2025-02-03")}),
     ],
 )
 def test_a_government_keeping_an_app_off_its_own_machines_restricts_it(text, expected):

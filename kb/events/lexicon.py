@@ -295,8 +295,11 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"\b(?:bar|bars|barred|barring|ban|bans|banned|banning)\s+(?:[\w'’-]+\s+){0,3}?from\s+(?:[\w'’-]+\s+){0,3}?"
         r"(?:devices|computers|phones|systems|networks)\b"
         r"|\b(?:told|tells|ordered|orders|instructed|instructs|asked|advised)\s+(?:[\w'’-]+\s+){0,3}?"
-        r"(?:agencies|officials|staff|employees|civil servants|ministries|departments)\b(?:\s+[\w'’,-]+){0,6}?\s+"
-        r"(?:not to use|to stop using|to avoid using|to refrain from using)\b"
+        r"(?:agencies|officials|staff|employees|civil servants|ministries|departments|personnel|troops|workers)\b"
+        r"(?:\s+[\w'’,-]+){0,6}?\s+(?:not to use|to stop using|to avoid using|to refrain from using|to keep\b"
+        r"(?:\s+[\w'’-]+){1,3}\s+off)\b"
+        # "a ban across federal government systems", "a ban on the app on official phones"
+        r"|\bban\s+(?:across|on|from)\s+(?:[\w'’-]+\s+){0,5}?(?:devices|computers|phones|systems|networks)\b"
         r"|\bcut(?:s|ting)? access\b",
         0.85,
     ),
@@ -333,7 +336,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "service_restricted",
         r"\b(?:halt\w*|suspend\w*|stop\w*|cease\w*)\s+(?:[\w'’-]+\s+){0,2}?(?:shipments|sales|"
-        r"supplies|supply|deliveries|exports)\b|\b(?:removed|pulled)\s+from\s+(?:[\w'’-]+\s+){0,3}?app stores?\b",
+        r"supplies|supply|deliveries|exports|downloads|sign-?ups|registrations)\b|\b(?:removed|pulled)\s+from\s+(?:[\w'’-]+\s+){0,3}?app stores?\b",
         0.8,
     ),
     (
@@ -343,6 +346,13 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("service_available", r"\bopen\w*\s+(?:[\w'’-]+\s+){0,5}?to the (?:general )?public\b", 0.9),
+    # "downloads came back in late April", "the app returned to app stores"
+    (
+        "service_available",
+        r"\b(?:downloads|access|service|the app)\s+(?:came|comes|come|was|were)\s+(?:back|restored)\b"
+        r"|\breturned to (?:the\s+)?(?:[\w'’-]+\s+)?app stores?\b",
+        0.8,
+    ),
     ("service_available", r"\bcan (?:now )?(?:use|access|sign up for|subscribe to|download)\b", 0.7),
     (
         "rule_effective",

@@ -2534,3 +2534,14 @@ def test_a_spokesperson_s_comment_is_no_announcement_of_the_curated_act(registry
         ],
     )
     assert [(e.kind, e.origin) for e in _events_of(registry_kb, doc)] == [("statement", "extracted")]
+
+
+def test_a_package_of_controls_rolled_out_is_published_whatever_it_requires():
+    """'rolled out its package of chip controls on Monday, ...: memory now needs a licence' is the package published,
+    not a licence requirement imposed on a firm."""
+    assert _kinds_dates(
+        "The Bureau of Industry and Security rolled out its third annual package of chip controls on Monday, and this "
+        "time memory is in scope: stacks above a set density now need a licence for China, a change expected to weigh "
+        "on Samsung Electronics.",
+        date(2024, 12, 4),
+    ) == {("rule_published", date(2024, 12, 2), "day")}

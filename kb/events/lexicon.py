@@ -409,7 +409,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"\b(?:issu\w*|releas\w*|unveil\w*|announc\w*|publish\w*|extend\w*|expand\w*|tighten\w*|"
         r"impos\w*|introduc\w*|adopt\w*|finali[sz]\w*|propos\w*|updat\w*|revis\w*|widen\w*|broaden\w*|"
         r"promulgat\w*|implement\w*|slap\w*|plac(?:e|es|ed|ing)|rewr(?:ote|ite|ites|itten|iting)|amend(?:s|ed|ing)?|"
-        r"float(?:s|ed|ing)?)"
+        r"float(?:s|ed|ing)?|roll(?:s|ed|ing)? out)"
         r"\b(?:\s+[\w'’.-]+){0,7}?\s+"
         r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions|amendment|ordinance|thresholds|"
         r"curbs|regime)\b|\b(?:issu\w*|publish\w*)\s+Announcement\s+No\b",

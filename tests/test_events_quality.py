@@ -2545,3 +2545,46 @@ def test_a_package_of_controls_rolled_out_is_published_whatever_it_requires():
         "on Samsung Electronics.",
         date(2024, 12, 4),
     ) == {("rule_published", date(2024, 12, 2), "day")}
+
+
+def test_a_rule_released_the_day_of_curated_listings_is_not_those_listings(registry_kb, curated_dir):
+    """A report telling the foundry rule released on January 15 in one sentence and that day's Entity List additions
+    in another: the rule is an act of its own, not evidence of the curated Sophgo listing of that day."""
+    _curated(curated_dir, "2025-01-15-entity-list-sophgo")
+    [doc] = _ingest(
+        registry_kb,
+        [
+            _item(
+                "foundry",
+                "The Bureau of Industry and Security released on January 15, 2025 an interim final rule that puts new "
+                "due diligence duties on foundries such as TSMC. On the same day, BIS also added Zhipu AI and Sophgo "
+                "to the Entity List.",
+                date(2025, 1, 17),
+            )
+        ],
+    )
+    found = {(e.kind, e.date.isoformat(), e.origin) for e in _events_of(registry_kb, doc)}
+    assert found == {
+        ("rule_published", "2025-01-15", "extracted"),
+        ("entity_listed", "2025-01-15", "curated"),
+    }
+
+
+def test_one_release_told_twice_in_one_report_is_one_event(registry_kb, curated_dir):
+    """'a day after Washington rolled out its package ... The U.S. package, unveiled on Monday by BIS': the same
+    release of December 2, told twice in other words and by two names of its maker, is one event."""
+    _curated(curated_dir, "2024-12-02-dec-2024-semiconductor-rules-released")
+    [doc] = _ingest(
+        registry_kb,
+        [
+            _item(
+                "twice",
+                "China on Tuesday barred shipments of gallium to the United States, hitting back a day after "
+                "Washington rolled out its third broad package of semiconductor curbs. The U.S. package, unveiled on "
+                "Monday by the Commerce Department's Bureau of Industry and Security, tightens sales of memory.",
+                date(2024, 12, 4),
+            )
+        ],
+    )
+    published = [e for e in _events_of(registry_kb, doc) if e.kind == "rule_published"]
+    assert [(e.date.isoformat(), e.origin) for e in published] == [("2024-12-02", "curated")]

@@ -326,9 +326,31 @@ class Attacher:
         self.new_roles: list[tuple[Slot, str, str]] = []
         self.slots: dict[int, Slot] = {}  # every slot touched, by identity
         self.days_told: dict[tuple[int, int | None], set[date]] = {}  # (slot identity, document) -> days it told
+        self.slot_told: dict[tuple[int | None, str, date], Slot] = {}  # (document, kind, day) -> its first slot
+        # (document, kind, day) -> the sentences that tell it, for every candidate about to be attached
+        self.acts_told: dict[tuple[int | None, str, date], set[str]] = {}
+
+    def expect(self, pairs: list[tuple[int | None, Candidate]]) -> None:
+        """The candidates about to be attached, so that each knows what else its document tells."""
+        for doc, cand in pairs:
+            self.acts_told.setdefault((doc, cand.kind, cand.date), set()).add(cand.sentence)
 
     def attach(self, cand: Candidate, document_id: int | None) -> Slot:
         slot = (self.index.by_key(cand.key) if cand.key else None) or self.index.match(cand)
+        if slot is not None and cand.kind == "rule_published" and slot.event.kind != cand.kind:
+            # a report telling a rule released in one sentence and Entity List additions of that day in another:
+            # two acts, not the one curated act of the other kind (the foundry rule is not the Sophgo listing);
+            # "in the same package BIS put Sophgo on the Entity List" is the listing
+            others = self.acts_told.get((document_id, slot.event.kind, cand.date), set())
+            if others - {cand.sentence}:
+                slot = None
+        told_here = self.slot_told.get((document_id, cand.kind, cand.date)) if cand.precision == "day" else None
+        if told_here is not None and told_here is not slot and not cand.distinct and cand.kind in RULE_KINDS:
+            rules = {s for s in cand.slugs if cand.kinds_of.get(s) == "regulation"} - {told_here.event.rule}
+            if cand.rule in (None, told_here.event.rule) and not rules:
+                # "a day after Washington rolled out its package ... The package, unveiled on Monday by BIS": one
+                # report telling one release of that day twice, in other words; not a second rule it names
+                slot = told_here
         told = self.days_told.get((id(slot), document_id)) if slot is not None else None
         if told is not None and (cand.distinct or (cand.precision == "day" and cand.date not in told)):
             # "in a separate decision the same day", or another day the same report states for its kind
@@ -342,6 +364,7 @@ class Attacher:
             if slot.event.date != before:  # a more authoritative report corrected the date
                 self.index.move(slot, before)
         if document_id is not None:
+            self.slot_told.setdefault((document_id, cand.kind, cand.date), slot)
             self.evidence.setdefault((id(slot), document_id), (slot, cand.sentence))
             self.days_told.setdefault((id(slot), document_id), set()).add(cand.date)
         self.slots[id(slot)] = slot

@@ -410,7 +410,8 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"impos\w*|introduc\w*|adopt\w*|finali[sz]\w*|propos\w*|updat\w*|revis\w*|widen\w*|broaden\w*|"
         r"promulgat\w*|implement\w*|slap\w*|plac(?:e|es|ed|ing)|rewr(?:ote|ite|ites|itten|iting)|amend(?:s|ed|ing)?|"
         r"float(?:s|ed|ing)?|roll(?:s|ed|ing)? out)"
-        r"\b(?:\s+[\w'’.-]+){0,7}?\s+"
+        # a day between them keeps its comma: "released on January 15, 2025 an interim final rule"
+        r"\b(?:\s+[\w'’.-]+(?:(?<=\d),)?){0,7}?\s+"
         r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions|amendment|ordinance|thresholds|"
         r"curbs|regime)\b|\b(?:issu\w*|publish\w*)\s+Announcement\s+No\b",
         0.85,

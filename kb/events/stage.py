@@ -126,6 +126,7 @@ def extract_documents(session: Session, doc_ids: list[int], *, linker: Linker | 
             touched |= cluster.detach_documents(session, batch)
             pairs = list(_read(session, batch, reader, lifecycles))
             attacher = cluster.Attacher(session, cluster.EventIndex.around(session, [c for _, c in pairs]))
+            attacher.expect(pairs)
             for doc_id, cand in pairs:
                 attacher.attach(cand, doc_id)
             touched |= attacher.finish()

@@ -23,6 +23,7 @@ actor X is (the announcement of it), unless the statement is a reaction ("firmly
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import overload
@@ -330,7 +331,7 @@ class Attacher:
         # (document, kind, day) -> the sentences that tell it, for every candidate about to be attached
         self.acts_told: dict[tuple[int | None, str, date], set[str]] = {}
 
-    def expect(self, pairs: list[tuple[int | None, Candidate]]) -> None:
+    def expect(self, pairs: Iterable[tuple[int | None, Candidate]]) -> None:
         """The candidates about to be attached, so that each knows what else its document tells."""
         for doc, cand in pairs:
             self.acts_told.setdefault((doc, cand.kind, cand.date), set()).add(cand.sentence)

@@ -2588,3 +2588,21 @@ def test_one_release_told_twice_in_one_report_is_one_event(registry_kb, curated_
     )
     published = [e for e in _events_of(registry_kb, doc) if e.kind == "rule_published"]
     assert [(e.date.isoformat(), e.origin) for e in published] == [("2024-12-02", "curated")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The export controls on tungsten and indium were announced in February 2025 and applied at once.",
+            ("rule_published", "2025-02"),
+        ),
+        (
+            "That changed in May 2020, when Commerce rewrote it to cover chips designed abroad.",
+            ("rule_published", "2020-05"),
+        ),
+        ("The trade ministry put a draft out for comment in March 2023.", ("rule_published", "2023-03")),
+    ],
+)
+def test_a_rule_told_by_its_month_in_the_passive_rewritten_or_drafted(text, expected):
+    assert expected in _kinds_and_labels(text, date(2025, 6, 10))

@@ -435,7 +435,9 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "rule_published",
         r"\b(?:plac\w*|put|puts|putting)\s+(?:[\w'’,-]+\s+){0,12}?under (?:licen[cs]ing|export controls?)\b"
-        r"|\bput (?:out|forward)\s+(?:[\w'’-]+\s+){0,4}?(?:announcements?|rules|regulations|measures|notices)\b",
+        r"|\bput (?:out|forward)\s+(?:[\w'’-]+\s+){0,4}?(?:announcements?|rules|regulations|measures|notices)\b"
+        # a draft put out for comment: "put a draft out for comment in March 2023", "rewrote it to cover ..."
+        r"|\bput\s+(?:a|the|its)\s+(?:[\w-]+\s+)?draft\s+out\b|\brewr(?:ote|ites|itten)\s+(?:it|them)\b",
         0.8,
     ),
     (
@@ -466,8 +468,9 @@ ENGLISH: list[tuple[str, str, float]] = [
     # "the gallium controls were announced in July 2023 and began on August 1": a rule told in the passive
     (
         "rule_published",
-        r"\b(?:rules?|controls|curbs|regulations|restrictions|regime)\s+(?:was|were|had been|have been|has been)\s+"
-        r"(?:first\s+)?announced\b",
+        # with what it controls between: "the export controls on gallium and germanium were announced in July 2023"
+        r"\b(?:rules?|controls|curbs|regulations|restrictions|regime)(?:\s+(?:on|for)(?:\s+[\w'’-]+){1,4}?)?\s+"
+        r"(?:was|were|had been|have been|has been)\s+(?:first\s+)?announced\b",
         0.8,
     ),
     # "... and began on August 1": the subject is the rule, the trigger its verb (the date of the verb, not the noun)

@@ -2606,3 +2606,15 @@ def test_one_release_told_twice_in_one_report_is_one_event(registry_kb, curated_
 )
 def test_a_rule_told_by_its_month_in_the_passive_rewritten_or_drafted(text, expected):
     assert expected in _kinds_and_labels(text, date(2025, 6, 10))
+
+
+def test_a_companion_action_the_same_day_is_of_the_rule_s_release():
+    """'In a companion action the same day' after phased dates is the day the rule was released, not the latest
+    phase told before it."""
+    found = _kinds_and_labels(
+        "On Friday, October 7, the Bureau of Industry and Security released a lengthy interim final rule. "
+        "Its provisions phase in: most applied from October 7 and the rest from October 12. "
+        "In a companion action the same day, BIS put 31 Chinese organisations on the Unverified List.",
+        date(2022, 10, 14),
+    )
+    assert {label for kind, label in found if kind == "entity_listed"} == {"2022-10-07"}

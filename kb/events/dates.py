@@ -120,6 +120,7 @@ _SAME_DAY = re.compile(
     r"|当[天日]|同[日天]|同一天",
     re.I,
 )
+_COMPANION = re.compile(r"companion|alongside the rule", re.I)
 # "appeared in the Federal Register the next day": the day after the day before it.
 _NEXT_DAY = re.compile(r"\b(?:the )?(?:next|following) day\b|次日|翌日", re.I)
 _DAY_BEFORE = re.compile(r"前一天|前一日|\bthe (?:previous|preceding) day\b|\bthe day before\b(?!\s+\w)", re.I)
@@ -630,7 +631,9 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
             # "the public may comment until the same day", "on Oct. 17, the same day Washington widened the controls"
             out.append(FoundDate(m.start(), m.end(), before, certainty=0.85, anaphor=True))
             continue
-        anchor = (context.released if RELEASED.search(sentence) else None) or context.told or context.last
+        # "in a companion action the same day": the rule's, when a rule was told released
+        companion = _COMPANION.search(sentence) or RELEASED.search(sentence)
+        anchor = (context.released if companion else None) or context.told or context.last
         if anchor and not found:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.8))  # the day of what comes before it too
     for m in _IMMEDIATELY.finditer(sentence):

@@ -2618,3 +2618,19 @@ def test_a_companion_action_the_same_day_is_of_the_rule_s_release():
         date(2022, 10, 14),
     )
     assert {label for kind, label in found if kind == "entity_listed"} == {"2022-10-07"}
+
+
+def test_chinese_tariffs_from_a_day_and_a_measure_in_force_from_its_publication():
+    """'宣布，自4月10日起……加征34%关税': tariffs fit no kind, and the day they start is no telling; a notice that
+    '自发布之日起施行' (applies from the day it is published) is published on the day told before it."""
+    assert (
+        _kinds_and_labels(
+            "国务院关税税则委员会宣布，自4月10日起对原产于美国的所有进口商品加征34%关税。", date(2025, 4, 5)
+        )
+        == set()
+    )
+    found = _kinds_and_labels(
+        "中方4日出台反制措施。商务部、海关总署发布公告，对7类中重稀土相关物项实施出口管制，公告自发布之日起施行。",
+        date(2025, 4, 5),
+    )
+    assert {("rule_published", "2025-04-04"), ("rule_effective", "2025-04-04")} <= found

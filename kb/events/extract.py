@@ -577,6 +577,7 @@ class _Reader:
                 if kind == "statement" and (
                     STARTS.search(sentence, max(0, found.start - 30), found.start)
                     or _STARTS_AT.match(sentence, found.start)
+                    or _CHINESE_FROM.match(sentence, found.start)  # "宣布，自2月10日起……": the day it starts
                 ):
                     continue  # "announced additional tariffs from February 10": the day something starts, no telling
                 if kind == "statement" and _TARIFFS.search(sentence, max(0, trigger.start - 30), trigger.end + 30):
@@ -1178,7 +1179,7 @@ _LIFTED = re.compile(r"\b(?:suspend|paus|lift|delay|postpon|end|eas)\w*\s+(?:(?:
 # A product released is no telling: "Our Qwen2 models, released earlier this month, ...".
 _PRODUCT_RELEASED = re.compile(r"\b(?:models?|chips?|products?|versions?|apps?|GPUs?|processors?|parts?),?\s+$", re.I)
 _AS_TOLD = re.compile(r"\bas\s+(?:\w+\s+)?$", re.I)  # "as previously announced", "as announced"
-_TARIFFS = re.compile(r"\b(?:tariffs?|duty|duties|levies)\b", re.I)
+_TARIFFS = re.compile(r"\b(?:tariffs?|duty|duties|levies)\b|关税", re.I)
 _PERIOD_END = re.compile(r"\b(?:quarter|period|year|month|week)s?\s+(?:ending|ended|that ends)\s+(?:on\s+)?$", re.I)
 # "SEOUL, May 3 - ", "SEOUL (Wire) - ", "SEOUL, May 3 (Reuters) - ": the story's place, before its subject
 _DATELINE_HEAD = re.compile(
@@ -1264,7 +1265,12 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
         return False  # "the same day" dates the act it opens or closes ("comment until the same day"), no telling
     if found.forward and trigger.end <= found.start:
         return False
-    if trigger.kind == "rule_published" and trigger.end <= found.start and _CHINESE_FROM.match(sentence, found.start):
+    if (
+        trigger.kind == "rule_published"
+        and trigger.end <= found.start
+        and _CHINESE_FROM.match(sentence, found.start)
+        and not _FROM_ITS_DAY.match(sentence, found.start)  # "自发布之日起施行": from its publication, that day
+    ):
         return False  # "宣布对镓、锗实施出口管制，自2023年8月1日起正式实施": the day it applies from, not of its publication
     if trigger.kind not in _UNTIL_KINDS and (
         _UNTIL.search(sentence, max(0, found.start - 12), found.start) or _UNTIL_AT.match(sentence, found.start)

@@ -2634,3 +2634,10 @@ def test_chinese_tariffs_from_a_day_and_a_measure_in_force_from_its_publication(
         date(2025, 4, 5),
     )
     assert {("rule_published", "2025-04-04"), ("rule_effective", "2025-04-04")} <= found
+
+
+def test_a_government_saying_a_permit_is_now_required_publishes_that_rule():
+    assert ("rule_published", "2025-07-14") in _kinds_and_labels(
+        "Malaysia's trade ministry said on Monday that exporting high-end AI chips of US origin now requires a permit.",
+        date(2025, 7, 15),
+    )

@@ -1141,6 +1141,7 @@ def _requirement_to_come(sentence: str, said: Trigger, triggers: list[Trigger]) 
         and bool(
             PROSPECTIVE.search(sentence, max(said.end, t.start - 30), t.start)
             or _MUST.search(sentence, said.end, t.end)
+            or _NOW.search(sentence, max(said.end, t.start - 12), t.start)  # "said that exports now require a permit"
         )
         and not _INFORMED.search(sentence, 0, t.start)
         for t in triggers
@@ -1153,6 +1154,7 @@ _ON_PUBLICATION = re.compile(
 )
 _IN_LETTERS = re.compile(r"\s+(?:\w+\s+)?(?:in|by|via)\s+(?:a\s+|its\s+)?letters?\b", re.I)
 _MUST = re.compile(r"\bmust\b", re.I)
+_NOW = re.compile(r"\bnow\b", re.I)
 # A rule or notice whose content is another rule's fate: "a final rule suspending the affiliates rule".
 _DOING = re.compile(
     r"\b(?:rule|notice|order|regulation|announcement)\s+(suspending|delaying|postponing|rescinding|revoking|withdrawing)\b",

@@ -543,7 +543,10 @@ class _Reader:
                 # the verb, for its subject
                 verb_at = min((t.start for t, _ in triggers if t.kind == trigger.kind), default=trigger.start)
                 government = tellers[index] == "government" or self._government_before(sentence, verb_at, matches)
-                ahead = PROSPECTIVE.search(sentence, max(0, trigger.start - 30), trigger.start) is not None
+                ahead = (
+                    PROSPECTIVE.search(sentence, max(0, trigger.start - 30), trigger.start) is not None
+                    or _NOW.search(sentence, max(0, trigger.start - 12), trigger.start) is not None
+                )
                 if (
                     government
                     and ahead

@@ -2641,3 +2641,26 @@ def test_a_government_saying_a_permit_is_now_required_publishes_that_rule():
         "Malaysia's trade ministry said on Monday that exporting high-end AI chips of US origin now requires a permit.",
         date(2025, 7, 15),
     )
+
+
+def test_no_telling_in_a_denial_nor_on_the_day_of_a_clause_about_the_speaker():
+    """'the meeting has not been confirmed' tells nothing; 'Qualcomm, which closed the deal in June, said ...' is not a
+    statement of June; 'had been warned in emails sent late last month' still is a telling of that month."""
+    assert (
+        _kinds_and_labels(
+            "The president is due to meet his counterpart later this month, though the meeting has not been confirmed.",
+            date(2025, 10, 10),
+        )
+        == set()
+    )
+    assert (
+        _kinds_and_labels(
+            "Qualcomm, which closed the Autotalks deal in June, said it was cooperating with the regulator.",
+            date(2025, 10, 10),
+        )
+        == set()
+    )
+    assert ("statement", "2024-06") in _kinds_and_labels(
+        "OpenAI's block took effect on Tuesday. Developers had been warned by OpenAI in emails sent late last month.",
+        date(2024, 7, 10),
+    )

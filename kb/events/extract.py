@@ -1271,6 +1271,13 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
     if found.forward and trigger.end <= found.start:
         return False
     if (
+        trigger.kind == "statement"
+        and found.end <= trigger.start
+        and _WHICH_CLAUSE.search(sentence, 0, found.start)
+        and "," in sentence[found.end : trigger.start]
+    ):
+        return False  # "Qualcomm, which closed the deal in June, said ...": the clause's day, not the telling's
+    if (
         trigger.kind == "rule_published"
         and trigger.end <= found.start
         and _CHINESE_FROM.match(sentence, found.start)
@@ -1295,6 +1302,8 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
     return found.precision == "day" or _distance(trigger, found, sentence, 1.0) <= NEAR_COARSE
 
 
+# A relative clause open before a date: "Qualcomm, which closed the Autotalks deal in".
+_WHICH_CLAUSE = re.compile(r",\s+(?:which|who)\b[^,;]*$", re.I)
 # A Chinese start: "自2023年8月1日起" (from August 1, 2023); the date may or may not include its 自.
 _CHINESE_FROM = re.compile(r"(?<=自)|自")
 # A date right after its verb in the past perfect: "it had introduced on", "which had been released in".

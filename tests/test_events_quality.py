@@ -2664,3 +2664,11 @@ def test_no_telling_in_a_denial_nor_on_the_day_of_a_clause_about_the_speaker():
         "OpenAI's block took effect on Tuesday. Developers had been warned by OpenAI in emails sent late last month.",
         date(2024, 7, 10),
     )
+
+
+def test_a_government_announcing_a_regulatory_act_of_its_own_publishes_it():
+    assert _kinds_and_labels(
+        "On Friday, August 29, the Bureau of Industry and Security announced that it will remove three fabs in China "
+        "from the Validated End-User program.",
+        date(2025, 9, 3),
+    ) == {("rule_published", "2025-08-29")}

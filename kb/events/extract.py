@@ -556,6 +556,8 @@ class _Reader:
                     kind = "rule_published"  # "Malaysia will require a permit ..., its trade ministry said on Monday"
                 if kind == "statement" and government and _requirement_to_come(sentence, trigger, found_triggers):
                     kind = "rule_published"  # "China on Friday said exporters will need permits from December 1"
+                if kind == "statement" and government and _ANNOUNCED_ACT.match(sentence, trigger.start):
+                    kind = "rule_published"  # "BIS announced that it will remove three fabs from the VEU program"
                 if (
                     kind == "statement"
                     and _INFORMED.fullmatch(sentence, trigger.start, trigger.end)
@@ -1426,6 +1428,12 @@ _SOFT_BOUNDARY = re.compile(r"[,，：]|:(?=\s)|\b(?:but|while|that|which)\b")
 # ("BIS announced the rule last Thursday; it takes effect 30 days after publication").
 _HARD_BOUNDARY = re.compile(r"[;；]|\s[—–]\s")
 # A telling whose object is the act itself: "announced that it was adding", "announced it would add".
+# A government announcing a regulatory act of its own: "announced that it will remove three fabs from the program".
+_ANNOUNCED_ACT = re.compile(
+    r"announc\w*\s+(?:on\s+\w+\s+)?(?:that\s+)?(?:it|they)\s+(?:will|would|was|were|is|are)\s+(?:going to\s+)?"
+    r"(?:remov|revok|add|impos|restrict|requir|expand|tighten|extend|clos)\w*",
+    re.I,
+)
 _ANNOUNCED_THAT = re.compile(r"announc\w*\s+(?:on\s+\w+\s+)?(?:that\s+)?(?:it|they)\b", re.I)
 
 

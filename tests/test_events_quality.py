@@ -2672,3 +2672,12 @@ def test_a_government_announcing_a_regulatory_act_of_its_own_publishes_it():
         "from the Validated End-User program.",
         date(2025, 9, 3),
     ) == {("rule_published", "2025-08-29")}
+
+
+def test_an_act_in_the_same_action_is_of_the_rule_s_release():
+    found = _kinds_and_labels(
+        "BIS on January 15 released the foundry due diligence rule. It appears in the Federal Register on January 16. "
+        "In the same action BIS is adding Sophgo and other entities to the Entity List.",
+        date(2025, 1, 15),
+    )
+    assert ("entity_listed", "2025-01-15") in found and ("entity_listed", "2025-01-16") not in found

@@ -116,11 +116,14 @@ _AFTER_PUBLICATION = re.compile(
 # A sentence without a date of its own that happened with the one before it.
 _SAME_DAY = re.compile(
     r"\b(?:in a companion action|alongside the rule|at the same time|(?:on )?(?:the|that) same day|"
+    r"(?:in|as part of|with) the same (?:action|package|notice|announcement|rule|release)|"
     r"in a (?:separate|second|further|parallel) (?:statement|notice|announcement|decision|move|action|document))\b"
     r"|当[天日]|同[日天]|同一天",
     re.I,
 )
-_COMPANION = re.compile(r"companion|alongside the rule", re.I)
+_COMPANION = re.compile(
+    r"companion|alongside the rule|\bthe same (?:action|package|notice|announcement|rule|release)\b", re.I
+)
 # "appeared in the Federal Register the next day": the day after the day before it.
 _NEXT_DAY = re.compile(r"\b(?:the )?(?:next|following) day\b|次日|翌日", re.I)
 _DAY_BEFORE = re.compile(r"前一天|前一日|\bthe (?:previous|preceding) day\b|\bthe day before\b(?!\s+\w)", re.I)

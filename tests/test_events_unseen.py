@@ -68,6 +68,11 @@ UNSEEN = ROOT / "tests" / "data" / "events_unseen"
 # over: P 0.71 (91/128) / R 0.63 (91/144) on the code before it (0.71 / 0.64 without the curated timeline), P 0.70
 # (93/132) / R 0.65 after the dev10 work alone, P 0.71 (94/132) / R 0.65 (94/144) after both (0.71 / 0.66
 # without). Not tuned on. The test half after both: P 0.87 (54/62) / R 0.76 (54/71), unchanged.
+# dev11 after tuning on its failure classes: P 0.86 (112/130) / R 0.78 (112/144), 0.85 / 0.78 without the curated
+# timeline. dev12, written blind by a fourth annotator during that tuning and kept outside the repository until it was
+# measured: P 0.77 (92/120) / R 0.69 (92/134) on the code after it (0.73 / 0.65 without the curated timeline), P 0.73
+# (88/120) / R 0.66 on the code before it (0.71 / 0.64 without). The test half after the dev11 work: P 0.87 (54/62) /
+# R 0.76 (54/71), unchanged (0.87 / 0.76 without).
 # The development halves: just below their figures, as regression guards.
 FLOORS = {
     ("dev", "curated"): (0.96, 0.94, 0.95, 0.95),
@@ -90,8 +95,10 @@ FLOORS = {
     ("dev9", "none"): (0.9, 0.85, 0.95, 0.95),
     ("dev10", "curated"): (0.85, 0.69, 0.95, 0.95),
     ("dev10", "none"): (0.82, 0.67, 0.95, 0.95),
-    ("dev11", "curated"): (0.7, 0.64, 0.95, 0.95),
-    ("dev11", "none"): (0.7, 0.65, 0.95, 0.95),
+    ("dev11", "curated"): (0.85, 0.77, 0.95, 0.95),
+    ("dev11", "none"): (0.84, 0.77, 0.95, 0.95),
+    ("dev12", "curated"): (0.76, 0.68, 0.95, 0.95),
+    ("dev12", "none"): (0.72, 0.64, 0.95, 0.95),
     ("test", "curated"): (0.86, 0.74, 0.95, 0.9),
     ("test", "none"): (0.85, 0.74, 0.95, 0.9),
 }
@@ -205,7 +212,7 @@ def _tally(report: dict, events: list[Event], slugs: set[str], names: dict[str, 
 @pytest.mark.slow  # three whole corpora read twice each: CI runs it, the quick loop does not
 @pytest.mark.parametrize("timeline", ["curated", "none"])
 @pytest.mark.parametrize(
-    "half", ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "test"]
+    "half", ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "test"]
 )
 def test_unseen_reports_events_and_links(request, tmp_path, monkeypatch, half, timeline):
     """`curated`: as a reader sees the timeline (a report's event that joins a curated event shows the curated

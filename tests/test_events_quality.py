@@ -2681,3 +2681,15 @@ def test_an_act_in_the_same_action_is_of_the_rule_s_release():
         date(2025, 1, 15),
     )
     assert ("entity_listed", "2025-01-15") in found and ("entity_listed", "2025-01-16") not in found
+
+
+def test_a_day_that_names_an_order_is_neither_the_revocation_s_nor_an_anchor():
+    """'revoked Executive Order 14110, the Biden administration's October 30, 2023 order' is revoked on January 20;
+    'three days later' counts from January 20, not from the day in the order's name."""
+    found = _kinds_and_labels(
+        "Within hours of his inauguration on Monday, January 20, President Trump revoked Executive Order 14110, the "
+        "Biden administration's October 30, 2023 order on AI. Three days later he signed Executive Order 14179.",
+        date(2025, 1, 27),
+    )
+    assert ("rule_rescinded", "2025-01-20") in found and ("rule_rescinded", "2023-10-30") not in found
+    assert ("executive_order", "2025-01-23") in found

@@ -944,6 +944,7 @@ class _Reader:
             and not f.forward
             and not f.recalled
             and not _BACKGROUND.search(sentence, 0, f.start)
+            and not _names_an_order(sentence, f)  # "three days later" after "revoked the October 30, 2023 order"
         ] or [f.value for f in found if f.precision == "day" and not f.suspicious and not f.forward and not f.recalled]
         if own and not _ASIDE.fullmatch(sentence.strip()):  # an aside in brackets moves no story's day
             self.told.last = own[-1]
@@ -1292,6 +1293,12 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
         return False  # "suspended its ban until November 2026": when a state ends, no act (save deadlines)
     if found.precision != "day" and RULE_NAME.match(sentence, found.end) and trigger.kind != "rule_published":
         return False  # "comments on the October 2023 updates are due ...": a rule's name, not a date of the act
+    if (
+        found.precision == "day"
+        and trigger.kind not in ("rule_published", "executive_order")
+        and _names_an_order(sentence, found)
+    ):
+        return False  # "revoked EO 14110, the Biden administration's October 30, 2023 order": the order's name
     done = _HAD_DONE.search(sentence, max(0, found.start - 50), found.start)
     if done and trigger.end <= done.start():
         return False  # "suspended the rule it had introduced on September 29": the day of the earlier act only
@@ -1302,6 +1309,18 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
     ):
         return False  # "took effect on Friday, but Nvidia had already stopped shipping": done before that day
     return found.precision == "day" or _distance(trigger, found, sentence, 1.0) <= NEAR_COARSE
+
+
+# A day that names an order: "the Biden administration's October 30, 2023 order".
+_NAME_LEAD = re.compile(r"(?:['’]s|\bthe)\s+$", re.I)
+_ORDER_NAME = re.compile(r"\s*(?:executive\s+)?order\b", re.I)
+
+
+def _names_an_order(sentence: str, found: FoundDate) -> bool:
+    """A day that is part of an order's name ("the Biden administration's October 30, 2023 order")."""
+    return bool(
+        _NAME_LEAD.search(sentence, max(0, found.start - 12), found.start) and _ORDER_NAME.match(sentence, found.end)
+    )
 
 
 # A relative clause open before a date: "Qualcomm, which closed the Autotalks deal in".

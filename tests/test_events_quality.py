@@ -2693,3 +2693,9 @@ def test_a_day_that_names_an_order_is_neither_the_revocation_s_nor_an_anchor():
     )
     assert ("rule_rescinded", "2025-01-20") in found and ("rule_rescinded", "2023-10-30") not in found
     assert ("executive_order", "2025-01-23") in found
+
+
+def test_controls_imposed_from_a_chinese_start_day_take_effect_that_day():
+    assert _kinds_and_labels(
+        "商务部、海关总署7月3日联合发布公告，宣布自2023年8月1日起对镓、锗相关物项实施出口管制。", date(2023, 7, 4)
+    ) == {("rule_published", "2023-07-03"), ("rule_effective", "2023-08-01")}

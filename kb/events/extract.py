@@ -530,6 +530,12 @@ class _Reader:
                 best, also = spoke, {}
             for trigger in [best, *also.values()]:
                 kind = _kind(trigger.kind, sentence, found)
+                if (
+                    kind == "rule_published"
+                    and _CHINESE_FROM.match(sentence, found.start)
+                    and not _FROM_ITS_DAY.match(sentence, found.start)
+                ):
+                    kind = "rule_effective"  # "宣布自2023年8月1日起对镓、锗实施出口管制": in force from that day
                 if kind == "rule_published":  # "issued a final rule suspending the affiliates rule": a suspension
                     doing = _DOING.search(sentence, trigger.start, trigger.end + 20)
                     kind = _DOING_KIND[doing.group(1).lower()[:5]] if doing else kind

@@ -2699,3 +2699,18 @@ def test_controls_imposed_from_a_chinese_start_day_take_effect_that_day():
     assert _kinds_and_labels(
         "商务部、海关总署7月3日联合发布公告，宣布自2023年8月1日起对镓、锗相关物项实施出口管制。", date(2023, 7, 4)
     ) == {("rule_published", "2023-07-03"), ("rule_effective", "2023-08-01")}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The end-use controls applied on October 7, the rest from October 21.", ("rule_effective", "2022-10-07")),
+        ("Comments may be submitted until December 12, 2022.", ("comment_deadline", "2022-12-12")),
+        (
+            "The rules take effect on November 17, with comments accepted until January 17.",
+            ("comment_deadline", "2023-01-17"),
+        ),
+    ],
+)
+def test_a_part_applying_on_a_day_and_comments_taken_until_one(text, expected):
+    assert expected in _kinds_and_labels(text, date(2022, 10, 11))

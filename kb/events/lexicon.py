@@ -142,7 +142,9 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     (
         "comment_deadline",
-        r"\b(?:takes?|accept\w*|invit\w*|seek\w*)\s+(?:public\s+)?comments\b|\bcomments?\s+(?:will be|are|is)\s+accepted\b",
+        r"\b(?:takes?|accept\w*|invit\w*|seek\w*)\s+(?:public\s+)?comments\b|\bcomments?\s+(?:will be|are|is)\s+accepted\b"
+        # "comments may be submitted until", "with comments accepted until"
+        r"|\bcomments?\s+(?:(?:may|can|must|should)\s+be\s+)?(?:submitted|filed|sent|accepted)\s+(?:until|through|by)\b",
         0.85,
     ),
     ("compliance_date", r"\b(?:to|must|will have to|required to|need to) comply\b", 0.85),
@@ -369,6 +371,12 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     ("rule_effective", r"\bkick(?:s|ed|ing)? in\b|\bappl(?:y|ies|ied) as of\b|\bwith effect from\b", 0.85),
     ("rule_effective", r"\bappl(?:y|ies|ied|ying) (?:from|immediately)\b|\beffective\b", 0.6),
+    # "the end-use controls applied on October 7": a rule's part told applying on a day
+    (
+        "rule_effective",
+        r"\b(?:controls|rules?|provisions|restrictions|requirements)\s+appl(?:y|ies|ied)\s+on\b",
+        0.75,
+    ),
     # "the regulation that has covered its most advanced tools since September 2023"
     ("rule_effective", r"\b(?:has|have) (?:covered|applied|governed|been in (?:force|effect|place))\b", 0.75),
     ("rule_effective", r"\bin (?:place|force|effect) since\b", 0.75),

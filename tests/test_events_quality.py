@@ -2714,3 +2714,11 @@ def test_controls_imposed_from_a_chinese_start_day_take_effect_that_day():
 )
 def test_a_part_applying_on_a_day_and_comments_taken_until_one(text, expected):
     assert expected in _kinds_and_labels(text, date(2022, 10, 11))
+
+
+def test_announcing_a_rule_will_not_be_enforced_rescinds_it():
+    assert _kinds_and_labels(
+        "On Tuesday, May 13, the Bureau of Industry and Security announced that it will not enforce the Framework for "
+        "Artificial Intelligence Diffusion and will publish a formal rescission in the Federal Register.",
+        date(2025, 5, 15),
+    ) == {("rule_rescinded", "2025-05-13")}

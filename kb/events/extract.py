@@ -471,6 +471,15 @@ class _Reader:
             near = close + wide or triggers
             own = _own_triggers(near, found, acting=bool(acting))
             best = min(own or near, key=lambda pair: (pair[0].rank, pair[1]))[0]
+            if best.kind == "rule_published":  # "announced that it will not enforce the Framework": the fate it tells
+                best = next(
+                    (
+                        t
+                        for t in found_triggers
+                        if t.kind in ("rule_rescinded", "rule_delayed") and best.start <= t.start and t.end <= best.end
+                    ),
+                    best,
+                )
             if best.kind == "license_required":  # "published a regulation requiring licences": the rule's content
                 best = next(
                     (

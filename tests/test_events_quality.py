@@ -2722,3 +2722,11 @@ def test_announcing_a_rule_will_not_be_enforced_rescinds_it():
         "Artificial Intelligence Diffusion and will publish a formal rescission in the Federal Register.",
         date(2025, 5, 15),
     ) == {("rule_rescinded", "2025-05-13")}
+
+
+def test_letters_sent_telling_suppliers_they_need_licences_impose_the_requirement():
+    assert ("license_required", "2020-09") in _kinds_and_labels(
+        "The action goes further than the measures of September, when the Commerce Department sent letters telling "
+        "SMIC's suppliers they would need licences to ship to the company.",
+        date(2020, 12, 18),
+    )

@@ -243,6 +243,13 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"\breceiv\w*\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:notice|letter|notification)\b",
         0.8,
     ),
+    # the letters that impose it: "sent letters telling SMIC's suppliers they would need licences"
+    (
+        "license_required",
+        r"\bsent\s+(?:[\w'’-]+\s+){0,2}?letters?\s+(?:telling|informing|notifying|warning)\b"
+        r"(?=(?:\s+[\w'’,-]+){1,12}?\s+licen[cs]es?\b)",
+        0.8,
+    ),
     (
         "license_required",
         rf"\blicen[cs]e requirements?\b{_NOT_STARTING}|\blicen[cs]ing requirements? (?:for|on)\b",

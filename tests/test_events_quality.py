@@ -2730,3 +2730,26 @@ def test_letters_sent_telling_suppliers_they_need_licences_impose_the_requiremen
         "SMIC's suppliers they would need licences to ship to the company.",
         date(2020, 12, 18),
     )
+
+
+def test_a_rule_released_named_by_its_verb_and_a_printing_a_day_after_a_curated_release(registry_kb, curated_dir):
+    """'complements the Framework for AI Diffusion released on Monday' is the framework's release, not the foundry
+    rule's; 'will be published in the Federal Register tomorrow' is the printing of the 16th, not the curated release
+    of the 15th."""
+    _curated(
+        curated_dir, "2025-01-15-foundry-due-diligence-rule-released", "2025-01-13-ai-diffusion-framework-released"
+    )
+    [doc] = _ingest(
+        registry_kb,
+        [
+            _item(
+                "foundry-release",
+                "Today the Bureau of Industry and Security issued the foundry due diligence rule. The foundry due "
+                "diligence rule complements the Framework for Artificial Intelligence Diffusion released on Monday. "
+                "The rule will be published in the Federal Register tomorrow.",
+                date(2025, 1, 15),
+            )
+        ],
+    )
+    days = {e.date.isoformat() for e in _events_of(registry_kb, doc) if e.kind == "rule_published"}
+    assert {"2025-01-13", "2025-01-16"} <= days

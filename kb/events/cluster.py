@@ -345,6 +345,17 @@ class Attacher:
             others = self.acts_told.get((document_id, slot.event.kind, cand.date), set())
             if others - {cand.sentence}:
                 slot = None
+        if (
+            slot is not None
+            and cand.kind == "rule_published"
+            and cand.precision == "day"
+            and slot.event.date != cand.date
+            and "Federal Register" in cand.sentence
+            and "Federal Register" not in slot.event.title
+        ):
+            # "the rule will be published in the Federal Register tomorrow": its printing, a day apart from its
+            # release (the curated timeline keeps both, each titled as what it is)
+            slot = None
         told_here = self.slot_told.get((document_id, cand.kind, cand.date)) if cand.precision == "day" else None
         if told_here is not None and told_here is not slot and not cand.distinct and cand.kind in RULE_KINDS:
             rules = {s for s in cand.slugs if cand.kinds_of.get(s) == "regulation"} - {told_here.event.rule}

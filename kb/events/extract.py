@@ -1004,7 +1004,9 @@ class _Reader:
             principal=principal,
             also=self._title_principal(kind, principal),
             confidence=round(confidence, 3),
-            rule=self._rule(kind, sentence, slugs + ([principal] if principal else [])),
+            rule=self._rule(
+                kind, sentence, [*self._rules_near(matches, verb_at), *slugs, *([principal] if principal else [])]
+            ),
             title=_clip(sentence, 160),
             jurisdiction=_jurisdiction(principal, kind, slugs, self.info),
             announces=announces(sentence, found.start, found.end),
@@ -1024,6 +1026,12 @@ class _Reader:
         verbs = [t.start for t in self.title_triggers if t.kind == kind]
         found = _principal(kind, min(verbs, default=len(self.title)), self.title_matches, self.info, self.title)
         return [found] if found and found != principal else []
+
+    def _rules_near(self, matches: list[Match], verb_at: int) -> list[str]:
+        """The rules the sentence names, the nearest to the verb first ("complements the Framework for AI
+        Diffusion released on Monday": the framework's release, not the rule the sentence opens with)."""
+        named = [m for m in matches if m.slug in self.known_rules]
+        return [m.slug for m in sorted(named, key=lambda m: verb_at - m.end if m.end <= verb_at else m.start - verb_at)]
 
     def _rule(self, kind: str, sentence: str, slugs: list[str]) -> str | None:
         if kind not in RULE_KINDS and kind != "executive_order":

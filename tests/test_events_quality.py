@@ -2753,3 +2753,28 @@ def test_a_rule_released_named_by_its_verb_and_a_printing_a_day_after_a_curated_
     )
     days = {e.date.isoformat() for e in _events_of(registry_kb, doc) if e.kind == "rule_published"}
     assert {"2025-01-13", "2025-01-16"} <= days
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        (
+            "Starting July 9, 2024, requests to the OpenAI API from countries and territories that are not on our "
+            "supported list will be refused.",
+            date(2024, 6, 25),
+            ("service_restricted", "2024-07-09"),
+        ),
+        (
+            "The regulator said it had ordered DeepSeek on Thursday to stop processing the data of Italian users.",
+            date(2025, 1, 31),
+            ("service_restricted", "2025-01-30"),
+        ),
+        (
+            "Today we began emailing organisations whose traffic comes from such places.",
+            date(2024, 6, 25),
+            ("statement", "2024-06-25"),
+        ),
+    ],
+)
+def test_requests_refused_an_order_to_stop_serving_and_emails_sent(text, published, expected):
+    assert expected in _kinds_and_labels(text, published)

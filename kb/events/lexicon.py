@@ -313,6 +313,13 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("service_restricted", r"\bprohibit\w*\s+(?:the\s+)?(?:use|access)\s+(?:by|from|of|in)\b", 0.85),
+    # "requests from unsupported countries will be refused", "ordered DeepSeek to stop processing the data"
+    (
+        "service_restricted",
+        r"\b(?:requests|traffic|calls)\b[^.;:]{0,120}?\b(?:will be|are|were|is|was)\s+(?:refused|rejected|denied)\b"
+        r"|\bordered\s+(?:[\w'’-]+\s+){1,4}?to\s+(?:stop|halt|cease|suspend)\s+(?:processing|serving|offering|providing)\b",
+        0.85,
+    ),
     (
         "service_restricted",
         r"\b(?:reject\w*|refus\w*|den(?:y|ies|ied|ying))\s+(?:[\w'’-]+\s+){0,3}?(?:requests|access|calls|traffic)\b",
@@ -505,7 +512,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "statement",
         # not a denial: "the meeting has not been confirmed"
-        r"(?<!\bnot been )(?<!\bnot )\b(?:said|says|announced|announces|confirmed|confirms|told|warned|warns|emailed|notified|"
+        r"(?<!\bnot been )(?<!\bnot )\b(?:said|says|announced|announces|confirmed|confirms|told|warned|warns|emailed|emailing|notified|"
         r"informed|disclosed|discloses|reported|released|agreed|agrees|stated|unveiled|declared|pledged|"
         r"promised|urged|critici[sz]ed|condemned|protested|flagged)\b|\bfirmly oppos\w*|\bissued (?:a )?statements?\b",
         0.55,

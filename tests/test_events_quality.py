@@ -13,7 +13,7 @@ from ingest.records import Item
 from kb.entities import current_linker
 from kb.events import curated as curated_module
 from kb.events import extract_events
-from kb.events.dates import Reference, find_dates
+from kb.events.dates import Context, Reference, find_dates
 from kb.models import Event, EventDocument
 from kb.pipeline import run_stages
 from kb.store import add_source, upsert_items
@@ -2778,3 +2778,21 @@ def test_a_rule_released_named_by_its_verb_and_a_printing_a_day_after_a_curated_
 )
 def test_requests_refused_an_order_to_stop_serving_and_emails_sent(text, published, expected):
     assert expected in _kinds_and_labels(text, published)
+
+
+def test_what_is_about_to_happen_has_no_day_and_the_same_day_after_a_counted_one():
+    """'developers who are about to lose access' this week lose nothing this week; 'the same day' after 'a day after
+    X' is X's day, not the day the sentence counts from."""
+    assert (
+        _kinds_and_labels(
+            "Chinese AI companies moved quickly this week to win over developers who are about to lose access to the API.",
+            date(2024, 6, 27),
+        )
+        == set()
+    )
+    found = find_dates(
+        "That came a day after Baidu said it would give away tokens, and after Alibaba Cloud cut prices the same day.",
+        Reference(date(2024, 6, 27), "published"),
+        Context(last=date(2024, 6, 26), told=date(2024, 6, 26)),
+    )
+    assert {f.value for f in found} == {date(2024, 6, 25)}

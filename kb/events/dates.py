@@ -629,7 +629,8 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         if published:
             out.append(FoundDate(m.start(), m.end(), published + _span(m), certainty=0.95))
     for m in _SAME_DAY.finditer(sentence):
-        before = _day_before(found, m.start())
+        # the day told before it, counted ones too ("a day after Baidu said ..., and Alibaba the same day")
+        before = _day_before(sorted(found + out, key=lambda f: f.start), m.start())
         if before is not None and "same" in m.group(0).lower():
             # "the public may comment until the same day", "on Oct. 17, the same day Washington widened the controls"
             out.append(FoundDate(m.start(), m.end(), before, certainty=0.85, anaphor=True))

@@ -1141,7 +1141,9 @@ UNREALISED = re.compile(
     r"|\bwould (?:otherwise )?have (?:taken|come|gone|entered|applied|had to|become)\b|\bnot (?:been )?expected to\b"
     r"|\b(?:was|were) (?:originally |initially )?(?:due|expected|scheduled|set|slated|supposed) to\b"
     # "one distributor said the launch could slip into next year"
-    r"|\b(?:could|might)\s+(?:[\w-]+\s+){0,2}?(?:slip|come|arrive|happen|take|start|begin|be)\b",
+    r"|\b(?:could|might)\s+(?:[\w-]+\s+){0,2}?(?:slip|come|arrive|happen|take|start|begin|be)\b"
+    # "developers who are about to lose access": what is still to come, on no day told here
+    r"|\b(?:is|are|was|were) about to\b",
     re.I,
 )
 

@@ -2796,3 +2796,18 @@ def test_what_is_about_to_happen_has_no_day_and_the_same_day_after_a_counted_one
         Context(last=date(2024, 6, 26), told=date(2024, 6, 26)),
     )
     assert {f.value for f in found} == {date(2024, 6, 25)}
+
+
+def test_beijing_s_pause_in_a_report_about_a_us_rule_is_its_own_and_the_50_percent_rule_suspended():
+    """In a report about the affiliates rule, 'BIS suspended the 50% rule for a year on November 10' is that rule
+    delayed, and 'Beijing made a matching gesture early in November, pausing its rare-earth measures' is China's own
+    act of that month: neither the US rule's, nor dropped for the finer US date."""
+    found = extract_events(
+        "The affiliates rule was issued on September 29. After Donald Trump and Xi Jinping met at the end of October, "
+        "BIS suspended the 50% rule for a year on November 10. Beijing made a matching gesture early in November, "
+        "pausing for a year the rare-earth measures it had announced on October 9.",
+        date(2025, 11, 20),
+        linker=current_linker(),
+    )
+    delayed = {(c.date.isoformat(), c.precision, c.jurisdiction) for c in found if c.kind == "rule_delayed"}
+    assert delayed == {("2025-11-10", "day", "US"), ("2025-11-01", "month", "CN")}

@@ -343,12 +343,24 @@ def _finest(candidates: list[Candidate]) -> list[Candidate]:
         or not any(
             o.kind == c.kind
             # "after the October rules" with "unveiled on October 17": a rule named by its month alone is that one
-            and (c.principal is None or o.principal in (None, c.principal) or (c.kind in RULE_KINDS and c.rule is None))
+            and (
+                c.principal is None
+                or o.principal in (None, c.principal)
+                # not another government's act of that month ("BIS suspended its rule on November 10, and Beijing
+                # paused its measures early in November")
+                or (c.kind in RULE_KINDS and c.rule is None and not _other_government(c, o))
+            )
             and _WIDTH[o.precision] > _WIDTH[c.precision]
             and o.date.isoformat()[: _WIDTH[c.precision]] == c.date.isoformat()[: _WIDTH[c.precision]]
             for o in candidates
         )
     ]
+
+
+def _other_government(one: Candidate, other: Candidate) -> bool:
+    """Two candidates told of two governments (a company's act is GLOBAL, of no government)."""
+    codes = {one.jurisdiction, other.jurisdiction}
+    return len(codes) == 2 and not codes & {None, "GLOBAL"}
 
 
 @dataclass
@@ -1547,6 +1559,8 @@ def _jurisdiction(principal: str | None, kind: str, slugs: list[str], info: dict
     ]
     if governments:
         return info[governments[0]].country
+    if principal in info and info[principal].kind == "country" and info[principal].country:
+        return info[principal].country  # "Beijing paused its measures": the country acting is its government
     if principal and principal in info and info[principal].kind == "organization":
         return "GLOBAL"
     return None

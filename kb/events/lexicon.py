@@ -17,7 +17,7 @@ from dataclasses import dataclass
 _I = re.IGNORECASE
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 _RULE_NOUNS = r"(?:rules?|controls|curbs|regulations|restrictions)\b"
-_GAP = r"(?:\s+[\w'’.,-]+){0,%d}?\s+"  # up to N words between two parts
+_GAP = r"(?:\s+[\w'’.,%%-]+){0,%d}?\s+"  # up to N words between two parts ("the 50% rule")
 
 
 def _gap(words: int) -> str:

@@ -2811,3 +2811,24 @@ def test_beijing_s_pause_in_a_report_about_a_us_rule_is_its_own_and_the_50_perce
     )
     delayed = {(c.date.isoformat(), c.precision, c.jurisdiction) for c in found if c.kind == "rule_delayed"}
     assert delayed == {("2025-11-10", "day", "US"), ("2025-11-01", "month", "CN")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nvidia told investors on Tuesday that it will book about $5.5 billion in charges for H20 inventory.",
+        "On Tuesday the company disclosed that it had been informed on April 9 that the H20 now requires a licence.",
+    ],
+)
+def test_a_company_relaying_a_requirement_or_its_charges_makes_no_statement(text):
+    """The filing is the requirement's evidence (the corpus's rule 7), not a statement of the company's own."""
+    assert not any(kind == "statement" for kind, _ in _kinds_and_labels(text, date(2025, 4, 16)))
+
+
+def test_a_company_telling_what_it_was_assured_still_speaks():
+    found = _kinds_and_labels(
+        "Washington had required licences for the chip in April, and Nvidia said in mid-July it had been assured those "
+        "licences would be granted.",
+        date(2025, 8, 12),
+    )
+    assert any(kind in ("statement", "license_required") and label == "2025-07" for kind, label in found)

@@ -615,6 +615,13 @@ class _Reader:
                 if kind == "statement" and _TARIFFS.search(sentence, max(0, trigger.start - 30), trigger.end + 30):
                     continue  # "the tariffs announced two days earlier": tariffs fit no kind, nor does their telling
                 candidate = self._candidate(sentence, found, kind, trigger.strength, verb_at, matches, context)
+                if (
+                    candidate.kind == "statement"
+                    and self.info.get(candidate.principal or "", EntityInfo("")).kind == "organization"
+                    and _RELAYED.search(sentence, trigger.end)  # in what it says
+                ):
+                    continue  # a company relaying a licence requirement or the charge it brings: the filing is
+                    # the requirement's evidence, not a statement of its own (README of the unseen corpus, rule 7)
                 acted = _kind_of_actor(candidate, self.info, regulatory=len(attached) > 1, government=government)
                 if acted == "license_required" and _national_regime(candidate, self.info):
                     started = _SINCE.search(sentence, 0, found.start) or _BEGAN.search(sentence)
@@ -1484,6 +1491,12 @@ _SOFT_BOUNDARY = re.compile(r"[,，：]|:(?=\s)|\b(?:but|while|that|which)\b")
 # ("BIS announced the rule last Thursday; it takes effect 30 days after publication").
 _HARD_BOUNDARY = re.compile(r"[;；]|\s[—–]\s")
 # A telling whose object is the act itself: "announced that it was adding", "announced it would add".
+# What a company relays of a requirement imposed on it: "informed it ... needs a licence", "$5.5 billion in charges".
+_RELAYED = re.compile(
+    r"\b(?:informed|told|notified)\b[^.;]*\blicen[cs]e|\b(?:needs?|requires?|required)\s+(?:an?\s+)?(?:export\s+)?"
+    r"licen[cs]e|\bcharges?\b|\bwrite[- ]?downs?\b",
+    re.I,
+)
 # A government announcing a regulatory act of its own: "announced that it will remove three fabs from the program".
 _ANNOUNCED_ACT = re.compile(
     r"announc\w*\s+(?:on\s+\w+\s+)?(?:that\s+)?(?:it|they)\s+(?:will|would|was|were|is|are)\s+(?:going to\s+)?"

@@ -618,7 +618,7 @@ class _Reader:
                 if (
                     candidate.kind == "statement"
                     and self.info.get(candidate.principal or "", EntityInfo("")).kind == "organization"
-                    and _RELAYED.search(sentence, trigger.end)  # in what it says
+                    and _RELAYED.search(_said(sentence, trigger.end))  # in what it says
                 ):
                     continue  # a company relaying a licence requirement or the charge it brings: the filing is
                     # the requirement's evidence, not a statement of its own (README of the unseen corpus, rule 7)
@@ -1491,10 +1491,19 @@ _SOFT_BOUNDARY = re.compile(r"[,，：]|:(?=\s)|\b(?:but|while|that|which)\b")
 # ("BIS announced the rule last Thursday; it takes effect 30 days after publication").
 _HARD_BOUNDARY = re.compile(r"[;；]|\s[—–]\s")
 # A telling whose object is the act itself: "announced that it was adding", "announced it would add".
-# What a company relays of a requirement imposed on it: "informed it ... needs a licence", "$5.5 billion in charges".
+# Where what is said ends: ", a reversal from April, when ...", ", which ...".
+_SAID_ENDS = re.compile(r"[;:]|,\s+(?:a|an|the|when|which|while|after|before|as)\b", re.I)
+
+
+def _said(sentence: str, start: int) -> str:
+    """The words said after a verb of telling, up to an aside or a clause of another time."""
+    end = _SAID_ENDS.search(sentence, start)
+    return sentence[start : end.start() if end else len(sentence)]
+
+
+# What a company relays of a requirement imposed on it: "the H20 now requires a licence", "$5.5 billion in charges".
 _RELAYED = re.compile(
-    r"\b(?:informed|told|notified)\b[^.;]*\blicen[cs]e|\b(?:needs?|requires?|required)\s+(?:an?\s+)?(?:export\s+)?"
-    r"licen[cs]e|\bcharges?\b|\bwrite[- ]?downs?\b",
+    r"\b(?:needs?|needed|requires?|required)\s+(?:an?\s+)?(?:export\s+)?licen[cs]e|\bcharges?\b|\bwrite[- ]?downs?\b",
     re.I,
 )
 # A government announcing a regulatory act of its own: "announced that it will remove three fabs from the program".

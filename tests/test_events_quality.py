@@ -2832,3 +2832,16 @@ def test_a_company_telling_what_it_was_assured_still_speaks():
         date(2025, 8, 12),
     )
     assert any(kind in ("statement", "license_required") and label == "2025-07" for kind, label in found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "U.S. officials called the move an escalation, and the president said on Friday he would raise tariffs on "
+        "Chinese goods in response.",
+        "Today's actions follow consultations with the Department of State, whose Secretary has said the country "
+        "will act against the company.",
+    ],
+)
+def test_a_telling_of_tariffs_or_a_stance_held_is_no_event(text):
+    assert not any(kind == "statement" for kind, _ in _kinds_and_labels(text, date(2025, 10, 10)))

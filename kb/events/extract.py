@@ -612,7 +612,10 @@ class _Reader:
                     or _CHINESE_FROM.match(sentence, found.start)  # "宣布，自2月10日起……": the day it starts
                 ):
                     continue  # "announced additional tariffs from February 10": the day something starts, no telling
-                if kind == "statement" and _TARIFFS.search(sentence, max(0, trigger.start - 30), trigger.end + 30):
+                if kind == "statement" and (
+                    _TARIFFS.search(sentence, max(0, trigger.start - 30), trigger.end + 30)
+                    or _TARIFFS.search(_said(sentence, trigger.end))  # "said on Friday he would raise tariffs"
+                ):
                     continue  # "the tariffs announced two days earlier": tariffs fit no kind, nor does their telling
                 candidate = self._candidate(sentence, found, kind, trigger.strength, verb_at, matches, context)
                 if (

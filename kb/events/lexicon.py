@@ -511,8 +511,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("license_required", rf"\brequirements?\b{_NOT_STARTING}", 0.55),
     (
         "statement",
-        # not a denial: "the meeting has not been confirmed"
-        r"(?<!\bnot been )(?<!\bnot )\b(?:said|says|announced|announces|confirmed|confirms|told|warned|warns|emailed|emailing|notified|"
+        # not a denial ("the meeting has not been confirmed") nor a stance held ("whose Secretary has said ..."), which has no day
+        r"(?<!\bnot been )(?<!\bnot )(?<!\bhas )(?<!\bhave )\b(?:said|says|announced|announces|confirmed|confirms|told|warned|warns|emailed|emailing|notified|"
         r"informed|disclosed|discloses|reported|released|agreed|agrees|stated|unveiled|declared|pledged|"
         r"promised|urged|critici[sz]ed|condemned|protested|flagged)\b|\bfirmly oppos\w*|\bissued (?:a )?statements?\b",
         0.55,

@@ -16,6 +16,7 @@ from kb.events import extract_events
 from kb.events.dates import Context, Reference, find_dates
 from kb.models import Event, EventDocument
 from kb.pipeline import run_stages
+from kb.rules import rule_card
 from kb.store import add_source, upsert_items
 from kb.timeline import TimelineQuery, all_events, date_label, deadlines_ics, events_csv
 from tests.helpers import ROOT
@@ -2684,14 +2685,14 @@ def test_an_act_in_the_same_action_is_of_the_rule_s_release():
 
 
 def test_a_day_that_names_an_order_is_neither_the_revocation_s_nor_an_anchor():
-    """'revoked Executive Order 14110, the Biden administration's October 30, 2023 order' is revoked on January 20;
+    """'revoked Executive Order 14110, the Biden administration's October 30, 2023 order' is an order of January 20;
     'three days later' counts from January 20, not from the day in the order's name."""
     found = _kinds_and_labels(
         "Within hours of his inauguration on Monday, January 20, President Trump revoked Executive Order 14110, the "
         "Biden administration's October 30, 2023 order on AI. Three days later he signed Executive Order 14179.",
         date(2025, 1, 27),
     )
-    assert ("rule_rescinded", "2025-01-20") in found and ("rule_rescinded", "2023-10-30") not in found
+    assert ("executive_order", "2025-01-20") in found and "2023-10-30" not in {label for _, label in found}
     assert ("executive_order", "2025-01-23") in found
 
 
@@ -2845,3 +2846,21 @@ def test_a_company_telling_what_it_was_assured_still_speaks():
 )
 def test_a_telling_of_tariffs_or_a_stance_held_is_no_event(text):
     assert not any(kind == "statement" for kind, _ in _kinds_and_labels(text, date(2025, 10, 10)))
+
+
+def test_a_president_revoking_an_order_signs_one_and_the_revoked_order_s_lifecycle_is_rescinded(
+    registry_kb, curated_dir
+):
+    """'Trump revoked Executive Order 14110' tells the order he signed that day (EO 14148, an executive_order); the
+    curated rescission keeps EO 14110's lifecycle rescinded, and the report is evidence of the order signed."""
+    _curated(curated_dir, "2025-01-20-eo-14110-revoked", "2025-01-20-eo-14148-signed")
+    [doc] = _ingest(
+        registry_kb,
+        [_item("eo", "On Monday, January 20, President Trump revoked Executive Order 14110.", date(2025, 1, 22))],
+    )
+    assert [(e.kind, e.date.isoformat(), e.origin) for e in _events_of(registry_kb, doc)] == [
+        ("executive_order", "2025-01-20", "curated")
+    ]
+    with registry_kb.session() as session:
+        card = rule_card(session, "eo-14110", date(2025, 6, 1))
+    assert card is not None and (card.status, card.since) == ("rescinded", date(2025, 1, 20))

@@ -557,6 +557,8 @@ class _Reader:
                     and not _FROM_ITS_DAY.match(sentence, found.start)
                 ):
                     kind = "rule_effective"  # "宣布自2023年8月1日起对镓、锗实施出口管制": in force from that day
+                if kind == "rule_rescinded" and _ORDER_REVOKED.search(sentence):
+                    kind = "executive_order"  # "Trump revoked Executive Order 14110": an order signed that day
                 if kind == "rule_published":  # "issued a final rule suspending the affiliates rule": a suspension
                     doing = _DOING.search(sentence, trigger.start, trigger.end + 20)
                     kind = _DOING_KIND[doing.group(1).lower()[:5]] if doing else kind
@@ -1507,6 +1509,13 @@ def _said(sentence: str, start: int) -> str:
 # What a company relays of a requirement imposed on it: "the H20 now requires a licence", "$5.5 billion in charges".
 _RELAYED = re.compile(
     r"\b(?:needs?|needed|requires?|required)\s+(?:an?\s+)?(?:export\s+)?licen[cs]e|\bcharges?\b|\bwrite[- ]?downs?\b",
+    re.I,
+)
+# A presidential order revoked, which another order does: "revoked Executive Order 14110", "EO 14110 was revoked".
+_ORDER_NAMED = r"(?:executive order|(?-i:EO|E\.O\.)\s*\d{5})"
+_ORDER_REVOKED = re.compile(
+    rf"\b(?:revok|rescind)\w*\s+(?:[\w'’.,-]+\s+){{0,4}}?{_ORDER_NAMED}"
+    rf"|{_ORDER_NAMED}(?:\s+\d{{5}})?(?:\s+[\w'’,-]+){{0,6}}?\s+(?:was|were|has been|had been|is)\s+(?:revoked|rescinded)\b",
     re.I,
 )
 # A government announcing a regulatory act of its own: "announced that it will remove three fabs from the program".

@@ -2864,3 +2864,21 @@ def test_a_president_revoking_an_order_signs_one_and_the_revoked_order_s_lifecyc
     with registry_kb.session() as session:
         card = rule_card(session, "eo-14110", date(2025, 6, 1))
     assert card is not None and (card.status, card.since) == ("rescinded", date(2025, 1, 20))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "OpenAI told developers on Tuesday that it will block API traffic from July 9.",
+        "On Tuesday OpenAI told developers that, starting July 9, it will block API traffic from regions it does not "
+        "support.",
+        "OpenAI will start blocking API traffic from July 9, the company told developers in emails on Tuesday, a step "
+        "that threatens to cut off users in China.",
+    ],
+)
+def test_a_provider_telling_its_own_block_to_come_announces_it_on_the_day_it_tells(text):
+    """The corpus's rule 8: the telling is a statement of its day, the block a restriction from its start."""
+    assert _kinds_and_labels(text, date(2024, 6, 26)) == {
+        ("statement", "2024-06-25"),
+        ("service_restricted", "2024-07-09"),
+    }

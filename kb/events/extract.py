@@ -562,8 +562,14 @@ class _Reader:
                 if kind == "rule_published":  # "issued a final rule suspending the affiliates rule": a suspension
                     doing = _DOING.search(sentence, trigger.start, trigger.end + 20)
                     kind = _DOING_KIND[doing.group(1).lower()[:5]] if doing else kind
-                if kind == "statement" and tellers[index] == "company" and index not in reactions:
-                    continue  # a company telling what it was told or expects is no event of its own
+                if (
+                    kind == "statement"
+                    and tellers[index] == "company"
+                    and index not in reactions
+                    and not _OWN_SERVICE_TO_COME.match(sentence, trigger.end)
+                ):
+                    continue  # a company telling what it was told or expects is no event of its own; one telling
+                    # that it will stop or start serving ("told developers that it will block") announces it (rule 8)
                 if kind == "statement" and self._unnamed_speaker(sentence, trigger.start, matches):
                     continue  # "analysts at Bernstein said the rule would hit Nvidia": no actor speaks
                 if (kind, found.value) in seen:
@@ -1167,7 +1173,7 @@ UNREALISED = re.compile(
     # "one distributor said the launch could slip into next year"
     r"|\b(?:could|might)\s+(?:[\w-]+\s+){0,2}?(?:slip|come|arrive|happen|take|start|begin|be)\b"
     # "developers who are about to lose access": what is still to come, on no day told here
-    r"|\b(?:is|are|was|were) about to\b",
+    r"|\b(?:is|are|was|were) about to\b|\bthreaten(?:s|ed|ing)? to\b",
     re.I,
 )
 
@@ -1472,7 +1478,8 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
         starts = STARTS.search(sentence, max(trigger.end, found.start - 30), found.start) or _SINCE.search(
             sentence, max(trigger.end, found.start - 30), found.start
         )
-        if starts:  # "would stop offering ... from October 21", "has blocked ... since July 2024": the act's own date
+        if starts and trigger.kind != "statement":  # "would stop offering ... from October 21": the act's own date
+            # (not a telling's: "told developers on Tuesday that it will block traffic from July 9" told on Tuesday)
             gap = sentence[trigger.end : starts.start()]
             return len(gap) * 0.2 + NEAR * len(_HARD_BOUNDARY.findall(gap))
         if _OPENS_CLAUSE.search(gap):  # "revoked it, and three days later he signed ...": the date opens the next
@@ -1506,6 +1513,12 @@ def _said(sentence: str, start: int) -> str:
     return sentence[start : end.start() if end else len(sentence)]
 
 
+# A company's own service change to come, in what it says: "that, starting July 9, it will block API traffic".
+_OWN_SERVICE_TO_COME = re.compile(
+    r"[^.;]{0,40}?\b(?:it|we|they)\s+(?:will|would|is going to|plans? to)\s+(?:[\w'’-]+\s+){0,4}?"
+    r"(?:block|stop|cut|end|restrict|suspend|cease|begin|start)\w*",
+    re.I,
+)
 # What a company relays of a requirement imposed on it: "the H20 now requires a licence", "$5.5 billion in charges".
 _RELAYED = re.compile(
     r"\b(?:needs?|needed|requires?|required)\s+(?:an?\s+)?(?:export\s+)?licen[cs]e|\bcharges?\b|\bwrite[- ]?downs?\b",

@@ -2882,3 +2882,15 @@ def test_a_provider_telling_its_own_block_to_come_announces_it_on_the_day_it_tel
         ("statement", "2024-06-25"),
         ("service_restricted", "2024-07-09"),
     }
+
+
+def test_acts_told_separately_after_the_story_s_day_are_of_that_day():
+    """'China struck back on Friday ... The ministry also put 11 companies on its list. Separately, the regulator
+    opened an antitrust investigation': each undated act added to the story's day is of that day."""
+    found = _kinds_and_labels(
+        "China struck back at Washington on Friday with a broad set of measures. The ministry also put 11 American "
+        "companies on its Unreliable Entity List. Separately, the State Administration for Market Regulation opened "
+        "an antitrust investigation into DuPont China.",
+        date(2025, 4, 5),
+    )
+    assert ("investigation", "2025-04-04") in found

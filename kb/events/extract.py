@@ -696,9 +696,9 @@ class _Reader:
             # those of a sentence before is of their day
             if acted is None:
                 return []
+            self.acted = acted
+            self._age_acted()  # the next sentence may add to that day too ("The ministry also ... Separately, ...")
             if not _ALSO.search(sentence):
-                self.acted = acted
-                self._age_acted()
                 return []
             found, left = acted[0], 1
         else:
@@ -1236,7 +1236,9 @@ _FIRM_WORDS = re.compile(r"\b(?:the|its) (?:company|firm|chipmaker|chip designer
 # Between a company as subject and its verb: "Nvidia said", "Nvidia on Tuesday said", "Nvidia, the chipmaker, said".
 _SUBJECT_GAP = re.compile(r"(?!['’]s)[^;:'’]{0,30}")
 # An act told as one more of the acts before it: "The department also put 31 firms on its Unverified List".
-_ALSO = re.compile(r"\b(?:also|alongside|in addition|at the same time|accompanied by|along with)\b|还|同时", re.I)
+_ALSO = re.compile(
+    r"\b(?:also|alongside|in addition|at the same time|accompanied by|along with|separately)\b|还|同时", re.I
+)
 # A measure lifted or paused is no new measure: "suspended its ban on gallium sales to the US".
 _LIFTED = re.compile(r"\b(?:suspend|paus|lift|delay|postpon|end|eas)\w*\s+(?:(?:its|the|their|a)\s+)?$", re.I)
 # A product released is no telling: "Our Qwen2 models, released earlier this month, ...".

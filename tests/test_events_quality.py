@@ -2894,3 +2894,24 @@ def test_acts_told_separately_after_the_story_s_day_are_of_that_day():
         date(2025, 4, 5),
     )
     assert ("investigation", "2025-04-04") in found
+
+
+def test_controls_requiring_approval_and_parts_that_apply_at_once():
+    """'tightened its grip on rare earths on Thursday, requiring foreign companies to obtain Chinese approval': a
+    rule published that day; 'controls on refining technologies apply at once' are in force that day; 'has been told
+    the requirement applies at once', with no day told, has none."""
+    found = _kinds_and_labels(
+        "China sharply tightened its grip on rare earths on Thursday, requiring foreign companies to obtain Chinese "
+        "approval before exporting products that contain them. The ministry said other provisions will take effect on "
+        "Dec. 1, while controls on refining technologies apply at once.",
+        date(2025, 10, 10),
+    )
+    assert {
+        ("rule_published", "2025-10-09"),
+        ("rule_effective", "2025-10-09"),
+        ("rule_effective", "2025-12-01"),
+    } <= found
+    assert (
+        _kinds_and_labels("The company has already been told the requirement applies at once.", date(2023, 11, 6))
+        == set()
+    )

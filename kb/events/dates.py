@@ -132,7 +132,8 @@ RELEASED = re.compile(r"\b(?:releas|issu|unveil|announc)\w*", re.I)
 FROM_ITS_DAY = r"自(?:公布|发布|印发)之日"
 _IMMEDIATELY = re.compile(
     # "upon publication in the Federal Register": a day the report does not give, not the report's
-    r"\b(?:(?<!not )immediately|with immediate effect|upon publication(?! in the Federal Register)|(?:on|upon) (?:release|issuance)"
+    r"\b(?:(?<!not )immediately|(?<=apply )at once|(?<=applies )at once|with immediate effect"
+    r"|upon publication(?! in the Federal Register)|(?:on|upon) (?:release|issuance)"
     r"|when (?:it|they) (?:was|were) (?:issued|released)"
     r"|with effect from the (?:date|day) of (?:the |its |their )?(?:announcement|publication|issuance)"
     r"|on the day (?:it|they) (?:was|were) (?:released|issued|published|announced))\b"
@@ -660,6 +661,8 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
             d for d in (context.released, context.told, context.last) if own_day is None or d is None or d <= own_day
         ]
         anchor = context.released if on_release else before or next((d for d in earlier if d), None) or own_day
+        if m.group(0).lower() == "at once" and not (before or any(earlier)):
+            anchor = None  # "has been told the requirement applies at once" with no day told: no day of its own
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.9))
     for m in _DAY_BEFORE.finditer(sentence):

@@ -227,7 +227,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "license_required",
         r"\brequir\w*\s+(?:[\w'’,-]+\s+){0,14}?to (?:obtain|get|apply for|seek)\s+(?:a\s+|an\s+)?(?:export\s+)?"
-        r"(?:licen[cs]es?|permits?)\b",
+        # "requiring foreign companies to obtain Chinese approval before exporting"
+        r"(?:licen[cs]es?|permits?|(?:[\w-]+\s+)?approvals?)\b",
         0.85,
     ),
     # "the government made Nvidia obtain licences for every H20": a requirement imposed on the company
@@ -384,7 +385,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("rule_effective", r"\bkick(?:s|ed|ing)? in\b|\bappl(?:y|ies|ied) as of\b|\bwith effect from\b", 0.85),
-    ("rule_effective", r"\bappl(?:y|ies|ied|ying) (?:from|immediately)\b|\beffective\b", 0.6),
+    ("rule_effective", r"\bappl(?:y|ies|ied|ying) (?:from|immediately)\b|\bappl(?:y|ies) at once\b|\beffective\b", 0.6),
     # "the end-use controls applied on October 7": a rule's part told applying on a day
     (
         "rule_effective",

@@ -2915,3 +2915,14 @@ def test_controls_requiring_approval_and_parts_that_apply_at_once():
         _kinds_and_labels("The company has already been told the requirement applies at once.", date(2023, 11, 6))
         == set()
     )
+
+
+def test_guidance_published_in_parallel_is_of_the_day_told_not_of_a_rule_s_name():
+    """'On May 13, 2025, BIS announced that it would rescind the January 13, 2025 AI Diffusion rule. In parallel, BIS
+    published guidance ...': the guidance is of May 13; the day in the rule's name is no day the story is at."""
+    found = _kinds_and_labels(
+        "On May 13, 2025, BIS announced that it would rescind the January 13, 2025 AI Diffusion rule. In parallel, "
+        "BIS published guidance that (1) states that using Huawei Ascend chips may violate the EAR.",
+        date(2025, 5, 16),
+    )
+    assert ("guidance_issued", "2025-05-13") in found and ("guidance_issued", "2025-01-13") not in found

@@ -115,7 +115,7 @@ _AFTER_PUBLICATION = re.compile(
 )
 # A sentence without a date of its own that happened with the one before it.
 _SAME_DAY = re.compile(
-    r"\b(?:in a companion action|alongside the rule|at the same time|(?:on )?(?:the|that) same day|"
+    r"\b(?:in a companion action|alongside the rule|at the same time|in parallel|(?:on )?(?:the|that) same day|"
     r"(?:in|as part of|with) the same (?:action|package|notice|announcement|rule|release)|"
     r"in a (?:separate|second|further|parallel) (?:statement|notice|announcement|decision|move|action|document))\b"
     r"|当[天日]|同[日天]|同一天",
@@ -305,7 +305,7 @@ _HINT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 _HINT_WORDS = (
     "day", "week", "month", "year", "tomorrow", "spring", "summer", "autumn", "fall", "winter", "immediate",
     "later", "after", "same", "alongside", "companion", "separate", "second notice", "issuance", "before",
-    "release", "issued", "publication", "effect",
+    "release", "issued", "publication", "effect", "parallel", "at once",
 )  # fmt: skip
 _HINT_DIGIT = re.compile(r"[0-9]")
 
@@ -324,7 +324,7 @@ def _may_hint(sentence: str) -> bool:
 
 
 _HINT = re.compile(
-    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day|days? earlier|weeks? earlier)\b|即日|之日起|今[起天日]|昨[天日]|当[天日]|同[日天月]|当月|同一天|次日|翌日|前一[天日]|\d\s*日"
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day|days? earlier|weeks? earlier|in parallel|at once)\b|即日|之日起|今[起天日]|昨[天日]|当[天日]|同[日天月]|当月|同一天|次日|翌日|前一[天日]|\d\s*日"
     r"|\bon release\b|\bwhen (?:it|they) (?:was|were) (?:issued|released)\b"
     # the rest of _IMMEDIATELY's forms: "took effect on the day it was issued", "upon publication"
     r"|\b(?:on|upon) (?:the day (?:it|they) (?:was|were)|publication|release)\b|\bwith effect from the (?:date|day)\b",

@@ -73,34 +73,44 @@ UNSEEN = ROOT / "tests" / "data" / "events_unseen"
 # measured: P 0.77 (92/120) / R 0.69 (92/134) on the code after it (0.73 / 0.65 without the curated timeline), P 0.73
 # (88/120) / R 0.66 on the code before it (0.71 / 0.64 without). The test half after the dev11 work: P 0.87 (54/62) /
 # R 0.76 (54/71), unchanged (0.87 / 0.76 without).
+# The work on dev11 and dev12 (about 40 commits), all figures with the curated timeline: dev11 0.86 / 0.78 -> 0.89
+# (116/130) / 0.81 (116/144), dev12 0.77 / 0.69 -> 0.85 (105/123) / 0.78 (105/134); the curated timeline was corrected
+# where blind halves pointed at it and the record agreed (Anthropic's restriction on September 5, SAMR's preliminary
+# finding a statement, EO 14148 signed the day EO 14110 was revoked). dev13, written blind by a fifth annotator while
+# that work went on and kept outside the repository, measured and never looked into (held out like the test half):
+# P 0.75 (80/106) / R 0.60 (80/133) on the code before the work, 0.79 / 0.63 midway, 0.81 (87/107) / 0.65 (87/133)
+# after it (0.80 / 0.65 without the curated timeline). The test half after it: P 0.89 (54/61) / R 0.76 (54/71),
+# one wrong event fewer (0.89 / 0.76 without the curated timeline).
 # The development halves: just below their figures, as regression guards.
 FLOORS = {
-    ("dev", "curated"): (0.96, 0.94, 0.95, 0.95),
-    ("dev", "none"): (0.98, 0.95, 0.9, 0.95),
-    ("dev2", "curated"): (0.96, 0.93, 0.95, 0.9),
-    ("dev2", "none"): (0.97, 0.92, 0.95, 0.9),
-    ("dev3", "curated"): (0.91, 0.85, 0.95, 0.95),
-    ("dev3", "none"): (0.93, 0.87, 0.95, 0.95),
-    ("dev4", "curated"): (0.9, 0.81, 0.95, 0.95),
-    ("dev4", "none"): (0.9, 0.83, 0.95, 0.95),
-    ("dev5", "curated"): (0.87, 0.74, 0.95, 0.95),
-    ("dev5", "none"): (0.87, 0.73, 0.95, 0.95),
-    ("dev6", "curated"): (0.94, 0.83, 0.95, 0.95),
-    ("dev6", "none"): (0.94, 0.85, 0.95, 0.95),
-    ("dev7", "curated"): (0.96, 0.89, 0.95, 0.95),
+    ("dev", "curated"): (0.98, 0.95, 0.95, 0.95),
+    ("dev", "none"): (0.98, 0.96, 0.9, 0.95),
+    ("dev2", "curated"): (0.98, 0.96, 0.95, 0.9),
+    ("dev2", "none"): (0.98, 0.96, 0.95, 0.9),
+    ("dev3", "curated"): (0.93, 0.89, 0.95, 0.95),
+    ("dev3", "none"): (0.95, 0.9, 0.95, 0.95),
+    ("dev4", "curated"): (0.95, 0.91, 0.95, 0.95),
+    ("dev4", "none"): (0.94, 0.9, 0.95, 0.95),
+    ("dev5", "curated"): (0.94, 0.83, 0.95, 0.95),
+    ("dev5", "none"): (0.92, 0.81, 0.95, 0.95),
+    ("dev6", "curated"): (0.96, 0.86, 0.95, 0.95),
+    ("dev6", "none"): (0.94, 0.86, 0.95, 0.95),
+    ("dev7", "curated"): (0.97, 0.91, 0.95, 0.95),
     ("dev7", "none"): (0.96, 0.9, 0.95, 0.95),
-    ("dev8", "curated"): (0.9, 0.8, 0.95, 0.95),
-    ("dev8", "none"): (0.93, 0.83, 0.95, 0.95),
-    ("dev9", "curated"): (0.88, 0.83, 0.95, 0.95),
-    ("dev9", "none"): (0.9, 0.85, 0.95, 0.95),
-    ("dev10", "curated"): (0.85, 0.69, 0.95, 0.95),
-    ("dev10", "none"): (0.82, 0.67, 0.95, 0.95),
-    ("dev11", "curated"): (0.85, 0.77, 0.95, 0.95),
-    ("dev11", "none"): (0.84, 0.77, 0.95, 0.95),
-    ("dev12", "curated"): (0.76, 0.68, 0.95, 0.95),
-    ("dev12", "none"): (0.72, 0.64, 0.95, 0.95),
-    ("test", "curated"): (0.86, 0.74, 0.95, 0.9),
-    ("test", "none"): (0.85, 0.74, 0.95, 0.9),
+    ("dev8", "curated"): (0.94, 0.87, 0.95, 0.95),
+    ("dev8", "none"): (0.94, 0.87, 0.95, 0.95),
+    ("dev9", "curated"): (0.9, 0.86, 0.95, 0.95),
+    ("dev9", "none"): (0.92, 0.87, 0.95, 0.95),
+    ("dev10", "curated"): (0.91, 0.75, 0.95, 0.95),
+    ("dev10", "none"): (0.86, 0.71, 0.95, 0.95),
+    ("dev11", "curated"): (0.88, 0.8, 0.95, 0.95),
+    ("dev11", "none"): (0.88, 0.8, 0.95, 0.95),
+    ("dev12", "curated"): (0.84, 0.77, 0.95, 0.95),
+    ("dev12", "none"): (0.8, 0.73, 0.95, 0.95),
+    ("dev13", "curated"): (0.8, 0.64, 0.95, 0.95),
+    ("dev13", "none"): (0.79, 0.64, 0.95, 0.95),
+    ("test", "curated"): (0.88, 0.75, 0.95, 0.9),
+    ("test", "none"): (0.88, 0.75, 0.95, 0.9),
 }
 TARGETS = (0.9, 0.8, 0.95, 0.9)  # issue 13
 
@@ -212,7 +222,8 @@ def _tally(report: dict, events: list[Event], slugs: set[str], names: dict[str, 
 @pytest.mark.slow  # three whole corpora read twice each: CI runs it, the quick loop does not
 @pytest.mark.parametrize("timeline", ["curated", "none"])
 @pytest.mark.parametrize(
-    "half", ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "test"]
+    "half",
+    ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "test"],
 )
 def test_unseen_reports_events_and_links(request, tmp_path, monkeypatch, half, timeline):
     """`curated`: as a reader sees the timeline (a report's event that joins a curated event shows the curated

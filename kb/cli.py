@@ -501,6 +501,10 @@ def check():
             )
             click.echo(f"{name} counts inconsistent: run `kb link`")
     click.echo(f"{report.documents} documents in the database, {report.indexed} in the index")
+    if report.pending:
+        click.echo(
+            f"{len(report.pending)} stored and waiting to be indexed: the next poll (or the running writer) indexes them"
+        )
     if report.consistent:
         click.echo("index consistent")
         if kept == counted:

@@ -773,6 +773,8 @@ class CheckReport:
     missing: list[int] = field(default_factory=list)  # in the database, not in the index
     stale: list[int] = field(default_factory=list)  # indexed from an older version
     orphans: list[int] = field(default_factory=list)  # in the index, not in the database
+    # missing or stale, but queued (IndexPending): the next flush (every poll, the writer) indexes them
+    pending: list[int] = field(default_factory=list)
 
     @property
     def consistent(self) -> bool:
@@ -794,4 +796,17 @@ def check(ix: index.Index, session: Session) -> CheckReport:
             elif indexed[doc_id] != fields_["stamp"]:
                 report.stale.append(doc_id)
     report.orphans = sorted(set(indexed) - set(ids))
+    queued = _pending_ids(session)
+    if queued:  # stored and queued for the index, as a poll leaves them while another process writes it
+        report.pending = sorted(d for d in report.missing + report.stale if d in queued)
+        report.missing = [d for d in report.missing if d not in queued]
+        report.stale = [d for d in report.stale if d not in queued]
     return report
+
+
+def _pending_ids(session: Session) -> set[int]:
+    from sqlmodel import select
+
+    from kb.models import IndexPending
+
+    return set(session.exec(select(IndexPending.document_id)))

@@ -6,9 +6,11 @@ import os
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete
 from sqlmodel import func, select
 
-from kb.models import Document, Source, utcnow
+from kb import pending
+from kb.models import Document, IndexPending, Source, utcnow
 from kb.pipeline import due_sources, poll, refresh_source
 from kb.search import SearchRequest, search
 from kb.store import add_source
@@ -196,8 +198,9 @@ def test_unsafe_links_are_dropped(kb, server):
         assert session.exec(select(Document)).one().url is None
 
 
-def test_locked_index_keeps_documents_and_reindex_catches_up(kb, server, monkeypatch):
+def test_locked_index_keeps_documents_and_reindex_catches_up(kb, server, monkeypatch, capsys):
     from kb import index as kb_index
+    from kb.cli import main
 
     url = server.add("/f.xml", rss(("a", "Alpha", "gallium one"), ("b", "Beta", "two")))
     [sid] = _subscribe(kb, url)
@@ -211,7 +214,18 @@ def test_locked_index_keeps_documents_and_reindex_catches_up(kb, server, monkeyp
     assert _doc_count(kb) == 2
     with kb.session() as session:
         report = kb_index.check(kb.index, session)
-        assert sorted(report.missing) and not report.consistent
+        # stored and queued, not lost: the check tells them apart from a document the index simply lacks
+        assert len(report.pending) == 2 and not report.missing and report.consistent
+    code = main(["check"])  # no repair to ask for: `kb reindex` is not needed for a queue
+    out = capsys.readouterr().out
+    assert code == 0 and "2 stored and waiting to be indexed" in out and "index consistent" in out
+    with kb.session() as session:
+        session.exec(delete(IndexPending))  # without its queue row, the same document is an inconsistency
+        session.commit()
+        report = kb_index.check(kb.index, session)
+        assert len(report.missing) == 2 and not report.pending and not report.consistent
+        pending.mark(session, report.missing)  # queued again, for the next poll
+        session.commit()
     poll(kb, [sid])  # the next poll indexes what the last one could not
     with kb.session() as session:
         assert kb_index.check(kb.index, session).consistent

@@ -551,11 +551,7 @@ class _Reader:
                 best, also = spoke, {}
             for trigger in [best, *also.values()]:
                 kind = _kind(trigger.kind, sentence, found)
-                if (
-                    kind == "rule_published"
-                    and _CHINESE_FROM.match(sentence, found.start)
-                    and not _FROM_ITS_DAY.match(sentence, found.start)
-                ):
+                if kind == "rule_published" and _from_a_chinese_day(sentence, found):
                     kind = "rule_effective"  # "宣布自2023年8月1日起对镓、锗实施出口管制": in force from that day
                 if kind == "rule_rescinded" and _ORDER_REVOKED.search(sentence):
                     kind = "executive_order"  # "Trump revoked Executive Order 14110": an order signed that day
@@ -1338,12 +1334,7 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
         and "," in sentence[found.end : trigger.start]
     ):
         return False  # "Qualcomm, which closed the deal in June, said ...": the clause's day, not the telling's
-    if (
-        trigger.kind == "rule_published"
-        and trigger.end <= found.start
-        and _CHINESE_FROM.match(sentence, found.start)
-        and not _FROM_ITS_DAY.match(sentence, found.start)  # "自发布之日起施行": from its publication, that day
-    ):
+    if trigger.kind == "rule_published" and trigger.end <= found.start and _from_a_chinese_day(sentence, found):
         return False  # "宣布对镓、锗实施出口管制，自2023年8月1日起正式实施": the day it applies from, not of its publication
     if trigger.kind not in _UNTIL_KINDS and (
         _UNTIL.search(sentence, max(0, found.start - 12), found.start) or _UNTIL_AT.match(sentence, found.start)
@@ -1391,6 +1382,13 @@ def _names_an_order(sentence: str, found: FoundDate) -> bool:
 _WHICH_CLAUSE = re.compile(r",\s+(?:which|who)\b[^,;]*$", re.I)
 # A Chinese start: "自2023年8月1日起" (from August 1, 2023); the date may or may not include its 自.
 _CHINESE_FROM = re.compile(r"(?<=自)|自")
+
+
+def _from_a_chinese_day(sentence: str, found: FoundDate) -> bool:
+    """A day a Chinese measure applies from ("自2023年8月1日起"), not "自发布之日起" (from its publication: that day)."""
+    return bool(_CHINESE_FROM.match(sentence, found.start)) and not _FROM_ITS_DAY.match(sentence, found.start)
+
+
 # A date right after its verb in the past perfect: "it had introduced on", "which had been released in".
 _HAD_DONE = re.compile(r"\bhad\s+(?:been\s+)?(?:[\w-]+\s+)?[\w-]+\s+(?:on|in)\s+$", re.I)
 # A sentence wholly in brackets: "(Translation note: the ban follows the US move of December 2.)"
@@ -1541,12 +1539,13 @@ _ORDER_REVOKED = re.compile(
     re.I,
 )
 # A government announcing a regulatory act of its own: "announced that it will remove three fabs from the program".
+_ANNOUNCED_BY_ITSELF = r"announc\w*\s+(?:on\s+\w+\s+)?(?:that\s+)?(?:it|they)\b"
+_ANNOUNCED_THAT = re.compile(_ANNOUNCED_BY_ITSELF, re.I)
 _ANNOUNCED_ACT = re.compile(
-    r"announc\w*\s+(?:on\s+\w+\s+)?(?:that\s+)?(?:it|they)\s+(?:will|would|was|were|is|are)\s+(?:going to\s+)?"
+    _ANNOUNCED_BY_ITSELF + r"\s+(?:will|would|was|were|is|are)\s+(?:going to\s+)?"
     r"(?:remov|revok|add|impos|restrict|requir|expand|tighten|extend|clos)\w*",
     re.I,
 )
-_ANNOUNCED_THAT = re.compile(r"announc\w*\s+(?:on\s+\w+\s+)?(?:that\s+)?(?:it|they)\b", re.I)
 
 
 # Between a possessor and its verb: "OpenAI's decision to block", "Microsoft's plan to stop".

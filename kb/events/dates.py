@@ -143,7 +143,10 @@ _IMMEDIATELY = re.compile(
 # Words that make a date after the reference a planned one, not a misread.
 PLANNED = re.compile(
     r"\b(?:will|would|shall|to take effect|takes? effect|comes? into (?:force|effect)|goes? into effect|"
-    r"enters? into force|starting|starts?|begin(?:s|ning)?|from|as of|effective|due|deadline|until|"
+    r"enters? into force|starting|starts?|begin(?:s|ning)?|as of|effective|due|deadline|until|"
+    # "from" of a start ("from July 9", "from Saturday"), not of a source ("rules from the outgoing administration")
+    r"from(?=\s+(?:the\s+)?(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)|\d|today|tomorrow|now|then|next\b|"
+    r"(?:early|mid|late)[\s-]|(?:date|day|end|start|beginning)\b|(?:mon|tues|wednes|thurs|fri|satur|sun)day\b))|"
     # "by" of a deadline ("by May 15", "by the end of June"), not of an agent ("followed by the foundry rule")
     r"by(?=\s+(?:the\s+)?(?:end\b|(?:early|mid|late)[\s-]|next\b|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)|\d|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day\b))|"
@@ -215,7 +218,9 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
     for finder in (_explicit_days, _months_with_year) if months else ():
         _add(found, finder(sentence))
     _add(found, _years_alone(sentence))
-    years = [f.value.year for f in found if f.precision == "year"]  # "In 2023 ..., effective 1 August"
+    # "In 2023 ..., effective 1 August"; not the year that names a rule ("the October 17 rules, which closed gaps
+    # in the 2022 controls", in a 2023 report: October 17 is of the report's year)
+    years = [f.value.year for f in found if f.precision == "year" and not _YEAR_OF_RULE.match(sentence, f.start)]
     if months:
         if reference.source == "text":
             # An undated page: a day without a year takes the year this sentence or the one before states
@@ -639,8 +644,10 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         # "in a companion action the same day": the rule's, when a rule was told released
         companion = _COMPANION.search(sentence) or RELEASED.search(sentence)
         anchor = (context.released if companion else None) or context.told or context.last
-        if anchor and not found:
-            out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.8))  # the day of what comes before it too
+        # the day of what comes before it too, also when it opens a sentence that goes on to a later day ("The
+        # same day, the regulator opened a review, and on May 21 it ...")
+        if anchor and (not found or not sentence[: m.start()].strip()):
+            out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.8))
     for m in _IMMEDIATELY.finditer(sentence):
         on_release = m.group(0).lower().split()[-1] in (
             "release",

@@ -1470,7 +1470,7 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
     return cand.kind
 
 
-_OPENS_CLAUSE = re.compile(r",\s*(?:and|then)\s+$", re.I)
+_OPENS_CLAUSE = re.compile(r",\s*(?:and|then)\s+(?:on\s+|in\s+)?$", re.I)  # ", and on May 21 it told"
 
 
 def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: float = 1.5) -> float:

@@ -35,6 +35,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("retaliation", r"\bretaliat\w*|\bcounter-?measures?\b|\bunreliable entit(?:y|ies) list\b", 0.9),
     ("retaliation", r"\bresponse to (?:the )?(?:US|U\.S\.|American|Washington|United States)\b", 0.85),
     ("retaliation", r"\b(?:hit|hits|hitting|struck|strikes|striking) back\b|\btit-for-tat\b", 0.85),
+    # A company failing a state security review is sanctioned by it: "Micron failed its cybersecurity review".
+    ("retaliation", r"\b(?:fail|fails|failed|failing)\s+(?:a|an|its|the)\s+(?:[\w-]+\s+){0,2}?review\b", 0.8),
     # US parties put on a Chinese list: "added 28 US entities ... to its export control list", "28 entities of the
     # United States, including units of A, B and C, to its export control list".
     (
@@ -530,6 +532,9 @@ CHINESE: list[tuple[str, str, float]] = [
     ("rule_rescinded", r"撤销|废除|废止|撤回", 0.85),
     ("entity_listed", r"列入(?:了)?(?:美国)?实体清单|被列入", 0.9),
     ("investigation", r"调查|约谈", 0.85),
+    # A review opened ("对美光在华销售产品实施网络安全审查") is a probe; one failed ("未通过网络安全审查") is its sanction.
+    ("retaliation", r"未通过[^。，；]{0,6}?审查", 0.85),
+    ("investigation", r"(?:实施|启动|开展|发起|进行)[^。，；]{0,8}?审查", 0.85),
     ("license_required", r"许可证|出口许可", 0.8),
     ("guidance_issued", r"指南|指引", 0.85),  # guidance: "发布相关指南"
     ("migration_offer", r"迁移|搬家|替代方案|免费\s*(?:tokens?|额度)|赠送", 0.9),  # 免费额度: free credits

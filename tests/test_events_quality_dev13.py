@@ -54,3 +54,36 @@ def test_the_same_day_opening_a_sentence_that_goes_on_to_a_later_day():
         date(2023, 12, 28),
     )
     assert ("investigation", "2023-03-31") in found
+
+
+def test_a_count_glossing_a_month_is_counted_from_it_and_leaves_the_main_verb_to_it():
+    """'In May, four months after its release, BIS dropped the rule': the rule was dropped in May (not four months
+    before the report's own day); 'dropped' rescinds."""
+    found = _kinds_and_labels(
+        "In May, four months after its release, the Commerce Department dropped the AI Diffusion rule.",
+        date(2025, 12, 22),
+    )
+    assert ("rule_rescinded", "2025-05") in found
+    assert not any(label.startswith("2025-08") for _, label in found)
+
+
+def test_a_day_glossed_by_a_count_keeps_both_acts():
+    """'On January 15, 2025, two days after it released the AI Diffusion rule, BIS issued the foundry rule': the
+    release two days before, the issue on the 15th."""
+    found = _kinds_and_labels(
+        "On January 15, 2025, two days after it released the AI Diffusion rule, BIS issued an interim final rule on "
+        "foundry due diligence.",
+        date(2025, 1, 17),
+    )
+    assert {("rule_published", "2025-01-13"), ("rule_published", "2025-01-15")} <= found
+
+
+def test_another_government_pausing_its_own_rule_the_same_month():
+    """'the affiliates rule was suspended from November 10, and China paused its rare-earth measures the same month':
+    China's pause is an act of its own in November, not the US suspension told to the day."""
+    found = _kinds_and_labels(
+        "The affiliates rule was suspended from November 10, and China paused its new rare-earth measures the same "
+        "month.",
+        date(2025, 12, 22),
+    )
+    assert {("rule_delayed", "2025-11-10"), ("rule_delayed", "2025-11")} <= found

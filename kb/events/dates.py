@@ -50,7 +50,9 @@ _CHINESE_DAY = re.compile(r"(?:(?P<year>\d{4})\s*年\s*)?(?P<mm>\d{1,2})\s*月\s
 _CHINESE_MONTH = re.compile(r"(?P<year>\d{4})\s*年\s*(?P<mm>\d{1,2})\s*月(?!\s*\d)")
 # A month without a year, told by its part: "6月下旬" (late June), "3月初" (early March), "5月份" (in May).
 _CHINESE_MONTH_PART = re.compile(r"(?<![年\d])(?P<mm>\d{1,2})\s*月\s*(?:上旬|中旬|下旬|初|底|末|份|中)")
-_SAME_MONTH = re.compile(r"同月|当月")  # the same month as the date told before
+# the same month as the date told before: in the sentence ("suspended from November 10, and China paused its
+# measures the same month"), else in an earlier one
+_SAME_MONTH = re.compile(r"同月|当月|\b(?:the|that) same month\b|\blater (?:that|the same) month\b", re.I)
 _PART = r"(?:(?i:early|mid|late|the end of|end of|the start of|the beginning of|the middle of)[\s-]+)"
 _MONTH_YEAR = re.compile(rf"\b{_PART}?{_M},?\s+(?P<year>{_YEAR_WORD})\b(?!\s*[-/]\d)")
 _LEAD = r"in|since|from|until|till|by|during|through|throughout|before|after|the|of|this|that|last|next|early|mid|late"
@@ -102,6 +104,7 @@ _BEFORE_CONTEXT = re.compile(
     re.I,
 )
 # "unveiled on Monday, two days before it was published": what follows is two days after the date before.
+_APPOSITION = re.compile(r"\s*,\s*")
 _BEFORE_IT = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+before\b(?=\s+[\w'’])", re.I)
 # "published two days later": a day after the date before it.
 _LATER = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week|month|year)s?\s+later\b", re.I)
@@ -190,6 +193,7 @@ class FoundDate:
     forward: bool = False  # the date of what follows it ("a week after the US widened restrictions")
     anaphor: bool = False  # "the same day" told after a day of the sentence: that day again, for the verbs near it
     recalled: bool = False  # "the previous day": a day before the one the report is telling, not that one
+    gloss: bool = False  # counted in apposition to the date before it: only its own clause's act takes it
 
 
 @dataclass
@@ -619,13 +623,19 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
             continue
         # without a day told before, the report's own: "A week after OpenAI's API went dark, ..." leads a story
         anchor = _day_before(found, m.start()) or context.told or context.last or own_day
+        # "In May, four months after its release, BIS dropped the rule": a gloss of the date before it, counted
+        # from it, whose act is the one its own clause tells (the release), not the main clause's
+        glossed = [f for f in found if f.precision != "year" and _APPOSITION.fullmatch(sentence, f.end, m.start())]
+        if glossed and glossed[-1].precision == "month":
+            anchor = glossed[-1].value
+        gloss = bool(glossed)
         if m.group("unit").lower() == "month":  # "comes two months after X rescinded the rule": X's month
             if anchor is None:
                 continue
             value = _shift_month(anchor.replace(day=1), -_count(m))
-            out.append(FoundDate(m.start(), m.end(), value, "month", certainty=0.8, forward=True))
+            out.append(FoundDate(m.start(), m.end(), value, "month", certainty=0.8, forward=True, gloss=gloss))
         elif anchor:
-            out.append(FoundDate(m.start(), m.end(), anchor - _span(m), certainty=0.85, forward=True))
+            out.append(FoundDate(m.start(), m.end(), anchor - _span(m), certainty=0.85, forward=True, gloss=gloss))
     for m in _BEFORE_IT.finditer(sentence):
         anchor = _day_before(found, m.start())
         if anchor:
@@ -681,8 +691,10 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
                 )
             )
     for m in _SAME_MONTH.finditer(sentence):
-        if context.month and not found:
-            out.append(FoundDate(m.start(), m.end(), context.month, "month", certainty=0.8))
+        before_it = [f.value for f in found if f.end <= m.start() and f.precision != "year"]
+        month = context.month if not found else before_it[-1].replace(day=1) if before_it else None
+        if month:
+            out.append(FoundDate(m.start(), m.end(), month, "month", certainty=0.8))
     for m in _NEXT_DAY.finditer(sentence):
         # the day after the latest day told as past, not after a deadline told since ("set December 31 as the
         # compliance date. The association said the following day ...")

@@ -342,13 +342,16 @@ def _finest(candidates: list[Candidate]) -> list[Candidate]:
         if c.precision == "day"
         or not any(
             o.kind == c.kind
-            # "after the October rules" with "unveiled on October 17": a rule named by its month alone is that one
+            # "after the October rules" with "unveiled on October 17": a rule named by its month alone is that one;
+            # not another government's act of that month ("BIS suspended its rule on November 10, and Beijing
+            # paused its measures early in November")
+            and not _other_government(c, o)
             and (
                 c.principal is None
                 or o.principal in (None, c.principal)
-                # not another government's act of that month ("BIS suspended its rule on November 10, and Beijing
-                # paused its measures early in November")
-                or (c.kind in RULE_KINDS and c.rule is None and not _other_government(c, o))
+                # not when it names a rule of its own ("the affiliates rule was suspended from November 10, and
+                # China paused its rare-earth measures the same month")
+                or (c.kind in RULE_KINDS and c.rule is None and c.kinds_of.get(c.principal) != "regulation")
             )
             and _WIDTH[o.precision] > _WIDTH[c.precision]
             and o.date.isoformat()[: _WIDTH[c.precision]] == c.date.isoformat()[: _WIDTH[c.precision]]
@@ -1032,7 +1035,10 @@ class _Reader:
             also=self._title_principal(kind, principal),
             confidence=round(confidence, 3),
             rule=self._rule(
-                kind, sentence, [*self._rules_near(matches, verb_at), *slugs, *([principal] if principal else [])]
+                kind,
+                sentence,
+                [*self._rules_near(matches, verb_at), *slugs, *([principal] if principal else [])],
+                principal,
             ),
             title=_clip(sentence, 160),
             jurisdiction=_jurisdiction(principal, kind, slugs, self.info),
@@ -1060,11 +1066,16 @@ class _Reader:
         named = [m for m in matches if m.slug in self.known_rules]
         return [m.slug for m in sorted(named, key=lambda m: verb_at - m.end if m.end <= verb_at else m.start - verb_at)]
 
-    def _rule(self, kind: str, sentence: str, slugs: list[str]) -> str | None:
+    def _rule(self, kind: str, sentence: str, slugs: list[str], principal: str | None = None) -> str | None:
         if kind not in RULE_KINDS and kind != "executive_order":
             return None
         cited = [self.known_documents[n] for n in DOCUMENT_NUMBER.findall(sentence) if n in self.known_documents]
+        if not cited and principal not in self.known_rules and self._regulation(principal):
+            return None  # "China paused its rare-earth measures": a rule with no lifecycle here, not another one named
         return next(iter(cited), None) or next((s for s in slugs if s in self.known_rules), None)
+
+    def _regulation(self, slug: str | None) -> bool:
+        return slug is not None and slug in self.info and self.info[slug].kind == "regulation"
 
 
 # Words that are a date of their own, the day the sentence tells: "..., effective immediately".
@@ -1327,6 +1338,8 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
         return False  # "the same day" dates the act it opens or closes ("comment until the same day"), no telling
     if found.forward and trigger.end <= found.start:
         return False
+    if found.gloss and "," in sentence[found.end : trigger.start]:
+        return False  # "In May, four months after its release, BIS dropped the rule": May's act, not the release's
     if (
         trigger.kind == "statement"
         and found.end <= trigger.start
@@ -1357,7 +1370,16 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
         and _CONTRAST.search(sentence, found.end, trigger.start)
     ):
         return False  # "took effect on Friday, but Nvidia had already stopped shipping": done before that day
-    return found.precision == "day" or _distance(trigger, found, sentence, 1.0) <= NEAR_COARSE
+    if found.precision == "day":
+        return True
+    # a month opening the sentence dates its main clause's verb past an aside ("In May, four months after its
+    # release, the Commerce Department dropped the rule")
+    opens = (
+        found.end <= trigger.start
+        and not sentence[: found.start].strip(' "“')
+        and _FRONTED.match(sentence[: found.start])
+    )
+    return _distance(trigger, found, sentence, 1.0) <= NEAR_COARSE * (2 if opens else 1)
 
 
 # A day that names an order: "the Biden administration's October 30, 2023 order".
@@ -1569,6 +1591,8 @@ def _principal(kind: str, verb_at: int, matches: list[Match], info: dict[str, En
             place = (0, m.start)
         elif m.end <= verb_at:
             place = (1, -m.end)
+        elif entity_kind == "regulation" and clause_start > 0 and not _CLAUSE.search(sentence, verb_at, m.start):
+            place = (0, m.start)  # "..., and China paused its rare-earth measures": the rule its clause acts on
         else:
             place = (2, m.start)
         rank = order.index(entity_kind)

@@ -104,7 +104,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("rule_rescinded", r"\b(?:not|no longer) (?:to )?enforce\b|\bpull\w* the plug on\b", 0.8),
     (
         "rule_rescinded",
-        r"\b(?:scrap\w*|withdraw\w*|undo\w*|discard\w*|abandon\w*)\s+(?:[\w'’-]+\s+){0,4}?(?:rule|regulation|framework)\b",
+        r"\b(?:scrap\w*|withdraw\w*|undo\w*|discard\w*|abandon\w*|dropp(?:ed|ing)|ditch\w*|axed)\s+(?:[\w'’-]+\s+){0,4}?(?:rule|regulation|framework)\b",
         0.85,
     ),
     ("rule_rescinded", r"\bwithdr[ae]w\w*" + _gap(4) + r"(?:rule|regulation|order|framework)\b", 0.8),

@@ -81,6 +81,9 @@ UNSEEN = ROOT / "tests" / "data" / "events_unseen"
 # P 0.75 (80/106) / R 0.60 (80/133) on the code before the work, 0.79 / 0.63 midway, 0.81 (87/107) / 0.65 (87/133)
 # after it (0.80 / 0.65 without the curated timeline). The test half after it: P 0.89 (54/61) / R 0.76 (54/71),
 # one wrong event fewer (0.89 / 0.76 without the curated timeline).
+# dev14 and dev15, written blind by two more annotators at the start of the next session's work (on dev13, looked
+# into once dev15 took its held-out place): dev14 measured P 0.75 (70/93) / R 0.56 (70/124) on the code before that
+# work (0.72 / 0.55 without the curated timeline) and 0.76 / 0.57 on arrival, then tuned on.
 # The development halves: just below their figures, as regression guards.
 FLOORS = {
     ("dev", "curated"): (0.98, 0.95, 0.95, 0.95),
@@ -109,6 +112,8 @@ FLOORS = {
     ("dev12", "none"): (0.8, 0.73, 0.95, 0.95),
     ("dev13", "curated"): (0.8, 0.64, 0.95, 0.95),
     ("dev13", "none"): (0.79, 0.64, 0.95, 0.95),
+    ("dev14", "curated"): (0.75, 0.56, 0.95, 0.95),
+    ("dev14", "none"): (0.73, 0.55, 0.95, 0.95),
     ("test", "curated"): (0.88, 0.75, 0.95, 0.9),
     ("test", "none"): (0.88, 0.75, 0.95, 0.9),
 }
@@ -223,7 +228,7 @@ def _tally(report: dict, events: list[Event], slugs: set[str], names: dict[str, 
 @pytest.mark.parametrize("timeline", ["curated", "none"])
 @pytest.mark.parametrize(
     "half",
-    ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "test"],
+    ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "test"],
 )
 def test_unseen_reports_events_and_links(request, tmp_path, monkeypatch, half, timeline):
     """`curated`: as a reader sees the timeline (a report's event that joins a curated event shows the curated

@@ -228,7 +228,23 @@ def _tally(report: dict, events: list[Event], slugs: set[str], names: dict[str, 
 @pytest.mark.parametrize("timeline", ["curated", "none"])
 @pytest.mark.parametrize(
     "half",
-    ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "test"],
+    [
+        "dev",
+        "dev2",
+        "dev3",
+        "dev4",
+        "dev5",
+        "dev6",
+        "dev7",
+        "dev8",
+        "dev9",
+        "dev10",
+        "dev11",
+        "dev12",
+        "dev13",
+        "dev14",
+        "test",
+    ],
 )
 def test_unseen_reports_events_and_links(request, tmp_path, monkeypatch, half, timeline):
     """`curated`: as a reader sees the timeline (a report's event that joins a curated event shows the curated

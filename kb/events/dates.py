@@ -237,7 +237,8 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
         # "It answered with chips trimmed to pass the rules of that October": the year told the sentence before
         told_before = context.recent_years[-1:] or ((context.coarse.year,) if context.coarse else ())
         stated_years = tuple((-1, year) for year in told_before) + stated_years
-        yearless = _yearless(sentence, reference, years, planned, stated_years)
+        full = tuple((f.start, f.value) for f in found if f.explicit_year and f.precision == "day")
+        yearless = _yearless(sentence, reference, years, planned, stated_years, full)
         took_year = any(f.precision == "day" for f in yearless) or (reference.day is None and yearless)
         if len(set(years)) == 1 and took_year:
             # "In 2023 Beijing began requiring licences, effective 1 August", "in 2025: published in January and
@@ -399,7 +400,12 @@ def _years_alone(sentence: str) -> list[FoundDate]:
 
 
 def _yearless(
-    sentence: str, reference: Reference, years: list[int], planned: bool, stated: tuple[tuple[int, int], ...] = ()
+    sentence: str,
+    reference: Reference,
+    years: list[int],
+    planned: bool,
+    stated: tuple[tuple[int, int], ...] = (),
+    full: tuple[tuple[int, date], ...] = (),
 ) -> list[FoundDate]:
     """Days and months written without a year: the sentence's own year, else the reference's nearest
     year (not put in the future unless planned), else nothing (no reference: no guess)."""
@@ -411,6 +417,14 @@ def _yearless(
             month = int(m.group("mm")) if "mm" in m.groupdict() else _month_number(m.group("month"))
             day = int(m.group("day"))
             value = _with_year(month, day, reference, years, planned)
+            prior = [when for at, when in full if at < m.start()]
+            if prior and len(set(years)) != 1 and not _DAY_NAMES_RULE.match(sentence, m.end()):
+                # "announced on July 3, 2023, to apply from August 1": the year of the full date told before it, or
+                # the next when that puts it half a year or more before it ("on December 3, 2024 ..., from January
+                # 5"), not when it tells of a little earlier ("filed on April 15, 2025, ... informed it on April 9")
+                value = _make(prior[-1].year, month, day)
+                if value and (prior[-1] - value).days > 183:
+                    value = _make(prior[-1].year + 1, month, day)
             end = m.end()
             that_year = _DAY_THAT_YEAR.match(sentence, end)
             if that_year:  # "began on August 1 that year": the year told before it in the sentence, else none
@@ -457,6 +471,8 @@ def _yearless(
     return found
 
 
+# After a day, a rule it names: "the rules of October 7" is no day counted on from the one told before it.
+_DAY_NAMES_RULE = re.compile(r",?\s+(?:\d{4}\s+)?(?:[A-Z][\w-]*\s+){0,3}(?:rules?|regulations?|controls|framework)\b")
 _DAY_THAT_YEAR = re.compile(r",?\s+(?:of\s+)?(?:that|the same) year\b", re.I)
 _OF_YEAR = re.compile(r"\s+of\s+(last|this|that|the same|the previous|the following|next) year\b", re.I)
 

@@ -459,7 +459,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     # "placed seven rare earths under licensing", "put exports of tungsten under licensing", "put out announcements"
     (
         "rule_published",
-        r"\b(?:plac\w*|put|puts|putting)\s+(?:[\w'’,-]+\s+){0,12}?under (?:licen[cs]ing|export controls?)\b"
+        r"\b(?:plac\w*|put|puts|putting)\s+(?:[\w'’,-]+\s+){0,12}?under\s+(?:an?\s+|national\s+)?"
+        r"(?:licen[cs](?:ing|es?)|export controls?|export licen[cs]ing)\b"
         r"|\bput (?:out|forward)\s+(?:[\w'’-]+\s+){0,4}?(?:announcements?|rules|regulations|measures|notices)\b"
         # a draft put out for comment: "put a draft out for comment in March 2023", "rewrote it to cover ..."
         r"|\bput\s+(?:a|the|its)\s+(?:[\w-]+\s+)?draft\s+out\b|\brewr(?:ote|ites|itten)\s+(?:it|them)\b",

@@ -1,0 +1,49 @@
+"""Failure classes the fourteenth development half (dev14) showed, each on short reports of our own."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.test_events_quality import _kinds_and_labels
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Beijing announced licensing of gallium and germanium on July 3, 2023, to apply from August 1.",
+            ("rule_effective", "2023-08-01"),
+        ),
+        (
+            "Antimony was brought into the regime on August 15, 2024, with effect from September 15.",
+            ("rule_effective", "2024-09-15"),
+        ),
+        (
+            "Beijing announced the ban on December 3, 2024, and said stricter graphite licensing would apply from "
+            "January 5.",
+            ("rule_effective", "2025-01-05"),
+        ),
+    ],
+)
+def test_a_day_without_a_year_after_a_full_date_is_of_that_date_s_year(text, expected):
+    """In a June 2025 look back, 'on July 3, 2023, to apply from August 1' is August 1, 2023, not the August to
+    come; a day half a year or more before the full date told first is of the year after it."""
+    assert expected in _kinds_and_labels(text, date(2025, 6, 10))
+
+
+def test_a_day_a_little_before_a_full_date_keeps_its_year():
+    """'In a filing on April 15, 2025, Nvidia said the government informed it on April 9': April 9, 2025."""
+    found = _kinds_and_labels(
+        "In a filing on April 15, 2025, Nvidia said the US government informed it on April 9 that a licence is "
+        "required to export its H20 chips to China.",
+        date(2025, 4, 18),
+    )
+    assert ("license_required", "2025-04-09") in found
+
+
+def test_minerals_put_under_licence_are_a_rule_published():
+    assert ("rule_published", "2025-02-04") in _kinds_and_labels(
+        "Tungsten, bismuth and indium were put under licence on February 4, 2025.", date(2025, 6, 10)
+    )

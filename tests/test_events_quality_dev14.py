@@ -47,3 +47,23 @@ def test_minerals_put_under_licence_are_a_rule_published():
     assert ("rule_published", "2025-02-04") in _kinds_and_labels(
         "Tungsten, bismuth and indium were put under licence on February 4, 2025.", date(2025, 6, 10)
     )
+
+
+def test_a_president_revoking_that_order_signs_one():
+    """'Trump revoked that order on January 20, 2025': the revocation is an order signed that day (the curated
+    timeline's convention, EO 14148), whatever words name the order revoked."""
+    found = _kinds_and_labels(
+        "Joe Biden signed Executive Order 14110 in October 2023. Trump revoked that order on January 20, 2025, and "
+        "three days later signed Executive Order 14179.",
+        date(2025, 8, 4),
+    )
+    assert {("executive_order", "2025-01-20"), ("executive_order", "2025-01-23")} <= found
+    assert ("rule_rescinded", "2025-01-20") not in found
+
+
+def test_a_plan_released_is_a_statement_not_a_rule():
+    """'America's AI Action Plan was released on July 23': a plan set out (a statement), as the curated timeline
+    has it; a list or programme that is published stays a rule."""
+    assert _kinds_and_labels("America's AI Action Plan was released on July 23.", date(2025, 8, 4)) == {
+        ("statement", "2025-07-23")
+    }

@@ -1489,9 +1489,12 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
         and (ANNOUNCED.search(cand.sentence) or FUTURE.search(cand.sentence))
     ):
         return "rule_published"
+    if cand.kind == "rule_published" and principal.kind == "program" and not names_rule and _PLAN.search(cand.sentence):
+        return "statement"  # "America's AI Action Plan was released on July 23": a plan set out, no rule
     return cand.kind
 
 
+_PLAN = re.compile(r"\b(?:action )?plan\b|行动计划", re.I)
 _OPENS_CLAUSE = re.compile(r",\s*(?:and|then)\s+(?:on\s+|in\s+)?$", re.I)  # ", and on May 21 it told"
 
 
@@ -1557,6 +1560,7 @@ _RELAYED = re.compile(
 _ORDER_NAMED = r"(?:executive order|(?-i:EO|E\.O\.)\s*\d{5})"
 _ORDER_REVOKED = re.compile(
     rf"\b(?:revok|rescind)\w*\s+(?:[\w'’.,-]+\s+){{0,4}}?{_ORDER_NAMED}"
+    r"|\b(?:revok|rescind)\w*\s+(?:that|the|his predecessor['’]s|[A-Z]\w+['’]s)\s+(?:[\w-]+\s+)?order\b"
     rf"|{_ORDER_NAMED}(?:\s+\d{{5}})?(?:\s+[\w'’,-]+){{0,6}}?\s+(?:was|were|has been|had been|is)\s+(?:revoked|rescinded)\b",
     re.I,
 )

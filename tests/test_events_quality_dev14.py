@@ -67,3 +67,46 @@ def test_a_plan_released_is_a_statement_not_a_rule():
     assert _kinds_and_labels("America's AI Action Plan was released on July 23.", date(2025, 8, 4)) == {
         ("statement", "2025-07-23")
     }
+
+
+def test_the_same_day_a_president_signed_an_order():
+    """'released on July 23, the same day the president signed an order to promote exports': an order signed that
+    day ('signed an order', not only 'signed a new order')."""
+    assert ("executive_order", "2025-07-23") in _kinds_and_labels(
+        "The plan was released on July 23, the same day the president signed an order to promote AI exports.",
+        date(2025, 8, 4),
+    )
+
+
+def test_a_publication_is_not_dated_by_the_start_day_of_what_it_publishes():
+    """'Last Friday the Dutch government published the regulation that will, from September 1, oblige ASML to seek
+    a licence': published last Friday; September 1 is when it applies."""
+    found = _kinds_and_labels(
+        "Last Friday the Dutch government published the regulation that will, from September 1, oblige ASML to seek "
+        "a licence.",
+        date(2023, 7, 5),
+    )
+    assert ("rule_published", "2023-06-30") in found and ("rule_published", "2023-09-01") not in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "China's top legislature on Saturday passed the Export Control Law, which takes effect on 1 December.",
+        "新华社北京10月17日电 全国人大常委会17日表决通过《中华人民共和国出口管制法》。",
+    ],
+)
+def test_a_law_passed_by_the_legislature_is_published(text):
+    assert ("rule_published", "2020-10-17") in _kinds_and_labels(text, date(2020, 10, 18))
+
+
+def test_the_provisions_that_set_up_the_unreliable_entity_list_are_a_rule_and_a_listing_under_them_retaliates():
+    assert _kinds_and_labels(
+        "A month earlier, on 19 September, MOFCOM issued its Provisions on the Unreliable Entity List.",
+        date(2020, 10, 18),
+    ) == {("rule_published", "2020-09-19")}
+    assert ("retaliation", "2025-02-04") in _kinds_and_labels(
+        "In accordance with the Provisions on the Unreliable Entity List, the working mechanism decided today to "
+        "include the two US companies in the list.",
+        date(2025, 2, 4),
+    )

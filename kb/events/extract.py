@@ -1510,8 +1510,10 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
         starts = STARTS.search(sentence, max(trigger.end, found.start - 30), found.start) or _SINCE.search(
             sentence, max(trigger.end, found.start - 30), found.start
         )
-        if starts and trigger.kind != "statement":  # "would stop offering ... from October 21": the act's own date
-            # (not a telling's: "told developers on Tuesday that it will block traffic from July 9" told on Tuesday)
+        if starts and trigger.kind not in ("statement", "rule_published"):
+            # "would stop offering ... from October 21": the act's own date (not a telling's: "told developers on
+            # Tuesday that it will block traffic from July 9" told on Tuesday; nor a publication's: "published the
+            # regulation that will, from September 1, oblige ASML ...")
             gap = sentence[trigger.end : starts.start()]
             return len(gap) * 0.2 + NEAR * len(_HARD_BOUNDARY.findall(gap))
         if _OPENS_CLAUSE.search(gap):  # "revoked it, and three days later he signed ...": the date opens the next

@@ -32,7 +32,15 @@ _NOT_STARTING = (
     r"kick|kicks|kicked)\s+(?:effect|into|in)\b)"
 )
 ENGLISH: list[tuple[str, str, float]] = [
-    ("retaliation", r"\bretaliat\w*|\bcounter-?measures?\b|\bunreliable entit(?:y|ies) list\b", 0.9),
+    # not the rules that set the list up ("issued its Provisions on the Unreliable Entity List")
+    (
+        "retaliation",
+        r"\bretaliat\w*|\bcounter-?measures?\b"
+        r"|(?<!provisions on the )\bunreliable entit(?:y|ies) list\b",
+        0.9,
+    ),
+    # A legislature passing a law enacts it: "the top legislature on Saturday passed the Export Control Law".
+    ("rule_published", r"\b(?:passed|adopted|enacted)\s+(?:the|a|its)\s+(?:[\w'’-]+\s+){0,4}?(?:law|act)\b", 0.85),
     ("retaliation", r"\bresponse to (?:the )?(?:US|U\.S\.|American|Washington|United States)\b", 0.85),
     ("retaliation", r"\b(?:hit|hits|hitting|struck|strikes|striking) back\b|\btit-for-tat\b", 0.85),
     # A company failing a state security review is sanctioned by it: "Micron failed its cybersecurity review".
@@ -43,7 +51,9 @@ ENGLISH: list[tuple[str, str, float]] = [
         "retaliation",
         r"(?:\b(?:US|U\.S\.|American)\s+(?:[\w-]+\s+){0,2}?(?:entities|companies|firms|contractors)\b"
         r"|\b(?:entities|companies|firms|contractors)\s+(?:of|from)\s+the\s+(?:United States|US|U\.S\.)),?"
-        r"(?:\s+[\w'’,()-]+){0,12}?\s+(?:to|on)\s+(?:its|China's|the)\s+(?:export control|control) list\b",
+        r"(?:\s+[\w'’,()-]+){0,12}?\s+(?:to|on)\s+(?:its|China's|the)\s+(?:export control|control) list\b"
+        # "decided today to include the two US companies in the list" (China's unreliable entity list)
+        r"|\binclud\w*\s+(?:the\s+)?(?:\w+\s+)?(?:US|U\.S\.|American)\s+(?:entities|companies|firms)\s+in\s+the\s+list\b",
         0.85,
     ),
     # Items put on a licensing list are the regime widened: "added tungsten and indium to its licensing list".
@@ -198,7 +208,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     # "he signed a new order", "signed another order": a president's order told without "executive"
     (
         "executive_order",
-        r"\bsign(?:s|ed|ing)?\s+(?:a|another)\s+(?:new\s+|second\s+|further\s+)?order\b(?!\s+(?:for|worth)\b)",
+        r"\bsign(?:s|ed|ing)?\s+(?:an?|another)\s+(?:new\s+|second\s+|further\s+)?order\b(?!\s+(?:for|worth)\b)",
         0.9,
     ),
     # "he signed EO 14179": the order by its abbreviation and number
@@ -531,6 +541,7 @@ CHINESE: list[tuple[str, str, float]] = [
     ("retaliation", r"不予许可[^。；]{0,20}?对\s*美国", 0.8),  # "原则上不予许可镓、锗对美国出口"
     ("retaliation", r"将[^。；，]{0,12}?美国实体[^。；，]{0,4}?列入", 0.85),  # "将16家美国实体列入出口管制管控名单"
     ("rule_rescinded", r"撤销|废除|废止|撤回", 0.85),
+    ("rule_published", r"(?:表决|审议)通过", 0.85),  # a law passed by the legislature
     ("entity_listed", r"列入(?:了)?(?:美国)?实体清单|被列入", 0.9),
     ("investigation", r"调查|约谈", 0.85),
     # A review opened ("对美光在华销售产品实施网络安全审查") is a probe; one failed ("未通过网络安全审查") is its sanction.

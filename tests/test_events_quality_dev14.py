@@ -110,3 +110,15 @@ def test_the_provisions_that_set_up_the_unreliable_entity_list_are_a_rule_and_a_
         "include the two US companies in the list.",
         date(2025, 2, 4),
     )
+
+
+def test_a_provider_disabling_access_restricts_its_service():
+    assert _kinds_and_labels("On March 31 we disabled access to ChatGPT for users in Italy.", date(2023, 4, 28)) == {
+        ("service_restricted", "2023-03-31")
+    }
+
+
+def test_a_provider_making_a_service_available():
+    assert _kinds_and_labels(
+        "Today we are making Azure OpenAI Service generally available to more businesses.", date(2023, 1, 16)
+    ) == {("service_available", "2023-01-16")}

@@ -352,7 +352,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     (
         "service_restricted",
-        r"\b(?:lost|lose|loses|losing|restrict\w*|suspend\w*|ended|ends|revok\w*)\s+"
+        r"\b(?:lost|lose|loses|losing|restrict\w*|suspend\w*|ended|ends|revok\w*|disabl\w*|shut\w* off|turn\w* off)\s+"
         r"(?:[\w'’-]+\s+){0,2}?access\b|\bno longer (?:be )?(?:available|serve|support|offer)\b"
         r"|\b(?:can|could|may) no longer (?:access|use|reach|call)\b|\bno longer (?:be )?able to\b",
         0.85,
@@ -370,7 +370,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     (
         "service_available",
-        r"\b(?:remain\w*|stay\w*|became|become|becomes|made|make|makes|now|is|was)\s+"
+        r"\b(?:remain\w*|stay\w*|became|become|becomes|made|make|makes|making|now|is|was)\s+"
         r"(?:[\w'’-]+\s+){0,4}?available\b",
         0.85,
     ),

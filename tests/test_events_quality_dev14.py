@@ -122,3 +122,32 @@ def test_a_provider_making_a_service_available():
     assert _kinds_and_labels(
         "Today we are making Azure OpenAI Service generally available to more businesses.", date(2023, 1, 16)
     ) == {("service_available", "2023-01-16")}
+
+
+def test_a_listing_that_takes_effect_on_a_weekday_takes_effect_on_the_next_one():
+    """In a Tuesday report, 'The listing takes effect on Wednesday' is the Wednesday to come, not the one before."""
+    found = _kinds_and_labels(
+        "The Commerce Department said on Monday that the companies would be added to its Entity List. The listing "
+        "takes effect on Wednesday.",
+        date(2019, 10, 8),
+    )
+    assert ("rule_effective", "2019-10-09") in found and ("rule_effective", "2019-10-02") not in found
+
+
+def test_a_prohibition_that_begins_on_a_day_takes_effect_then():
+    assert ("rule_effective", "2021-01-11") in _kinds_and_labels(
+        "The order bars US persons from buying such securities; the prohibition begins on January 11, 2021.",
+        date(2020, 12, 22),
+    )
+
+
+def test_a_month_after_a_month_and_year_in_the_sentence_is_of_that_year():
+    """'Japan began enforcing its controls in July 2023 and the Netherlands followed in September', told in October
+    2024: September 2023; a year told with the month ('since September this year') or a rule's name ('The October
+    2022 controls ... in July') is no such year."""
+    found = _kinds_and_labels(
+        "Japan began enforcing its own equipment controls in July 2023 and the Netherlands followed in September.",
+        date(2024, 10, 7),
+    )
+    assert {("rule_effective", "2023-07"), ("rule_effective", "2023-09")} <= found
+    assert ("rule_effective", "2024-09") not in found

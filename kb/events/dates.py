@@ -237,7 +237,11 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
         # "It answered with chips trimmed to pass the rules of that October": the year told the sentence before
         told_before = context.recent_years[-1:] or ((context.coarse.year,) if context.coarse else ())
         stated_years = tuple((-1, year) for year in told_before) + stated_years
-        full = tuple((f.start, f.value) for f in found if f.explicit_year and f.precision == "day")
+        full = tuple(
+            (f.start, f.value)
+            for f in found
+            if f.explicit_year and f.precision in ("day", "month") and not _DAY_NAMES_RULE.match(sentence, f.end)
+        )
         yearless = _yearless(sentence, reference, years, planned, stated_years, full)
         took_year = any(f.precision == "day" for f in yearless) or (reference.day is None and yearless)
         if len(set(years)) == 1 and took_year:
@@ -410,6 +414,14 @@ def _yearless(
     """Days and months written without a year: the sentence's own year, else the reference's nearest
     year (not put in the future unless planned), else nothing (no reference: no guess)."""
     found = []
+
+    def of_year_after(end: int) -> bool:
+        return _OF_YEAR.match(sentence, end) is not None or _YEAR_TOLD_AFTER.match(sentence, end) is not None
+
+    def prior_year(at: int) -> list[date]:
+        """The full dates told before `at` with no other year named between ("今年8月", "this year")."""
+        return [when for start, when in full if start < at and not _OTHER_YEAR.search(sentence, start, at)]
+
     for pattern in (_MONTH_FIRST, _DAY_FIRST, _CHINESE_DAY):
         for m in pattern.finditer(sentence):
             if m.group("year"):
@@ -417,7 +429,7 @@ def _yearless(
             month = int(m.group("mm")) if "mm" in m.groupdict() else _month_number(m.group("month"))
             day = int(m.group("day"))
             value = _with_year(month, day, reference, years, planned)
-            prior = [when for at, when in full if at < m.start()]
+            prior = prior_year(m.start())
             if prior and len(set(years)) != 1 and not _DAY_NAMES_RULE.match(sentence, m.end()):
                 # "announced on July 3, 2023, to apply from August 1": the year of the full date told before it, or
                 # the next when that puts it half a year or more before it ("on December 3, 2024 ..., from January
@@ -451,6 +463,13 @@ def _yearless(
             if sentence_year
             else _month_with_year(month, lead, reference, planned and not told_past)
         )
+        prior = prior_year(m.start())
+        if prior and not sentence_year and lead not in ("last", "next", "this", "that") and not of_year_after(m.end()):
+            # "began enforcing in July 2023 and the Netherlands followed in September": the year told before it in
+            # the sentence, or the next when that puts it half a year or more before it
+            when = date(prior[-1].year, month, 1)
+            if (prior[-1] - when).days > 183:
+                when = date(prior[-1].year + 1, month, 1)
         if lead == "that":  # "graphite followed that October": the month of the year told before it, else none
             earlier = [year for at, year in stated if at < m.start()]
             when = date(earlier[-1], month, 1) if earlier else None
@@ -473,6 +492,8 @@ def _yearless(
 
 # After a day, a rule it names: "the rules of October 7" is no day counted on from the one told before it.
 _DAY_NAMES_RULE = re.compile(r",?\s+(?:\d{4}\s+)?(?:[A-Z][\w-]*\s+){0,3}(?:rules?|regulations?|controls|framework)\b")
+_YEAR_TOLD_AFTER = re.compile(r"\s+(?:this|last|next|that|the same|the previous|the following) year\b", re.I)
+_OTHER_YEAR = re.compile(r"今年|去年|明年|\b(?:this|last|next) year\b", re.I)
 _DAY_THAT_YEAR = re.compile(r",?\s+(?:of\s+)?(?:that|the same) year\b", re.I)
 _OF_YEAR = re.compile(r"\s+of\s+(last|this|that|the same|the previous|the following|next) year\b", re.I)
 
@@ -523,7 +544,12 @@ def _month_with_year(month: int, lead: str, reference: Reference, planned: bool)
 
 # A weekday told of what is to come is the next such day: "is scheduled to appear in the Federal Register
 # on Thursday", "the rule will be published on Friday".
-_AHEAD = re.compile(r"\b(?:will|shall|(?:is|are) (?:scheduled|slated|set|due|expected) (?:to|for))\b[^,;]*$", re.I)
+# So is one a rule "takes effect" on, told in the present ("The listing takes effect on Wednesday").
+_AHEAD = re.compile(
+    r"\b(?:will|shall|(?:is|are) (?:scheduled|slated|set|due|expected) (?:to|for)|takes effect|take effect|"
+    r"comes into (?:force|effect)|enters into force|goes into effect)\b[^,;]*$",
+    re.I,
+)
 
 
 def _weekdays(sentence: str, published: date) -> list[FoundDate]:

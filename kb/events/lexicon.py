@@ -420,6 +420,13 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),  # "released on April 4 and in force from that day"
     ("rule_effective", r"\b(?:begin|begins|began|start|starts|started) (?:to )?(?:control|restrict)\w*", 0.8),
+    # "Japan began enforcing its own equipment controls in July 2023"; "the prohibition begins on January 11"
+    (
+        "rule_effective",
+        r"\b(?:begin|begins|began|start|starts|started)\s+(?:enforc|apply|implement)\w*"
+        r"|\b(?:prohibitions?|bans?|requirements?)\s+(?:begins?|starts?|began|started)\s+(?:on|from)\b",
+        0.85,
+    ),
     ("rule_published", r"\b(?:published|printed|appear\w*|for publication) in the Federal Register\b", 0.95),
     # "added to the Entity List on Tuesday as part of the Commerce Department's update of its controls": that update
     # is of the same day

@@ -151,3 +151,25 @@ def test_a_month_after_a_month_and_year_in_the_sentence_is_of_that_year():
     )
     assert {("rule_effective", "2023-07"), ("rule_effective", "2023-09")} <= found
     assert ("rule_effective", "2024-09") not in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BIS on Monday published the first Military End-User List, naming 103 parties.",
+        "On Monday BIS added 103 parties to the Military End-User List.",
+    ],
+)
+def test_parties_put_on_the_military_end_user_list_are_listed(text):
+    assert _kinds_and_labels(text, date(2020, 12, 22)) == {("entity_listed", "2020-12-21")}
+
+
+def test_a_count_that_is_no_count_gives_no_date():
+    """'less than three months after Congress passed the Act': no month of its own."""
+    assert (
+        _kinds_and_labels(
+            "The listing comes less than three months after Congress passed the Export Control Reform Act.",
+            date(2018, 10, 29),
+        )
+        == set()
+    )

@@ -96,15 +96,17 @@ _NUMBER = {
     "sixty": 60,
     "ninety": 90,
 }
-_COUNT = r"(?P<n>\d{1,3}|a|one|two|three|four|five|six|seven|ten|fifteen|thirty|forty-five|sixty|ninety)"
+# Not a count that is no count ("less than three months after", "more than a year later"): no day of its own.
+_INEXACT = r"(?<!less than )(?<!more than )(?<!nearly )(?<!almost )(?<!at least )(?<!fewer than )(?<!under )(?<!over )"
+_COUNT = _INEXACT + r"(?P<n>\d{1,3}|a|one|two|three|four|five|six|seven|ten|fifteen|thirty|forty-five|sixty|ninety)"
 # "a day after Washington announced ...": the other happening was a day before the one in context.
 _BEFORE_CONTEXT = re.compile(
     rf"\b{_COUNT}[\s-]+(?P<unit>day|week|month)s?\s+after\b(?![^,;.]{{0,24}}\b(?:publication|appears?|published)\b)"
     r"(?=\s+[\w'’])",
     re.I,
 )
-# "unveiled on Monday, two days before it was published": what follows is two days after the date before.
 _APPOSITION = re.compile(r"\s*,\s*")
+# "unveiled on Monday, two days before it was published": what follows is two days after the date before.
 _BEFORE_IT = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+before\b(?=\s+[\w'’])", re.I)
 # "published two days later": a day after the date before it.
 _LATER = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week|month|year)s?\s+later\b", re.I)

@@ -180,10 +180,16 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:\s+[\w'’.,()-]+){0,25}?\s+(?:to|on|onto)\s+(?:the\s+|its\s+)?(?:own\s+)?"
         # "on the Commerce Department's Entity List", "to Washington's Entity List"
         r"(?:(?:[A-Z][\w.-]*\s+){0,2}[A-Z][\w.-]*['’]s\s+)?(?:export[- ]control\s+)?"
-        r"(?:U\.S\.\s+|US\s+)?(?:(?:Entity|Unverified) List\b|实体清单)",
+        r"(?:U\.S\.\s+|US\s+)?(?:(?:Entity|Unverified|Military End[- ]User|MEU) List\b|实体清单)",
         0.95,
     ),
     ("entity_listed", r"\bEntity List (?:additions?|designations?)\b", 0.75),  # a noun: not another act
+    # a list published with its first parties: "published the first Military End-User List, naming 103 parties"
+    (
+        "entity_listed",
+        r"\b(?:publish\w*|issu\w*|releas\w*)\s+(?:the|its)\s+(?:first\s+)?(?:Military End[- ]User|MEU) List\b",
+        0.85,
+    ),
     # "the January 2025 designations of Zhipu AI": additions named by their month
     ("entity_listed", rf"\b{_MONTHS}\.?\s+(?:19|20)\d{{2}}\s+designations? of\b", 0.8),
     (

@@ -173,3 +173,44 @@ def test_a_count_that_is_no_count_gives_no_date():
         )
         == set()
     )
+
+
+def test_an_addition_to_the_same_list_in_a_month():
+    assert ("entity_listed", "2019-05") in _kinds_and_labels(
+        "It follows the addition of Huawei Technologies to the same list in May.", date(2019, 10, 8)
+    )
+
+
+def test_compliance_due_from_a_day_is_a_compliance_date():
+    assert _kinds_and_labels(
+        "Compliance with most requirements of the AI Diffusion rule is due from May 15.", date(2025, 1, 17)
+    ) == {("compliance_date", "2025-05-15")}
+
+
+def test_the_same_day_that_another_act_came_with_a_day_counted_back():
+    """'The announcement came on the same day that BIS released its foundry rule, two days after the AI Diffusion
+    rule': the release is of the announcement's day; a day counted back is no day told in the sentence."""
+    found = _kinds_and_labels(
+        "The Dutch government said on Wednesday that it is widening its licence requirement. The announcement came on "
+        "the same day that BIS released its foundry due diligence rule, two days after the AI Diffusion rule.",
+        date(2025, 1, 16),
+    )
+    assert found == {("rule_published", "2025-01-15")}
+
+
+def test_a_regulation_published_on_a_day_and_putting_tools_under_a_national_licence_from_another():
+    found = _kinds_and_labels(
+        "The original regulation, published on June 30, 2023, put ASML's scanners under a national licence from "
+        "September 1 of that year.",
+        date(2025, 1, 16),
+    )
+    assert found == {("rule_published", "2023-06-30"), ("rule_effective", "2023-09-01")}
+
+
+def test_the_last_day_of_a_month_told_with_a_plan_is_the_nearest_such_month():
+    """'published on the last day of June, takes effect on Sept. 1', told on July 1, 2023: June 2023, not 2024."""
+    found = _kinds_and_labels(
+        "The regulation, published by the Dutch government on the last day of June, takes effect on Sept. 1.",
+        date(2023, 7, 1),
+    )
+    assert ("rule_published", "2023-06") in found and ("rule_effective", "2023-09-01") in found

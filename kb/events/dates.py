@@ -534,6 +534,9 @@ def _month_with_year(month: int, lead: str, reference: Reference, planned: bool)
         return None
     anchor = reference.day.replace(day=1)
     this_year = date(anchor.year, month, 1)
+    if lead == "of" and planned:  # "on the last day of June", "by the end of June": the nearest June
+        options = [date(anchor.year + k, month, 1) for k in (-1, 0, 1)]
+        return min(options, key=lambda d: abs((d - anchor).days))
     if lead == "next" or (planned and lead not in ("last", "since", "in", "the")):
         return this_year if this_year >= anchor else date(anchor.year + 1, month, 1)
     if lead == "last":
@@ -700,7 +703,8 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         anchor = (context.released if companion else None) or context.told or context.last
         # the day of what comes before it too, also when it opens a sentence that goes on to a later day ("The
         # same day, the regulator opened a review, and on May 21 it ...")
-        if anchor and (not found or not sentence[: m.start()].strip()):
+        # ("came on the same day that BIS released its rule, two days after ...": a day counted back is no day told)
+        if anchor and (all(f.forward for f in found) or not sentence[: m.start()].strip()):
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.8))
     for m in _IMMEDIATELY.finditer(sentence):
         on_release = m.group(0).lower().split()[-1] in (

@@ -171,7 +171,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     # "with compliance for certain provisions required by December 31"
     ("compliance_date", r"\bcompliance\s+(?:for|with)\s+(?:[\w'’-]+\s+){0,4}?(?:is\s+|are\s+)?required\b", 0.85),
     ("compliance_date", r"\bcompliance (?:is |was )?(?:set|due|begins|starts)\b", 0.8),
-    ("compliance_date", r"\bcompliance with\b(?:\s+[\w'’.,-]+){0,8}?\s+(?:is |was )?(?:not )?required\b", 0.9),
+    ("compliance_date", r"\bcompliance with\b(?:\s+[\w'’.,-]+){0,8}?\s+(?:is |was )?(?:not )?(?:required|due)\b", 0.9),
     ("compliance_date", r"\bobligations\b(?:\s+[\w'’-]+){0,3}?\s+(?:bite|apply|start\w*|begin\w*)\b", 0.8),
     ("compliance_date", r"\b(?:requirements?|obligations?) must be met\b", 0.85),
     (
@@ -184,6 +184,12 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.95,
     ),
     ("entity_listed", r"\bEntity List (?:additions?|designations?)\b", 0.75),  # a noun: not another act
+    # "the addition of Huawei Technologies to the same list in May"
+    (
+        "entity_listed",
+        r"\baddition\s+of\b(?:\s+[\w'’.,()&-]+){1,8}?\s+to\s+(?:the|its)\s+(?:same\s+)?(?:Entity\s+)?list\b",
+        0.85,
+    ),
     # a list published with its first parties: "published the first Military End-User List, naming 103 parties"
     (
         "entity_listed",
@@ -468,7 +474,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     # The object before its verb: "the controls it first imposed in October 2022", "rules were tightened in 2023".
     (
         "rule_published",
-        r"\b(?:rules?|controls|curbs|regulations|export restrictions|package|draft|ordinance|amendment)\b,?"
+        r"\b(?:rules?|controls|curbs|regulations?|export restrictions|package|draft|ordinance|amendment)\b,?"
         r"(?:\s+[\w'’-]+){0,3}?\s+"
         r"(?:imposed|issued|introduced|unveiled|adopted|published|released|expanded|tightened|broadened|"
         r"widened|updated|extended|revised|announced)\b",
@@ -482,7 +488,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     # "placed seven rare earths under licensing", "put exports of tungsten under licensing", "put out announcements"
     (
         "rule_published",
-        r"\b(?:plac\w*|put|puts|putting)\s+(?:[\w'’,-]+\s+){0,12}?under\s+(?:an?\s+|national\s+)?"
+        r"\b(?:plac\w*|put|puts|putting)\s+(?:[\w'’,-]+\s+){0,12}?under\s+(?:an?\s+)?(?:national\s+)?"
         r"(?:licen[cs](?:ing|es?)|export controls?|export licen[cs]ing)\b"
         r"|\bput (?:out|forward)\s+(?:[\w'’-]+\s+){0,4}?(?:announcements?|rules|regulations|measures|notices)\b"
         # a draft put out for comment: "put a draft out for comment in March 2023", "rewrote it to cover ..."
@@ -512,7 +518,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     ("rule_rescinded", r"\b(?:last|this) (?:week|month)['’]s decision to (?:scrap|rescind|withdraw|revoke)\b", 0.9),
     # A rule "released on January 13": the participle before its date.
-    ("rule_published", r"\b(?:[Rr]eleased|[Ii]ssued|[Pp]romulgated)\s+(?=on\b|in\b)", 0.6),
+    ("rule_published", r"\b(?:[Rr]eleased|[Ii]ssued|[Pp]romulgated|[Pp]ublished)\s+(?=on\b|in\b)", 0.6),
     ("rule_published", r"\b(?:was|were) published\b", 0.7),
     # "the gallium controls were announced in July 2023 and began on August 1": a rule told in the passive
     (

@@ -87,3 +87,18 @@ def test_another_government_pausing_its_own_rule_the_same_month():
         date(2025, 12, 22),
     )
     assert {("rule_delayed", "2025-11-10"), ("rule_delayed", "2025-11")} <= found
+
+
+def test_the_white_house_publishing_the_ai_action_plan_is_a_statement():
+    assert _kinds_and_labels("The White House published America's AI Action Plan on July 23.", date(2025, 12, 22)) == {
+        ("statement", "2025-07-23")
+    }
+
+
+def test_an_order_signed_that_revokes_policies_is_an_order_signed():
+    """'Today, President Trump signed an Executive Order that revokes the policies ...': the signing, not a rule
+    rescinded."""
+    assert _kinds_and_labels(
+        "Today, President Trump signed an Executive Order that revokes the policies that have held back American AI.",
+        date(2025, 1, 23),
+    ) == {("executive_order", "2025-01-23")}

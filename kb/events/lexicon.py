@@ -550,6 +550,8 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"promised|urged|critici[sz]ed|condemned|protested|flagged)\b|\bfirmly oppos\w*|\bissued (?:a )?statements?\b",
         0.55,
     ),
+    # a plan set out is a statement of policy: "The White House published America's AI Action Plan on July 23"
+    ("statement", r"\b(?:publish\w*|releas\w*|unveil\w*|issu\w*)\s+(?:[\w'’-]+\s+){0,3}?AI Action Plan\b", 0.8),
 ]
 
 # Chinese reports: the same kinds, triggered by the words Chinese reports use.

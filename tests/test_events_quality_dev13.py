@@ -102,3 +102,22 @@ def test_an_order_signed_that_revokes_policies_is_an_order_signed():
         "Today, President Trump signed an Executive Order that revokes the policies that have held back American AI.",
         date(2025, 1, 23),
     ) == {("executive_order", "2025-01-23")}
+
+
+def test_licensing_introduced_in_a_month_of_this_year():
+    assert ("rule_published", "2025-04") in _kinds_and_labels(
+        "The measure builds on the licensing of seven rare earths that MOFCOM and Customs introduced in April this "
+        "year.",
+        date(2025, 10, 9),
+    )
+
+
+def test_a_notice_published_the_same_day_as_the_order():
+    """'Biden signed the order on August 9, 2023. Treasury published an advance notice of proposed rulemaking the
+    same day as the order': the notice is of August 9, 2023."""
+    found = _kinds_and_labels(
+        "Biden signed the order on August 9, 2023. Treasury published an advance notice of proposed rulemaking the "
+        "same day as the order and a proposed rule in June 2024.",
+        date(2024, 11, 1),
+    )
+    assert {("executive_order", "2023-08-09"), ("rule_published", "2023-08-09"), ("rule_published", "2024-06")} <= found

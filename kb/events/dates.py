@@ -106,6 +106,7 @@ _BEFORE_CONTEXT = re.compile(
     re.I,
 )
 _APPOSITION = re.compile(r"\s*,\s*")
+_SAME_AS = re.compile(r"\s+as\s+(?:the|its|his|her|their|that)\b", re.I)
 # "unveiled on Monday, two days before it was published": what follows is two days after the date before.
 _BEFORE_IT = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+before\b(?=\s+[\w'’])", re.I)
 # "published two days later": a day after the date before it.
@@ -697,6 +698,10 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         if before is not None and "same" in m.group(0).lower():
             # "the public may comment until the same day", "on Oct. 17, the same day Washington widened the controls"
             out.append(FoundDate(m.start(), m.end(), before, certainty=0.85, anaphor=True))
+            continue
+        if _SAME_AS.match(sentence, m.end()) and context.last and "same" in m.group(0).lower():
+            # "published a notice the same day as the order": the day told last, the order's
+            out.append(FoundDate(m.start(), m.end(), context.last, certainty=0.8))
             continue
         # "in a companion action the same day": the rule's, when a rule was told released
         companion = _COMPANION.search(sentence) or RELEASED.search(sentence)

@@ -220,7 +220,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     # "he signed a new order", "signed another order": a president's order told without "executive"
     (
         "executive_order",
-        r"\bsign(?:s|ed|ing)?\s+(?:an?|another)\s+(?:new\s+|second\s+|further\s+)?order\b(?!\s+(?:for|worth)\b)",
+        r"\bsign(?:s|ed|ing)?\s+(?:an?|another|the)\s+(?:new\s+|second\s+|further\s+)?order\b(?!\s+(?:for|worth)\b)",
         0.9,
     ),
     # "he signed EO 14179": the order by its abbreviation and number
@@ -467,10 +467,18 @@ ENGLISH: list[tuple[str, str, float]] = [
         # a day between them keeps its comma: "released on January 15, 2025 an interim final rule"
         r"\b(?:\s+[\w'’.-]+(?:(?<=\d),)?){0,7}?\s+"
         r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions|amendment|ordinance|thresholds|"
-        r"curbs|regime)\b|\b(?:issu\w*|publish\w*)\s+Announcement\s+No\b",
+        r"curbs|regime|rulemaking)\b|\b(?:issu\w*|publish\w*)\s+Announcement\s+No\b",
         0.85,
     ),
     ("rule_published", r"\bpromulgat(?:e|es|ed|ing)\b", 0.8),  # a word of law alone: "promulgated the changes"
+    # licensing introduced: "the licensing of seven rare earths that MOFCOM and Customs introduced in April",
+    # "introduced licensing of seven rare earths"
+    (
+        "rule_published",
+        r"\blicen[cs]ing\b(?:\s+[\w'’,-]+){0,10}?\s+(?:that|which)\s+(?:[\w'’-]+\s+){0,8}?(?:introduced|imposed|adopted)\b"
+        r"|\b(?:introduc|impos)\w*\s+(?:[\w'’-]+\s+){0,2}?licen[cs]ing\b",
+        0.8,
+    ),
     # The object before its verb: "the controls it first imposed in October 2022", "rules were tightened in 2023".
     (
         "rule_published",

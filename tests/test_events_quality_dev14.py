@@ -214,3 +214,15 @@ def test_the_last_day_of_a_month_told_with_a_plan_is_the_nearest_such_month():
         date(2023, 7, 1),
     )
     assert ("rule_published", "2023-06") in found and ("rule_effective", "2023-09-01") in found
+
+
+def test_a_year_heading_on_an_undated_page_dates_the_days_and_months_under_it():
+    """An undated history with year headings ('2020. ... In August it widened the rule'; '2025. On 13 May it
+    rescinded ...'): the heading makes the year clear (the corpus's rule 5); without it nothing is guessed."""
+    found = _kinds_and_labels(
+        "2020. In May 2020 BIS amended the foreign direct product rule. In August it widened the rule. 2025. On 13 "
+        "May BIS rescinded the AI Diffusion rule.",
+        None,
+    )
+    assert {("rule_published", "2020-08"), ("rule_rescinded", "2025-05-13")} <= found
+    assert _kinds_and_labels("On 13 May BIS rescinded the AI Diffusion rule.", None) == set()

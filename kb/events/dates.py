@@ -211,6 +211,7 @@ class Context:
     recent_years: tuple[int, ...] = ()  # the years of the full dates the sentence before stated
     coarse: date | None = None  # the latest month or year earlier sentences stated ("in October 2022. A year later")
     month: date | None = None  # the month of the last date earlier sentences stated ("6月下旬 ...；腾讯云同月")
+    heading: int | None = None  # the year of the latest heading that is a year alone ("2020."), on an undated page
 
 
 def find_dates(sentence: str, reference: Reference | date | None, context: Context | None = None) -> list[FoundDate]:
@@ -233,7 +234,11 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
             # An undated page: a day without a year takes the year this sentence or the one before states
             # ("announced the controls on 15 August 2024, and they applied from 15 September"), else none:
             # the year is not guessed from a date told elsewhere on the page.
-            stated = {f.value.year for f in found if f.explicit_year} or set(context.recent_years)
+            stated = (
+                {f.value.year for f in found if f.explicit_year}
+                or set(context.recent_years)
+                or ({context.heading} if context.heading else set())
+            )
             reference = reference if len(stated) == 1 else Reference(None, "none")
             years = years or sorted(stated)
         stated_years = tuple((f.start, f.value.year) for f in found if f.explicit_year)

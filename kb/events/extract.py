@@ -275,6 +275,9 @@ def extract_events(
     named: set[str] = set()
     for sentence in sentences:
         matches = linker.find(sentence)
+        heading = _YEAR_HEADING.fullmatch(sentence.strip())
+        if heading:  # a year alone as a heading, "2020.", gives its year to what follows it, up to the next one
+            reader.told.heading = int(heading.group(1))
         if has_date_hint(sentence):
             out += reader.sentence_events(sentence, matches, topic + earlier)
         else:
@@ -970,6 +973,7 @@ class _Reader:
         self.told.recent_years = tuple(
             sorted({f.value.year for f in found if f.explicit_year and f.precision == "day"})
         )
+
         days = [f.value for f in found if f.precision == "day" and not f.suspicious and not f.recalled]
         coarse = [f.value for f in found if f.precision != "day" and not f.suspicious and not f.forward]
         if coarse:
@@ -1495,6 +1499,7 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
 
 
 _PLAN = re.compile(r"\b(?:action )?plan\b|行动计划", re.I)
+_YEAR_HEADING = re.compile(r"((?:19|20)\d{2})[.:]?")
 _OPENS_CLAUSE = re.compile(r",\s*(?:and|then)\s+(?:on\s+|in\s+)?$", re.I)  # ", and on May 21 it told"
 
 

@@ -226,3 +226,24 @@ def test_a_year_heading_on_an_undated_page_dates_the_days_and_months_under_it():
     )
     assert {("rule_published", "2020-08"), ("rule_rescinded", "2025-05-13")} <= found
     assert _kinds_and_labels("On 13 May BIS rescinded the AI Diffusion rule.", None) == set()
+
+
+def test_what_a_named_rule_makes_companies_do_is_that_rule():
+    """'The Commerce Department on Wednesday ordered foundries to vet their customers. Under the foundry due
+    diligence rule, manufacturers must presume that such chips need a licence': the rule published that day, not
+    a licence requirement of its own (nor one joined to the day's Entity List additions)."""
+    found = _kinds_and_labels(
+        "The Commerce Department on Wednesday ordered chip foundries to vet their customers more closely. Under the "
+        "foundry due diligence rule, contract manufacturers must presume that advanced logic chips need a licence.",
+        date(2025, 1, 15),
+    )
+    assert found == {("rule_published", "2025-01-15")}
+
+
+def test_an_act_that_came_alongside_a_rule_dates_the_rule():
+    found = _kinds_and_labels(
+        "The listing was part of a Wednesday action that also named Zhipu AI. It came alongside the foundry "
+        "due-diligence rule, which makes foundries check who designs their chips.",
+        date(2025, 1, 17),
+    )
+    assert ("rule_published", "2025-01-15") in found

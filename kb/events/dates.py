@@ -121,7 +121,7 @@ _AFTER_PUBLICATION = re.compile(
 )
 # A sentence without a date of its own that happened with the one before it.
 _SAME_DAY = re.compile(
-    r"\b(?:in a companion action|alongside the rule|at the same time|in parallel|(?:on )?(?:the|that) same day|"
+    r"\b(?:in a companion action|alongside the (?:[\w-]+\s+){0,4}?rule|at the same time|in parallel|(?:on )?(?:the|that) same day|"
     r"(?:in|as part of|with) the same (?:action|package|notice|announcement|rule|release)|"
     r"in a (?:separate|second|further|parallel) (?:statement|notice|announcement|decision|move|action|document))\b"
     r"|当[天日]|同[日天]|同一天",

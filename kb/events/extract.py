@@ -1013,6 +1013,13 @@ class _Reader:
         matches: list[Match],
         context: list[str],
     ) -> Candidate:
+        under = _UNDER_RULE.search(sentence)
+        if (
+            kind == "license_required"
+            and under
+            and any(m.start == under.end() and self._regulation(m.slug) for m in matches)
+        ):
+            kind = "rule_published"  # "Under the foundry due diligence rule, foundries must presume ... a licence"
         slugs = list(dict.fromkeys(m.slug for m in matches))
         principal = _principal(kind, verb_at, matches, self.info, sentence) or _principal_from(context, kind, self.info)
         seat = _SEAT.match(sentence, _subject_start(sentence))
@@ -1500,6 +1507,7 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
 
 _PLAN = re.compile(r"\b(?:action )?plan\b|行动计划", re.I)
 _YEAR_HEADING = re.compile(r"((?:19|20)\d{2})[.:]?")
+_UNDER_RULE = re.compile(r"\b(?:under|Under)\s+(?:the|its)\s+", re.I)
 _OPENS_CLAUSE = re.compile(r",\s*(?:and|then)\s+(?:on\s+|in\s+)?$", re.I)  # ", and on May 21 it told"
 
 

@@ -471,6 +471,12 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("rule_published", r"\bpromulgat(?:e|es|ed|ing)\b", 0.8),  # a word of law alone: "promulgated the changes"
+    # an act told as coming with a rule: "It came alongside the foundry due-diligence rule" (released that day)
+    (
+        "rule_published",
+        r"\b(?:came|comes|was issued|were issued)\s+alongside\s+(?:the|a)\s+(?:[\w-]+\s+){0,4}?rule\b",
+        0.75,
+    ),
     # licensing introduced: "the licensing of seven rare earths that MOFCOM and Customs introduced in April",
     # "introduced licensing of seven rare earths"
     (

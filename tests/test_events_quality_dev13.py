@@ -121,3 +121,18 @@ def test_a_notice_published_the_same_day_as_the_order():
         date(2024, 11, 1),
     )
     assert {("executive_order", "2023-08-09"), ("rule_published", "2023-08-09"), ("rule_published", "2024-06")} <= found
+
+
+def test_a_draft_released_for_comment_is_published():
+    assert _kinds_and_labels(
+        "The CAC had released a draft for public comment on April 11 and took comments until May 10.",
+        date(2023, 7, 14),
+    ) == {("rule_published", "2023-04-11"), ("comment_deadline", "2023-05-10")}
+
+
+def test_buyers_told_to_stop_buying_a_foreign_company_s_products_is_a_retaliation():
+    assert _kinds_and_labels(
+        "The Cyberspace Administration of China said on Sunday that operators of critical information "
+        "infrastructure should stop buying Micron products.",
+        date(2023, 5, 22),
+    ) == {("retaliation", "2023-05-21")}

@@ -43,6 +43,13 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("rule_published", r"\b(?:passed|adopted|enacted)\s+(?:the|a|its)\s+(?:[\w'’-]+\s+){0,4}?(?:law|act)\b", 0.85),
     ("retaliation", r"\bresponse to (?:the )?(?:US|U\.S\.|American|Washington|United States)\b", 0.85),
     ("retaliation", r"\b(?:hit|hits|hitting|struck|strikes|striking) back\b|\btit-for-tat\b", 0.85),
+    # Buyers told to shun a foreign company's goods: "told operators of critical infrastructure to stop buying
+    # Micron products"
+    (
+        "retaliation",
+        r"\b(?:stop|cease|halt)\s+(?:buying|purchasing|procuring)\s+(?:[\w'’-]+\s+){0,3}?(?:products|chips|goods)\b",
+        0.8,
+    ),
     # A company failing a state security review is sanctioned by it: "Micron failed its cybersecurity review".
     ("retaliation", r"\b(?:fail|fails|failed|failing)\s+(?:a|an|its|the)\s+(?:[\w-]+\s+){0,2}?review\b", 0.8),
     # US parties put on a Chinese list: "added 28 US entities ... to its export control list", "28 entities of the
@@ -467,7 +474,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         # a day between them keeps its comma: "released on January 15, 2025 an interim final rule"
         r"\b(?:\s+[\w'’.-]+(?:(?<=\d),)?){0,7}?\s+"
         r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions|amendment|ordinance|thresholds|"
-        r"curbs|regime|rulemaking)\b|\b(?:issu\w*|publish\w*)\s+Announcement\s+No\b",
+        r"curbs|regime|rulemaking|draft)\b|\b(?:issu\w*|publish\w*)\s+Announcement\s+No\b",
         0.85,
     ),
     ("rule_published", r"\bpromulgat(?:e|es|ed|ing)\b", 0.8),  # a word of law alone: "promulgated the changes"

@@ -247,3 +247,19 @@ def test_an_act_that_came_alongside_a_rule_dates_the_rule():
         date(2025, 1, 17),
     )
     assert ("rule_published", "2025-01-15") in found
+
+
+def test_a_month_that_owns_a_requirement_dates_it():
+    """'from April's licence requirement to the July decision': the requirement is April's (and 'from ... to' is a
+    span, no start day)."""
+    assert ("license_required", "2025-04") in _kinds_and_labels(
+        "The H20 story followed the same pattern, from April's licence requirement to the July decision to let sales "
+        "resume.",
+        date(2025, 12, 15),
+    )
+
+
+def test_a_month_a_company_s_telling_is_dated_by_dates_the_requirement_it_tells():
+    assert _kinds_and_labels(
+        "Nvidia said in April that the government had told it the H20 needs a licence.", date(2025, 4, 20)
+    ) == {("license_required", "2025-04")}

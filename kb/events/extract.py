@@ -1385,10 +1385,11 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
         return True
     # a month opening the sentence dates its main clause's verb past an aside ("In May, four months after its
     # release, the Commerce Department dropped the rule")
-    opens = (
-        found.end <= trigger.start
-        and not sentence[: found.start].strip(' "“')
-        and _FRONTED.match(sentence[: found.start])
+    opens = found.end <= trigger.start and bool(
+        (not sentence[: found.start].strip(' "“') and _FRONTED.match(sentence[: found.start]))
+        # so does a month a telling is dated by, for what it tells: "Nvidia said in April that the government had
+        # told it the H20 needs a licence"
+        or (SPEECH_DATE.search(sentence, max(0, found.start - 60), found.start) and _THAT.match(sentence, found.end))
     )
     return _distance(trigger, found, sentence, 1.0) <= NEAR_COARSE * (2 if opens else 1)
 
@@ -1466,8 +1467,10 @@ def _national_regime(cand: Candidate, info: dict[str, EntityInfo]) -> bool:
 def _kind(kind: str, sentence: str, found: FoundDate) -> str:
     """ "issues rules requiring labels from September 1": a publication verb with a start date is an effective
     date; so is a licence requirement "from August 1"."""
-    if kind in ("rule_published", "license_required") and (
-        STARTS.search(sentence[: found.start]) or _STARTS_AT.match(sentence, found.start)
+    if (
+        kind in ("rule_published", "license_required")
+        and (STARTS.search(sentence[: found.start]) or _STARTS_AT.match(sentence, found.start))
+        and not _POSSESSED.match(sentence, found.end)  # "from April's licence requirement to the July decision"
     ):
         return "rule_effective"
     return kind
@@ -1507,6 +1510,8 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
 
 _PLAN = re.compile(r"\b(?:action )?plan\b|行动计划", re.I)
 _YEAR_HEADING = re.compile(r"((?:19|20)\d{2})[.:]?")
+_THAT = re.compile(r"\s+that\b", re.I)
+_POSSESSED = re.compile(r"['’]s\s+(?:[\w-]+\s+){0,2}")
 _UNDER_RULE = re.compile(r"\b(?:under|Under)\s+(?:the|its)\s+", re.I)
 _OPENS_CLAUSE = re.compile(r",\s*(?:and|then)\s+(?:on\s+|in\s+)?$", re.I)  # ", and on May 21 it told"
 
@@ -1533,6 +1538,8 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
             return NEAR + len(gap)
     else:
         gap, weight = sentence[found.end : trigger.start], before_weight
+        if _POSSESSED.fullmatch(gap):
+            return 0.0  # "from April's licence requirement to the July decision": the month owns the noun
         if _FRONTED.match(sentence[: found.start]):
             weight = 0.5  # "On October 7, 2022, the Bureau ... released a rule": the date opens the verb's clause
     return len(gap) * weight + 20 * len(_SOFT_BOUNDARY.findall(gap)) + NEAR * len(_HARD_BOUNDARY.findall(gap))

@@ -136,3 +136,18 @@ def test_buyers_told_to_stop_buying_a_foreign_company_s_products_is_a_retaliatio
         "infrastructure should stop buying Micron products.",
         date(2023, 5, 22),
     ) == {("retaliation", "2023-05-21")}
+
+
+def test_a_sentence_that_goes_on_telling_the_package_takes_its_day():
+    """'On December 2, 2024, BIS released a package of rules. The package ... puts 140 parties on the Entity List':
+    the listing is of the package's day; so is 'The same release added 140 entities to the Entity List'."""
+    for second in (
+        "The package places high-bandwidth memory under new controls and puts 140 parties on the Entity List.",
+        "The same release added 140 entities to the Entity List.",
+    ):
+        found = _kinds_and_labels(
+            "On December 2, 2024, the Bureau of Industry and Security released a package of interim final rules. "
+            + second,
+            date(2024, 12, 5),
+        )
+        assert {("rule_published", "2024-12-02"), ("entity_listed", "2024-12-02")} <= found, second

@@ -700,7 +700,7 @@ class _Reader:
                 return []
             self.acted = acted
             self._age_acted()  # the next sentence may add to that day too ("The ministry also ... Separately, ...")
-            if not _ALSO.search(sentence):
+            if not (_ALSO.search(sentence) or _CONTINUES.match(sentence)):
                 return []
             found, left = acted[0], 1
         else:
@@ -1512,6 +1512,11 @@ _PLAN = re.compile(r"\b(?:action )?plan\b|行动计划", re.I)
 _YEAR_HEADING = re.compile(r"((?:19|20)\d{2})[.:]?")
 _THAT = re.compile(r"\s+that\b", re.I)
 _POSSESSED = re.compile(r"['’]s\s+(?:[\w-]+\s+){0,2}")
+# A sentence that goes on telling the act before it: "The package (i) places HBM under new controls ... (iv) puts 140
+# parties on the Entity List", "The same release added 140 entities to the Entity List".
+_CONTINUES = re.compile(
+    r"\s*(?:The|This|That|These|Its)\s+(?:same\s+|new\s+)?(?:package|action|release|announcement|notice)\b"
+)
 _UNDER_RULE = re.compile(r"\b(?:under|Under)\s+(?:the|its)\s+", re.I)
 _OPENS_CLAUSE = re.compile(r",\s*(?:and|then)\s+(?:on\s+|in\s+)?$", re.I)  # ", and on May 21 it told"
 

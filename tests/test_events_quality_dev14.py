@@ -263,3 +263,28 @@ def test_a_month_a_company_s_telling_is_dated_by_dates_the_requirement_it_tells(
     assert _kinds_and_labels(
         "Nvidia said in April that the government had told it the H20 needs a licence.", date(2025, 4, 20)
     ) == {("license_required", "2025-04")}
+
+
+def test_measures_detailed_after_a_summary_of_them_are_of_its_day():
+    """'China hit back on Tuesday with a volley of measures. The ministry put export controls on tungsten, effective
+    immediately. ... Separately, the regulator said it had opened an investigation into Google': each measure is of
+    Tuesday, and controls put on 'effective immediately' are both published and in force that day."""
+    found = _kinds_and_labels(
+        "BEIJING, Feb 4 - China hit back at new U.S. tariffs on Tuesday with a volley of measures of its own. The "
+        "Ministry of Commerce put export controls on tungsten and bismuth products, effective immediately. "
+        "Separately, the State Administration for Market Regulation said it had opened an investigation into Google.",
+        date(2025, 2, 4),
+    )
+    assert {
+        ("rule_published", "2025-02-04"),
+        ("rule_effective", "2025-02-04"),
+        ("investigation", "2025-02-04"),
+    } <= found
+
+
+def test_a_chinese_summary_of_countermeasures_dates_the_announcement_told_after_it():
+    found = _kinds_and_labels(
+        "2月4日，中方连续出台多项反制措施。商务部、海关总署发布公告，决定对钨、碲、铋相关物项实施出口管制。",
+        date(2025, 2, 5),
+    )
+    assert ("rule_published", "2025-02-04") in found

@@ -388,6 +388,7 @@ class _Reader:
     told_acts: set[tuple[str, date]] = field(default_factory=set)  # (kind, day) of the acts told so far
     # the day of the acts a sentence told, for "X also did Y" in the next two sentences: (day, sentences left)
     acted: tuple[FoundDate, int] | None = None
+    detailing: int = 0  # sentences left that may detail the measures a summary told ("a volley of measures")
 
     def __post_init__(self) -> None:
         self.title_triggers = self._triggers(self.title) if self.title else []
@@ -671,6 +672,8 @@ class _Reader:
         if acted_days:
             day = next((f for f in dates if f.value in acted_days), None)
             self.acted = (day, 2) if day is not None and len(acted_days) == 1 else None
+            # "China hit back on Tuesday with a volley of measures": the sentences after it tell them one by one
+            self.detailing = 3 if self.acted is not None and _SUMMARY.search(sentence) else 0
         else:  # deadlines or background months told in between leave it, one sentence less
             self._age_acted()
         if out:
@@ -693,6 +696,7 @@ class _Reader:
         Strong triggers only, for the next CARRY sentences."""
         acted, self.acted = self.acted, None
         also = self.pending is None
+        detailing = False
         if also:
             # "BIS issued the rules today. It also added 140 entities to the Entity List.": the act added to
             # those of a sentence before is of their day
@@ -700,7 +704,8 @@ class _Reader:
                 return []
             self.acted = acted
             self._age_acted()  # the next sentence may add to that day too ("The ministry also ... Separately, ...")
-            if not (_ALSO.search(sentence) or _CONTINUES.match(sentence)):
+            detailing, self.detailing = self.detailing > 0, max(0, self.detailing - 1)
+            if not (_ALSO.search(sentence) or _CONTINUES.match(sentence) or detailing):
                 return []
             found, left = acted[0], 1
         else:
@@ -710,7 +715,7 @@ class _Reader:
         acts = [
             t
             for t in self._triggers(sentence)
-            if t.strength >= 0.85
+            if t.strength >= (0.75 if also and detailing else 0.85)
             and t.kind != "statement"
             and not _EXPECTED.search(sentence, max(0, t.start - 30), t.start)  # "We expect further guidance"
             and not (t.kind == "rule_effective" and _ON_PUBLICATION.search(sentence, t.end))  # a day not told
@@ -1471,6 +1476,8 @@ def _kind(kind: str, sentence: str, found: FoundDate) -> str:
         kind in ("rule_published", "license_required")
         and (STARTS.search(sentence[: found.start]) or _STARTS_AT.match(sentence, found.start))
         and not _POSSESSED.match(sentence, found.end)  # "from April's licence requirement to the July decision"
+        # "put export controls on tungsten, effective immediately": put on that day and in force from it
+        and not (kind == "rule_published" and _IMMEDIATE_WORD.match(sentence, found.start))
     ):
         return "rule_effective"
     return kind
@@ -1510,8 +1517,16 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
 
 _PLAN = re.compile(r"\b(?:action )?plan\b|行动计划", re.I)
 _YEAR_HEADING = re.compile(r"((?:19|20)\d{2})[.:]?")
+_IMMEDIATE_WORD = re.compile(r"immediately\b", re.I)
 _THAT = re.compile(r"\s+that\b", re.I)
 _POSSESSED = re.compile(r"['’]s\s+(?:[\w-]+\s+){0,2}")
+# A sentence that tells a set of measures the next ones detail: "hit back with a volley of measures of its own",
+# "中方连续出台多项反制措施".
+_SUMMARY = re.compile(
+    r"\b(?:volley|series|raft|slew|string|battery|set|package) of (?:\w+\s+)?(?:counter-?)?measures\b"
+    r"|(?:多项|一系列)[^。；]{0,6}?措施",
+    re.I,
+)
 # A sentence that goes on telling the act before it: "The package (i) places HBM under new controls ... (iv) puts 140
 # parties on the Entity List", "The same release added 140 entities to the Entity List".
 _CONTINUES = re.compile(

@@ -41,6 +41,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     # A legislature passing a law enacts it: "the top legislature on Saturday passed the Export Control Law".
     ("rule_published", r"\b(?:passed|adopted|enacted)\s+(?:the|a|its)\s+(?:[\w'’-]+\s+){0,4}?(?:law|act)\b", 0.85),
+    # "put export controls on tungsten, tellurium and bismuth products"
+    ("rule_published", r"\b(?:put|puts|placed|places|imposed|imposes)\s+(?:new\s+)?export controls\s+on\b", 0.85),
     ("retaliation", r"\bresponse to (?:the )?(?:US|U\.S\.|American|Washington|United States)\b", 0.85),
     ("retaliation", r"\b(?:hit|hits|hitting|struck|strikes|striking) back\b|\btit-for-tat\b", 0.85),
     # Buyers told to shun a foreign company's goods: "told operators of critical infrastructure to stop buying

@@ -288,3 +288,14 @@ def test_a_chinese_summary_of_countermeasures_dates_the_announcement_told_after_
         date(2025, 2, 5),
     )
     assert ("rule_published", "2025-02-04") in found
+
+
+def test_a_company_that_had_also_received_a_requirement_on_an_untold_day_is_no_event():
+    """'In a filing on Wednesday, the chipmaker said the government informed it on August 26 ... Rival AMD said it had
+    also received new licence requirements': AMD's requirement is undated (the corpus's rule 1), not of Wednesday."""
+    assert _kinds_and_labels(
+        "In a filing on Wednesday, the chipmaker said the government informed it on August 26 that a new licence "
+        "requirement covers its A100 chips. Officials told the company the requirement addresses military use. Rival "
+        "AMD said it had also received new licence requirements that stop exports of its MI250 accelerators.",
+        date(2022, 9, 1),
+    ) == {("license_required", "2022-08-26")}

@@ -722,6 +722,8 @@ class _Reader:
         ]
         if also:  # "The rule also extends ...": the same act told on
             acts = [t for t in acts if (t.kind, found.value) not in self.told_acts]
+        if _HAD_RECEIVED.search(sentence):  # "AMD said it had also received a similar notice": when, untold
+            acts = [t for t in acts if t.kind != "license_required"]
         if not acts:
             return []
         best = min(acts, key=lambda t: t.rank)
@@ -1532,6 +1534,7 @@ _SUMMARY = re.compile(
 _CONTINUES = re.compile(
     r"\s*(?:The|This|That|These|Its)\s+(?:same\s+|new\s+)?(?:package|action|release|announcement|notice)\b"
 )
+_HAD_RECEIVED = re.compile(r"\b(?:it|they)\s+had\s+(?:also\s+)?(?:received|been\s+(?:told|informed|notified))\b", re.I)
 _UNDER_RULE = re.compile(r"\b(?:under|Under)\s+(?:the|its)\s+", re.I)
 _OPENS_CLAUSE = re.compile(r",\s*(?:and|then)\s+(?:on\s+|in\s+)?$", re.I)  # ", and on May 21 it told"
 

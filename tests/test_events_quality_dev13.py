@@ -151,3 +151,15 @@ def test_a_sentence_that_goes_on_telling_the_package_takes_its_day():
             date(2024, 12, 5),
         )
         assert {("rule_published", "2024-12-02"), ("entity_listed", "2024-12-02")} <= found, second
+
+
+def test_the_probe_that_came_after_another_act_is_not_told_again():
+    """'The probe came a day after the ministry widened its rare earth controls, in a package announced on Thursday':
+    the widening is Thursday's; the probe, told before, is no second investigation of that day."""
+    found = _kinds_and_labels(
+        "China's market regulator said on Friday it had opened an investigation into Qualcomm. The probe came a day "
+        "after the Ministry of Commerce widened its rare earth controls, in a package of measures announced on "
+        "Thursday.",
+        date(2025, 10, 13),
+    )
+    assert found == {("investigation", "2025-10-10"), ("rule_published", "2025-10-09")}

@@ -238,7 +238,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("executive_order", r"\bexecutive order\b(?:\s+[\w'’.,-]+){0,8}?\s+issued\b", 0.9),
     (
         "investigation",
-        r"\b(?:investigat\w*|probe[sd]?|summon\w*|(?:antitrust|anti-monopoly)(?! laws?\b)|inquiry|raid\w*)\b",
+        r"\b(?:investigat\w*|probe[sd]?|summon\w*|(?:antitrust|anti-monopoly)(?! laws?\b)|inquiry|raid\w*)\b"
+        r"(?!\s+(?:came|comes|follows|followed)\b)",  # "The probe came a day after ...": the probe told before
         0.85,
     ),
     ("investigation", r"\b(?:open\w*|launch\w*|beg[au]n|start\w*)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}?review\b", 0.8),

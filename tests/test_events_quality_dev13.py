@@ -163,3 +163,15 @@ def test_the_probe_that_came_after_another_act_is_not_told_again():
         date(2025, 10, 13),
     )
     assert found == {("investigation", "2025-10-10"), ("rule_published", "2025-10-09")}
+
+
+def test_a_suspension_for_a_year_and_a_pause_said_early_in_a_month():
+    """'BIS suspended it for one year starting November 10. Beijing said early in November that it would pause for a
+    year the rare-earth measures': a suspension from November 10 and China's pause in November."""
+    found = _kinds_and_labels(
+        "The affiliates rule had extended Entity List restrictions to majority-owned affiliates. BIS suspended it for "
+        "one year starting November 10. Beijing, for its part, said early in November that it would pause for a year "
+        "the rare-earth and related export measures it had announced on October 9.",
+        date(2025, 11, 20),
+    )
+    assert {("rule_delayed", "2025-11-10"), ("rule_delayed", "2025-11")} <= found

@@ -53,7 +53,7 @@ _CHINESE_MONTH_PART = re.compile(r"(?<![年\d])(?P<mm>\d{1,2})\s*月\s*(?:上旬
 # the same month as the date told before: in the sentence ("suspended from November 10, and China paused its
 # measures the same month"), else in an earlier one
 _SAME_MONTH = re.compile(r"同月|当月|\b(?:the|that) same month\b|\blater (?:that|the same) month\b", re.I)
-_PART = r"(?:(?i:early|mid|late|the end of|end of|the start of|the beginning of|the middle of)[\s-]+)"
+_PART = r"(?:(?i:early(?: in)?|mid|late(?: in)?|the end of|end of|the start of|the beginning of|the middle of)[\s-]+)"
 _MONTH_YEAR = re.compile(rf"\b{_PART}?{_M},?\s+(?P<year>{_YEAR_WORD})\b(?!\s*[-/]\d)")
 _LEAD = r"in|since|from|until|till|by|during|through|throughout|before|after|the|of|this|that|last|next|early|mid|late"
 # A month alone is a date after a preposition or determiner ("in January", "the January rule") or with

@@ -131,7 +131,9 @@ ENGLISH: list[tuple[str, str, float]] = [
         "rule_delayed",
         r"\b(?:suspend\w*|suspension|delay\w*|postpon\w*|paus\w*|froze|frozen|freez\w*)"
         + _gap(6)
-        + r"(?:rules?|regulations?|requirements?|implementation|compliance|effective date|enforcement|controls|measures)\b",
+        + r"(?:rules?|regulations?|requirements?|implementation|compliance|effective date|enforcement|controls|measures)\b"
+        # "BIS suspended it for one year starting November 10", "would pause for a year the rare-earth measures"
+        r"|\b(?:suspend|paus)(?:e|es|ed|ing|s)?\s+(?:it\s+|them\s+)?for\s+(?:a|one|two|six|\d+)\s+(?:years?|months?)\b",
         0.85,
     ),
     (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.test_events_quality import _kinds_and_labels
+from kb.events import extract_events
+from tests.test_events_quality import _kinds_and_labels, current_linker
 
 
 def test_a_source_told_with_from_does_not_make_a_past_day_planned():
@@ -175,3 +176,18 @@ def test_a_suspension_for_a_year_and_a_pause_said_early_in_a_month():
         date(2025, 11, 20),
     )
     assert {("rule_delayed", "2025-11-10"), ("rule_delayed", "2025-11")} <= found
+
+
+def test_free_tokens_of_a_versioned_model_are_an_offer():
+    """'offered new enterprise users free ERNIE 3.5 tokens': a version number is part of the model's name; the
+    offer told after another provider's is of the same day, an offer of its own."""
+    found = extract_events(
+        "Chinese model makers moved quickly yesterday to court the developers affected. Alibaba Cloud said it would "
+        "give developers switching from OpenAI free Qwen-Plus tokens. Baidu's Qianfan platform offered new enterprise "
+        "users free ERNIE 3.5 tokens.",
+        date(2024, 6, 26),
+        linker=current_linker(),
+    )
+    offers = [c for c in found if c.kind == "migration_offer"]
+    assert [str(c.date) for c in offers] == ["2024-06-25", "2024-06-25"]
+    assert {c.principal for c in offers} == {"alibaba-cloud", "baidu"}

@@ -310,14 +310,14 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("rule_rescinded", r"\b(?:rescission|revocation)\b", 0.75),
     (
         "migration_offer",
-        r"\bfree\s+(?:[\w-]+\s+){0,2}?tokens\b|\bmigration\b|\bmigrat(?:e|ing)\b|\brelocation (?:plan|programme|program)\b",
+        r"\bfree\s+(?:[\w.-]+\s+){0,2}?tokens\b|\bmigration\b|\bmigrat(?:e|ing)\b|\brelocation (?:plan|programme|program)\b",
         0.9,
     ),
     ("migration_offer", r"\b(?:switching|switch|moving|move|migrating) (?:away )?from\b|\bleaving OpenAI\b", 0.75),
     # "began offering new users ... a block of free tokens", "is giving every new account free credit"
     (
         "migration_offer",
-        r"\b(?:offer\w*|giv(?:e|es|ing)|hand\w* out)\s+(?:[\w'’-]+\s+){0,12}?free\s+(?:[\w-]+\s+)?"
+        r"\b(?:offer\w*|giv(?:e|es|ing)|hand\w* out)\s+(?:[\w'’-]+\s+){0,12}?free\s+(?:[\w.-]+\s+){0,2}?"
         r"(?:tokens|credits?|compute|quota|usage)\b",
         0.8,
     ),

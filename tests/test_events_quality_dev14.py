@@ -299,3 +299,22 @@ def test_a_company_that_had_also_received_a_requirement_on_an_untold_day_is_no_e
         "AMD said it had also received new licence requirements that stop exports of its MI250 accelerators.",
         date(2022, 9, 1),
     ) == {("license_required", "2022-08-26")}
+
+
+def test_a_company_filing_to_resume_sales_under_assured_licences_states_it_that_day():
+    """'Today we are filing applications to resume sales of the H20, and the US government has assured us that the
+    licenses will be granted': Nvidia's statement of that day (the curated timeline's July 14, 2025 statement)."""
+    assert _kinds_and_labels(
+        "Today we are filing applications to resume sales of the H20 GPU to customers in China, and the US government "
+        "has assured us that the licenses will be granted.",
+        date(2025, 7, 14),
+    ) == {("statement", "2025-07-14")}
+
+
+def test_a_month_a_story_had_reached_by_is_past():
+    """'By July the story had reversed, with Nvidia saying ... licences would be granted', told in August: July of
+    that year, not the July to come ('would' tells the past's future)."""
+    assert _kinds_and_labels(
+        "By July the story had reversed, with Nvidia saying Washington had assured it that licences would be granted.",
+        date(2025, 8, 20),
+    ) == {("statement", "2025-07")}

@@ -162,6 +162,7 @@ PLANNED = re.compile(
 )
 # A past that did not happen is no plan: "January's rule would have capped their imports".
 _COUNTERFACTUAL = re.compile(r"\bwould have\b", re.I)
+_HAD_DONE_BY = re.compile(r"^\s*By\s+\w+\b[^,;]*?\bhad\s+(?:already\s+)?\w+(?:ed|en)\b")
 # Words of a sentence about what is to come (narrower than PLANNED: "from" and "by" also tell the past).
 FUTURE = re.compile(
     r"\b(?:will|would|shall|scheduled|slated|set to|plans?|planned|expected|intends?|upcoming|due|deadline)\b", re.I
@@ -220,7 +221,12 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
     if not isinstance(reference, Reference):
         reference = Reference(reference, "published" if reference else "none")
     context = context or Context()
-    planned = bool(PLANNED.search(sentence)) and not _COUNTERFACTUAL.search(sentence)
+    planned = (
+        bool(PLANNED.search(sentence))
+        and not _COUNTERFACTUAL.search(sentence)
+        # a story told in the past perfect is no plan: "By July the story had reversed, with Nvidia saying ... would"
+        and not _HAD_DONE_BY.search(sentence)
+    )
     found: list[FoundDate] = []
     months = bool(_ANY_MONTH.search(sentence))  # most sentences with a date hint name no month
     for finder in (_explicit_days, _months_with_year) if months else ():

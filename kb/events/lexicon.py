@@ -576,6 +576,14 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"promised|urged|critici[sz]ed|condemned|protested|flagged)\b|\bfirmly oppos\w*|\bissued (?:a )?statements?\b",
         0.55,
     ),
+    # a company telling it will resume sales under licences it was assured of: "Today we are filing applications to
+    # resume sales of the H20, and the US government has assured us that the licenses will be granted"
+    (
+        "statement",
+        r"\b(?:fil(?:e|es|ed|ing))\s+(?:license\s+|licence\s+)?applications\s+to\s+resume\b"
+        r"|\bassured\s+(?:us|it|them|the company|[A-Z]\w+)\s+(?:that\s+)?(?:the\s+)?licen[cs]es\b",
+        0.8,
+    ),
     # a plan set out is a statement of policy: "The White House published America's AI Action Plan on July 23"
     ("statement", r"\b(?:publish\w*|releas\w*|unveil\w*|issu\w*)\s+(?:[\w'’-]+\s+){0,3}?AI Action Plan\b", 0.8),
 ]

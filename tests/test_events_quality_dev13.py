@@ -191,3 +191,15 @@ def test_free_tokens_of_a_versioned_model_are_an_offer():
     offers = [c for c in found if c.kind == "migration_offer"]
     assert [str(c.date) for c in offers] == ["2024-06-25", "2024-06-25"]
     assert {c.principal for c in offers} == {"alibaba-cloud", "baidu"}
+
+
+def test_a_count_is_not_from_a_day_that_names_a_rule():
+    """'The probe came a week after the December 2 rules ..., and six days after Beijing banned sales of gallium':
+    six days before the probe's Monday (December 3), not six days before December 2."""
+    found = _kinds_and_labels(
+        "China's market regulator said on Monday it had opened an investigation into Nvidia. The probe came a week "
+        "after the December 2 rules from Washington tightened exports of chipmaking tools, and six days after Beijing "
+        "banned sales of gallium and germanium to the United States.",
+        date(2024, 12, 10),
+    )
+    assert ("retaliation", "2024-12-03") in found and ("retaliation", "2024-11-26") not in found

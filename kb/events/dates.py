@@ -681,7 +681,9 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
             out.append(FoundDate(m.start(), m.end(), context.released + _span(m), certainty=0.85))
             continue
         # without a day told before, the report's own: "A week after OpenAI's API went dark, ..." leads a story
-        anchor = _day_before(found, m.start()) or context.told or context.last or own_day
+        # (not a day that names a rule: "a week after the December 2 rules ..., and six days after Beijing banned")
+        told_days = [f for f in found if not _DAY_NAMES_RULE.match(sentence, f.end)]
+        anchor = _day_before(told_days, m.start()) or context.told or context.last or own_day
         # "In May, four months after its release, BIS dropped the rule": a gloss of the date before it, counted
         # from it, whose act is the one its own clause tells (the release), not the main clause's
         glossed = [f for f in found if f.precision != "year" and _APPOSITION.fullmatch(sentence, f.end, m.start())]

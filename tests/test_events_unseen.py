@@ -83,7 +83,10 @@ UNSEEN = ROOT / "tests" / "data" / "events_unseen"
 # one wrong event fewer (0.89 / 0.76 without the curated timeline).
 # dev14 and dev15, written blind by two more annotators at the start of the next session's work (on dev13, looked
 # into once dev15 took its held-out place): dev14 measured P 0.75 (70/93) / R 0.56 (70/124) on the code before that
-# work (0.72 / 0.55 without the curated timeline) and 0.76 / 0.57 on arrival, then tuned on.
+# work (0.72 / 0.55 without the curated timeline) and 0.76 / 0.57 on arrival, then tuned on. dev15, held out (only
+# its summary lines looked at) while dev13 and dev14 were tuned on: P 0.71 (62/87) / R 0.62 (62/100) on the code before
+# that work, 0.75 (66/88) / 0.66 after it (0.75 / 0.67 without the curated timeline); then tuned on, its held-out place
+# taken by dev16, written blind by an eighth annotator meanwhile and kept outside the repository.
 # The development halves: just below their figures, as regression guards.
 FLOORS = {
     ("dev", "curated"): (0.98, 0.95, 0.95, 0.95),
@@ -114,6 +117,8 @@ FLOORS = {
     ("dev13", "none"): (0.79, 0.64, 0.95, 0.95),
     ("dev14", "curated"): (0.75, 0.56, 0.95, 0.95),
     ("dev14", "none"): (0.73, 0.55, 0.95, 0.95),
+    ("dev15", "curated"): (0.74, 0.65, 0.95, 0.95),
+    ("dev15", "none"): (0.74, 0.66, 0.95, 0.95),
     ("test", "curated"): (0.88, 0.75, 0.95, 0.9),
     ("test", "none"): (0.88, 0.75, 0.95, 0.9),
 }

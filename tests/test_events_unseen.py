@@ -248,6 +248,7 @@ def _tally(report: dict, events: list[Event], slugs: set[str], names: dict[str, 
         "dev12",
         "dev13",
         "dev14",
+        "dev15",
         "test",
     ],
 )

@@ -490,6 +490,9 @@ class _Reader:
             near = close + wide or triggers
             own = _own_triggers(near, found, acting=bool(acting))
             best = min(own or near, key=lambda pair: (pair[0].rank, pair[1]))[0]
+            if best.kind == "rule_published" and best.strength < ALSO_STRENGTH:
+                # "Guidelines on the scope of the obligations, issued on July 18": the participle of the guidance
+                best = next((t for t in found_triggers if t.kind == "guidance_issued" and t.end <= best.start), best)
             if best.kind == "rule_published":  # "announced that it will not enforce the Framework": the fate it tells
                 best = next(
                     (

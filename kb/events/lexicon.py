@@ -117,7 +117,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "rule_rescinded",
         r"\b(?:rescind\w*|revok\w*|repeal(?:s|ed|ing)?)\b"
-        r"(?!\s+(?:(?:a|an|the|its|their|some|several|two|three)\s+)?(?:[\w-]+\s+)?licen[cs]es?\b)",
+        # nor authorisations of a programme revoked ("revoking the Validated End-User authorizations"): a rule
+        r"(?!\s+(?:(?:a|an|the|its|their|some|several|two|three)\s+)?(?:[\w-]+\s+){0,3}?(?:licen[cs]es?|authori[sz]ations?)\b)",
         0.9,
     ),
     ("rule_rescinded", r"\b(?:not|no longer) (?:to )?enforce\b|\bpull\w* the plug on\b", 0.8),
@@ -217,7 +218,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     (
         "entity_listed",
-        r"\b(?:was|were|been|being) (?:\w+ )?(?:added|listed|blacklisted)\b|\bon the (?:entity )?list since\b"
+        r"\b(?:was|were|been|being) (?:\w+ )?(?:added|listed|blacklisted)\b|\bon the (?:entity |unverified )?list since\b"
         r"|\b(?:has|have) been on (?:it|the (?:entity )?list) since\b|\b(?:list|it) (?:grew|expanded) to include\b"
         r"|\bblacklist(?:ed|s|ing)\b|\blisted\s+(?=(?:in|on|since)\s)",
         0.7,
@@ -293,7 +294,11 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.9,
     ),
     ("license_required", r"\blicen[cs]ing (?:the )?(?:exports?|shipments?) of\b|\bbe(?:gan|gins?) licen[cs]ing\b", 0.8),
-    ("guidance_issued", r"\bguidance\b|\bred flags\b|\bpolicy statement\b|\badvisory opinion\b", 0.85),
+    (
+        "guidance_issued",
+        r"\bguidance\b|\bred flags\b|\bpolicy statement\b|\badvisory opinion\b|\bguidelines\b|\bcode of practice\b",
+        0.85,
+    ),
     (
         "guidance_issued",
         r"\bwarn\w*\b(?:\s+[\w'’.,-]+){0,6}?\s+that (?:using|companies|exporters|firms|anyone)\b",
@@ -334,6 +339,12 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("service_restricted", r"\btighten\w* (?:its|their) (?:terms|usage polic(?:y|ies)|policies)\b", 0.8),
+    # "decided to pause the service there", "the app had been off local app stores since Saturday"
+    (
+        "service_restricted",
+        r"\bpaus\w*\s+(?:the|its|our)\s+(?:service|app|access)\b|\boff\s+(?:local\s+)?app stores\b",
+        0.85,
+    ),
     # A government keeping an app off its own machines: "barred the chatbot from government devices", "told public
     # agencies not to use it", "several ministries cut access".
     (
@@ -399,6 +410,8 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("service_available", r"\bopen\w*\s+(?:[\w'’-]+\s+){0,5}?to the (?:general )?public\b", 0.9),
+    # "iPhone owners in the European Union got access to Apple Intelligence on Monday"
+    ("service_available", r"\b(?:got|gained|get|gets|gain|gains)\s+access\s+to\b", 0.85),
     # "downloads came back in late April", "the app returned to app stores"
     (
         "service_available",

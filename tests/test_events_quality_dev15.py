@@ -1,0 +1,64 @@
+"""Failure classes the fifteenth development half (dev15) showed, each on short reports of our own."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.test_events_quality import _kinds_and_labels
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- The General-Purpose AI Code of Practice, published on July 10.", {("guidance_issued", "2025-07-10")}),
+        (
+            "- Guidelines on the scope of the obligations, issued on July 18, which explain who counts as a provider.",
+            {("guidance_issued", "2025-07-18")},
+        ),
+    ],
+)
+def test_guidelines_and_a_code_of_practice_issued_are_guidance(text, expected):
+    assert _kinds_and_labels(text, date(2025, 7, 28)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        (
+            "iPhone owners in the European Union got access to Apple Intelligence on Monday.",
+            date(2025, 4, 1),
+            {("service_available", "2025-03-31")},
+        ),
+        (
+            "The regulator said the app had been off local app stores since 6 p.m. on Saturday.",
+            date(2025, 2, 17),
+            {("service_restricted", "2025-02-15")},
+        ),
+        (
+            "At the end of March we decided to pause the service there while we answered the regulator's questions.",
+            date(2023, 4, 28),
+            {("service_restricted", "2023-03")},
+        ),
+    ],
+)
+def test_access_gained_and_a_service_paused_or_off_the_app_stores(text, published, expected):
+    assert _kinds_and_labels(text, published) == expected
+
+
+def test_authorisations_revoked_are_a_rule_not_a_rescission():
+    """'BIS announced that it was revoking the Validated End-User authorizations': a rule that ends a programme's
+    authorisations, not a rule rescinded."""
+    assert _kinds_and_labels(
+        "On August 29, BIS announced that it was revoking the Validated End-User authorizations that let Samsung ship "
+        "US tools to its fabs in China.",
+        date(2025, 9, 5),
+    ) == {("rule_published", "2025-08-29")}
+
+
+def test_on_the_unverified_list_since_a_day():
+    assert ("entity_listed", "2022-10-07") in _kinds_and_labels(
+        "YMTC had been on the Unverified List since October 7, when BIS said it could not verify its use of US items.",
+        date(2022, 12, 16),
+    )

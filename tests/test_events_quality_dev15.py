@@ -62,3 +62,14 @@ def test_on_the_unverified_list_since_a_day():
         "YMTC had been on the Unverified List since October 7, when BIS said it could not verify its use of US items.",
         date(2022, 12, 16),
     )
+
+
+def test_years_ago_this_week_is_that_month_years_before():
+    """'Five years ago this week, the Commerce Department put Huawei on the Entity List', told in May 2024: May 2019;
+    'two years ago' alone is the year."""
+    assert _kinds_and_labels(
+        "Five years ago this week, the Commerce Department put Huawei on the Entity List.", date(2024, 5, 16)
+    ) == {("entity_listed", "2019-05")}
+    assert _kinds_and_labels(
+        "Two years ago, the Commerce Department put Biren on the Entity List.", date(2025, 6, 1)
+    ) == {("entity_listed", "2023")}

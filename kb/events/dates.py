@@ -321,7 +321,9 @@ def has_date_hint(sentence: str) -> bool:
     """A cheap test before the slower resolution."""
     if sentence.isascii() and not _may_hint(sentence):
         return False
-    return bool(_HINT.search(sentence) or _WEEKDAY.search(sentence) or _RELATIVE.search(sentence))
+    return bool(
+        _HINT.search(sentence) or _WEEKDAY.search(sentence) or _RELATIVE.search(sentence) or _YEARS_AGO.search(sentence)
+    )
 
 
 # Every match of _HINT, _WEEKDAY or _RELATIVE in an ASCII sentence contains one of these: a digit,
@@ -590,8 +592,19 @@ def _weekdays(sentence: str, published: date) -> list[FoundDate]:
     return found
 
 
+# "Five years ago this week", "two years ago": the report's year less that many, to its month when told with "this
+# week" or "this month", else to the year.
+_YEARS_AGO = re.compile(rf"\b{_COUNT}\s+years?\s+ago\b(?P<this>,?\s+this\s+(?:week|month)\b)?", re.I)
+
+
 def _relative(sentence: str, published: date) -> list[FoundDate]:
     found = []
+    for m in _YEARS_AGO.finditer(sentence):
+        year = published.year - _count(m)
+        if m.group("this"):
+            found.append(FoundDate(m.start(), m.end(), date(year, published.month, 1), "month", certainty=0.8))
+        else:
+            found.append(FoundDate(m.start(), m.end(), date(year, 1, 1), "year", certainty=0.8))
     for m in _RELATIVE.finditer(sentence):
         words = m.group(1).lower().split()
         unit, which = words[-1], words[-2] if len(words) > 1 else ""

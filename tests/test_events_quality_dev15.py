@@ -73,3 +73,12 @@ def test_years_ago_this_week_is_that_month_years_before():
     assert _kinds_and_labels(
         "Two years ago, the Commerce Department put Biren on the Entity List.", date(2025, 6, 1)
     ) == {("entity_listed", "2023")}
+
+
+def test_publication_in_the_official_journal_is_a_rule_published():
+    found = _kinds_and_labels(
+        "The AI Act enters into force today, twenty days after its publication in the Official Journal of the "
+        "European Union on 12 July.",
+        date(2024, 8, 1),
+    )
+    assert found == {("rule_effective", "2024-08-01"), ("rule_published", "2024-07-12")}

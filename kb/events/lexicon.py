@@ -465,6 +465,8 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("rule_published", r"\b(?:published|printed|appear\w*|for publication) in the Federal Register\b", 0.95),
+    # the European Union's gazette: "its publication in the Official Journal of the European Union on 12 July"
+    ("rule_published", r"\b(?:published|publication|printed|appear\w*) in the Official Journal\b", 0.9),
     # "added to the Entity List on Tuesday as part of the Commerce Department's update of its controls": that update
     # is of the same day
     (

@@ -82,3 +82,15 @@ def test_publication_in_the_official_journal_is_a_rule_published():
         date(2024, 8, 1),
     )
     assert found == {("rule_effective", "2024-08-01"), ("rule_published", "2024-07-12")}
+
+
+def test_chinese_lately_a_draft_for_comment_and_a_model_launch():
+    """近日 on a dated page is the report's month; a draft put out for comment (征求意见稿) is a rule published; a
+    model family released (发布豆包大模型家族) is a product, no rule."""
+    found = _kinds_and_labels(
+        "近日，国家互联网信息办公室等七部门公布《生成式人工智能服务管理暂行办法》，自2023年8月15日起施行。"
+        "今年4月11日，国家网信办曾就《办法》的征求意见稿向社会公开征求意见。",
+        date(2023, 7, 13),
+    )
+    assert {("rule_published", "2023-07"), ("rule_effective", "2023-08-15"), ("rule_published", "2023-04-11")} <= found
+    assert _kinds_and_labels("此前，火山引擎于5月15日正式发布豆包大模型家族。", date(2024, 5, 22)) == set()

@@ -354,7 +354,7 @@ def _may_hint(sentence: str) -> bool:
 
 
 _HINT = re.compile(
-    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day|days? earlier|weeks? earlier|in parallel|at once)\b|即日|之日起|今[起天日]|昨[天日]|当[天日]|同[日天月]|当月|同一天|次日|翌日|前一[天日]|\d\s*日"
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day|days? earlier|weeks? earlier|in parallel|at once)\b|即日|之日起|今[起天日]|昨[天日]|当[天日]|同[日天月]|当月|同一天|近日|次日|翌日|前一[天日]|\d\s*日"
     r"|\bon release\b|\bwhen (?:it|they) (?:was|were) (?:issued|released)\b"
     # the rest of _IMMEDIATELY's forms: "took effect on the day it was issued", "upon publication"
     r"|\b(?:on|upon) (?:the day (?:it|they) (?:was|were)|publication|release)\b|\bwith effect from the (?:date|day)\b",
@@ -627,6 +627,7 @@ def _relative(sentence: str, published: date) -> list[FoundDate]:
 
 _SEASONS = ("spring", "summer", "autumn", "fall", "winter")
 # Chinese relative days: 今天/今日/今起/即日起 (today, from today), 昨天/昨日 (yesterday).
+_LATELY = re.compile(r"近日")
 _CHINESE_RELATIVE = re.compile(r"(?:自)?(?:即日起|今起|今[天日](?:起)?)|昨[天日]")
 _CHINESE_DAY_ONLY = re.compile(r"(?<![月\d年今昨当次翌即])(?P<day>\d{1,2})\s*日")
 
@@ -643,6 +644,8 @@ def _chinese_relative(sentence: str, published: date, before: list[FoundDate]) -
             value = _make(last_month.year, last_month.month, day)
         if value:
             found.append(FoundDate(m.start(), m.end(), value, certainty=0.95))
+    for m in _LATELY.finditer(sentence):  # 近日 ("in recent days"): the report's month, as a week is
+        found.append(FoundDate(m.start(), m.end(), published.replace(day=1), "month", certainty=0.8))
     for m in _CHINESE_RELATIVE.finditer(sentence):
         value = published - timedelta(days=m.group(0).startswith("昨"))
         if "即日" in m.group(0):

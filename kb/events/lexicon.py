@@ -633,7 +633,9 @@ CHINESE: list[tuple[str, str, float]] = [
         r"(?<!起)对[^。；]{0,30}?实施(?:出口)?管制",
         0.8,
     ),  # "对七种中重稀土实施出口管制": controls imposed
-    ("rule_published", r"发布(?!消息|声明|[^。，；]{0,6}?(?:指南|指引))|出台|公布", 0.75),  # not guidance
+    # not guidance, nor a product ("正式发布豆包大模型家族")
+    ("rule_published", r"发布(?!消息|声明|[^。，；]{0,6}?(?:指南|指引)|[^。，；]{0,12}?模型)|出台|公布", 0.75),
+    ("rule_published", r"征求意见稿|公开征求意见", 0.8),  # a draft put out for comment
     ("statement", r"宣布|表示|称|(?:发布|发表|发出)(?:消息|声明)|坚决反对|答记者问", 0.55),
 ]
 

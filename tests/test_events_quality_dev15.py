@@ -94,3 +94,11 @@ def test_chinese_lately_a_draft_for_comment_and_a_model_launch():
     )
     assert {("rule_published", "2023-07"), ("rule_effective", "2023-08-15"), ("rule_published", "2023-04-11")} <= found
     assert _kinds_and_labels("此前，火山引擎于5月15日正式发布豆包大模型家族。", date(2024, 5, 22)) == set()
+
+
+def test_visa_restrictions_and_price_cuts_are_no_rule():
+    assert ("rule_published", "2019-10-08") not in _kinds_and_labels(
+        "In a separate step on Tuesday, the State Department announced visa restrictions on Chinese officials.",
+        date(2019, 10, 8),
+    )
+    assert _kinds_and_labels("阿里云21日宣布，通义千问9款模型集体降价，降幅达97%。", date(2024, 5, 22)) == set()

@@ -493,7 +493,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"float(?:s|ed|ing)?|roll(?:s|ed|ing)? out)"
         # a day between them keeps its comma: "released on January 15, 2025 an interim final rule"
         r"\b(?:\s+[\w'’.-]+(?:(?<=\d),)?){0,7}?\s+"
-        r"(?:rules?|restrictions|controls|regulations?|framework|measures|package|provisions|amendment|ordinance|thresholds|"
+        r"(?:rules?|(?<!visa )restrictions|controls|regulations?|framework|measures|package|provisions|amendment|ordinance|thresholds|"
         r"curbs|regime|rulemaking|draft)\b|\b(?:issu\w*|publish\w*)\s+Announcement\s+No\b",
         0.85,
     ),
@@ -636,7 +636,8 @@ CHINESE: list[tuple[str, str, float]] = [
     # not guidance, nor a product ("正式发布豆包大模型家族")
     ("rule_published", r"发布(?!消息|声明|[^。，；]{0,6}?(?:指南|指引)|[^。，；]{0,12}?模型)|出台|公布", 0.75),
     ("rule_published", r"征求意见稿|公开征求意见", 0.8),  # a draft put out for comment
-    ("statement", r"宣布|表示|称|(?:发布|发表|发出)(?:消息|声明)|坚决反对|答记者问", 0.55),
+    # not a price cut told ("阿里云21日宣布，通义千问9款模型集体降价"): no event
+    ("statement", r"宣布(?![^。；]{0,30}?降价)|表示|称|(?:发布|发表|发出)(?:消息|声明)|坚决反对|答记者问", 0.55),
 ]
 
 # Kinds that qualify the whole sentence, however far from the date ("..., a move seen as retaliation").

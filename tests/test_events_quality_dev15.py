@@ -102,3 +102,27 @@ def test_visa_restrictions_and_price_cuts_are_no_rule():
         date(2019, 10, 8),
     )
     assert _kinds_and_labels("阿里云21日宣布，通义千问9款模型集体降价，降幅达97%。", date(2024, 5, 22)) == set()
+
+
+def test_a_month_opening_the_sentence_before_a_comma_reaches_its_verb_past_a_list_of_subjects():
+    """'In late June 2024, Zhipu AI, Baidu AI Cloud and Alibaba Cloud each published offers of free tokens': each
+    offer is of June 2024; without the comma ('In May 2020 BIS amended the rule so that chips ... needed a licence')
+    the month keeps to the verb near it."""
+    found = _kinds_and_labels(
+        "In late June 2024, Zhipu AI, Baidu AI Cloud and Alibaba Cloud each published offers of free tokens and "
+        "migration help for developers leaving OpenAI.",
+        date(2025, 5, 20),
+    )
+    assert found == {("migration_offer", "2024-06")}
+    assert _kinds_and_labels(
+        "In May 2020 BIS amended the foreign direct product rule so that chips made abroad to Huawei's designs with US "
+        "tools needed a licence.",
+        None,
+    ) == {("rule_published", "2020-05")}
+
+
+def test_downloads_that_resumed_make_the_service_available():
+    assert _kinds_and_labels(
+        "Downloads in South Korea resumed on April 28, after DeepSeek changed how it transfers user data abroad.",
+        date(2025, 5, 20),
+    ) == {("service_available", "2025-04-28")}

@@ -1396,7 +1396,7 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
     # a month opening the sentence dates its main clause's verb past an aside ("In May, four months after its
     # release, the Commerce Department dropped the rule")
     opens = found.end <= trigger.start and bool(
-        (not sentence[: found.start].strip(' "“') and _FRONTED.match(sentence[: found.start]))
+        (_FRONTED.fullmatch(sentence[: found.start].lstrip(' "“')) and sentence.startswith(",", found.end))
         # so does a month a telling is dated by, for what it tells: "Nvidia said in April that the government had
         # told it the H20 needs a licence"
         or (SPEECH_DATE.search(sentence, max(0, found.start - 60), found.start) and _THAT.match(sentence, found.end))

@@ -416,6 +416,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "service_available",
         r"\b(?:downloads|access|service|the app)\s+(?:came|comes|come|was|were)\s+(?:back|restored)\b"
+        # "Downloads in South Korea resumed on April 28"
+        r"|\b(?:downloads|access|service)\s+(?:in\s+(?:[A-Z][\w-]*\s+){1,3})?resumed\b"
         r"|\breturned to (?:the\s+)?(?:[\w'’-]+\s+)?app stores?\b",
         0.8,
     ),

@@ -126,3 +126,14 @@ def test_downloads_that_resumed_make_the_service_available():
         "Downloads in South Korea resumed on April 28, after DeepSeek changed how it transfers user data abroad.",
         date(2025, 5, 20),
     ) == {("service_available", "2025-04-28")}
+
+
+def test_a_service_launched_in_a_country_and_duties_that_begin_on_a_day():
+    assert _kinds_and_labels(
+        "Meta AI first launched in the US in September 2023 and is now used in dozens of countries.", date(2025, 3, 20)
+    ) == {("service_available", "2023-09")}
+    assert ("compliance_date", "2025-10-06") in _kinds_and_labels(
+        "The core prohibitions apply from April 8, 2025; due diligence, audit and reporting duties tied to data "
+        "compliance programs begin on October 6, 2025.",
+        date(2025, 1, 9),
+    )

@@ -184,7 +184,12 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("compliance_date", r"\bcompliance\s+(?:for|with)\s+(?:[\w'’-]+\s+){0,4}?(?:is\s+|are\s+)?required\b", 0.85),
     ("compliance_date", r"\bcompliance (?:is |was )?(?:set|due|begins|starts)\b", 0.8),
     ("compliance_date", r"\bcompliance with\b(?:\s+[\w'’.,-]+){0,8}?\s+(?:is |was )?(?:not )?(?:required|due)\b", 0.9),
-    ("compliance_date", r"\bobligations\b(?:\s+[\w'’-]+){0,3}?\s+(?:bite|apply|start\w*|begin\w*)\b", 0.8),
+    # "due diligence, audit and reporting duties tied to compliance programs begin on October 6"
+    (
+        "compliance_date",
+        r"\b(?:obligations|duties)\b(?:\s+[\w'’-]+){0,6}?\s+(?:bite|apply|start\w*|begin\w*)\b",
+        0.8,
+    ),
     ("compliance_date", r"\b(?:requirements?|obligations?) must be met\b", 0.85),
     (
         "entity_listed",
@@ -410,6 +415,12 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("service_available", r"\bopen\w*\s+(?:[\w'’-]+\s+){0,5}?to the (?:general )?public\b", 0.9),
+    # "Meta AI first launched in the US in September 2023": a service opened in a country
+    (
+        "service_available",
+        r"\b(?:first\s+)?(?:launched|went live|became available)\s+in\s+(?:the\s+)?(?:US|U\.S\.|UK|EU|United States|Europe)\b",
+        0.75,
+    ),
     # "iPhone owners in the European Union got access to Apple Intelligence on Monday"
     ("service_available", r"\b(?:got|gained|get|gets|gain|gains)\s+access\s+to\b", 0.85),
     # "downloads came back in late April", "the app returned to app stores"

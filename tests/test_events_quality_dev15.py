@@ -137,3 +137,13 @@ def test_a_service_launched_in_a_country_and_duties_that_begin_on_a_day():
         "compliance programs begin on October 6, 2025.",
         date(2025, 1, 9),
     )
+
+
+def test_tariffs_that_apply_from_a_day_are_no_event():
+    assert (
+        _kinds_and_labels(
+            "Tariffs of 15% on US coal and 10% on crude oil and farm machinery will apply from February 10.",
+            date(2025, 2, 5),
+        )
+        == set()
+    )

@@ -631,6 +631,8 @@ class _Reader:
                     or _TARIFFS.search(_said(sentence, trigger.end))  # "said on Friday he would raise tariffs"
                 ):
                     continue  # "the tariffs announced two days earlier": tariffs fit no kind, nor does their telling
+                if kind == "rule_effective" and _TARIFFS_APPLY.match(sentence):
+                    continue  # "Tariffs of 15% on US coal ... will apply from February 10": no kind
                 candidate = self._candidate(sentence, found, kind, trigger.strength, verb_at, matches, context)
                 if (
                     candidate.kind == "statement"
@@ -1273,6 +1275,7 @@ _LIFTED = re.compile(r"\b(?:suspend|paus|lift|delay|postpon|end|eas)\w*\s+(?:(?:
 # A product released is no telling: "Our Qwen2 models, released earlier this month, ...".
 _PRODUCT_RELEASED = re.compile(r"\b(?:models?|chips?|products?|versions?|apps?|GPUs?|processors?|parts?),?\s+$", re.I)
 _AS_TOLD = re.compile(r"\bas\s+(?:\w+\s+)?$", re.I)  # "as previously announced", "as announced"
+_TARIFFS_APPLY = re.compile(r"\s*(?:The\s+|New\s+|Additional\s+)?(?:tariffs?|duties|levies)\b", re.I)
 _TARIFFS = re.compile(r"\b(?:tariffs?|duty|duties|levies)\b|关税", re.I)
 _PERIOD_END = re.compile(r"\b(?:quarter|period|year|month|week)s?\s+(?:ending|ended|that ends)\s+(?:on\s+)?$", re.I)
 # "SEOUL, May 3 - ", "SEOUL (Wire) - ", "SEOUL, May 3 (Reuters) - ": the story's place, before its subject

@@ -147,3 +147,16 @@ def test_tariffs_that_apply_from_a_day_are_no_event():
         )
         == set()
     )
+
+
+def test_china_s_own_licensing_regimes_are_rules_and_its_us_ban_a_retaliation():
+    """The curated timeline follows the corpus's rule 11 (data/events/README.md): the July 2023 gallium and germanium
+    licensing and the October 2025 rare-earth measures are rules; the December 2024 ban aimed at the US retaliates."""
+    import yaml
+
+    from kb.events.curated import CURATED_DIR
+
+    entries = {e["id"]: e for e in yaml.safe_load((CURATED_DIR / "china.yaml").read_text(encoding="utf-8"))}
+    assert entries["2023-07-03-cn-gallium-germanium-export-controls-announced"]["kind"] == "rule_published"
+    assert entries["2025-10-09-cn-rare-earth-export-controls-expanded"]["kind"] == "rule_published"
+    assert entries["2024-12-03-cn-bans-gallium-germanium-antimony-exports-to-us"]["kind"] == "retaliation"

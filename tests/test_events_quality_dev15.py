@@ -160,3 +160,17 @@ def test_china_s_own_licensing_regimes_are_rules_and_its_us_ban_a_retaliation():
     assert entries["2023-07-03-cn-gallium-germanium-export-controls-announced"]["kind"] == "rule_published"
     assert entries["2025-10-09-cn-rare-earth-export-controls-expanded"]["kind"] == "rule_published"
     assert entries["2024-12-03-cn-bans-gallium-germanium-antimony-exports-to-us"]["kind"] == "retaliation"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On Tuesday, OpenAI sent emails to developers in regions it does not support, saying it will take further "
+        "steps to block their API traffic starting July 9.",
+        "此前，OpenAI于6月25日向中国开发者发出邮件，称将从7月9日起封锁来自不支持国家和地区的API流量。",
+    ],
+)
+def test_a_provider_sending_emails_about_its_block_to_come_announces_it(text):
+    """The corpus's rule 8: the emails are a statement of their day, the block a restriction from its start."""
+    found = _kinds_and_labels(text, date(2024, 6, 26))
+    assert {("statement", "2024-06-25"), ("service_restricted", "2024-07-09")} <= found

@@ -601,7 +601,8 @@ ENGLISH: list[tuple[str, str, float]] = [
         # not a denial ("the meeting has not been confirmed") nor a stance held ("whose Secretary has said ..."), which has no day
         r"(?<!\bnot been )(?<!\bnot )(?<!\bhas )(?<!\bhave )\b(?:said|says|announced|announces|confirmed|confirms|told|warned|warns|emailed|emailing|notified|"
         r"informed|disclosed|discloses|reported|released|agreed|agrees|stated|unveiled|declared|pledged|"
-        r"promised|urged|critici[sz]ed|condemned|protested|flagged)\b|\bfirmly oppos\w*|\bissued (?:a )?statements?\b",
+        r"promised|urged|critici[sz]ed|condemned|protested|flagged)\b|\bfirmly oppos\w*|\bissued (?:a )?statements?\b"
+        r"|\bsent\s+(?:out\s+)?emails?\b",  # "OpenAI sent emails to developers ..., saying it will block"
         0.55,
     ),
     # a company telling it will resume sales under licences it was assured of: "Today we are filing applications to
@@ -650,7 +651,11 @@ CHINESE: list[tuple[str, str, float]] = [
     ("rule_published", r"发布(?!消息|声明|[^。，；]{0,6}?(?:指南|指引)|[^。，；]{0,12}?模型)|出台|公布", 0.75),
     ("rule_published", r"征求意见稿|公开征求意见", 0.8),  # a draft put out for comment
     # not a price cut told ("阿里云21日宣布，通义千问9款模型集体降价"): no event
-    ("statement", r"宣布(?![^。；]{0,30}?降价)|表示|称|(?:发布|发表|发出)(?:消息|声明)|坚决反对|答记者问", 0.55),
+    (
+        "statement",
+        r"宣布(?![^。；]{0,30}?降价)|表示|称|(?:发布|发表|发出)(?:消息|声明)|坚决反对|答记者问|(?:发出|发送)[^。，；]{0,12}?邮件",
+        0.55,
+    ),
 ]
 
 # Kinds that qualify the whole sentence, however far from the date ("..., a move seen as retaliation").

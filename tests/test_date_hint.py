@@ -21,7 +21,12 @@ DATA = Path(__file__).parent / "data"
 
 
 def oracle(sentence: str) -> bool:
-    return bool(dates._HINT.search(sentence) or dates._WEEKDAY.search(sentence) or dates._RELATIVE.search(sentence))
+    return bool(
+        dates._HINT.search(sentence)
+        or dates._WEEKDAY.search(sentence)
+        or dates._RELATIVE.search(sentence)
+        or dates._YEARS_AGO.search(sentence)
+    )
 
 
 def corpus_sentences() -> list[str]:

@@ -9,11 +9,14 @@ The reference (`Reference`) is the day the report speaks from: its publication d
 else the day its URL names, else the latest day it states itself with a year (see
 `reference_from_text`), else none. Against it:
 - a day or month without a year takes the year written elsewhere in the sentence
-  ("In 2023 ... effective 1 August"), else the year nearest to the reference, except
+  ("In 2023 ... effective 1 August"), else that of a full date or month told before it in
+  the sentence ("announced on July 3, 2023, to apply from August 1"; the next year when that
+  puts it half a year or more earlier), else the year nearest to the reference, except
   that a date the sentence does not say is planned is not put in the reference's
   future when the previous year fits (a report tells what happened);
 - without a reference, a day or month without a year is dropped, not guessed: a guide
   undated and without dates of its own gives no way to tell 2024 from 2025;
+- on an undated page, a year alone as a heading ("2020.") gives its year to what follows it;
 - a weekday, "yesterday" or "last month" needs the report's own day (its publication
   date or its URL's): a date the report states elsewhere is not the day it was written;
 - a date after the reference that the sentence does not say is planned ("will take
@@ -254,7 +257,7 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
         full = tuple(
             (f.start, f.value)
             for f in found
-            if f.explicit_year and f.precision in ("day", "month") and not _DAY_NAMES_RULE.match(sentence, f.end)
+            if f.explicit_year and f.precision in ("day", "month") and not NAMED_RULE_AFTER.match(sentence, f.end)
         )
         yearless = _yearless(sentence, reference, years, planned, stated_years, full)
         took_year = any(f.precision == "day" for f in yearless) or (reference.day is None and yearless)
@@ -446,13 +449,11 @@ def _yearless(
             day = int(m.group("day"))
             value = _with_year(month, day, reference, years, planned)
             prior = prior_year(m.start())
-            if prior and len(set(years)) != 1 and not _DAY_NAMES_RULE.match(sentence, m.end()):
+            if prior and len(set(years)) != 1 and not NAMED_RULE_AFTER.match(sentence, m.end()):
                 # "announced on July 3, 2023, to apply from August 1": the year of the full date told before it, or
                 # the next when that puts it half a year or more before it ("on December 3, 2024 ..., from January
                 # 5"), not when it tells of a little earlier ("filed on April 15, 2025, ... informed it on April 9")
-                value = _make(prior[-1].year, month, day)
-                if value and (prior[-1] - value).days > 183:
-                    value = _make(prior[-1].year + 1, month, day)
+                value = _after_told(prior[-1], month, day)
             end = m.end()
             that_year = _DAY_THAT_YEAR.match(sentence, end)
             if that_year:  # "began on August 1 that year": the year told before it in the sentence, else none
@@ -483,9 +484,7 @@ def _yearless(
         if prior and not sentence_year and lead not in ("last", "next", "this", "that") and not of_year_after(m.end()):
             # "began enforcing in July 2023 and the Netherlands followed in September": the year told before it in
             # the sentence, or the next when that puts it half a year or more before it
-            when = date(prior[-1].year, month, 1)
-            if (prior[-1] - when).days > 183:
-                when = date(prior[-1].year + 1, month, 1)
+            when = _after_told(prior[-1], month)
         if lead == "that":  # "graphite followed that October": the month of the year told before it, else none
             earlier = [year for at, year in stated if at < m.start()]
             when = date(earlier[-1], month, 1) if earlier else None
@@ -506,8 +505,22 @@ def _yearless(
     return found
 
 
-# After a day, a rule it names: "the rules of October 7" is no day counted on from the one told before it.
-_DAY_NAMES_RULE = re.compile(r",?\s+(?:\d{4}\s+)?(?:[A-Z][\w-]*\s+){0,3}(?:rules?|regulations?|controls|framework)\b")
+# After a day, the rule it names: "January 13, 2025 AI Diffusion rule", "the December 2 rules": a rule's name, not
+# a day the story is at (nor one to count from, nor the year of the days after it).
+NAMED_RULE_AFTER = re.compile(
+    r",?\s+(?:\d{4}\s+)?(?-i:(?:[A-Z][\w-]*\s+){0,3})(?:rules?|framework|regulations?|controls|package)\b", re.I
+)
+
+
+def _after_told(told: date, month: int, day: int = 1) -> date | None:
+    """A day or month without a year told after `told` in the sentence: of `told`'s year, or of the next when that
+    would put it half a year or more before `told` ("on December 3, 2024 ..., from January 5")."""
+    value = _make(told.year, month, day)
+    if value and (told - value).days > 183:
+        value = _make(told.year + 1, month, day)
+    return value
+
+
 _YEAR_TOLD_AFTER = re.compile(r"\s+(?:this|last|next|that|the same|the previous|the following) year\b", re.I)
 _OTHER_YEAR = re.compile(r"今年|去年|明年|\b(?:this|last|next) year\b", re.I)
 _DAY_THAT_YEAR = re.compile(r",?\s+(?:of\s+)?(?:that|the same) year\b", re.I)
@@ -698,7 +711,7 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
             continue
         # without a day told before, the report's own: "A week after OpenAI's API went dark, ..." leads a story
         # (not a day that names a rule: "a week after the December 2 rules ..., and six days after Beijing banned")
-        told_days = [f for f in found if not _DAY_NAMES_RULE.match(sentence, f.end)]
+        told_days = [f for f in found if not NAMED_RULE_AFTER.match(sentence, f.end)]
         anchor = _day_before(told_days, m.start()) or context.told or context.last or own_day
         # "In May, four months after its release, BIS dropped the rule": a gloss of the date before it, counted
         # from it, whose act is the one its own clause tells (the release), not the main clause's

@@ -18,6 +18,7 @@ from kb.events.candidates import DEADLINE_KINDS, REGULATORY_KINDS, RULE_KINDS, C
 from kb.events.dates import (
     FROM_ITS_DAY,
     FUTURE,
+    NAMED_RULE_AFTER,
     RELEASED,
     Context,
     FoundDate,
@@ -1005,7 +1006,7 @@ class _Reader:
             and not f.recalled
             and not _BACKGROUND.search(sentence, 0, f.start)
             and not _names_an_order(sentence, f)  # "three days later" after "revoked the October 30, 2023 order"
-            and not _NAMED_RULE_AFTER.match(sentence, f.end)  # "would rescind the January 13, 2025 AI Diffusion rule"
+            and not NAMED_RULE_AFTER.match(sentence, f.end)  # "would rescind the January 13, 2025 AI Diffusion rule"
         ] or [f.value for f in found if f.precision == "day" and not f.suspicious and not f.forward and not f.recalled]
         if own and not _ASIDE.fullmatch(sentence.strip()):  # an aside in brackets moves no story's day
             self.told.last = own[-1]
@@ -1410,12 +1411,6 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
 # A day that names an order: "the Biden administration's October 30, 2023 order".
 _NAME_LEAD = re.compile(r"(?:['’]s|\bthe)\s+$", re.I)
 _ORDER_NAME = re.compile(r"\s*(?:executive\s+)?order\b", re.I)
-
-
-# After a day, the rule it names: "January 13, 2025 AI Diffusion rule", "October 7 rules".
-_NAMED_RULE_AFTER = re.compile(
-    r",?\s+(?-i:(?:[A-Z][\w-]*\s+){0,3})(?:rules?|framework|regulations?|controls|package)\b", re.I
-)
 
 
 def _names_an_order(sentence: str, found: FoundDate) -> bool:

@@ -626,8 +626,9 @@ CHINESE: list[tuple[str, str, float]] = [
     ("retaliation", r"将[^。；，]{0,12}?美国实体[^。；，]{0,4}?列入", 0.85),  # "将16家美国实体列入出口管制管控名单"
     ("rule_rescinded", r"撤销|废除|废止|撤回", 0.85),
     ("rule_published", r"(?:表决|审议)通过", 0.85),  # a law passed by the legislature
-    ("entity_listed", r"列入(?:了)?(?:美国)?实体清单|被列入", 0.9),
-    ("investigation", r"调查|约谈", 0.85),
+    # "将智谱列入出口管制“实体清单”": the list's name may be quoted and qualified
+    ("entity_listed", r"列入(?:了)?(?:美国)?(?:出口管制)?[“\"「]?实体清单|被列入", 0.9),
+    ("investigation", r"(?<!尽职)调查|约谈", 0.85),  # not due diligence (尽职调查)
     # A review opened ("对美光在华销售产品实施网络安全审查") is a probe; one failed ("未通过网络安全审查") is its sanction.
     ("retaliation", r"未通过[^。，；]{0,6}?审查", 0.85),
     ("investigation", r"(?:实施|启动|开展|发起|进行)[^。，；]{0,8}?审查", 0.85),

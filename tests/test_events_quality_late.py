@@ -1,0 +1,23 @@
+"""Failure classes the later development halves (dev15 to dev18) showed, each on short reports of our own."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from kb.events import extract_events
+from tests.test_events_quality import current_linker
+
+
+def test_a_listing_on_the_quoted_export_control_entity_list_beside_a_due_diligence_rule():
+    text = (
+        "美国商务部工业与安全局当地时间1月15日宣布，将两家中国公司列入出口管制“实体清单”，"
+        "同日还发布了针对芯片代工企业的尽职调查新规。"
+    )
+    found = {
+        (c.kind, c.date.isoformat(), c.principal)
+        for c in extract_events(text, date(2025, 1, 17), linker=current_linker())
+    }
+    assert ("entity_listed", "2025-01-15") in {(k, d) for k, d, _ in found}
+    # the due diligence rule is that rule, not an investigation (调查)
+    assert ("rule_published", "2025-01-15", "foundry-due-diligence-rule") in found
+    assert all(k != "investigation" for k, _, _ in found)

@@ -21,3 +21,12 @@ def test_a_listing_on_the_quoted_export_control_entity_list_beside_a_due_diligen
     # the due diligence rule is that rule, not an investigation (调查)
     assert ("rule_published", "2025-01-15", "foundry-due-diligence-rule") in found
     assert all(k != "investigation" for k, _, _ in found)
+
+
+def test_a_rule_in_force_on_the_date_of_its_publication_takes_no_day_from_the_sentence_before():
+    text = (
+        "Other parties added today helped Huawei obtain US-origin items. "
+        "The rule takes effect on the date of its publication in the Federal Register."
+    )
+    found = {(c.kind, c.date.isoformat()) for c in extract_events(text, date(2025, 3, 25), linker=current_linker())}
+    assert ("rule_effective", "2025-03-25") not in found

@@ -1243,7 +1243,8 @@ def _requirement_to_come(sentence: str, said: Trigger, triggers: list[Trigger]) 
 
 _EXPECTED = re.compile(r"\b(?:expect\w*|if|unless|whether)\b", re.I)  # what may come, told without a day
 _ON_PUBLICATION = re.compile(
-    r"\b(?:upon|on|when)\s+(?:its\s+)?(?:publication|(?:it|they) (?:is|are) published)\b", re.I
+    r"\b(?:upon|on|when)\s+(?:the\s+(?:date|day)\s+of\s+)?(?:its\s+)?(?:publication|(?:it|they) (?:is|are) published)\b",
+    re.I,
 )
 _IN_LETTERS = re.compile(r"\s+(?:\w+\s+)?(?:in|by|via)\s+(?:a\s+|its\s+)?letters?\b", re.I)
 _MUST = re.compile(r"\bmust\b", re.I)

@@ -30,3 +30,15 @@ def test_a_rule_in_force_on_the_date_of_its_publication_takes_no_day_from_the_se
     )
     found = {(c.kind, c.date.isoformat()) for c in extract_events(text, date(2025, 3, 25), linker=current_linker())}
     assert ("rule_effective", "2025-03-25") not in found
+
+
+def test_a_count_after_a_rule_took_effect_runs_from_the_day_told_for_that():
+    text = (
+        "The framework took effect on January 13, 2025, but most of its requirements apply from May 15, 2025. "
+        "Two days after the framework took effect, BIS followed with the foundry due diligence rule."
+    )
+    found = {(c.kind, c.date.isoformat()) for c in extract_events(text, date(2025, 1, 16), linker=current_linker())}
+    assert ("rule_published", "2025-01-15") in found
+    # the counted day is the new rule's, not a second day on which the framework took effect
+    assert ("rule_effective", "2025-01-13") in found
+    assert ("rule_effective", "2025-01-15") not in found

@@ -137,6 +137,7 @@ _COMPANION = re.compile(
 _NEXT_DAY = re.compile(r"\b(?:the )?(?:next|following) day\b|次日|翌日", re.I)
 _DAY_BEFORE = re.compile(r"前一天|前一日|\bthe (?:previous|preceding) day\b|\bthe day before\b(?!\s+\w)", re.I)
 RELEASED = re.compile(r"\b(?:releas|issu|unveil|announc)\w*", re.I)
+TOOK_EFFECT = re.compile(r"\b(?:took|takes|take|taking) effect\b|\b(?:entered|came) into (?:force|effect)\b", re.I)
 # "自公布之日" (the day of its publication): the day a Chinese announcement applies from
 FROM_ITS_DAY = r"自(?:公布|发布|印发)之日"
 _IMMEDIATELY = re.compile(
@@ -201,6 +202,9 @@ class FoundDate:
     anaphor: bool = False  # "the same day" told after a day of the sentence: that day again, for the verbs near it
     recalled: bool = False  # "the previous day": a day before the one the report is telling, not that one
     gloss: bool = False  # counted in apposition to the date before it: only its own clause's act takes it
+    retold: bool = (
+        False  # "Two days after the rule took effect": its span covers that act, told before, not of this day
+    )
 
 
 @dataclass
@@ -210,6 +214,7 @@ class Context:
 
     last: date | None = None
     released: date | None = None  # the day a sentence says the rule was released or issued ("on release")
+    effective: date | None = None  # the day a sentence says a rule took effect ("It took effect on January 13")
     told: date | None = None  # the latest day of a sentence that speaks of no plan: when things happened
     publication: date | None = None
     recent_years: tuple[int, ...] = ()  # the years of the full dates the sentence before stated
@@ -708,6 +713,11 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         if not sentence[: m.start()].strip() and context.released and RELEASED.search(clause):
             # "Two days after the rule was released, BIS issued ...": counted from the release told before
             out.append(FoundDate(m.start(), m.end(), context.released + _span(m), certainty=0.85))
+            continue
+        if not sentence[: m.start()].strip() and context.effective and TOOK_EFFECT.search(clause):
+            # "Two days after the framework took effect, BIS followed with ...": from the day told for that
+            end = m.end() + len(clause)
+            out.append(FoundDate(m.start(), end, context.effective + _span(m), certainty=0.85, retold=True))
             continue
         # without a day told before, the report's own: "A week after OpenAI's API went dark, ..." leads a story
         # (not a day that names a rule: "a week after the December 2 rules ..., and six days after Beijing banned")

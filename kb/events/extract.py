@@ -20,6 +20,7 @@ from kb.events.dates import (
     FUTURE,
     NAMED_RULE_AFTER,
     RELEASED,
+    TOOK_EFFECT,
     Context,
     FoundDate,
     Reference,
@@ -407,6 +408,10 @@ class _Reader:
         if not dates:
             return self.carried(sentence, matches, context)
         found_triggers = _realised(sentence, self._triggers(sentence))
+        # the act a day is counted from, told before ("Two days after the framework took effect, BIS ..."): not of it
+        found_triggers = [
+            t for t in found_triggers if not any(f.retold and f.start <= t.start and t.end <= f.end for f in dates)
+        ]
         # a speech verb inside a date ("took effect on the day it was announced") is no telling
         found_triggers = [
             t
@@ -996,6 +1001,10 @@ class _Reader:
             self.told.month = max(told, key=lambda f: f.start).value.replace(day=1)
         if days and self.told.released is None and RELEASED.search(sentence):
             self.told.released = days[0]
+        if (took := TOOK_EFFECT.search(sentence)) and (
+            after := [f.value for f in found if f.precision == "day" and f.start >= took.end() and not f.recalled]
+        ):
+            self.told.effective = after[0]  # "It took effect on January 13, 2025, but ... May 15"
         # the day the sentence is about: not a day it dates only to count from ("two days after it released X")
         own = [
             f.value

@@ -497,6 +497,12 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.9,
     ),
     ("rule_published", r"\bFederal Register (?:published|printed|carried)\b", 0.9),
+    # "BIS followed with the foundry due diligence rule": the next rule of a series, released
+    (
+        "rule_published",
+        r"\bfollowed (?:up )?with (?:a |an |the |its |their )?(?:[\w-]+\s+){0,5}?(?:rules?|regulations?|controls)\b",
+        0.8,
+    ),
     # The verb and its object within one phrase: no comma between them.
     (
         "rule_published",

@@ -42,3 +42,15 @@ def test_a_count_after_a_rule_took_effect_runs_from_the_day_told_for_that():
     # the counted day is the new rule's, not a second day on which the framework took effect
     assert ("rule_effective", "2025-01-13") in found
     assert ("rule_effective", "2025-01-15") not in found
+
+
+def test_an_act_alongside_the_rescission_is_of_the_rescission_s_day_not_of_the_day_told_last():
+    text = (
+        "Today the Bureau of Industry and Security announced that it will not enforce the AI Diffusion Rule. "
+        "The rule, issued on January 13, 2025, would have sorted countries into three tiers. "
+        "Alongside the rescission, BIS issued guidance on the use of Huawei Ascend chips."
+    )
+    found = {(c.kind, c.date.isoformat()) for c in extract_events(text, date(2025, 5, 13), linker=current_linker())}
+    assert ("guidance_issued", "2025-05-13") in found
+    assert ("guidance_issued", "2025-01-13") not in found
+    assert [k for k, _ in found].count("rule_rescinded") == 1

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 _MONTH_WORDS = (
@@ -130,6 +130,20 @@ _SAME_DAY = re.compile(
     r"|当[天日]|同[日天]|同一天",
     re.I,
 )
+# "Alongside the rescission, BIS issued guidance": on the day of that act, told before
+_ALONGSIDE = re.compile(
+    r"\balongside (?:the|its|this|that) (?P<act>rescission|repeal|suspension|listings?|additions?|removals?|delay)\b",
+    re.I,
+)
+_ALONGSIDE_KINDS = {
+    "rescission": "rule_rescinded",
+    "repeal": "rule_rescinded",
+    "suspension": "rule_delayed",
+    "delay": "rule_delayed",
+    "listing": "entity_listed",
+    "addition": "entity_listed",
+    "removal": "entity_removed",
+}
 _COMPANION = re.compile(
     r"companion|alongside the rule|\bthe same (?:action|package|notice|announcement|rule|release)\b", re.I
 )
@@ -221,6 +235,9 @@ class Context:
     coarse: date | None = None  # the latest month or year earlier sentences stated ("in October 2022. A year later")
     month: date | None = None  # the month of the last date earlier sentences stated ("6月下旬 ...；腾讯云同月")
     heading: int | None = None  # the year of the latest heading that is a year alone ("2020."), on an undated page
+    acts: dict[str, date] = field(
+        default_factory=dict
+    )  # the day of the latest act of each kind told ("the rescission")
 
 
 def find_dates(sentence: str, reference: Reference | date | None, context: Context | None = None) -> list[FoundDate]:
@@ -744,6 +761,10 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         published = _published_in(sentence, found) or context.publication
         if published:
             out.append(FoundDate(m.start(), m.end(), published + _span(m), certainty=0.95))
+    for m in _ALONGSIDE.finditer(sentence):
+        act = context.acts.get(_ALONGSIDE_KINDS[m.group("act").lower().removesuffix("s")])
+        if act is not None:
+            out.append(FoundDate(m.start(), m.end(), act, certainty=0.8, retold=True))
     for m in _SAME_DAY.finditer(sentence):
         # the day told before it, counted ones too ("a day after Baidu said ..., and Alibaba the same day")
         before = _day_before(sorted(found + out, key=lambda f: f.start), m.start())

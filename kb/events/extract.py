@@ -677,6 +677,7 @@ class _Reader:
         if answered and all(c.kind == "retaliation" for c in self.last_acts) and _THE_MEASURE.match(sentence):
             out = [c for c in out if not (c.kind == "rule_effective" and c.date in answered)]
         self.told_acts.update((c.kind, c.date) for c in out)
+        self.told.acts.update((c.kind, c.date) for c in out if c.precision == "day")
         # deadlines told after an act ("Some apply immediately, others on Oct. 21") leave its day for "also"
         acts = [c for c in out if c.kind != "statement" and c.kind not in DEADLINE_KINDS]
         acted_days = {c.date for c in acts if c.precision == "day"}

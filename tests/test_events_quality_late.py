@@ -54,3 +54,12 @@ def test_an_act_alongside_the_rescission_is_of_the_rescission_s_day_not_of_the_d
     assert ("guidance_issued", "2025-05-13") in found
     assert ("guidance_issued", "2025-01-13") not in found
     assert [k for k, _ in found].count("rule_rescinded") == 1
+
+
+def test_what_a_suspended_rule_had_done_before_is_no_act_of_the_suspension_s_day():
+    text = (
+        "The Commerce Department on Monday suspended for one year its affiliates rule, "
+        "which had extended Entity List restrictions to companies majority-owned by listed firms."
+    )
+    found = {(c.kind, c.date.isoformat()) for c in extract_events(text, date(2025, 11, 10), linker=current_linker())}
+    assert found == {("rule_delayed", "2025-11-10")}

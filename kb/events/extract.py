@@ -526,6 +526,8 @@ class _Reader:
                 if t.kind == "rule_effective" and best.kind == "license_required" and _INFORMED.search(sentence):
                     continue  # "told it on October 23 that licences were needed, with immediate effect": one letter
                 at_once = _AT_ONCE.fullmatch(sentence, t.start, t.end)
+                if _WHICH_HAD.search(sentence, max(0, t.start - 24), t.start):
+                    continue  # "suspended its affiliates rule, which had extended Entity List restrictions"
                 if t.kind in ALSO_KINDS and (d <= NEAR or t.kind == "entity_listed" or at_once):
                     also.setdefault(t.kind, t)
             for t, d in ranked:  # "listed on Tuesday as part of the department's update of its controls"
@@ -1160,6 +1162,7 @@ _AGAIN_BOUNDARY = re.compile(
 # Acts listed with semicolons, the last after "; and": "put metals under licensing; added PVH to its list; and said
 # it had opened an investigation" (the semicolons part items of one list, not two statements).
 _LIST_OF_ACTS = re.compile(r";[^;]+;\s+and\b")
+_WHICH_HAD = re.compile(r"\b(?:which|that) had (?:\w+ )?$", re.I)
 _COORDINATION = re.compile(r",|\band\b|，|、")
 
 
@@ -1189,6 +1192,8 @@ def _coordinated(
             continue
         if t.kind == "retaliation" and not RETALIATION_ACT.match(sentence, t.start, t.end):
             continue
+        if _WHICH_HAD.search(sentence, max(0, t.start - 24), t.start):
+            continue  # "suspended its affiliates rule, which had extended Entity List restrictions": done before
         if t.start < best.end and best.start < t.end:
             continue
         between = sentence[min(t.end, best.end) : max(t.start, best.start)]

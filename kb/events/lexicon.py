@@ -535,6 +535,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "rule_published",
         r"\b(?:rules?|controls|curbs|regulations?|export restrictions|package|draft|ordinance|amendment)\b,?"
+        r"(?!\s+(?:which|that) had\b)"  # what a rule had done before: "its affiliates rule, which had extended ..."
         r"(?:\s+[\w'’-]+){0,3}?\s+"
         r"(?:imposed|issued|introduced|unveiled|adopted|published|released|expanded|tightened|broadened|"
         r"widened|updated|extended|revised|announced)\b",

@@ -126,6 +126,8 @@ FLOORS = {
     ("dev15", "none"): (0.83, 0.83, 0.95, 0.95),
     ("dev16", "curated"): (0.75, 0.63, 0.95, 0.95),
     ("dev16", "none"): (0.74, 0.63, 0.95, 0.95),
+    ("dev18", "curated"): (0.78, 0.71, 0.95, 0.95),
+    ("dev18", "none"): (0.78, 0.71, 0.95, 0.95),
     ("test", "curated"): (0.88, 0.76, 0.95, 0.9),
     ("test", "none"): (0.88, 0.76, 0.95, 0.9),
 }
@@ -257,6 +259,7 @@ def _tally(report: dict, events: list[Event], slugs: set[str], names: dict[str, 
         "dev14",
         "dev15",
         "dev16",
+        "dev18",
         "test",
     ],
 )

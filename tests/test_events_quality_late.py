@@ -63,3 +63,12 @@ def test_what_a_suspended_rule_had_done_before_is_no_act_of_the_suspension_s_day
     )
     found = {(c.kind, c.date.isoformat()) for c in extract_events(text, date(2025, 11, 10), linker=current_linker())}
     assert found == {("rule_delayed", "2025-11-10")}
+
+
+def test_a_plan_written_is_no_plan_to_come_for_a_day_without_a_year():
+    text = (
+        "On January 20, President Trump revoked Executive Order 14110; three days later he signed "
+        "Executive Order 14179, which told officials to draw up an AI action plan."
+    )
+    found = {(c.kind, c.date.isoformat()) for c in extract_events(text, date(2025, 8, 5), linker=current_linker())}
+    assert found == {("executive_order", "2025-01-20"), ("executive_order", "2025-01-23")}

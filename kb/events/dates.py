@@ -174,7 +174,8 @@ PLANNED = re.compile(
     # "by" of a deadline ("by May 15", "by the end of June"), not of an agent ("followed by the foundry rule")
     r"by(?=\s+(?:the\s+)?(?:end\b|(?:early|mid|late)[\s-]|next\b|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)|\d|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day\b))|"
-    r"no later than|scheduled|slated|set to|plans?|planned|expected|intends?|upcoming|compl(?:y|iance)|kicks? in|"
+    # a plan to do something ("plans to", "planned for"), not a plan written ("to draw up an AI action plan")
+    r"no later than|scheduled|slated|set to|plans?(?=\s+(?:to|for)\b)|planned|expected|intends?|upcoming|compl(?:y|iance)|kicks? in|"
     r"apply|applies|comments?|expires?|next|remaining|in stages|phased)\b|将|起",  # 将: will; 起: from (7月9日起)
     re.I,
 )

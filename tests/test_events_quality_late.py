@@ -72,3 +72,15 @@ def test_a_plan_written_is_no_plan_to_come_for_a_day_without_a_year():
     )
     found = {(c.kind, c.date.isoformat()) for c in extract_events(text, date(2025, 8, 5), linker=current_linker())}
     assert found == {("executive_order", "2025-01-20"), ("executive_order", "2025-01-23")}
+
+
+def test_additions_told_on_an_explainer_of_china_s_unreliable_entity_list_are_countermeasures():
+    text = (
+        "China's Unreliable Entity List names foreign firms that Beijing says harm its interests. "
+        "For two years it stayed empty. On 16 February 2023 two US defence contractors were added to the list. "
+        "It is not the Treasury's NS-CMIC List, to which a Chinese AI company was added in December 2021."
+    )
+    found = {(c.kind, c.date.isoformat()) for c in extract_events(text, None, linker=current_linker())}
+    assert ("retaliation", "2023-02-16") in found
+    assert ("entity_listed", "2023-02-16") not in found
+    assert ("entity_listed", "2021-12-01") in found

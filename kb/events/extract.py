@@ -620,6 +620,10 @@ class _Reader:
                     and any(t.kind == "license_required" for t in found_triggers)
                 ):
                     kind = "license_required"  # "vendors must apply for licences after Commerce warned in letters ..."
+                if kind == "entity_listed" and _on_unreliable_list(matches, context):
+                    kind = (
+                        "retaliation"  # "The first names were added in February 2023" on an explainer of China's list
+                    )
                 if kind == "entity_listed" and not _LIST_WORD.search(sentence) and not self._names_a_party(matches):
                     kind = "rule_published"  # "Tungsten and indium were added in February 2025": items under control
                 if kind == "statement" and government and _DIRECTIVE.match(sentence, trigger.start):
@@ -1505,6 +1509,16 @@ def _kind(kind: str, sentence: str, found: FoundDate) -> str:
 ANNOUNCED = re.compile(r"\bannounc\w*", re.I)
 _COMPANY_KINDS = frozenset({"organization", "ai_model", "product"})
 _REGULATORY_WORDS = re.compile(r"\b(?:licen[cs]\w*|rules?|regulations?|controls?|requirements?|law|act)\b", re.I)
+
+
+def _on_unreliable_list(matches: list[Match], context: list[str]) -> bool:
+    """A listing told where China's Unreliable Entity List is the only list the sentence names, or, where it names
+    none, the list the report named last: a countermeasure (rule 11)."""
+    here = {m.slug for m in matches if m.slug.endswith("-list")}
+    if here:  # not "the Treasury's NS-CMIC List, to which SenseTime was added", beside China's list
+        return here == {"unreliable-entity-list"}
+    named = [slug for slug in context if slug.endswith("-list")]
+    return bool(named) and named[0] == "unreliable-entity-list"
 
 
 def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: bool, government: bool = False) -> str:

@@ -84,3 +84,12 @@ def test_additions_told_on_an_explainer_of_china_s_unreliable_entity_list_are_co
     assert ("retaliation", "2023-02-16") in found
     assert ("entity_listed", "2023-02-16") not in found
     assert ("entity_listed", "2021-12-01") in found
+
+
+def test_a_licence_requirement_to_come_told_before_the_government_s_telling_publishes_it():
+    text = (
+        "China will require export licences for antimony, a metal used in ammunition and infrared optics, "
+        "as well as for its ores and smelting know-how, the commerce ministry and the customs agency said on Thursday."
+    )
+    found = {(c.kind, c.date.isoformat()) for c in extract_events(text, date(2024, 8, 15), linker=current_linker())}
+    assert found == {("rule_published", "2024-08-15")}

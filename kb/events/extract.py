@@ -1247,7 +1247,16 @@ def _own_triggers(near: list[tuple[Trigger, float]], found: FoundDate, *, acting
 
 def _requirement_to_come(sentence: str, said: Trigger, triggers: list[Trigger]) -> bool:
     """A government telling that a licence or permit will be needed: the telling publishes that rule."""
-    return any(
+    told_after = [  # "China will require export licences for antimony ..., the commerce ministry said on Thursday"
+        t
+        for t in triggers
+        if t.kind == "license_required"
+        and t.end <= said.start
+        and PROSPECTIVE.search(sentence, max(0, t.start - 30), t.start)
+        and not _HARD_BOUNDARY.search(sentence, t.end, said.start)
+        and "," in sentence[t.end : said.start]
+    ]
+    return bool(told_after) or any(
         t.kind == "license_required"
         and t.start > said.end
         and bool(

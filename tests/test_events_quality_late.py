@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from kb.events import extract_events
-from tests.test_events_quality import current_linker
+from tests.test_events_quality import _kinds_and_labels, current_linker
 
 
 def test_a_listing_on_the_quoted_export_control_entity_list_beside_a_due_diligence_rule():
@@ -93,3 +93,12 @@ def test_a_licence_requirement_to_come_told_before_the_government_s_telling_publ
     )
     found = {(c.kind, c.date.isoformat()) for c in extract_events(text, date(2024, 8, 15), linker=current_linker())}
     assert found == {("rule_published", "2024-08-15")}
+
+
+def test_a_month_or_day_followed_by_last_year_is_of_the_year_before_the_report_s():
+    text = (
+        "Beijing began licensing exports of gallium in August last year and put drones under control "
+        "on 1 September last year."
+    )
+    labels = {d for _, d in _kinds_and_labels(text, date(2024, 8, 15))}
+    assert labels == {"2023-08", "2023-09-01"}

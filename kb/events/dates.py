@@ -483,6 +483,10 @@ def _yearless(
                 earlier = [year for at, year in stated if at < m.start()]
                 value = _make(earlier[-1], month, day) if earlier else None
                 end = that_year.end()
+            elif of_year := _OF_YEAR.match(sentence, end):  # "on 3 March last year"
+                year = _year_of(of_year.group(1).lower(), reference, years)
+                value = _make(year, month, day) if year else None
+                end = of_year.end()
             if value:
                 certainty = 1.0 if years or reference.exact else 0.8
                 found.append(FoundDate(m.start(), end, value, certainty=certainty))
@@ -547,7 +551,8 @@ def _after_told(told: date, month: int, day: int = 1) -> date | None:
 _YEAR_TOLD_AFTER = re.compile(r"\s+(?:this|last|next|that|the same|the previous|the following) year\b", re.I)
 _OTHER_YEAR = re.compile(r"今年|去年|明年|\b(?:this|last|next) year\b", re.I)
 _DAY_THAT_YEAR = re.compile(r",?\s+(?:of\s+)?(?:that|the same) year\b", re.I)
-_OF_YEAR = re.compile(r"\s+of\s+(last|this|that|the same|the previous|the following|next) year\b", re.I)
+# "in July of last year", "in August last year"
+_OF_YEAR = re.compile(r",?\s+(?:of\s+)?(last|this|that|the same|the previous|the following|next) year\b", re.I)
 
 
 def _year_of(which: str, reference: Reference, years: list[int]) -> int | None:

@@ -102,3 +102,15 @@ def test_a_month_or_day_followed_by_last_year_is_of_the_year_before_the_report_s
     )
     labels = {d for _, d in _kinds_and_labels(text, date(2024, 8, 15))}
     assert labels == {"2023-08", "2023-09-01"}
+
+
+def test_a_law_voted_through_and_list_provisions_published_and_in_force_on_one_day():
+    text = (
+        "Lawmakers of the Standing Committee voted on Saturday afternoon to adopt the Export Control Law. "
+        "That came a month after the Ministry of Commerce issued its Unreliable Entity List provisions, "
+        "which were published and took effect on September 19."
+    )
+    found = _kinds_and_labels(text, date(2020, 10, 18))
+    assert ("rule_published", "2020-10-17") in found
+    assert {("rule_published", "2020-09-19"), ("rule_effective", "2020-09-19")} <= found
+    assert all(kind != "retaliation" for kind, _ in found)  # the provisions setting up the list are no countermeasure

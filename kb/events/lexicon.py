@@ -32,15 +32,28 @@ _NOT_STARTING = (
     r"kick|kicks|kicked)\s+(?:effect|into|in)\b)"
 )
 ENGLISH: list[tuple[str, str, float]] = [
-    # not the rules that set the list up ("issued its Provisions on the Unreliable Entity List")
+    # not the rules that set the list up ("issued its Provisions on the Unreliable Entity List", "its Unreliable
+    # Entity List provisions")
     (
         "retaliation",
         r"\bretaliat\w*|\bcounter-?measures?\b"
-        r"|(?<!provisions on the )\bunreliable entit(?:y|ies) list\b",
+        r"|(?<!provisions on the )\bunreliable entit(?:y|ies) list\b(?!\s+(?:provisions|rules|regulations)\b)",
         0.9,
     ),
     # A legislature passing a law enacts it: "the top legislature on Saturday passed the Export Control Law".
-    ("rule_published", r"\b(?:passed|adopted|enacted)\s+(?:the|a|its)\s+(?:[\w'’-]+\s+){0,4}?(?:law|act)\b", 0.85),
+    # "provisions, which were published and took effect on September 19": published that day too
+    (
+        "rule_published",
+        r"\b(?:was|were)\s+(?:published|issued|promulgated)(?=\s+and\s+(?:took|came into)\s+effect\b)",
+        0.85,
+    ),
+    # "voted on Saturday afternoon to adopt the Export Control Law"
+    (
+        "rule_published",
+        r"\b(?:passed|adopted|enacted|voted\s+(?:[\w'’-]+\s+){0,4}?to\s+(?:adopt|pass|approve|enact))\s+"
+        r"(?:the|a|its)\s+(?:[\w'’-]+\s+){0,4}?(?:law|act)\b",
+        0.85,
+    ),
     # "put export controls on tungsten, tellurium and bismuth products"
     ("rule_published", r"\b(?:put|puts|placed|places|imposed|imposes)\s+(?:new\s+)?export controls\s+on\b", 0.85),
     ("retaliation", r"\bresponse to (?:the )?(?:US|U\.S\.|American|Washington|United States)\b", 0.85),

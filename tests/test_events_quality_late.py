@@ -114,3 +114,11 @@ def test_a_law_voted_through_and_list_provisions_published_and_in_force_on_one_d
     assert ("rule_published", "2020-10-17") in found
     assert {("rule_published", "2020-09-19"), ("rule_effective", "2020-09-19")} <= found
     assert all(kind != "retaliation" for kind, _ in found)  # the provisions setting up the list are no countermeasure
+
+
+def test_parties_added_to_a_list_of_firms_are_listed():
+    text = (
+        "Two Chinese tech groups were among the companies that the Pentagon added on Monday to its list of firms "
+        "it says aid China's military, a designation that hit their shares on Tuesday."
+    )
+    assert _kinds_and_labels(text, date(2025, 1, 7)) == {("entity_listed", "2025-01-06")}

@@ -231,7 +231,10 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "entity_listed",
         r"\b(?:add\w*|put|puts|plac\w*)\b(?:\s+[\w'’.,()-]+){0,14}?\s+(?:to|on)\s+(?:a|the|its)\s+"
-        r"(?:US\s+|U\.S\.\s+|American\s+)?(?:trade\s+|export\s+)?blacklist\b",
+        r"(?:US\s+|U\.S\.\s+|American\s+)?(?:trade\s+|export\s+)?blacklist\b"
+        # "that the Department of Defense added on Monday to its list of firms it says work with China's military"
+        r"|\b(?:add\w*|put|puts|plac\w*)\b(?:\s+[\w'’.,()-]+){0,6}?\s+(?:to|on)\s+(?:its|the|a)\s+(?:annual\s+)?"
+        r"list\s+of\s+(?:[\w-]+\s+){0,2}?(?:companies|firms|entities|parties)\b",
         0.85,
     ),
     (

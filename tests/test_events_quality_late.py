@@ -122,3 +122,11 @@ def test_parties_added_to_a_list_of_firms_are_listed():
         "it says aid China's military, a designation that hit their shares on Tuesday."
     )
     assert _kinds_and_labels(text, date(2025, 1, 7)) == {("entity_listed", "2025-01-06")}
+
+
+def test_a_dateline_with_the_place_s_state_is_no_date_of_what_the_story_tells():
+    text = (
+        "SANTA CLARA, Calif., Oct 24 - The chip designer said on Tuesday that Washington had brought forward "
+        "export restrictions on several of its accelerators."
+    )
+    assert _kinds_and_labels(text, date(2023, 10, 24)) == set()

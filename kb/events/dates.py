@@ -303,7 +303,8 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
 
 # A wire story's dateline: "KUALA LUMPUR, July 15 - ...", "BEIJING (Feb 4) - ...": the day it was filed,
 # no date of what it tells (the story says "on Monday" for that).
-_DATELINE_BEFORE = re.compile(r"[A-Z][A-Z.'’ -]{1,40}(?:,\s*|\s*\(\s*)")
+# "SANTA CLARA, Calif., Oct 24 - ": a place with its state or country
+_DATELINE_BEFORE = re.compile(r"[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][\w.]{1,12}(?:\s[A-Z][\w.]{1,12})?)?(?:,\s*|\s*\(\s*)")
 _DATELINE_AFTER = re.compile(r"\s*\)?\s*[-–—]")
 
 

@@ -130,3 +130,24 @@ def test_a_dateline_with_the_place_s_state_is_no_date_of_what_the_story_tells():
         "export restrictions on several of its accelerators."
     )
     assert _kinds_and_labels(text, date(2023, 10, 24)) == set()
+
+
+def test_a_day_in_apposition_to_a_counted_month_takes_its_year_and_more_parties_added_to_the_list():
+    text = (
+        "On May 15, 2020 the department widened the foreign direct product rule to reach Huawei's chips. "
+        "Three months later, on August 17, it went further, extending the rule to chips bought off the shelf and "
+        "adding 38 more Huawei affiliates to the list."
+    )
+    found = _kinds_and_labels(text, date(2024, 5, 20))
+    assert {("rule_published", "2020-08-17"), ("entity_listed", "2020-08-17")} <= found
+    assert ("rule_published", "2020-08") not in found
+
+
+def test_a_listing_on_china_s_list_beside_its_other_list_is_one_countermeasure_a_sentence():
+    text = (
+        "The Ministry of Commerce today decided to add 28 US entities to its export control list. "
+        "Separately, the working mechanism of the Unreliable Entity List today placed 10 US companies on the list."
+    )
+    found = [(c.kind, c.date) for c in extract_events(text, date(2025, 1, 2), linker=current_linker())]
+    assert found.count(("retaliation", date(2025, 1, 2))) == 2
+    assert len(found) == 2

@@ -296,9 +296,34 @@ def find_dates(sentence: str, reference: Reference | date | None, context: Conte
     own_day = reference.day if reference.exact else None
     _add(found, _counted(sentence, sorted(found, key=lambda f: f.start), context, own_day))
     found = _distinct(sorted((f for f in found if not _dateline(sentence, f)), key=lambda f: f.start))
+    found = _day_of_counted_month(sentence, found)
     if reference.exact and not planned:
         found = [_suspect(f, reference) for f in found]
     return found
+
+
+_ON_DAY = re.compile(r",?\s*(?:on\s+)?")
+
+
+def _day_of_counted_month(sentence: str, found: list[FoundDate]) -> list[FoundDate]:
+    """ "Three months later, on August 17": the day names the counted month's day, in its year; one date."""
+    out: list[FoundDate] = []
+    for f in found:
+        month = out[-1] if out else None
+        if (
+            month is not None
+            and month.precision == "month"
+            and f.precision == "day"
+            and not f.explicit_year
+            and f.value.month == month.value.month
+            and _ON_DAY.fullmatch(sentence, month.end, f.start)
+        ):
+            day = _make(month.value.year, f.value.month, f.value.day)
+            if day is not None:
+                out[-1] = replace(f, start=month.start, value=day)
+                continue
+        out.append(f)
+    return out
 
 
 # A wire story's dateline: "KUALA LUMPUR, July 15 - ...", "BEIJING (Feb 4) - ...": the day it was filed,

@@ -569,6 +569,8 @@ class _Reader:
                 best, also = spoke, {}
             for trigger in [best, *also.values()]:
                 kind = _kind(trigger.kind, sentence, found)
+                if kind == "entity_listed" and _on_unreliable_list(matches, context):
+                    kind = "retaliation"  # the first names "were added in February 2023", on China's list (rule 11)
                 if kind == "rule_published" and _from_a_chinese_day(sentence, found):
                     kind = "rule_effective"  # "宣布自2023年8月1日起对镓、锗实施出口管制": in force from that day
                 if kind == "rule_rescinded" and _ORDER_REVOKED.search(sentence):
@@ -620,10 +622,6 @@ class _Reader:
                     and any(t.kind == "license_required" for t in found_triggers)
                 ):
                     kind = "license_required"  # "vendors must apply for licences after Commerce warned in letters ..."
-                if kind == "entity_listed" and _on_unreliable_list(matches, context):
-                    kind = (
-                        "retaliation"  # "The first names were added in February 2023" on an explainer of China's list
-                    )
                 if kind == "entity_listed" and not _LIST_WORD.search(sentence) and not self._names_a_party(matches):
                     kind = "rule_published"  # "Tungsten and indium were added in February 2025": items under control
                 if kind == "statement" and government and _DIRECTIVE.match(sentence, trigger.start):

@@ -226,6 +226,13 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"\b(?:publish\w*|issu\w*|releas\w*)\s+(?:the|its)\s+(?:first\s+)?(?:Military End[- ]User|MEU) List\b",
         0.85,
     ),
+    # "adding 38 more Huawei affiliates to the list": the list the report is about
+    (
+        "entity_listed",
+        r"\b(?:add\w*|put|puts|plac\w*)\s+(?:\d+|[a-z]+)\s+(?:more\s+|other\s+|further\s+)?(?:[\w-]+\s+){0,3}?"
+        r"(?:affiliates|entities|companies|firms|parties|subsidiaries|units)\s+(?:to|on)\s+the\s+(?:same\s+)?list\b",
+        0.85,
+    ),
     # "the January 2025 designations of Zhipu AI": additions named by their month
     ("entity_listed", rf"\b{_MONTHS}\.?\s+(?:19|20)\d{{2}}\s+designations? of\b", 0.8),
     (

@@ -151,3 +151,27 @@ def test_a_listing_on_china_s_list_beside_its_other_list_is_one_countermeasure_a
     found = [(c.kind, c.date) for c in extract_events(text, date(2025, 1, 2), linker=current_linker())]
     assert found.count(("retaliation", date(2025, 1, 2))) == 2
     assert len(found) == 2
+
+
+def test_a_change_announced_in_the_gazette_an_authorisation_needed_from_a_day_and_a_measure_amended():
+    text = (
+        "From 1 April 2025, exporters will also need an authorisation for some inspection tools. "
+        "The trade minister announced the change today in the Government Gazette. "
+        "The national measure has applied since 1 September 2023 and was first amended in September 2024."
+    )
+    found = _kinds_and_labels(text, date(2025, 1, 15))
+    assert found == {
+        ("rule_effective", "2025-04-01"),
+        ("rule_published", "2025-01-15"),
+        ("rule_effective", "2023-09-01"),
+        ("rule_published", "2024-09"),
+    }
+
+
+def test_a_gazette_telling_without_a_day_of_its_own_takes_none_from_the_sentence_before():
+    text = (
+        "The government said on Wednesday that it will require licences for inspection tools from April 1, "
+        "the second widening of a measure it first applied on September 1, 2023. "
+        "The minister announced the change in the Government Gazette."
+    )
+    assert ("rule_published", "2023-09-01") not in _kinds_and_labels(text, date(2025, 1, 16))

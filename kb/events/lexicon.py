@@ -277,7 +277,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "license_required",
         r"\b(?:need|needs|needed|require|requires|required|requiring)\s+(?:a\s+|an\s+)?"
-        r"(?:[\w'’-]+\s+){0,2}?(?:licen[cs]es?|permits?)\b",
+        r"(?:[\w'’-]+\s+){0,2}?(?:licen[cs]es?|permits?|authori[sz]ations?)\b",  # "will also need an authorisation"
         0.9,
     ),
     (
@@ -503,6 +503,13 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("rule_published", r"\b(?:published|printed|appear\w*|for publication) in the Federal Register\b", 0.95),
     # the European Union's gazette: "its publication in the Official Journal of the European Union on 12 July"
     ("rule_published", r"\b(?:published|publication|printed|appear\w*) in the Official Journal\b", 0.9),
+    # a national gazette: "the minister announced the change today in the Government Gazette"; a rule amended
+    (
+        "rule_published",
+        r"\b(?:announc\w*|publish\w*|publication|printed)\b(?:\s+[\w'’-]+){0,4}?\s+in the (?:Government|State|Official)"
+        r" Gazette\b|\b(?:was|were|been)\s+(?:first\s+|later\s+|further\s+|since\s+)?amended\b",
+        0.8,  # not carried to a sentence without a day of its own
+    ),
     # "added to the Entity List on Tuesday as part of the Commerce Department's update of its controls": that update
     # is of the same day
     (

@@ -175,3 +175,13 @@ def test_a_gazette_telling_without_a_day_of_its_own_takes_none_from_the_sentence
         "The minister announced the change in the Government Gazette."
     )
     assert ("rule_published", "2023-09-01") not in _kinds_and_labels(text, date(2025, 1, 16))
+
+
+def test_a_model_released_on_a_day_is_no_event_and_lends_that_day_to_nothing_after_it():
+    text = (
+        "R1, which the lab released as an open-weights reasoning model on January 20, is cheap to run. "
+        "Before making it available, we tested the model for safety."
+    )
+    assert _kinds_and_labels(text, date(2025, 1, 29)) == set()
+    text = "The reasoning model, which the lab released with open weights on January 20, joins our catalogue."
+    assert _kinds_and_labels(text, date(2025, 1, 29)) == set()

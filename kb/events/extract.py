@@ -407,7 +407,8 @@ class _Reader:
         dates = [f for f in every if not f.suspicious]
         if not dates:
             return self.carried(sentence, matches, context)
-        found_triggers = _realised(sentence, self._triggers(sentence))
+        every_trigger = self._triggers(sentence)
+        found_triggers = _realised(sentence, every_trigger)
         # the act a day is counted from, told before ("Two days after the framework took effect, BIS ..."): not of it
         found_triggers = [
             t for t in found_triggers if not any(f.retold and f.start <= t.start and t.end <= f.end for f in dates)
@@ -703,7 +704,9 @@ class _Reader:
             if f.precision == "day" and i not in silent and not any(c.date == f.value for c in out)
         ]
         # not a day counted for the clause after it ("two days before the first obligations were due")
-        self.pending = (idle[0], CARRY) if len(idle) == 1 and not idle[0].forward else None
+        # nor the day a product was released, an act of no kind ("R1, which DeepSeek released on January 20")
+        released = any(_product_release(sentence, t) for t in every_trigger)
+        self.pending = (idle[0], CARRY) if len(idle) == 1 and not idle[0].forward and not released else None
         return out
 
     def carried(self, sentence: str, matches: list[Match], context: list[str]) -> list[Candidate]:
@@ -1301,7 +1304,11 @@ _ALSO = re.compile(
 # A measure lifted or paused is no new measure: "suspended its ban on gallium sales to the US".
 _LIFTED = re.compile(r"\b(?:suspend|paus|lift|delay|postpon|end|eas)\w*\s+(?:(?:its|the|their|a)\s+)?$", re.I)
 # A product released is no telling: "Our Qwen2 models, released earlier this month, ...".
-_PRODUCT_RELEASED = re.compile(r"\b(?:models?|chips?|products?|versions?|apps?|GPUs?|processors?|parts?),?\s+$", re.I)
+# "The reasoning model, which DeepSeek released with open weights on January 20": "R1, which DeepSeek released as
+# an open-weights reasoning model on January 20"
+_PRODUCTS = r"(?:models?|chips?|products?|versions?|apps?|GPUs?|processors?|parts?)"
+_PRODUCT_RELEASED = re.compile(rf"\b{_PRODUCTS},?\s+(?:(?:which|that)\s+(?:[\w-]+\s+){{0,2}})?$", re.I)
+_RELEASED_AS_PRODUCT = re.compile(rf"\s+as\s+(?:an?\s+)?(?:[\w-]+\s+){{0,3}}?{_PRODUCTS}\b", re.I)
 _AS_TOLD = re.compile(r"\bas\s+(?:\w+\s+)?$", re.I)  # "as previously announced", "as announced"
 _TARIFFS_APPLY = re.compile(r"\s*(?:The\s+|New\s+|Additional\s+)?(?:tariffs?|duties|levies)\b", re.I)
 _TARIFFS = re.compile(r"\b(?:tariffs?|duty|duties|levies)\b|关税", re.I)
@@ -1345,6 +1352,13 @@ _TELLING_DAY = re.compile(rf",[^,;]{{0,60}}\b{SPEECH.pattern}\s+(?:on\s+)?$", re
 _WOULD_HAVE = re.compile(r"\bwould (?:otherwise |still )?have (?!to\b)[^,;:]*$", re.I)  # not "would have to comply"
 
 
+def _product_release(sentence: str, t: Trigger) -> bool:
+    """A product released ("Our Qwen2 models, released earlier this month"): no telling, and no event."""
+    return t.kind == "statement" and bool(
+        _PRODUCT_RELEASED.search(sentence, max(0, t.start - 40), t.start) or _RELEASED_AS_PRODUCT.match(sentence, t.end)
+    )
+
+
 def _realised(sentence: str, triggers: list[Trigger]) -> list[Trigger]:
     """Triggers that are not the verb of an expectation ("had been due to take effect"), nor a telling
     told as a reference to an earlier one ("ends on February 8 as previously announced")."""
@@ -1353,7 +1367,7 @@ def _realised(sentence: str, triggers: list[Trigger]) -> list[Trigger]:
         for t in triggers
         if not (t.kind == "statement" and _AS_TOLD.search(sentence, max(0, t.start - 25), t.start))
         and not (t.kind == "retaliation" and _LIFTED.search(sentence, max(0, t.start - 25), t.start))
-        and not (t.kind == "statement" and _PRODUCT_RELEASED.search(sentence, max(0, t.start - 30), t.start))
+        and not _product_release(sentence, t)
         # "自公布之日起实施": the publication names the day the measure applies from, no publication told here
         and not (t.kind == "rule_published" and _FROM_ITS_DAY.match(sentence, max(0, t.start - 1)))
     ]

@@ -80,7 +80,8 @@ _WEEKDAY = re.compile(
 )
 _RELATIVE = re.compile(
     r"\b(yesterday|today|tomorrow|(?:earlier |later )?(?:this|last|next) (?:week|month|year)|"
-    r"(?:the )?(?:previous|following) (?:month|year)|this (?:spring|summer|autumn|fall|winter))\b",
+    r"(?:the )?(?:previous|following) (?:month|year)|this (?:spring|summer|autumn|fall|winter))\b"
+    r"(?!['’]s\s+publication\b)",  # "within 21 days of today's publication": a day counted from it, not it
     re.IGNORECASE,
 )
 _NUMBER = {
@@ -119,7 +120,7 @@ _EARLIER = re.compile(rf"\b{_COUNT}[\s-]+(?P<unit>day|week)s?\s+earlier\b", re.I
 # "30 days after publication in the Federal Register": counted from the rule's publication.
 _AFTER_PUBLICATION = re.compile(
     rf"\b(?:for\s+|within\s+)?{_COUNT}[\s-]+days?\s+(?:after|from|following|of)\s+(?:the\s+)?(?:date\s+of\s+)?"
-    r"(?:its\s+|their\s+)?publication\b",
+    r"(?:its\s+|their\s+|(?P<today>today['’]s)\s+)?publication\b",  # "within 21 days of today's publication"
     re.I,
 )
 # A sentence without a date of its own that happened with the one before it.
@@ -790,7 +791,7 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor + _span(m), certainty=0.85, forward=True))
     for m in _AFTER_PUBLICATION.finditer(sentence):
-        published = _published_in(sentence, found) or context.publication
+        published = (own_day if m.group("today") else None) or _published_in(sentence, found) or context.publication
         if published:
             out.append(FoundDate(m.start(), m.end(), published + _span(m), certainty=0.95))
     for m in _ALONGSIDE.finditer(sentence):

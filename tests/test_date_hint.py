@@ -26,6 +26,7 @@ def oracle(sentence: str) -> bool:
         or dates._WEEKDAY.search(sentence)
         or dates._RELATIVE.search(sentence)
         or dates._YEARS_AGO.search(sentence)
+        or dates._AFTER_PUBLICATION.search(sentence)
     )
 
 

@@ -188,5 +188,5 @@ def test_a_model_released_on_a_day_is_no_event_and_lends_that_day_to_nothing_aft
 
 
 def test_comments_due_within_days_of_today_s_publication_are_counted_from_the_report_s_day():
-    text = "Comments on the notice must be received within 21 days of today's publication."
+    text = "Written comments must be received within 21 days of today's publication."
     assert _kinds_and_labels(text, date(2025, 4, 16)) == {("comment_deadline", "2025-05-07")}

@@ -375,7 +375,11 @@ def has_date_hint(sentence: str) -> bool:
     if sentence.isascii() and not _may_hint(sentence):
         return False
     return bool(
-        _HINT.search(sentence) or _WEEKDAY.search(sentence) or _RELATIVE.search(sentence) or _YEARS_AGO.search(sentence)
+        _HINT.search(sentence)
+        or _WEEKDAY.search(sentence)
+        or _RELATIVE.search(sentence)
+        or _YEARS_AGO.search(sentence)
+        or _AFTER_PUBLICATION.search(sentence)  # "within 21 days of today's publication"
     )
 
 

@@ -190,3 +190,14 @@ def test_a_model_released_on_a_day_is_no_event_and_lends_that_day_to_nothing_aft
 def test_comments_due_within_days_of_today_s_publication_are_counted_from_the_report_s_day():
     text = "Written comments must be received within 21 days of today's publication."
     assert _kinds_and_labels(text, date(2025, 4, 16)) == {("comment_deadline", "2025-05-07")}
+
+
+def test_a_chip_put_under_a_licence_requirement_in_a_month_after_another_act():
+    text = (
+        "The president had revoked EO 14110 on January 20, and in April the administration put the H20, "
+        "Nvidia's China-market chip, under a licence requirement."
+    )
+    assert _kinds_and_labels(text, date(2025, 5, 20)) == {
+        ("executive_order", "2025-01-20"),
+        ("license_required", "2025-04"),
+    }

@@ -318,7 +318,10 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     (
         "license_required",
-        rf"\blicen[cs]e requirements?\b{_NOT_STARTING}|\blicen[cs]ing requirements? (?:for|on)\b",
+        rf"\blicen[cs]e requirements?\b{_NOT_STARTING}|\blicen[cs]ing requirements? (?:for|on)\b"
+        # "put the H20, Nvidia's China-market chip, under a licence requirement": the verb, near its day
+        r"|\b(?:plac\w*|put|puts|putting)\s+(?:[\w'’,-]+\s+){0,12}?under\s+(?:an?\s+|the\s+)?(?:new\s+)?"
+        r"licen[cs]e requirements?\b",
         0.9,
     ),
     ("license_required", r"\blicen[cs]ing (?:the )?(?:exports?|shipments?) of\b|\bbe(?:gan|gins?) licen[cs]ing\b", 0.8),
@@ -580,7 +583,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "rule_published",
         r"\b(?:plac\w*|put|puts|putting)\s+(?:[\w'’,-]+\s+){0,12}?under\s+(?:an?\s+)?(?:national\s+)?"
-        r"(?:licen[cs](?:ing|es?)|export controls?|export licen[cs]ing)\b"
+        # not a licence requirement put on a product ("put the H20 under a licence requirement"): that requirement
+        r"(?:licen[cs](?:ing|es?)(?!\s+requirements?\b)|export controls?|export licen[cs]ing)\b"
         r"|\bput (?:out|forward)\s+(?:[\w'’-]+\s+){0,4}?(?:announcements?|rules|regulations|measures|notices)\b"
         # a draft put out for comment: "put a draft out for comment in March 2023", "rewrote it to cover ..."
         r"|\bput\s+(?:a|the|its)\s+(?:[\w-]+\s+)?draft\s+out\b|\brewr(?:ote|ites|itten)\s+(?:it|them)\b",

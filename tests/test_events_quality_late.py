@@ -201,3 +201,8 @@ def test_a_chip_put_under_a_licence_requirement_in_a_month_after_another_act():
         ("executive_order", "2025-01-20"),
         ("license_required", "2025-04"),
     }
+
+
+def test_a_day_ahead_of_which_things_happen_is_to_come():
+    text = "Chinese model vendors court OpenAI developers ahead of July 9 cutoff."
+    assert _kinds_and_labels(text, date(2024, 6, 26)) == {("service_restricted", "2024-07-09")}

@@ -177,7 +177,7 @@ PLANNED = re.compile(
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day\b))|"
     # a plan to do something ("plans to", "planned for"), not a plan written ("to draw up an AI action plan")
     r"no later than|scheduled|slated|set to|plans?(?=\s+(?:to|for)\b)|planned|expected|intends?|upcoming|compl(?:y|iance)|kicks? in|"
-    r"apply|applies|comments?|expires?|next|remaining|in stages|phased)\b|将|起",  # 将: will; 起: from (7月9日起)
+    r"apply|applies|comments?|expires?|next|remaining|in stages|phased|ahead of|cut-?off)\b|将|起",  # "ahead of July 9 cutoff"  # 将: will; 起: from (7月9日起)
     re.I,
 )
 # A past that did not happen is no plan: "January's rule would have capped their imports".

@@ -206,3 +206,11 @@ def test_a_chip_put_under_a_licence_requirement_in_a_month_after_another_act():
 def test_a_day_ahead_of_which_things_happen_is_to_come():
     text = "Chinese model vendors court OpenAI developers ahead of July 9 cutoff."
     assert _kinds_and_labels(text, date(2024, 6, 26)) == {("service_restricted", "2024-07-09")}
+
+
+def test_a_day_after_a_semicolon_takes_no_year_from_a_month_told_before_it():
+    text = (
+        "The curbs belong to the package Commerce unveiled on Oct. 17 to close gaps in the first round of controls "
+        "in October 2022; the rest of the package still takes effect on Nov. 17."
+    )
+    assert ("rule_effective", "2023-11-17") in _kinds_and_labels(text, date(2023, 10, 24))

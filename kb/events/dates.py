@@ -493,7 +493,13 @@ def _yearless(
 
     def prior_year(at: int) -> list[date]:
         """The full dates told before `at` with no other year named between ("今年8月", "this year")."""
-        return [when for start, when in full if start < at and not _OTHER_YEAR.search(sentence, start, at)]
+        # nor across a semicolon ("... the first round of controls in October 2022; the rest still takes effect on
+        # Nov. 17": a clause of its own, of the report's time)
+        return [
+            when
+            for start, when in full
+            if start < at and not _OTHER_YEAR.search(sentence, start, at) and ";" not in sentence[start:at]
+        ]
 
     for pattern in (_MONTH_FIRST, _DAY_FIRST, _CHINESE_DAY):
         for m in pattern.finditer(sentence):

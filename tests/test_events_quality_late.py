@@ -214,3 +214,18 @@ def test_a_day_after_a_semicolon_takes_no_year_from_a_month_told_before_it():
         "in October 2022; the rest of the package still takes effect on Nov. 17."
     )
     assert ("rule_effective", "2023-11-17") in _kinds_and_labels(text, date(2023, 10, 24))
+
+
+def test_a_chinese_day_a_measure_comes_into_force_is_not_the_day_it_was_issued():
+    headline = "商务部、海关总署对锑等物项实施出口管制 9月15日起施行。"
+    assert _kinds_and_labels(headline, date(2024, 8, 16)) == {("rule_effective", "2024-09-15")}
+    text = "中国此前对镓、锗相关物项自2023年8月1日起实施管制，石墨物项管制则于同年12月1日生效。"
+    assert _kinds_and_labels(text, date(2024, 8, 16)) == {
+        ("rule_effective", "2023-08-01"),
+        ("rule_effective", "2023-12-01"),
+    }
+    # in force on the day it was issued: both
+    issued = "商务部4日发布公告，对七类中重稀土相关物项实施出口管制，公告自发布之日起施行。"
+    assert {("rule_published", "2025-04-04"), ("rule_effective", "2025-04-04")} <= _kinds_and_labels(
+        issued, date(2025, 4, 5)
+    )

@@ -568,6 +568,16 @@ class _Reader:
             if best.kind in _RULE_LIKE and spoke and CHINESE_COMMENT.search(sentence, 0, spoke.start):
                 # "商务部新闻发言人当天就此答记者问时表示，对相关物项实施出口管制是国际通行做法": a spokesperson's comment
                 best, also = spoke, {}
+            in_force = next((t for t, _ in ranked if t.kind == "rule_effective"), None)
+            if (
+                in_force
+                and _CHINESE_IN_FORCE.match(sentence, found.end)
+                and not _FROM_ITS_DAY.match(sentence, found.start)  # "自发布之日起施行": issued and in force that day
+                and "rule_published" in (best.kind, *also)
+            ):
+                # "对锑等物项实施出口管制 9月15日起施行", "石墨物项管制则于同年12月1日生效": in force that day, not issued
+                also = {k: t for k, t in also.items() if k not in ("rule_published", "rule_effective")}
+                best = in_force if best.kind == "rule_published" else best
             for trigger in [best, *also.values()]:
                 kind = _kind(trigger.kind, sentence, found)
                 if kind == "entity_listed" and _on_unreliable_list(matches, context):
@@ -1167,6 +1177,7 @@ _AGAIN_BOUNDARY = re.compile(
 # Acts listed with semicolons, the last after "; and": "put metals under licensing; added PVH to its list; and said
 # it had opened an investigation" (the semicolons part items of one list, not two statements).
 _LIST_OF_ACTS = re.compile(r";[^;]+;\s+and\b")
+_CHINESE_IN_FORCE = re.compile(r"\s*起?\s*(?:正式)?(?:生效|施行|实施)")
 _WHICH_HAD = re.compile(r"\b(?:which|that) had (?:\w+ )?$", re.I)
 _COORDINATION = re.compile(r",|\band\b|，|、")
 
@@ -1199,6 +1210,12 @@ def _coordinated(
             continue
         if _WHICH_HAD.search(sentence, max(0, t.start - 24), t.start):
             continue  # "suspended its affiliates rule, which had extended Entity List restrictions": done before
+        if (
+            t.kind == "rule_published"
+            and best.kind == "rule_effective"
+            and _CHINESE_IN_FORCE.match(sentence, found.end)
+        ):
+            continue  # "对锑等物项实施出口管制 9月15日起施行", "石墨物项管制则于同年12月1日生效": in force that day only
         if t.start < best.end and best.start < t.end:
             continue
         between = sentence[min(t.end, best.end) : max(t.start, best.start)]

@@ -229,3 +229,11 @@ def test_a_chinese_day_a_measure_comes_into_force_is_not_the_day_it_was_issued()
     assert {("rule_published", "2025-04-04"), ("rule_effective", "2025-04-04")} <= _kinds_and_labels(
         issued, date(2025, 4, 5)
     )
+
+
+def test_an_app_back_in_a_country_s_app_stores_is_available_again():
+    text = (
+        "SEOUL (Wire) - The chatbot app returned to South Korean app stores on Monday. "
+        "The startup made it available again after updating its privacy policy to comply with Korean law."
+    )
+    assert _kinds_and_labels(text, date(2025, 4, 29)) == {("service_available", "2025-04-28")}

@@ -455,7 +455,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"\b(?:downloads|access|service|the app)\s+(?:came|comes|come|was|were)\s+(?:back|restored)\b"
         # "Downloads in South Korea resumed on April 28"
         r"|\b(?:downloads|access|service)\s+(?:in\s+(?:[A-Z][\w-]*\s+){1,3})?resumed\b"
-        r"|\breturned to (?:the\s+)?(?:[\w'’-]+\s+)?app stores?\b",
+        r"|\breturned to (?:the\s+)?(?:[\w'’-]+\s+){0,3}?app stores?\b",  # "returned to South Korean app stores"
         0.8,
     ),
     ("service_available", r"\bcan (?:now )?(?:use|access|sign up for|subscribe to|download)\b", 0.7),

@@ -237,3 +237,11 @@ def test_an_app_back_in_a_country_s_app_stores_is_available_again():
         "The startup made it available again after updating its privacy policy to comply with Korean law."
     )
     assert _kinds_and_labels(text, date(2025, 4, 29)) == {("service_available", "2025-04-28")}
+
+
+def test_the_chinese_provisions_that_set_up_the_unreliable_entity_list_are_a_rule():
+    text = "此前，商务部已于9月19日发布《不可靠实体清单规定》，该规定自公布之日起施行。"
+    assert _kinds_and_labels(text, date(2020, 10, 18)) == {
+        ("rule_published", "2020-09-19"),
+        ("rule_effective", "2020-09-19"),
+    }

@@ -660,7 +660,7 @@ ENGLISH: list[tuple[str, str, float]] = [
 
 # Chinese reports: the same kinds, triggered by the words Chinese reports use.
 CHINESE: list[tuple[str, str, float]] = [
-    ("retaliation", r"反制|报复|不可靠实体清单", 0.9),
+    ("retaliation", r"反制|报复|不可靠实体清单(?!规定)", 0.9),  # not the provisions that set the list up
     ("retaliation", r"对美(?:国)?[^。，；]{0,12}?(?:出口管制|禁止出口|不予许可)", 0.8),  # aimed at the US (rule 11)
     ("retaliation", r"禁止[^。；]{0,20}?对\s*美国", 0.8),  # "禁止两用物项对美国军事用户出口"
     ("retaliation", r"不予许可[^。；]{0,20}?对\s*美国", 0.8),  # "原则上不予许可镓、锗对美国出口"

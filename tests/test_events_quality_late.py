@@ -245,3 +245,8 @@ def test_the_chinese_provisions_that_set_up_the_unreliable_entity_list_are_a_rul
         ("rule_published", "2020-09-19"),
         ("rule_effective", "2020-09-19"),
     }
+
+
+def test_a_government_answering_by_barring_exports_retaliates():
+    text = "Beijing answered in early October by barring the chipmaker's Chinese unit from exporting finished products."
+    assert _kinds_and_labels(text, date(2025, 11, 24)) == {("retaliation", "2025-10")}

@@ -58,6 +58,13 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("rule_published", r"\b(?:put|puts|placed|places|imposed|imposes)\s+(?:new\s+)?export controls\s+on\b", 0.85),
     ("retaliation", r"\bresponse to (?:the )?(?:US|U\.S\.|American|Washington|United States)\b", 0.85),
     ("retaliation", r"\b(?:hit|hits|hitting|struck|strikes|striking) back\b|\btit-for-tat\b", 0.85),
+    # "China answered in early October by barring Nexperia's Chinese unit from exporting"
+    (
+        "retaliation",
+        r"\b(?:answer(?:ed|s)?|respond(?:ed|s)?)\s+(?:[\w'’-]+\s+){0,4}?by\s+"
+        r"(?:barring|banning|blocking|restricting|halting|imposing|adding|placing|putting|curbing)\b",
+        0.85,
+    ),
     # Buyers told to shun a foreign company's goods: "told operators of critical infrastructure to stop buying
     # Micron products"
     (

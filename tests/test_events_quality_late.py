@@ -250,3 +250,16 @@ def test_the_chinese_provisions_that_set_up_the_unreliable_entity_list_are_a_rul
 def test_a_government_answering_by_barring_exports_retaliates():
     text = "Beijing answered in early October by barring the chipmaker's Chinese unit from exporting finished products."
     assert _kinds_and_labels(text, date(2025, 11, 24)) == {("retaliation", "2025-10")}
+
+
+def test_a_provider_opening_to_users_widening_access_and_refusing_to_sell_to_a_class_of_companies():
+    text = (
+        "When the assistant launched in July 2023, it was open to users in the United States and the United Kingdom; "
+        "the company widened access to 95 countries that October. "
+        "Since September 2025 we also do not sell our services to companies majority-owned from unsupported regions."
+    )
+    assert _kinds_and_labels(text, None) == {
+        ("service_available", "2023-07"),
+        ("service_available", "2023-10"),
+        ("service_restricted", "2025-09"),
+    }

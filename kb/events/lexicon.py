@@ -448,6 +448,20 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("service_available", r"\bopen\w*\s+(?:[\w'’-]+\s+){0,5}?to the (?:general )?public\b", 0.9),
+    # "the consumer product was open to users in the United States"; "widened access to 95 countries"
+    (
+        "service_available",
+        r"\b(?:was|were|is|became|become)\s+open\s+to\s+(?:users|customers|developers|people)\b"
+        r"|\b(?:widen\w*|expand\w*|extend\w*|broaden\w*)\s+(?:its\s+|their\s+)?access\s+to\b",
+        0.85,
+    ),
+    # a provider refusing a class of customers: "we also do not sell our services to companies that are ... owned"
+    (
+        "service_restricted",
+        r"\b(?:no longer|(?:do|does|will) not|stopp?(?:ed|s)?)\s+(?:sell\w*|offer\w*|provid\w*)\s+"
+        r"(?:our\s+|its\s+|their\s+)?(?:services?|products?|models?)\s+to\b",
+        0.8,
+    ),
     # "Meta AI first launched in the US in September 2023": a service opened in a country
     (
         "service_available",

@@ -2686,13 +2686,15 @@ def test_an_act_in_the_same_action_is_of_the_rule_s_release():
 
 def test_a_day_that_names_an_order_is_neither_the_revocation_s_nor_an_anchor():
     """'revoked Executive Order 14110, the Biden administration's October 30, 2023 order' is an order of January 20;
-    'three days later' counts from January 20, not from the day in the order's name."""
+    'three days later' counts from January 20, not from the day in the order's name. That day is the named order's
+    own signing (as blind annotators of three halves record it), of no other act."""
     found = _kinds_and_labels(
         "Within hours of his inauguration on Monday, January 20, President Trump revoked Executive Order 14110, the "
         "Biden administration's October 30, 2023 order on AI. Three days later he signed Executive Order 14179.",
         date(2025, 1, 27),
     )
-    assert ("executive_order", "2025-01-20") in found and "2023-10-30" not in {label for _, label in found}
+    assert ("executive_order", "2025-01-20") in found
+    assert [kind for kind, label in found if label == "2023-10-30"] == ["executive_order"]
     assert ("executive_order", "2025-01-23") in found
 
 

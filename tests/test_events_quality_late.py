@@ -263,3 +263,25 @@ def test_a_provider_opening_to_users_widening_access_and_refusing_to_sell_to_a_c
         ("service_available", "2023-10"),
         ("service_restricted", "2025-09"),
     }
+
+
+def test_orders_named_by_their_day_or_signed_in_a_list_of_orders_and_the_passive_agent_signs():
+    text = "The proposal carries out Section 4.2 of Executive Order 14110 of October 30, 2023."
+    assert _kinds_and_labels(text, date(2024, 9, 12)) == {("executive_order", "2023-10-30")}
+    text = "On January 20 President Trump revoked EO 14110, the Biden administration's October 30, 2023 order on AI."
+    assert _kinds_and_labels(text, date(2025, 1, 27)) == {
+        ("executive_order", "2025-01-20"),
+        ("executive_order", "2023-10-30"),
+    }
+    text = (
+        "The rule carries out two orders: EO 13984, which President Trump signed in January 2021, and "
+        "Executive Order 14110 on artificial intelligence, signed by President Biden on October 30, 2023."
+    )
+    found = {
+        (c.kind, c.date.isoformat(), c.principal)
+        for c in extract_events(text, date(2024, 2, 1), linker=current_linker())
+    }
+    assert found == {
+        ("executive_order", "2021-01-01", "donald-trump"),
+        ("executive_order", "2023-10-30", "joe-biden"),
+    }

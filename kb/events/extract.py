@@ -1694,18 +1694,29 @@ _ANNOUNCED_ACT = re.compile(
 _OWNER_OF_VERB = re.compile(r"['’]s\s+(?:[\w-]+\s+){0,2}?(?:decision|plan|move|notice|announcement|bid)\s+to\s+", re.I)
 
 
+_PASSIVE_AGENT = re.compile(r"\b(?:signed|issued|imposed|adopted)\s+by\s+", re.I)
+_AGENT_TITLE = re.compile(r"(?:(?:US\s+|U\.S\.\s+)?President\s+|the\s+)?", re.I)
+_NEXT_ITEM = re.compile(r",\s+and\b", re.I)
+
+
 def _principal(kind: str, verb_at: int, matches: list[Match], info: dict[str, EntityInfo], sentence: str) -> str | None:
     """The subject of the verb: an entity of the preferred kind, first in the verb's own clause
     ("after OpenAI said it would block"), else nearest before the verb, else first after it.
     In Chinese, where modifiers come first ("受 OpenAI 限制影响的开发者"), the first entity of the clause."""
     order = PRINCIPAL_ORDER.get(kind, _COMPANY_ORDER)
     clause_start = max((m.end() for m in _CLAUSE.finditer(sentence, 0, verb_at)), default=0)
+    # the agent of a passive verb: "Executive Order 14110 on AI, signed by President Biden on October 30, 2023"
+    agent = _PASSIVE_AGENT.search(sentence, verb_at, verb_at + 90)
+    if agent and _NEXT_ITEM.search(sentence, verb_at, agent.start()):
+        agent = None  # not the next item's ("EO 13984, which Trump signed ..., and EO 14110, signed by Biden")
     ranked = []
     for m in matches:
         entity_kind = info[m.slug].kind if m.slug in info else None
         if entity_kind not in order or m.slug in NEVER_PRINCIPAL:
             continue
-        if m.end <= verb_at and _OWNER_OF_VERB.fullmatch(sentence, m.end, verb_at):
+        if agent and m.start >= agent.end() and _AGENT_TITLE.fullmatch(sentence, agent.end(), m.start):
+            place = (-2, 0)
+        elif m.end <= verb_at and _OWNER_OF_VERB.fullmatch(sentence, m.end, verb_at):
             place = (-1, 0)  # "OpenAI's decision to block": the one whose act the noun names
         elif clause_start <= m.start and m.end <= verb_at:
             place = (0, m.start)

@@ -260,7 +260,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     (
         "executive_order",
-        r"\bsign\w*" + _gap(5) + r"executive order\b|\bexecutive order\b"
+        # not across the next item of a list ("which Trump signed in January 2021, and Executive Order 14110 ...")
+        r"\bsign\w*(?![^.;]*?,\s+and\s+executive order\b)" + _gap(5) + r"executive order\b|\bexecutive order\b"
         r"(?:\s+[\w'’.,-]+){0,12}?\s+signed\b",
         0.95,
     ),
@@ -273,6 +274,15 @@ ENGLISH: list[tuple[str, str, float]] = [
     # "he signed EO 14179": the order by its abbreviation and number
     ("executive_order", r"\bsign(?:s|ed|ing)?\s+(?-i:EO)\s*\d{5}\b", 0.95),
     ("executive_order", r"\bexecutive order (?:of|on|dated)\b", 0.9),
+    # an order named by its number and day ("Executive Order 14110 of October 30, 2023") or by its day ("the Biden
+    # administration's October 30, 2023 order"): signed that day
+    (
+        "executive_order",
+        r"\b(?:executive order|(?-i:EO))\s+\d{5},?\s+(?:of|dated)\b|(?<=\d{4} )(?:executive )?order\b(?!s)"
+        # "EO 13984, which President Trump signed in January 2021"
+        r"|\b(?:executive order|(?-i:EO))\s+\d{5},?\s+which\s+(?:[\w.'’-]+\s+){0,3}?signed\b",
+        0.85,
+    ),
     ("executive_order", r"\bexecutive order\b(?:\s+[\w'’.,-]+){0,8}?\s+issued\b", 0.9),
     (
         "investigation",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from kb.events import extract_events
 from tests.test_events_quality import _kinds_and_labels, current_linker
 
@@ -285,3 +287,29 @@ def test_orders_named_by_their_day_or_signed_in_a_list_of_orders_and_the_passive
         ("executive_order", "2021-01-01", "donald-trump"),
         ("executive_order", "2023-10-30", "joe-biden"),
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Both moves followed the US affiliates rule of late September, which Beijing resented.", "2025-09"),
+        ("Then came Beijing's sweeping rare-earth regime in October.", "2025-10"),
+        ("The step goes beyond the change made in May, which reached only chips of Huawei's own design.", "2025-05"),
+        ("It follows the controls on gallium and germanium that the two ministries introduced this July.", "2025-07"),
+        (
+            "The instruments include the list's provisions, issued by the commerce ministry in September 2020.",
+            "2020-09",
+        ),
+    ],
+)
+def test_a_rule_named_by_its_month(text, label):
+    assert _kinds_and_labels(text, date(2025, 10, 13)) == {("rule_published", label)}
+
+
+def test_rules_expected_in_a_month_and_controls_enforced_from_one_are_no_rule_named_by_it():
+    assert _kinds_and_labels("Analysts had expected the rules in November.", date(2024, 12, 3)) == set()
+    found = _kinds_and_labels(
+        "Japan began enforcing its own equipment controls in July 2023 and the Netherlands followed in September.",
+        date(2024, 10, 7),
+    )
+    assert ("rule_published", "2023-07") not in found

@@ -313,3 +313,10 @@ def test_rules_expected_in_a_month_and_controls_enforced_from_one_are_no_rule_na
         date(2024, 10, 7),
     )
     assert ("rule_published", "2023-07") not in found
+
+
+def test_licences_needed_since_a_month_for_a_regime_take_effect_then_a_named_requirement_stays_one():
+    text = "Graphite joins gallium and germanium, which have needed export licences since August."
+    assert _kinds_and_labels(text, date(2023, 10, 20)) == {("rule_effective", "2023-08")}
+    text = "The controls on China are unchanged: the 3A090 licence requirement has applied there since October 2022."
+    assert _kinds_and_labels(text, date(2025, 6, 10)) == {("license_required", "2022-10")}

@@ -663,9 +663,11 @@ class _Reader:
                     continue  # a company relaying a licence requirement or the charge it brings: the filing is
                     # the requirement's evidence, not a statement of its own (README of the unseen corpus, rule 7)
                 acted = _kind_of_actor(candidate, self.info, regulatory=len(attached) > 1, government=government)
+                since = _SINCE.search(sentence, 0, found.start) or _SINCE_AT.match(sentence, found.start)
                 if acted == "license_required" and _national_regime(candidate, self.info):
-                    started = _SINCE.search(sentence, 0, found.start) or _BEGAN.search(sentence)
-                    acted = "rule_effective" if started else "rule_published"
+                    acted = "rule_effective" if since or _BEGAN.search(sentence) else "rule_published"
+                elif acted == "license_required" and since and self._licences_needed_since(candidate, sentence):
+                    acted = "rule_effective"  # "gallium and germanium, which have needed export licences since August"
                 if acted != candidate.kind:  # the principal of the kind it is
                     candidate = self._candidate(sentence, found, acted, trigger.strength, verb_at, matches, context)
                 if _told_ahead(sentence, trigger, found, self.reference) and not (
@@ -905,6 +907,14 @@ class _Reader:
     def _names_a_party(self, matches: list[Match]) -> bool:
         """Whether the sentence names a company or body that a list could take."""
         return any(self.info.get(m.slug, EntityInfo("")).kind in ("organization", "government_body") for m in matches)
+
+    def _licences_needed_since(self, cand: Candidate, sentence: str) -> bool:
+        """Licences needed since a day, told of a regime ("gallium and germanium, which have needed export licences
+        since August"), not of a company's letters nor of a named requirement ("the 3A090 licence requirement has
+        applied there since October 2022")."""
+        if _INFORMED.search(sentence) or _A_REQUIREMENT.search(sentence):
+            return False
+        return self.info.get(cand.principal or "", EntityInfo("")).kind not in _FIRMS
 
     def _told_a_company(self, sentence: str, at: int, matches: list[Match]) -> bool:
         """A government's letter or notice to a company before `at`: "the department sent TSMC a letter",
@@ -1517,6 +1527,8 @@ SERVICE_KINDS = frozenset({"service_restricted", "service_available", "migration
 # Kinds in which a product's change is its maker's act.
 _MAKERS_ACT = frozenset({"service_restricted", "service_available", "migration_offer", "statement"})
 _SINCE = re.compile(r"\b(?:since|from|starting|as of|effective)\s*$", re.I)
+_SINCE_AT = re.compile(r"(?:since|from|starting|as of)\b", re.I)  # a date whose span starts with its lead
+_A_REQUIREMENT = re.compile(r"\blicen[cs]e requirement\b", re.I)
 _BEGAN = re.compile(r"\b(?:be(?:gan|gins?)|start(?:ed|s)?|first) (?:to )?(?:requir|licen[cs])", re.I)
 _FIRMS = frozenset({"organization", "product", "ai_model"})
 

@@ -320,3 +320,8 @@ def test_licences_needed_since_a_month_for_a_regime_take_effect_then_a_named_req
     assert _kinds_and_labels(text, date(2023, 10, 20)) == {("rule_effective", "2023-08")}
     text = "The controls on China are unchanged: the 3A090 licence requirement has applied there since October 2022."
     assert _kinds_and_labels(text, date(2025, 6, 10)) == {("license_required", "2022-10")}
+
+
+def test_a_company_told_licences_will_be_granted_states_it_and_no_licence_is_required():
+    text = "英伟达此前于7月中旬表示，美国政府已向其保证将批准H20对华出口许可；"
+    assert _kinds_and_labels(text, date(2025, 8, 1)) == {("statement", "2025-07")}

@@ -1379,6 +1379,9 @@ _TELLING_DAY = re.compile(rf",[^,;]{{0,60}}\b{SPEECH.pattern}\s+(?:on\s+)?$", re
 _WOULD_HAVE = re.compile(r"\bwould (?:otherwise |still )?have (?!to\b)[^,;:]*$", re.I)  # not "would have to comply"
 
 
+_GRANTED = re.compile(r"(?:批准|发放)[^。，；]{0,12}$")
+
+
 def _product_release(sentence: str, t: Trigger) -> bool:
     """A product released ("Our Qwen2 models, released earlier this month"): no telling, and no event."""
     return t.kind == "statement" and bool(
@@ -1395,6 +1398,8 @@ def _realised(sentence: str, triggers: list[Trigger]) -> list[Trigger]:
         if not (t.kind == "statement" and _AS_TOLD.search(sentence, max(0, t.start - 25), t.start))
         and not (t.kind == "retaliation" and _LIFTED.search(sentence, max(0, t.start - 25), t.start))
         and not _product_release(sentence, t)
+        # licences to be granted are no licences required: "保证将批准H20对华出口许可"
+        and not (t.kind == "license_required" and _GRANTED.search(sentence, max(0, t.start - 16), t.start))
         # "自公布之日起实施": the publication names the day the measure applies from, no publication told here
         and not (t.kind == "rule_published" and _FROM_ITS_DAY.match(sentence, max(0, t.start - 1)))
     ]

@@ -693,7 +693,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "statement",
         r"\b(?:fil(?:e|es|ed|ing))\s+(?:license\s+|licence\s+)?applications\s+to\s+resume\b"
-        r"|\bassured\s+(?:us|it|them|the company|[A-Z]\w+)\s+(?:that\s+)?(?:the\s+)?licen[cs]es\b",
+        r"|\bassured\s+(?:(?:us|it|them|the company|[A-Z]\w+)\s+)?(?:that\s+)?(?:the\s+)?licen[cs]es\b"
+        r"|保证[^。；，]{0,6}?(?:批准|发放)",  # "美国政府已向其保证将批准H20对华出口许可"
         0.8,
     ),
     # a plan set out is a statement of policy: "The White House published America's AI Action Plan on July 23"

@@ -325,3 +325,16 @@ def test_licences_needed_since_a_month_for_a_regime_take_effect_then_a_named_req
 def test_a_company_told_licences_will_be_granted_states_it_and_no_licence_is_required():
     text = "英伟达此前于7月中旬表示，美国政府已向其保证将批准H20对华出口许可；"
     assert _kinds_and_labels(text, date(2025, 8, 1)) == {("statement", "2025-07")}
+
+
+def test_chinese_providers_named_together_each_open_their_service_and_a_service_reaching_users():
+    text = "8月31日，百度的文心一言、商汤科技的“商量”以及百川智能的大模型产品完成备案，当天正式面向全社会开放服务。"
+    found = extract_events(text, date(2023, 9, 20), linker=current_linker())
+    assert sorted(c.principal or "" for c in found if c.kind == "service_available") == [
+        "baichuan",
+        "baidu",
+        "sensetime",
+    ]
+    assert _kinds_and_labels("Bard reached users in the European Union in July 2023.", None) == {
+        ("service_available", "2023-07")
+    }

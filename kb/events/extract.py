@@ -1527,7 +1527,7 @@ _ANOTHER_ACT = re.compile(
 )
 # Where a subject of several companies ends before the verb, and what may stand between them.
 _SUBJECT_END = re.compile(r"[;:；：]|\b(?:after|before|while|because|when|since|that|which|who)\b", re.I)
-_TOGETHER = re.compile(r"[^;:]*?\b(?:and|as well as)\b[^;:]*", re.I)
+_TOGETHER = re.compile(r"[^;:；：]*?(?:\b(?:and|as well as)\b|以及|、)[^;:；：]*", re.I)  # "百度、商汤……以及百川"
 SERVICE_KINDS = frozenset({"service_restricted", "service_available", "migration_offer"})
 # Kinds in which a product's change is its maker's act.
 _MAKERS_ACT = frozenset({"service_restricted", "service_available", "migration_offer", "statement"})

@@ -458,11 +458,13 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.85,
     ),
     ("service_available", r"\bopen\w*\s+(?:[\w'’-]+\s+){0,5}?to the (?:general )?public\b", 0.9),
-    # "the consumer product was open to users in the United States"; "widened access to 95 countries"
+    # "the consumer product was open to users in the United States"; "widened access to 95 countries"; "Bard
+    # reached users in the European Union in July 2023"
     (
         "service_available",
         r"\b(?:was|were|is|became|become)\s+open\s+to\s+(?:users|customers|developers|people)\b"
-        r"|\b(?:widen\w*|expand\w*|extend\w*|broaden\w*)\s+(?:its\s+|their\s+)?access\s+to\b",
+        r"|\b(?:widen\w*|expand\w*|extend\w*|broaden\w*)\s+(?:its\s+|their\s+)?access\s+to\b"
+        r"|\breach(?:ed|es)?\s+(?:users|customers|people)\s+in\b",
         0.85,
     ),
     # a provider refusing a class of customers: "we also do not sell our services to companies that are ... owned"

@@ -338,3 +338,10 @@ def test_chinese_providers_named_together_each_open_their_service_and_a_service_
     assert _kinds_and_labels("Bard reached users in the European Union in July 2023.", None) == {
         ("service_available", "2023-07")
     }
+
+
+def test_a_chinese_month_alone_after_zai_dates_what_each_provider_did():
+    text = "消息传出后，智谱AI、百度智能云和阿里云相继在6月推出“搬家”方案，为迁移用户提供免费额度。"
+    found = extract_events(text, date(2024, 7, 10), linker=current_linker())
+    assert {(c.kind, c.date.isoformat(), c.precision) for c in found} == {("migration_offer", "2024-06-01", "month")}
+    assert len(found) == 3

@@ -52,7 +52,10 @@ _SLASHED = re.compile(r"\b(?P<mm>\d{1,2})/(?P<day>\d{1,2})/(?P<year>(?:19|20)\d{
 _CHINESE_DAY = re.compile(r"(?:(?P<year>\d{4})\s*年\s*)?(?P<mm>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*[日号]")
 _CHINESE_MONTH = re.compile(r"(?P<year>\d{4})\s*年\s*(?P<mm>\d{1,2})\s*月(?!\s*\d)")
 # A month without a year, told by its part: "6月下旬" (late June), "3月初" (early March), "5月份" (in May).
-_CHINESE_MONTH_PART = re.compile(r"(?<![年\d])(?P<mm>\d{1,2})\s*月\s*(?:上旬|中旬|下旬|初|底|末|份|中)")
+# "6月下旬", "6月份"; a month alone after 在/于 ("相继在6月推出"), not a day's ("6月25日")
+_CHINESE_MONTH_PART = re.compile(
+    r"(?<![年\d])(?P<mm>\d{1,2})\s*月\s*(?:上旬|中旬|下旬|初|底|末|份|中)|(?<=[在于])(?P<alone>\d{1,2})\s*月(?![\d日号])"
+)
 # the same month as the date told before: in the sentence ("suspended from November 10, and China paused its
 # measures the same month"), else in an earlier one
 _SAME_MONTH = re.compile(r"同月|当月|\b(?:the|that) same month\b|\blater (?:that|the same) month\b", re.I)
@@ -562,7 +565,7 @@ def _yearless(
             found.append(FoundDate(before.start() if before else m.start(), end, when, "month", 0.85))
     for m in _CHINESE_MONTH_PART.finditer(sentence):
         sentence_year = years[0] if len(set(years)) == 1 else None
-        month = int(m.group("mm"))
+        month = int(m.group("mm") or m.group("alone"))
         when = date(sentence_year, month, 1) if sentence_year else _month_with_year(month, "in", reference, planned)
         if when and 1 <= month <= 12:
             found.append(FoundDate(m.start(), m.end(), when, "month", 0.85))

@@ -345,3 +345,8 @@ def test_a_chinese_month_alone_after_zai_dates_what_each_provider_did():
     found = extract_events(text, date(2024, 7, 10), linker=current_linker())
     assert {(c.kind, c.date.isoformat(), c.precision) for c in found} == {("migration_offer", "2024-06-01", "month")}
     assert len(found) == 3
+
+
+def test_people_who_can_sign_up_from_today_have_the_service():
+    text = "Starting today, people in the United Kingdom can sign up and chat with the assistant for free."
+    assert _kinds_and_labels(text, date(2023, 7, 11)) == {("service_available", "2023-07-11")}

@@ -491,7 +491,8 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"|\breturned to (?:the\s+)?(?:[\w'’-]+\s+){0,3}?app stores?\b",  # "returned to South Korean app stores"
         0.8,
     ),
-    ("service_available", r"\bcan (?:now )?(?:use|access|sign up for|subscribe to|download)\b", 0.7),
+    # "people in the United States can sign up and talk with Claude 2"
+    ("service_available", r"\bcan (?:now )?(?:use|access|sign up|subscribe to|download)\b", 0.7),
     (
         "rule_effective",
         r"\b(?:take|takes|took|taking|taken) effect\b|\b(?:came|come|comes|enter\w*) into "

@@ -350,3 +350,20 @@ def test_a_chinese_month_alone_after_zai_dates_what_each_provider_did():
 def test_people_who_can_sign_up_from_today_have_the_service():
     text = "Starting today, people in the United Kingdom can sign up and chat with the assistant for free."
     assert _kinds_and_labels(text, date(2023, 7, 11)) == {("service_available", "2023-07-11")}
+
+
+def test_an_explainer_of_china_s_list_that_names_the_us_list_in_passing_still_tells_countermeasures():
+    text = (
+        "What is China's Unreliable Entity List? "
+        "Beijing first said it would create such a list in May 2019, days after Washington put Huawei on the Entity List. "
+        "Since then, a clothing group and a gene sequencer were added in February 2025."
+    )
+    found = _kinds_and_labels(text, None)
+    assert ("retaliation", "2025-02") in found
+    assert ("entity_listed", "2025-02") not in found
+    # a page about the US list keeps its listings, though China's list is named in passing
+    text = (
+        "What is the Entity List? Unlike China's Unreliable Entity List, it is a US register. "
+        "Huawei was added in May 2019."
+    )
+    assert ("entity_listed", "2019-05") in _kinds_and_labels(text, None)

@@ -272,6 +272,8 @@ def extract_events(
         linker.find(title) if title else [],
     )
     topic = [m.slug for m in reader.title_matches]
+    opening = reader.title_matches or (linker.find(sentences[0]) if sentences else [])
+    reader.subject_list = next((m.slug for m in opening if m.slug.endswith("-list")), None)
     out: list[Candidate] = []
     earlier: list[str] = []  # entities of earlier sentences, the latest first ("The measures took effect...")
     named: set[str] = set()
@@ -391,6 +393,7 @@ class _Reader:
     # the day of the acts a sentence told, for "X also did Y" in the next two sentences: (day, sentences left)
     acted: tuple[FoundDate, int] | None = None
     detailing: int = 0  # sentences left that may detail the measures a summary told ("a volley of measures")
+    subject_list: str | None = None  # the list the first sentence names: what an explainer page is about
 
     def __post_init__(self) -> None:
         self.title_triggers = self._triggers(self.title) if self.title else []
@@ -580,7 +583,7 @@ class _Reader:
                 best = in_force if best.kind == "rule_published" else best
             for trigger in [best, *also.values()]:
                 kind = _kind(trigger.kind, sentence, found)
-                if kind == "entity_listed" and _on_unreliable_list(matches, context):
+                if kind == "entity_listed" and _on_unreliable_list(matches, context, self.subject_list):
                     kind = "retaliation"  # the first names "were added in February 2023", on China's list (rule 11)
                 if kind == "rule_published" and _from_a_chinese_day(sentence, found):
                     kind = "rule_effective"  # "宣布自2023年8月1日起对镓、锗实施出口管制": in force from that day
@@ -1566,14 +1569,15 @@ _COMPANY_KINDS = frozenset({"organization", "ai_model", "product"})
 _REGULATORY_WORDS = re.compile(r"\b(?:licen[cs]\w*|rules?|regulations?|controls?|requirements?|law|act)\b", re.I)
 
 
-def _on_unreliable_list(matches: list[Match], context: list[str]) -> bool:
+def _on_unreliable_list(matches: list[Match], context: list[str], subject: str | None) -> bool:
     """A listing told where China's Unreliable Entity List is the only list the sentence names, or, where it names
-    none, the list the report named last: a countermeasure (rule 11)."""
+    none, the list the report's first sentence names, else the one it named last: a countermeasure (rule 11)."""
     here = {m.slug for m in matches if m.slug.endswith("-list")}
     if here:  # not "the Treasury's NS-CMIC List, to which SenseTime was added", beside China's list
         return here == {"unreliable-entity-list"}
     named = [slug for slug in context if slug.endswith("-list")]
-    return bool(named) and named[0] == "unreliable-entity-list"
+    # the list the report's first sentence is about ("What is China's Unreliable Entity List?"), else the last named
+    return (subject or (named[0] if named else None)) == "unreliable-entity-list"
 
 
 def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: bool, government: bool = False) -> str:

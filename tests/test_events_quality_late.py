@@ -367,3 +367,19 @@ def test_an_explainer_of_china_s_list_that_names_the_us_list_in_passing_still_te
         "Huawei was added in May 2019."
     )
     assert ("entity_listed", "2019-05") in _kinds_and_labels(text, None)
+
+
+def test_two_chinese_probes_of_one_day_and_a_day_counted_back_from_a_message():
+    text = "此前，商务部13日宣布对原产于美国的进口相关模拟芯片发起反倾销调查，同日又宣布对美国相关措施发起反歧视调查。"
+    found = extract_events(text, date(2025, 9, 16), linker=current_linker())
+    assert [(c.kind, c.date.isoformat(), c.principal) for c in found] == [
+        ("investigation", "2025-09-13", "mofcom"),
+        ("investigation", "2025-09-13", "mofcom"),
+    ]
+    text = (
+        "国家市场监督管理总局9月15日发布消息称，经初步调查，英伟达公司违反反垄断法。"
+        "在市场监管总局发布上述消息的两天前，商务部宣布对原产于美国的模拟芯片发起反倾销调查。"
+    )
+    found = _kinds_and_labels(text, date(2025, 9, 15))
+    assert ("investigation", "2025-09-13") in found
+    assert ("rule_published", "2025-09-13") not in found  # publishing a message (发布上述消息) is no rule

@@ -152,6 +152,8 @@ _COMPANION = re.compile(
     r"companion|alongside the rule|\bthe same (?:action|package|notice|announcement|rule|release)\b", re.I
 )
 # "appeared in the Federal Register the next day": the day after the day before it.
+_CHINESE_DAYS_BEFORE = re.compile(r"(?P<n>[一二两三四五六七八九十]|\d{1,2})天之?前")
+_CHINESE_COUNT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _NEXT_DAY = re.compile(r"\b(?:the )?(?:next|following) day\b|次日|翌日", re.I)
 _DAY_BEFORE = re.compile(r"前一天|前一日|\bthe (?:previous|preceding) day\b|\bthe day before\b(?!\s+\w)", re.I)
 RELEASED = re.compile(r"\b(?:releas|issu|unveil|announc)\w*", re.I)
@@ -414,7 +416,7 @@ def _may_hint(sentence: str) -> bool:
 
 
 _HINT = re.compile(
-    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day|days? earlier|weeks? earlier|in parallel|at once)\b|即日|之日起|今[起天日]|昨[天日]|当[天日]|同[日天月]|当月|同一天|近日|次日|翌日|前一[天日]|\d\s*日"
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day|days? earlier|weeks? earlier|in parallel|at once)\b|即日|之日起|今[起天日]|昨[天日]|当[天日]|同[日天月]|当月|同一天|近日|次日|翌日|前一[天日]|天之?前|\d\s*日"
     r"|\bon release\b|\bwhen (?:it|they) (?:was|were) (?:issued|released)\b"
     # the rest of _IMMEDIATELY's forms: "took effect on the day it was issued", "upon publication"
     r"|\b(?:on|upon) (?:the day (?:it|they) (?:was|were)|publication|release)\b|\bwith effect from the (?:date|day)\b",
@@ -862,6 +864,11 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
                     m.start(), m.end(), anchor - timedelta(days=1), certainty=0.85, explicit_year=True, recalled=True
                 )
             )
+    for m in _CHINESE_DAYS_BEFORE.finditer(sentence):  # "在……发布上述消息的两天前": counted back from that day
+        anchor = context.told or context.last
+        count = _CHINESE_COUNT.get(m.group("n")) or (int(m.group("n")) if m.group("n").isdigit() else None)
+        if anchor and count and not found:
+            out.append(FoundDate(m.start(), m.end(), anchor - timedelta(days=count), certainty=0.85, recalled=True))
     for m in _SAME_MONTH.finditer(sentence):
         before_it = [f.value for f in found if f.end <= m.start() and f.precision != "year"]
         month = context.month if not found else before_it[-1].replace(day=1) if before_it else None

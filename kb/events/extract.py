@@ -841,8 +841,11 @@ class _Reader:
             ):
                 continue
             if t.kind == "investigation" and not all(
-                _PROBE_NOUN.fullmatch(sentence, x.start, x.end)
-                and _A_PROBE.search(sentence, max(0, x.start - 40), x.start)
+                (
+                    _PROBE_NOUN.fullmatch(sentence, x.start, x.end)
+                    and _A_PROBE.search(sentence, max(0, x.start - 40), x.start)
+                )
+                or _CHINESE_PROBE.search(sentence, max(0, x.start - 4), x.start)  # 反倾销调查, 反歧视调查
                 for x in (last, t)
             ):
                 continue  # two probes named as such, each with its own article and kind, not one told twice
@@ -865,6 +868,13 @@ class _Reader:
                 )
             if cand.kind not in _SAME_ACTOR_AGAIN and other.principal in (None, cand.principal):
                 continue  # the same provider's offer (the same company's requirement) told twice
+            if cand.kind in _SAME_ACTOR_AGAIN and cand.principal and other.principal != cand.principal:
+                principal = cand.principal  # "商务部……发起反倾销调查，同日又……发起反歧视调查": the same body's
+                other = replace(
+                    other,
+                    principal=principal,
+                    entities=[(principal, "actor"), *((s, r) for s, r in other.entities if s != principal)],
+                )
             other.distinct = True
             if other.confidence >= MIN_CONFIDENCE:
                 out.append(other)
@@ -1180,11 +1190,13 @@ _AGAIN_KINDS = frozenset(
 _SAME_ACTOR_AGAIN = frozenset({"retaliation", "investigation"})  # one body's two lists, two probes
 # Probes of one body listed as nouns of their own: "an anti-dumping investigation ..., and an anti-discrimination inquiry".
 _PROBE_NOUN = re.compile(r"(?:investigation|inquiry|probe|review)\b", re.I)
+_CHINESE_PROBE = re.compile(r"(?:倾销|歧视|补贴|垄断)$")
 _A_PROBE = re.compile(r"\ban?\s+(?:[\w-]+\s+){1,2}$", re.I)
 # Between two clauses of their own: ", while", ", and", "and placing", "，并将".
 _AGAIN_BOUNDARY = re.compile(
     r",\s*(?:while|whereas|and)\b|\band\s+(?:[\w'’.&-]+\s+){0,3}$|\band\s*$|，\s*并|并将|；"
-    r"|，[^，。；]{1,12}?也",  # "，商汤科技也...": another subject "also" doing it
+    r"|，[^，。；]{1,12}?也"  # "，商汤科技也...": another subject "also" doing it
+    r"|，\s*(?:同日|当天)?又",  # "，同日又宣布……发起反歧视调查": one more act that day
     re.I,
 )
 # Acts listed with semicolons, the last after "; and": "put metals under licensing; added PVH to its list; and said

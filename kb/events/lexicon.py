@@ -736,7 +736,11 @@ CHINESE: list[tuple[str, str, float]] = [
         0.8,
     ),  # "对七种中重稀土实施出口管制": controls imposed
     # not guidance, nor a product ("正式发布豆包大模型家族")
-    ("rule_published", r"发布(?!消息|声明|[^。，；]{0,6}?(?:指南|指引)|[^。，；]{0,12}?模型)|出台|公布", 0.75),
+    (
+        "rule_published",
+        r"发布(?![^。，；]{0,3}?(?:消息|声明)|[^。，；]{0,6}?(?:指南|指引)|[^。，；]{0,12}?模型)|出台|公布",
+        0.75,
+    ),
     ("rule_published", r"征求意见稿|公开征求意见", 0.8),  # a draft put out for comment
     # not a price cut told ("阿里云21日宣布，通义千问9款模型集体降价"): no event
     (

@@ -383,3 +383,14 @@ def test_two_chinese_probes_of_one_day_and_a_day_counted_back_from_a_message():
     found = _kinds_and_labels(text, date(2025, 9, 15))
     assert ("investigation", "2025-09-13") in found
     assert ("rule_published", "2025-09-13") not in found  # publishing a message (发布上述消息) is no rule
+
+
+def test_orders_revoked_and_two_orders_signed_are_executive_orders():
+    text = (
+        "Last Wednesday President Joe Biden revoked the orders his predecessor had aimed at two Chinese apps. "
+        "Donald Trump signed the two orders on August 6, 2020."
+    )
+    assert _kinds_and_labels(text, date(2021, 6, 15)) == {
+        ("executive_order", "2021-06-09"),
+        ("executive_order", "2020-08-06"),
+    }

@@ -1707,7 +1707,7 @@ _RELAYED = re.compile(
 _ORDER_NAMED = r"(?:executive order|(?-i:EO|E\.O\.)\s*\d{5})"
 _ORDER_REVOKED = re.compile(
     rf"\b(?:revok|rescind)\w*\s+(?:[\w'’.,-]+\s+){{0,4}}?{_ORDER_NAMED}"
-    r"|\b(?:revok|rescind)\w*\s+(?:that|the|his predecessor['’]s|[A-Z]\w+['’]s)\s+(?:[\w-]+\s+)?order\b"
+    r"|\b(?:revok|rescind)\w*\s+(?:that|the|his predecessor['’]s|[A-Z]\w+['’]s)\s+(?:[\w-]+\s+)?orders?\b"
     # "signed an Executive Order that revokes the policies ...": the signing
     r"|\bsign\w*\s+(?:an?\s+)?(?:new\s+)?(?:executive\s+)?order\s+(?:that|which|to)\s+(?:revok|rescind)"
     rf"|{_ORDER_NAMED}(?:\s+\d{{5}})?(?:\s+[\w'’,-]+){{0,6}}?\s+(?:was|were|has been|had been|is)\s+(?:revoked|rescinded)\b",

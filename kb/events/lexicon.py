@@ -268,7 +268,9 @@ ENGLISH: list[tuple[str, str, float]] = [
     # "he signed a new order", "signed another order": a president's order told without "executive"
     (
         "executive_order",
-        r"\bsign(?:s|ed|ing)?\s+(?:an?|another|the)\s+(?:new\s+|second\s+|further\s+)?order\b(?!\s+(?:for|worth)\b)",
+        # "signed the two orders on August 6, 2020"
+        r"\bsign(?:s|ed|ing)?\s+(?:an?|another|the)\s+(?:new\s+|second\s+|further\s+|two\s+|three\s+)?orders?\b"
+        r"(?!\s+(?:for|worth)\b)",
         0.9,
     ),
     # "he signed EO 14179": the order by its abbreviation and number

@@ -394,3 +394,12 @@ def test_orders_revoked_and_two_orders_signed_are_executive_orders():
         ("executive_order", "2021-06-09"),
         ("executive_order", "2020-08-06"),
     }
+
+
+def test_a_provider_that_paused_its_assistant_in_a_country_restricted_it():
+    assert _kinds_and_labels("On March 31 we paused ChatGPT in Italy.", date(2023, 4, 28)) == {
+        ("service_restricted", "2023-03-31")
+    }
+    assert _kinds_and_labels("On March 31 we paused access for everyone in the country.", date(2023, 4, 28)) == {
+        ("service_restricted", "2023-03-31")
+    }

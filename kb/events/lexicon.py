@@ -392,7 +392,9 @@ ENGLISH: list[tuple[str, str, float]] = [
     # "decided to pause the service there", "the app had been off local app stores since Saturday"
     (
         "service_restricted",
-        r"\bpaus\w*\s+(?:the|its|our)\s+(?:service|app|access)\b|\boff\s+(?:local\s+)?app stores\b",
+        r"\bpaus\w*\s+(?:the|its|our)\s+(?:service|app|access)\b|\boff\s+(?:local\s+)?app stores\b"
+        # "we paused ChatGPT in Italy", "we paused access for everyone in the country"
+        r"|\bpaus\w*\s+(?:access|(?-i:[A-Z][\w-]+))\s+(?:in|for)\b",
         0.85,
     ),
     # A government keeping an app off its own machines: "barred the chatbot from government devices", "told public

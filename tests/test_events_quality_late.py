@@ -403,3 +403,11 @@ def test_a_provider_that_paused_its_assistant_in_a_country_restricted_it():
     assert _kinds_and_labels("On March 31 we paused access for everyone in the country.", date(2023, 4, 28)) == {
         ("service_restricted", "2023-03-31")
     }
+
+
+def test_rules_a_ministry_published_and_brought_into_force_on_a_day():
+    text = "- the Blocking Rules, which MOFCOM published and brought into force on January 9, 2021."
+    assert _kinds_and_labels(text, date(2021, 6, 15)) == {
+        ("rule_published", "2021-01-09"),
+        ("rule_effective", "2021-01-09"),
+    }

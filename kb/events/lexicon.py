@@ -44,9 +44,12 @@ ENGLISH: list[tuple[str, str, float]] = [
     # "provisions, which were published and took effect on September 19": published that day too
     (
         "rule_published",
-        r"\b(?:was|were)\s+(?:published|issued|promulgated)(?=\s+and\s+(?:took|came into)\s+effect\b)",
+        # "which MOFCOM published and brought into force on January 9, 2021"
+        r"\b(?:(?:was|were)\s+)?(?:published|issued|promulgated)"
+        r"(?=\s+and\s+(?:(?:took|came into)\s+effect|brought\s+(?:it\s+|them\s+)?into\s+(?:force|effect))\b)",
         0.85,
     ),
+    ("rule_effective", r"\bbr(?:ought|ings?|inging)\s+(?:it\s+|them\s+)?into\s+(?:force|effect)\b", 0.9),
     # "voted on Saturday afternoon to adopt the Export Control Law"
     (
         "rule_published",

@@ -411,3 +411,11 @@ def test_rules_a_ministry_published_and_brought_into_force_on_a_day():
         ("rule_published", "2021-01-09"),
         ("rule_effective", "2021-01-09"),
     }
+
+
+def test_a_burst_of_measures_lends_its_day_to_the_measures_told_next():
+    text = (
+        "China hit back at new U.S. tariffs on Tuesday with a burst of measures. "
+        "The State Administration for Market Regulation said it had opened an antitrust investigation into Google."
+    )
+    assert ("investigation", "2025-02-04") in _kinds_and_labels(text, date(2025, 2, 4))

@@ -1627,7 +1627,7 @@ _POSSESSED = re.compile(r"['’]s\s+(?:[\w-]+\s+){0,2}")
 # A sentence that tells a set of measures the next ones detail: "hit back with a volley of measures of its own",
 # "中方连续出台多项反制措施".
 _SUMMARY = re.compile(
-    r"\b(?:volley|series|raft|slew|string|battery|set|package) of (?:\w+\s+)?(?:counter-?)?measures\b"
+    r"\b(?:volley|series|raft|slew|string|battery|set|package|burst|flurry|wave|barrage) of (?:\w+\s+)?(?:counter-?)?measures\b"
     r"|(?:多项|一系列)[^。；]{0,6}?措施",
     re.I,
 )

@@ -419,3 +419,12 @@ def test_a_burst_of_measures_lends_its_day_to_the_measures_told_next():
         "The State Administration for Market Regulation said it had opened an antitrust investigation into Google."
     )
     assert ("investigation", "2025-02-04") in _kinds_and_labels(text, date(2025, 2, 4))
+
+
+def test_a_measure_of_a_burst_told_with_its_own_day_keeps_the_burst_for_the_next_one():
+    text = (
+        "China hit back at new U.S. tariffs on Tuesday with a burst of measures. "
+        "The commerce ministry placed export controls on tungsten products, effective immediately. "
+        "The State Administration for Market Regulation said it had opened an antitrust investigation into Google."
+    )
+    assert ("investigation", "2025-02-04") in _kinds_and_labels(text, date(2025, 2, 4))

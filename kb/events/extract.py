@@ -703,9 +703,16 @@ class _Reader:
         acted_days = {c.date for c in acts if c.precision == "day"}
         if acted_days:
             day = next((f for f in dates if f.value in acted_days), None)
+            acted_before = self.acted[0].value if self.acted is not None else None
             self.acted = (day, 2) if day is not None and len(acted_days) == 1 else None
-            # "China hit back on Tuesday with a volley of measures": the sentences after it tell them one by one
-            self.detailing = 3 if self.acted is not None and _SUMMARY.search(sentence) else 0
+            # "China hit back on Tuesday with a volley of measures": the sentences after it tell them one by one, some
+            # with their own word for that day ("..., effective immediately")
+            if self.acted is not None and _SUMMARY.search(sentence):
+                self.detailing = 3
+            elif self.acted is not None and self.acted[0].value == acted_before:
+                self.detailing = max(0, self.detailing - 1)
+            else:
+                self.detailing = 0
         else:  # deadlines or background months told in between leave it, one sentence less
             self._age_acted()
         if out:

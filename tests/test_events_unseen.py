@@ -92,6 +92,14 @@ UNSEEN = ROOT / "tests" / "data" / "events_unseen"
 # (83/98) / 0.83 (83/100). dev16, held out and never looked into: P 0.74 (60/81) / R 0.60 (60/100) on the code before
 # that work, 0.76 (64/84) / 0.64 (64/100) after it (0.75 / 0.64 without the curated timeline). The test half after it:
 # P 0.89 (55/62) / R 0.77 (55/71), from 54/61 and 54/71 (one more event found).
+# dev17 and dev18, written blind by two more annotators at the start of the next session: dev18 measured P 0.79
+# (84/107) / R 0.72 (84/117) on the code before that session's work and on arrival, then tuned on, with dev16 (looked
+# into once dev17 took its held-out place). dev17, kept outside the repository and only measured (its summary lines)
+# while the others were tuned on: P 0.80 (86/108) / R 0.63 (86/136) before the work, 0.81 (88/109) / 0.65 (88/136)
+# after it (0.78 / 0.62 -> 0.79 / 0.64 without the curated timeline); now the held-out half beside the test half.
+# The work (about 50 commits), with the curated timeline: dev16 0.76 (64/84) / 0.64 -> 0.90 (84/93) / 0.84, dev18
+# 0.79 / 0.72 -> 0.95 (104/109) / 0.89 (104/117), dev13 0.92 / 0.77 -> 0.95 (112/118) / 0.84; the test half did not
+# move: P 0.89 (55/62) / R 0.77 (55/71).
 # The development halves: just below their figures, as regression guards.
 FLOORS = {
     ("dev", "curated"): (0.97, 0.97, 0.95, 0.95),
@@ -102,32 +110,34 @@ FLOORS = {
     ("dev3", "none"): (0.95, 0.91, 0.95, 0.95),
     ("dev4", "curated"): (0.95, 0.91, 0.95, 0.95),
     ("dev4", "none"): (0.94, 0.91, 0.95, 0.95),
-    ("dev5", "curated"): (0.94, 0.84, 0.95, 0.95),
-    ("dev5", "none"): (0.92, 0.82, 0.95, 0.95),
+    ("dev5", "curated"): (0.95, 0.85, 0.95, 0.95),
+    ("dev5", "none"): (0.93, 0.82, 0.95, 0.95),
     ("dev6", "curated"): (0.95, 0.86, 0.95, 0.95),
     ("dev6", "none"): (0.94, 0.86, 0.95, 0.95),
     ("dev7", "curated"): (0.97, 0.9, 0.95, 0.95),
     ("dev7", "none"): (0.95, 0.9, 0.95, 0.95),
     ("dev8", "curated"): (0.94, 0.89, 0.95, 0.95),
     ("dev8", "none"): (0.94, 0.89, 0.95, 0.95),
-    ("dev9", "curated"): (0.91, 0.87, 0.95, 0.95),
-    ("dev9", "none"): (0.92, 0.88, 0.95, 0.95),
+    ("dev9", "curated"): (0.91, 0.88, 0.95, 0.95),
+    ("dev9", "none"): (0.92, 0.89, 0.95, 0.95),
     ("dev10", "curated"): (0.93, 0.78, 0.95, 0.95),
     ("dev10", "none"): (0.87, 0.74, 0.95, 0.95),
-    ("dev11", "curated"): (0.89, 0.8, 0.95, 0.95),
-    ("dev11", "none"): (0.89, 0.8, 0.95, 0.95),
-    ("dev12", "curated"): (0.86, 0.79, 0.95, 0.95),
-    ("dev12", "none"): (0.81, 0.75, 0.95, 0.95),
-    ("dev13", "curated"): (0.9, 0.76, 0.95, 0.95),
-    ("dev13", "none"): (0.88, 0.74, 0.95, 0.95),
-    ("dev14", "curated"): (0.88, 0.75, 0.95, 0.95),
-    ("dev14", "none"): (0.86, 0.74, 0.95, 0.95),
-    ("dev15", "curated"): (0.83, 0.82, 0.95, 0.95),
-    ("dev15", "none"): (0.83, 0.83, 0.95, 0.95),
-    ("dev16", "curated"): (0.75, 0.63, 0.95, 0.95),
-    ("dev16", "none"): (0.74, 0.63, 0.95, 0.95),
-    ("dev18", "curated"): (0.78, 0.71, 0.95, 0.95),
-    ("dev18", "none"): (0.78, 0.71, 0.95, 0.95),
+    ("dev11", "curated"): (0.9, 0.83, 0.95, 0.95),
+    ("dev11", "none"): (0.9, 0.83, 0.95, 0.95),
+    ("dev12", "curated"): (0.87, 0.82, 0.95, 0.95),
+    ("dev12", "none"): (0.82, 0.78, 0.95, 0.95),
+    ("dev13", "curated"): (0.93, 0.82, 0.95, 0.95),
+    ("dev13", "none"): (0.9, 0.81, 0.95, 0.95),
+    ("dev14", "curated"): (0.9, 0.76, 0.95, 0.95),
+    ("dev14", "none"): (0.88, 0.75, 0.95, 0.95),
+    ("dev15", "curated"): (0.84, 0.82, 0.95, 0.95),
+    ("dev15", "none"): (0.84, 0.83, 0.95, 0.95),
+    ("dev16", "curated"): (0.88, 0.82, 0.95, 0.95),
+    ("dev16", "none"): (0.88, 0.83, 0.95, 0.95),
+    ("dev17", "curated"): (0.79, 0.63, 0.95, 0.95),
+    ("dev17", "none"): (0.77, 0.62, 0.95, 0.95),
+    ("dev18", "curated"): (0.93, 0.87, 0.95, 0.95),
+    ("dev18", "none"): (0.94, 0.87, 0.95, 0.95),
     ("test", "curated"): (0.88, 0.76, 0.95, 0.9),
     ("test", "none"): (0.88, 0.76, 0.95, 0.9),
 }
@@ -259,6 +269,7 @@ def _tally(report: dict, events: list[Event], slugs: set[str], names: dict[str, 
         "dev14",
         "dev15",
         "dev16",
+        "dev17",
         "dev18",
         "test",
     ],

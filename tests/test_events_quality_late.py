@@ -428,3 +428,14 @@ def test_a_measure_of_a_burst_told_with_its_own_day_keeps_the_burst_for_the_next
         "The State Administration for Market Regulation said it had opened an antitrust investigation into Google."
     )
     assert ("investigation", "2025-02-04") in _kinds_and_labels(text, date(2025, 2, 4))
+
+
+def test_a_day_after_two_bodies_that_said_it_is_the_telling_s_not_a_continued_act():
+    text = (
+        "China will require exporters of gallium and germanium, two metals used in chips and radar, to obtain "
+        "licences from August 1, the Ministry of Commerce and the General Administration of Customs said on Monday."
+    )
+    assert _kinds_and_labels(text, date(2023, 7, 5)) == {
+        ("rule_effective", "2023-08-01"),
+        ("rule_published", "2023-07-03"),
+    }

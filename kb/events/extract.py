@@ -85,7 +85,8 @@ _ANALYSTS = re.compile(
 # a licence requirement, it does not publish a rule.
 _INFORMED = re.compile(r"\b(?:informed|told|notified|letter)\b", re.I)
 WEAK = 0.6  # a trigger this weak ("requirements") gives way to an act a date continues
-AND_OTHERS = re.compile(r"\band\s+(?:[\w'’-]+\s+){0,6}?(?:on|from|in)\s+$", re.I)
+# not a subject with its own verb: "the Ministry of Commerce and the General Administration of Customs said on Monday"
+AND_OTHERS = re.compile(r"\band\s+(?:(?!said\b|says\b|announced\b|told\b)[\w'’-]+\s+){0,6}?(?:on|from|in)\s+$", re.I)
 # A verb left out between list items: "Huawei was added in May 2019, SMIC in December 2020", "first required licences
 # for gallium in August 2023 and for antimony in September 2024", "some take effect on March 1, others immediately"
 # (no verb of its own between the comma and the date).

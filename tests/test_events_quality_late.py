@@ -439,3 +439,14 @@ def test_a_day_after_two_bodies_that_said_it_is_the_telling_s_not_a_continued_ac
         ("rule_effective", "2023-08-01"),
         ("rule_published", "2023-07-03"),
     }
+
+
+def test_a_rule_named_by_its_month_leaves_the_verb_before_it_to_the_day_opening_the_sentence():
+    text = (
+        "On August 17, 2020, BIS issued a rule that goes well beyond its May amendment to the foreign direct "
+        "product rule. A foreign-made item now needs a licence whenever Huawei is a purchaser."
+    )
+    assert _kinds_and_labels(text, date(2020, 8, 24)) == {
+        ("rule_published", "2020-08-17"),
+        ("rule_published", "2020-05"),
+    }

@@ -643,7 +643,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:rules?|controls|curbs|regulations|restrictions|update|licensing|amendments?)\b"
         # with its owner: "Washington's October restrictions"; "the rules of that October"
         rf"|\b(?:the|its|their|(?-i:[A-Z][\w.-]*)['’]s) {_MONTHS} (?:export\s+)?"
-        r"(?:rules?|controls|curbs|regulations|restrictions|licensing|changes|amendments)\b"
+        r"(?:rules?|controls|curbs|regulations|restrictions|licensing|changes|amendments?)\b"
         # "the US affiliates rule of late September"
         rf"|\b(?:rules?|controls|curbs|regulations|restrictions|regime) of (?:that |last |late |early |mid-)?{_MONTHS}\b"
         r"(?!\.?\s+\d)"

@@ -450,3 +450,14 @@ def test_a_rule_named_by_its_month_leaves_the_verb_before_it_to_the_day_opening_
         ("rule_published", "2020-08-17"),
         ("rule_published", "2020-05"),
     }
+
+
+def test_an_order_revoked_as_it_is_an_order_signed_that_day():
+    text = (
+        "Executive Order 14110, signed on Oct. 30, 2023, set rules for frontier AI. It lasted fifteen months. "
+        "On January 20 President Trump revoked it."
+    )
+    assert _kinds_and_labels(text, date(2025, 2, 3)) == {
+        ("executive_order", "2023-10-30"),
+        ("executive_order", "2025-01-20"),
+    }

@@ -588,7 +588,14 @@ class _Reader:
                     kind = "retaliation"  # the first names "were added in February 2023", on China's list (rule 11)
                 if kind == "rule_published" and _from_a_chinese_day(sentence, found):
                     kind = "rule_effective"  # "宣布自2023年8月1日起对镓、锗实施出口管制": in force from that day
-                if kind == "rule_rescinded" and _ORDER_REVOKED.search(sentence):
+                if (
+                    kind == "rule_rescinded"
+                    and (
+                        _ORDER_REVOKED.search(sentence)
+                        # "Executive Order 14110 ... It lasted fifteen months. On January 20 President Trump revoked it"
+                        or (_REVOKED_IT.search(sentence) and any(slug.startswith("eo-") for slug in context[:3]))
+                    )
+                ):
                     kind = "executive_order"  # "Trump revoked Executive Order 14110": an order signed that day
                 if kind == "rule_published":  # "issued a final rule suspending the affiliates rule": a suspension
                     doing = _DOING.search(sentence, trigger.start, trigger.end + 20)
@@ -1713,6 +1720,7 @@ _RELAYED = re.compile(
 )
 # A presidential order revoked, which another order does: "revoked Executive Order 14110", "EO 14110 was revoked".
 _ORDER_NAMED = r"(?:executive order|(?-i:EO|E\.O\.)\s*\d{5})"
+_REVOKED_IT = re.compile(r"\b(?:revok|rescind)\w*\s+(?:it|them)\b", re.I)
 _ORDER_REVOKED = re.compile(
     rf"\b(?:revok|rescind)\w*\s+(?:[\w'’.,-]+\s+){{0,4}}?{_ORDER_NAMED}"
     r"|\b(?:revok|rescind)\w*\s+(?:that|the|his predecessor['’]s|[A-Z]\w+['’]s)\s+(?:[\w-]+\s+)?orders?\b"

@@ -461,3 +461,12 @@ def test_an_order_revoked_as_it_is_an_order_signed_that_day():
         ("executive_order", "2023-10-30"),
         ("executive_order", "2025-01-20"),
     }
+
+
+def test_a_month_as_the_subject_opening_a_sentence_dates_what_it_brought():
+    text = "April brought the H20 and MI308 licence requirements, July the reversal."
+    found = extract_events(text, date(2026, 1, 5), linker=current_linker())
+    assert sorted((c.kind, c.date.isoformat(), c.precision, c.principal or "") for c in found) == [
+        ("license_required", "2025-04-01", "month", "amd"),
+        ("license_required", "2025-04-01", "month", "nvidia"),
+    ]

@@ -152,6 +152,8 @@ _COMPANION = re.compile(
     r"companion|alongside the rule|\bthe same (?:action|package|notice|announcement|rule|release)\b", re.I
 )
 # "appeared in the Federal Register the next day": the day after the day before it.
+# a month as the subject opening a sentence: "April brought the H20 and MI308 licence requirements"
+_MONTH_SUBJECT = re.compile(r"\s+(?:brought|saw|delivered|opened with)\b", re.I)
 _CHINESE_DAYS_BEFORE = re.compile(r"(?P<n>[一二两三四五六七八九十]|\d{1,2})天之?前")
 _CHINESE_COUNT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _NEXT_DAY = re.compile(r"\b(?:the )?(?:next|following) day\b|次日|翌日", re.I)
@@ -535,7 +537,8 @@ def _yearless(
     for m in _MONTH_ALONE.finditer(sentence):
         before = _LEAD_BEFORE.search(sentence, max(0, m.start() - 40), m.start())
         owner = before is None and _OWNER_BEFORE.search(sentence, max(0, m.start() - 40), m.start())
-        if before is None and not owner and not _POSSESSIVE.match(sentence, m.end()):
+        subject = not sentence[: m.start()].strip() and _MONTH_SUBJECT.match(sentence, m.end())
+        if before is None and not owner and not _POSSESSIVE.match(sentence, m.end()) and not subject:
             continue
         month = _month_number(m.group("month"))
         lead = before["lead"].lower() if before else "the" if owner else ""

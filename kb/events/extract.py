@@ -273,13 +273,14 @@ def extract_events(
         linker.find(title) if title else [],
     )
     topic = [m.slug for m in reader.title_matches]
-    opening = reader.title_matches or (linker.find(sentences[0]) if sentences else [])
-    reader.subject_list = next((m.slug for m in opening if m.slug.endswith("-list")), None)
+    reader.subject_list = _first_list(reader.title_matches)
     out: list[Candidate] = []
     earlier: list[str] = []  # entities of earlier sentences, the latest first ("The measures took effect...")
     named: set[str] = set()
-    for sentence in sentences:
+    for index, sentence in enumerate(sentences):
         matches = linker.find(sentence)
+        if index == 0 and not reader.title_matches:  # what an explainer page is about: its first sentence's list
+            reader.subject_list = _first_list(matches)
         heading = _YEAR_HEADING.fullmatch(sentence.strip())
         if heading:  # a year alone as a heading, "2020.", gives its year to what follows it, up to the next one
             reader.told.heading = int(heading.group(1))
@@ -1250,12 +1251,6 @@ def _coordinated(
             continue
         if _WHICH_HAD.search(sentence, max(0, t.start - 24), t.start):
             continue  # "suspended its affiliates rule, which had extended Entity List restrictions": done before
-        if (
-            t.kind == "rule_published"
-            and best.kind == "rule_effective"
-            and _CHINESE_IN_FORCE.match(sentence, found.end)
-        ):
-            continue  # "对锑等物项实施出口管制 9月15日起施行", "石墨物项管制则于同年12月1日生效": in force that day only
         if t.start < best.end and best.start < t.end:
             continue
         between = sentence[min(t.end, best.end) : max(t.start, best.start)]
@@ -1594,6 +1589,10 @@ def _kind(kind: str, sentence: str, found: FoundDate) -> str:
 ANNOUNCED = re.compile(r"\bannounc\w*", re.I)
 _COMPANY_KINDS = frozenset({"organization", "ai_model", "product"})
 _REGULATORY_WORDS = re.compile(r"\b(?:licen[cs]\w*|rules?|regulations?|controls?|requirements?|law|act)\b", re.I)
+
+
+def _first_list(matches: list[Match]) -> str | None:
+    return next((m.slug for m in matches if m.slug.endswith("-list")), None)
 
 
 def _on_unreliable_list(matches: list[Match], context: list[str], subject: str | None) -> bool:

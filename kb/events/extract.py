@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from kb.events.candidates import DEADLINE_KINDS, REGULATORY_KINDS, RULE_KINDS, Candidate
@@ -277,6 +277,8 @@ def extract_events(
     out: list[Candidate] = []
     earlier: list[str] = []  # entities of earlier sentences, the latest first ("The measures took effect...")
     named: set[str] = set()
+    dateline: date | None = None  # the page's own day on a line of its own ("Client Alert | August 20, 2020")
+    headline: list[Candidate] = []  # the acts of the line after it, dated by that day only
     for index, sentence in enumerate(sentences):
         matches = linker.find(sentence)
         if index == 0 and not reader.title_matches:  # what an explainer page is about: its first sentence's list
@@ -286,9 +288,15 @@ def extract_events(
             reader.told.heading = int(heading.group(1))
         if has_date_hint(sentence):
             out += reader.sentence_events(sentence, matches, topic + earlier)
+            pending = reader.pending[0] if reader.pending is not None else None
+            if index < 2 and pending is not None and _dateline(sentence, pending):
+                dateline = pending.value
         else:
             reader.told.recent_years = ()  # the year of "the sentence before" is a dated sentence's
-            out += reader.carried(sentence, matches, topic + earlier)
+            found = reader.carried(sentence, matches, topic + earlier)
+            if dateline is not None and not headline:
+                headline = [c for c in found if c.date == dateline]
+            out += found
         earlier = list(dict.fromkeys([m.slug for m in matches] + earlier))
         named.update(m.slug for m in matches if m.slug in known_rules)
     if len(named) == 1:  # a report about one rule: its rule events are that rule's ("the rule took effect")
@@ -297,7 +305,37 @@ def extract_events(
         for cand in out:
             if cand.kind in RULE_KINDS and cand.rule is None and cand.jurisdiction in (None, country, "GLOBAL"):
                 cand.rule = rule  # not another government's act ("MOFCOM paused its measures" beside a US rule)
+    if dateline is not None and headline:
+        _headline_day(headline, out, dateline)
     return _finest(out)
+
+
+def _dateline(sentence: str, found: FoundDate) -> bool:
+    """A line that is the page's day and a label at most: "Client Alert | August 20, 2020", "Posted March 3, 2025"."""
+    return found.precision == "day" and all(
+        _DATELINE_REST.fullmatch(part) for part in (sentence[: found.start], sentence[found.end :])
+    )
+
+
+def _headline_day(headline: list[Candidate], out: list[Candidate], dateline: date) -> None:
+    """A headline under a dateline tells the happening its report tells first: when the report says that was some
+    days before the page's day ("Client Alert | August 20, 2020 / BIS Expands ... / On Monday, August 17, 2020, BIS
+    issued ..."), the headline's acts are of that earlier day, not of the day the alert went out."""
+    first = next(
+        (
+            c
+            for c in out
+            if all(c is not h for h in headline)
+            and c.precision == "day"
+            and (c.exact or c.date == dateline)  # "Today BIS added ...": the page's own day
+            and c.kind != "statement"
+        ),
+        None,
+    )
+    if first is None or not timedelta(0) < dateline - first.date <= _HEADLINE_LAG:
+        return
+    for cand in headline:
+        cand.date = first.date
 
 
 # ---- reading many reports, here or in a process of its own (kb.events.stage) ----------------
@@ -1634,6 +1672,9 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
 
 
 _PLAN = re.compile(r"\b(?:action )?plan\b|行动计划", re.I)
+# what may stand beside the day on a dateline: a label of a few capitalised words and separators
+_DATELINE_REST = re.compile(r"[\s|:,.\-–—]*(?:(?:[A-Z][\w.]*|of|and)\s*){0,3}[\s|:,.\-–—]*")
+_HEADLINE_LAG = timedelta(days=14)  # a client alert or digest tells an act of the last two weeks
 _YEAR_HEADING = re.compile(r"((?:19|20)\d{2})[.:]?")
 _IMMEDIATE_WORD = re.compile(r"immediately\b", re.I)
 _THAT = re.compile(r"\s+that\b", re.I)

@@ -28,3 +28,15 @@ def test_a_headline_under_a_dateline_keeps_the_day_when_the_report_tells_that_da
     found = _kinds_and_labels(text, date(2021, 4, 8))
     assert ("entity_listed", "2021-04-08") in found
     assert ("entity_listed", "2021-03-29") in found
+
+
+def test_a_law_adopted_by_a_legislature_in_the_passive_is_issued_that_day():
+    text = "The AI Act was adopted by the European Parliament on 13 March 2024 and entered into force on 1 August 2024."
+    assert _kinds_and_labels(text, None) == {("rule_published", "2024-03-13"), ("rule_effective", "2024-08-01")}
+
+
+def test_an_unreliable_entity_list_created_by_provisions_is_that_rule_and_no_countermeasure():
+    text = (
+        "The Unreliable Entity List, created by MOFCOM provisions issued on 19 September 2020, lets Beijing bar firms."
+    )
+    assert _kinds_and_labels(text, None) == {("rule_published", "2020-09-19")}

@@ -33,11 +33,12 @@ _NOT_STARTING = (
 )
 ENGLISH: list[tuple[str, str, float]] = [
     # not the rules that set the list up ("issued its Provisions on the Unreliable Entity List", "its Unreliable
-    # Entity List provisions")
+    # Entity List provisions", "The Unreliable Entity List, created by MOFCOM provisions issued on ...")
     (
         "retaliation",
         r"\bretaliat\w*|\bcounter-?measures?\b"
-        r"|(?<!provisions on the )\bunreliable entit(?:y|ies) list\b(?!\s+(?:provisions|rules|regulations)\b)",
+        r"|(?<!provisions on the )\bunreliable entit(?:y|ies) list\b"
+        r"(?!\s+(?:provisions|rules|regulations)\b|,?\s+(?:(?:was|which was)\s+)?(?:created|set up|established)\b)",
         0.9,
     ),
     # A legislature passing a law enacts it: "the top legislature on Saturday passed the Export Control Law".
@@ -55,6 +56,14 @@ ENGLISH: list[tuple[str, str, float]] = [
         "rule_published",
         r"\b(?:passed|adopted|enacted|voted\s+(?:[\w'’-]+\s+){0,4}?to\s+(?:adopt|pass|approve|enact))\s+"
         r"(?:the|a|its)\s+(?:[\w'’-]+\s+){0,4}?(?:law|act)\b",
+        0.85,
+    ),
+    # the passive, with a legislature as agent: "The Export Control Law was adopted by the Standing Committee of the
+    # National People's Congress on 17 October 2020"
+    (
+        "rule_published",
+        r"\b(?:was|were)\s+(?:formally\s+|finally\s+)?(?:adopted|passed|enacted|approved)\s+by\s+(?:the\s+)?"
+        r"(?:[\w'’-]+\s+){0,4}?(?:legislature|parliament|congress|standing committee|diet|assembly|council|lawmakers)\b",
         0.85,
     ),
     # "put export controls on tungsten, tellurium and bismuth products"

@@ -40,3 +40,21 @@ def test_an_unreliable_entity_list_created_by_provisions_is_that_rule_and_no_cou
         "The Unreliable Entity List, created by MOFCOM provisions issued on 19 September 2020, lets Beijing bar firms."
     )
     assert _kinds_and_labels(text, None) == {("rule_published", "2020-09-19")}
+
+
+def test_a_rule_named_by_its_day_and_update_is_that_rule():
+    text = "The October 17, 2023 update caught those chips as well."
+    assert _kinds_and_labels(text, date(2025, 5, 30)) == {("rule_published", "2023-10-17")}
+
+
+def test_the_previous_day_after_a_day_of_the_same_sentence_is_the_day_before_that_one():
+    text = (
+        "Nvidia said the new rules were stricter than expected, and on October 24 it disclosed that the government "
+        "had informed it the previous day that exports of the A100 would need a licence."
+    )
+    assert ("license_required", "2023-10-23") in _kinds_and_labels(text, date(2023, 10, 30))
+
+
+def test_a_day_the_sentence_says_is_not_the_one_is_no_event():
+    text = "Nvidia said the licence requirements for the A100 applied at once rather than from mid-November."
+    assert ("rule_effective", "2023-11") not in _kinds_and_labels(text, date(2023, 10, 30))

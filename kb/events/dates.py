@@ -860,8 +860,10 @@ def _counted(sentence: str, found: list[FoundDate], context: Context, own_day: d
         if anchor:
             out.append(FoundDate(m.start(), m.end(), anchor, certainty=0.9))
     for m in _DAY_BEFORE.finditer(sentence):
-        anchor = context.told or context.last
-        if anchor and not found:
+        # "on October 24 Nvidia disclosed that it had been informed the previous day": the day before the one told
+        # before it in the sentence, else before the day of the sentences before
+        anchor = _day_before(found, m.start()) or (None if found else context.told or context.last)
+        if anchor:
             out.append(
                 FoundDate(
                     m.start(), m.end(), anchor - timedelta(days=1), certainty=0.85, explicit_year=True, recalled=True

@@ -447,7 +447,8 @@ class _Reader:
         report's own day that the sentence does not say is planned is left out (see kb.events.dates)."""
         every = find_dates(sentence, self.reference, self.told)
         self._remember(sentence, every)
-        dates = [f for f in every if not f.suspicious]
+        # not a day the sentence says is not the one ("applied immediately rather than from mid-November")
+        dates = [f for f in every if not f.suspicious and not _RATHER.search(sentence, max(0, f.start - 30), f.start)]
         if not dates:
             return self.carried(sentence, matches, context)
         every_trigger = self._triggers(sentence)
@@ -1672,6 +1673,7 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
 
 
 _PLAN = re.compile(r"\b(?:action )?plan\b|行动计划", re.I)
+_RATHER = re.compile(r"\b(?:rather than|instead of)(?:\s+(?:from|on|in|at|by|starting|until|the))?\s*$", re.I)
 # what may stand beside the day on a dateline: a label of a few capitalised words and separators
 _DATELINE_REST = re.compile(r"[\s|:,.\-–—]*(?:(?:[A-Z][\w.]*|of|and)\s*){0,3}[\s|:,.\-–—]*")
 _HEADLINE_LAG = timedelta(days=14)  # a client alert or digest tells an act of the last two weeks

@@ -138,7 +138,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     # licence requirements: "the October 7 rules, which already required licences" dates the rules.
     (
         "rule_published",
-        rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:,?\s+(?:19|20)\d{{2}})?\s+(?:export\s+)?(?:{_RULE_NOUNS}|package\b|measures\b)"
+        rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:,?\s+(?:19|20)\d{{2}})?\s+(?:export\s+)?(?:{_RULE_NOUNS}|package\b|measures\b|update\b|amendments?\b)"
         rf"|\b{_RULE_NOUNS}\s+(?:of|dated)\s+(?={_MONTHS}\.?\s+\d|\d{{1,2}}\s+{_MONTHS})"
         # with the rule's own name between the day and the noun: "the January 13, 2025 AI Diffusion rule"
         rf"|\bthe\s+{_MONTHS}\.?\s+\d{{1,2}}(?:,?\s+(?:19|20)\d{{2}})?,?\s+(?-i:(?:[A-Z][\w-]*\s+){{1,3}})"

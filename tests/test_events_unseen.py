@@ -138,6 +138,8 @@ FLOORS = {
     ("dev17", "none"): (0.77, 0.62, 0.95, 0.95),
     ("dev18", "curated"): (0.93, 0.87, 0.95, 0.95),
     ("dev18", "none"): (0.94, 0.87, 0.95, 0.95),
+    ("dev19", "curated"): (0.83, 0.71, 0.95, 0.95),
+    ("dev19", "none"): (0.82, 0.71, 0.95, 0.95),
     ("test", "curated"): (0.88, 0.76, 0.95, 0.9),
     ("test", "none"): (0.88, 0.76, 0.95, 0.9),
 }
@@ -271,6 +273,7 @@ def _tally(report: dict, events: list[Event], slugs: set[str], names: dict[str, 
         "dev16",
         "dev17",
         "dev18",
+        "dev19",
         "test",
     ],
 )

@@ -58,3 +58,28 @@ def test_the_previous_day_after_a_day_of_the_same_sentence_is_the_day_before_tha
 def test_a_day_the_sentence_says_is_not_the_one_is_no_event():
     text = "Nvidia said the licence requirements for the A100 applied at once rather than from mid-November."
     assert ("rule_effective", "2023-11") not in _kinds_and_labels(text, date(2023, 10, 30))
+
+
+def test_the_month_heading_a_timeline_entry_dates_its_act_past_an_aside():
+    text = "February 2025: five more metals, among them tungsten, tellurium and indium, put under licensing."
+    assert _kinds_and_labels(text, None) == {("rule_published", "2025-02")}
+
+
+def test_a_rule_named_by_its_month_and_measures_leaves_the_act_to_the_entry_date():
+    text = "November 2025: the October measures suspended for a year after the leaders' meeting in Busan."
+    assert _kinds_and_labels(text, None) == {("rule_delayed", "2025-11")}
+
+
+def test_regime_steps_told_in_participles_are_rules():
+    text = (
+        "July 2023: licensing of gallium and germanium products announced, required from 1 August 2023.\n"
+        "August 2024: antimony added to the controls.\n"
+        "9 October 2025: the rare-earth regime extended to foreign-made products."
+    )
+    found = _kinds_and_labels(text, None)
+    assert {("rule_published", "2023-07"), ("rule_published", "2024-08"), ("rule_published", "2025-10-09")} <= found
+
+
+def test_exports_to_the_united_states_banned_in_a_timeline_entry_are_aimed_at_it():
+    text = "3 December 2024: exports of gallium and germanium to the United States banned in principle."
+    assert _kinds_and_labels(text, None) == {("retaliation", "2024-12-03")}

@@ -47,7 +47,7 @@ from kb.linker import Linker, Match
 MIN_CONFIDENCE = 0.35
 CARRY = 2  # sentences after a dated sentence without an act that may take its day
 RULE_NAME = re.compile(
-    r"\s*(?:['’]s\s+)?(?:new\s+)?(?:export\s+)?(?:rules?|controls|updates?|curbs|regulations|restrictions|package|framework)\b",
+    r"\s*(?:['’]s\s+)?(?:new\s+)?(?:export\s+)?(?:rules?|controls|updates?|curbs|regulations|restrictions|package|framework|measures)\b",
     re.I,
 )
 NEAR_COARSE = 60  # a month or year date takes only a trigger this close
@@ -1538,6 +1538,9 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
     # release, the Commerce Department dropped the rule")
     opens = found.end <= trigger.start and bool(
         (_FRONTED.fullmatch(sentence[: found.start].lstrip(' "“')) and sentence.startswith(",", found.end))
+        # the date of an entry of a timeline, for the entry's act: "February 2025: five more metals, among them
+        # tungsten and indium, put under licensing."
+        or _timeline_entry(sentence, found)
         # so does a month a telling is dated by, for what it tells: "Nvidia said in April that the government had
         # told it the H20 needs a licence"
         or (SPEECH_DATE.search(sentence, max(0, found.start - 60), found.start) and _THAT.match(sentence, found.end))
@@ -1545,6 +1548,13 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
     return _distance(trigger, found, sentence, 1.0) <= NEAR_COARSE * (2 if opens else 1)
 
 
+def _timeline_entry(sentence: str, found: FoundDate) -> bool:
+    """The date that heads an entry of a timeline or a list ("July 2023: ...", "- May 13, 2025: ...")."""
+    return bool(_ENTRY_LEAD.fullmatch(sentence, 0, found.start) and _ENTRY_MARK.match(sentence, found.end))
+
+
+_ENTRY_LEAD = re.compile(r"[\s\-•*–—]*")
+_ENTRY_MARK = re.compile(r"\s*(?::|[–—]\s|\s-\s)")
 # A day that names an order: "the Biden administration's October 30, 2023 order".
 _NAME_LEAD = re.compile(r"(?:['’]s|\bthe)\s+$", re.I)
 _ORDER_NAME = re.compile(r"\s*(?:executive\s+)?order\b", re.I)

@@ -66,6 +66,15 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:[\w'’-]+\s+){0,4}?(?:legislature|parliament|congress|standing committee|diet|assembly|council|lawmakers)\b",
         0.85,
     ),
+    # A regime's step told in a participle, as timelines and headlines do: "licensing of gallium and germanium
+    # products announced", "antimony added to the controls", "the rare-earth regime extended to foreign-made products"
+    (
+        "rule_published",
+        r"\b(?:licensing|licen[cs]e requirements?|(?:export\s+)?controls|regime)\b(?:\s+[\w'’,-]+){0,6}?\s+announced\b"
+        r"|\badded to (?:the|its|China['’]s|Beijing['’]s)\s+(?:export\s+)?controls\b"
+        r"|\b(?:regime|controls)\s+(?:(?:was|were)\s+)?(?:extended|expanded|widened|broadened)\s+to\b",
+        0.8,
+    ),
     # "put export controls on tungsten, tellurium and bismuth products"
     ("rule_published", r"\b(?:put|puts|placed|places|imposed|imposes)\s+(?:new\s+)?export controls\s+on\b", 0.85),
     ("retaliation", r"\bresponse to (?:the )?(?:US|U\.S\.|American|Washington|United States)\b", 0.85),
@@ -130,7 +139,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "retaliation",
         r"\b(?:exports?|shipments?|sales)\b[^.;:]{0,80}?\bto (?:the )?(?:US|U\.S\.|United States)\b[^.;:]{0,40}?"
-        r"\b(?:are|is|were|was|will be)\s+(?:[\w-]+\s+){0,3}?(?:prohibited|banned|barred|not (?:be )?(?:permitted|allowed))\b"
+        # or told as a headline or a timeline entry: "exports of gallium ... to the United States banned in principle"
+        r"\b(?:(?:are|is|were|was|will be)\s+(?:[\w-]+\s+){0,3}?)?(?:prohibited|banned|barred|not (?:be )?(?:permitted|allowed))\b"
         r"|\b(?:may|can|will) not be (?:exported|shipped|sold) to (?:the )?(?:US|U\.S\.|United States)\b",
         0.8,
     ),

@@ -83,3 +83,19 @@ def test_regime_steps_told_in_participles_are_rules():
 def test_exports_to_the_united_states_banned_in_a_timeline_entry_are_aimed_at_it():
     text = "3 December 2024: exports of gallium and germanium to the United States banned in principle."
     assert _kinds_and_labels(text, None) == {("retaliation", "2024-12-03")}
+
+
+def test_a_rule_named_by_the_clause_of_its_making_is_issued_on_that_clause_day():
+    text = "Beijing, for its part, has suspended the rare-earth measures MOFCOM announced on October 9."
+    assert _kinds_and_labels(text, date(2025, 11, 12)) == {("rule_published", "2025-10-09")}
+
+
+def test_the_pause_keeps_its_own_month_beside_the_day_of_the_making_clause():
+    text = (
+        "Beijing made a matching gesture early in November, pausing for a year the sweeping rare-earth measures it "
+        "had announced on October 9."
+    )
+    assert _kinds_and_labels(text, date(2025, 11, 20)) == {
+        ("rule_delayed", "2025-11"),
+        ("rule_published", "2025-10-09"),
+    }

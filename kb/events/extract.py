@@ -31,6 +31,7 @@ from kb.events.dates import (
 )
 from kb.events.lexicon import (
     CHINESE_COMMENT,
+    MADE_CLAUSE,
     MIXED_LEXICON,
     PROSPECTIVE,
     REACTION,
@@ -1524,7 +1525,7 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
     ):
         return False  # "revoked EO 14110, the Biden administration's October 30, 2023 order": the order's name
     done = _HAD_DONE.search(sentence, max(0, found.start - 50), found.start)
-    if done and trigger.end <= done.start():
+    if done and trigger.end <= done.start("clause" if done.group("clause") else 0):
         return False  # "suspended the rule it had introduced on September 29": the day of the earlier act only
     if (
         found.end <= trigger.start
@@ -1579,7 +1580,12 @@ def _from_a_chinese_day(sentence: str, found: FoundDate) -> bool:
 
 
 # A date right after its verb in the past perfect: "it had introduced on", "which had been released in".
-_HAD_DONE = re.compile(r"\bhad\s+(?:been\s+)?(?:[\w-]+\s+)?[\w-]+\s+(?:on|in)\s+$", re.I)
+_HAD_DONE = re.compile(
+    r"\bhad\s+(?:been\s+)?(?:[\w-]+\s+)?[\w-]+\s+(?:on|in)\s+$"
+    # a rule named by the clause of its making: "suspended the rare-earth measures MOFCOM announced on October 9"
+    rf"|{MADE_CLAUSE}\s+(?:on|in)\s+$",
+    re.I,
+)
 # A sentence wholly in brackets: "(Translation note: the ban follows the US move of December 2.)"
 _ASIDE = re.compile(r"[(（][^()（）]*(?:[)）]\.?)?")  # the closing bracket may go with the split
 # A sentence about the measure just told: "The measure took effect ...", "公告自公布之日起实施".

@@ -17,6 +17,11 @@ from dataclasses import dataclass
 _I = re.IGNORECASE
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 _RULE_NOUNS = r"(?:rules?|controls|curbs|regulations|restrictions)\b"
+# A rule named by the clause of its making: "the rare-earth measures MOFCOM announced", "the controls it introduced"
+_RULE_MADE = r"\b(?:measures|rules?|controls|regime|restrictions|curbs|ban)\s+"
+_MAKER = r"(?:that\s+|which\s+)?(?:it|they|(?-i:[A-Z][\w.&-]*)(?:\s+(?-i:[A-Z][\w.&-]*)){0,2})\s+(?:had\s+)?"
+_MADE = r"(?:announced|issued|introduced|imposed|unveiled|published|adopted)"
+MADE_CLAUSE = rf"{_RULE_MADE}(?P<clause>{_MAKER}{_MADE})"  # the clause: from the maker on
 _GAP = r"(?:\s+[\w'’.,%%-]+){0,%d}?\s+"  # up to N words between two parts ("the 50% rule")
 
 
@@ -75,6 +80,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"|\b(?:regime|controls)\s+(?:(?:was|were)\s+)?(?:extended|expanded|widened|broadened)\s+to\b",
         0.8,
     ),
+    ("rule_published", rf"{_RULE_MADE}{_MAKER}(?P<at>{_MADE})(?=\s+(?:on|in)\b)", 0.85),
     # "put export controls on tungsten, tellurium and bismuth products"
     ("rule_published", r"\b(?:put|puts|placed|places|imposed|imposes)\s+(?:new\s+)?export controls\s+on\b", 0.85),
     ("retaliation", r"\bresponse to (?:the )?(?:US|U\.S\.|American|Washington|United States)\b", 0.85),

@@ -140,6 +140,8 @@ FLOORS = {
     ("dev18", "none"): (0.94, 0.87, 0.95, 0.95),
     ("dev19", "curated"): (0.83, 0.71, 0.95, 0.95),
     ("dev19", "none"): (0.82, 0.71, 0.95, 0.95),
+    ("dev20", "curated"): (0.85, 0.70, 0.95, 0.95),
+    ("dev20", "none"): (0.84, 0.70, 0.95, 0.95),
     ("test", "curated"): (0.88, 0.76, 0.95, 0.9),
     ("test", "none"): (0.88, 0.76, 0.95, 0.9),
 }
@@ -274,6 +276,7 @@ def _tally(report: dict, events: list[Event], slugs: set[str], names: dict[str, 
         "dev17",
         "dev18",
         "dev19",
+        "dev20",
         "test",
     ],
 )

@@ -99,3 +99,23 @@ def test_the_pause_keeps_its_own_month_beside_the_day_of_the_making_clause():
         ("rule_delayed", "2025-11"),
         ("rule_published", "2025-10-09"),
     }
+
+
+def test_a_company_telling_in_a_month_that_it_will_block_traffic_is_a_statement_of_that_month():
+    text = "When OpenAI told developers in late June 2024 that it would block API traffic, rivals answered at once."
+    assert _kinds_and_labels(text, date(2025, 9, 15)) == {("statement", "2024-06")}
+
+
+def test_before_the_month_was_out_is_within_that_month_in_the_story_year():
+    text = (
+        "OpenAI started blocking its API in China on July 9, 2024. Before June was out, Baidu AI Cloud and Alibaba "
+        "Cloud had each offered free tokens and migration help to developers ready to switch."
+    )
+    found = _kinds_and_labels(text, date(2025, 9, 12))
+    assert ("migration_offer", "2024-06") in found
+    assert all(label != "2025-06" for _, label in found)
+    text = (
+        "OpenAI said in late June 2024 that it would block traffic. Before the month was out, Zhipu AI and Baidu AI "
+        "Cloud had each rolled out migration packages with free tokens."
+    )
+    assert ("migration_offer", "2024-06") in _kinds_and_labels(text, date(2025, 9, 15))

@@ -58,7 +58,10 @@ _CHINESE_MONTH_PART = re.compile(
 )
 # the same month as the date told before: in the sentence ("suspended from November 10, and China paused its
 # measures the same month"), else in an earlier one
-_SAME_MONTH = re.compile(r"同月|当月|\b(?:the|that) same month\b|\blater (?:that|the same) month\b", re.I)
+_SAME_MONTH = re.compile(
+    r"同月|当月|\b(?:the|that) same month\b|\blater (?:that|the same) month\b|\bbefore (?:the|that) month was out\b",
+    re.I,
+)
 _PART = r"(?:(?i:early(?: in)?|mid|late(?: in)?|the end of|end of|the start of|the beginning of|the middle of)[\s-]+)"
 _MONTH_YEAR = re.compile(rf"\b{_PART}?{_M},?\s+(?P<year>{_YEAR_WORD})\b(?!\s*[-/]\d)")
 _LEAD = r"in|since|from|until|till|by|during|through|throughout|before|after|the|of|this|that|last|next|early|mid|late"
@@ -534,6 +537,7 @@ def _yearless(
             if value:
                 certainty = 1.0 if years or reference.exact else 0.8
                 found.append(FoundDate(m.start(), end, value, certainty=certainty))
+    told_before = [year for at, year in stated if at < 0]
     for m in _MONTH_ALONE.finditer(sentence):
         before = _LEAD_BEFORE.search(sentence, max(0, m.start() - 40), m.start())
         owner = before is None and _OWNER_BEFORE.search(sentence, max(0, m.start() - 40), m.start())
@@ -557,6 +561,11 @@ def _yearless(
             # "began enforcing in July 2023 and the Netherlands followed in September": the year told before it in
             # the sentence, or the next when that puts it half a year or more before it
             when = _after_told(prior[-1], month)
+        elif told_before and not sentence_year and lead == "before" and WAS_OUT.match(sentence, m.end()):
+            # "OpenAI began blocking on July 9, 2024. Before June was out, ...": the story's year, told the
+            # sentence before, not the report's
+            story = date(told_before[-1], month, 1)
+            when = story if reference.day is None or story <= reference.day else when
         if lead == "that":  # "graphite followed that October": the month of the year told before it, else none
             earlier = [year for at, year in stated if at < m.start()]
             when = date(earlier[-1], month, 1) if earlier else None
@@ -593,6 +602,7 @@ def _after_told(told: date, month: int, day: int = 1) -> date | None:
     return value
 
 
+WAS_OUT = re.compile(r"\s+was\s+out\b", re.I)  # "Before June was out": within that month
 _YEAR_TOLD_AFTER = re.compile(r"\s+(?:this|last|next|that|the same|the previous|the following) year\b", re.I)
 _OTHER_YEAR = re.compile(r"今年|去年|明年|\b(?:this|last|next) year\b", re.I)
 _DAY_THAT_YEAR = re.compile(r",?\s+(?:of\s+)?(?:that|the same) year\b", re.I)

@@ -21,6 +21,7 @@ from kb.events.dates import (
     NAMED_RULE_AFTER,
     RELEASED,
     TOOK_EFFECT,
+    WAS_OUT,
     Context,
     FoundDate,
     Reference,
@@ -722,9 +723,12 @@ class _Reader:
                     acted = "rule_effective"  # "gallium and germanium, which have needed export licences since August"
                 if acted != candidate.kind:  # the principal of the kind it is
                     candidate = self._candidate(sentence, found, acted, trigger.strength, verb_at, matches, context)
-                if _told_ahead(sentence, trigger, found, self.reference) and not (
-                    government and candidate.kind in REGULATORY_KINDS
-                ):
+                if (
+                    _told_ahead(sentence, trigger, found, self.reference)
+                    # a telling dated by its month only ("told developers in late June 2024 that it would block
+                    # API traffic"): no day to join the act's own telling by, a statement of that month
+                    or (candidate.announces and found.precision != "day")
+                ) and not (government and candidate.kind in REGULATORY_KINDS):
                     candidate.kind, candidate.announces = "statement", True
                 if candidate.confidence >= MIN_CONFIDENCE:
                     out += self._each_company(candidate, sentence, verb_at, matches)
@@ -1538,7 +1542,11 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
     # a month opening the sentence dates its main clause's verb past an aside ("In May, four months after its
     # release, the Commerce Department dropped the rule")
     opens = found.end <= trigger.start and bool(
-        (_FRONTED.fullmatch(sentence[: found.start].lstrip(' "“')) and sentence.startswith(",", found.end))
+        (
+            _FRONTED.fullmatch(sentence[: found.start].lstrip(' "“'))
+            # "Before June was out, Baidu and Alibaba ..."
+            and sentence.startswith(",", (was.end() if (was := WAS_OUT.match(sentence, found.end)) else found.end))
+        )
         # the date of an entry of a timeline, for the entry's act: "February 2025: five more metals, among them
         # tungsten and indium, put under licensing."
         or _timeline_entry(sentence, found)

@@ -119,3 +119,19 @@ def test_before_the_month_was_out_is_within_that_month_in_the_story_year():
         "Cloud had each rolled out migration packages with free tokens."
     )
     assert ("migration_offer", "2024-06") in _kinds_and_labels(text, date(2025, 9, 15))
+
+
+def test_within_days_opening_a_sentence_is_the_month_of_the_day_told_before():
+    text = (
+        "On September 5, Anthropic changed its terms to bar companies majority-owned by Chinese entities from "
+        "using Claude. Within days, Zhipu offered Claude API users a plan to move to its GLM models."
+    )
+    assert _kinds_and_labels(text, date(2025, 9, 15)) == {
+        ("service_restricted", "2025-09-05"),
+        ("migration_offer", "2025-09"),
+    }
+
+
+def test_a_pitch_to_another_providers_users_is_a_migration_offer():
+    text = "Zhipu made a similar pitch to Claude Code users on September 8, steering them to its GLM-4.5 models."
+    assert _kinds_and_labels(text, date(2025, 9, 12)) == {("migration_offer", "2025-09-08")}

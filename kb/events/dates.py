@@ -59,7 +59,9 @@ _CHINESE_MONTH_PART = re.compile(
 # the same month as the date told before: in the sentence ("suspended from November 10, and China paused its
 # measures the same month"), else in an earlier one
 _SAME_MONTH = re.compile(
-    r"同月|当月|\b(?:the|that) same month\b|\blater (?:that|the same) month\b|\bbefore (?:the|that) month was out\b",
+    r"同月|当月|\b(?:the|that) same month\b|\blater (?:that|the same) month\b|\bbefore (?:the|that) month was out\b"
+    # "On September 5, Anthropic changed its terms. Within days, Zhipu offered ...": that month, at least
+    r"|^\s*within (?:a few )?days(?=,)",
     re.I,
 )
 _PART = r"(?:(?i:early(?: in)?|mid|late(?: in)?|the end of|end of|the start of|the beginning of|the middle of)[\s-]+)"
@@ -421,7 +423,7 @@ def _may_hint(sentence: str) -> bool:
 
 
 _HINT = re.compile(
-    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day|days? earlier|weeks? earlier|in parallel|at once)\b|即日|之日起|今[起天日]|昨[天日]|当[天日]|同[日天月]|当月|同一天|近日|次日|翌日|前一[天日]|天之?前|\d\s*日"
+    rf"\b(?:{_MONTH_WORDS})\b|\b{_YEAR_WORD}\b|\d\s*月|\b(?i:immediate(?:ly)?|later|after|same|alongside|companion|separate|second notice|issuance|next day|following day|before|previous day|preceding day|within (?:a few )?days|days? earlier|weeks? earlier|in parallel|at once)\b|即日|之日起|今[起天日]|昨[天日]|当[天日]|同[日天月]|当月|同一天|近日|次日|翌日|前一[天日]|天之?前|\d\s*日"
     r"|\bon release\b|\bwhen (?:it|they) (?:was|were) (?:issued|released)\b"
     # the rest of _IMMEDIATELY's forms: "took effect on the day it was issued", "upon publication"
     r"|\b(?:on|upon) (?:the day (?:it|they) (?:was|were)|publication|release)\b|\bwith effect from the (?:date|day)\b",

@@ -397,6 +397,14 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.9,
     ),
     ("migration_offer", r"\b(?:switching|switch|moving|move|migrating) (?:away )?from\b|\bleaving OpenAI\b", 0.75),
+    # "offered Claude API users a plan to move to its GLM models", "made a similar pitch to Claude Code users"
+    (
+        "migration_offer",
+        r"\boffer\w*\s+(?:[\w'’-]+\s+){0,6}?(?:a\s+)?(?:plan|path|way|programme|program|package)\s+to\s+"
+        r"(?:move|switch|migrate|port)\b"
+        r"|\bpitch\s+to\s+(?:[\w'’-]+\s+){0,3}?(?:users|developers|customers)\b",
+        0.75,
+    ),
     # "began offering new users ... a block of free tokens", "is giving every new account free credit"
     (
         "migration_offer",

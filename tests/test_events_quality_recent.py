@@ -135,3 +135,22 @@ def test_within_days_opening_a_sentence_is_the_month_of_the_day_told_before():
 def test_a_pitch_to_another_providers_users_is_a_migration_offer():
     text = "Zhipu made a similar pitch to Claude Code users on September 8, steering them to its GLM-4.5 models."
     assert _kinds_and_labels(text, date(2025, 9, 12)) == {("migration_offer", "2025-09-08")}
+
+
+def test_a_rule_that_kicks_in_on_a_weekday_is_of_the_coming_one():
+    assert _kinds_and_labels("Japan's chip equipment export curbs kick in on Sunday", date(2023, 7, 21)) == {
+        ("rule_effective", "2023-07-23")
+    }
+
+
+def test_a_draft_released_in_the_passive_is_the_rule_proposed():
+    text = "A draft of the Measures was released for public comment in April."
+    assert _kinds_and_labels(text, date(2023, 7, 13)) == {("rule_published", "2023-04")}
+
+
+def test_a_rule_finalized_after_a_comment_period_is_issued_and_the_period_is_no_deadline():
+    text = (
+        "The trade ministry published a draft of the measures at the end of March and finalized them in May after "
+        "a public comment period."
+    )
+    assert _kinds_and_labels(text, date(2023, 7, 21)) == {("rule_published", "2023-03"), ("rule_published", "2023-05")}

@@ -664,7 +664,7 @@ def _month_with_year(month: int, lead: str, reference: Reference, planned: bool)
 # So is one a rule "takes effect" on, told in the present ("The listing takes effect on Wednesday").
 _AHEAD = re.compile(
     r"\b(?:will|shall|(?:is|are) (?:scheduled|slated|set|due|expected) (?:to|for)|takes effect|take effect|"
-    r"comes into (?:force|effect)|enters into force|goes into effect)\b[^,;]*$",
+    r"comes into (?:force|effect)|enters into force|goes into effect|kicks? in)\b[^,;]*$",
     re.I,
 )
 

@@ -22,6 +22,7 @@ _RULE_MADE = r"\b(?:measures|rules?|controls|regime|restrictions|curbs|ban)\s+"
 _MAKER = r"(?:that\s+|which\s+)?(?:it|they|(?-i:[A-Z][\w.&-]*)(?:\s+(?-i:[A-Z][\w.&-]*)){0,2})\s+(?:had\s+)?"
 _MADE = r"(?:announced|issued|introduced|imposed|unveiled|published|adopted)"
 MADE_CLAUSE = rf"{_RULE_MADE}(?P<clause>{_MAKER}{_MADE})"  # the clause: from the maker on
+_PERIOD_GONE = r"(?<!after a )(?<!after a public )(?<!following a )(?<!following a public )"
 _GAP = r"(?:\s+[\w'’.,%%-]+){0,%d}?\s+"  # up to N words between two parts ("the 50% rule")
 
 
@@ -81,6 +82,12 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.8,
     ),
     ("rule_published", rf"{_RULE_MADE}{_MAKER}(?P<at>{_MADE})(?=\s+(?:on|in)\b)", 0.85),
+    # a draft put out in the passive: "A draft of the measures was released for public comment in April"
+    (
+        "rule_published",
+        r"\bdrafts?\b(?:\s+[\w'’-]+){0,5}?\s+(?:was|were|had been)\s+(?:released|published|issued|unveiled|put out)\b",
+        0.8,
+    ),
     # "put export controls on tungsten, tellurium and bismuth products"
     ("rule_published", r"\b(?:put|puts|placed|places|imposed|imposes)\s+(?:new\s+)?export controls\s+on\b", 0.85),
     ("retaliation", r"\bresponse to (?:the )?(?:US|U\.S\.|American|Washington|United States)\b", 0.85),
@@ -191,17 +198,19 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:suspended|delayed|postponed|paused)\b",
         0.85,
     ),
+    # not a period gone by, told without its end ("finalized them in May after a public comment period")
     (
         "comment_deadline",
-        r"\bcomments?\b(?:\s+[\w'’.,-]+){0,8}?\s+(?:are |is |were )?(?:now )?"
+        rf"{_PERIOD_GONE}\bcomments?\b(?:\s+[\w'’.,-]+){{0,8}}?\s+(?:are |is |were )?(?:now )?"
         r"(?:due|deadline|close[sd]?|period)\b",
         0.9,
     ),
     (
         "comment_deadline",
-        r"\b(?:deadline|period) for (?:public |written )?comments?\b|\bcomment (?:period|deadline)\b",
+        rf"\b(?:deadline|period) for (?:public |written )?comments?\b|{_PERIOD_GONE}\bcomment (?:period|deadline)\b",
         0.9,
     ),
+    ("rule_published", r"\bfinali[sz]ed\s+(?:them|it)\b", 0.85),  # "published a draft in March and finalized it in May"
     (
         "comment_deadline",
         r"\blast day (?:for|to submit) (?:public )?comments?\b|\bask(?:s|ed)? for (?:public )?comments\b",

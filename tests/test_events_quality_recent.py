@@ -154,3 +154,20 @@ def test_a_rule_finalized_after_a_comment_period_is_issued_and_the_period_is_no_
         "a public comment period."
     )
     assert _kinds_and_labels(text, date(2023, 7, 21)) == {("rule_published", "2023-03"), ("rule_published", "2023-05")}
+
+
+def test_entities_added_to_an_economic_blacklist_are_listed():
+    text = "WASHINGTON - The Biden administration on Thursday added seven Chinese supercomputing entities to a U.S. economic blacklist."
+    assert _kinds_and_labels(text, date(2021, 4, 8)) == {("entity_listed", "2021-04-08")}
+
+
+def test_licensing_broadened_and_items_brought_under_licensing_are_rules():
+    text = (
+        "THE HAGUE - The Dutch government on Wednesday broadened its export licensing for semiconductor equipment. "
+        "The step builds on an extension announced last September that brought two immersion scanners under Dutch "
+        "licensing."
+    )
+    assert _kinds_and_labels(text, date(2025, 1, 16)) == {
+        ("rule_published", "2025-01-15"),
+        ("rule_published", "2024-09"),
+    }

@@ -82,6 +82,13 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.8,
     ),
     ("rule_published", rf"{_RULE_MADE}{_MAKER}(?P<at>{_MADE})(?=\s+(?:on|in)\b)", 0.85),
+    # "an extension announced last September that brought ASML's immersion scanners under Dutch licensing"
+    (
+        "rule_published",
+        r"\bbr(?:ought|ings?|inging)\s+(?:[\w'’:.,-]+\s+){0,8}?under\s+(?:[\w-]+\s+){0,2}?"
+        r"(?:licensing|licen[cs]e requirements?|export controls|controls)\b",
+        0.8,
+    ),
     # a draft put out in the passive: "A draft of the measures was released for public comment in April"
     (
         "rule_published",
@@ -282,7 +289,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "entity_listed",
         r"\b(?:add\w*|put|puts|plac\w*)\b(?:\s+[\w'’.,()-]+){0,14}?\s+(?:to|on)\s+(?:a|the|its)\s+"
-        r"(?:US\s+|U\.S\.\s+|American\s+)?(?:trade\s+|export\s+)?blacklist\b"
+        r"(?:US\s+|U\.S\.\s+|American\s+)?(?:trade\s+|export\s+|economic\s+)?blacklist\b"
         # "that the Department of Defense added on Monday to its list of firms it says work with China's military"
         r"|\b(?:add\w*|put|puts|plac\w*)\b(?:\s+[\w'’.,()-]+){0,6}?\s+(?:to|on)\s+(?:its|the|a)\s+(?:annual\s+)?"
         r"list\s+of\s+(?:[\w-]+\s+){0,2}?(?:companies|firms|entities|parties)\b",
@@ -629,7 +636,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         # a day between them keeps its comma: "released on January 15, 2025 an interim final rule"
         r"\b(?:\s+[\w'’.-]+(?:(?<=\d),)?){0,7}?\s+"
         r"(?:rules?|(?<!visa )restrictions|controls|regulations?|framework|measures|package|provisions|amendment|ordinance|thresholds|"
-        r"curbs|regime|rulemaking|draft)\b|\b(?:issu\w*|publish\w*)\s+Announcement\s+No\b",
+        r"curbs|regime|rulemaking|draft|licensing)\b|\b(?:issu\w*|publish\w*)\s+Announcement\s+No\b",
         0.85,
     ),
     ("rule_published", r"\bpromulgat(?:e|es|ed|ing)\b", 0.8),  # a word of law alone: "promulgated the changes"

@@ -171,3 +171,13 @@ def test_licensing_broadened_and_items_brought_under_licensing_are_rules():
         ("rule_published", "2025-01-15"),
         ("rule_published", "2024-09"),
     }
+
+
+def test_a_government_revoking_a_programmes_authorizations_issues_a_rule():
+    text = "BIS said on Friday that it will revoke the Validated End-User authorizations of two memory makers."
+    assert _kinds_and_labels(text, date(2025, 9, 3)) == {("rule_published", "2025-08-29")}
+    text = (
+        "The United States will strip Samsung and SK Hynix of authorizations that let them ship tools to China, "
+        "according to a notice the Commerce Department posted on Friday."
+    )
+    assert _kinds_and_labels(text, date(2025, 8, 29)) == {("rule_published", "2025-08-29")}

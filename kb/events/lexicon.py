@@ -89,6 +89,14 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"(?:licensing|licen[cs]e requirements?|export controls|controls)\b",
         0.8,
     ),
+    # authorisations of a programme taken away: a rule ("will revoke the Validated End-User authorizations",
+    # "will strip Samsung and SK Hynix of authorizations that let them ship tools")
+    (
+        "rule_published",
+        r"\b(?:revok|withdraw|strip|remov|end|rescind)\w*\s+(?:[\w'’.,-]+\s+){0,8}?(?:Validated End-User|VEU)\b"
+        r"|\bstrip\w*\s+(?:[\w'’.-]+\s+){1,6}?of\s+(?:their\s+|its\s+|the\s+)?(?:[\w-]+\s+)?authori[sz]ations\b",
+        0.85,
+    ),
     # a draft put out in the passive: "A draft of the measures was released for public comment in April"
     (
         "rule_published",

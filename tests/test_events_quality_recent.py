@@ -181,3 +181,23 @@ def test_a_government_revoking_a_programmes_authorizations_issues_a_rule():
         "according to a notice the Commerce Department posted on Friday."
     )
     assert _kinds_and_labels(text, date(2025, 8, 29)) == {("rule_published", "2025-08-29")}
+
+
+def test_a_service_that_can_be_used_again_from_today_is_available():
+    text = "We are happy to tell our users in Italy that, starting today, ChatGPT can be used in the country again."
+    assert _kinds_and_labels(text, date(2023, 4, 28)) == {("service_available", "2023-04-28")}
+
+
+def test_top_ups_paused_from_today_restrict_the_service():
+    text = "Because our servers are stretched, we have paused top-ups for the DeepSeek API from today."
+    assert _kinds_and_labels(text, date(2025, 2, 6)) == {("service_restricted", "2025-02-06")}
+
+
+def test_an_order_replaced_with_an_order_of_ones_own_is_an_order_signed_that_day():
+    text = "Joe Biden replaced it with an order of his own on June 3, 2021, which recast the list."
+    assert _kinds_and_labels(text, date(2022, 3, 15)) == {("executive_order", "2021-06-03")}
+
+
+def test_a_company_placed_on_an_investment_blacklist_is_listed():
+    text = "The Treasury Department placed SenseTime on its investment blacklist in December 2021."
+    assert _kinds_and_labels(text, date(2022, 3, 15)) == {("entity_listed", "2021-12")}

@@ -297,7 +297,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "entity_listed",
         r"\b(?:add\w*|put|puts|plac\w*)\b(?:\s+[\w'’.,()-]+){0,14}?\s+(?:to|on)\s+(?:a|the|its)\s+"
-        r"(?:US\s+|U\.S\.\s+|American\s+)?(?:trade\s+|export\s+|economic\s+)?blacklist\b"
+        r"(?:US\s+|U\.S\.\s+|American\s+)?(?:trade\s+|export\s+|economic\s+|investment\s+)?blacklist\b"
         # "that the Department of Defense added on Monday to its list of firms it says work with China's military"
         r"|\b(?:add\w*|put|puts|plac\w*)\b(?:\s+[\w'’.,()-]+){0,6}?\s+(?:to|on)\s+(?:its|the|a)\s+(?:annual\s+)?"
         r"list\s+of\s+(?:[\w-]+\s+){0,2}?(?:companies|firms|entities|parties)\b",
@@ -327,6 +327,12 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     # "he signed EO 14179": the order by its abbreviation and number
     ("executive_order", r"\bsign(?:s|ed|ing)?\s+(?-i:EO)\s*\d{5}\b", 0.95),
+    # "Joe Biden replaced it with an order of his own on June 3, 2021"
+    (
+        "executive_order",
+        r"\breplac\w*\s+(?:it|them|that order|the order)\s+with\s+(?:an?\s+)?(?:new\s+)?(?:executive\s+)?order\b",
+        0.9,
+    ),
     ("executive_order", r"\bexecutive order (?:of|on|dated)\b", 0.9),
     # an order named by its number and day ("Executive Order 14110 of October 30, 2023") or by its day ("the Biden
     # administration's October 30, 2023 order"): signed that day
@@ -454,7 +460,9 @@ ENGLISH: list[tuple[str, str, float]] = [
         "service_restricted",
         r"\bpaus\w*\s+(?:the|its|our)\s+(?:service|app|access)\b|\boff\s+(?:local\s+)?app stores\b"
         # "we paused ChatGPT in Italy", "we paused access for everyone in the country"
-        r"|\bpaus\w*\s+(?:access|(?-i:[A-Z][\w-]+))\s+(?:in|for)\b",
+        r"|\bpaus\w*\s+(?:access|(?-i:[A-Z][\w-]+))\s+(?:in|for)\b"
+        # "we have paused top-ups for the DeepSeek API": no new credit, no new users
+        r"|\b(?:paus|suspend|halt)\w*\s+(?:all\s+|new\s+)?(?:top-ups|recharges|sign-?ups|registrations)\b",
         0.85,
     ),
     # A government keeping an app off its own machines: "barred the chatbot from government devices", "told public
@@ -557,6 +565,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     # "people in the United States can sign up and talk with Claude 2"
     ("service_available", r"\bcan (?:now )?(?:use|access|sign up|subscribe to|download)\b", 0.7),
+    # "starting today, ChatGPT can be used in the country again"
+    ("service_available", r"\b(?:can|may) (?:now )?be (?:used|accessed)\b(?:\s+[\w'’-]+){0,5}?\s+again\b", 0.85),
     (
         "rule_effective",
         r"\b(?:take|takes|took|taking|taken) effect\b|\b(?:came|come|comes|enter\w*) into "

@@ -201,3 +201,20 @@ def test_an_order_replaced_with_an_order_of_ones_own_is_an_order_signed_that_day
 def test_a_company_placed_on_an_investment_blacklist_is_listed():
     text = "The Treasury Department placed SenseTime on its investment blacklist in December 2021."
     assert _kinds_and_labels(text, date(2022, 3, 15)) == {("entity_listed", "2021-12")}
+
+
+def test_a_date_joined_to_the_date_before_it_is_the_same_act_again():
+    text = "Huawei and 68 of its affiliates were added in May 2019, with more affiliates following in August 2019 and August 2020."
+    assert _kinds_and_labels(text, None) == {
+        ("entity_listed", "2019-05"),
+        ("entity_listed", "2019-08"),
+        ("entity_listed", "2020-08"),
+    }
+
+
+def test_a_gapped_list_item_with_an_aside_takes_the_act_before_it():
+    text = (
+        "Zhipu AI and Sophgo were added in January 2025, and BAAI, together with several Inspur subsidiaries, "
+        "in March 2025."
+    )
+    assert _kinds_and_labels(text, None) == {("entity_listed", "2025-01"), ("entity_listed", "2025-03")}

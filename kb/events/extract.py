@@ -92,6 +92,18 @@ AND_OTHERS = re.compile(r"\band\s+(?:(?!said\b|says\b|announced\b|told\b)[\w'’
 # A verb left out between list items: "Huawei was added in May 2019, SMIC in December 2020", "first required licences
 # for gallium in August 2023 and for antimony in September 2024", "some take effect on March 1, others immediately"
 # (no verb of its own between the comma and the date).
+# the same with an aside: "Zhipu AI and Sophgo were added in January 2025, and BAAI, together with several Inspur
+# subsidiaries, in March 2025"
+_GAPPED_ASIDE = re.compile(
+    r"\band\s+(?:[\w'’.&-]+\s+){0,6}?[\w'’.&-]+,\s*(?:including|together with|among them|along with|such as)\b"
+    r"[^,;]{1,60},\s*(?:on|in|from|since)\s+$",
+    re.I,
+)
+# a date joined to the date before it: "in August 2019 and August 2020", "on March 4 and March 6"
+_AND_DATE = re.compile(
+    r"\b(?:(?:19|20)\d{2}|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2})\s*(?:,\s*)?(?:and|or)\s+$",
+    re.I,
+)
 _GAPPED = re.compile(
     r"(?:,|\band\b)\s*(?:(?!(?:\w+ed|said|says|is|are|was|were|has|have|had|which|who|that|when|while|but|it|they)\b)"
     r"[\w'’.&-]+\s+){1,5}?(?:(?:on|in|from|since)\s+|(?<=\bothers\s)|(?<=\brest\s))$",
@@ -846,7 +858,10 @@ class _Reader:
         lead = _LEAD_IN.match(sentence, found.start)
         before = sentence[max(0, found.start - 40) : lead.end() if lead else found.start]
         kind = None
-        if (AND_OTHERS.search(before) or _GAPPED.search(before)) and out:
+        wide = sentence[max(0, found.start - 120) : lead.end() if lead else found.start]
+        if _AND_DATE.search(before) and out:
+            kind = out[-1].kind  # "with more affiliates following in August 2019 and August 2020": that act again
+        elif (AND_OTHERS.search(before) or _GAPPED.search(before) or _GAPPED_ASIDE.search(wide)) and out:
             kind = _lead_kind(out)
         elif (followed := FOLLOWED.search(before)) and _LIST_WORD.search(followed.group(0)):
             kind = "entity_listed"  # "SMIC followed onto the list that December"

@@ -218,3 +218,15 @@ def test_a_gapped_list_item_with_an_aside_takes_the_act_before_it():
         "in March 2025."
     )
     assert _kinds_and_labels(text, None) == {("entity_listed", "2025-01"), ("entity_listed", "2025-03")}
+
+
+def test_on_an_undated_page_a_year_told_alone_the_sentence_before_dates_the_days_after_it():
+    text = (
+        "The list grew quickly in 2022. On 7 February BIS added 33 Chinese organisations, and on 7 October, the "
+        "same day it issued its sweeping advanced-computing controls, it added 31 more."
+    )
+    assert _kinds_and_labels(text, None) == {
+        ("entity_listed", "2022-02-07"),
+        ("entity_listed", "2022-10-07"),
+        ("rule_published", "2022-10-07"),
+    }

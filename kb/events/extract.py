@@ -1104,9 +1104,10 @@ class _Reader:
 
     def _remember(self, sentence: str, found: list[FoundDate]) -> None:
         # the years of the full dates it states, for a day without a year in the next sentence of an undated page
-        self.told.recent_years = tuple(
-            sorted({f.value.year for f in found if f.explicit_year and f.precision == "day"})
-        )
+        # or the one year it states alone ("The list grew quickly in 2022. On 7 February BIS added ...")
+        years = {f.value.year for f in found if f.explicit_year and f.precision == "day"}
+        alone = {f.value.year for f in found if f.precision == "year" and not f.suspicious}
+        self.told.recent_years = tuple(sorted(years or (alone if len(found) == 1 else set())))
 
         days = [f.value for f in found if f.precision == "day" and not f.suspicious and not f.recalled]
         coarse = [f.value for f in found if f.precision != "day" and not f.suspicious and not f.forward]

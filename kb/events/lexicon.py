@@ -303,6 +303,14 @@ ENGLISH: list[tuple[str, str, float]] = [
         r"list\s+of\s+(?:[\w-]+\s+){0,2}?(?:companies|firms|entities|parties)\b",
         0.85,
     ),
+    # a list's keeper adding parties by their number: "BIS added 33 Chinese organisations", "it added 31 more"
+    (
+        "entity_listed",
+        r"\badd(?:s|ed|ing)\s+(?:another\s+)?(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+        r"[a-z]+ty(?:-[a-z]+)?|several|dozens of)\s+(?:more\s+|other\s+|further\s+)?(?:(?:Chinese|Russian|foreign)\s+)?"
+        r"(?:organi[sz]ations|entities|companies|firms|parties|institutes|universities|more)\b",
+        0.7,
+    ),
     (
         "entity_listed",
         r"\b(?:was|were|been|being) (?:\w+ )?(?:added|listed|blacklisted)\b|\bon the (?:entity |unverified )?list since\b"

@@ -230,3 +230,9 @@ def test_on_an_undated_page_a_year_told_alone_the_sentence_before_dates_the_days
         ("entity_listed", "2022-10-07"),
         ("rule_published", "2022-10-07"),
     }
+
+
+def test_executive_orders_signed_in_the_plural_are_signed_that_day():
+    assert _kinds_and_labels("President Trump signed three executive orders today.", date(2025, 7, 23)) == {
+        ("executive_order", "2025-07-23")
+    }

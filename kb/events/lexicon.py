@@ -321,7 +321,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "executive_order",
         # not across the next item of a list ("which Trump signed in January 2021, and Executive Order 14110 ...")
-        r"\bsign\w*(?![^.;]*?,\s+and\s+executive order\b)" + _gap(5) + r"executive order\b|\bexecutive order\b"
+        r"\bsign\w*(?![^.;]*?,\s+and\s+executive order\b)" + _gap(5) + r"executive orders?\b|\bexecutive order\b"
         r"(?:\s+[\w'’.,-]+){0,12}?\s+signed\b",
         0.95,
     ),

@@ -146,6 +146,11 @@ def test_a_rule_that_kicks_in_on_a_weekday_is_of_the_coming_one():
 def test_a_draft_released_in_the_passive_is_the_rule_proposed():
     text = "A draft of the Measures was released for public comment in April."
     assert _kinds_and_labels(text, date(2023, 7, 13)) == {("rule_published", "2023-04")}
+    text = "The regulator issued the measures on March 14, after a draft had circulated for comment in September 2024."
+    assert _kinds_and_labels(text, date(2025, 9, 1)) == {
+        ("rule_published", "2025-03-14"),
+        ("rule_published", "2024-09"),
+    }
 
 
 def test_a_rule_finalized_after_a_comment_period_is_issued_and_the_period_is_no_deadline():

@@ -100,7 +100,8 @@ ENGLISH: list[tuple[str, str, float]] = [
     # a draft put out in the passive: "A draft of the measures was released for public comment in April"
     (
         "rule_published",
-        r"\bdrafts?\b(?:\s+[\w'’-]+){0,5}?\s+(?:was|were|had been)\s+(?:released|published|issued|unveiled|put out)\b",
+        r"\bdrafts?\b(?:\s+[\w'’-]+){0,5}?\s+(?:was|were|had been)\s+(?:released|published|issued|unveiled|put out)\b"
+        r"|\bdrafts?\s+(?:had\s+|has\s+)?circulated\s+for\s+(?:public\s+)?comments?\b",
         0.8,
     ),
     # "put export controls on tungsten, tellurium and bismuth products"

@@ -241,3 +241,21 @@ def test_executive_orders_signed_in_the_plural_are_signed_that_day():
     assert _kinds_and_labels("President Trump signed three executive orders today.", date(2025, 7, 23)) == {
         ("executive_order", "2025-07-23")
     }
+
+
+def test_provider_posts_telling_availability_in_their_own_words():
+    assert _kinds_and_labels(
+        "Starting today, users in the European Union can turn on Apple Intelligence on iPhone.", date(2025, 3, 31)
+    ) == {("service_available", "2025-03-31")}
+    assert _kinds_and_labels(
+        "Apple Intelligence has been available on Mac in the EU since the release of macOS 15.1 last October.",
+        date(2025, 3, 31),
+    ) == {("service_available", "2024-10")}
+    assert _kinds_and_labels(
+        "We launched Meta AI in the United States in September 2023 and have since brought it to more countries.",
+        date(2025, 3, 20),
+    ) == {("service_available", "2023-09")}
+    assert _kinds_and_labels(
+        "Starting this week, people in 41 European countries and 21 overseas territories will begin to see Meta AI.",
+        date(2025, 3, 20),
+    ) == {("service_available", "2025-03")}

@@ -1771,7 +1771,7 @@ _UNTIL = re.compile(r"\b(?:until|till)\s+(?:\w+\s+)?$", re.I)
 _UNTIL_AT = re.compile(r"(?:until|till)\b", re.I)
 _UNTIL_KINDS = frozenset({"comment_deadline", "compliance_date"})
 _VERB_DATE = re.compile(r"\s*(?:on|in|from|since|as of)?\s*", re.I)
-_FRONTED = re.compile(r"\s*(?:(?:on|in|by)\s*)?$", re.I)
+_FRONTED = re.compile(r"\s*(?:(?:on|in|by|starting|beginning|from|as of)\s*)?$", re.I)
 
 
 _SOFT_BOUNDARY = re.compile(r"[,，：]|:(?=\s)|\b(?:but|while|that|which)\b")

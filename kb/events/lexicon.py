@@ -534,7 +534,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     (
         "service_available",
-        r"\b(?:remain\w*|stay\w*|became|become|becomes|made|make|makes|making|now|is|was)\s+"
+        r"\b(?:remain\w*|stay\w*|became|become|becomes|made|make|makes|making|now|is|was|has been|have been)\s+"
         r"(?:[\w'’-]+\s+){0,4}?available\b",
         0.85,
     ),
@@ -573,7 +573,14 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.8,
     ),
     # "people in the United States can sign up and talk with Claude 2"
-    ("service_available", r"\bcan (?:now )?(?:use|access|sign up|subscribe to|download)\b", 0.7),
+    ("service_available", r"\bcan (?:now )?(?:use|access|sign up|subscribe to|download|turn on|enable)\b", 0.7),
+    # "We launched Meta AI in the United States in September 2023"; "will begin to see Meta AI in WhatsApp"
+    (
+        "service_available",
+        r"\blaunch(?:ed|es)?\s+(?-i:(?:[A-Z][\w-]*\s+){1,3})in\s+(?:the\s+)?(?-i:[A-Z][\w.-]+)"
+        r"|\b(?:begin|began|start|started)\s+to\s+see\b",
+        0.75,
+    ),
     # "starting today, ChatGPT can be used in the country again"
     ("service_available", r"\b(?:can|may) (?:now )?be (?:used|accessed)\b(?:\s+[\w'’-]+){0,5}?\s+again\b", 0.85),
     (

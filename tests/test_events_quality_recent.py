@@ -259,3 +259,15 @@ def test_provider_posts_telling_availability_in_their_own_words():
         "Starting this week, people in 41 European countries and 21 overseas territories will begin to see Meta AI.",
         date(2025, 3, 20),
     ) == {("service_available", "2025-03")}
+
+
+def test_a_chinese_announcement_suspending_a_measure_until_a_day_is_a_suspension_and_the_day_no_act():
+    text = "商务部9日发布公告，自公告发布之日起至2026年11月27日，暂停实施2024年第46号公告第二款。"
+    assert _kinds_and_labels(text, date(2025, 11, 10)) == {("rule_delayed", "2025-11-09")}
+    text = '美国商务部工业与安全局则自今日起暂停实施"50%规则"，为期一年。'
+    assert _kinds_and_labels(text, date(2025, 11, 10)) == {("rule_delayed", "2025-11-10")}
+
+
+def test_a_ban_suspended_with_the_end_day_in_an_aside_is_suspended_that_day():
+    text = "The Ministry of Commerce said on Sunday it was suspending, until November 27, 2026, the ban on gallium exports."
+    assert _kinds_and_labels(text, date(2025, 11, 10)) == {("rule_delayed", "2025-11-09")}

@@ -654,6 +654,9 @@ class _Reader:
                 if kind == "rule_published":  # "issued a final rule suspending the affiliates rule": a suspension
                     doing = _DOING.search(sentence, trigger.start, trigger.end + 20)
                     kind = _DOING_KIND[doing.group(1).lower()[:5]] if doing else kind
+                    # "发布公告，自公告发布之日起……暂停实施……": an announcement whose content is a suspension
+                    if _CN_DOING.match(sentence, trigger.start):
+                        kind = "rule_delayed"
                 if (
                     kind == "statement"
                     and tellers[index] == "company"
@@ -1767,7 +1770,8 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
     return len(gap) * weight + 20 * len(_SOFT_BOUNDARY.findall(gap)) + NEAR * len(_HARD_BOUNDARY.findall(gap))
 
 
-_UNTIL = re.compile(r"\b(?:until|till)\s+(?:\w+\s+)?$", re.I)
+_CN_DOING = re.compile(r"发布(?:了)?公告[^。；]{0,40}?(?:暂停|暂缓|推迟)(?:实施|执行)")
+_UNTIL = re.compile(r"\b(?:until|till)\s+(?:\w+\s+)?$|至$", re.I)  # 至: until
 _UNTIL_AT = re.compile(r"(?:until|till)\b", re.I)
 _UNTIL_KINDS = frozenset({"comment_deadline", "compliance_date"})
 _VERB_DATE = re.compile(r"\s*(?:on|in|from|since|as of)?\s*", re.I)

@@ -201,9 +201,9 @@ ENGLISH: list[tuple[str, str, float]] = [
     ("rule_rescinded", r"\bwithdr[ae]w\w*" + _gap(4) + r"(?:rule|regulation|order|framework)\b", 0.8),
     (
         "rule_delayed",
-        r"\b(?:suspend\w*|suspension|delay\w*|postpon\w*|paus\w*|froze|frozen|freez\w*)"
+        r"\b(?:suspend\w*|suspension|delay\w*|postpon\w*|paus\w*|froze|frozen|freez\w*),?"  # "suspending, until ..., the ban"
         + _gap(6)
-        + r"(?:rules?|regulations?|requirements?|implementation|compliance|effective date|enforcement|controls|measures)\b"
+        + r"(?:rules?|regulations?|requirements?|implementation|compliance|effective date|enforcement|controls|measures|ban)\b"
         # "BIS suspended it for one year starting November 10", "would pause for a year the rare-earth measures"
         r"|\b(?:suspend|paus)(?:e|es|ed|ing|s)?\s+(?:it\s+|them\s+)?for\s+(?:a|one|two|six|\d+)\s+(?:years?|months?)\b",
         0.85,
@@ -802,6 +802,11 @@ CHINESE: list[tuple[str, str, float]] = [
     ("retaliation", r"不予许可[^。；]{0,20}?对\s*美国", 0.8),  # "原则上不予许可镓、锗对美国出口"
     ("retaliation", r"将[^。；，]{0,12}?美国实体[^。；，]{0,4}?列入", 0.85),  # "将16家美国实体列入出口管制管控名单"
     ("rule_rescinded", r"撤销|废除|废止|撤回", 0.85),
+    (
+        "rule_delayed",
+        r"暂停(?:实施|执行)|暂缓(?:实施|执行)|(?:推迟|延期)(?:实施|执行|生效)",
+        0.9,
+    ),  # a measure suspended
     ("rule_published", r"(?:表决|审议)通过", 0.85),  # a law passed by the legislature
     # "将智谱列入出口管制“实体清单”": the list's name may be quoted and qualified
     ("entity_listed", r"列入(?:了)?(?:美国)?(?:出口管制)?[“\"「]?实体清单|被列入", 0.9),

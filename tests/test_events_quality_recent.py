@@ -271,3 +271,15 @@ def test_a_chinese_announcement_suspending_a_measure_until_a_day_is_a_suspension
 def test_a_ban_suspended_with_the_end_day_in_an_aside_is_suspended_that_day():
     text = "The Ministry of Commerce said on Sunday it was suspending, until November 27, 2026, the ban on gallium exports."
     assert _kinds_and_labels(text, date(2025, 11, 10)) == {("rule_delayed", "2025-11-09")}
+
+
+def test_a_wire_dateline_with_the_agency_in_brackets_is_no_day_and_the_government_telling_dates_the_rule():
+    text = (
+        "KUALA LUMPUR, July 15 (Meridian Wire) - Malaysia now requires a permit for any export of AI chips of US "
+        "origin, the Ministry of Investment, Trade and Industry said on Monday, adding that the rule applies with "
+        "immediate effect."
+    )
+    assert _kinds_and_labels(text, date(2025, 7, 15)) == {
+        ("rule_published", "2025-07-14"),
+        ("rule_effective", "2025-07-14"),
+    }

@@ -343,7 +343,7 @@ def _day_of_counted_month(sentence: str, found: list[FoundDate]) -> list[FoundDa
 # no date of what it tells (the story says "on Monday" for that).
 # "SANTA CLARA, Calif., Oct 24 - ": a place with its state or country
 _DATELINE_BEFORE = re.compile(r"[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][\w.]{1,12}(?:\s[A-Z][\w.]{1,12})?)?(?:,\s*|\s*\(\s*)")
-_DATELINE_AFTER = re.compile(r"\s*\)?\s*[-–—]")
+_DATELINE_AFTER = re.compile(r"\s*(?:\([^()]{1,30}\))?\s*\)?\s*[-–—]")  # "July 15 (Meridian Wire) -"
 
 
 def _dateline(sentence: str, found: FoundDate) -> bool:

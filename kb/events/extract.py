@@ -547,7 +547,13 @@ class _Reader:
             # trade ministry said on Monday"; "the regulator said on Monday it had opened an investigation").
             told = tellers[index] == "government"
             close = [
-                (t, d) for t, d in triggers if d <= NEAR or (told and d < 2 * NEAR and t.kind not in SENTENCE_WIDE)
+                (t, d)
+                for t, d in triggers
+                if d <= NEAR
+                or (told and d < 2 * NEAR and t.kind not in SENTENCE_WIDE)
+                # "Malaysia now requires a permit for ... chips of US origin, the ministry said on Monday": all of
+                # the clause the government's "said" closes
+                or (told and t.kind not in SENTENCE_WIDE and _closes_telling(sentence, t, found))
             ]
             acting = [t for t, _ in close if t.kind != "statement" and t.kind not in REGULATORY_KINDS]
             # "..., a move seen as retaliation" qualifies a sentence that states no other act near its date.
@@ -1574,6 +1580,17 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
         or (SPEECH_DATE.search(sentence, max(0, found.start - 60), found.start) and _THAT.match(sentence, found.end))
     )
     return _distance(trigger, found, sentence, 1.0) <= NEAR_COARSE * (2 if opens else 1)
+
+
+def _closes_telling(sentence: str, trigger: Trigger, found: FoundDate) -> bool:
+    """The date is of a "said" that closes the clause the trigger opens ("X now requires ..., the ministry said on
+    Monday"), with no other clause or date between."""
+    return (
+        trigger.end <= found.start
+        and SPEECH.search(sentence, max(trigger.end, found.start - 12), found.start) is not None
+        and not _HARD_BOUNDARY.search(sentence, trigger.end, found.start)
+        and 1 <= sentence.count(",", trigger.end, found.start) <= 2  # the teller's name may hold one
+    )
 
 
 def _timeline_entry(sentence: str, found: FoundDate) -> bool:

@@ -283,3 +283,8 @@ def test_a_wire_dateline_with_the_agency_in_brackets_is_no_day_and_the_governmen
         ("rule_published", "2025-07-14"),
         ("rule_effective", "2025-07-14"),
     }
+
+
+def test_licence_requirements_that_became_effective_are_in_force_not_imposed():
+    text = "- November 17, 2023: most of the new licence requirements became effective."
+    assert _kinds_and_labels(text, date(2024, 4, 8)) == {("rule_effective", "2023-11-17")}

@@ -35,7 +35,7 @@ def _gap(words: int) -> str:
 # (rule_effective), no requirement imposed that day.
 _NOT_STARTING = (
     r"(?!\s+(?:(?:will|would|is to|are to)\s+)?(?:take|takes|took|taking|come|comes|came|enter|enters|entered|"
-    r"kick|kicks|kicked)\s+(?:effect|into|in)\b)"
+    r"kick|kicks|kicked)\s+(?:effect|into|in)\b|\s+(?:became|become|becomes)\s+effective\b)"
 )
 ENGLISH: list[tuple[str, str, float]] = [
     # not the rules that set the list up ("issued its Provisions on the Unreliable Entity List", "its Unreliable

@@ -288,3 +288,11 @@ def test_a_wire_dateline_with_the_agency_in_brackets_is_no_day_and_the_governmen
 def test_licence_requirements_that_became_effective_are_in_force_not_imposed():
     text = "- November 17, 2023: most of the new licence requirements became effective."
     assert _kinds_and_labels(text, date(2024, 4, 8)) == {("rule_effective", "2023-11-17")}
+
+
+def test_requirements_one_would_have_had_to_comply_with_are_no_requirement():
+    text = (
+        "- May 13, 2025: BIS announced the rescission, two days before companies would have had to begin complying "
+        "with most of the rule's requirements."
+    )
+    assert _kinds_and_labels(text, date(2025, 5, 15)) == {("rule_rescinded", "2025-05-13")}

@@ -1497,9 +1497,18 @@ def _realised(sentence: str, triggers: list[Trigger]) -> list[Trigger]:
         # "自公布之日起实施": the publication names the day the measure applies from, no publication told here
         and not (t.kind == "rule_published" and _FROM_ITS_DAY.match(sentence, max(0, t.start - 1)))
     ]
-    spans = [(m.start(), m.end() + 25) for m in UNREALISED.finditer(sentence)]
-    # a trigger that runs into the phrase is its verb too: "compliance obligations were due to begin"
-    return [t for t in triggers if not any(a <= t.end and t.start <= b for a, b in spans)] if spans else triggers
+    spans = [m.span() for m in UNREALISED.finditer(sentence)]
+    # a trigger that runs into the phrase is its verb too: "compliance obligations were due to begin"; a weak word
+    # farther on is its object ("would have had to begin complying with most of the rule's requirements")
+    return (
+        [
+            t
+            for t in triggers
+            if not any(a <= t.end and t.start <= b + (60 if t.strength < WEAK else 25) for a, b in spans)
+        ]
+        if spans
+        else triggers
+    )
 
 
 def _told_ahead(sentence: str, trigger: Trigger, found: FoundDate, reference: Reference) -> bool:

@@ -142,6 +142,8 @@ FLOORS = {
     ("dev19", "none"): (0.82, 0.71, 0.95, 0.95),
     ("dev20", "curated"): (0.85, 0.70, 0.95, 0.95),
     ("dev20", "none"): (0.84, 0.70, 0.95, 0.95),
+    ("dev21", "curated"): (0.77, 0.65, 0.95, 0.95),
+    ("dev21", "none"): (0.77, 0.65, 0.95, 0.95),
     ("test", "curated"): (0.88, 0.76, 0.95, 0.9),
     ("test", "none"): (0.88, 0.76, 0.95, 0.9),
 }
@@ -277,6 +279,7 @@ def _tally(report: dict, events: list[Event], slugs: set[str], names: dict[str, 
         "dev18",
         "dev19",
         "dev20",
+        "dev21",
         "test",
     ],
 )

@@ -296,3 +296,14 @@ def test_requirements_one_would_have_had_to_comply_with_are_no_requirement():
         "with most of the rule's requirements."
     )
     assert _kinds_and_labels(text, date(2025, 5, 15)) == {("rule_rescinded", "2025-05-13")}
+
+
+def test_a_telling_of_a_burst_of_measures_is_no_event_and_a_day_to_come_lends_nothing():
+    text = (
+        "2月4日，美国对中国输美商品加征10%关税的措施正式生效。当天，中国有关部门密集宣布多项措施。"
+        "国务院关税税则委员会宣布，自2月10日起对原产于美国的煤炭加征15%关税。"
+        "商务部将美国PVH集团和因美纳列入不可靠实体清单。"
+    )
+    found = _kinds_and_labels(text, date(2025, 2, 5))
+    assert ("statement", "2025-02-04") not in found
+    assert all(label != "2025-02-10" for _, label in found)

@@ -774,6 +774,10 @@ class _Reader:
         self.told.acts.update((c.kind, c.date) for c in out if c.precision == "day")
         # deadlines told after an act ("Some apply immediately, others on Oct. 21") leave its day for "also"
         acts = [c for c in out if c.kind != "statement" and c.kind not in DEADLINE_KINDS]
+        if not acts and out and all(c.kind == "statement" for c in out) and _SUMMARY.search(sentence):
+            # "当天，中国有关部门密集宣布多项措施": a telling of a burst of measures that the next sentences tell one by
+            # one is no event of its own; it lends them its day
+            acts, out = out, []
         acted_days = {c.date for c in acts if c.precision == "day"}
         if acted_days:
             day = next((f for f in dates if f.value in acted_days), None)
@@ -799,6 +803,8 @@ class _Reader:
             for i, f in enumerate(dates)
             if f.precision == "day" and i not in silent and not any(c.date == f.value for c in out)
         ]
+        if len(idle) == 1 and self.reference.day is not None and idle[0].value > self.reference.day:
+            idle = []  # a day to come ("自2月10日起对……加征15%关税" in a report of February 5): nothing was done on it
         # not a day counted for the clause after it ("two days before the first obligations were due")
         # nor the day a product was released, an act of no kind ("R1, which DeepSeek released on January 20")
         released = any(_product_release(sentence, t) for t in every_trigger)

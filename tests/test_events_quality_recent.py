@@ -307,3 +307,8 @@ def test_a_telling_of_a_burst_of_measures_is_no_event_and_a_day_to_come_lends_no
     found = _kinds_and_labels(text, date(2025, 2, 5))
     assert ("statement", "2025-02-04") not in found
     assert all(label != "2025-02-10" for _, label in found)
+
+
+def test_a_waves_month_dates_the_clause_that_tells_it():
+    text = "The first wave came in October 2019, when SenseTime, Megvii, iFlytek and Yitu were listed over Xinjiang."
+    assert _kinds_and_labels(text, date(2025, 6, 2)) == {("entity_listed", "2019-10")}

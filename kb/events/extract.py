@@ -1590,6 +1590,12 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
         # the date of an entry of a timeline, for the entry's act: "February 2025: five more metals, among them
         # tungsten and indium, put under licensing."
         or _timeline_entry(sentence, found)
+        # a wave's month, for the clause that tells it: "The first wave came in October 2019, when SenseTime, Megvii,
+        # iFlytek and Yitu were listed"
+        or (
+            _WAVE_CAME.search(sentence, 0, found.start) is not None
+            and _WHEN_AFTER.match(sentence, found.end) is not None
+        )
         # so does a month a telling is dated by, for what it tells: "Nvidia said in April that the government had
         # told it the H20 needs a licence"
         or (SPEECH_DATE.search(sentence, max(0, found.start - 60), found.start) and _THAT.match(sentence, found.end))
@@ -1613,6 +1619,8 @@ def _timeline_entry(sentence: str, found: FoundDate) -> bool:
     return bool(_ENTRY_LEAD.fullmatch(sentence, 0, found.start) and _ENTRY_MARK.match(sentence, found.end))
 
 
+_WAVE_CAME = re.compile(r"\b(?:came|followed|began|started|arrived)\s+(?:in\s+)?$", re.I)
+_WHEN_AFTER = re.compile(r",\s+when\b", re.I)
 _ENTRY_LEAD = re.compile(r"[\s\-•*–—]*")
 _ENTRY_MARK = re.compile(r"\s*(?::|[–—]\s|\s-\s)")
 # A day that names an order: "the Biden administration's October 30, 2023 order".

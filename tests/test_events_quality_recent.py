@@ -312,3 +312,11 @@ def test_a_telling_of_a_burst_of_measures_is_no_event_and_a_day_to_come_lends_no
 def test_a_waves_month_dates_the_clause_that_tells_it():
     text = "The first wave came in October 2019, when SenseTime, Megvii, iFlytek and Yitu were listed over Xinjiang."
     assert _kinds_and_labels(text, date(2025, 6, 2)) == {("entity_listed", "2019-10")}
+
+
+def test_a_from_day_of_a_participle_clause_after_the_act_day_is_not_the_acts():
+    text = (
+        "BEIJING, April 4 - China struck back at U.S. tariffs on Friday, announcing an extra 34% levy on all "
+        "American goods from April 10."
+    )
+    assert _kinds_and_labels(text, date(2025, 4, 4)) == {("retaliation", "2025-04-04")}

@@ -1793,7 +1793,12 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
         starts = STARTS.search(sentence, max(trigger.end, found.start - 30), found.start) or _SINCE.search(
             sentence, max(trigger.end, found.start - 30), found.start
         )
-        if starts and trigger.kind not in ("statement", "rule_published"):
+        # not past a clause of its own ("struck back on Friday, announcing an extra levy from April 10": the levy's)
+        if (
+            starts
+            and trigger.kind not in ("statement", "rule_published")
+            and not _ING_CLAUSE.search(sentence, trigger.end, starts.start())
+        ):
             # "would stop offering ... from October 21": the act's own date (not a telling's: "told developers on
             # Tuesday that it will block traffic from July 9" told on Tuesday; nor a publication's: "published the
             # regulation that will, from September 1, oblige ASML ...")
@@ -1810,6 +1815,7 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
     return len(gap) * weight + 20 * len(_SOFT_BOUNDARY.findall(gap)) + NEAR * len(_HARD_BOUNDARY.findall(gap))
 
 
+_ING_CLAUSE = re.compile(r",\s+(?!including\b|excluding\b|according\b)[a-z]+ing\b")
 _CN_DOING = re.compile(r"发布(?:了)?公告[^。；]{0,40}?(?:暂停|暂缓|推迟)(?:实施|执行)")
 _UNTIL = re.compile(r"\b(?:until|till)\s+(?:\w+\s+)?$|至$", re.I)  # 至: until
 _UNTIL_AT = re.compile(r"(?:until|till)\b", re.I)

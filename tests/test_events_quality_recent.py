@@ -320,3 +320,18 @@ def test_a_from_day_of_a_participle_clause_after_the_act_day_is_not_the_acts():
         "American goods from April 10."
     )
     assert _kinds_and_labels(text, date(2025, 4, 4)) == {("retaliation", "2025-04-04")}
+
+
+def test_a_laws_parts_applying_in_stages_in_timeline_entries_take_effect_on_each_entry_day():
+    text = (
+        "- 2 February 2025: the bans on prohibited AI practices and the AI literacy duty apply.\n"
+        "- 2 August 2026: most remaining provisions apply, including the requirements for the systems listed in "
+        "Annex III.\n"
+        "- 2 August 2027: the requirements for high-risk AI built into products covered by EU product-safety "
+        "legislation apply."
+    )
+    assert _kinds_and_labels(text, date(2024, 7, 15)) == {
+        ("rule_effective", "2025-02-02"),
+        ("rule_effective", "2026-08-02"),
+        ("rule_effective", "2027-08-02"),
+    }

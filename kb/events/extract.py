@@ -1812,6 +1812,8 @@ def _distance(trigger: Trigger, found: FoundDate, sentence: str, before_weight: 
             return 0.0  # "from April's licence requirement to the July decision": the month owns the noun
         if _FRONTED.match(sentence[: found.start]):
             weight = 0.5  # "On October 7, 2022, the Bureau ... released a rule": the date opens the verb's clause
+        if _timeline_entry(sentence, found):
+            weight = 0.3  # "- 2 August 2027: the requirements for high-risk AI ... apply": the entry's date, its act
     return len(gap) * weight + 20 * len(_SOFT_BOUNDARY.findall(gap)) + NEAR * len(_HARD_BOUNDARY.findall(gap))
 
 

@@ -264,6 +264,14 @@ ENGLISH: list[tuple[str, str, float]] = [
         0.8,
     ),
     ("compliance_date", r"\b(?:requirements?|obligations?) must be met\b", 0.85),
+    # a timeline entry of a law's parts applying in stages: "- 2 February 2025: the bans on prohibited AI practices
+    # and the AI literacy duty apply."
+    (
+        "rule_effective",
+        rf"^[\s\-•*]*(?:\d{{1,2}}\s+{_MONTHS}\.?|{_MONTHS}\.?\s+\d{{1,2}},?)\s+(?:19|20)\d{{2}}:\s+"
+        r"(?:[\w'’,-]+\s+){0,14}?(?P<at>apply|applies)\b",
+        0.85,
+    ),
     (
         "entity_listed",
         r"\b(?:add\w*|plac\w*|put|puts|listed|listing|designat\w*|includ\w*)\b"
@@ -316,7 +324,7 @@ ENGLISH: list[tuple[str, str, float]] = [
         "entity_listed",
         r"\b(?:was|were|been|being) (?:\w+ )?(?:added|listed|blacklisted)\b|\bon the (?:entity |unverified )?list since\b"
         r"|\b(?:has|have) been on (?:it|the (?:entity )?list) since\b|\b(?:list|it) (?:grew|expanded) to include\b"
-        r"|\bblacklist(?:ed|s|ing)\b|\blisted\s+(?=(?:in|on|since)\s)",
+        r"|\bblacklist(?:ed|s|ing)\b|\blisted\s+(?=(?:in|on|since)\s)(?!in\s+(?:Annex|Schedule|Appendix|Article)\b)",
         0.7,
     ),
     (

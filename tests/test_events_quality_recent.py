@@ -335,3 +335,13 @@ def test_a_laws_parts_applying_in_stages_in_timeline_entries_take_effect_on_each
         ("rule_effective", "2026-08-02"),
         ("rule_effective", "2027-08-02"),
     }
+
+
+def test_a_chinese_day_after_this_year_is_of_the_reports_year():
+    text = "此前，今年1月10日起施行的《互联网信息服务深度合成管理规定》已对深度合成服务提出了显著标识等要求。"
+    assert _kinds_and_labels(text, date(2023, 7, 14)) == {("rule_effective", "2023-01-10")}
+
+
+def test_comments_that_must_be_received_by_a_day_are_due_that_day():
+    text = "Comments on the proposed rule must be received by April 29, 2024."
+    assert _kinds_and_labels(text, date(2024, 1, 29)) == {("comment_deadline", "2024-04-29")}

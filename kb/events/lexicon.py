@@ -218,7 +218,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     (
         "comment_deadline",
         rf"{_PERIOD_GONE}\bcomments?\b(?:\s+[\w'’.,-]+){{0,8}}?\s+(?:are |is |were )?(?:now )?"
-        r"(?:due|deadline|close[sd]?|period)\b",
+        r"(?:due|deadline|close[sd]?|period|must be (?:received|submitted|filed))\b",
         0.9,
     ),
     (

@@ -345,3 +345,11 @@ def test_a_chinese_day_after_this_year_is_of_the_reports_year():
 def test_comments_that_must_be_received_by_a_day_are_due_that_day():
     text = "Comments on the proposed rule must be received by April 29, 2024."
     assert _kinds_and_labels(text, date(2024, 1, 29)) == {("comment_deadline", "2024-04-29")}
+
+
+def test_a_government_saying_exporters_must_obtain_a_permit_issues_a_rule_that_day():
+    text = (
+        "Malaysia's trade ministry said on Monday that anyone intending to export AI chips of US origin must now "
+        "give the ministry 30 days' notice and obtain a permit."
+    )
+    assert _kinds_and_labels(text, date(2025, 7, 15)) == {("rule_published", "2025-07-14")}

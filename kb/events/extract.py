@@ -1750,11 +1750,14 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
         and (ANNOUNCED.search(cand.sentence) or FUTURE.search(cand.sentence))
     ):
         return "rule_published"
+    if cand.kind == "license_required" and government and _ANYONE_MUST.search(cand.sentence):
+        return "rule_published"  # "the ministry said that anyone exporting AI chips must obtain a permit": its rule
     if cand.kind == "rule_published" and principal.kind == "program" and not names_rule and _PLAN.search(cand.sentence):
         return "statement"  # "America's AI Action Plan was released on July 23": a plan set out, no rule
     return cand.kind
 
 
+_ANYONE_MUST = re.compile(r"\b(?:anyone|exporters|companies|firms)\b[^.;]{0,120}?\bmust\b", re.I)
 _PLAN = re.compile(r"\b(?:action )?plan\b|行动计划", re.I)
 _RATHER = re.compile(r"\b(?:rather than|instead of)(?:\s+(?:from|on|in|at|by|starting|until|the))?\s*$", re.I)
 # what may stand beside the day on a dateline: a label of a few capitalised words and separators

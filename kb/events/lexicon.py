@@ -385,7 +385,10 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     (
         "license_required",
-        r"\brequir\w*\s+(?:[\w'’,-]+\s+){0,14}?to (?:obtain|get|apply for|seek)\s+(?:a\s+|an\s+)?(?:export\s+)?"
+        # "anyone intending to export AI chips must now give 30 days' notice and obtain a permit"
+        r"\bmust\s+(?:now\s+)?(?:[\w'’,-]+\s+){0,10}?(?:obtain|get|apply for|seek|hold)\s+(?:a\s+|an\s+)?(?:export\s+)?"
+        r"(?:licen[cs]es?|permits?)\b"
+        r"|\brequir\w*\s+(?:[\w'’,-]+\s+){0,14}?to (?:obtain|get|apply for|seek)\s+(?:a\s+|an\s+)?(?:export\s+)?"
         # "requiring foreign companies to obtain Chinese approval before exporting"
         r"(?:licen[cs]es?|permits?|(?:[\w-]+\s+)?approvals?)\b",
         0.85,

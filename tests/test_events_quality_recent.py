@@ -353,3 +353,19 @@ def test_a_government_saying_exporters_must_obtain_a_permit_issues_a_rule_that_d
         "give the ministry 30 days' notice and obtain a permit."
     )
     assert _kinds_and_labels(text, date(2025, 7, 15)) == {("rule_published", "2025-07-14")}
+
+
+def test_a_law_in_force_on_the_day_it_was_adopted_takes_that_day():
+    text = (
+        "When the Standing Committee passed the Anti-Foreign Sanctions Law last Thursday, it completed a set of "
+        "legal instruments. The law took effect on the day it was adopted."
+    )
+    assert _kinds_and_labels(text, date(2021, 6, 14)) == {
+        ("rule_published", "2021-06-10"),
+        ("rule_effective", "2021-06-10"),
+    }
+
+
+def test_rules_issued_to_block_something_are_rules_not_a_blocked_service():
+    text = "And in January the ministry issued rules to block the unjustified extra-territorial application of laws."
+    assert _kinds_and_labels(text, date(2021, 6, 14)) == {("rule_published", "2021-01")}

@@ -173,7 +173,7 @@ _IMMEDIATELY = re.compile(
     r"|upon publication(?! in the Federal Register)|(?:on|upon) (?:release|issuance)"
     r"|when (?:it|they) (?:was|were) (?:issued|released)"
     r"|with effect from the (?:date|day) of (?:the |its |their )?(?:announcement|publication|issuance)"
-    r"|on the day (?:it|they) (?:was|were) (?:released|issued|published|announced))\b"
+    r"|on the day (?:it|they) (?:was|were) (?:released|issued|published|announced|adopted|passed|promulgated))\b"
     rf"|{FROM_ITS_DAY}起",  # "from the day of its publication"
     re.I,
 )

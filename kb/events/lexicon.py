@@ -471,7 +471,9 @@ ENGLISH: list[tuple[str, str, float]] = [
     ),
     (
         "service_restricted",
-        r"\b(?:went|go|goes|gone) dark\b|\bblock(?:s|ed|ing)?\b(?!\s+of\b)|\bcut(?:s|ting)? off\b|\bcut-?off\b",
+        # not what a rule is for ("issued rules to block the unjustified extra-territorial application of foreign laws")
+        r"\b(?:went|go|goes|gone) dark\b|(?<!rules to )(?<!measures to )(?<!law to )\bblock(?:s|ed|ing)?\b(?!\s+of\b)"
+        r"|\bcut(?:s|ting)? off\b|\bcut-?off\b",
         0.85,
     ),
     ("service_restricted", r"\btighten\w* (?:its|their) (?:terms|usage polic(?:y|ies)|policies)\b", 0.8),

@@ -369,3 +369,16 @@ def test_a_law_in_force_on_the_day_it_was_adopted_takes_that_day():
 def test_rules_issued_to_block_something_are_rules_not_a_blocked_service():
     text = "And in January the ministry issued rules to block the unjustified extra-territorial application of laws."
     assert _kinds_and_labels(text, date(2021, 6, 14)) == {("rule_published", "2021-01")}
+
+
+def test_a_plan_released_beside_an_order_is_a_statement_not_a_rule():
+    text = (
+        "On July 23 the White House released America's AI Action Plan, and President Trump signed an order the "
+        "same day creating a programme to promote exports of American AI packages."
+    )
+    assert _kinds_and_labels(text, date(2025, 8, 5)) == {("statement", "2025-07-23"), ("executive_order", "2025-07-23")}
+
+
+def test_compliance_due_on_a_day_with_a_rule_named_by_its_month_between():
+    text = "Compliance with most requirements of the January 2025 AI Diffusion rule is due on May 15, 2025."
+    assert ("compliance_date", "2025-05-15") in _kinds_and_labels(text, date(2025, 4, 17))

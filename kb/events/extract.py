@@ -770,6 +770,9 @@ class _Reader:
         answered = {c.date for c in self.last_acts if c.kind == "retaliation"}
         if answered and all(c.kind == "retaliation" for c in self.last_acts) and _THE_MEASURE.match(sentence):
             out = [c for c in out if not (c.kind == "rule_effective" and c.date in answered)]
+        for cand in out:  # a plan set out beside another act ("released America's AI Action Plan, and ...")
+            if _plan_set_out(cand):
+                cand.kind = "statement"
         self.told_acts.update((c.kind, c.date) for c in out)
         self.told.acts.update((c.kind, c.date) for c in out if c.precision == "day")
         # deadlines told after an act ("Some apply immediately, others on Oct. 21") leave its day for "also"
@@ -1560,7 +1563,11 @@ def _may_attach(trigger: Trigger, found: FoundDate, sentence: str, silent: bool)
         _UNTIL.search(sentence, max(0, found.start - 12), found.start) or _UNTIL_AT.match(sentence, found.start)
     ):
         return False  # "suspended its ban until November 2026": when a state ends, no act (save deadlines)
-    if found.precision != "day" and RULE_NAME.match(sentence, found.end) and trigger.kind != "rule_published":
+    if (
+        found.precision != "day"
+        and (RULE_NAME.match(sentence, found.end) or NAMED_RULE_AFTER.match(sentence, found.end))
+        and trigger.kind != "rule_published"
+    ):
         return False  # "comments on the October 2023 updates are due ...": a rule's name, not a date of the act
     if (
         found.precision == "day"
@@ -1752,9 +1759,19 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
         return "rule_published"
     if cand.kind == "license_required" and government and _ANYONE_MUST.search(cand.sentence):
         return "rule_published"  # "the ministry said that anyone exporting AI chips must obtain a permit": its rule
-    if cand.kind == "rule_published" and principal.kind == "program" and not names_rule and _PLAN.search(cand.sentence):
+    if _plan_set_out(cand):
         return "statement"  # "America's AI Action Plan was released on July 23": a plan set out, no rule
     return cand.kind
+
+
+def _plan_set_out(cand: Candidate) -> bool:
+    """A plan published, which is no rule: its principal a programme, no regulation named, "plan" said."""
+    return (
+        cand.kind == "rule_published"
+        and cand.kinds_of.get(cand.principal or "") == "program"
+        and "regulation" not in cand.kinds_of.values()
+        and _PLAN.search(cand.sentence) is not None
+    )
 
 
 _ANYONE_MUST = re.compile(r"\b(?:anyone|exporters|companies|firms)\b[^.;]{0,120}?\bmust\b", re.I)

@@ -256,7 +256,7 @@ ENGLISH: list[tuple[str, str, float]] = [
     # "with compliance for certain provisions required by December 31"
     ("compliance_date", r"\bcompliance\s+(?:for|with)\s+(?:[\w'’-]+\s+){0,4}?(?:is\s+|are\s+)?required\b", 0.85),
     ("compliance_date", r"\bcompliance (?:is |was )?(?:set|due|begins|starts)\b", 0.8),
-    ("compliance_date", r"\bcompliance with\b(?:\s+[\w'’.,-]+){0,8}?\s+(?:is |was )?(?:not )?(?:required|due)\b", 0.9),
+    ("compliance_date", r"\bcompliance with\b(?:\s+[\w'’.,-]+){0,12}?\s+(?:is |was )?(?:not )?(?:required|due)\b", 0.9),
     # "due diligence, audit and reporting duties tied to compliance programs begin on October 6"
     (
         "compliance_date",

@@ -382,3 +382,21 @@ def test_a_plan_released_beside_an_order_is_a_statement_not_a_rule():
 def test_compliance_due_on_a_day_with_a_rule_named_by_its_month_between():
     text = "Compliance with most requirements of the January 2025 AI Diffusion rule is due on May 15, 2025."
     assert ("compliance_date", "2025-05-15") in _kinds_and_labels(text, date(2025, 4, 17))
+
+
+def test_a_telling_a_day_after_a_curated_telling_is_its_own_event(loaded_kb):
+    """Nvidia's filing of Wednesday, August 31, 2022 is a curated statement; its further filing "on Thursday" is
+    another telling, not evidence of Wednesday's."""
+    from tests.test_events_unseen import _run
+
+    report = {
+        "id": "r1",
+        "published": date(2022, 9, 2),
+        "url": "https://example.org/nvidia-h100",
+        "text": (
+            "On Thursday Nvidia said in a further filing that the government would let it carry on developing the "
+            "H100 in China for a limited period."
+        ),
+    }
+    events, _ = _run(loaded_kb, [report])["r1"]
+    assert [(e.kind, e.date.isoformat()) for e in events] == [("statement", "2022-09-01")]

@@ -264,6 +264,8 @@ def _finer(precision: str, than: str) -> bool:
 def _window(cand: Candidate) -> int:
     """A rule's day stated by its month and day is that day: the Federal Register publication three days
     after a rule's release is another happening."""
+    if cand.origin == "extracted" and cand.kind == "statement" and cand.precision == "day":
+        return 0  # a telling is of its day: "said on Thursday" is not the filing of the Wednesday before
     return 0 if cand.exact and cand.kind in RULE_KINDS and cand.origin == "extracted" else WINDOW_DAYS
 
 

@@ -100,6 +100,16 @@ UNSEEN = ROOT / "tests" / "data" / "events_unseen"
 # The work (about 55 commits), with the curated timeline: dev16 0.76 (64/84) / 0.64 -> 0.91 (85/93) / 0.85, dev18
 # 0.79 / 0.72 -> 0.95 (104/109) / 0.89 (104/117), dev13 0.92 / 0.77 -> 0.95 (112/118) / 0.84; the test half did not
 # move: P 0.89 (55/62) / R 0.77 (55/71).
+# dev19, dev20 and dev21, written blind by three more annotators at the start of the next session: on the code before
+# that session's work (913ad5c) dev19 P 0.84 (97/115) / R 0.73, dev20 0.86 (85/99) / 0.71, dev21 0.78 (75/96) / 0.66.
+# dev19 and dev20 were tuned on from their arrival; dev21 was kept outside the repository and only measured (still
+# 0.78 / 0.66 after the first 30 commits) until dev22, written blind midway, took its held-out place; dev17 was looked
+# into and tuned on. End of that work (about 40 commits): dev17 0.89 (109/122) / 0.80, dev19 0.93 (113/122) / 0.85,
+# dev20 0.97 (104/107) / 0.87, dev21 0.90 (88/98) / 0.77. dev22, never looked into: 0.87 (90/103) / 0.77 (90/117)
+# both before and after the work (0.87 / 0.77 -> 0.88 / 0.78 without the curated timeline). The test half: P 0.89
+# (55/62) / R 0.77 -> 0.90 (56/62) / 0.79 (the timeline-entry work) -> 0.92 (57/62) / 0.80 (57/71) with the last
+# change (an extracted statement with a day no longer joins a curated statement days away, found on dev21); without
+# the curated timeline 0.90 (56/62) / 0.79. Its curated floors are now the issue's targets.
 # The development halves: just below their figures, as regression guards.
 FLOORS = {
     ("dev", "curated"): (0.97, 0.97, 0.95, 0.95),
@@ -108,44 +118,46 @@ FLOORS = {
     ("dev2", "none"): (0.97, 0.95, 0.95, 0.9),
     ("dev3", "curated"): (0.94, 0.9, 0.95, 0.95),
     ("dev3", "none"): (0.95, 0.91, 0.95, 0.95),
-    ("dev4", "curated"): (0.95, 0.91, 0.95, 0.95),
+    ("dev4", "curated"): (0.95, 0.92, 0.95, 0.95),
     ("dev4", "none"): (0.94, 0.91, 0.95, 0.95),
-    ("dev5", "curated"): (0.95, 0.85, 0.95, 0.95),
-    ("dev5", "none"): (0.93, 0.82, 0.95, 0.95),
+    ("dev5", "curated"): (0.95, 0.87, 0.95, 0.95),
+    ("dev5", "none"): (0.93, 0.84, 0.95, 0.95),
     ("dev6", "curated"): (0.95, 0.86, 0.95, 0.95),
     ("dev6", "none"): (0.94, 0.86, 0.95, 0.95),
-    ("dev7", "curated"): (0.97, 0.9, 0.95, 0.95),
+    ("dev7", "curated"): (0.97, 0.91, 0.95, 0.95),
     ("dev7", "none"): (0.95, 0.9, 0.95, 0.95),
     ("dev8", "curated"): (0.94, 0.89, 0.95, 0.95),
     ("dev8", "none"): (0.94, 0.89, 0.95, 0.95),
-    ("dev9", "curated"): (0.91, 0.88, 0.95, 0.95),
-    ("dev9", "none"): (0.92, 0.89, 0.95, 0.95),
-    ("dev10", "curated"): (0.93, 0.78, 0.95, 0.95),
-    ("dev10", "none"): (0.87, 0.74, 0.95, 0.95),
-    ("dev11", "curated"): (0.9, 0.83, 0.95, 0.95),
-    ("dev11", "none"): (0.9, 0.83, 0.95, 0.95),
-    ("dev12", "curated"): (0.87, 0.82, 0.95, 0.95),
-    ("dev12", "none"): (0.82, 0.78, 0.95, 0.95),
-    ("dev13", "curated"): (0.93, 0.82, 0.95, 0.95),
-    ("dev13", "none"): (0.9, 0.81, 0.95, 0.95),
-    ("dev14", "curated"): (0.9, 0.76, 0.95, 0.95),
-    ("dev14", "none"): (0.88, 0.75, 0.95, 0.95),
-    ("dev15", "curated"): (0.84, 0.82, 0.95, 0.95),
-    ("dev15", "none"): (0.84, 0.83, 0.95, 0.95),
-    ("dev16", "curated"): (0.88, 0.82, 0.95, 0.95),
-    ("dev16", "none"): (0.88, 0.83, 0.95, 0.95),
-    ("dev17", "curated"): (0.79, 0.63, 0.95, 0.95),
-    ("dev17", "none"): (0.77, 0.62, 0.95, 0.95),
-    ("dev18", "curated"): (0.93, 0.87, 0.95, 0.95),
-    ("dev18", "none"): (0.94, 0.87, 0.95, 0.95),
-    ("dev19", "curated"): (0.83, 0.71, 0.95, 0.95),
-    ("dev19", "none"): (0.82, 0.71, 0.95, 0.95),
-    ("dev20", "curated"): (0.85, 0.70, 0.95, 0.95),
-    ("dev20", "none"): (0.84, 0.70, 0.95, 0.95),
-    ("dev21", "curated"): (0.77, 0.65, 0.95, 0.95),
-    ("dev21", "none"): (0.77, 0.65, 0.95, 0.95),
-    ("test", "curated"): (0.88, 0.76, 0.95, 0.9),
-    ("test", "none"): (0.88, 0.76, 0.95, 0.9),
+    ("dev9", "curated"): (0.92, 0.89, 0.95, 0.95),
+    ("dev9", "none"): (0.93, 0.91, 0.95, 0.95),
+    ("dev10", "curated"): (0.93, 0.81, 0.95, 0.95),
+    ("dev10", "none"): (0.89, 0.77, 0.95, 0.95),
+    ("dev11", "curated"): (0.92, 0.84, 0.95, 0.95),
+    ("dev11", "none"): (0.91, 0.84, 0.95, 0.95),
+    ("dev12", "curated"): (0.88, 0.84, 0.95, 0.95),
+    ("dev12", "none"): (0.83, 0.79, 0.95, 0.95),
+    ("dev13", "curated"): (0.93, 0.83, 0.95, 0.95),
+    ("dev13", "none"): (0.91, 0.82, 0.95, 0.95),
+    ("dev14", "curated"): (0.9, 0.78, 0.95, 0.95),
+    ("dev14", "none"): (0.88, 0.78, 0.95, 0.95),
+    ("dev15", "curated"): (0.86, 0.84, 0.95, 0.95),
+    ("dev15", "none"): (0.86, 0.85, 0.95, 0.95),
+    ("dev16", "curated"): (0.89, 0.84, 0.95, 0.95),
+    ("dev16", "none"): (0.89, 0.85, 0.95, 0.95),
+    ("dev17", "curated"): (0.88, 0.79, 0.95, 0.95),
+    ("dev17", "none"): (0.86, 0.78, 0.95, 0.95),
+    ("dev18", "curated"): (0.94, 0.87, 0.95, 0.95),
+    ("dev18", "none"): (0.95, 0.87, 0.95, 0.95),
+    ("dev19", "curated"): (0.91, 0.83, 0.95, 0.95),
+    ("dev19", "none"): (0.9, 0.83, 0.95, 0.95),
+    ("dev20", "curated"): (0.96, 0.85, 0.95, 0.95),
+    ("dev20", "none"): (0.95, 0.85, 0.95, 0.95),
+    ("dev21", "curated"): (0.88, 0.76, 0.95, 0.95),
+    ("dev21", "none"): (0.87, 0.75, 0.95, 0.95),
+    ("dev22", "curated"): (0.86, 0.75, 0.95, 0.95),
+    ("dev22", "none"): (0.87, 0.76, 0.95, 0.95),
+    ("test", "curated"): (0.9, 0.8, 0.95, 0.9),
+    ("test", "none"): (0.89, 0.77, 0.95, 0.9),
 }
 TARGETS = (0.9, 0.8, 0.95, 0.9)  # issue 13
 
@@ -280,6 +292,7 @@ def _tally(report: dict, events: list[Event], slugs: set[str], names: dict[str, 
         "dev19",
         "dev20",
         "dev21",
+        "dev22",
         "test",
     ],
 )

@@ -533,7 +533,7 @@ def _yearless(
                 value = _make(earlier[-1], month, day) if earlier else None
                 end = that_year.end()
             elif cn_year := _CN_YEAR_WORD.search(sentence, max(0, m.start() - 2), m.start()):  # "今年1月10日"
-                year = reference.day.year + _CN_YEAR_STEP[cn_year.group(0)] if reference.day else None
+                year = _year_of(_CN_YEAR_WORDS[cn_year.group(0)], reference, years)
                 value = _make(year, month, day) if year else None
             elif of_year := _OF_YEAR.match(sentence, end):  # "on 3 March last year"
                 year = _year_of(of_year.group(1).lower(), reference, years)
@@ -609,7 +609,7 @@ def _after_told(told: date, month: int, day: int = 1) -> date | None:
 
 WAS_OUT = re.compile(r"\s+was\s+out\b", re.I)  # "Before June was out": within that month
 _CN_YEAR_WORD = re.compile(r"(?:今年|去年|明年)$")  # this, last, next year, before a Chinese day
-_CN_YEAR_STEP = {"今年": 0, "去年": -1, "明年": 1}
+_CN_YEAR_WORDS = {"今年": "this", "去年": "last", "明年": "next"}  # in the words `_year_of` reads
 _YEAR_TOLD_AFTER = re.compile(r"\s+(?:this|last|next|that|the same|the previous|the following) year\b", re.I)
 _OTHER_YEAR = re.compile(r"今年|去年|明年|\b(?:this|last|next) year\b", re.I)
 _DAY_THAT_YEAR = re.compile(r",?\s+(?:of\s+)?(?:that|the same) year\b", re.I)

@@ -303,7 +303,7 @@ def extract_events(
         if has_date_hint(sentence):
             out += reader.sentence_events(sentence, matches, topic + earlier)
             pending = reader.pending[0] if reader.pending is not None else None
-            if index < 2 and pending is not None and _dateline(sentence, pending):
+            if index < 2 and pending is not None and _page_day_line(sentence, pending):
                 dateline = pending.value
         else:
             reader.told.recent_years = ()  # the year of "the sentence before" is a dated sentence's
@@ -324,7 +324,7 @@ def extract_events(
     return _finest(out)
 
 
-def _dateline(sentence: str, found: FoundDate) -> bool:
+def _page_day_line(sentence: str, found: FoundDate) -> bool:
     """A line that is the page's day and a label at most: "Client Alert | August 20, 2020", "Posted March 3, 2025"."""
     return found.precision == "day" and all(
         _DATELINE_REST.fullmatch(part) for part in (sentence[: found.start], sentence[found.end :])
@@ -770,7 +770,9 @@ class _Reader:
         answered = {c.date for c in self.last_acts if c.kind == "retaliation"}
         if answered and all(c.kind == "retaliation" for c in self.last_acts) and _THE_MEASURE.match(sentence):
             out = [c for c in out if not (c.kind == "rule_effective" and c.date in answered)]
-        for cand in out:  # a plan set out beside another act ("released America's AI Action Plan, and ...")
+        # a plan set out ("America's AI Action Plan was released on July 23"), also beside another act ("released
+        # America's AI Action Plan, and President Trump signed an order")
+        for cand in out:
             if _plan_set_out(cand):
                 cand.kind = "statement"
         self.told_acts.update((c.kind, c.date) for c in out)
@@ -1759,8 +1761,6 @@ def _kind_of_actor(cand: Candidate, info: dict[str, EntityInfo], *, regulatory: 
         return "rule_published"
     if cand.kind == "license_required" and government and _ANYONE_MUST.search(cand.sentence):
         return "rule_published"  # "the ministry said that anyone exporting AI chips must obtain a permit": its rule
-    if _plan_set_out(cand):
-        return "statement"  # "America's AI Action Plan was released on July 23": a plan set out, no rule
     return cand.kind
 
 
